@@ -1,0 +1,164 @@
+/**
+ * The kernel interface: the AssemblyScript export list (assembly/index.ts), declared once.
+ *
+ * Two backends implement it with the same names and semantics: `wasm.ts` (the SIMD module)
+ * and `js.ts` (its readable twin over typed-array views of the same memory).
+ *
+ * Conventions every kernel follows:
+ * - Arguments are numbers only: counts, scalars, and byte offsets ("pointers") into one
+ *   memory. Pointers to f32/i32 data are 16-byte aligned.
+ * - Matrices are f32, row-major. A factor matrix has one row per user (or item) of `stride`
+ *   floats; `stride` is a multiple of 8 and ≥ `dim`; columns [dim, stride) are zero on input
+ *   and stay zero on output.
+ * - A dense system matrix A is `stride × stride` floats. Kernels read and write only its
+ *   upper triangle (j ≥ i) for i, j < dim; entries below the diagonal and in the padding
+ *   are scratch (may hold anything) unless a kernel says otherwise.
+ * - Kernels never allocate, never throw and keep no state; failures come back as a status.
+ */
+
+/** Rows gathered per block by `gramRow` (its scratch holds two such blocks). */
+export const GATHER_ROWS = 32;
+
+/** How a rating r becomes a weight w (on the Gram) and a target t (on the right-hand side). */
+export const WeightMode = {
+  /** w = 1, t = r − mu − otherBias[col]. */
+  Explicit: 0,
+  /** Hu–Koren–Volinsky / Spark: c = 1 + α|r|, w = c − 1, t = (r > 0 ? c : 0). */
+  ImplicitOnePlusAlpha: 1,
+  /** The Python `implicit` library: c = α|r|, w = c − 1, t = (r > 0 ? c : 0). */
+  ImplicitAlpha: 2,
+} as const;
+export type WeightMode = (typeof WeightMode)[keyof typeof WeightMode];
+
+export const Solver = {
+  Cholesky: 0,
+  ConjugateGradient: 1,
+} as const;
+export type Solver = (typeof Solver)[keyof typeof Solver];
+
+/**
+ * The half-step parameter block: 32 slots of 4 bytes at a 16-byte aligned offset, written by
+ * the TS layer before a half-step and only read by kernels. Slot index → meaning; `i32` slots
+ * hold integers or pointers, `f32` slots hold floats.
+ */
+export const Param = {
+  /** i32 ptr: the factors being solved (rows of `stride`), written. */
+  X: 0,
+  /** i32 ptr: the fixed factors (rows of `stride`), read. */
+  Y: 1,
+  /** i32: floats per factor row, a multiple of 8. */
+  Stride: 2,
+  /** i32: unknowns per row (k, or k + 1 when the last one is a bias). */
+  Dim: 3,
+  /** i32 ptr: CSR row pointers of the solved side, rows + 1 entries (i32). */
+  Indptr: 4,
+  /** i32 ptr: column (fixed-side row) index of each rating (i32). */
+  Indices: 5,
+  /** i32 ptr: rating values (f32). */
+  Values: 6,
+  /** i32 ptr: per-row regularization weight w_u (f32); 0 means all ones. λ_u = λ·w_u. */
+  RegWeights: 7,
+  /** f32: λ. */
+  Lambda: 8,
+  /** i32: a {@link WeightMode}. */
+  Mode: 9,
+  /** f32: α of the implicit confidence. */
+  Alpha: 10,
+  /** i32: a {@link Solver}. */
+  Solver: 11,
+  /** i32: conjugate-gradient steps per row (warm-started from the current X row). */
+  CgSteps: 12,
+  /** i32 ptr: YᵀY of the fixed side (stride × stride, upper triangle), or 0 for none (explicit). */
+  YtY: 13,
+  /** f32: global mean μ subtracted from explicit targets (0 without biases). */
+  Mu: 14,
+  /** i32 ptr: bias of each fixed-side row (f32) subtracted from explicit targets, or 0. */
+  OtherBias: 15,
+} as const;
+export type Param = (typeof Param)[keyof typeof Param];
+
+/** Bytes of the parameter block. */
+export const PARAM_BYTES = 128;
+
+/**
+ * Scratch floats `solveRows` needs per thread, laid out in this order (each part rounded up
+ * to a multiple of 4 floats): A (stride²), b (stride), CG vectors r, p, Ap (3·stride),
+ * w and t (maxRowNnz each), gather blocks (2·GATHER_ROWS·stride).
+ */
+export function solveScratchFloats(stride: number, maxRowNnz: number): number {
+  const m = roundUp(maxRowNnz, 4);
+  return stride * stride + stride + 3 * stride + 2 * m + 2 * GATHER_ROWS * stride;
+}
+
+export function roundUp(n: number, multiple: number): number {
+  return Math.ceil(n / multiple) * multiple;
+}
+
+/** Status returned by `solveRows` when every row succeeded. */
+export const SOLVE_OK = -1;
+
+/**
+ * The kernels. `Ptr` is a byte offset into the backend's memory.
+ */
+export interface Kernels {
+  readonly backend: 'wasm' | 'js';
+
+  /**
+   * YᵀY over a row range: A (+)= Σ_{r ∈ [rowStart, rowEnd)} y_r y_rᵀ, upper triangle of the
+   * leading dim × dim block. `accumulate` = 0 overwrites A, 1 adds to it.
+   */
+  gramBlock(Y: number, stride: number, dim: number, rowStart: number, rowEnd: number, A: number, accumulate: number): void;
+
+  /**
+   * Per-rating weights and targets for one row's n ratings (see {@link WeightMode}):
+   * w[j], t[j] from values[j]; in explicit mode t[j] = values[j] − mu − otherBias[cols[j]]
+   * (otherBias = 0: no bias term). w and t are f32 arrays of n.
+   */
+  rowWeights(cols: number, values: number, n: number, mode: number, alpha: number, mu: number, otherBias: number, w: number, t: number): void;
+
+  /**
+   * The normal equations of one row, register-tiled (never rank-1 updates):
+   *   A = A0 + Σ_j w_j y_{c_j} y_{c_j}ᵀ,   b = Σ_j t_j y_{c_j}
+   * over the n ratings (cols, w, t). A0 = 0 means a zero start (explicit); otherwise it is
+   * YᵀY (implicit). `scratch` holds 2·GATHER_ROWS·stride floats.
+   */
+  gramRow(Y: number, stride: number, dim: number, cols: number, w: number, t: number, n: number, A0: number, A: number, b: number, scratch: number): void;
+
+  /**
+   * In-place Cholesky of A + λI (upper triangle, A = UᵀU, U stored in the upper triangle).
+   * Returns -1 on success, or the index of the first pivot that is not > 0 (or not finite).
+   */
+  cholesky(A: number, stride: number, dim: number, lambda: number): number;
+
+  /** Solves UᵀU x = b with the factor from `cholesky`; x may alias b. */
+  choleskySolve(A: number, stride: number, dim: number, b: number, x: number): void;
+
+  /**
+   * `steps` conjugate-gradient iterations on (A0 + Σ_j w_j y_j y_jᵀ + λI) x = Σ_j t_j y_j,
+   * warm-started from x, never forming the matrix: Ap = A0 p + Σ_j w_j (y_j·p) y_j + λp.
+   * A0 = 0 means none. Stops early when the residual r·r < 1e-20. `scratch` holds 3·stride
+   * floats. Returns the number of steps taken.
+   */
+  cgSolve(A0: number, Y: number, stride: number, dim: number, cols: number, w: number, t: number, n: number, lambda: number, x: number, steps: number, scratch: number): number;
+
+  /**
+   * One half-step over rows [start, end) of the solved side, as described by the parameter
+   * block at `params` (see {@link Param}): for each row, weights → Gram (or CG) → solve →
+   * write X's row. A row without ratings becomes zero. `scratch` holds
+   * {@link solveScratchFloats} floats.
+   * Returns {@link SOLVE_OK} (-1); r ≥ 0 when row r's system was not positive definite;
+   * -2 - r when row r's solution was not finite. Rows before the failing one are written.
+   */
+  solveRows(params: number, start: number, end: number, scratch: number): number;
+
+  /**
+   * The data term of the objective over rows [start, end) of the solved side, in f64:
+   * explicit: Σ (r − mu − otherBias[c] − x·y_c)²;
+   * implicit: Σ_u [x_uᵀ YᵀY x_u + Σ_obs (c (p − s)² − s²)] with s = x·y, i.e. the
+   * confidence-weighted error over all (u, i) pairs, unobserved ones with c = 1, p = 0.
+   */
+  dataLoss(params: number, start: number, end: number): number;
+
+  /** Σ_{r ∈ [start, end)} w_r Σ_{c < cols} X[r][c]² in f64; regWeights = 0 means w_r = 1. */
+  penalty(X: number, stride: number, cols: number, regWeights: number, start: number, end: number): number;
+}
