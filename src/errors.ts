@@ -1,0 +1,51 @@
+/**
+ * Every error a user can cause is an AlsError with a stable `code` (one table below) and a
+ * message that says what to do.
+ */
+export const ErrorCode = {
+  /** The ratings are empty (no triples). */
+  EMPTY_DATA: 'EMPTY_DATA',
+  /** users, items and values have different lengths. */
+  LENGTH_MISMATCH: 'LENGTH_MISMATCH',
+  /** A rating is NaN or ±Infinity. */
+  NON_FINITE_VALUE: 'NON_FINITE_VALUE',
+  /** An ID is not usable (negative or fractional dense ID, null, wrong type). */
+  INVALID_ID: 'INVALID_ID',
+  /** A dense ID is ≥ numUsers / numItems. */
+  ID_OUT_OF_RANGE: 'ID_OUT_OF_RANGE',
+  /** The same (user, item) pair occurs twice and `duplicates` is 'error'. */
+  DUPLICATE_RATING: 'DUPLICATE_RATING',
+  /** An option is out of range or of the wrong type. */
+  INVALID_OPTION: 'INVALID_OPTION',
+  /** A row's normal equations are not positive definite (e.g. λ = 0 with too few ratings). */
+  NOT_POSITIVE_DEFINITE: 'NOT_POSITIVE_DEFINITE',
+  /** A half-step produced NaN or ±Infinity. */
+  NON_FINITE_FACTORS: 'NON_FINITE_FACTORS',
+  /** The data and factors do not fit in one 4 GiB wasm32 memory. */
+  TOO_LARGE: 'TOO_LARGE',
+  /** Training was aborted through the AbortSignal. */
+  ABORTED: 'ABORTED',
+  /** A user or item ID is not known to the model. */
+  UNKNOWN_ID: 'UNKNOWN_ID',
+  /** The requested backend is not available in this runtime. */
+  BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class AlsError extends Error {
+  readonly code: ErrorCode;
+  /** What to do about it, also appended to the message. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
+    super(hint ? `${message} ${hint}` : message, options);
+    this.name = 'AlsError';
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** Shorthand for the one throw helper every module uses. */
+export function fail(code: ErrorCode, message: string, hint?: string): never {
+  throw new AlsError(code, message, hint);
+}

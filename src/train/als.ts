@@ -1,0 +1,114 @@
+import { Ratings } from '../data/ratings.js';
+import { AlsError, ErrorCode, fail } from '../errors.js';
+import { createBackend } from '../kernels/select.js';
+import { roundUp } from '../kernels/types.js';
+import { ALSModel } from '../model/model.js';
+import { planLayout } from '../wasm/layout.js';
+import { randomFactors } from './init.js';
+import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
+import { TrainingState } from './state.js';
+
+/**
+ * Alternating Least Squares. Hyperparameters go to the constructor (checked there), data to
+ * `fit`:
+ *
+ *     const model = await new ALS({ factors: 32, regularization: 0.05 }).fit(ratings);
+ *
+ * Each iteration solves every user with the items fixed, x_u = (Y_uᵀY_u + λ_u I)⁻¹ Y_uᵀ r_u,
+ * then every item with the users fixed (for implicit feedback, the Hu–Koren–Volinsky normal
+ * equations with YᵀY computed once per half-step).
+ */
+export class ALS {
+  /** The options with defaults filled in. */
+  readonly options: ResolvedOptions;
+  private readonly callbacks: Pick<AlsOptions, 'onIteration' | 'signal' | 'init'>;
+
+  constructor(options: AlsOptions = {}) {
+    this.options = resolveOptions(options);
+    this.callbacks = { onIteration: options.onIteration, signal: options.signal, init: options.init };
+  }
+
+  async fit(ratings: Ratings): Promise<ALSModel> {
+    if (!(ratings instanceof Ratings)) {
+      fail(ErrorCode.INVALID_OPTION, 'fit expects a Ratings.', 'Build one with Ratings.fromTriples({ users, items, values }).');
+    }
+    const o = this.options;
+    const { signal, onIteration } = this.callbacks;
+    throwIfAborted(signal);
+    const k = o.factors;
+    const init = this.callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
+    checkInit(init, ratings, k);
+
+    const stride = roundUp(k + (o.biases ? 1 : 0), 8);
+    const layout = planLayout({
+      numUsers: ratings.numUsers,
+      numItems: ratings.numItems,
+      nnz: ratings.nnz,
+      stride,
+      maxUserNnz: maxRowLength(ratings.byUser.indptr),
+      maxItemNnz: maxRowLength(ratings.byItem.indptr),
+      threads: 1,
+    });
+    const backend = await createBackend(o.backend, layout.totalBytes);
+    const mu = o.biases ? ratings.mean() : 0;
+    const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, mu);
+    state.loadRatings(ratings);
+    state.loadFactors('users', init.userFactors);
+    state.loadFactors('items', init.itemFactors);
+
+    for (let iteration = 1; iteration <= o.iterations; iteration++) {
+      throwIfAborted(signal);
+      const start = performance.now();
+      state.halfStep('users', ratings.users);
+      throwIfAborted(signal);
+      state.halfStep('items', ratings.items);
+      const seconds = (performance.now() - start) / 1000;
+      if (onIteration) {
+        const loss = state.loss('items');
+        if ((await onIteration({ iteration, seconds, loss })) === false) break;
+      }
+      // Let the event loop run so an abort() from a timer or another task can land.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+
+    const users = state.extract('users');
+    const items = state.extract('items');
+    return new ALSModel({
+      users: ratings.users.clone(),
+      items: ratings.items.clone(),
+      factors: k,
+      userFactors: users.factors,
+      itemFactors: items.factors,
+      userBiases: users.biases,
+      itemBiases: items.biases,
+      globalMean: mu,
+      options: o,
+    });
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new AlsError(ErrorCode.ABORTED, 'Training was aborted.', undefined, { cause: signal.reason });
+  }
+}
+
+function checkInit(init: { userFactors: Float32Array; itemFactors: Float32Array }, ratings: Ratings, k: number): void {
+  for (const [name, array, rows] of [
+    ['userFactors', init.userFactors, ratings.numUsers],
+    ['itemFactors', init.itemFactors, ratings.numItems],
+  ] as const) {
+    if (!(array instanceof Float32Array) || array.length !== rows * k) {
+      fail(ErrorCode.INVALID_OPTION, `init.${name} must be a Float32Array of ${rows} × ${k} = ${rows * k} values (got ${array instanceof Float32Array ? array.length : typeof array}).`);
+    }
+    for (let e = 0; e < array.length; e++) {
+      if (!Number.isFinite(array[e]!)) fail(ErrorCode.INVALID_OPTION, `init.${name}[${e}] is ${array[e]}.`, 'Starting factors must be finite.');
+    }
+  }
+}
+
+function maxRowLength(indptr: Int32Array): number {
+  let max = 0;
+  for (let r = 0; r + 1 < indptr.length; r++) max = Math.max(max, indptr[r + 1]! - indptr[r]!);
+  return max;
+}

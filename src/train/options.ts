@@ -1,0 +1,145 @@
+import { ErrorCode, fail } from '../errors.js';
+
+export type Feedback = 'explicit' | 'implicit';
+export type Confidence = 'one-plus-alpha' | 'alpha';
+export type RegularizationScaling = 'none' | 'count';
+export type SolverName = 'cholesky' | 'cg';
+export type BackendName = 'auto' | 'wasm' | 'js';
+
+/** What `onIteration` receives after each iteration (all users, then all items). */
+export interface IterationInfo {
+  /** 1-based. */
+  iteration: number;
+  /** Wall time of the iteration's two half-steps, in seconds (the loss is not included). */
+  seconds: number;
+  /**
+   * The objective being minimized divided by the number of ratings: data term (squared
+   * error, or confidence-weighted error over all pairs for implicit) plus the regularization
+   * penalty.
+   */
+  loss: number;
+}
+
+export interface AlsOptions {
+  /** Latent factors per user and item (k). Default 64. */
+  factors?: number;
+  /** Iterations; each updates all users, then all items. Default 15. */
+  iterations?: number;
+  /** λ ≥ 0. Default 0.1. */
+  regularization?: number;
+  /**
+   * 'none': λ as given (the textbook form). 'count': λ·n_u per row, n_u = the row's number
+   * of ratings (positives for implicit) — ALS-WR, what Spark MLlib does. Default 'none'.
+   */
+  regularizationScaling?: RegularizationScaling;
+  /** 'explicit' ratings or 'implicit' feedback (counts, clicks). Default 'explicit'. */
+  feedback?: Feedback;
+  /** α of the implicit confidence. Default 1. */
+  alpha?: number;
+  /**
+   * Implicit confidence: 'one-plus-alpha' c = 1 + α|r| (Spark, Hu–Koren–Volinsky) or 'alpha'
+   * c = α·|r| (the Python `implicit` library). r < 0 is a dislike: p = 0, c from |r|.
+   * Default 'one-plus-alpha'.
+   */
+  confidence?: Confidence;
+  /** 'cholesky' (exact) or 'cg' (conjugate gradient, warm-started). Default 'cholesky'. */
+  solver?: SolverName;
+  /** Conjugate-gradient steps per row and half-step. Default 3. */
+  cgSteps?: number;
+  /** Explicit only: learn a global mean and user and item biases inside ALS. Default false. */
+  biases?: boolean;
+  /** Seed of the initial factors. Default 0. */
+  seed?: number;
+  /**
+   * Starting factors instead of random ones: row-major Float32Array of numUsers × factors
+   * and numItems × factors, in dense-index order.
+   */
+  init?: { userFactors: Float32Array; itemFactors: Float32Array };
+  /** 'auto' picks WASM SIMD where the runtime has it, else JS. Default 'auto'. */
+  backend?: BackendName;
+  /** Worker threads. Only 1 for now. Default 1. */
+  threads?: number | 'auto';
+  /** Called after every iteration; return false to stop early. */
+  onIteration?: (info: IterationInfo) => void | boolean | Promise<void | boolean>;
+  /** Aborts training between half-steps. */
+  signal?: AbortSignal;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  factors: number;
+  iterations: number;
+  regularization: number;
+  regularizationScaling: RegularizationScaling;
+  feedback: Feedback;
+  alpha: number;
+  confidence: Confidence;
+  solver: SolverName;
+  cgSteps: number;
+  biases: boolean;
+  seed: number;
+  backend: BackendName;
+  threads: number;
+}
+
+export const DEFAULTS: ResolvedOptions = {
+  factors: 64,
+  iterations: 15,
+  regularization: 0.1,
+  regularizationScaling: 'none',
+  feedback: 'explicit',
+  alpha: 1,
+  confidence: 'one-plus-alpha',
+  solver: 'cholesky',
+  cgSteps: 3,
+  biases: false,
+  seed: 0,
+  backend: 'auto',
+  threads: 1,
+};
+
+export function resolveOptions(options: AlsOptions): ResolvedOptions {
+  const o = { ...DEFAULTS };
+  o.factors = integer('factors', options.factors ?? o.factors, 1, 4096);
+  o.iterations = integer('iterations', options.iterations ?? o.iterations, 0, 1e6);
+  o.regularization = nonNegative('regularization', options.regularization ?? o.regularization);
+  o.regularizationScaling = oneOf('regularizationScaling', options.regularizationScaling ?? o.regularizationScaling, ['none', 'count']);
+  o.feedback = oneOf('feedback', options.feedback ?? o.feedback, ['explicit', 'implicit']);
+  o.alpha = nonNegative('alpha', options.alpha ?? o.alpha);
+  if (o.alpha === 0 && o.feedback === 'implicit') {
+    fail(ErrorCode.INVALID_OPTION, 'alpha must be > 0 for implicit feedback.', 'Use alpha: 1 (the default) or larger.');
+  }
+  o.confidence = oneOf('confidence', options.confidence ?? o.confidence, ['one-plus-alpha', 'alpha']);
+  o.solver = oneOf('solver', options.solver ?? o.solver, ['cholesky', 'cg']);
+  o.cgSteps = integer('cgSteps', options.cgSteps ?? o.cgSteps, 1, 1000);
+  o.biases = Boolean(options.biases ?? o.biases);
+  if (o.biases && o.feedback === 'implicit') {
+    fail(ErrorCode.INVALID_OPTION, 'biases apply to explicit feedback only.', "Drop biases, or use feedback: 'explicit'.");
+  }
+  o.seed = integer('seed', options.seed ?? o.seed, -(2 ** 31), 2 ** 32 - 1);
+  o.backend = oneOf('backend', options.backend ?? o.backend, ['auto', 'wasm', 'js']);
+  const threads = options.threads ?? 1;
+  o.threads = threads === 'auto' ? 1 : integer('threads', threads, 1, 1024);
+  return o;
+}
+
+function integer(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(ErrorCode.INVALID_OPTION, `${name} must be an integer in [${min}, ${max}] (got ${String(value)}).`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    fail(ErrorCode.INVALID_OPTION, `${name} must be a finite number ≥ 0 (got ${String(value)}).`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) {
+    fail(ErrorCode.INVALID_OPTION, `${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')} (got ${String(value)}).`);
+  }
+  return value as T;
+}

@@ -1,0 +1,199 @@
+import type { Ratings } from '../data/ratings.js';
+import type { IdMap } from '../data/id-map.js';
+import type { SparseRows } from '../data/sparse.js';
+import { AlsError, ErrorCode } from '../errors.js';
+import { Param, SOLVE_OK, Solver, WeightMode, type Kernels } from '../kernels/types.js';
+import type { Layout, SideLayout } from '../wasm/layout.js';
+import type { ResolvedOptions } from './options.js';
+
+export type SideName = 'users' | 'items';
+
+/** Factors (unpadded, rows × k) and biases of one side, copied out of the memory. */
+export interface SideFactors {
+  factors: Float32Array;
+  biases: Float32Array | null;
+}
+
+/**
+ * Everything one fit keeps in the kernels' memory, and the half-steps over it.
+ *
+ * With biases, each side's row is [factors (k), slot k]. The side being solved has k + 1
+ * unknowns, [x_u, b_u], so slot k holds its bias; the fixed side is the design, [y_i, 1], so
+ * its slot k holds 1 while its bias waits in the side's bias array and is subtracted from
+ * the targets (t = r − μ − b_i). Before a half-step the two sides swap roles in O(rows).
+ */
+export class TrainingState {
+  readonly kernels: Kernels;
+  readonly layout: Layout;
+  readonly k: number;
+  readonly stride: number;
+  readonly mu: number;
+  private readonly options: ResolvedOptions;
+  private readonly f32: Float32Array;
+  private readonly i32: Int32Array;
+  /** Which side is currently the design (fixed) side, for the bias slot; null before any step. */
+  private design: SideName | null = null;
+
+  constructor(kernels: Kernels, buffer: ArrayBufferLike, layout: Layout, options: ResolvedOptions, stride: number, mu: number) {
+    this.kernels = kernels;
+    this.layout = layout;
+    this.options = options;
+    this.k = options.factors;
+    this.stride = stride;
+    this.mu = mu;
+    this.f32 = new Float32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+  }
+
+  /** Copies the ratings in (CSR by user, CSC by item) and computes the λ weight of every row. */
+  loadRatings(ratings: Ratings): void {
+    this.loadSide(this.layout.users, ratings.byUser);
+    this.loadSide(this.layout.items, ratings.byItem);
+  }
+
+  /** Writes initial factors (row-major rows × k) into a side; padding and bias slot stay 0. */
+  loadFactors(side: SideName, factors: Float32Array): void {
+    const s = this.layout[side];
+    const base = s.factors >>> 2;
+    this.f32.fill(0, base, base + s.rows * this.stride);
+    for (let r = 0; r < s.rows; r++) this.f32.set(factors.subarray(r * this.k, (r + 1) * this.k), base + r * this.stride);
+  }
+
+  /** Solves every row of `side` with the other side fixed. */
+  halfStep(side: SideName, ids: IdMap): void {
+    const solved = this.layout[side];
+    this.prepare(side);
+    const status = this.kernels.solveRows(solved.params, 0, solved.rows, this.layout.scratch);
+    if (status !== SOLVE_OK) throw this.failure(side, ids, status);
+  }
+
+  /** Sets both sides' roles and the parameter block for solving `side`. */
+  prepare(side: SideName): void {
+    const solved = this.layout[side];
+    const fixedName: SideName = side === 'users' ? 'items' : 'users';
+    const fixed = this.layout[fixedName];
+    if (this.options.biases && this.design !== fixedName) {
+      this.becomeDesign(fixed);
+      this.restoreBias(solved);
+      this.design = fixedName;
+    }
+    const implicit = this.options.feedback === 'implicit';
+    const dim = this.dim;
+    if (implicit) this.kernels.gramBlock(fixed.factors, this.stride, dim, 0, fixed.rows, this.layout.gram, 0);
+    const p = solved.params >>> 2;
+    this.i32[p + Param.X] = solved.factors;
+    this.i32[p + Param.Y] = fixed.factors;
+    this.i32[p + Param.Stride] = this.stride;
+    this.i32[p + Param.Dim] = dim;
+    this.i32[p + Param.Indptr] = solved.indptr;
+    this.i32[p + Param.Indices] = solved.indices;
+    this.i32[p + Param.Values] = solved.values;
+    this.i32[p + Param.RegWeights] = solved.regWeights;
+    this.f32[p + Param.Lambda] = this.options.regularization;
+    this.i32[p + Param.Mode] = this.mode;
+    this.f32[p + Param.Alpha] = this.options.alpha;
+    this.i32[p + Param.Solver] = this.options.solver === 'cg' ? Solver.ConjugateGradient : Solver.Cholesky;
+    this.i32[p + Param.CgSteps] = this.options.cgSteps;
+    this.i32[p + Param.YtY] = implicit ? this.layout.gram : 0;
+    this.f32[p + Param.Mu] = this.mu;
+    this.i32[p + Param.OtherBias] = this.options.biases ? fixed.bias : 0;
+  }
+
+  /**
+   * The objective divided by the number of ratings, right after `side` was solved (its
+   * parameter block and the fixed side's YᵀY are still current).
+   */
+  loss(side: SideName): number {
+    const solved = this.layout[side];
+    const fixed = this.layout[side === 'users' ? 'items' : 'users'];
+    const λ = this.options.regularization;
+    const data = this.kernels.dataLoss(solved.params, 0, solved.rows);
+    // The solved side's bias sits in slot k (inside dim); the fixed side's in its bias array.
+    let penalty = this.kernels.penalty(solved.factors, this.stride, this.dim, solved.regWeights, 0, solved.rows);
+    penalty += this.kernels.penalty(fixed.factors, this.stride, this.k, fixed.regWeights, 0, fixed.rows);
+    if (this.options.biases) {
+      const bias = fixed.bias >>> 2;
+      const w = fixed.regWeights >>> 2;
+      for (let r = 0; r < fixed.rows; r++) penalty += this.f32[w + r]! * this.f32[bias + r]! ** 2;
+    }
+    const nnz = this.i32[(solved.indptr >>> 2) + solved.rows]!;
+    return (data + λ * penalty) / nnz;
+  }
+
+  /** Copies a side's factors (and biases) out of the memory. */
+  extract(side: SideName): SideFactors {
+    const s = this.layout[side];
+    const factors = new Float32Array(s.rows * this.k);
+    const base = s.factors >>> 2;
+    for (let r = 0; r < s.rows; r++) factors.set(this.f32.subarray(base + r * this.stride, base + r * this.stride + this.k), r * this.k);
+    if (!this.options.biases) return { factors, biases: null };
+    const biases = new Float32Array(s.rows);
+    for (let r = 0; r < s.rows; r++) {
+      biases[r] = this.design === side ? this.f32[(s.bias >>> 2) + r]! : this.f32[base + r * this.stride + this.k]!;
+    }
+    return { factors, biases };
+  }
+
+  /** Unknowns per row: k, plus the bias. */
+  get dim(): number {
+    return this.k + (this.options.biases ? 1 : 0);
+  }
+
+  private get mode(): number {
+    if (this.options.feedback === 'explicit') return WeightMode.Explicit;
+    return this.options.confidence === 'alpha' ? WeightMode.ImplicitAlpha : WeightMode.ImplicitOnePlusAlpha;
+  }
+
+  private loadSide(s: SideLayout, rows: SparseRows): void {
+    this.i32.set(rows.indptr, s.indptr >>> 2);
+    this.i32.set(rows.indices, s.indices >>> 2);
+    this.f32.set(rows.values, s.values >>> 2);
+    // λ_u = λ·w_u: w_u = 1, or the row's count of ratings (of positives, for implicit: Spark).
+    const w = s.regWeights >>> 2;
+    const implicit = this.options.feedback === 'implicit';
+    for (let r = 0; r < s.rows; r++) {
+      let count = 1;
+      if (this.options.regularizationScaling === 'count') {
+        count = 0;
+        for (let e = rows.indptr[r]!; e < rows.indptr[r + 1]!; e++) if (!implicit || rows.values[e]! > 0) count++;
+      }
+      this.f32[w + r] = count;
+    }
+  }
+
+  /** The side becomes the design: its bias moves to the bias array, slot k becomes 1. */
+  private becomeDesign(s: SideLayout): void {
+    const base = s.factors >>> 2;
+    const bias = s.bias >>> 2;
+    for (let r = 0; r < s.rows; r++) {
+      const at = base + r * this.stride + this.k;
+      this.f32[bias + r] = this.f32[at]!;
+      this.f32[at] = 1;
+    }
+  }
+
+  /** The side is solved next: its bias goes back to slot k (the warm start of CG). */
+  private restoreBias(s: SideLayout): void {
+    if (this.design === null) return; // first step: slot k and the bias array both hold 0
+    const base = s.factors >>> 2;
+    const bias = s.bias >>> 2;
+    for (let r = 0; r < s.rows; r++) this.f32[base + r * this.stride + this.k] = this.f32[bias + r]!;
+  }
+
+  private failure(side: SideName, ids: IdMap, status: number): AlsError {
+    const kind = side === 'users' ? 'user' : 'item';
+    if (status >= 0) {
+      return new AlsError(
+        ErrorCode.NOT_POSITIVE_DEFINITE,
+        `The normal equations of ${kind} ${String(ids.id(status))} (index ${status}) are not positive definite.`,
+        'Increase regularization (with λ = 0 every row needs at least as many ratings as factors), or lower factors.',
+      );
+    }
+    const row = -2 - status;
+    return new AlsError(
+      ErrorCode.NON_FINITE_FACTORS,
+      `The factors of ${kind} ${String(ids.id(row))} (index ${row}) became NaN or infinite.`,
+      'Increase regularization, lower alpha, or rescale extreme rating values.',
+    );
+  }
+}
