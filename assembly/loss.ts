@@ -1,0 +1,96 @@
+// Objective terms over a row range, accumulated in f64.
+
+/** x·y over dim floats, products and sum in f64 (f32x4 loads promoted to f64x2). */
+@inline function dot64(x: usize, y: usize, dim: i32): f64 {
+  let acc = f64x2.splat(0);
+  let c = 0;
+  for (; c + 4 <= dim; c += 4) {
+    const o = <usize>c << 2;
+    const a = v128.load(x + o);
+    const b = v128.load(y + o);
+    acc = f64x2.add(acc, f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)));
+    const ah = v128.shuffle<i32>(a, a, 2, 3, 0, 1);
+    const bh = v128.shuffle<i32>(b, b, 2, 3, 0, 1);
+    acc = f64x2.add(acc, f64x2.mul(f64x2.promote_low_f32x4(ah), f64x2.promote_low_f32x4(bh)));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; c < dim; c++) {
+    const o = <usize>c << 2;
+    s += <f64>load<f32>(x + o) * <f64>load<f32>(y + o);
+  }
+  return s;
+}
+
+/** xᵀ A x for symmetric A stored in its upper triangle (dim × dim), in f64. */
+@inline function quad64(A: usize, rb: usize, dim: i32, x: usize): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < dim; i++) {
+    const row = A + <usize>i * rb;
+    const xi = <f64>load<f32>(x + (<usize>i << 2));
+    let off: f64 = 0;
+    for (let j = i + 1; j < dim; j++) {
+      off += <f64>load<f32>(row + (<usize>j << 2)) * <f64>load<f32>(x + (<usize>j << 2));
+    }
+    s += xi * (<f64>load<f32>(row + (<usize>i << 2)) * xi + 2 * off);
+  }
+  return s;
+}
+
+/** The data term of the objective over rows [start, end) of the solved side (see types.ts). */
+export function dataLoss(params: usize, start: i32, end: i32): f64 {
+  const X = <usize>load<u32>(params, 0);
+  const Y = <usize>load<u32>(params, 4);
+  const stride = load<i32>(params, 8);
+  const dim = load<i32>(params, 12);
+  const indptr = <usize>load<u32>(params, 16);
+  const indices = <usize>load<u32>(params, 20);
+  const values = <usize>load<u32>(params, 24);
+  const mode = load<i32>(params, 36);
+  const alpha = <f64>load<f32>(params, 40);
+  const YtY = <usize>load<u32>(params, 52);
+  const mu = <f64>load<f32>(params, 56);
+  const otherBias = <usize>load<u32>(params, 60);
+  const rb = <usize>stride << 2;
+  let total: f64 = 0;
+  for (let u = start; u < end; u++) {
+    const x = X + <usize>u * rb;
+    const lo = load<i32>(indptr + (<usize>u << 2));
+    const hi = load<i32>(indptr + (<usize>u << 2), 4);
+    if (mode == 0) {
+      for (let k = lo; k < hi; k++) {
+        const ko = <usize>k << 2;
+        const c = load<i32>(indices + ko);
+        let e = <f64>load<f32>(values + ko) - mu;
+        if (otherBias) e -= <f64>load<f32>(otherBias + (<usize>c << 2));
+        e -= dot64(x, Y + <usize>c * rb, dim);
+        total += e * e;
+      }
+    } else {
+      if (YtY) total += quad64(YtY, rb, dim, x);
+      const one: f64 = mode == 1 ? 1 : 0;
+      for (let k = lo; k < hi; k++) {
+        const ko = <usize>k << 2;
+        const c = load<i32>(indices + ko);
+        const r = <f64>load<f32>(values + ko);
+        const conf = one + alpha * Math.abs(r);
+        const pref: f64 = r > 0 ? 1 : 0;
+        const s = dot64(x, Y + <usize>c * rb, dim);
+        const d = pref - s;
+        total += conf * d * d - s * s;
+      }
+    }
+  }
+  return total;
+}
+
+/** Σ_{r ∈ [start, end)} w_r Σ_{c < cols} X[r][c]² in f64; regWeights = 0: w_r = 1. */
+export function penalty(X: usize, stride: i32, cols: i32, regWeights: usize, start: i32, end: i32): f64 {
+  const rb = <usize>stride << 2;
+  let total: f64 = 0;
+  for (let r = start; r < end; r++) {
+    const x = X + <usize>r * rb;
+    const s = dot64(x, x, cols);
+    total += regWeights ? <f64>load<f32>(regWeights + (<usize>r << 2)) * s : s;
+  }
+  return total;
+}
