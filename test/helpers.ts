@@ -1,0 +1,114 @@
+/**
+ * Test helpers: a seeded PRNG, a bump allocator over one memory, and the list of kernel
+ * backends the conformance suite runs over.
+ */
+import { existsSync } from 'node:fs';
+import { createJsKernels } from '../src/kernels/js.js';
+import type { Kernels } from '../src/kernels/types.js';
+
+/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform in [lo, hi), rounded to f32 so the f64 reference sees exactly what the kernel sees. */
+export function uniform(rand: () => number, lo: number, hi: number): number {
+  return Math.fround(lo + (hi - lo) * rand());
+}
+
+export interface F32Block {
+  ptr: number;
+  view: Float32Array;
+}
+export interface I32Block {
+  ptr: number;
+  view: Int32Array;
+}
+
+/**
+ * A bump allocator over a memory's buffer: every block starts 16-byte aligned (v128 loads) and
+ * is zero-filled. Offset 0 is never handed out, since a zero pointer means "none".
+ */
+export class Arena {
+  private offset = 64;
+  constructor(readonly buffer: ArrayBufferLike) {}
+
+  reset(): void {
+    this.offset = 64;
+  }
+
+  private take(count: number): number {
+    const ptr = this.offset;
+    const bytes = Math.max(count, 1) * 4;
+    this.offset = Math.ceil((ptr + bytes) / 16) * 16;
+    if (this.offset > this.buffer.byteLength) throw new Error(`test arena out of memory (${this.offset} bytes)`);
+    new Uint8Array(this.buffer, ptr, bytes).fill(0);
+    return ptr;
+  }
+
+  f32(countOrData: number | ArrayLike<number>): F32Block {
+    const n = typeof countOrData === 'number' ? countOrData : countOrData.length;
+    const ptr = this.take(n);
+    const view = new Float32Array(this.buffer, ptr, n);
+    if (typeof countOrData !== 'number') view.set(countOrData);
+    return { ptr, view };
+  }
+
+  i32(countOrData: number | ArrayLike<number>): I32Block {
+    const n = typeof countOrData === 'number' ? countOrData : countOrData.length;
+    const ptr = this.take(n);
+    const view = new Int32Array(this.buffer, ptr, n);
+    if (typeof countOrData !== 'number') view.set(countOrData);
+    return { ptr, view };
+  }
+}
+
+/** Bytes of memory each backend gets in the tests (a few MiB is plenty at k ≤ 128). */
+export const TEST_MEMORY_BYTES = 16 << 20;
+
+export interface BackendUnderTest {
+  kernels: Kernels;
+  buffer: ArrayBufferLike;
+}
+
+export type BackendFactory = () => Promise<BackendUnderTest>;
+
+function newMemory(): WebAssembly.Memory {
+  const pages = TEST_MEMORY_BYTES / 65536;
+  return new WebAssembly.Memory({ initial: pages, maximum: pages });
+}
+
+const WASM_FILE = new URL('../build/als.wasm', import.meta.url);
+
+/**
+ * Every backend the suite runs over, with the reason when one is unavailable. The WASM modules
+ * are imported lazily so the JS backend is tested even before they exist.
+ */
+export function listBackends(): Array<{ name: 'js' | 'wasm'; make: BackendFactory | null; skipReason?: string }> {
+  const js: BackendFactory = async () => {
+    const memory = newMemory();
+    return { kernels: createJsKernels(memory.buffer), buffer: memory.buffer };
+  };
+  const wasmBuilt = existsSync(WASM_FILE);
+  const wasm: BackendFactory = async () => {
+    const { loadWasmModule } = await import('../src/wasm/load.js');
+    const { createMemory } = await import('../src/wasm/memory.js');
+    const { createWasmKernels } = await import('../src/kernels/wasm.js');
+    const module = await loadWasmModule();
+    const memory = createMemory(TEST_MEMORY_BYTES, false);
+    return { kernels: createWasmKernels(module, memory), buffer: memory.buffer };
+  };
+  return [
+    { name: 'js', make: js },
+    wasmBuilt
+      ? { name: 'wasm', make: wasm }
+      : { name: 'wasm', make: null, skipReason: 'build/als.wasm does not exist: run `npm run build:wasm` first' },
+  ];
+}
