@@ -29,6 +29,8 @@ export const ErrorCode = {
   UNKNOWN_ID: 'UNKNOWN_ID',
   /** The requested backend is not available in this runtime. */
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
+  /** A worker thread threw or died; the message carries the worker's own. */
+  WORKER_FAILED: 'WORKER_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
