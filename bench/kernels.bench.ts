@@ -27,6 +27,8 @@ const CG_N = 100;
 const CG_STEPS = 3;
 const NUM_Y_ROWS = 4096;
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 250);
+/** BENCH_RELAXED=1 (needs relaxed SIMD: Node ≥ 22, or node --experimental-wasm-relaxed-simd) benches als-relaxed.wasm. */
+const RELAXED = process.env.BENCH_RELAXED === '1';
 
 /** mulberry32: a small seeded PRNG. */
 function rng(seed: number): () => number {
@@ -44,7 +46,7 @@ const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 // ---- memory and kernels ------------------------------------------------------------------
 const memory = createMemory(256 << 20, false);
-const wasm = createWasmKernels(await loadWasmModule(), memory);
+const wasm = createWasmKernels(await loadWasmModule({ relaxed: RELAXED }), memory);
 let js: Kernels | undefined;
 let jsSkip = '';
 const jsPath = new URL('../src/kernels/js.ts', import.meta.url);
@@ -72,7 +74,7 @@ const alloc = (floats: number) => {
 
 // ---- peak probe ---------------------------------------------------------------------------
 async function peakGflops(): Promise<number> {
-  const bytes = await readFile(new URL('../build/peak.wasm', import.meta.url));
+  const bytes = await readFile(new URL(`../build/${RELAXED ? 'peak-relaxed' : 'peak'}.wasm`, import.meta.url));
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: createMemory(65536, false) } });
   const peak = inst.exports.peak as (iters: number, seed: number) => number;
   const iters = 2_000_000;
@@ -204,7 +206,7 @@ const gf = (flops: number, ms: number) => flops / (ms * 1e6);
 const lines: string[] = [];
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 lines.push(`# Kernel benchmarks`, '');
-lines.push(`${cpu}, ${os.cpus().length} cores, Node ${process.version}; one thread. Peak probe (f32x4 mul + add chains): **${peak.toFixed(1)} GFLOP/s**.`);
+lines.push(`${cpu}, ${os.cpus().length} cores, Node ${process.version}; one thread. ${RELAXED ? 'Relaxed-SIMD build (f32x4.relaxed_madd). ' : ''}Peak probe (f32x4 ${RELAXED ? 'relaxed_madd' : 'mul + add'} chains): **${peak.toFixed(1)} GFLOP/s**.`);
 lines.push(`Medians per call (tinybench p50, ${TIME_MS} ms per task). GFLOP/s counts the flops each kernel computes (see bench/kernels.bench.ts); gramRow "full" counts 2·n·k².`, '');
 lines.push('| kernel | k | n | WASM µs | WASM GFLOP/s | % of peak | full GFLOP/s | JS µs | JS GFLOP/s | WASM/JS |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -237,4 +239,4 @@ if (js) {
 const md = lines.join('\n') + '\n';
 console.log(md);
 await mkdir(new URL('./out/', import.meta.url), { recursive: true });
-await writeFile(new URL('./out/kernels.md', import.meta.url), md);
+await writeFile(new URL(RELAXED ? './out/kernels-relaxed.md' : './out/kernels.md', import.meta.url), md);

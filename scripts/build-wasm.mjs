@@ -25,12 +25,12 @@ const builds = [
 ];
 
 await mkdir(resolve(root, 'build'), { recursive: true });
-const results = await Promise.all(
-  builds.map(async ([config, target]) => {
-    const { error, stderr } = await asc.main(['--config', config, '--target', target]);
-    return { config, target, error, stderr: stderr.toString() };
-  }),
-);
+// One at a time: asc keeps some Binaryen settings process-global.
+const results = [];
+for (const [config, target] of builds) {
+  const { error, stderr } = await asc.main(['--config', config, '--target', target]);
+  results.push({ config, target, error, stderr: stderr.toString() });
+}
 let failed = false;
 for (const { config, target, error, stderr } of results) {
   if (error) {
