@@ -212,7 +212,7 @@ describe('training errors', () => {
 
   it('a data set beyond one 4 GiB memory fails before allocating, with the bytes and what to reduce', async () => {
     const e = await expectCode(
-      () => planLayout({ numUsers: 5e6, numItems: 1e6, nnz: 1e8, stride: 128, maxUserNnz: 1000, maxItemNnz: 1000, threads: 1 }),
+      () => planLayout({ numUsers: 5e6, numItems: 1e6, nnz: 1e8, stride: 128, maxUserNnz: 1000, maxItemNnz: 1000, threads: 1, userChunks: 16, itemChunks: 16 }),
       ErrorCode.TOO_LARGE,
     );
     expect(e.message).toMatch(/needs \d+ bytes/);

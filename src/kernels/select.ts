@@ -5,10 +5,13 @@ import { createJsKernels } from './js.js';
 import type { Kernels } from './types.js';
 import { createWasmKernels } from './wasm.js';
 
-/** Kernels bound to a fresh memory of `bytes`, and that memory's buffer for the TS views. */
+/** Kernels bound to a fresh memory, with what workers need to join it. */
 export interface Backend {
   kernels: Kernels;
   buffer: ArrayBufferLike;
+  memory: WebAssembly.Memory | null;
+  /** The compiled module (null for the JS backend), posted to workers as it is. */
+  module: WebAssembly.Module | null;
 }
 
 let warnedNoWasm = false;
@@ -16,8 +19,10 @@ let warnedNoWasm = false;
 /**
  * 'wasm' needs WebAssembly with SIMD (refused with a coded error otherwise); 'js' always
  * works; 'auto' takes WASM where it validates and falls back to JS with one warning.
+ * `shared`: the memory is a SharedArrayBuffer for worker threads (and the WASM build whose
+ * memory import is shared).
  */
-export async function createBackend(name: 'auto' | 'wasm' | 'js', bytes: number): Promise<Backend> {
+export async function createBackend(name: 'auto' | 'wasm' | 'js', bytes: number, shared: boolean): Promise<Backend> {
   const wasm = name !== 'js' && simdSupported();
   if (name === 'wasm' && !wasm) {
     throw new AlsError(
@@ -26,20 +31,21 @@ export async function createBackend(name: 'auto' | 'wasm' | 'js', bytes: number)
       "Use backend: 'auto' or 'js' (slower), or a runtime with WASM SIMD (Node ≥ 16.4, current browsers).",
     );
   }
-  if (!wasm) {
-    if (name === 'auto' && !warnedNoWasm) {
-      warnedNoWasm = true;
-      console.warn('als-wasm: WebAssembly SIMD is unavailable here; using the (slower) JavaScript kernels.');
-    }
-    const buffer = new ArrayBuffer(bytes);
-    return { kernels: createJsKernels(buffer), buffer };
+  if (!wasm && name === 'auto' && !warnedNoWasm) {
+    warnedNoWasm = true;
+    console.warn('als-wasm: WebAssembly SIMD is unavailable here; using the (slower) JavaScript kernels.');
   }
-  const module = await loadWasmModule({ threads: false });
+  if (!wasm && !shared && typeof WebAssembly !== 'object') {
+    const buffer = new ArrayBuffer(bytes);
+    return { kernels: createJsKernels(buffer), buffer, memory: null, module: null };
+  }
   let memory: WebAssembly.Memory;
   try {
-    memory = createMemory(bytes, false);
+    memory = createMemory(bytes, shared);
   } catch (cause) {
     throw new AlsError(ErrorCode.TOO_LARGE, `Could not allocate ${bytes} bytes of WebAssembly memory.`, 'Reduce factors or the data set, or free memory.', { cause });
   }
-  return { kernels: createWasmKernels(module, memory), buffer: memory.buffer };
+  if (!wasm) return { kernels: createJsKernels(memory.buffer), buffer: memory.buffer, memory, module: null };
+  const module = await loadWasmModule({ threads: shared });
+  return { kernels: createWasmKernels(module, memory), buffer: memory.buffer, memory, module };
 }

@@ -7,6 +7,10 @@ import { planLayout } from '../wasm/layout.js';
 import { randomFactors } from './init.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
 import { TrainingState } from './state.js';
+import { chunkCount } from './schedule.js';
+import { JobControl, LocalExecutor, type Executor } from '../parallel/executor.js';
+import { WorkerPool, type PoolInit } from '../parallel/pool.js';
+import { resolveThreads } from '../parallel/threads.js';
 
 /**
  * Alternating Least Squares. Hyperparameters go to the constructor (checked there), data to
@@ -22,6 +26,8 @@ export class ALS {
   /** The options with defaults filled in. */
   readonly options: ResolvedOptions;
   private readonly callbacks: Pick<AlsOptions, 'onIteration' | 'signal' | 'init'>;
+  /** @internal Test hook: make worker `thread` throw `message` on its `job`-th job. */
+  _fault?: PoolInit['fault'];
 
   constructor(options: AlsOptions = {}) {
     this.options = resolveOptions(options);
@@ -39,6 +45,7 @@ export class ALS {
     const init = this.callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
     checkInit(init, ratings, k);
 
+    const threads = await resolveThreads(o.threads);
     const stride = roundUp(k + (o.biases ? 1 : 0), 8);
     const layout = planLayout({
       numUsers: ratings.numUsers,
@@ -47,28 +54,43 @@ export class ALS {
       stride,
       maxUserNnz: maxRowLength(ratings.byUser.indptr),
       maxItemNnz: maxRowLength(ratings.byItem.indptr),
-      threads: 1,
+      threads,
+      userChunks: chunkCount(ratings.numUsers, threads),
+      itemChunks: chunkCount(ratings.numItems, threads),
     });
-    const backend = await createBackend(o.backend, layout.totalBytes);
+    const backend = await createBackend(o.backend, layout.totalBytes, threads > 1);
     const mu = o.biases ? ratings.mean() : 0;
     const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, mu);
     state.loadRatings(ratings);
     state.loadFactors('users', init.userFactors);
     state.loadFactors('items', init.itemFactors);
 
-    for (let iteration = 1; iteration <= o.iterations; iteration++) {
-      throwIfAborted(signal);
-      const start = performance.now();
-      state.halfStep('users', ratings.users);
-      throwIfAborted(signal);
-      state.halfStep('items', ratings.items);
-      const seconds = (performance.now() - start) / 1000;
-      if (onIteration) {
-        const loss = state.loss('items');
-        if ((await onIteration({ iteration, seconds, loss })) === false) break;
+    const control = new JobControl(new Int32Array(backend.buffer), layout.ctrl, signal);
+    let executor: Executor;
+    if (threads === 1) {
+      executor = new LocalExecutor({ kernels: backend.kernels, i32: new Int32Array(backend.buffer), ctrl: layout.ctrl, scratch: layout.scratch }, control);
+    } else {
+      executor = await WorkerPool.start(
+        threads,
+        { module: backend.module, memory: backend.memory!, backend: backend.kernels.backend, ctrl: layout.ctrl, scratch: layout.scratch, scratchBytes: layout.scratchBytes, fault: this._fault },
+        control,
+      );
+    }
+    state.executor = executor;
+    try {
+      for (let iteration = 1; iteration <= o.iterations; iteration++) {
+        throwIfAborted(signal);
+        const start = performance.now();
+        await state.halfStep('users', ratings.users);
+        await state.halfStep('items', ratings.items);
+        const seconds = (performance.now() - start) / 1000;
+        if (onIteration) {
+          const loss = await state.loss('items');
+          if ((await onIteration({ iteration, seconds, loss })) === false) break;
+        }
       }
-      // Let the event loop run so an abort() from a timer or another task can land.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+    } finally {
+      await executor.close();
     }
 
     const users = state.extract('users');
@@ -82,7 +104,7 @@ export class ALS {
       userBiases: users.biases,
       itemBiases: items.biases,
       globalMean: mu,
-      options: o,
+      options: { ...o, backend: backend.kernels.backend, threads },
     });
   }
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, fail } from '../errors.js';
+import { checkThreads } from '../parallel/threads.js';
 
 export type Feedback = 'explicit' | 'implicit';
 export type Confidence = 'one-plus-alpha' | 'alpha';
@@ -57,7 +58,12 @@ export interface AlsOptions {
   init?: { userFactors: Float32Array; itemFactors: Float32Array };
   /** 'auto' picks WASM SIMD where the runtime has it, else JS. Default 'auto'. */
   backend?: BackendName;
-  /** Worker threads. Only 1 for now. Default 1. */
+  /**
+   * Worker threads. 'auto': all cores in Node (os.availableParallelism()), or
+   * navigator.hardwareConcurrency in a cross-origin-isolated page; 1 where there is no
+   * SharedArrayBuffer or Worker (with one warning naming the fix). A number is honoured,
+   * even above the core count. Results are bit-identical for any count. Default 'auto'.
+   */
   threads?: number | 'auto';
   /** Called after every iteration; return false to stop early. */
   onIteration?: (info: IterationInfo) => void | boolean | Promise<void | boolean>;
@@ -79,7 +85,7 @@ export interface ResolvedOptions {
   biases: boolean;
   seed: number;
   backend: BackendName;
-  threads: number;
+  threads: number | 'auto';
 }
 
 export const DEFAULTS: ResolvedOptions = {
@@ -95,7 +101,7 @@ export const DEFAULTS: ResolvedOptions = {
   biases: false,
   seed: 0,
   backend: 'auto',
-  threads: 1,
+  threads: 'auto',
 };
 
 export function resolveOptions(options: AlsOptions): ResolvedOptions {
@@ -118,8 +124,7 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
   }
   o.seed = integer('seed', options.seed ?? o.seed, -(2 ** 31), 2 ** 32 - 1);
   o.backend = oneOf('backend', options.backend ?? o.backend, ['auto', 'wasm', 'js']);
-  const threads = options.threads ?? 1;
-  o.threads = threads === 'auto' ? 1 : integer('threads', threads, 1, 1024);
+  o.threads = checkThreads(options.threads ?? o.threads);
   return o;
 }
 

@@ -4,7 +4,10 @@ import type { SparseRows } from '../data/sparse.js';
 import { AlsError, ErrorCode } from '../errors.js';
 import { Param, SOLVE_OK, Solver, WeightMode, type Kernels } from '../kernels/types.js';
 import type { Layout, SideLayout } from '../wasm/layout.js';
+import type { Executor } from '../parallel/executor.js';
+import { BLOCK_ROWS, Ctrl, Job } from '../parallel/tasks.js';
 import type { ResolvedOptions } from './options.js';
+import { balancedBounds } from './schedule.js';
 
 export type SideName = 'users' | 'items';
 
@@ -31,6 +34,9 @@ export class TrainingState {
   private readonly options: ResolvedOptions;
   private readonly f32: Float32Array;
   private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  /** Runs jobs on the main thread or on worker threads; set before the first half-step. */
+  executor: Executor | null = null;
   /** Which side is currently the design (fixed) side, for the bias slot; null before any step. */
   private design: SideName | null = null;
 
@@ -43,6 +49,7 @@ export class TrainingState {
     this.mu = mu;
     this.f32 = new Float32Array(buffer);
     this.i32 = new Int32Array(buffer);
+    this.f64 = new Float64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
   }
 
   /** Copies the ratings in (CSR by user, CSC by item) and computes the λ weight of every row. */
@@ -59,16 +66,20 @@ export class TrainingState {
     for (let r = 0; r < s.rows; r++) this.f32.set(factors.subarray(r * this.k, (r + 1) * this.k), base + r * this.stride);
   }
 
-  /** Solves every row of `side` with the other side fixed. */
-  halfStep(side: SideName, ids: IdMap): void {
+  /** Solves every row of `side` with the other side fixed, as one job of balanced tasks. */
+  async halfStep(side: SideName, ids: IdMap): Promise<void> {
     const solved = this.layout[side];
-    this.prepare(side);
-    const status = this.kernels.solveRows(solved.params, 0, solved.rows, this.layout.scratch);
-    if (status !== SOLVE_OK) throw this.failure(side, ids, status);
+    await this.prepare(side);
+    await this.runJob(Job.Solve, solved.chunks, [solved.params, solved.bounds, solved.status]);
+    // The first failing row in row order, whichever thread found it.
+    for (let c = 0; c < solved.chunks; c++) {
+      const status = this.i32[(solved.status >>> 2) + c]!;
+      if (status !== SOLVE_OK) throw this.failure(side, ids, status);
+    }
   }
 
   /** Sets both sides' roles and the parameter block for solving `side`. */
-  prepare(side: SideName): void {
+  async prepare(side: SideName): Promise<void> {
     const solved = this.layout[side];
     const fixedName: SideName = side === 'users' ? 'items' : 'users';
     const fixed = this.layout[fixedName];
@@ -79,7 +90,7 @@ export class TrainingState {
     }
     const implicit = this.options.feedback === 'implicit';
     const dim = this.dim;
-    if (implicit) this.kernels.gramBlock(fixed.factors, this.stride, dim, 0, fixed.rows, this.layout.gram, 0);
+    if (implicit) await this.computeGram(fixed, dim);
     const p = solved.params >>> 2;
     this.i32[p + Param.X] = solved.factors;
     this.i32[p + Param.Y] = fixed.factors;
@@ -103,14 +114,18 @@ export class TrainingState {
    * The objective divided by the number of ratings, right after `side` was solved (its
    * parameter block and the fixed side's YᵀY are still current).
    */
-  loss(side: SideName): number {
+  async loss(side: SideName): Promise<number> {
     const solved = this.layout[side];
     const fixed = this.layout[side === 'users' ? 'items' : 'users'];
     const λ = this.options.regularization;
-    const data = this.kernels.dataLoss(solved.params, 0, solved.rows);
+    const sums = this.layout.sumPartials;
+    await this.runJob(Job.DataLoss, blocks(solved.rows), [solved.params, solved.rows, sums]);
+    const data = this.sumBlocks(solved.rows);
     // The solved side's bias sits in slot k (inside dim); the fixed side's in its bias array.
-    let penalty = this.kernels.penalty(solved.factors, this.stride, this.dim, solved.regWeights, 0, solved.rows);
-    penalty += this.kernels.penalty(fixed.factors, this.stride, this.k, fixed.regWeights, 0, fixed.rows);
+    await this.runJob(Job.Penalty, blocks(solved.rows), [solved.factors, this.stride, this.dim, solved.regWeights, solved.rows, sums]);
+    let penalty = this.sumBlocks(solved.rows);
+    await this.runJob(Job.Penalty, blocks(fixed.rows), [fixed.factors, this.stride, this.k, fixed.regWeights, fixed.rows, sums]);
+    penalty += this.sumBlocks(fixed.rows);
     if (this.options.biases) {
       const bias = fixed.bias >>> 2;
       const w = fixed.regWeights >>> 2;
@@ -145,6 +160,7 @@ export class TrainingState {
   }
 
   private loadSide(s: SideLayout, rows: SparseRows): void {
+    this.i32.set(balancedBounds(rows.indptr, s.chunks, this.dim), s.bounds >>> 2);
     this.i32.set(rows.indptr, s.indptr >>> 2);
     this.i32.set(rows.indices, s.indices >>> 2);
     this.f32.set(rows.values, s.values >>> 2);
@@ -159,6 +175,39 @@ export class TrainingState {
       }
       this.f32[w + r] = count;
     }
+  }
+
+  /** Writes a job into the control words and runs it to completion. */
+  private async runJob(job: number, tasks: number, args: number[]): Promise<void> {
+    const c0 = this.layout.ctrl >>> 2;
+    this.i32[c0 + Ctrl.Job] = job;
+    this.i32[c0 + Ctrl.Tasks] = tasks;
+    args.forEach((value, n) => (this.i32[c0 + Ctrl.A0 + n] = value));
+    await this.executor!.run();
+  }
+
+  /**
+   * YᵀY of the fixed side: one partial per block of rows (in parallel), then summed in block
+   * order, so the result is the same for any number of threads.
+   */
+  private async computeGram(fixed: SideLayout, dim: number): Promise<void> {
+    const size = this.stride * this.stride;
+    const count = blocks(fixed.rows);
+    await this.runJob(Job.Gram, count, [fixed.factors, this.stride, dim, fixed.rows, this.layout.gramPartials]);
+    const gram = this.layout.gram >>> 2;
+    const partials = this.layout.gramPartials >>> 2;
+    this.f32.copyWithin(gram, partials, partials + size);
+    for (let c = 1; c < count; c++) {
+      const p = partials + c * size;
+      for (let e = 0; e < size; e++) this.f32[gram + e] += this.f32[p + e]!;
+    }
+  }
+
+  private sumBlocks(rows: number): number {
+    let sum = 0;
+    const at = this.layout.sumPartials >>> 3;
+    for (let c = 0; c < blocks(rows); c++) sum += this.f64[at + c]!;
+    return sum;
   }
 
   /** The side becomes the design: its bias moves to the bias array, slot k becomes 1. */
@@ -196,4 +245,8 @@ export class TrainingState {
       'Increase regularization, lower alpha, or rescale extreme rating values.',
     );
   }
+}
+
+function blocks(rows: number): number {
+  return Math.ceil(rows / BLOCK_ROWS);
 }

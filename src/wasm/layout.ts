@@ -1,5 +1,6 @@
 import { ErrorCode, fail } from '../errors.js';
 import { PARAM_BYTES, roundUp, solveScratchFloats } from '../kernels/types.js';
+import { BLOCK_ROWS, CTRL_BYTES } from '../parallel/tasks.js';
 
 /** wasm32 addresses one memory of at most 65,536 pages of 64 KiB. */
 export const MAX_MEMORY_BYTES = 65536 * 65536;
@@ -14,6 +15,9 @@ export interface LayoutInput {
   maxUserNnz: number;
   maxItemNnz: number;
   threads: number;
+  /** Tasks a half-step of each side is cut into (see schedule.ts). */
+  userChunks: number;
+  itemChunks: number;
 }
 
 /** One side's arrays (users or items). */
@@ -31,6 +35,10 @@ export interface SideLayout {
   values: number;
   /** Parameter block for the half-step that solves this side. */
   params: number;
+  /** Its half-step's tasks: row bounds (chunks + 1 i32) and a status per task (i32). */
+  chunks: number;
+  bounds: number;
+  status: number;
 }
 
 /**
@@ -40,8 +48,14 @@ export interface SideLayout {
 export interface Layout {
   users: SideLayout;
   items: SideLayout;
+  /** Control words of the current job (parallel/tasks.ts). */
+  ctrl: number;
   /** YᵀY of the fixed side, stride × stride f32. */
   gram: number;
+  /** One stride × stride f32 partial YᵀY per block of BLOCK_ROWS rows. */
+  gramPartials: number;
+  /** One f64 partial sum per block of BLOCK_ROWS rows (loss and penalty). */
+  sumPartials: number;
   /** Per-thread scratch for solveRows; thread t's starts at scratch + t·scratchBytes. */
   scratch: number;
   scratchBytes: number;
@@ -55,8 +69,12 @@ export function planLayout(input: LayoutInput): Layout {
     offset = roundUp(offset + bytes, 64);
     return at;
   };
-  const side = (rows: number): SideLayout => ({
+  const ctrl = take(CTRL_BYTES);
+  const side = (rows: number, chunks: number): SideLayout => ({
     rows,
+    chunks,
+    bounds: take((chunks + 1) * 4),
+    status: take(chunks * 4),
     params: take(PARAM_BYTES),
     factors: take(rows * input.stride * 4),
     bias: take(rows * 4),
@@ -65,9 +83,12 @@ export function planLayout(input: LayoutInput): Layout {
     indices: take(input.nnz * 4),
     values: take(input.nnz * 4),
   });
-  const users = side(input.numUsers);
-  const items = side(input.numItems);
+  const users = side(input.numUsers, input.userChunks);
+  const items = side(input.numItems, input.itemChunks);
   const gram = take(input.stride * input.stride * 4);
+  const blocks = Math.ceil(Math.max(input.numUsers, input.numItems, 1) / BLOCK_ROWS);
+  const gramPartials = take(blocks * input.stride * input.stride * 4);
+  const sumPartials = take(blocks * 8);
   const maxRowNnz = Math.max(input.maxUserNnz, input.maxItemNnz);
   const scratchBytes = roundUp(solveScratchFloats(input.stride, maxRowNnz) * 4, 64);
   const scratch = take(scratchBytes * input.threads);
@@ -81,5 +102,5 @@ export function planLayout(input: LayoutInput): Layout {
       'Reduce factors, drop users or items with few ratings, or train on Spark MLlib and serve the model here.',
     );
   }
-  return { users, items, gram, scratch, scratchBytes, totalBytes };
+  return { users, items, ctrl, gram, gramPartials, sumPartials, scratch, scratchBytes, totalBytes };
 }

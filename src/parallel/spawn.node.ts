@@ -1,0 +1,22 @@
+/** Starting a worker in Node. Same signature as spawn.browser.ts; package.json picks one. */
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './messages.js';
+import type { WorkerHandle } from './worker-handle.js';
+
+export function spawnWorker(): WorkerHandle {
+  const worker = new Worker(new URL('./worker.node.js', import.meta.url));
+  // Never keep the process alive for a worker: a pool that is not closed must not hang Node.
+  worker.unref();
+  return {
+    post: (message: ToWorker) => worker.postMessage(message),
+    onMessage: (listener: (message: FromWorker) => void) => void worker.on('message', listener),
+    onFailure: (listener: (error: Error) => void) => {
+      worker.on('error', listener);
+      worker.on('exit', (code) => listener(new Error(`the worker exited with code ${code}`)));
+    },
+    terminate: async () => {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+}

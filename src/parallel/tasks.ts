@@ -1,0 +1,95 @@
+import type { Kernels } from '../kernels/types.js';
+
+/**
+ * A job is a list of independent tasks over one shared memory, described by control words
+ * that the main thread writes before starting it. Every thread (workers, or the main thread
+ * alone) claims task indices from an atomic counter until none are left, so scheduling is
+ * dynamic; results never depend on which thread ran which task, so factors are bit-identical
+ * for any thread count.
+ */
+export const Job = {
+  /** Task c: status[c] = solveRows(params, bounds[c], bounds[c + 1], scratch of the thread). */
+  Solve: 1,
+  /** Task c: partial c (stride² f32) = YᵀY over rows [c·B, min(rows, (c + 1)·B)). */
+  Gram: 2,
+  /** Task c: out[c] (f64) = dataLoss(params, rows of block c). */
+  DataLoss: 3,
+  /** Task c: out[c] (f64) = penalty(X, stride, cols, regWeights, rows of block c). */
+  Penalty: 4,
+} as const;
+export type Job = (typeof Job)[keyof typeof Job];
+
+/** Slots (i32) of the control block. */
+export const Ctrl = {
+  Job: 0,
+  /** Next task to claim (Atomics.add). */
+  Counter: 1,
+  /** Non-zero: stop claiming tasks (abort, or a failure elsewhere). */
+  Stop: 2,
+  Tasks: 3,
+  /** Job arguments A0 … A7. */
+  A0: 4,
+} as const;
+
+export const CTRL_BYTES = 64;
+
+/** Rows per block of the Gram and loss jobs: fixed, so sums never depend on thread count. */
+export const BLOCK_ROWS = 4096;
+
+/** Where a thread finds its scratch. */
+export interface ThreadContext {
+  kernels: Kernels;
+  i32: Int32Array;
+  ctrl: number;
+  scratch: number;
+}
+
+/**
+ * Claims and runs tasks of the current job until none are left or Stop is set (returns false),
+ * or until `deadline` (performance.now() ms) has passed (returns true: tasks may remain).
+ * `beforeTask(c)` is a hook for tests (fault injection) and may throw.
+ */
+export function runTasks(t: ThreadContext, deadline = Infinity, beforeTask?: (task: number) => void): boolean {
+  const { kernels, i32 } = t;
+  const c0 = t.ctrl >>> 2;
+  const job = i32[c0 + Ctrl.Job]!;
+  const tasks = i32[c0 + Ctrl.Tasks]!;
+  const a = (n: number) => i32[c0 + Ctrl.A0 + n]!;
+  const f64 = new Float64Array(i32.buffer);
+  for (;;) {
+    if (Atomics.load(i32, c0 + Ctrl.Stop) !== 0) return false;
+    if (deadline !== Infinity && performance.now() > deadline) return true;
+    const c = Atomics.add(i32, c0 + Ctrl.Counter, 1);
+    if (c >= tasks) return false;
+    beforeTask?.(c);
+    switch (job) {
+      case Job.Solve: {
+        // A0 params, A1 bounds (i32[tasks + 1]), A2 status (i32[tasks])
+        const bounds = a(1) >>> 2;
+        i32[(a(2) >>> 2) + c] = kernels.solveRows(a(0), i32[bounds + c]!, i32[bounds + c + 1]!, t.scratch);
+        break;
+      }
+      case Job.Gram: {
+        // A0 factors, A1 stride, A2 dim, A3 rows, A4 partials
+        const stride = a(1);
+        const start = c * BLOCK_ROWS;
+        kernels.gramBlock(a(0), stride, a(2), start, Math.min(a(3), start + BLOCK_ROWS), a(4) + c * stride * stride * 4, 0);
+        break;
+      }
+      case Job.DataLoss: {
+        // A0 params, A1 rows, A2 out (f64)
+        const start = c * BLOCK_ROWS;
+        f64[(a(2) >>> 3) + c] = kernels.dataLoss(a(0), start, Math.min(a(1), start + BLOCK_ROWS));
+        break;
+      }
+      case Job.Penalty: {
+        // A0 factors, A1 stride, A2 cols, A3 regWeights, A4 rows, A5 out (f64)
+        const start = c * BLOCK_ROWS;
+        f64[(a(5) >>> 3) + c] = kernels.penalty(a(0), a(1), a(2), a(3), start, Math.min(a(4), start + BLOCK_ROWS));
+        break;
+      }
+      default:
+        throw new Error(`unknown job ${job}`);
+    }
+  }
+}

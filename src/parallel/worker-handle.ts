@@ -1,0 +1,10 @@
+import type { FromWorker, ToWorker } from './messages.js';
+
+/** A started worker, the same shape in Node and browsers. */
+export interface WorkerHandle {
+  post(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): void;
+  /** An uncaught error in the worker, or its unexpected exit. */
+  onFailure(listener: (error: Error) => void): void;
+  terminate(): Promise<void>;
+}
