@@ -100,9 +100,10 @@ export function gramRow(
   const dim8 = (dim + 7) & ~7; // ≤ stride; the tiles read up to here
   const S = scratch;
   const P = scratch + <usize>GATHER * rb;
-  // b = 0 over the whole row (its padding stays zero).
+  // b = 0 over [0, roundUp8(dim)) (≤ stride), the lanes the gather accumulates; entries past
+  // dim come out 0 because Y's padding is.
   const z = f32x4.splat(0);
-  for (let c = 0; c < stride; c += 4) v128.store(b + (<usize>c << 2), z);
+  for (let c = 0; c < dim8; c += 4) v128.store(b + (<usize>c << 2), z);
   if (n <= 0) {
     gramTiles(S, P, 0, rb, dim, A0, A);
     return;
