@@ -248,3 +248,15 @@ const md = lines.join('\n') + '\n';
 console.log(md);
 await mkdir(new URL('./out/', import.meta.url), { recursive: true });
 await writeFile(new URL(RELAXED ? './out/kernels-relaxed.md' : './out/kernels.md', import.meta.url), md);
+// Machine-readable copy for bench/chart.ts.
+await writeFile(
+  new URL(RELAXED ? './out/kernels-relaxed.json' : './out/kernels.json', import.meta.url),
+  JSON.stringify({
+    machine: `${cpu}, ${os.cpus().length} cores, Node ${process.version}`,
+    peakGflops: peakBest,
+    rows: rows.map(({ c, wasmMs, jsMs }) => ({
+      kernel: c.group, k: c.k, n: c.n || undefined, wasmUs: wasmMs * 1e3, jsUs: jsMs === undefined ? undefined : jsMs * 1e3,
+      wasmGflops: gf(c.flops, wasmMs), jsGflops: jsMs === undefined ? undefined : gf(c.flops, jsMs),
+    })),
+  }, null, 1),
+);

@@ -3,8 +3,16 @@ import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './messages.js';
 import type { WorkerHandle } from './worker-handle.js';
 
+/**
+ * The compiled worker next to this module; when this module runs from TypeScript source
+ * (vitest, tsx), the built one in dist/ — a worker thread cannot load .ts.
+ */
+function workerUrl(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('../../dist/parallel/worker.node.js', import.meta.url) : new URL('./worker.node.js', import.meta.url);
+}
+
 export function spawnWorker(): WorkerHandle {
-  const worker = new Worker(new URL('./worker.node.js', import.meta.url));
+  const worker = new Worker(workerUrl());
   // Never keep the process alive for a worker: a pool that is not closed must not hang Node.
   worker.unref();
   return {

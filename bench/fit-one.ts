@@ -1,0 +1,54 @@
+/**
+ * One end-to-end fit in a fresh process, so its peak RSS is its own. Prints one JSON line.
+ * Usage: tsx bench/fit-one.ts '<json config>'
+ *   config: { data: path | 'synthetic-1m' | 'synthetic-5m', feedback, solver, factors, threads, backend, iterations }
+ */
+import { readFileSync } from 'node:fs';
+import { ALS, Ratings, syntheticRatings } from '../dist/index.js';
+
+const config = JSON.parse(process.argv[2]!);
+
+/** The ALSCOO01 format of ../shared/data/synthetic (32-byte header, then int32 users, int32 items, float32 values). */
+function readAlscoo(path: string) {
+  const buf = readFileSync(path);
+  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
+  const dv = new DataView(ab);
+  const numUsers = dv.getUint32(8, true);
+  const numItems = dv.getUint32(12, true);
+  const nnz = Number(dv.getBigUint64(16, true));
+  return { numUsers, numItems, users: new Int32Array(ab, 32, nnz), items: new Int32Array(ab, 32 + 4 * nnz, nnz), values: new Float32Array(ab, 32 + 8 * nnz, nnz) };
+}
+
+const shapes: Record<string, { numUsers: number; numItems: number; nnz: number }> = {
+  'synthetic-1m': { numUsers: 20_000, numItems: 10_000, nnz: 1_000_000 },
+  'synthetic-5m': { numUsers: 100_000, numItems: 20_000, nnz: 5_000_000 },
+};
+const data = shapes[config.data] ? syntheticRatings({ ...shapes[config.data], seed: 1 }) : readAlscoo(config.data);
+const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
+const seconds: number[] = [];
+const implicit = config.feedback === 'implicit';
+const model = await new ALS({
+  factors: config.factors,
+  iterations: config.iterations,
+  feedback: config.feedback,
+  solver: config.solver,
+  // The reference runs: `implicit` 0.7.2 with ratings as confidences (c = α·r, α = 1), λ = 0.05.
+  ...(implicit ? { confidence: 'alpha', alpha: 1, regularization: 0.05 } : { regularization: 0.05, regularizationScaling: 'count' }),
+  threads: config.threads,
+  backend: config.backend,
+  seed: 1,
+  onIteration: ({ seconds: s }) => void seconds.push(s),
+}).fit(ratings);
+const sorted = [...seconds].sort((a, b) => a - b);
+const nnz = data.values.length;
+console.log(JSON.stringify({
+  ...config,
+  nnz,
+  backendUsed: model.options.backend,
+  threadsUsed: model.options.threads,
+  secondsPerIteration: sorted[Math.floor(sorted.length / 2)],
+  iterationSeconds: seconds,
+  peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  dataBytes: nnz * 12,
+  factorBytes: (data.numUsers + data.numItems) * config.factors * 4,
+}));
