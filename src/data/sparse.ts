@@ -60,11 +60,20 @@ export function buildRows(
 
 /** The transpose (CSR ↔ CSC) in O(nnz); rows of the result have ascending columns. */
 export function transpose(m: SparseRows, numCols: number): SparseRows {
-  const numRows = m.indptr.length - 1;
   const nnz = m.indices.length;
-  const indptr = offsets(m.indices, numCols);
-  const indices = new Int32Array(nnz);
-  const values = new Float32Array(nnz);
+  const out = { indptr: new Int32Array(numCols + 1), indices: new Int32Array(nnz), values: new Float32Array(nnz) };
+  transposeInto(m, numCols, out);
+  return out;
+}
+
+/**
+ * The transpose written into arrays the caller owns (e.g. views of the kernels' memory, so
+ * training never holds a second copy of the ratings on the JS heap).
+ */
+export function transposeInto(m: SparseRows, numCols: number, out: SparseRows): void {
+  const numRows = m.indptr.length - 1;
+  const { indptr, indices, values } = out;
+  indptr.set(offsets(m.indices, numCols));
   const fill = indptr.slice(0, numCols);
   for (let r = 0; r < numRows; r++) {
     for (let e = m.indptr[r]!, end = m.indptr[r + 1]!; e < end; e++) {
@@ -73,7 +82,18 @@ export function transpose(m: SparseRows, numCols: number): SparseRows {
       values[slot] = m.values[e]!;
     }
   }
-  return { indptr, indices, values };
+}
+
+/** The longest row, from row pointers. */
+export function maxRowLength(indptr: Int32Array): number {
+  let max = 0;
+  for (let r = 0; r + 1 < indptr.length; r++) max = Math.max(max, indptr[r + 1]! - indptr[r]!);
+  return max;
+}
+
+/** The most entries in one column, without building the transpose. */
+export function maxColumnLength(m: SparseRows, numCols: number): number {
+  return maxRowLength(offsets(m.indices, numCols));
 }
 
 /** Row offsets from the row of each entry (a counting pass and a prefix sum). */

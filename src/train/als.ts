@@ -1,4 +1,5 @@
 import { Ratings } from '../data/ratings.js';
+import { maxColumnLength, maxRowLength } from '../data/sparse.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
 import { createBackend } from '../kernels/select.js';
 import { roundUp } from '../kernels/types.js';
@@ -53,7 +54,7 @@ export class ALS {
       nnz: ratings.nnz,
       stride,
       maxUserNnz: maxRowLength(ratings.byUser.indptr),
-      maxItemNnz: maxRowLength(ratings.byItem.indptr),
+      maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems),
       threads,
       userChunks: chunkCount(ratings.numUsers, threads),
       itemChunks: chunkCount(ratings.numItems, threads),
@@ -129,8 +130,3 @@ function checkInit(init: { userFactors: Float32Array; itemFactors: Float32Array 
   }
 }
 
-function maxRowLength(indptr: Int32Array): number {
-  let max = 0;
-  for (let r = 0; r + 1 < indptr.length; r++) max = Math.max(max, indptr[r + 1]! - indptr[r]!);
-  return max;
-}

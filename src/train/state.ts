@@ -1,6 +1,6 @@
 import type { Ratings } from '../data/ratings.js';
 import type { IdMap } from '../data/id-map.js';
-import type { SparseRows } from '../data/sparse.js';
+import { transposeInto, type SparseRows } from '../data/sparse.js';
 import { AlsError, ErrorCode } from '../errors.js';
 import { Param, SOLVE_OK, Solver, WeightMode, type Kernels } from '../kernels/types.js';
 import type { Layout, SideLayout } from '../wasm/layout.js';
@@ -52,10 +52,20 @@ export class TrainingState {
     this.f64 = new Float64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
   }
 
-  /** Copies the ratings in (CSR by user, CSC by item) and computes the λ weight of every row. */
+  /**
+   * Copies the ratings in: CSR by user as it is, CSC by item transposed straight into the
+   * memory (no second copy on the JS heap); then the λ weight of every row.
+   */
   loadRatings(ratings: Ratings): void {
     this.loadSide(this.layout.users, ratings.byUser);
-    this.loadSide(this.layout.items, ratings.byItem);
+    const items = this.layout.items;
+    const byItem = {
+      indptr: new Int32Array(this.i32.buffer, items.indptr, items.rows + 1),
+      indices: new Int32Array(this.i32.buffer, items.indices, ratings.nnz),
+      values: new Float32Array(this.i32.buffer, items.values, ratings.nnz),
+    };
+    transposeInto(ratings.byUser, ratings.numItems, byItem);
+    this.loadSide(items, byItem);
   }
 
   /** Writes initial factors (row-major rows × k) into a side; padding and bias slot stay 0. */
@@ -161,9 +171,12 @@ export class TrainingState {
 
   private loadSide(s: SideLayout, rows: SparseRows): void {
     this.i32.set(balancedBounds(rows.indptr, s.chunks, this.dim), s.bounds >>> 2);
-    this.i32.set(rows.indptr, s.indptr >>> 2);
-    this.i32.set(rows.indices, s.indices >>> 2);
-    this.f32.set(rows.values, s.values >>> 2);
+    // Already in place when rows are views of this memory (the transposed side).
+    if (rows.indptr.byteOffset !== s.indptr || rows.indptr.buffer !== this.i32.buffer) {
+      this.i32.set(rows.indptr, s.indptr >>> 2);
+      this.i32.set(rows.indices, s.indices >>> 2);
+      this.f32.set(rows.values, s.values >>> 2);
+    }
     // λ_u = λ·w_u: w_u = 1, or the row's count of ratings (of positives, for implicit: Spark).
     const w = s.regWeights >>> 2;
     const implicit = this.options.feedback === 'implicit';
