@@ -85,30 +85,50 @@ function newMemory(): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: pages, maximum: pages });
 }
 
-const WASM_FILE = new URL('../build/als.wasm', import.meta.url);
+export interface BackendEntry {
+  /** 'js', 'wasm', 'wasm-threads' (the shared-memory build) or 'wasm-relaxed' (FMA). */
+  name: string;
+  make: BackendFactory | null;
+  skipReason?: string;
+}
 
 /**
  * Every backend the suite runs over, with the reason when one is unavailable. The WASM modules
  * are imported lazily so the JS backend is tested even before they exist.
  */
-export function listBackends(): Array<{ name: 'js' | 'wasm'; make: BackendFactory | null; skipReason?: string }> {
+export async function listBackends(): Promise<BackendEntry[]> {
   const js: BackendFactory = async () => {
     const memory = newMemory();
     return { kernels: createJsKernels(memory.buffer), buffer: memory.buffer };
   };
-  const wasmBuilt = existsSync(WASM_FILE);
-  const wasm: BackendFactory = async () => {
-    const { loadWasmModule } = await import('../src/wasm/load.js');
-    const { createMemory } = await import('../src/wasm/memory.js');
-    const { createWasmKernels } = await import('../src/kernels/wasm.js');
-    const module = await loadWasmModule();
-    const memory = createMemory(TEST_MEMORY_BYTES, false);
+  const entries: BackendEntry[] = [{ name: 'js', make: js }];
+  const built = (file: string) => existsSync(new URL(`../build/${file}`, import.meta.url));
+  if (!built('als.wasm')) {
+    entries.push({ name: 'wasm', make: null, skipReason: 'build/als.wasm does not exist: run `npm run build:wasm` first' });
+    return entries;
+  }
+  const load = await import('../src/wasm/load.js');
+  const { createMemory } = await import('../src/wasm/memory.js');
+  const { createWasmKernels } = await import('../src/kernels/wasm.js');
+  const wasm = (options: { threads?: boolean; relaxed?: boolean }): BackendFactory => async () => {
+    const module = await load.loadWasmModule(options);
+    const memory = createMemory(TEST_MEMORY_BYTES, options.threads === true);
     return { kernels: createWasmKernels(module, memory), buffer: memory.buffer };
   };
-  return [
-    { name: 'js', make: js },
-    wasmBuilt
-      ? { name: 'wasm', make: wasm }
-      : { name: 'wasm', make: null, skipReason: 'build/als.wasm does not exist: run `npm run build:wasm` first' },
-  ];
+  entries.push({ name: 'wasm', make: wasm({}) });
+  entries.push(
+    !built('als-threads.wasm')
+      ? { name: 'wasm-threads', make: null, skipReason: 'build/als-threads.wasm does not exist' }
+      : !load.sharedMemorySupported()
+        ? { name: 'wasm-threads', make: null, skipReason: 'no shared WebAssembly memory in this runtime' }
+        : { name: 'wasm-threads', make: wasm({ threads: true }) },
+  );
+  entries.push(
+    !built('als-relaxed.wasm')
+      ? { name: 'wasm-relaxed', make: null, skipReason: 'build/als-relaxed.wasm does not exist' }
+      : !load.relaxedSimdSupported()
+        ? { name: 'wasm-relaxed', make: null, skipReason: 'no relaxed SIMD here (Node 20 needs --experimental-wasm-relaxed-simd)' }
+        : { name: 'wasm-relaxed', make: wasm({ relaxed: true }) },
+  );
+  return entries;
 }

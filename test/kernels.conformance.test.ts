@@ -70,7 +70,7 @@ function relError(a: Vec, b: Vec, scale = ref.norm(b)): number {
   return scale > 0 ? d / scale : d;
 }
 
-for (const backend of listBackends()) {
+for (const backend of await listBackends()) {
   const suite = backend.make ? describe : describe.skip;
   const title = backend.make ? `kernels [${backend.name}]` : `kernels [${backend.name}] (skipped: ${backend.skipReason})`;
 
