@@ -31,6 +31,12 @@ export const ErrorCode = {
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
   /** A worker thread threw or died; the message carries the worker's own. */
   WORKER_FAILED: 'WORKER_FAILED',
+  /** A line of a ratings file could not be parsed (the message has file, line number and line). */
+  MALFORMED_LINE: 'MALFORMED_LINE',
+  /** A column named in the loader options is not in the file's header. */
+  MISSING_COLUMN: 'MISSING_COLUMN',
+  /** A file could not be read (missing, a directory, no permission). */
+  FILE_ERROR: 'FILE_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
