@@ -42,10 +42,15 @@ import { madd, hsum, dot, axpy, zerof } from './vec';
   axpy(lambda, v, out, dim);
   for (let j = 0; j < n; j++) {
     const k = <usize>j << 2;
-    const y = Y + <usize>load<i32>(cols + k) * rb;
+    const y = rowOf(Y, rb, cols, j);
     const d = load<f32>(w + k) * dot(y, v, dim);
     axpy(d, y, out, dim);
   }
+}
+
+/** y_j: row cols[j] of Y, or row j when cols = 0 (already gathered). */
+@inline function rowOf(Y: usize, rb: usize, cols: usize, j: i32): usize {
+  return cols ? Y + <usize>load<i32>(cols + (<usize>j << 2)) * rb : Y + <usize>j * rb;
 }
 
 /** `steps` CG iterations; returns the number taken (0 when the start residual r·r < 1e-20). */
@@ -65,7 +70,7 @@ export function cgSolve(
   }
   for (let j = 0; j < n; j++) {
     const k = <usize>j << 2;
-    axpy(load<f32>(t + k), Y + <usize>load<i32>(cols + k) * rb, r, dim);
+    axpy(load<f32>(t + k), rowOf(Y, rb, cols, j), r, dim);
   }
   for (let c = 0; c < dim; c++) {
     const o = <usize>c << 2;

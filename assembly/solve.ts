@@ -2,7 +2,7 @@
 // The parameter block (types.ts Param) is read with load<i32>/load<f32>(params + 4·slot).
 //
 // Scratch (floats, each part a multiple of 4, in types.ts order): A (stride²), b (stride),
-// CG r, p, Ap (3·stride), w and t, gather blocks (2·GATHER_ROWS·stride). w and t are sized by
+// CG r, p, Ap (3·stride), w and t, gathered rows (max(2·GATHER_ROWS, min(n, CG_GATHER_ROWS))·stride). w and t are sized by
 // the current row's nnz (≤ maxRowNnz), so the gather blocks start right after them: every part
 // stays inside solveScratchFloats(stride, maxRowNnz) without the kernel knowing maxRowNnz.
 import { rowWeights } from './weights';
@@ -10,6 +10,10 @@ import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
 import { cgSolve } from './cg';
 import { allFinite, copyf, zerof } from './vec';
+
+/** types.ts CG_GATHER_ROWS. */
+// @ts-ignore: decorator
+@inline const CG_GATHER_ROWS: i32 = 1024;
 
 export function solveRows(params: usize, start: i32, end: i32, scratch: usize): i32 {
   const X = <usize>load<u32>(params, 0);
@@ -55,7 +59,15 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     if (solver == 1) {
       // CG, warm-started from the current row, worked in b so a failing row is not written.
       copyf(xRow, b, dim);
-      cgSolve(YtY, Y, stride, dim, cols, w, t, n, lam, b, cgSteps, cg);
+      if (n <= CG_GATHER_ROWS) {
+        // CG reads every y_j 4–5 times: copy them together once (one scattered read each).
+        for (let j = 0; j < n; j++) {
+          copyf(Y + <usize>load<i32>(cols + (<usize>j << 2)) * rb, gather + <usize>j * rb, stride);
+        }
+        cgSolve(YtY, gather, stride, dim, 0, w, t, n, lam, b, cgSteps, cg);
+      } else {
+        cgSolve(YtY, Y, stride, dim, cols, w, t, n, lam, b, cgSteps, cg);
+      }
     } else {
       gramRow(Y, stride, dim, cols, w, t, n, YtY, A, b, gather);
       const status = cholesky(A, stride, dim, lam);

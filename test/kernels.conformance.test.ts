@@ -408,6 +408,23 @@ for (const backend of await listBackends()) {
         });
       }
 
+      it('cgSolve: cols = 0 reads rows already gathered, with the same result bit for bit', () => {
+        const rand = rng(7500 + k);
+        const n = 45;
+        const Yrows = randomRows(rand, 240, dim);
+        const cols = distinctIndices(rand, n, 240);
+        const w = arena.f32(cols.map(() => uniform(rand, 0, 3))).ptr;
+        const t = arena.f32(cols.map(() => uniform(rand, -2, 4))).ptr;
+        const Y = storeRows(Yrows, stride).ptr;
+        const gathered = storeRows(cols.map((c) => Yrows[c]!), stride).ptr;
+        const lambda = Math.fround(0.5 * n);
+        const x1 = arena.f32(stride);
+        const x2 = arena.f32(stride);
+        K.cgSolve(0, Y, stride, dim, arena.i32(cols).ptr, w, t, n, lambda, x1.ptr, 3, arena.f32(3 * stride).ptr);
+        K.cgSolve(0, gathered, stride, dim, 0, w, t, n, lambda, x2.ptr, 3, arena.f32(3 * stride).ptr);
+        expect(Array.from(x2.view)).toEqual(Array.from(x1.view));
+      });
+
       it('cgSolve: a zero right-hand side from x = 0 takes no step', () => {
         const rand = rng(7000 + k);
         const { lambda, mem } = cgSystem(rand, 5, true);

@@ -151,6 +151,8 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
       const r0 = scratch >> 2, p0 = r0 + stride, q0 = p0 + stride; // r, p and Ap
       const a0 = A0 >> 2;
 
+      /** y_j: row cols[j] of Y, or row j when cols = 0 (rows already gathered). */
+      const rowOf = (j: number): number => y + (cols === 0 ? j : I[c0 + j]) * stride;
       /** out = (A0 + Σ_j w_j y_j y_jᵀ + λI) v, without forming the matrix. */
       const multiply = (v: number, out: number): void => {
         // out = A0 v + λ v
@@ -161,7 +163,7 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
         }
         // out += Σ_j w_j (y_j·v) y_j
         for (let j = 0; j < n; j++) {
-          const yj = y + I[c0 + j] * stride;
+          const yj = rowOf(j);
           let dot = 0;
           for (let i = 0; i < dim; i++) dot += F[yj + i] * F[v + i];
           const s = F[w0 + j] * dot;
@@ -178,7 +180,7 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
       multiply(x0, q0);
       for (let i = 0; i < dim; i++) F[r0 + i] = -F[q0 + i];
       for (let j = 0; j < n; j++) {
-        const yj = y + I[c0 + j] * stride;
+        const yj = rowOf(j);
         const tj = F[t0 + j];
         if (tj !== 0) for (let i = 0; i < dim; i++) F[r0 + i] += tj * F[yj + i];
       }

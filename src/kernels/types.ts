@@ -19,6 +19,12 @@
 /** Rows gathered per block by `gramRow` (its scratch holds two such blocks). */
 export const GATHER_ROWS = 32;
 
+/**
+ * `solveRows` with CG copies a row's y_j into scratch once when it has at most this many
+ * ratings, so the 4–5 passes of CG read them from cache instead of scattered memory.
+ */
+export const CG_GATHER_ROWS = 1024;
+
 /** How a rating r becomes a weight w (on the Gram) and a target t (on the right-hand side). */
 export const WeightMode = {
   /** w = 1, t = r − mu − otherBias[col]. */
@@ -83,11 +89,13 @@ export const PARAM_BYTES = 128;
 /**
  * Scratch floats `solveRows` needs per thread, laid out in this order (each part rounded up
  * to a multiple of 4 floats): A (stride²), b (stride), CG vectors r, p, Ap (3·stride),
- * w and t (maxRowNnz each), gather blocks (2·GATHER_ROWS·stride).
+ * w and t (n = the row's ratings each), gathered rows (max(2·GATHER_ROWS, min(n,
+ * CG_GATHER_ROWS))·stride). Sized here for the longest row.
  */
 export function solveScratchFloats(stride: number, maxRowNnz: number): number {
   const m = roundUp(maxRowNnz, 4);
-  return stride * stride + stride + 3 * stride + 2 * m + 2 * GATHER_ROWS * stride;
+  const gathered = Math.max(2 * GATHER_ROWS, Math.min(maxRowNnz, CG_GATHER_ROWS));
+  return stride * stride + stride + 3 * stride + 2 * m + gathered * stride;
 }
 
 export function roundUp(n: number, multiple: number): number {
@@ -136,8 +144,9 @@ export interface Kernels {
   /**
    * `steps` conjugate-gradient iterations on (A0 + Σ_j w_j y_j y_jᵀ + λI) x = Σ_j t_j y_j,
    * warm-started from x, never forming the matrix: Ap = A0 p + Σ_j w_j (y_j·p) y_j + λp.
-   * A0 = 0 means none. Stops early when the residual r·r < 1e-20. `scratch` holds 3·stride
-   * floats. Returns the number of steps taken.
+   * A0 = 0 means none. y_j is row cols[j] of Y; cols = 0 means row j of Y (rows already
+   * gathered). Stops early when the residual r·r < 1e-20. `scratch` holds 3·stride floats.
+   * Returns the number of steps taken.
    */
   cgSolve(A0: number, Y: number, stride: number, dim: number, cols: number, w: number, t: number, n: number, lambda: number, x: number, steps: number, scratch: number): number;
 
