@@ -1,8 +1,26 @@
-/** Root mean squared error of predict(user, item) against the values. */
-export function rmse(
-  data: { users: ArrayLike<number>; items: ArrayLike<number>; values: ArrayLike<number> },
-  predict: (user: number, item: number) => number,
-): number {
+/**
+ * Accuracy and ranking metrics, with the textbook definitions (and the Python `implicit`
+ * library's variant of precision@k by name).
+ *
+ * Ranking metrics, for a user u with test items T_u and the top-k list L_u (training items
+ * excluded from the ranking; ties broken by lower item index), rel_j = 1 when L_u[j] ∈ T_u:
+ * - precision@k = |L_u ∩ T_u| / k
+ * - precision@k ('implicit' variant, `implicit.evaluation.precision_at_k`) = |L_u ∩ T_u| / min(k, |T_u|)
+ * - recall@k = |L_u ∩ T_u| / |T_u|
+ * - AP@k = (1 / min(k, |T_u|)) Σ_{j ≤ k} rel_j · precision@j; MAP@k is its mean
+ * - NDCG@k = DCG / IDCG with DCG = Σ_{j ≤ k} rel_j / log2(j + 1) (binary relevance) and IDCG the
+ *   DCG of min(k, |T_u|) hits in the first places
+ * - AUC = P(score of a test item > score of a non-test, non-training item), ties counting ½,
+ *   over all such pairs (the full ROC area, not the top-k approximation)
+ * All are averaged over users with at least one test item; users with none are skipped and
+ * counted. Catalog coverage = |∪_u L_u| / numItems over the evaluated users.
+ */
+import { ErrorCode, fail } from '../errors.js';
+import { groupByUser, type TripleArrays } from './split.js';
+import { topK, type Scorer } from './scoring.js';
+
+/** Root mean squared error of predict(user, item) against the values: √(Σ (r − r̂)² / n). */
+export function rmse(data: TripleArrays, predict: (user: number, item: number) => number): number {
   let sum = 0;
   const n = data.values.length;
   for (let e = 0; e < n; e++) {
@@ -10,4 +28,193 @@ export function rmse(
     sum += err * err;
   }
   return Math.sqrt(sum / n);
+}
+
+/** Mean absolute error: Σ |r − r̂| / n. */
+export function mae(data: TripleArrays, predict: (user: number, item: number) => number): number {
+  let sum = 0;
+  const n = data.values.length;
+  for (let e = 0; e < n; e++) sum += Math.abs(data.values[e]! - predict(data.users[e]!, data.items[e]!));
+  return sum / n;
+}
+
+/** precision@k of one ranked list: hits in the first k / k. */
+export function precisionAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  return hits(ranked, relevant, k) / k;
+}
+
+/** The `implicit` library's precision@k: hits in the first k / min(k, |relevant|). */
+export function precisionAtKImplicit(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  return relevant.size === 0 ? 0 : hits(ranked, relevant, k) / Math.min(k, relevant.size);
+}
+
+/** recall@k: hits in the first k / |relevant|. */
+export function recallAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  return relevant.size === 0 ? 0 : hits(ranked, relevant, k) / relevant.size;
+}
+
+/** AP@k = (1 / min(k, |relevant|)) Σ_{j ≤ k} rel_j · (hits in the first j) / j. */
+export function averagePrecisionAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  if (relevant.size === 0) return 0;
+  let found = 0;
+  let sum = 0;
+  for (let j = 0; j < Math.min(k, ranked.length); j++) {
+    if (relevant.has(ranked[j]!)) sum += ++found / (j + 1);
+  }
+  return sum / Math.min(k, relevant.size);
+}
+
+/** NDCG@k with binary relevance: Σ rel_j / log2(j + 1) over the ideal Σ_{j ≤ min(k, |relevant|)} 1 / log2(j + 1). */
+export function ndcgAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  if (relevant.size === 0) return 0;
+  let dcg = 0;
+  for (let j = 0; j < Math.min(k, ranked.length); j++) if (relevant.has(ranked[j]!)) dcg += 1 / Math.log2(j + 2);
+  let ideal = 0;
+  for (let j = 0; j < Math.min(k, relevant.size); j++) ideal += 1 / Math.log2(j + 2);
+  return dcg / ideal;
+}
+
+/**
+ * ROC AUC of one user: the fraction of (positive, negative) pairs where the positive scores
+ * higher, ties counting ½. `negatives` is sorted ascending in place.
+ */
+export function auc(positives: ArrayLike<number>, negatives: Float32Array | Float64Array): number {
+  if (positives.length === 0 || negatives.length === 0) return NaN;
+  negatives.sort();
+  let sum = 0;
+  for (let p = 0; p < positives.length; p++) {
+    const s = positives[p]!;
+    const below = lowerBound(negatives, s);
+    const upTo = upperBound(negatives, s);
+    sum += below + 0.5 * (upTo - below);
+  }
+  return sum / (positives.length * negatives.length);
+}
+
+export interface RankingOptions {
+  /** List length. Default 10. */
+  k?: number;
+  /** Training ratings, excluded from each user's ranking (and from AUC's negatives). */
+  train?: TripleArrays;
+  /** Compute AUC too (sorts every user's scores: about as costly as scoring). Default true. */
+  auc?: boolean;
+  /** Evaluate at most this many users with test items (the first ones by index). Default all. */
+  maxUsers?: number;
+}
+
+export interface RankingMetrics {
+  k: number;
+  precision: number;
+  /** precision@k as the `implicit` library defines it: hits / min(k, |test|). */
+  precisionImplicit: number;
+  recall: number;
+  map: number;
+  ndcg: number;
+  auc: number;
+  /** Catalog coverage of the top-k lists. */
+  coverage: number;
+  /** Users evaluated (with at least one test item). */
+  users: number;
+  /** Users in the training data without test items (skipped). */
+  usersWithoutTest: number;
+}
+
+/** Ranking metrics of a scorer on held-out positives (every test triple counts as relevant). */
+export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: RankingOptions = {}): RankingMetrics {
+  const k = options.k ?? 10;
+  if (!(Number.isInteger(k) && k >= 1)) fail(ErrorCode.INVALID_OPTION, `k must be an integer ≥ 1 (got ${String(k)}).`);
+  const numItems = scorer.numItems;
+  const testBy = groupByUser(test.users);
+  const trainBy = options.train ? groupByUser(options.train.users) : null;
+  const numUsers = Math.max(testBy.start.length, trainBy ? trainBy.start.length : 0) - 1;
+  const scores = new Float32Array(numItems);
+  const excluded = new Uint8Array(numItems);
+  const negatives = new Float32Array(numItems);
+  const covered = new Uint8Array(numItems);
+  const withAuc = options.auc ?? true;
+  const sums = { precision: 0, precisionImplicit: 0, recall: 0, map: 0, ndcg: 0, auc: 0 };
+  let users = 0;
+  let aucUsers = 0;
+  let usersWithoutTest = 0;
+  for (let u = 0; u < numUsers; u++) {
+    const ts = u + 1 < testBy.start.length ? testBy.start[u]! : 0;
+    const te = u + 1 < testBy.start.length ? testBy.start[u + 1]! : 0;
+    if (ts === te) {
+      if (trainBy && u + 1 < trainBy.start.length && trainBy.start[u + 1]! > trainBy.start[u]!) usersWithoutTest++;
+      continue;
+    }
+    if (options.maxUsers !== undefined && users >= options.maxUsers) break;
+    const relevant = new Set<number>();
+    for (let p = ts; p < te; p++) relevant.add(test.items[testBy.order[p]!]!);
+    scorer.scoreAll(u, scores);
+    if (trainBy && u + 1 < trainBy.start.length) {
+      for (let p = trainBy.start[u]!; p < trainBy.start[u + 1]!; p++) excluded[options.train!.items[trainBy.order[p]!]!] = 1;
+    }
+    // A test item that is also a training item cannot be recommended; it still counts in |T_u|.
+    const list = topK(scores, k, excluded);
+    for (let j = 0; j < list.length; j++) covered[list[j]!] = 1;
+    sums.precision += precisionAtK(list, relevant, k);
+    sums.precisionImplicit += precisionAtKImplicit(list, relevant, k);
+    sums.recall += recallAtK(list, relevant, k);
+    sums.map += averagePrecisionAtK(list, relevant, k);
+    sums.ndcg += ndcgAtK(list, relevant, k);
+    if (withAuc) {
+      const positives: number[] = [];
+      let n = 0;
+      for (let i = 0; i < numItems; i++) {
+        if (excluded[i]) continue;
+        if (relevant.has(i)) positives.push(scores[i]!);
+        else negatives[n++] = scores[i]!;
+      }
+      const a = auc(positives, negatives.subarray(0, n));
+      if (!Number.isNaN(a)) (sums.auc += a), aucUsers++;
+    }
+    users++;
+    if (trainBy && u + 1 < trainBy.start.length) {
+      for (let p = trainBy.start[u]!; p < trainBy.start[u + 1]!; p++) excluded[options.train!.items[trainBy.order[p]!]!] = 0;
+    }
+  }
+  let coveredCount = 0;
+  for (let i = 0; i < numItems; i++) coveredCount += covered[i]!;
+  const mean = (x: number) => (users === 0 ? NaN : x / users);
+  return {
+    k,
+    precision: mean(sums.precision),
+    precisionImplicit: mean(sums.precisionImplicit),
+    recall: mean(sums.recall),
+    map: mean(sums.map),
+    ndcg: mean(sums.ndcg),
+    auc: aucUsers === 0 ? NaN : sums.auc / aucUsers,
+    coverage: coveredCount / numItems,
+    users,
+    usersWithoutTest,
+  };
+}
+
+function hits(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  let h = 0;
+  for (let j = 0; j < Math.min(k, ranked.length); j++) if (relevant.has(ranked[j]!)) h++;
+  return h;
+}
+
+function lowerBound(a: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(a: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
