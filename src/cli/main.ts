@@ -1,0 +1,377 @@
+#!/usr/bin/env node
+/**
+ * The `als-wasm` command. Human output by default, progress bars on stderr when it is a
+ * terminal; `--json` prints one JSON object per line (one per iteration, then a summary).
+ * Exit codes: 0 ok, 1 user error (one-line message), 2 internal error.
+ */
+import { realpathSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { AlsError, ErrorCode } from '../errors.js';
+import { ALS } from '../train/als.js';
+import type { AlsOptions, IterationInfo } from '../train/options.js';
+import { parseTriplesFile } from '../data/loaders/file.node.js';
+import { PRESETS, type Delimiter, type PresetName } from '../data/loaders/presets.js';
+import type { ParsedTriples } from '../data/loaders/parse.js';
+import { bm25Weight, logScale, tfidfWeight } from '../data/weighting.js';
+import { syntheticRatings } from '../data/synthetic.js';
+import { leaveKOut, perUserSplit, randomSplit, timeSplit, type Split, type TripleArrays } from '../eval/split.js';
+import { crossValidate, evaluateBaseline, evaluateModel, ratingsOf, tune, type EvalData, type MetricName, type SearchSpace } from '../eval/tune.js';
+import { runDemo } from './demo.js';
+
+interface Common {
+  json?: boolean;
+  format?: PresetName;
+  delimiter?: string;
+  header?: boolean;
+  userCol?: string;
+  itemCol?: string;
+  valueCol?: string;
+  timeCol?: string;
+  skipBadLines?: boolean;
+  weighting?: 'bm25' | 'tfidf' | 'log';
+  factors?: string;
+  iterations?: string;
+  regularization?: string;
+  scaling?: 'none' | 'count';
+  implicit?: boolean;
+  alpha?: string;
+  confidence?: 'one-plus-alpha' | 'alpha';
+  solver?: 'cholesky' | 'cg';
+  cgSteps?: string;
+  biases?: boolean;
+  seed?: string;
+  threads?: string;
+  backend?: 'auto' | 'wasm' | 'js';
+  k?: string;
+}
+
+const userError = (message: string, hint?: string): never => {
+  throw new AlsError(ErrorCode.INVALID_OPTION, message, hint);
+};
+
+function num(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) userError(`--${name} must be a number (got '${value}').`);
+  return n;
+}
+
+function list(name: string, value: string | undefined): number[] | undefined {
+  return value?.split(',').map((v) => num(name, v)!);
+}
+
+function column(value: string | undefined): string | number | undefined {
+  if (value === undefined) return undefined;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+const out = (json: boolean | undefined) => ({
+  line(text: string) {
+    if (!json) process.stdout.write(text + '\n');
+  },
+  json(object: object) {
+    if (json) process.stdout.write(JSON.stringify(object) + '\n');
+  },
+});
+
+function bar(o: Common, label: string, total: number): cliProgress.SingleBar | null {
+  if (o.json || !process.stderr.isTTY) return null;
+  const b = new cliProgress.SingleBar({ format: `${label} [{bar}] {percentage}% {value}/{total} {unit}`, stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  b.start(total, 0, { unit: '' });
+  return b;
+}
+
+async function load(file: string, o: Common): Promise<{ data: EvalData; parsed: ParsedTriples }> {
+  let progress: cliProgress.SingleBar | null = null;
+  const parsed = await parseTriplesFile(file, {
+    format: o.format,
+    delimiter: o.delimiter === 'tab' || o.delimiter === '\\t' ? '\t' : (o.delimiter as Delimiter | undefined),
+    header: o.header,
+    columns: {
+      ...(o.userCol !== undefined && { user: column(o.userCol)! }),
+      ...(o.itemCol !== undefined && { item: column(o.itemCol)! }),
+      ...(o.valueCol !== undefined && { value: o.valueCol === 'none' ? null : column(o.valueCol)! }),
+      ...(o.timeCol !== undefined && { timestamp: column(o.timeCol)! }),
+    },
+    onBadLine: o.skipBadLines ? 'skip' : 'error',
+    onProgress: (p) => {
+      const total = (p as { totalBytes?: number }).totalBytes ?? p.bytes;
+      progress ??= bar(o, 'loading', Math.max(1, Math.round(total / 1e6)));
+      progress?.update(Math.round(p.bytes / 1e6), { unit: 'MB' });
+    },
+  });
+  (progress as cliProgress.SingleBar | null)?.stop();
+  if (parsed.values.length === 0) throw new AlsError(ErrorCode.EMPTY_DATA, `${file}: no ratings found.`, 'Check --format, --delimiter and the column options.');
+  let values: Float32Array = parsed.values;
+  if (o.weighting === 'bm25') values = bm25Weight(parsed);
+  else if (o.weighting === 'tfidf') values = tfidfWeight(parsed);
+  else if (o.weighting === 'log') values = logScale(parsed.values);
+  if (parsed.skipped > 0 && !o.json) process.stderr.write(`als-wasm: skipped ${parsed.skipped} malformed line(s), first at line ${parsed.badLines[0]!.line}.\n`);
+  return { data: { users: parsed.users, items: parsed.items, values, numUsers: parsed.userMap.size, numItems: parsed.itemMap.size }, parsed };
+}
+
+function alsOptions(o: Common): AlsOptions {
+  const options: AlsOptions = {
+    factors: num('factors', o.factors),
+    iterations: num('iterations', o.iterations),
+    regularization: num('regularization', o.regularization),
+    regularizationScaling: o.scaling,
+    feedback: o.implicit ? 'implicit' : 'explicit',
+    alpha: num('alpha', o.alpha),
+    confidence: o.confidence,
+    solver: o.solver,
+    cgSteps: num('cg-steps', o.cgSteps),
+    biases: o.biases,
+    seed: num('seed', o.seed),
+    threads: o.threads === undefined ? undefined : o.threads === 'auto' ? 'auto' : num('threads', o.threads),
+    backend: o.backend,
+  };
+  for (const key of Object.keys(options) as (keyof AlsOptions)[]) if (options[key] === undefined) delete options[key];
+  new ALS(options); // validate now: a bad option is a one-line user error before any loading
+  return options;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Trains with per-iteration output (a bar, or one JSON line per iteration). */
+async function trainVerbose(data: EvalData, options: AlsOptions, o: Common, train: TripleArrays = data) {
+  const iterations: IterationInfo[] = [];
+  const total = new ALS(options).options.iterations;
+  const progress = bar(o, 'training', total);
+  const print = out(o.json);
+  const model = await new ALS({
+    ...options,
+    onIteration: (info) => {
+      iterations.push(info);
+      progress?.update(info.iteration, { unit: `iterations, loss ${info.loss.toFixed(4)}` });
+      print.json({ iteration: info.iteration, seconds: info.seconds, loss: info.loss });
+      if (!progress) print.line(`iteration ${String(info.iteration).padStart(3)}  loss ${info.loss.toFixed(5)}  ${(info.seconds * 1000).toFixed(1)} ms`);
+    },
+  }).fit(ratingsOf(train, data.numUsers, data.numItems));
+  progress?.stop();
+  const summary = {
+    iterations: iterations.length,
+    secondsPerIteration: median(iterations.map((i) => i.seconds)),
+    loss: iterations.at(-1)?.loss ?? NaN,
+    threads: model.options.threads,
+    backend: model.options.backend,
+  };
+  return { model, summary };
+}
+
+function formatScores(scores: Record<string, number | undefined>): string {
+  return Object.entries(scores)
+    .map(([k, v]) => `${k} ${v === undefined ? '-' : v.toFixed(4)}`)
+    .join('  ');
+}
+
+function makeSplit(data: EvalData, timestamps: Float64Array | null, how: string, fraction: number, k: number, seed: number): Split {
+  switch (how) {
+    case 'random':
+      return randomSplit(data, fraction, seed);
+    case 'per-user':
+      return perUserSplit(data, fraction, { seed });
+    case 'leave-k-out':
+      return leaveKOut(data, k, { seed, timestamps: timestamps ?? undefined });
+    case 'time':
+      if (!timestamps) userError('--split time needs a timestamp column.', 'Pass --time-col <name or index> or a format with timestamps.');
+      return timeSplit(data, timestamps!, { testFraction: fraction });
+    default:
+      return userError(`--split must be random, per-user, leave-k-out or time (got '${how}').`);
+  }
+}
+
+function addCommon(cmd: Command, withData = true): Command {
+  if (withData) {
+    cmd
+      .addOption(new Option('--format <preset>', 'file format preset').choices(Object.keys(PRESETS)))
+      .option('--delimiter <d>', "',', 'tab', ';', '|', '::', 'whitespace' or 'auto' (default auto)")
+      .option('--header', 'the first line names the columns')
+      .option('--no-header', 'there is no header line')
+      .option('--user-col <col>', 'user column: name or 0-based index (default 0)')
+      .option('--item-col <col>', 'item column (default 1)')
+      .option('--value-col <col>', "value column (default 2; 'none': every line is 1)")
+      .option('--time-col <col>', 'timestamp column (default none)')
+      .option('--skip-bad-lines', 'skip and count malformed lines instead of failing')
+      .addOption(new Option('--weighting <w>', 're-weight implicit counts').choices(['bm25', 'tfidf', 'log']));
+  }
+  return cmd
+    .option('--factors <k>', 'latent factors (default 64)')
+    .option('--iterations <n>', 'iterations (default 15)')
+    .option('--regularization <λ>', 'λ ≥ 0 (default 0.1)')
+    .addOption(new Option('--scaling <s>', "regularization scaling (default 'none')").choices(['none', 'count']))
+    .option('--implicit', 'implicit feedback (counts, clicks)')
+    .option('--alpha <α>', 'implicit confidence α (default 1)')
+    .addOption(new Option('--confidence <c>', 'implicit confidence form').choices(['one-plus-alpha', 'alpha']))
+    .addOption(new Option('--solver <s>', 'solver').choices(['cholesky', 'cg']))
+    .option('--cg-steps <n>', 'CG steps (default 3)')
+    .option('--biases', 'explicit: learn μ, b_u, b_i')
+    .option('--seed <n>', 'seed (default 0)')
+    .option('--threads <n>', "worker threads or 'auto'")
+    .addOption(new Option('--backend <b>', 'kernels').choices(['auto', 'wasm', 'js']))
+    .option('--k <n>', 'ranking list length for implicit metrics (default 10)')
+    .option('--json', 'one JSON object per line');
+}
+
+export function program(): Command {
+  const prog = new Command('als-wasm')
+    .description('Matrix factorization by Alternating Least Squares (WebAssembly SIMD): train, evaluate, tune.')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  addCommon(prog.command('train <file>').description('train a model on a ratings file'))
+    .option('-o, --output <path>', 'save the model (needs the model file format)')
+    .action(async (file: string, o: Common & { output?: string }) => {
+      const options = alsOptions(o);
+      const { data } = await load(file, o);
+      const print = out(o.json);
+      print.line(`${data.values.length} ratings, ${data.numUsers} users × ${data.numItems} items.`);
+      const { model, summary } = await trainVerbose(data, options, o);
+      if (o.output) {
+        const toBytes = (model as unknown as { toBytes?: () => Uint8Array }).toBytes;
+        if (typeof toBytes !== 'function') userError('Saving models is not available in this version (no model file format yet).', 'Drop -o/--output.');
+        writeFileSync(o.output, toBytes!.call(model));
+      }
+      print.json({ ...summary, ratings: data.values.length, users: data.numUsers, items: data.numItems, output: o.output ?? null });
+      print.line(`${summary.iterations} iterations, ${(summary.secondsPerIteration * 1000).toFixed(1)} ms/iteration (median), backend ${summary.backend}, ${summary.threads} thread(s)${o.output ? `, saved to ${o.output}` : ''}.`);
+    });
+
+  addCommon(prog.command('eval <file>').description('hold out a test set, train, and score the model against the baseline'))
+    .option('--split <how>', 'random, per-user, leave-k-out or time (default per-user)', 'per-user')
+    .option('--test-fraction <f>', 'test share (default 0.2)', '0.2')
+    .option('--leave <k>', 'k of leave-k-out (default 1)', '1')
+    .action(async (file: string, o: Common & { split: string; testFraction: string; leave: string }) => {
+      const options = alsOptions(o);
+      const { data, parsed } = await load(file, o);
+      const split = makeSplit(data, parsed.timestamps, o.split, num('test-fraction', o.testFraction)!, num('leave', o.leave)!, num('seed', o.seed) ?? 0);
+      const { model, summary } = await trainVerbose(data, options, o, split.train);
+      const evalOptions = { k: num('k', o.k) };
+      const scores = evaluateModel(model, split, evalOptions);
+      const baseline = evaluateBaseline(model.options.feedback, split, data.numUsers, data.numItems, evalOptions);
+      out(o.json).json({ ...summary, split: o.split, train: split.train.values.length, test: split.test.values.length, metrics: scores, baseline });
+      out(o.json).line(`model:    ${formatScores(scores)}\nbaseline: ${formatScores(baseline)} (${model.options.feedback === 'explicit' ? 'bias-only' : 'popularity'})`);
+    });
+
+  addCommon(prog.command('cv <file>').description('k-fold cross-validation against the baseline'))
+    .option('--folds <n>', 'folds (default 5)', '5')
+    .action(async (file: string, o: Common & { folds: string }) => {
+      const options = alsOptions(o);
+      const { data } = await load(file, o);
+      const folds = num('folds', o.folds)!;
+      const progress = bar(o, 'folds', folds);
+      const result = await crossValidate(data, options, {
+        folds,
+        seed: num('seed', o.seed) ?? 0,
+        k: num('k', o.k),
+        onFold: (fold, f) => {
+          progress?.update(f + 1, { unit: 'folds' });
+          out(o.json).json({ fold: f + 1, seconds: fold.seconds, metrics: fold.scores, baseline: fold.baseline });
+        },
+      });
+      progress?.stop();
+      out(o.json).json({ folds, seconds: result.seconds, metrics: result.mean, std: result.std, baseline: result.baseline });
+      out(o.json).line(`${folds}-fold CV (${result.seconds.toFixed(1)} s)\nmodel:    ${formatScores(result.mean)}\nbaseline: ${formatScores(result.baseline ?? {})}`);
+    });
+
+  addCommon(prog.command('tune <file>').description('grid or random search with k-fold CV and early stopping'))
+    .option('--grid-factors <list>', 'factors to try, e.g. 16,32,64')
+    .option('--grid-regularization <list>', 'λ values to try, e.g. 0.01,0.1,1')
+    .option('--grid-alpha <list>', 'α values to try (implicit)')
+    .option('--folds <n>', 'folds (default 5)', '5')
+    .option('--strategy <s>', 'grid or random (default grid)', 'grid')
+    .option('--trials <n>', 'random search: candidates (default 10)', '10')
+    .option('--metric <m>', 'metric to optimize (default rmse / ndcg)')
+    .option('--patience <n>', 'early stopping: evaluations without improvement (default 2)', '2')
+    .option('--eval-every <n>', 'early stopping: evaluate every n iterations (default 1)', '1')
+    .action(async (file: string, o: Common & { gridFactors?: string; gridRegularization?: string; gridAlpha?: string; folds: string; strategy: string; trials: string; metric?: string; patience: string; evalEvery: string }) => {
+      const base = alsOptions(o);
+      const space: SearchSpace = {};
+      if (o.gridFactors) space.factors = list('grid-factors', o.gridFactors)!;
+      if (o.gridRegularization) space.regularization = list('grid-regularization', o.gridRegularization)!;
+      if (o.gridAlpha) space.alpha = list('grid-alpha', o.gridAlpha)!;
+      if (Object.keys(space).length === 0) userError('Nothing to search.', 'Pass --grid-factors, --grid-regularization and/or --grid-alpha as comma-separated lists.');
+      const { data } = await load(file, o);
+      const print = out(o.json);
+      const result = await tune(data, {
+        base,
+        space,
+        folds: num('folds', o.folds),
+        seed: num('seed', o.seed) ?? 0,
+        strategy: o.strategy as 'grid' | 'random',
+        trials: num('trials', o.trials),
+        metric: o.metric as MetricName | undefined,
+        k: num('k', o.k),
+        earlyStopping: { patience: num('patience', o.patience), evalEvery: num('eval-every', o.evalEvery) },
+        onTrial: (row, c, total) => {
+          print.json({ trial: c + 1, of: total, options: row.options, iterations: row.iterations, seconds: row.seconds, metrics: row.scores });
+          print.line(`[${c + 1}/${total}] ${JSON.stringify(row.options)} → ${formatScores(row.scores)} (${row.iterations.toFixed(1)} iterations, ${row.seconds.toFixed(1)} s)`);
+        },
+      });
+      print.json({ metric: result.metric, best: result.best, metrics: result.bestScores, baseline: result.baseline, seconds: result.seconds });
+      print.line(`best by ${result.metric}: ${JSON.stringify(result.best)}\n  ${formatScores(result.bestScores)}\nbaseline: ${formatScores(result.baseline ?? {})}\nsearch took ${result.seconds.toFixed(1)} s`);
+    });
+
+  prog
+    .command('demo')
+    .description('train on the built-in synthetic data set and compare with the bias-only baseline')
+    .option('--threads <n>', "worker threads or 'auto'")
+    .option('--json', 'one JSON object per line')
+    .action(async (o: { threads?: string; json?: boolean }) => {
+      const threads = o.threads === undefined ? undefined : o.threads === 'auto' ? 'auto' : num('threads', o.threads);
+      const result = await runDemo(o.json ? () => {} : console.log, {
+        threads,
+        onIteration: (i) => out(o.json).json({ iteration: i.iteration, seconds: i.seconds, loss: i.loss }),
+      });
+      out(o.json).json({ secondsPerIteration: median(result.iterations.map((i) => i.seconds)), threads: result.threads, backend: result.backend, metrics: { rmse: result.alsRmse }, baseline: { rmse: result.baselineRmse } });
+    });
+
+  addCommon(prog.command('bench').description('seconds per iteration on the built-in synthetic data set'), false)
+    .option('--users <n>', 'users (default 20000)', '20000')
+    .option('--items <n>', 'items (default 10000)', '10000')
+    .option('--nnz <n>', 'ratings (default 1000000)', '1000000')
+    .action(async (o: Common & { users: string; items: string; nnz: string }) => {
+      const options = alsOptions({ iterations: '5', factors: '32', ...o });
+      const s = syntheticRatings({ numUsers: num('users', o.users), numItems: num('items', o.items), nnz: num('nnz', o.nnz), seed: 1 });
+      out(o.json).line(`synthetic: ${s.numUsers} users × ${s.numItems} items, ${s.values.length} ratings`);
+      const { summary } = await trainVerbose({ ...s }, options, o);
+      out(o.json).json({ ...summary, ratings: s.values.length, factors: options.factors });
+      out(o.json).line(`${(summary.secondsPerIteration * 1000).toFixed(1)} ms/iteration (median of ${summary.iterations}), backend ${summary.backend}, ${summary.threads} thread(s)`);
+    });
+
+  return prog;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : 1;
+    }
+    if (error instanceof AlsError) {
+      process.stderr.write(`als-wasm: ${error.message.replace(/\s*\n\s*/g, ' ')} [${error.code}]\n`);
+      return 1;
+    }
+    process.stderr.write(`als-wasm: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 2;
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
+  process.exitCode = await main(process.argv.slice(2));
+}
