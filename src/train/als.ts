@@ -46,7 +46,8 @@ export class ALS {
     const init = this.callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
     checkInit(init, ratings, k);
 
-    const threads = await resolveThreads(o.threads);
+    const available = await resolveThreads(o.threads);
+    const threads = o.threads === 'auto' && isSmall(ratings.nnz, k, o.iterations) ? 1 : available;
     const stride = roundUp(k + (o.biases ? 1 : 0), 8);
     const layout = planLayout({
       numUsers: ratings.numUsers,
@@ -108,6 +109,14 @@ export class ALS {
       options: { ...o, backend: backend.kernels.backend, threads },
     });
   }
+}
+
+/**
+ * Starting workers costs 0.1–0.3 s; 'auto' trains small problems (under ~2·10⁹ flops of Gram
+ * work in all, well under a second on one core) on the calling thread instead.
+ */
+function isSmall(nnz: number, k: number, iterations: number): boolean {
+  return 2 * iterations * nnz * k * k < 2e9;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -60,9 +60,10 @@ export interface AlsOptions {
   backend?: BackendName;
   /**
    * Worker threads. 'auto': all cores in Node (os.availableParallelism()), or
-   * navigator.hardwareConcurrency in a cross-origin-isolated page; 1 where there is no
-   * SharedArrayBuffer or Worker (with one warning naming the fix). A number is honoured,
-   * even above the core count. Results are bit-identical for any count. Default 'auto'.
+   * navigator.hardwareConcurrency in a cross-origin-isolated page; 1 for small problems
+   * (starting workers costs 0.1–0.3 s) and where there is no SharedArrayBuffer or Worker
+   * (with one warning naming the fix). A number is honoured, even above the core count.
+   * Results are bit-identical for any count. Default 'auto'.
    */
   threads?: number | 'auto';
   /** Called after every iteration; return false to stop early. */
