@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ALS, AlsError, ErrorCode, Ratings, type ALSModel, type AlsOptions } from '../src/index.js';
 import { Prng } from '../src/train/prng.js';
 import { planLayout } from '../src/wasm/layout.js';
@@ -208,6 +208,22 @@ describe('training errors', () => {
     let last = 0;
     await new ALS({ factors: 2, iterations: 50, onIteration: ({ iteration }) => ((last = iteration), iteration < 4) }).fit(ratings);
     expect(last).toBe(4);
+  });
+
+  it("without WASM SIMD, backend 'wasm' is refused and 'auto' falls back to JS with one warning", async () => {
+    // Every feature probe goes through WebAssembly.validate: make it say no.
+    const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const e = await expectCode(new ALS({ factors: 2, iterations: 1, backend: 'wasm' }).fit(ratings), ErrorCode.BACKEND_UNAVAILABLE);
+      expect(e.hint).toMatch(/'js'/);
+      const model = await new ALS({ factors: 2, iterations: 1, backend: 'auto', threads: 1 }).fit(ratings);
+      expect(model.options.backend).toBe('js');
+      expect(warn.mock.calls.filter(([m]) => String(m).includes('JavaScript kernels'))).toHaveLength(1);
+    } finally {
+      validate.mockRestore();
+      warn.mockRestore();
+    }
   });
 
   it('a data set beyond one 4 GiB memory fails before allocating, with the bytes and what to reduce', async () => {
