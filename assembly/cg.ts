@@ -1,6 +1,6 @@
 // Conjugate gradient on (A0 + Σ_j w_j y_j y_jᵀ + λI) x = Σ_j t_j y_j, warm-started from x,
 // never forming the matrix. Vectors are exact-length (dim) with scalar tails.
-import { madd, hsum, dot, axpy, zerof } from './vec';
+import { madd, hsum, dot, dot2, axpy, axpy2, zerof } from './vec';
 
 /** out = A0·v (A0 symmetric, stored in its upper triangle; A0 = 0: none) + λv + Σ_j w_j (y_j·v) y_j. */
 @inline function applyA(
@@ -40,11 +40,19 @@ import { madd, hsum, dot, axpy, zerof } from './vec';
     }
   }
   axpy(lambda, v, out, dim);
-  for (let j = 0; j < n; j++) {
+  // Two rows at a time: their dot products are independent chains, and out is read and
+  // written once for both; the sums are the same, in the same order, as one row at a time.
+  let j = 0;
+  for (; j + 2 <= n; j += 2) {
+    const y0 = rowOf(Y, rb, cols, j);
+    const y1 = rowOf(Y, rb, cols, j + 1);
+    const d = dot2(y0, y1, v, dim);
     const k = <usize>j << 2;
+    axpy2(load<f32>(w + k) * f32x4.extract_lane(d, 0), y0, load<f32>(w + k, 4) * f32x4.extract_lane(d, 1), y1, out, dim);
+  }
+  if (j < n) {
     const y = rowOf(Y, rb, cols, j);
-    const d = load<f32>(w + k) * dot(y, v, dim);
-    axpy(d, y, out, dim);
+    axpy(load<f32>(w + (<usize>j << 2)) * dot(y, v, dim), y, out, dim);
   }
 }
 

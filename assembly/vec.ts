@@ -48,6 +48,59 @@
   return s;
 }
 
+/**
+ * Two dot products a·v and b·v in one pass, each summed exactly as `dot` sums it (so the
+ * results are bit-identical to two `dot` calls); the two independent chains hide latency.
+ * Returns a·v in lane 0 and b·v in lane 1 of an f32x4.
+ */
+@inline export function dot2(a: usize, b: usize, v: usize, n: i32): v128 {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let c = 0;
+  for (; c + 8 <= n; c += 8) {
+    const o = <usize>c << 2;
+    const v0 = v128.load(v + o);
+    const v1 = v128.load(v + o, 16);
+    a0 = madd(v128.load(a + o), v0, a0);
+    a1 = madd(v128.load(a + o, 16), v1, a1);
+    b0 = madd(v128.load(b + o), v0, b0);
+    b1 = madd(v128.load(b + o, 16), v1, b1);
+  }
+  if (c + 4 <= n) {
+    const o = <usize>c << 2;
+    const v0 = v128.load(v + o);
+    a0 = madd(v128.load(a + o), v0, a0);
+    b0 = madd(v128.load(b + o), v0, b0);
+    c += 4;
+  }
+  let sa = hsum(f32x4.add(a0, a1));
+  let sb = hsum(f32x4.add(b0, b1));
+  for (; c < n; c++) {
+    const o = <usize>c << 2;
+    const vc = load<f32>(v + o);
+    sa += load<f32>(a + o) * vc;
+    sb += load<f32>(b + o) * vc;
+  }
+  return f32x4.replace_lane(f32x4.splat(sa), 1, sb);
+}
+
+/** y[c] = (y[c] + alpha·x[c]) + beta·z[c] for c < n: two `axpy` calls fused into one pass. */
+@inline export function axpy2(alpha: f32, x: usize, beta: f32, z: usize, y: usize, n: i32): void {
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  let c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const o = <usize>c << 2;
+    v128.store(y + o, madd(vb, v128.load(z + o), madd(va, v128.load(x + o), v128.load(y + o))));
+  }
+  for (; c < n; c++) {
+    const o = <usize>c << 2;
+    store<f32>(y + o, (load<f32>(y + o) + alpha * load<f32>(x + o)) + beta * load<f32>(z + o));
+  }
+}
+
 /** y[c] += alpha·x[c] for c < n. */
 @inline export function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
   const va = f32x4.splat(alpha);
