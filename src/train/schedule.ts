@@ -21,8 +21,9 @@ export function balancedBounds(indptr: Int32Array, chunks: number, dim: number):
   let c = 1;
   for (let r = 0; r < rows && c < chunks; r++) {
     acc += cost(r);
-    // Close chunk c once the running cost passes its share; leave at least one row per chunk.
-    while (c < chunks && acc >= (total * c) / chunks && r + 1 <= rows - (chunks - c)) bounds[c++] = r + 1;
+    // Close chunk c once the running cost passes its share: at most one bound per row, so no
+    // chunk is empty, and enough rows left for the chunks still to come.
+    if (acc >= (total * c) / chunks && r + 1 <= rows - (chunks - c)) bounds[c++] = r + 1;
   }
   for (; c < chunks; c++) bounds[c] = Math.max(bounds[c - 1]! + 1, rows - (chunks - c));
   bounds[chunks] = rows;
