@@ -5,3 +5,4 @@ export { cgSolve } from './cg';
 export { rowWeights } from './weights';
 export { solveRows } from './solve';
 export { dataLoss, penalty } from './loss';
+export { scoreTopK } from './score';

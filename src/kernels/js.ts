@@ -18,6 +18,7 @@
  * factor row are zero and stay zero); A[i][j] is the upper triangle (j ≥ i) of a stride ×
  * stride system; entries below the diagonal and in the padding are never read.
  */
+import { createJsScoreKernels } from './js-score.js';
 import {
   type Kernels,
   Param,
@@ -303,6 +304,7 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
       }
       return sum;
     },
+    ...createJsScoreKernels(buffer),
   };
 
   return kernels;

@@ -170,4 +170,16 @@ export interface Kernels {
 
   /** Σ_{r ∈ [start, end)} w_r Σ_{c < cols} X[r][c]² in f64; regWeights = 0 means w_r = 1. */
   penalty(X: number, stride: number, cols: number, regWeights: number, start: number, end: number): number;
+
+  /**
+   * The best n of s_i = x·y_i + bias[i] (bias = 0: none) over rows i ∈ [start, end), or over
+   * cands[0 … numCands) when cands ≠ 0, skipping the ascending list excl[0 … numExcl). Kept
+   * in a binary min-heap at outIdx (i32[n]) / outScore (f32[n]) — one dot per row, O(log n)
+   * per row that enters, no sort, no allocation; ties keep the lower index, NaN never enters.
+   * Returns how many were kept (≤ n), in heap order: the caller sorts those few.
+   */
+  scoreTopK(
+    Y: number, stride: number, dim: number, start: number, end: number, cands: number, numCands: number,
+    x: number, bias: number, excl: number, numExcl: number, n: number, outIdx: number, outScore: number,
+  ): number;
 }

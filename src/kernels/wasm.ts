@@ -21,5 +21,6 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     solveRows: e.solveRows,
     dataLoss: e.dataLoss,
     penalty: e.penalty,
+    scoreTopK: e.scoreTopK,
   };
 }
