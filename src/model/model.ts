@@ -1,6 +1,14 @@
 import type { Id } from '../data/id-map.js';
 import { IdMap } from '../data/id-map.js';
-import type { ResolvedOptions } from '../train/options.js';
+import type { SparseRows } from '../data/sparse.js';
+import { AlsError, ErrorCode, fail } from '../errors.js';
+import { DEFAULTS, type ResolvedOptions } from '../train/options.js';
+import { ServingEngine } from './engine.js';
+import { explainRow, foldInRow, type RowRatings } from './fold-in.js';
+import { topN } from './recommend.js';
+
+/** What to do when predict meets an unknown user or item. */
+export type ColdStart = 'nan' | 'bias' | 'throw';
 
 /** What an ALSModel is made of. */
 export interface ModelParts {
@@ -16,6 +24,43 @@ export interface ModelParts {
   globalMean?: number;
   /** The options the model was trained with. */
   options: ResolvedOptions;
+  /** Each user's rated items (CSR by user, dense indices), for excludeSeen. */
+  seen?: SparseRows | null;
+}
+
+/** Factors made elsewhere (tests, interop, hand-made fixtures). */
+export interface FactorsInput {
+  userIds: readonly Id[];
+  itemIds: readonly Id[];
+  /** userIds.length × k, row-major. */
+  userFactors: Float32Array | ArrayLike<number>;
+  /** itemIds.length × k, row-major. */
+  itemFactors: Float32Array | ArrayLike<number>;
+  userBiases?: ArrayLike<number>;
+  itemBiases?: ArrayLike<number>;
+  globalMean?: number;
+  /** The conventions fold-in should use (feedback, confidence, α, λ, scaling). Defaults as ALS. */
+  options?: Partial<ResolvedOptions>;
+  /** Each user's seen items, by external IDs, for excludeSeen. */
+  seen?: ReadonlyMap<Id, readonly Id[]>;
+}
+
+export interface RecommendOptions {
+  /** How many. Default 10. */
+  n?: number;
+  /** Leave out the items the user rated (kept from fit, or given as seenItems). Default true. */
+  excludeSeen?: boolean;
+  /** Items never to return. Unknown IDs are ignored. */
+  exclude?: readonly Id[];
+  /** Only rank these items (unknown IDs are an error). */
+  candidates?: readonly Id[];
+  /** With a vector instead of a user: the items to treat as seen. */
+  seenItems?: readonly Id[];
+}
+
+export interface Recommendations {
+  items: Id[];
+  scores: Float32Array;
 }
 
 /**
@@ -37,8 +82,15 @@ export class ALSModel {
   readonly globalMean: number;
   /** The options used to train it, defaults filled in. */
   readonly options: ResolvedOptions;
-  private readonly users: IdMap;
-  private readonly items: IdMap;
+  /** Each user's rated items (CSR by user), or null when the model does not keep them. */
+  readonly seen: SparseRows | null;
+  /** Default for predict's coldStart. Default 'nan' (as Spark). */
+  coldStart: ColdStart = 'nan';
+  /** @internal */
+  readonly users: IdMap;
+  /** @internal */
+  readonly items: IdMap;
+  private engineCache: ServingEngine | null = null;
 
   constructor(parts: ModelParts) {
     this.users = parts.users;
@@ -50,6 +102,46 @@ export class ALSModel {
     this.itemBiases = parts.itemBiases ?? null;
     this.globalMean = parts.globalMean ?? 0;
     this.options = parts.options;
+    this.seen = parts.seen ?? null;
+  }
+
+  /** A model from factors made elsewhere; IDs may be any strings or numbers. */
+  static fromFactors(input: FactorsInput): ALSModel {
+    const numUsers = input.userIds.length;
+    const numItems = input.itemIds.length;
+    if (numItems === 0) fail(ErrorCode.EMPTY_DATA, 'fromFactors needs at least one item.');
+    const k = input.itemFactors.length / numItems;
+    if (!Number.isInteger(k) || k < 1) fail(ErrorCode.INVALID_OPTION, `itemFactors has ${input.itemFactors.length} values, not a multiple of ${numItems} items.`);
+    if (input.userFactors.length !== numUsers * k) fail(ErrorCode.INVALID_OPTION, `userFactors must hold ${numUsers} × ${k} values (got ${input.userFactors.length}).`);
+    const f32 = (a: ArrayLike<number>, name: string) => {
+      const out = Float32Array.from(a);
+      for (let e = 0; e < out.length; e++) if (!Number.isFinite(out[e]!)) fail(ErrorCode.NON_FINITE_VALUE, `${name}[${e}] is ${out[e]}.`, 'Factors must be finite.');
+      return out;
+    };
+    let users: IdMap;
+    let items: IdMap;
+    try {
+      users = IdMap.fromIds(input.userIds);
+      items = IdMap.fromIds(input.itemIds);
+    } catch (e) {
+      fail(ErrorCode.INVALID_ID, (e as Error).message, 'IDs must be distinct.');
+    }
+    const biased = input.userBiases !== undefined || input.itemBiases !== undefined;
+    if (biased && (input.userBiases?.length !== numUsers || input.itemBiases?.length !== numItems)) {
+      fail(ErrorCode.INVALID_OPTION, 'userBiases and itemBiases must both be given, one per user and one per item.');
+    }
+    let seen: SparseRows | null = null;
+    if (input.seen) seen = seenRows(input.seen, users, items);
+    return new ALSModel({
+      users, items, factors: k,
+      userFactors: f32(input.userFactors, 'userFactors'),
+      itemFactors: f32(input.itemFactors, 'itemFactors'),
+      userBiases: biased ? f32(input.userBiases!, 'userBiases') : null,
+      itemBiases: biased ? f32(input.itemBiases!, 'itemBiases') : null,
+      globalMean: input.globalMean ?? 0,
+      options: { ...DEFAULTS, ...input.options, factors: k, biases: biased },
+      seen,
+    });
   }
 
   get numUsers(): number {
@@ -75,12 +167,21 @@ export class ALSModel {
     return this.items.index(id);
   }
 
-  /** Predicted score of (user, item) by external IDs; NaN when either is unknown (as Spark). */
-  predict(user: Id, item: Id): number {
+  /**
+   * Predicted score of (user, item) by external IDs. For an unknown user or item, `coldStart`
+   * decides: 'nan' (the default, as Spark), 'bias' (μ plus whichever biases are known), or
+   * 'throw' (UNKNOWN_ID).
+   */
+  predict(user: Id, item: Id, options: { coldStart?: ColdStart } = {}): number {
     const u = this.users.index(user);
     const i = this.items.index(item);
-    if (u < 0 || i < 0) return NaN;
-    return this.score(u, i);
+    if (u >= 0 && i >= 0) return this.score(u, i);
+    const mode = options.coldStart ?? this.coldStart;
+    if (mode === 'throw') {
+      fail(ErrorCode.UNKNOWN_ID, `${u < 0 ? `User ${String(user)}` : `Item ${String(item)}`} is not in the model.`, "Pass coldStart: 'nan' or 'bias' to get a value instead.");
+    }
+    if (mode === 'bias') return this.globalMean + (u >= 0 && this.userBiases ? this.userBiases[u]! : 0) + (i >= 0 && this.itemBiases ? this.itemBiases[i]! : 0);
+    return NaN;
   }
 
   /** Predicted score by dense indices. */
@@ -92,4 +193,185 @@ export class ALSModel {
     for (let c = 0; c < k; c++) s += this.userFactors[u * k + c]! * this.itemFactors[i * k + c]!;
     return s;
   }
+
+  /**
+   * The best n items for a user (by ID) or for a factor vector (e.g. from foldIn), best
+   * first. Ranked by the full predicted score. With candidates, only those are ranked; if
+   * seen items are not excluded they come after the unseen ones.
+   */
+  recommend(user: Id | ArrayLike<number>, options: RecommendOptions = {}): Recommendations {
+    const engine = this.engine();
+    const n = checkN(options.n ?? 10);
+    let vector: ArrayLike<number>;
+    let seen: Int32Array;
+    if (isVector(user)) {
+      if (user.length !== this.factors) fail(ErrorCode.INVALID_OPTION, `A user vector must have ${this.factors} values (got ${user.length}).`);
+      vector = user;
+      seen = Int32Array.from(options.seenItems ?? [], (id) => this.items.index(id)).filter((i) => i >= 0);
+    } else {
+      const u = this.requireUser(user);
+      vector = this.userFactors.subarray(u * this.factors, (u + 1) * this.factors);
+      seen = this.seen ? this.seen.indices.subarray(this.seen.indptr[u]!, this.seen.indptr[u + 1]!) : new Int32Array(0);
+      if (options.seenItems) seen = Int32Array.from(options.seenItems, (id) => this.items.index(id)).filter((i) => i >= 0);
+    }
+    // μ and b_u shift every item alike: added after ranking, so scores are predictions.
+    const shift = this.globalMean + (!isVector(user) && this.userBiases ? this.userBiases[this.users.index(user)]! : 0);
+    const excludeSeen = options.excludeSeen ?? true;
+    if (excludeSeen && !isVector(user) && !this.seen && !options.seenItems) {
+      fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ seen items, so excludeSeen cannot work.', 'Pass excludeSeen: false, or seenItems.');
+    }
+    const exclude = (options.exclude ?? []).map((id) => this.items.index(id)).filter((i) => i >= 0);
+    const candidates = options.candidates ? options.candidates.map((id) => this.requireItem(id)) : null;
+    const base = { vector, rows: engine.items, numRows: this.numItems, bias: this.itemBiases ? engine.itemBias : 0 };
+    if (excludeSeen || !candidates || seen.length === 0) {
+      const top = topN(engine, { ...base, n, exclude: excludeSeen ? [...exclude, ...seen] : exclude, candidates });
+      return this.named(top.indices, top.scores.map((s) => s + shift));
+    }
+    // Candidates and seen items kept: the unseen candidates first, then the seen ones.
+    const seenSet = new Set(seen);
+    const unseen = topN(engine, { ...base, n, exclude: [...exclude, ...seen], candidates });
+    const rest = topN(engine, { ...base, n: n - unseen.indices.length, exclude, candidates: candidates.filter((i) => seenSet.has(i)) });
+    return this.named(concat(unseen.indices, rest.indices), Float32Array.from([...unseen.scores, ...rest.scores], (s) => s + shift));
+  }
+
+  /** recommend for many users; the same results as one call each. */
+  recommendBatch(users: readonly Id[], options: RecommendOptions = {}): Recommendations[] {
+    return users.map((user) => this.recommend(user, options));
+  }
+
+  /** The n users who would score an item highest (μ + b_u + b_i + x_u·y_i), best first. */
+  recommendUsers(item: Id, options: { n?: number; exclude?: readonly Id[] } = {}): { users: Id[]; scores: Float32Array } {
+    const engine = this.engine();
+    const i = this.requireItem(item);
+    const vector = this.itemFactors.subarray(i * this.factors, (i + 1) * this.factors);
+    const top = topN(engine, {
+      vector, rows: engine.users, numRows: this.numUsers, bias: this.userBiases ? engine.userBias : 0, n: checkN(options.n ?? 10),
+      exclude: (options.exclude ?? []).map((id) => this.users.index(id)).filter((x) => x >= 0),
+    });
+    // The item's own bias and μ shift every user alike: add them so scores are predictions.
+    const shift = this.globalMean + (this.itemBiases ? this.itemBiases[i]! : 0);
+    return { users: Array.from(top.indices, (x) => this.users.id(x)), scores: top.scores.map((s) => s + shift) };
+  }
+
+  /** Items most similar to an item by cosine of their factors (the item itself first, ≈ 1). */
+  similarItems(item: Id, options: { n?: number; exclude?: readonly Id[]; candidates?: readonly Id[] } = {}): Recommendations {
+    const engine = this.engine();
+    const i = this.requireItem(item);
+    const k = this.factors;
+    const query = engine.f32.slice((engine.itemNormed >>> 2) + i * engine.stride, (engine.itemNormed >>> 2) + i * engine.stride + k);
+    const top = topN(engine, {
+      vector: query, rows: engine.itemNormed, numRows: this.numItems, bias: 0, n: checkN(options.n ?? 10),
+      exclude: (options.exclude ?? []).map((id) => this.items.index(id)).filter((x) => x >= 0),
+      candidates: options.candidates ? options.candidates.map((id) => this.requireItem(id)) : null,
+    });
+    return this.named(top.indices, top.scores);
+  }
+
+  /** Users most similar to a user by cosine of their factors (the user itself first, ≈ 1). */
+  similarUsers(user: Id, options: { n?: number; exclude?: readonly Id[] } = {}): { users: Id[]; scores: Float32Array } {
+    const engine = this.engine();
+    const u = this.requireUser(user);
+    const query = engine.f32.slice((engine.userNormed >>> 2) + u * engine.stride, (engine.userNormed >>> 2) + u * engine.stride + this.factors);
+    const top = topN(engine, {
+      vector: query, rows: engine.userNormed, numRows: this.numUsers, bias: 0, n: checkN(options.n ?? 10),
+      exclude: (options.exclude ?? []).map((id) => this.users.index(id)).filter((x) => x >= 0),
+    });
+    return { users: Array.from(top.indices, (x) => this.users.id(x)), scores: top.scores };
+  }
+
+  /**
+   * The factor vector of a new or changed user from its ratings, solved exactly (Cholesky)
+   * with the item factors fixed and the conventions the model was trained with. Unknown items
+   * are an error. `recommend` accepts the result.
+   */
+  foldIn(ratings: { items: readonly Id[]; values: ArrayLike<number> }): Float32Array {
+    return foldInRow(this.engine(), this.options, this.globalMean, this.rowOf(ratings)).factors;
+  }
+
+  /**
+   * Implicit models: why `item` scores what it does for `user` — the fold-in score split into
+   * one contribution per item the user interacted with (Hu, Koren & Volinsky §5), largest
+   * first. The contributions sum to `score`.
+   */
+  explain(user: Id, item: Id, ratings?: { items: readonly Id[]; values: ArrayLike<number> }): { score: number; contributions: { item: Id; contribution: number }[] } {
+    if (this.options.feedback !== 'implicit') fail(ErrorCode.INVALID_OPTION, 'explain applies to implicit-feedback models.');
+    const i = this.requireItem(item);
+    let row: RowRatings;
+    if (ratings) row = this.rowOf(ratings);
+    else {
+      const u = this.requireUser(user);
+      if (!this.seen) fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ ratings.', 'Pass the ratings to explain.');
+      const lo = this.seen.indptr[u]!;
+      const hi = this.seen.indptr[u + 1]!;
+      row = { items: this.seen.indices.slice(lo, hi), values: this.seen.values.slice(lo, hi) };
+    }
+    const { score, contributions } = explainRow(this.engine(), this.options, row, i);
+    const list = Array.from(row.items, (j, q) => ({ item: this.items.id(j), contribution: contributions[q]! }));
+    list.sort((a, b) => b.contribution - a.contribution);
+    return { score, contributions: list };
+  }
+
+  /** @internal The serving memory, built on first use. */
+  engine(): ServingEngine {
+    return (this.engineCache ??= new ServingEngine(this.factors, this.userFactors, this.itemFactors, this.itemBiases, this.userBiases));
+  }
+
+  private rowOf(ratings: { items: readonly Id[]; values: ArrayLike<number> }): RowRatings {
+    if (ratings.items.length !== ratings.values.length) fail(ErrorCode.LENGTH_MISMATCH, `items and values differ in length (${ratings.items.length}, ${ratings.values.length}).`);
+    const items = Int32Array.from(ratings.items, (id) => this.requireItem(id));
+    const values = Float32Array.from(ratings.values);
+    values.forEach((v, e) => Number.isFinite(v) || fail(ErrorCode.NON_FINITE_VALUE, `Rating ${e} is ${v}.`, 'Ratings must be finite.'));
+    if (new Set(items).size !== items.length) fail(ErrorCode.DUPLICATE_RATING, 'An item occurs twice in the ratings.', 'Combine repeated items first.');
+    return { items, values };
+  }
+
+  private requireUser(id: Id): number {
+    const u = this.users.index(id);
+    if (u < 0) fail(ErrorCode.UNKNOWN_ID, `User ${String(id)} is not in the model.`, 'Fold the user in with foldIn(ratings) and pass the vector instead.');
+    return u;
+  }
+
+  private requireItem(id: Id): number {
+    const i = this.items.index(id);
+    if (i < 0) fail(ErrorCode.UNKNOWN_ID, `Item ${String(id)} is not in the model.`, 'Use item IDs the model was trained on.');
+    return i;
+  }
+
+  private named(indices: Int32Array, scores: Float32Array): Recommendations {
+    return { items: Array.from(indices, (i) => this.items.id(i)), scores };
+  }
+}
+
+function isVector(user: Id | ArrayLike<number>): user is ArrayLike<number> {
+  return typeof user === 'object' && user !== null && typeof (user as ArrayLike<number>).length === 'number';
+}
+
+function checkN(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new AlsError(ErrorCode.INVALID_OPTION, `n must be an integer ≥ 0 (got ${n}).`);
+  return n;
+}
+
+function concat(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function seenRows(seen: ReadonlyMap<Id, readonly Id[]>, users: IdMap, items: IdMap): SparseRows {
+  const indptr = new Int32Array(users.size + 1);
+  const rows: Int32Array[] = Array.from({ length: users.size }, () => new Int32Array(0));
+  for (const [user, list] of seen) {
+    const u = users.index(user);
+    if (u < 0) fail(ErrorCode.UNKNOWN_ID, `seen names user ${String(user)}, which is not in userIds.`);
+    rows[u] = Int32Array.from(new Set(list.map((id) => {
+      const i = items.index(id);
+      if (i < 0) fail(ErrorCode.UNKNOWN_ID, `seen names item ${String(id)}, which is not in itemIds.`);
+      return i;
+    }))).sort();
+  }
+  rows.forEach((r, u) => (indptr[u + 1] = indptr[u]! + r.length));
+  const indices = new Int32Array(indptr[users.size]!);
+  rows.forEach((r, u) => indices.set(r, indptr[u]!));
+  return { indptr, indices, values: new Float32Array(indices.length).fill(1) };
 }

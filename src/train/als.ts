@@ -107,6 +107,7 @@ export class ALS {
       itemBiases: items.biases,
       globalMean: mu,
       options: { ...o, backend: backend.kernels.backend, threads },
+      seen: ratings.byUser,
     });
   }
 }

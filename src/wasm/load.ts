@@ -36,6 +36,13 @@ async function readBytes(url: URL): Promise<BufferSource> {
   return response.arrayBuffer();
 }
 
+const compiled = new Map<string, WebAssembly.Module>();
+
+/** The module if an earlier loadWasmModule has finished compiling it, else null (never waits). */
+export function loadedWasmModule(options: LoadOptions = {}): WebAssembly.Module | null {
+  return compiled.get(fileName(options)) ?? null;
+}
+
 /** The compiled kernel module (cached per variant). */
 export function loadWasmModule(options: LoadOptions = {}): Promise<WebAssembly.Module> {
   const name = fileName(options);
@@ -43,7 +50,9 @@ export function loadWasmModule(options: LoadOptions = {}): Promise<WebAssembly.M
   if (!pending) {
     pending = (async () => {
       const url = new URL(`../../build/${name}`, import.meta.url);
-      return WebAssembly.compile(await readBytes(url));
+      const module = await WebAssembly.compile(await readBytes(url));
+      compiled.set(name, module);
+      return module;
     })();
     // A failed load is not cached, so a later call can retry.
     pending.catch(() => cache.delete(name));

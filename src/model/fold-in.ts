@@ -1,0 +1,86 @@
+import { AlsError, ErrorCode } from '../errors.js';
+import { WeightMode } from '../kernels/types.js';
+import type { ResolvedOptions } from '../train/options.js';
+import type { ServingEngine } from './engine.js';
+
+/** One row's ratings by dense item index. */
+export interface RowRatings {
+  items: Int32Array;
+  values: Float32Array;
+}
+
+function mode(o: ResolvedOptions): number {
+  if (o.feedback === 'explicit') return WeightMode.Explicit;
+  return o.confidence === 'alpha' ? WeightMode.ImplicitAlpha : WeightMode.ImplicitOnePlusAlpha;
+}
+
+/**
+ * Builds and factors the row's normal equations with the item factors fixed, in the engine's
+ * scratch, exactly as a training half-step would (same kernels, same conventions):
+ * explicit A = Σ y yᵀ + λ_u I, b = Σ (r − μ − b_i) y (with biases: design rows [y_i, 1]);
+ * implicit A = YᵀY + Σ (c − 1) y yᵀ + λ_u I, b = Σ c p y. Leaves the Cholesky factor in A.
+ */
+function factorRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: RowRatings): number {
+  const { kernels, i32, f32, stride } = engine;
+  const n = row.items.length;
+  if (n > engine.maxList - 8) throw new AlsError(ErrorCode.INVALID_OPTION, `A row of ${n} ratings is longer than the catalogue.`, 'Remove repeated items.');
+  i32.set(row.items, engine.cols >>> 2);
+  f32.set(row.values, engine.values >>> 2);
+  const dim = engine.k + (o.biases ? 1 : 0);
+  const m = mode(o);
+  kernels.rowWeights(engine.cols, engine.values, n, m, o.alpha, mu, o.biases ? engine.itemBias : 0, engine.w, engine.t);
+  const implicit = m !== WeightMode.Explicit;
+  kernels.gramRow(engine.items, stride, dim, engine.cols, engine.w, engine.t, n, implicit ? engine.itemGram : 0, engine.A, engine.b, engine.gather);
+  let weight = 1;
+  if (o.regularizationScaling === 'count') {
+    weight = 0;
+    for (let j = 0; j < n; j++) if (!implicit || row.values[j]! > 0) weight++;
+  }
+  const status = kernels.cholesky(engine.A, stride, dim, o.regularization * weight);
+  if (status >= 0) {
+    throw new AlsError(
+      ErrorCode.NOT_POSITIVE_DEFINITE,
+      `The fold-in's normal equations are not positive definite (pivot ${status}).`,
+      'Give the user more ratings, or use a model trained with regularization > 0.',
+    );
+  }
+  return dim;
+}
+
+/** x_u for one new or changed user, solved exactly (Cholesky); with biases also b_u. */
+export function foldInRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: RowRatings): { factors: Float32Array; bias: number } {
+  if (row.items.length === 0) return { factors: new Float32Array(engine.k), bias: 0 };
+  const dim = factorRow(engine, o, mu, row);
+  engine.kernels.choleskySolve(engine.A, engine.stride, dim, engine.b, engine.b);
+  const b = engine.b >>> 2;
+  const factors = engine.f32.slice(b, b + engine.k);
+  for (let c = 0; c < engine.k; c++) {
+    if (!Number.isFinite(factors[c]!)) throw new AlsError(ErrorCode.NON_FINITE_FACTORS, 'The fold-in solution is not finite.', 'Check the rating values.');
+  }
+  return { factors, bias: o.biases ? engine.f32[b + engine.k]! : 0 };
+}
+
+/**
+ * Hu, Koren & Volinsky §5: with W = (YᵀC_uY + λI)⁻¹, the fold-in score of item i is
+ * ŝ_ui = Σ_j (y_iᵀ W y_j) c_uj p_uj — one term per item the user interacted with.
+ */
+export function explainRow(engine: ServingEngine, o: ResolvedOptions, row: RowRatings, item: number): { score: number; contributions: Float64Array } {
+  const n = row.items.length;
+  const contributions = new Float64Array(n);
+  if (n === 0) return { score: 0, contributions };
+  const dim = factorRow(engine, o, 0, row);
+  const { f32, stride } = engine;
+  // z = W y_i, then the j-th term is t_j (z·y_j) with t_j = c_j p_j.
+  const b = engine.b >>> 2;
+  f32.set(f32.subarray((engine.items >>> 2) + item * stride, (engine.items >>> 2) + item * stride + dim), b);
+  engine.kernels.choleskySolve(engine.A, stride, dim, engine.b, engine.b);
+  let score = 0;
+  for (let j = 0; j < n; j++) {
+    const y = (engine.items >>> 2) + row.items[j]! * stride;
+    let dot = 0;
+    for (let c = 0; c < dim; c++) dot += f32[b + c]! * f32[y + c]!;
+    contributions[j] = f32[(engine.t >>> 2) + j]! * dot;
+    score += contributions[j]!;
+  }
+  return { score, contributions };
+}
