@@ -31,6 +31,12 @@ export const ErrorCode = {
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
   /** A worker thread threw or died; the message carries the worker's own. */
   WORKER_FAILED: 'WORKER_FAILED',
+  /** A model file (or bytes) is not a model, is damaged, or fails its checksum. */
+  CORRUPT_MODEL: 'CORRUPT_MODEL',
+  /** A model file is shorter than its header says: cut off in copying or downloading. */
+  TRUNCATED_MODEL: 'TRUNCATED_MODEL',
+  /** A model file of a format version this build does not read. */
+  UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
   /** A line of a ratings file could not be parsed (the message has file, line number and line). */
   MALFORMED_LINE: 'MALFORMED_LINE',
   /** A column named in the loader options is not in the file's header. */

@@ -6,6 +6,7 @@ import { DEFAULTS, type ResolvedOptions } from '../train/options.js';
 import { ServingEngine } from './engine.js';
 import { explainRow, foldInRow, type RowRatings } from './fold-in.js';
 import { topN } from './recommend.js';
+import { decodeModel, encodeModel } from './format.js';
 
 /** What to do when predict meets an unknown user or item. */
 export type ColdStart = 'nan' | 'bias' | 'throw';
@@ -309,6 +310,44 @@ export class ALSModel {
     const list = Array.from(row.items, (j, q) => ({ item: this.items.id(j), contribution: contributions[q]! }));
     list.sort((a, b) => b.contribution - a.contribution);
     return { score, contributions: list };
+  }
+
+  /**
+   * The model as bytes (docs/model-format.md): versioned, checksummed, with the ID maps,
+   * factors, biases, options and — unless `seen: false` — each user's seen items.
+   */
+  toBytes(options: { seen?: boolean } = {}): Uint8Array {
+    return encodeModel(this.parts(), options.seen ?? true);
+  }
+
+  /** A model from toBytes() output; damaged, cut or foreign bytes are refused with an AlsError. */
+  static fromBytes(bytes: Uint8Array): ALSModel {
+    return new ALSModel(decodeModel(bytes));
+  }
+
+  /** Node: writes toBytes() to a file. */
+  async save(path: string, options: { seen?: boolean } = {}): Promise<void> {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path, this.toBytes(options));
+  }
+
+  /** Node: reads a model file. */
+  static async load(path: string): Promise<ALSModel> {
+    const { readFile } = await import('node:fs/promises');
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(path));
+    } catch (cause) {
+      throw new AlsError(ErrorCode.FILE_ERROR, `Cannot read model file ${path} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}).`, 'Check the path.', { cause });
+    }
+    return ALSModel.fromBytes(bytes);
+  }
+
+  private parts(): ModelParts {
+    return {
+      users: this.users, items: this.items, factors: this.factors, userFactors: this.userFactors, itemFactors: this.itemFactors,
+      userBiases: this.userBiases, itemBiases: this.itemBiases, globalMean: this.globalMean, options: this.options, seen: this.seen,
+    };
   }
 
   /** @internal The serving memory, built on first use. */
