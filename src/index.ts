@@ -2,6 +2,8 @@
 export { ALS } from './train/als.js';
 export type { AlsOptions, ResolvedOptions, IterationInfo, Feedback, Confidence, RegularizationScaling, SolverName, BackendName } from './train/options.js';
 export { ALSModel } from './model/model.js';
+export type { ColdStart, FactorsInput, RecommendOptions, Recommendations, AllRecommendations, PartialRatings } from './model/model.js';
+export { loadWasmModule } from './wasm/load.js';
 export { Ratings, RatingsBuilder } from './data/ratings.js';
 export type { Triples, RatingsOptions } from './data/ratings.js';
 export type { Id } from './data/id-map.js';

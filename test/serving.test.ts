@@ -176,3 +176,48 @@ describe('predict, fold-in and their errors', () => {
     for (let c = 0; c < 4; c++) expect(Math.abs(vector[c]! - trained.userFactors[5 * 4 + c]!)).toBeLessThan(1e-3);
   });
 });
+
+describe('recommendAll and partialFit', async () => {
+  const rng = new Prng(21);
+  const t = { users: [] as string[], items: [] as string[], values: [] as number[] };
+  for (let u = 0; u < 60; u++) for (let i = 0; i < 40; i++) if (rng.next() < 0.3) (t.users.push(`u${u}`), t.items.push(`i${i}`), t.values.push(1 + Math.round(4 * rng.next())));
+  const train = () => new ALS({ factors: 5, regularization: 1, iterations: 200, threads: 1 }).fit(Ratings.fromTriples(t));
+
+  it('recommendAll equals recommend for every user; recommendAllUsers equals recommendUsers', async () => {
+    const model = await train();
+    const all = model.recommendAll({ n: 7 });
+    expect(all.indices).toHaveLength(model.numUsers * 7);
+    model.userIds.forEach((id, u) => {
+      const one = model.recommend(id, { n: 7 });
+      const row = Array.from(all.indices.subarray(u * 7, u * 7 + one.items.length), (i) => model.itemIds[i]);
+      expect(row).toEqual(one.items);
+      expect(Array.from(all.scores.subarray(u * 7, u * 7 + one.items.length))).toEqual(Array.from(one.scores));
+    });
+    const byItem = model.recommendAllUsers({ n: 3 });
+    model.itemIds.forEach((id, i) => {
+      const one = model.recommendUsers(id, { n: 3 });
+      expect(Array.from(byItem.indices.subarray(i * 3, i * 3 + 3), (u) => model.userIds[u])).toEqual(one.users);
+    });
+  });
+
+  it('partialFit on a converged model reproduces its rows, and grows it for new users and items', async () => {
+    const model = await train();
+    const u7 = t.users.map((u, e) => (u === 'u7' ? e : -1)).filter((e) => e >= 0);
+    const before = model.userFactors.slice(7 * 5, 8 * 5);
+    model.partialFit({ users: { users: u7.map(() => 'u7'), items: u7.map((e) => t.items[e]!), values: u7.map((e) => t.values[e]!) } });
+    model.userFactors.slice(7 * 5, 8 * 5).forEach((v, c) => expect(Math.abs(v - before[c]!)).toBeLessThan(1e-3));
+
+    // A new user who rated what u7 rated, the same way: it gets (nearly) u7's factors and recommendations.
+    model.partialFit({ users: { users: u7.map(() => 'newcomer'), items: u7.map((e) => t.items[e]!), values: u7.map((e) => t.values[e]!) } });
+    expect(model.numUsers).toBe(61);
+    expect(model.recommend('newcomer', { n: 5 }).items).toEqual(model.recommend('u7', { n: 5 }).items);
+    expect(model.seen!.indptr).toHaveLength(62);
+
+    // A new item rated by three users.
+    model.partialFit({ items: { users: ['u1', 'u2', 'u3'], items: ['fresh', 'fresh', 'fresh'], values: [5, 4, 5] } });
+    expect(model.numItems).toBe(41);
+    expect(Number.isFinite(model.predict('u1', 'fresh'))).toBe(true);
+    expect(model.similarItems('fresh', { n: 1 }).items).toEqual(['fresh']);
+    expect(code(() => model.partialFit({ users: { users: ['x'], items: ['nope'], values: [1] } }))).toBe(ErrorCode.UNKNOWN_ID);
+  });
+});

@@ -8,6 +8,9 @@ import { explainRow, foldInRow, type RowRatings } from './fold-in.js';
 import { topN } from './recommend.js';
 import { decodeModel, encodeModel } from './format.js';
 
+/** Imported only when save/load run, by a name bundlers leave alone: serving stays free of Node built-ins. */
+const NODE_FS = 'node:fs/promises';
+
 /** What to do when predict meets an unknown user or item. */
 export type ColdStart = 'nan' | 'bias' | 'throw';
 
@@ -59,6 +62,21 @@ export interface RecommendOptions {
   seenItems?: readonly Id[];
 }
 
+/** Ratings for partialFit, by external IDs. */
+export interface PartialRatings {
+  users: readonly Id[];
+  items: readonly Id[];
+  values: ArrayLike<number>;
+}
+
+/** Top-n lists for every user (or item), flat: row q is [q·n, (q + 1)·n); -1 / NaN pad short rows. */
+export interface AllRecommendations {
+  n: number;
+  /** Dense indices of the recommended items (or users); map with itemIds / userIds. */
+  indices: Int32Array;
+  scores: Float32Array;
+}
+
 export interface Recommendations {
   items: Id[];
   scores: Float32Array;
@@ -69,22 +87,22 @@ export interface Recommendations {
  * models trained without biases).
  */
 export class ALSModel {
-  /** k. */
+  /** k. (Factor arrays are replaced, not mutated, when partialFit grows the model.) */
   readonly factors: number;
   /** numUsers × factors, row-major, in dense-index order (see userIds). */
-  readonly userFactors: Float32Array;
+  userFactors: Float32Array;
   /** numItems × factors, row-major, in dense-index order (see itemIds). */
-  readonly itemFactors: Float32Array;
+  itemFactors: Float32Array;
   /** Per-user bias b_u, or null without biases. */
-  readonly userBiases: Float32Array | null;
+  userBiases: Float32Array | null;
   /** Per-item bias b_i, or null without biases. */
-  readonly itemBiases: Float32Array | null;
+  itemBiases: Float32Array | null;
   /** Global mean μ (0 without biases). */
   readonly globalMean: number;
   /** The options used to train it, defaults filled in. */
   readonly options: ResolvedOptions;
   /** Each user's rated items (CSR by user), or null when the model does not keep them. */
-  readonly seen: SparseRows | null;
+  seen: SparseRows | null;
   /** Default for predict's coldStart. Default 'nan' (as Spark). */
   coldStart: ColdStart = 'nan';
   /** @internal */
@@ -235,6 +253,46 @@ export class ALSModel {
     return this.named(concat(unseen.indices, rest.indices), Float32Array.from([...unseen.scores, ...rest.scores], (s) => s + shift));
   }
 
+  /**
+   * Top n items for every user (excluding seen items when the model keeps them), through the
+   * same kernel as recommend, writing into two flat arrays (row u = user u; short rows padded
+   * with -1 and NaN). Runs on the calling thread.
+   */
+  recommendAll(options: { n?: number; excludeSeen?: boolean } = {}): AllRecommendations {
+    const n = checkN(options.n ?? 10);
+    const excludeSeen = (options.excludeSeen ?? true) && this.seen !== null;
+    return this.allTopN(n, this.numUsers, (u) => ({
+      vector: this.userFactors.subarray(u * this.factors, (u + 1) * this.factors),
+      exclude: excludeSeen ? this.seen!.indices.subarray(this.seen!.indptr[u]!, this.seen!.indptr[u + 1]!) : [],
+      shift: this.globalMean + (this.userBiases ? this.userBiases[u]! : 0),
+      rows: this.engine().items, numRows: this.numItems, bias: this.itemBiases ? this.engine().itemBias : 0,
+    }));
+  }
+
+  /** Top n users for every item (recommendUsers for each), as flat arrays like recommendAll. */
+  recommendAllUsers(options: { n?: number } = {}): AllRecommendations {
+    const n = checkN(options.n ?? 10);
+    return this.allTopN(n, this.numItems, (i) => ({
+      vector: this.itemFactors.subarray(i * this.factors, (i + 1) * this.factors),
+      exclude: [],
+      shift: this.globalMean + (this.itemBiases ? this.itemBiases[i]! : 0),
+      rows: this.engine().users, numRows: this.numUsers, bias: this.userBiases ? this.engine().userBias : 0,
+    }));
+  }
+
+  private allTopN(n: number, count: number, query: (q: number) => { vector: ArrayLike<number>; exclude: ArrayLike<number>; shift: number; rows: number; numRows: number; bias: number }): AllRecommendations {
+    const engine = this.engine();
+    const indices = new Int32Array(count * n).fill(-1);
+    const scores = new Float32Array(count * n).fill(NaN);
+    for (let q = 0; q < count; q++) {
+      const { vector, exclude, shift, rows, numRows, bias } = query(q);
+      const top = topN(engine, { vector, rows, numRows, bias, n, exclude: Array.from(exclude) });
+      indices.set(top.indices, q * n);
+      for (let j = 0; j < top.scores.length; j++) scores[q * n + j] = top.scores[j]! + shift;
+    }
+    return { n, indices, scores };
+  }
+
   /** recommend for many users; the same results as one call each. */
   recommendBatch(users: readonly Id[], options: RecommendOptions = {}): Recommendations[] {
     return users.map((user) => this.recommend(user, options));
@@ -313,6 +371,65 @@ export class ALSModel {
   }
 
   /**
+   * Recomputes and stores the rows of the given users (or items) from their ratings, with the
+   * other side fixed and the training conventions — a fold-in that is kept. IDs the model
+   * does not know are added (the model grows); for users, their seen items become these
+   * ratings. Ratings that name an unknown item (for users) or user (for items) are an error.
+   */
+  partialFit(input: { users: PartialRatings } | { items: PartialRatings }): void {
+    const byUser = 'users' in input;
+    const data = byUser ? input.users : input.items;
+    const own = byUser ? data.users : data.items;
+    const other = byUser ? data.items : data.users;
+    if (own.length !== other.length || own.length !== data.values.length) {
+      fail(ErrorCode.LENGTH_MISMATCH, `users, items and values must have the same length (got ${data.users.length}, ${data.items.length}, ${data.values.length}).`);
+    }
+    const otherMap = byUser ? this.items : this.users;
+    // Group the ratings by the row they recompute, in order of first appearance.
+    const rows = new Map<Id, { ids: Id[]; values: number[] }>();
+    for (let e = 0; e < own.length; e++) {
+      if (otherMap.index(other[e]!) < 0) fail(ErrorCode.UNKNOWN_ID, `${byUser ? 'Item' : 'User'} ${String(other[e])} is not in the model.`, `partialFit({ ${byUser ? 'items' : 'users'} }) first adds it.`);
+      let row = rows.get(own[e]!);
+      if (!row) rows.set(own[e]!, (row = { ids: [], values: [] }));
+      row.ids.push(other[e]!);
+      row.values.push(data.values[e]!);
+    }
+    // With the sides swapped, the engine's "items" are the users: the same fold-in solves items.
+    const engine = byUser ? this.engine() : new ServingEngine(this.factors, this.itemFactors, this.userFactors, this.userBiases, this.itemBiases);
+    const k = this.factors;
+    const solved = [...rows].map(([id, row]) => {
+      const items = Int32Array.from(row.ids, (x) => otherMap.index(x));
+      if (new Set(items).size !== items.length) fail(ErrorCode.DUPLICATE_RATING, `${String(id)} rates ${byUser ? 'an item' : 'a user'} twice.`, 'Combine repeated pairs first.');
+      const values = Float32Array.from(row.values);
+      values.forEach((v, e) => Number.isFinite(v) || fail(ErrorCode.NON_FINITE_VALUE, `Rating ${e} of ${String(id)} is ${v}.`));
+      return { id, items, values, ...foldInRow(engine, this.options, this.globalMean, { items, values }) };
+    });
+    const map = byUser ? this.users : this.items;
+    for (const row of solved) map.add(row.id);
+    const grow = (a: Float32Array, width: number) => {
+      const out = new Float32Array(map.size * width);
+      out.set(a.subarray(0, Math.min(a.length, out.length)));
+      return out;
+    };
+    const factors = grow(byUser ? this.userFactors : this.itemFactors, k);
+    const biases = this.userBiases ? grow(byUser ? this.userBiases : this.itemBiases!, 1) : null;
+    for (const row of solved) {
+      const r = map.index(row.id);
+      factors.set(row.factors, r * k);
+      if (biases) biases[r] = row.bias;
+    }
+    if (byUser) {
+      this.userFactors = factors;
+      if (biases) this.userBiases = biases;
+      if (this.seen) this.seen = replaceRows(this.seen, this.users.size, new Map(solved.map((row) => [this.users.index(row.id), row])));
+    } else {
+      this.itemFactors = factors;
+      if (biases) this.itemBiases = biases;
+    }
+    this.engineCache = null;
+  }
+
+  /**
    * The model as bytes (docs/model-format.md): versioned, checksummed, with the ID maps,
    * factors, biases, options and — unless `seen: false` — each user's seen items.
    */
@@ -327,13 +444,13 @@ export class ALSModel {
 
   /** Node: writes toBytes() to a file. */
   async save(path: string, options: { seen?: boolean } = {}): Promise<void> {
-    const { writeFile } = await import('node:fs/promises');
+    const { writeFile } = (await import(NODE_FS)) as typeof import('node:fs/promises');
     await writeFile(path, this.toBytes(options));
   }
 
   /** Node: reads a model file. */
   static async load(path: string): Promise<ALSModel> {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = (await import(NODE_FS)) as typeof import('node:fs/promises');
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await readFile(path));
@@ -413,4 +530,26 @@ function seenRows(seen: ReadonlyMap<Id, readonly Id[]>, users: IdMap, items: IdM
   const indices = new Int32Array(indptr[users.size]!);
   rows.forEach((r, u) => indices.set(r, indptr[u]!));
   return { indptr, indices, values: new Float32Array(indices.length).fill(1) };
+}
+
+/** A CSR with some rows replaced (and rows added up to numRows). */
+function replaceRows(m: SparseRows, numRows: number, rows: Map<number, { items: Int32Array; values: Float32Array }>): SparseRows {
+  const indptr = new Int32Array(numRows + 1);
+  const oldRows = m.indptr.length - 1;
+  const lengthOf = (r: number) => rows.get(r)?.items.length ?? (r < oldRows ? m.indptr[r + 1]! - m.indptr[r]! : 0);
+  for (let r = 0; r < numRows; r++) indptr[r + 1] = indptr[r]! + lengthOf(r);
+  const indices = new Int32Array(indptr[numRows]!);
+  const values = new Float32Array(indptr[numRows]!);
+  for (let r = 0; r < numRows; r++) {
+    const row = rows.get(r);
+    if (row) {
+      // Keep the CSR invariant: ascending item indices within a row.
+      const order = Array.from(row.items.keys()).sort((a, b) => row.items[a]! - row.items[b]!);
+      order.forEach((q, j) => ((indices[indptr[r]! + j] = row.items[q]!), (values[indptr[r]! + j] = row.values[q]!)));
+    } else if (r < oldRows) {
+      indices.set(m.indices.subarray(m.indptr[r]!, m.indptr[r + 1]!), indptr[r]!);
+      values.set(m.values.subarray(m.indptr[r]!, m.indptr[r + 1]!), indptr[r]!);
+    }
+  }
+  return { indptr, indices, values };
 }

@@ -1,6 +1,7 @@
 import { AlsError, ErrorCode } from '../errors.js';
 
 let warned = false;
+const NODE_OS = 'node:os';
 
 /** Whether this runtime can run worker threads on one shared memory, and if not, why. */
 export function threadsUnavailableReason(): string | null {
@@ -32,7 +33,8 @@ export async function resolveThreads(requested: number | 'auto'): Promise<number
   if (requested !== 'auto') return requested;
   const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
   if (typeof g.process?.versions?.node === 'string') {
-    const os = await import('node:os');
+    // A specifier in a variable: bundlers for the browser leave this Node-only import alone.
+    const os = (await import(NODE_OS)) as typeof import('node:os');
     return os.availableParallelism();
   }
   const cores = g.navigator?.hardwareConcurrency;

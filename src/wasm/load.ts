@@ -15,6 +15,7 @@ export interface LoadOptions {
 }
 
 const cache = new Map<string, Promise<WebAssembly.Module>>();
+const NODE_FS = 'node:fs/promises';
 
 function fileName(options: LoadOptions): string {
   return `als${options.relaxed ? '-relaxed' : ''}${options.threads ? '-threads' : ''}.wasm`;
@@ -28,7 +29,8 @@ function isNode(): boolean {
 async function readBytes(url: URL): Promise<BufferSource> {
   if (isNode() && url.protocol === 'file:') {
     // Node 20's fetch cannot read file: URLs.
-    const fs = await import('node:fs/promises');
+    // A specifier in a variable: bundlers for the browser leave this Node-only import alone.
+    const fs = (await import(NODE_FS)) as typeof import('node:fs/promises');
     return new Uint8Array(await fs.readFile(url));
   }
   const response = await fetch(url);
