@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALS, ALSModel, AlsError, ErrorCode, Ratings } from '../src/index.js';
+import { ALS, ALSModel, AlsError, ErrorCode, Ratings, recommendAll } from '../src/index.js';
 import { Prng } from '../src/train/prng.js';
 import { loadWasmModule } from '../src/wasm/load.js';
 
@@ -198,6 +198,19 @@ describe('recommendAll and partialFit', async () => {
       const one = model.recommendUsers(id, { n: 3 });
       expect(Array.from(byItem.indices.subarray(i * 3, i * 3 + 3), (u) => model.userIds[u])).toEqual(one.users);
     });
+  });
+
+  it('recommendAll on 1 and 2 worker threads gives exactly the single-threaded lists', async () => {
+    const model = await train();
+    const serial = model.recommendAll({ n: 6 });
+    const serialUsers = model.recommendAllUsers({ n: 4 });
+    for (const threads of [1, 2]) {
+      const parallel = await recommendAll(model, { n: 6, threads });
+      expect(parallel.indices).toEqual(serial.indices);
+      expect(parallel.scores).toEqual(serial.scores);
+      const byItem = await recommendAll(model, { n: 4, of: 'items', threads });
+      expect(byItem.indices).toEqual(serialUsers.indices);
+    }
   });
 
   it('partialFit on a converged model reproduces its rows, and grows it for new users and items', async () => {

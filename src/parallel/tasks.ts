@@ -16,6 +16,8 @@ export const Job = {
   DataLoss: 3,
   /** Task c: out[c] (f64) = penalty(X, stride, cols, regWeights, rows of block c). */
   Penalty: 4,
+  /** Task c: top-n rows for each query of block c (recommendAll; see model/recommend-all.ts). */
+  TopN: 5,
 } as const;
 export type Job = (typeof Job)[keyof typeof Job];
 
@@ -27,7 +29,7 @@ export const Ctrl = {
   /** Non-zero: stop claiming tasks (abort, or a failure elsewhere). */
   Stop: 2,
   Tasks: 3,
-  /** Job arguments A0 … A7. */
+  /** Job arguments A0 … A11. */
   A0: 4,
 } as const;
 
@@ -35,6 +37,9 @@ export const CTRL_BYTES = 64;
 
 /** Rows per block of the Gram and loss jobs: fixed, so sums never depend on thread count. */
 export const BLOCK_ROWS = 4096;
+
+/** Queries per task of the TopN job. */
+export const QUERY_BLOCK = 256;
 
 /** Where a thread finds its scratch. */
 export interface ThreadContext {
@@ -86,6 +91,22 @@ export function runTasks(t: ThreadContext, deadline = Infinity, beforeTask?: (ta
         // A0 factors, A1 stride, A2 cols, A3 regWeights, A4 rows, A5 out (f64)
         const start = c * BLOCK_ROWS;
         f64[(a(5) >>> 3) + c] = kernels.penalty(a(0), a(1), a(2), a(3), start, Math.min(a(4), start + BLOCK_ROWS));
+        break;
+      }
+      case Job.TopN: {
+        // A0 queries, A1 stride, A2 dim, A3 numQueries, A4 rows, A5 numRows, A6 bias,
+        // A7 excluded-row CSR indptr (0: none), A8 its indices, A9 n, A10 outIdx, A11 outScore;
+        // the count kept for query q goes to i32 at A10 + (numQueries·n + q)·4.
+        const stride = a(1), numQueries = a(3), n = a(9), indptr = a(7);
+        const end = Math.min(numQueries, (c + 1) * QUERY_BLOCK);
+        for (let q = c * QUERY_BLOCK; q < end; q++) {
+          const lo = indptr ? i32[(indptr >>> 2) + q]! : 0;
+          const hi = indptr ? i32[(indptr >>> 2) + q + 1]! : 0;
+          i32[(a(10) >>> 2) + numQueries * n + q] = kernels.scoreTopK(
+            a(4), stride, a(2), 0, a(5), 0, 0, a(0) + q * stride * 4, a(6), a(8) + lo * 4, hi - lo, n,
+            a(10) + q * n * 4, a(11) + q * n * 4,
+          );
+        }
         break;
       }
       default:
