@@ -43,6 +43,10 @@ export const ErrorCode = {
   MISSING_COLUMN: 'MISSING_COLUMN',
   /** A file could not be read (missing, a directory, no permission). */
   FILE_ERROR: 'FILE_ERROR',
+  /** A file holds pickled Python objects (numpy object arrays): never unpickled, always refused. */
+  PICKLED_DATA: 'PICKLED_DATA',
+  /** A well-formed file of a kind or variant this build does not read (a dtype, a codec, IDs Spark cannot hold). */
+  UNSUPPORTED_FORMAT: 'UNSUPPORTED_FORMAT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -5,6 +5,7 @@ export { ALSModel } from './model/model.js';
 export type { ColdStart, FactorsInput, RecommendOptions, Recommendations, AllRecommendations, PartialRatings } from './model/model.js';
 export { loadWasmModule } from './wasm/load.js';
 export { recommendAll } from './model/recommend-all.js';
+export type { SparkParams, ImplicitParams, RuntimeOptions } from './interop/conventions.js';
 export { Ratings, RatingsBuilder } from './data/ratings.js';
 export type { Triples, RatingsOptions } from './data/ratings.js';
 export type { Id } from './data/id-map.js';

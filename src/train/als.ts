@@ -12,6 +12,7 @@ import { chunkCount } from './schedule.js';
 import { JobControl, LocalExecutor, type Executor } from '../parallel/executor.js';
 import { WorkerPool, type PoolInit } from '../parallel/pool.js';
 import { resolveThreads } from '../parallel/threads.js';
+import { implicitOptions, sparkOptions, type ImplicitParams, type RuntimeOptions, type SparkParams } from '../interop/conventions.js';
 
 /**
  * Alternating Least Squares. Hyperparameters go to the constructor (checked there), data to
@@ -33,6 +34,25 @@ export class ALS {
   constructor(options: AlsOptions = {}) {
     this.options = resolveOptions(options);
     this.callbacks = { onIteration: options.onIteration, signal: options.signal, init: options.init };
+  }
+
+  /**
+   * ALS with Spark MLlib's conventions and parameter names (rank, maxIter, regParam scaled by
+   * each row's count, implicitPrefs, alpha with c = 1 + α|r|), Spark's defaults included.
+   * `threads`, `backend`, `onIteration`, `signal` and `init` stay this library's own.
+   */
+  static sparkCompatible(params: SparkParams & RuntimeOptions = {}): ALS {
+    const { threads, backend, onIteration, signal, init, ...spark } = params;
+    return new ALS({ ...sparkOptions(spark), threads, backend, onIteration, signal, init });
+  }
+
+  /**
+   * ALS with the Python `implicit` library's conventions and parameter names (factors = 100,
+   * regularization = 0.01 unscaled, c = α·r, CG with cg_steps = 3 unless use_cg is false).
+   */
+  static implicitCompatible(params: ImplicitParams & RuntimeOptions = {}): ALS {
+    const { threads, backend, onIteration, signal, init, ...implicit } = params;
+    return new ALS({ ...implicitOptions(implicit), threads, backend, onIteration, signal, init });
   }
 
   async fit(ratings: Ratings): Promise<ALSModel> {
