@@ -1,7 +1,7 @@
 /**
  * Serving: top-10 of 20,000 items at k = 64 (WASM vs JS), recommendAll throughput, fold-in
  * latency, model file size and load time, and the gzipped size of the als-wasm/serve bundle.
- *   npm run build && npx tsx bench/serving.bench.ts
+ *   npm run build && npx tsx bench/serving.bench.ts   (writes bench/serving.results.md)
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,4 +72,6 @@ const wasm = readFileSync('build/als.wasm');
 rmSync(out);
 const gz = (b: Buffer) => gzipSync(b, { level: 9 }).length;
 lines.push(`- als-wasm/serve bundle (esbuild --minify, browser): JS ${(js.length / 1024).toFixed(1)} KiB (${(gz(js) / 1024).toFixed(1)} KiB gzipped) + als.wasm ${(wasm.length / 1024).toFixed(1)} KiB (${(gz(wasm) / 1024).toFixed(1)} KiB gzipped) = ${((gz(js) + gz(wasm)) / 1024).toFixed(1)} KiB gzipped`);
-console.log(lines.join('\n'));
+const report = lines.join('\n') + '\n';
+console.log(report);
+writeFileSync(join(import.meta.dirname, 'serving.results.md'), report);
