@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { ALSModel } from '../src/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'als-cli-'));
@@ -77,6 +78,46 @@ describe('als-wasm', () => {
     expect((await run('nonsense')).code).toBe(1);
     expect((await run('train', join(dir, 'bad.csv'), '--skip-bad-lines', '--iterations', '1', '--factors', '2', '--threads', '1')).code).toBe(0);
     expect((await run('--help')).code).toBe(0);
+  });
+
+  it('train -o saves a model with the file\'s IDs; recommend and similar answer from it', async () => {
+    const model = join(dir, 'model.als');
+    expect((await run('train', csv, '--format', 'movielens-csv', '--factors', '4', '--iterations', '8', '--threads', '1', '--seed', '3', '-o', model, '--json')).code).toBe(0);
+    const saved = await ALSModel.load(model);
+    expect(saved.numUsers).toBe(60);
+    const rec = await run('recommend', model, '--user', '3', '-n', '5', '--json');
+    expect(rec.code, rec.stderr).toBe(0);
+    const answer = JSON.parse(rec.stdout) as { user: unknown; items: number[]; scores: number[] };
+    // The same answer as the library's, and user 3 (first group) gets first-half movies it has not rated.
+    const direct = saved.recommend(3, { n: 5 });
+    expect(answer).toEqual({ user: 3, items: direct.items, scores: Array.from(direct.scores) });
+    expect(answer.items.every((i) => i < 20)).toBe(true);
+    const sim = JSON.parse((await run('similar', model, '--item', '7', '-n', '3', '--json')).stdout) as { items: number[]; scores: number[] };
+    // Items of one half are near-identical here (cosine ≈ 1), so only the half is asserted.
+    expect(sim.scores[0]).toBeCloseTo(1, 3);
+    expect(sim.items.every((i) => i < 20)).toBe(true);
+    const human = await run('recommend', model, '--user', '3', '-n', '2');
+    expect(human.stdout.trim().split('\n')).toHaveLength(2);
+    expect((await run('recommend', model, '--user', 'nobody')).code).toBe(1);
+    expect((await run('similar', model)).code).toBe(1);
+    expect((await run('train', csv, '--format', 'movielens-csv', '--iterations', '1', '--factors', '2', '--threads', '1', '-o', model)).code).toBe(1); // exists
+  });
+
+  it('convert: .als → Spark directory → .npz → .als keeps IDs and factors', async () => {
+    const model = join(dir, 'conv.als');
+    await run('train', csv, '--format', 'movielens-csv', '--factors', '3', '--iterations', '2', '--threads', '1', '--implicit', '-o', model);
+    const original = await ALSModel.load(model);
+    expect((await run('convert', model, join(dir, 'spark'), '--to', 'spark')).code).toBe(0);
+    expect((await run('convert', join(dir, 'spark'), join(dir, 'conv.npz'))).code).toBe(0);
+    const r = await run('convert', join(dir, 'conv.npz'), join(dir, 'back.als'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ to: 'als', users: 60, items: 40, factors: 3 });
+    const back = await ALSModel.load(join(dir, 'back.als'));
+    expect(back.userIds).toEqual(original.userIds);
+    expect(back.itemIds).toEqual(original.itemIds);
+    expect(back.userFactors).toEqual(original.userFactors);
+    expect(back.itemFactors).toEqual(original.itemFactors);
+    expect((await run('convert', model, join(dir, 'x.bin'), '--to', 'parquet')).code).toBe(1);
   });
 
   it('runs as a program (shebang entry), exit code 0 and 1', () => {

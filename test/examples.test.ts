@@ -30,5 +30,18 @@ describe('examples run', () => {
     expect(r.stdout).toMatch(/user 0: artist/);
   });
 
-  it.skip('serving a saved model (skipped: the model file format and recommend() do not exist yet)', () => {});
+  it('saved model: the loaded model recommends as the trained one did; similar items and a folded-in user stay in their taste group', () => {
+    const r = run('saved-model.ts');
+    expect(r.status, r.stderr).toBe(0);
+    const list = (re: RegExp) => r.stdout.match(re)![1]!.split(', ');
+    const group = (artist: string) => Math.floor(Number(artist.split('-')[1]) / 25);
+    expect(list(/after loading: +listener-0 → (.*)/)).toEqual(list(/before saving: listener-0 → (.*)/));
+    expect(list(/after loading: +listener-0 → (.*)/).map(group)).toEqual([0, 0, 0, 0, 0]);
+    const similar = list(/similar to artist-30: (.*)/);
+    expect(similar[0]).toBe('artist-30');
+    expect(similar.map(group)).toEqual([1, 1, 1, 1, 1]);
+    const fresh = list(/new listener → (.*)/);
+    expect(fresh.map(group)).toEqual([2, 2, 2, 2, 2]);
+    expect(fresh).not.toContain('artist-50');
+  });
 });

@@ -4,7 +4,7 @@
  * terminal; `--json` prints one JSON object per line (one per iteration, then a summary).
  * Exit codes: 0 ok, 1 user error (one-line message), 2 internal error.
  */
-import { realpathSync, writeFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -18,7 +18,10 @@ import { bm25Weight, logScale, tfidfWeight } from '../data/weighting.js';
 import { syntheticRatings } from '../data/synthetic.js';
 import { leaveKOut, perUserSplit, randomSplit, timeSplit, type Split, type TripleArrays } from '../eval/split.js';
 import { crossValidate, evaluateBaseline, evaluateModel, ratingsOf, tune, type EvalData, type MetricName, type SearchSpace } from '../eval/tune.js';
+import { ALSModel } from '../model/model.js';
+import { IdMap } from '../data/id-map.js';
 import { runDemo } from './demo.js';
+import { idFor, loadModel, modelFormat, saveModel } from './models.js';
 
 interface Common {
   json?: boolean;
@@ -220,25 +223,67 @@ function addCommon(cmd: Command, withData = true): Command {
 
 export function program(): Command {
   const prog = new Command('als-wasm')
-    .description('Matrix factorization by Alternating Least Squares (WebAssembly SIMD): train, evaluate, tune.')
+    .description('Matrix factorization by Alternating Least Squares (WebAssembly SIMD): train, evaluate, tune, recommend, convert.')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   addCommon(prog.command('train <file>').description('train a model on a ratings file'))
-    .option('-o, --output <path>', 'save the model (needs the model file format)')
-    .action(async (file: string, o: Common & { output?: string }) => {
+    .option('-o, --output <path>', 'save the model: *.als (this library), *.npz (implicit) or, with --to spark, a Spark ALSModel directory')
+    .option('--to <format>', 'model format to save: als, spark or npz (default: from the file name, else als)')
+    .option('--overwrite', 'replace an existing output')
+    .action(async (file: string, o: Common & { output?: string; to?: string; overwrite?: boolean }) => {
       const options = alsOptions(o);
-      const { data } = await load(file, o);
+      const format = o.output ? modelFormat(o.output, o.to, true) : null;
+      const { data, parsed } = await load(file, o);
       const print = out(o.json);
       print.line(`${data.values.length} ratings, ${data.numUsers} users × ${data.numItems} items.`);
       const { model, summary } = await trainVerbose(data, options, o);
-      if (o.output) {
-        const toBytes = (model as unknown as { toBytes?: () => Uint8Array }).toBytes;
-        if (typeof toBytes !== 'function') userError('Saving models is not available in this version (no model file format yet).', 'Drop -o/--output.');
-        writeFileSync(o.output, toBytes!.call(model));
-      }
+      if (o.output) await saveModel(withFileIds(model, parsed), o.output, format!, o.overwrite ?? false);
       print.json({ ...summary, ratings: data.values.length, users: data.numUsers, items: data.numItems, output: o.output ?? null });
-      print.line(`${summary.iterations} iterations, ${(summary.secondsPerIteration * 1000).toFixed(1)} ms/iteration (median), backend ${summary.backend}, ${summary.threads} thread(s)${o.output ? `, saved to ${o.output}` : ''}.`);
+      print.line(`${summary.iterations} iterations, ${(summary.secondsPerIteration * 1000).toFixed(1)} ms/iteration (median), backend ${summary.backend}, ${summary.threads} thread(s)${o.output ? `, saved to ${o.output} (${format})` : ''}.`);
+    });
+
+  withModelInput(prog.command('recommend <model>').description("a user's top-n items from a saved model"))
+    .requiredOption('--user <id>', 'the user')
+    .option('-n, --n <n>', 'how many (default 10)', '10')
+    .option('--include-seen', "also rank the items the user rated (the model must keep them to leave them out)")
+    .action(async (path: string, o: ModelInput & { user: string; n: string; includeSeen?: boolean }) => {
+      const model = await openModel(path, o);
+      const user = idFor(model, 'user', o.user);
+      // Spark and implicit models carry no seen items: rank everything rather than fail.
+      if (!o.includeSeen && !model.seen && !o.json) process.stderr.write('als-wasm: this model does not keep seen items; items the user rated may appear.\n');
+      const { items, scores } = model.recommend(user, { n: count('n', o.n), excludeSeen: !o.includeSeen && model.seen !== null });
+      printRanking(o.json, { user }, items, scores);
+    });
+
+  withModelInput(prog.command('similar <model>').description('the items (or users) most similar to one, by cosine of their factors'))
+    .option('--item <id>', 'the item')
+    .option('--user <id>', 'or a user')
+    .option('-n, --n <n>', 'how many (default 10)', '10')
+    .action(async (path: string, o: ModelInput & { item?: string; user?: string; n: string }) => {
+      if ((o.item === undefined) === (o.user === undefined)) userError('similar needs exactly one of --item <id> or --user <id>.');
+      const model = await openModel(path, o);
+      const n = count('n', o.n);
+      if (o.item !== undefined) {
+        const item = idFor(model, 'item', o.item);
+        const { items, scores } = model.similarItems(item, { n });
+        printRanking(o.json, { item }, items, scores);
+      } else {
+        const user = idFor(model, 'user', o.user!);
+        const { users, scores } = model.similarUsers(user, { n });
+        printRanking(o.json, { user }, users, scores, 'users');
+      }
+    });
+
+  withModelInput(prog.command('convert <input> <output>').description('convert a model between this format (.als), Spark (a directory) and implicit (.npz)'))
+    .option('--to <format>', 'output format: als, spark or npz (default: from the output name)')
+    .option('--overwrite', 'replace an existing output')
+    .action(async (input: string, output: string, o: ModelInput & { to?: string; overwrite?: boolean }) => {
+      const model = await openModel(input, o);
+      const to = modelFormat(output, o.to, true);
+      await saveModel(model, output, to, o.overwrite ?? false);
+      out(o.json).json({ input, output, to, users: model.numUsers, items: model.numItems, factors: model.factors });
+      out(o.json).line(`${input} → ${output} (${to}): ${model.numUsers} users × ${model.numItems} items, k = ${model.factors}.`);
     });
 
   addCommon(prog.command('eval <file>').description('hold out a test set, train, and score the model against the baseline'))
@@ -344,6 +389,56 @@ export function program(): Command {
     });
 
   return prog;
+}
+
+interface ModelInput {
+  from?: string;
+  regParam?: string;
+  implicitPrefs?: boolean;
+  alpha?: string;
+  json?: boolean;
+}
+
+/** Options of commands that read a saved model. */
+function withModelInput(cmd: Command): Command {
+  return cmd
+    .option('--from <format>', 'model format: als, spark or npz (default: a directory is spark, *.npz is npz, else als)')
+    .option('--reg-param <λ>', 'Spark models: the regParam they were trained with, for fold-in (default 0.1)')
+    .option('--implicit-prefs', 'Spark models: trained with implicitPrefs')
+    .option('--alpha <α>', 'Spark models: the alpha they were trained with (default 1)')
+    .option('--json', 'print one JSON object');
+}
+
+async function openModel(path: string, o: ModelInput): Promise<ALSModel> {
+  return loadModel(path, modelFormat(path, o.from, false), { regParam: num('reg-param', o.regParam), implicitPrefs: o.implicitPrefs, alpha: num('alpha', o.alpha) });
+}
+
+function count(name: string, value: string): number {
+  const n = num(name, value)!;
+  if (!Number.isInteger(n) || n < 0) userError(`--${name} must be a whole number ≥ 0 (got '${value}').`);
+  return n;
+}
+
+function printRanking(json: boolean | undefined, query: Record<string, unknown>, ids: unknown[], scores: Float32Array, what = 'items'): void {
+  out(json).json({ ...query, [what]: ids, scores: Array.from(scores) });
+  ids.forEach((id, r) => out(json).line(`${String(r + 1).padStart(3)}  ${String(id).padEnd(16)} ${scores[r]!.toFixed(4)}`));
+  if (ids.length === 0) out(json).line(`(no ${what})`);
+}
+
+/**
+ * The trained model keyed by the file's own IDs (training ran on dense indices). A file whose
+ * IDs are partly numeric ('1', 'ann') keeps them all as strings: a model file holds one kind.
+ */
+function withFileIds(model: ALSModel, parsed: ParsedTriples): ALSModel {
+  const oneKind = (map: IdMap) => {
+    const ids = map.ids();
+    return ids.some((id) => typeof id === 'string') && ids.some((id) => typeof id === 'number') ? IdMap.fromIds(ids.map(String)) : map;
+  };
+  return new ALSModel({
+    users: oneKind(parsed.userMap), items: oneKind(parsed.itemMap), factors: model.factors,
+    userFactors: model.userFactors, itemFactors: model.itemFactors, userBiases: model.userBiases, itemBiases: model.itemBiases,
+    globalMean: model.globalMean, options: model.options, seen: model.seen,
+  });
 }
 
 /** Runs the CLI; resolves to the exit code. */
