@@ -47,6 +47,10 @@ export const ErrorCode = {
   PICKLED_DATA: 'PICKLED_DATA',
   /** A well-formed file of a kind or variant this build does not read (a dtype, a codec, IDs Spark cannot hold). */
   UNSUPPORTED_FORMAT: 'UNSUPPORTED_FORMAT',
+  /** init() was called after the WebAssembly module was first used (or a second time with other sources). */
+  INIT_AFTER_USE: 'INIT_AFTER_USE',
+  /** The source given to init() is not a WebAssembly module, or could not be fetched or compiled here. */
+  INVALID_WASM_SOURCE: 'INVALID_WASM_SOURCE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
