@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ALS, ALSModel, AlsError, ErrorCode, Ratings } from '../src/index.js';
@@ -23,6 +23,8 @@ const haveSpark = existsSync(SPARK_MODEL);
 const haveImplicit = existsSync(IMPLICIT_NPZ);
 if (!haveSpark) console.warn(`interop: ${SPARK_MODEL} is absent; the real Spark model tests are skipped.`);
 if (!haveImplicit) console.warn(`interop: ${IMPLICIT_NPZ} is absent; the real implicit model tests are skipped.`);
+
+const arrayBufferOf = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 /** The code of the AlsError `f` throws; anything else thrown (a crash) fails the test. */
 function refusal(f: () => unknown): string {
@@ -227,6 +229,13 @@ describe('Spark ALSModel directories', () => {
     expectSameModel(model, back);
     expect(back.options).toEqual(model.options);
     expect(writeSparkModel(back, { timestamp: 0 })).toEqual(files);
+    // Our parts declare the same parquet schema and Spark row metadata as Spark's own parts.
+    const sparkPart = readdirSync(join(SPARK_MODEL, 'userFactors')).find((f) => f.endsWith('.parquet') && !f.startsWith('.'))!;
+    const theirs = parquetMetadata(arrayBufferOf(readFileSync(join(SPARK_MODEL, 'userFactors', sparkPart))));
+    const ours = parquetMetadata(arrayBufferOf([...files].find(([p]) => p.startsWith('userFactors/part-'))![1]));
+    expect(ours.schema).toEqual(theirs.schema);
+    const rowMetadata = (m: typeof ours) => m.key_value_metadata?.find((kv) => kv.key === 'org.apache.spark.sql.parquet.row.metadata')?.value;
+    expect(rowMetadata(ours)).toBe(rowMetadata(theirs));
   });
 
   it.skipIf(!haveSpark)('folds in a new user as Spark would: λ scaled by the count, explicit least squares', async () => {

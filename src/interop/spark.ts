@@ -30,7 +30,7 @@ export interface SparkReadOptions extends Pick<SparkParams, 'implicitPrefs' | 'r
 }
 
 export interface SparkWriteOptions {
-  /** The Spark version written into the metadata (the layout is the same across 2.4–3.5). Default '3.5.0'. */
+  /** The Spark version written into the metadata. Spark 3.0 or later loads the result (2.4 lacks the blockSize param). Default '3.5.0'. */
   sparkVersion?: string;
   /** The model's uid. Default 'ALS_' + 12 hex digits derived from the factors. */
   uid?: string;
