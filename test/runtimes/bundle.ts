@@ -88,7 +88,8 @@ export async function bundleEdge(app: string, entry: string, outfile: string, no
   return result.outputFiles[0]!.text;
 }
 
-export async function bundleBrowser(app: string, entries: Record<string, string>, outDir: string): Promise<void> {
+/** `nodeExternal`: see bundleWorker. */
+export async function bundleBrowser(app: string, entries: Record<string, string>, outDir: string, nodeExternal = false): Promise<void> {
   await build({
     absWorkingDir: app,
     entryPoints: entries,
@@ -98,5 +99,6 @@ export async function bundleBrowser(app: string, entries: Record<string, string>
     platform: 'browser',
     target: 'es2022',
     logLevel: 'error',
+    external: nodeExternal ? ['node:*'] : [],
   });
 }
