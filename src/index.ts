@@ -5,7 +5,7 @@ export { ALSModel } from './model/model.js';
 export type { ColdStart, FactorsInput, RecommendOptions, Recommendations, AllRecommendations, PartialRatings } from './model/model.js';
 export { loadWasmModule } from './wasm/load.js';
 export { init, wasmInfo } from './init.js';
-export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName } from './init.js';
+export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './init.js';
 export { recommendAll } from './model/recommend-all.js';
 export type { SparkParams, ImplicitParams, RuntimeOptions } from './interop/conventions.js';
 export { Ratings, RatingsBuilder } from './data/ratings.js';

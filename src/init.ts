@@ -24,7 +24,7 @@ import {
 } from './wasm/load.js';
 import { threadsUnavailableReason } from './parallel/threads.js';
 
-export type { BuildName, SimdChoice, WasmSource } from './wasm/load.js';
+export type { BuildName, SimdChoice, WasmSource, WasmLoadOptions } from './wasm/load.js';
 
 /** The options form of `init(options)`. */
 export interface InitOptions {

@@ -12,4 +12,4 @@ export { AlsError, ErrorCode } from './errors.js';
 export type { Id } from './data/id-map.js';
 export { loadWasmModule, simdSupported } from './wasm/load.js';
 export { init, wasmInfo } from './init.js';
-export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName } from './init.js';
+export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './init.js';

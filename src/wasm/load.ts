@@ -17,7 +17,7 @@
  */
 import { AlsError, ErrorCode } from '../errors.js';
 
-export interface LoadOptions {
+export interface WasmLoadOptions {
   /** The build whose memory import is shared (for worker threads). */
   threads?: boolean;
   /** The relaxed-SIMD build (f32x4.relaxed_madd). Unset: as chosen by `init({ simd })`. */
@@ -102,7 +102,7 @@ export function configureWasm(config: { simd?: SimdChoice; single?: Pending | nu
   if (config.threads !== undefined) state.threads = config.threads;
 }
 
-function useRelaxed(options: LoadOptions): boolean {
+function useRelaxed(options: WasmLoadOptions): boolean {
   if (options.relaxed !== undefined) return options.relaxed;
   if (state.simd === 'simd') return false;
   // 'auto' also needs the relaxed build to be shipped for this runtime (Workers bundle one).
@@ -227,7 +227,7 @@ function variantKey(threads: boolean, relaxed: boolean): string {
 }
 
 /** The module if it is compiled already (or given as a Module), else null: never waits. */
-export function loadedWasmModule(options: LoadOptions = {}): WebAssembly.Module | null {
+export function loadedWasmModule(options: WasmLoadOptions = {}): WebAssembly.Module | null {
   state.used = true;
   const threads = options.threads === true;
   let relaxed: boolean;
@@ -261,12 +261,12 @@ function remember(key: string, module: WebAssembly.Module, build: BuildName): vo
 }
 
 /** The compiled kernel module (cached per build). */
-export function loadWasmModule(options: LoadOptions = {}): Promise<WebAssembly.Module> {
+export function loadWasmModule(options: WasmLoadOptions = {}): Promise<WebAssembly.Module> {
   state.used = true;
   return sourceReady.then(() => loadNow(options));
 }
 
-function loadNow(options: LoadOptions): Promise<WebAssembly.Module> {
+function loadNow(options: WasmLoadOptions): Promise<WebAssembly.Module> {
   const threads = options.threads === true;
   const relaxed = useRelaxed(options);
   const key = variantKey(threads, relaxed);

@@ -28,7 +28,7 @@ describe('Vercel Edge (edge-runtime, packed package)', () => {
     await loadWasmModule();
     model = await new ALS({ factors: 8, iterations: 3, seed: 2, feedback: 'implicit', alpha: 2, threads: 1 }).fit(Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems }));
     writeFileSync(join(dir, 'model.als'), model.toBytes());
-    writeFileSync(join(dir, 'edge-handler.js'), readFileSync(join(root, 'test', 'runtimes', 'fixtures', 'edge-handler.js')));
+    for (const name of ['edge-handler.js', 'edge-default.js']) writeFileSync(join(dir, name), readFileSync(join(root, 'test', 'runtimes', 'fixtures', name)));
   }, 240_000);
 
   afterAll(() => {
@@ -58,5 +58,20 @@ describe('Vercel Edge (edge-runtime, packed package)', () => {
       expect(body.scores).toEqual([...expected.scores]);
     }
     report({ test: 'runtime', runtime: 'edge-runtime 4.0.1 (Vercel Edge)', build: 'simd (a Module passed in)', threads: 1, wallMs: Math.round(performance.now() - t0), bundleBytes: code.length });
+  }, 90_000);
+
+  it("without init(): the edge-light condition's `als.wasm?module` import supplies the Module", async () => {
+    const code = await bundleEdge(dir, './edge-default.js', join(dir, 'default.js'));
+    const wasm = new WebAssembly.Module(readFileSync(join(app, 'node_modules', 'als-wasm', 'dist', 'als.wasm')));
+    // The name the bundler plugin gives the binding of dist/als.wasm (see bundle.ts).
+    const runtime = new EdgeRuntime({ codeGeneration: { strings: false, wasm: false }, extend: (context) => Object.assign(context, { wasm_als_wasm: wasm }) });
+    runtime.evaluate(code);
+    // A request never arrives in the same tick as the script's evaluation; the package finds
+    // its default source a microtask later (a dynamic import, so unbundled pages still load).
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const response = await runtime.dispatchFetch('https://edge.test/?user=5');
+    const body = (await response.json()) as { items: number[]; scores: number[]; info: { build: string } };
+    expect(body.info.build).toBe('simd');
+    expect(body.items).toEqual(model.recommend(5, { n: 10 }).items);
   }, 90_000);
 });
