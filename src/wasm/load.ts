@@ -322,7 +322,6 @@ export function wasmSupported(): boolean {
 
 /** A precompiled module is at hand (Workers' import, init(module)): proof that WASM SIMD runs here. */
 function precompiled(): boolean {
-  if (compiled.size > 0) return true;
   const source = state.single ?? runtimeSource('als.wasm');
   return isWasmModule(source);
 }
