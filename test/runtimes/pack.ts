@@ -50,6 +50,20 @@ function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
 }
 
+/** Removes packs of earlier builds, a day old or more. */
+function prune(): void {
+  const dayAgo = Date.now() - 86_400_000;
+  for (const name of readdirSync(tmpdir())) {
+    if (!/^als-wasm-runtimes-[0-9a-f]{12}$/.test(name)) continue;
+    const path = join(tmpdir(), name);
+    try {
+      if (statSync(path).mtimeMs < dayAgo && !existsSync(`${path}.lock`)) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another run may be removing it too.
+    }
+  }
+}
+
 /** The packed and installed package of the current build (made on first call, then reused). */
 export function packed(): Packed {
   if (!existsSync(join(root, 'dist', 'index.js')) || !existsSync(join(root, 'dist', 'als.wasm'))) {
@@ -72,6 +86,7 @@ export function packed(): Packed {
   try {
     if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as Packed;
     rmSync(dir, { recursive: true, force: true });
+    prune();
     mkdirSync(dir, { recursive: true });
     const [pack] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], root)) as [Packed['pack'] & { filename: string }];
     const tarball = join(dir, pack.filename);

@@ -104,6 +104,8 @@ describe('Cloudflare Workers (workerd via miniflare, packed package)', () => {
     } finally {
       await mf.dispose();
     }
-    report({ test: 'runtime', runtime: 'workerd (miniflare 4.20260426.0): train', build: 'simd', threads: 1, wallMs: Math.round(performance.now() - t0), totalMs: Math.round(performance.now() - started) });
+    const js = readFileSync(join(out, 'worker.js'));
+    const gzip = gzipSync(js, { level: 9 }).length + gzipSync(readFileSync(join(out, 'als.wasm')), { level: 9 }).length;
+    report({ test: 'runtime', runtime: 'workerd (miniflare 4.20260426.0): train', build: 'simd', threads: 1, wallMs: Math.round(performance.now() - t0), totalMs: Math.round(performance.now() - started), workerJsBytes: js.length, gzipBytes: gzip });
   }, 90_000);
 });
