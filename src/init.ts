@@ -42,10 +42,10 @@ export interface InitOptions {
    */
   threadsWasm?: WasmSource | PromiseLike<WasmSource>;
   /**
-   * Which build to load from the default place: `'simd'` (fixed-width SIMD, bit-identical
-   * results in every runtime), `'auto'` (relaxed-SIMD fused multiply-add where the runtime
-   * validates it, else `'simd'`), `'relaxed'` (relaxed SIMD or an error). Ignored for builds
-   * passed as `wasm` / `threadsWasm`. Default `'simd'`.
+   * Which build to load from the default place: `'auto'` (relaxed-SIMD fused multiply-add
+   * where the runtime validates it, else plain SIMD), `'simd'` (fixed-width SIMD: bit-identical
+   * results in every runtime), `'relaxed'` (relaxed SIMD or an error). Ignored for builds
+   * passed as `wasm` / `threadsWasm`. Default `'auto'`.
    */
   simd?: SimdChoice;
 }
@@ -64,7 +64,7 @@ export interface WasmInfo {
   threads: boolean;
   /** Why not, when `threads` is false. */
   threadsUnavailable: string | null;
-  /** The choice of build in force (`init({ simd })`, default `'simd'`). */
+  /** The choice of build in force (`init({ simd })`, default `'auto'`). */
   simdChoice: SimdChoice;
 }
 
@@ -151,6 +151,6 @@ export function init(source?: WasmSource | PromiseLike<WasmSource> | InitOptions
 }
 
 function resetAfterFailedInit(): void {
-  configureWasm({ simd: 'simd', single: null, threads: null });
+  configureWasm({ simd: 'auto', single: null, threads: null });
   markUnused();
 }

@@ -33,10 +33,11 @@ export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | Re
 
 /**
  * Which SIMD build to pick when loading from the default place:
- * - `'simd'` (the default): fixed-width SIMD everywhere, so a model trains to the same bits
- *   in every runtime;
- * - `'auto'`: the relaxed-SIMD build (fused multiply-add, ~25% more peak FLOP/s) where the
- *   runtime validates it (Chromium, Deno, workerd, Node ≥ 22), else `'simd'`;
+ * - `'auto'` (the default): the relaxed-SIMD build (fused multiply-add, ~25% more peak
+ *   FLOP/s) where the runtime validates it and it is shipped (Chromium, Deno, Bun, Node ≥ 22),
+ *   else plain SIMD;
+ * - `'simd'`: fixed-width SIMD everywhere, so a model trains to the same bits in every
+ *   runtime (fused multiply-add rounds differently in the last bits);
  * - `'relaxed'`: the relaxed-SIMD build, or an error where it does not validate.
  */
 export type SimdChoice = 'simd' | 'auto' | 'relaxed';
@@ -57,7 +58,7 @@ interface State {
   used: boolean;
 }
 
-const state: State = { simd: 'simd', single: null, threads: null, used: false };
+const state: State = { simd: 'auto', single: null, threads: null, used: false };
 const cache = new Map<string, Promise<WebAssembly.Module>>();
 const compiled = new Map<string, WebAssembly.Module>();
 const builds = new Map<string, BuildName>();

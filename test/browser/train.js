@@ -1,5 +1,8 @@
 // Loaded by index.html; driven by test/browser.test.ts through window.alsTrain.
-import { ALS, Ratings, syntheticRatings } from '../../dist/index.js';
+import { ALS, Ratings, init, syntheticRatings } from '../../dist/index.js';
+
+// The Node side (Node 20) has no relaxed SIMD: ask for plain SIMD so the factors can match bit for bit.
+await init({ simd: 'simd' });
 
 function base64(array) {
   if (!array) return null;

@@ -83,7 +83,7 @@ describe.runIf(hasChromium)('Chromium (Debian chromium + playwright-core, packed
     const esb = join(sites, 'esbuild');
     mkdirSync(esb, { recursive: true });
     // node:* external: see bundleWorker in bundle.ts (a literal node:fs import in the file loaders).
-    await bundleBrowser(app, { page: join(src, 'page.js'), 'worker.browser': 'als-wasm/worker.browser.js' }, esb, true);
+    await bundleBrowser(app, { page: join(src, 'page.js'), 'worker.browser': 'als-wasm/worker.browser.js' }, esb);
     const dist = join(app, 'node_modules', 'als-wasm', 'dist');
     for (const file of readdirSync(dist).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(dist, file), join(esb, file));
     copyFileSync(join(fixtures, 'page.html'), join(esb, 'index.html'));

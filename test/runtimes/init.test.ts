@@ -55,7 +55,7 @@ describe('init(source)', () => {
     const api = await fresh();
     const info = await api.init();
     expect(info.build).toBe('simd');
-    expect(info.simdChoice).toBe('simd');
+    expect(info.simdChoice).toBe('auto'); // the default; Node 20 cannot validate relaxed SIMD, so plain SIMD loads
     expect(info.threads).toBe(true);
     // A second init() without arguments returns the first result.
     await expect(api.init()).resolves.toEqual(info);

@@ -88,7 +88,7 @@ describe('Cloudflare Workers (workerd via miniflare, packed package)', () => {
     const out = join(dir, 'train-out');
     const t0 = performance.now();
     // node:* external: see bundleWorker (a literal node:fs import in the file loaders).
-    await bundleWorker(dir, './worker-train.js', out, true);
+    await bundleWorker(dir, './worker-train.js', out);
     const mf = await miniflare(out, [{ type: 'CompiledWasm', path: 'als.wasm' }]);
     try {
       const response = await mf.dispatchFetch('http://worker.test/', { method: 'POST', body: JSON.stringify({ data: DATA, options: { ...OPTIONS, threads: 'auto' } }) });

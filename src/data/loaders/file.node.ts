@@ -7,12 +7,16 @@ import { AlsError, ErrorCode, fail } from '../../errors.js';
 import { parseTriples, toLoaded, type LoadOptions, type LoadedRatings } from './load.js';
 import type { ParseOptions, ParsedTriples } from './parse.js';
 
+/** Imported by names bundlers leave alone, so browser and Worker bundles of the package build without node: shims. */
+const NODE_FS = 'node:fs';
+const NODE_ZLIB = 'node:zlib';
+
 /** Parses a ratings file into typed arrays and ID maps. */
 export async function parseTriplesFile(path: string, options: ParseOptions = {}): Promise<ParsedTriples> {
   if (typeof process === 'undefined' || !process.versions?.node) {
     fail(ErrorCode.INVALID_OPTION, 'File paths can only be read in Node.', 'Pass a ReadableStream (e.g. (await fetch(url)).body) or a string to loadRatings.');
   }
-  const fs = await import('node:fs');
+  const fs = (await import(NODE_FS)) as typeof import('node:fs');
   let size: number;
   try {
     const stat = await fs.promises.stat(path);
@@ -25,7 +29,7 @@ export async function parseTriplesFile(path: string, options: ParseOptions = {})
   }
   let stream: AsyncIterable<Uint8Array> = fs.createReadStream(path, { highWaterMark: 1 << 20 });
   if (path.endsWith('.gz')) {
-    const zlib = await import('node:zlib');
+    const zlib = (await import(NODE_ZLIB)) as typeof import('node:zlib');
     stream = (stream as import('node:fs').ReadStream).pipe(zlib.createGunzip());
   }
   const onProgress = options.onProgress;
