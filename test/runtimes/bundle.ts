@@ -42,12 +42,10 @@ function vercelWasmModules(): Plugin {
 }
 
 /**
- * `nodeExternal`: leave `node:*` imports alone. Needed while src/data/loaders/file.node.ts
- * imports node:fs / node:zlib by literal specifiers (reached from the full 'als-wasm' entry, never
- * called in a Worker): wrangler users would need the nodejs_compat flag until it uses a
- * variable specifier like the rest of the package. The 'als-wasm/serve' bundle builds without it.
+ * Node built-ins are imported by variable specifiers throughout the package, so these bundles
+ * need no node: externals or shims.
  */
-export async function bundleWorker(app: string, entry: string, outDir: string, nodeExternal = false): Promise<string> {
+export async function bundleWorker(app: string, entry: string, outDir: string): Promise<string> {
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, 'worker.js');
   await build({
@@ -62,13 +60,12 @@ export async function bundleWorker(app: string, entry: string, outDir: string, n
     mainFields: ['browser', 'module', 'main'],
     minify: true,
     logLevel: 'error',
-    external: nodeExternal ? ['node:*'] : [],
     plugins: [separateModules(outDir)],
   });
   return outfile;
 }
 
-export async function bundleEdge(app: string, entry: string, outfile: string, nodeExternal = false): Promise<string> {
+export async function bundleEdge(app: string, entry: string, outfile: string): Promise<string> {
   const result = await build({
     absWorkingDir: app,
     entryPoints: [entry],
@@ -82,14 +79,12 @@ export async function bundleEdge(app: string, entry: string, outfile: string, no
     loader: { '.als': 'binary' },
     minify: true,
     logLevel: 'error',
-    external: nodeExternal ? ['node:*'] : [],
     plugins: [vercelWasmModules()],
   });
   return result.outputFiles[0]!.text;
 }
 
-/** `nodeExternal`: see bundleWorker. */
-export async function bundleBrowser(app: string, entries: Record<string, string>, outDir: string, nodeExternal = false): Promise<void> {
+export async function bundleBrowser(app: string, entries: Record<string, string>, outDir: string): Promise<void> {
   await build({
     absWorkingDir: app,
     entryPoints: entries,
@@ -99,6 +94,5 @@ export async function bundleBrowser(app: string, entries: Record<string, string>
     platform: 'browser',
     target: 'es2022',
     logLevel: 'error',
-    external: nodeExternal ? ['node:*'] : [],
   });
 }
