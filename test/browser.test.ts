@@ -7,19 +7,15 @@
  * under /plain/ it does not, so 'auto' falls back to one thread with a warning. Either way
  * the factors must be bit-identical to Node's.
  */
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALS, Ratings, syntheticRatings, type ALSModel, type AlsOptions, type SyntheticOptions } from '../src/index.js';
+import { CHROMIUM, closeServer, hasChromium, launchChromium, openPage, serveIsolated, type Chromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
 const built = ['dist/index.js', 'dist/parallel/spawn.browser.js', 'dist/parallel/worker.browser.js', 'dist/parallel/worker.node.js', 'build/als-threads.wasm', 'build/als.wasm'].every((f) => existsSync(join(root, f)));
 if (!hasChromium) console.warn(`${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it): the browser tests are skipped.`);
 else if (!built) console.warn('dist/ or build/ is missing (run `npm run build`): the browser tests are skipped.');
@@ -47,41 +43,12 @@ interface PageRun {
   results: PageModel[];
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
+/** Only the built package and the test page are served, from the repository. */
 const SERVED = ['dist', 'build', join('test', 'browser')];
-
-/** /coi/<path> and /plain/<path> both serve <repo>/<path>; only /coi/ sends COOP/COEP. */
-function serve(): Promise<Server> {
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const match = /^\/(coi|plain)\/(.*)$/.exec(url.pathname);
-    const rel = match ? normalize(decodeURIComponent(match[2]!)) : '';
-    const file = join(root, rel);
-    const allowed = match !== null && SERVED.some((dir) => rel.startsWith(dir + sep));
-    if (!allowed || !existsSync(file) || !statSync(file).isFile()) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    const headers: Record<string, string> = { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
-    if (match![1] === 'coi') {
-      headers['cross-origin-opener-policy'] = 'same-origin';
-      headers['cross-origin-embedder-policy'] = 'require-corp';
-    }
-    response.writeHead(200, headers);
-    createReadStream(file).pipe(response);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
+const fileOf = (path: string) => {
+  const rel = normalize(path);
+  return SERVED.some((dir) => rel.startsWith(dir + sep)) ? join(root, rel) : null;
+};
 
 function bytes(array: Float32Array | null): string | null {
   return array ? Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64') : null;
@@ -98,21 +65,13 @@ function expectSameModel(page: PageModel, node: ALSModel): void {
 
 describe.runIf(hasChromium && built)('in Chromium (playwright-core, Debian chromium)', () => {
   let server: Server | undefined;
-  let context: BrowserContext | undefined;
-  let profile: string | undefined;
+  let browser: Chromium | undefined;
   let origin = '';
   const node: { one: ALSModel[]; two: ALSModel[] } = { one: [], two: [] };
 
   beforeAll(async () => {
-    server = await serve();
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // A fresh profile each run; launch() refuses --user-data-dir, launchPersistentContext takes it.
-    profile = mkdtempSync(join(tmpdir(), 'als-wasm-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ server, origin } = await serveIsolated(fileOf));
+    browser = await launchChromium();
     const data = syntheticRatings(DATA);
     const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
     for (const options of CASES) {
@@ -122,34 +81,18 @@ describe.runIf(hasChromium && built)('in Chromium (playwright-core, Debian chrom
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server!.close(() => resolve()));
-    }
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
+    await closeServer(server);
   });
 
   async function run(prefix: 'coi' | 'plain', cases: AlsOptions[]): Promise<{ run: PageRun; console: string[]; workers: number }> {
-    const page = await context!.newPage();
-    const messages: string[] = [];
-    let workers = 0;
-    page.on('worker', () => void workers++);
-    page.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
-    page.on('pageerror', (error) => messages.push(`pageerror: ${error.message}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) messages.push(`http ${response.status()}: ${response.url()}`);
-    });
+    const { page, messages, workers } = await openPage(browser!.context, `${origin}/${prefix}/test/browser/index.html`);
     try {
-      await page.goto(`${origin}/${prefix}/test/browser/index.html`);
-      await page.waitForFunction(() => (window as unknown as { alsReady?: boolean }).alsReady === true, undefined, { timeout: 20_000 }).catch((error: unknown) => {
-        throw new Error(`the test page did not load: ${String(error)}\n${messages.join('\n')}`);
-      });
       const result = await page.evaluate(
         (arg) => (window as unknown as { alsTrain(a: unknown): Promise<PageRun> }).alsTrain(arg),
         { data: DATA, cases },
       );
-      return { run: result, console: messages, workers };
+      return { run: result, console: messages, workers: workers() };
     } finally {
       await page.close();
     }

@@ -8,28 +8,18 @@
  * - by Vite (`vite build`, which turns `new URL('./als.wasm', import.meta.url)` and the
  *   worker into assets by itself): it loads the wasm (not the JS fallback) and trains.
  */
-import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, closeServer, hasChromium, launchChromium, openPage, serveIsolated, type Chromium } from '../chromium.js';
 import { bundleBrowser } from './bundle.js';
 import { packed, report, root } from './pack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it): the browser runtime tests are skipped.`);
 
 const DATA = { numUsers: 500, numItems: 250, nnz: 10_000, seed: 5 };
 const OPTIONS = { factors: 8, iterations: 3, seed: 1, biases: true, regularization: 0.05, regularizationScaling: 'count', backend: 'wasm' };
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
 
 interface PageRun {
   crossOriginIsolated: boolean;
@@ -38,35 +28,15 @@ interface PageRun {
   ms: number;
 }
 
-/** /coi/<site>/… and /plain/<site>/… serve <dir>/<site>/…; only /coi/ sends COOP/COEP. */
-function serve(dir: string): Promise<Server> {
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const match = /^\/(coi|plain)\/(.*)$/.exec(url.pathname);
-    const rel = match ? normalize(decodeURIComponent(match[2]!)) : '';
-    const file = join(dir, rel);
-    if (!match || rel.startsWith('..') || !existsSync(file) || !statSync(file).isFile()) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    const headers: Record<string, string> = { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
-    if (match[1] === 'coi') {
-      headers['cross-origin-opener-policy'] = 'same-origin';
-      headers['cross-origin-embedder-policy'] = 'require-corp';
-    }
-    response.writeHead(200, headers);
-    createReadStream(file).pipe(response);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
+/** /coi/<site>/… and /plain/<site>/… serve <dir>/<site>/…. */
+const inside = (dir: string) => (path: string) => {
+  const rel = normalize(path);
+  return rel.startsWith('..') ? null : join(dir, rel);
+};
 
 describe.runIf(hasChromium)('Chromium (Debian chromium + playwright-core, packed package)', () => {
   let server: Server | undefined;
-  let context: BrowserContext | undefined;
-  let profile = '';
+  let browser: Chromium | undefined;
   let sites = '';
   let origin = '';
 
@@ -82,7 +52,6 @@ describe.runIf(hasChromium)('Chromium (Debian chromium + playwright-core, packed
     copyFileSync(join(fixtures, 'page.html'), join(src, 'index.html'));
     const esb = join(sites, 'esbuild');
     mkdirSync(esb, { recursive: true });
-    // node:* external: see bundleWorker in bundle.ts (a literal node:fs import in the file loaders).
     await bundleBrowser(app, { page: join(src, 'page.js'), 'worker.browser': 'als-wasm/worker.browser.js' }, esb);
     const dist = join(app, 'node_modules', 'als-wasm', 'dist');
     for (const file of readdirSync(dist).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(dist, file), join(esb, file));
@@ -98,43 +67,21 @@ describe.runIf(hasChromium)('Chromium (Debian chromium + playwright-core, packed
       build: { outDir: join(sites, 'vite'), emptyOutDir: true, target: 'es2022' },
       worker: { format: 'es' },
     });
-    server = await serve(sites);
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = mkdtempSync(join(tmpdir(), 'als-wasm-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ server, origin } = await serveIsolated(inside(sites)));
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server!.close(() => resolve()));
-    }
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
+    await closeServer(server);
     if (sites) rmSync(sites, { recursive: true, force: true });
   });
 
   async function run(path: string, threads: (number | 'auto')[]): Promise<{ run: PageRun; messages: string[]; workers: number }> {
-    const page = await context!.newPage();
-    const messages: string[] = [];
-    let workers = 0;
-    page.on('worker', () => void workers++);
-    page.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
-    page.on('pageerror', (error) => messages.push(`pageerror: ${error.message}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) messages.push(`http ${response.status()}: ${response.url()}`);
-    });
+    const { page, messages, workers } = await openPage(browser!.context, `${origin}${path}`);
     try {
-      await page.goto(`${origin}${path}`);
-      await page.waitForFunction(() => (window as unknown as { alsReady?: boolean }).alsReady === true, undefined, { timeout: 20_000 }).catch((error: unknown) => {
-        throw new Error(`the page did not load: ${String(error)}\n${messages.join('\n')}`);
-      });
       const result = await page.evaluate((arg) => (window as unknown as { alsRun(a: unknown): Promise<PageRun> }).alsRun(arg), { data: DATA, options: OPTIONS, threads });
-      return { run: result, messages, workers };
+      return { run: result, messages, workers: workers() };
     } finally {
       await page.close();
     }
