@@ -5,7 +5,8 @@
  */
 import { ErrorCode, fail } from '../errors.js';
 
-interface Triples {
+/** Ratings as dense user and item indices (0 … n−1) with their values. */
+export interface DenseTriples {
   users: ArrayLike<number>;
   items: ArrayLike<number>;
   values: ArrayLike<number>;
@@ -16,7 +17,7 @@ interface Triples {
  * idf_i = ln N − ln(1 + df_i) and len_u the sum of u's values. Defaults K1 = 100, B = 0.8
  * (implicit's). Returns new values in the input order.
  */
-export function bm25Weight(data: Triples, options: { k1?: number; b?: number } = {}): Float32Array {
+export function bm25Weight(data: DenseTriples, options: { k1?: number; b?: number } = {}): Float32Array {
   const k1 = options.k1 ?? 100;
   const b = options.b ?? 0.8;
   if (!(k1 >= 0) || !(b >= 0 && b <= 1)) fail(ErrorCode.INVALID_OPTION, `BM25 needs k1 ≥ 0 and b in [0, 1] (got k1 = ${k1}, b = ${b}).`);
@@ -37,7 +38,7 @@ export function bm25Weight(data: Triples, options: { k1?: number; b?: number } =
 }
 
 /** TF-IDF: w = √r · idf_i, idf_i = ln N − ln(1 + df_i). */
-export function tfidfWeight(data: Triples): Float32Array {
+export function tfidfWeight(data: DenseTriples): Float32Array {
   const { idf } = inverseDocumentFrequency(data);
   const out = new Float32Array(data.values.length);
   for (let e = 0; e < out.length; e++) out[e] = Math.sqrt(data.values[e]!) * idf[data.items[e]!]!;
@@ -57,7 +58,7 @@ export function logScale(values: ArrayLike<number>, options: { epsilon?: number 
   return out;
 }
 
-function inverseDocumentFrequency(data: Triples): { idf: Float64Array; numUsers: number } {
+function inverseDocumentFrequency(data: DenseTriples): { idf: Float64Array; numUsers: number } {
   const n = data.values.length;
   if (n === 0) fail(ErrorCode.EMPTY_DATA, 'No ratings to weight.');
   let numUsers = 0;
