@@ -300,3 +300,13 @@ describe('training with another system\'s conventions', () => {
     expect(refusal(() => ALS.sparkCompatible({ nonnegative: true }))).toBe(ErrorCode.INVALID_OPTION);
   });
 });
+
+describe('implicit files with unusual keys', () => {
+  it('drops a seed beyond 32 bits instead of refusing the model', () => {
+    const arrays = readNpz(fixture('implicit_f64.npz'));
+    arrays.set('random_state', { dtype: '<i8', shape: [], data: BigInt64Array.of(2n ** 40n) });
+    const model = readImplicitModel(writeNpz(arrays));
+    expect(model.options.seed).toBe(0);
+    expect(model.options.regularization).toBe(0.05);
+  });
+});

@@ -54,7 +54,9 @@ export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOption
   params.alpha = number('alpha');
   params.iterations = number('iterations');
   params.cg_steps = number('cg_steps');
-  params.random_state = number('random_state');
+  // A seed only matters for training; one outside this library's range is dropped, not refused.
+  const seed = arrays.get('random_state') ? scalarOf(arrays.get('random_state')!) : undefined;
+  if (typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32) params.random_state = seed;
   const useCg = arrays.get('use_cg');
   if (useCg) params.use_cg = scalarOf(useCg) === true;
   let conventions: AlsOptions = implicitOptions(params);
