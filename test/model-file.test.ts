@@ -43,12 +43,17 @@ describe('the model file', () => {
     expect(back.recommend(user, { n: 3 })).toEqual(model.recommend(user, { n: 3 }));
   });
 
-  it('can leave the seen items out; then excludeSeen needs them passed', async () => {
+  it('can leave the seen items out; then nothing is excluded by default, and excludeSeen: true needs them passed', async () => {
     const model = await smallModel('string', false);
     const back = ALSModel.fromBytes(model.toBytes({ seen: false }));
     expect(back.seen).toBeNull();
     expect(back.toBytes().length).toBeLessThan(model.toBytes().length);
-    expect(() => back.recommend(model.userIds[0]!)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+    const user = model.userIds[0]!;
+    expect(back.recommend(user, { n: 5 })).toEqual(model.recommend(user, { n: 5, excludeSeen: false }));
+    expect(() => back.recommend(user, { excludeSeen: true })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+    const seen = model.seen!.indices.subarray(model.seen!.indptr[0]!, model.seen!.indptr[1]!);
+    const seenItems = Array.from(seen, (i) => model.itemIds[i]!);
+    expect(back.recommend(user, { n: 5, seenItems })).toEqual(model.recommend(user, { n: 5 }));
   });
 
   it('refuses every single-byte corruption and every truncation (exhaustive, small model)', async () => {

@@ -53,8 +53,9 @@ describe("Spark's recommendForAll fixture (rank 2)", () => {
     }
   });
 
-  it('a model without seen items refuses excludeSeen, and says what to do', () => {
-    expect(code(() => model.recommend(0))).toBe(ErrorCode.INVALID_OPTION);
+  it('a model without seen items ranks everything by default, and refuses an explicit excludeSeen', () => {
+    expect(model.recommend(0, { n: 2 }).items).toEqual([3, 4]);
+    expect(code(() => model.recommend(0, { excludeSeen: true }))).toBe(ErrorCode.INVALID_OPTION);
   });
 });
 

@@ -250,9 +250,9 @@ export function program(): Command {
     .action(async (path: string, o: ModelInput & { user: string; n: string; includeSeen?: boolean }) => {
       const model = await openModel(path, o);
       const user = idFor(model, 'user', o.user);
-      // Spark and implicit models carry no seen items: rank everything rather than fail.
+      // Spark and implicit models carry no seen items: everything is ranked (and said so).
       if (!o.includeSeen && !model.seen && !o.json) process.stderr.write('als-wasm: this model does not keep seen items; items the user rated may appear.\n');
-      const { items, scores } = model.recommend(user, { n: count('n', o.n), excludeSeen: !o.includeSeen && model.seen !== null });
+      const { items, scores } = model.recommend(user, { n: count('n', o.n), ...(o.includeSeen && { excludeSeen: false }) });
       printRanking(o.json, { user }, items, scores);
     });
 

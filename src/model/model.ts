@@ -52,7 +52,12 @@ export interface FactorsInput {
 export interface RecommendOptions {
   /** How many. Default 10. */
   n?: number;
-  /** Leave out the items the user rated (kept from fit, or given as seenItems). Default true. */
+  /**
+   * Leave out the items the user rated (kept from fit, or given as seenItems). Default true
+   * when the model keeps seen items or seenItems is given; false for a model without them
+   * (from Spark, `implicit`, or saved with `seen: false`), where true without seenItems is an
+   * error.
+   */
   excludeSeen?: boolean;
   /** Items never to return. Unknown IDs are ignored. */
   exclude?: readonly Id[];
@@ -235,8 +240,9 @@ export class ALSModel {
     }
     // μ and b_u shift every item alike: added after ranking, so scores are predictions.
     const shift = this.globalMean + (!isVector(user) && this.userBiases ? this.userBiases[this.users.index(user)]! : 0);
-    const excludeSeen = options.excludeSeen ?? true;
-    if (excludeSeen && !isVector(user) && !this.seen && !options.seenItems) {
+    const knowsSeen = isVector(user) || this.seen !== null || options.seenItems !== undefined;
+    const excludeSeen = options.excludeSeen ?? knowsSeen;
+    if (excludeSeen && !knowsSeen) {
       fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ seen items, so excludeSeen cannot work.', 'Pass excludeSeen: false, or seenItems.');
     }
     const exclude = (options.exclude ?? []).map((id) => this.items.index(id)).filter((i) => i >= 0);
