@@ -1,13 +1,17 @@
 /**
  * "#wasm-source" for Cloudflare Workers (workerd): compiling bytes is refused there, so the
- * single-threaded SIMD build comes precompiled by import (wrangler's CompiledWasm rule for
- * *.wasm). Workers have no threads, and the relaxed-SIMD build is left out to keep the Worker
- * small: import 'als-wasm/als-relaxed.wasm' yourself and pass it to init() to use it.
+ * single-threaded builds come precompiled by import (wrangler's CompiledWasm rule for *.wasm):
+ * plain SIMD and relaxed SIMD (taken by init's default 'auto' where workerd validates it;
+ * about 4.7 KB more, gzipped). Workers have no threads, so no shared-memory build.
  */
-// @ts-ignore -- a .wasm import: a WebAssembly.Module in workerd, resolved by the Worker's bundler.
+// @ts-ignore -- .wasm imports: WebAssembly.Modules in workerd, resolved by the Worker's bundler.
 import als from './als.wasm';
+// @ts-ignore -- as above
+import alsRelaxed from './als-relaxed.wasm';
 import type { WasmFile, WasmSource } from './wasm/load.js';
 
 export function wasmSource(file: WasmFile): WasmSource | PromiseLike<WasmSource> | null | undefined {
-  return file === 'als.wasm' ? (als as WebAssembly.Module) : undefined;
+  if (file === 'als.wasm') return als as WebAssembly.Module;
+  if (file === 'als-relaxed.wasm') return alsRelaxed as WebAssembly.Module;
+  return undefined;
 }
