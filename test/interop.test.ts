@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ALS, ALSModel, AlsError, ErrorCode, Ratings } from '../src/index.js';
@@ -10,6 +11,7 @@ import {
   saveImplicitModel, saveSparkModel, toFloat32, writeImplicitModel, writeNpy, writeNpz, writeSparkModel,
 } from '../src/interop/index.js';
 import { Prng } from '../src/train/prng.js';
+import { readFactorColumns } from '../src/interop/spark-columns.js';
 import { addDiagonal, gram, rhs, solve } from './reference.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'npy');
@@ -308,5 +310,51 @@ describe('implicit files with unusual keys', () => {
     const model = readImplicitModel(writeNpz(arrays));
     expect(model.options.seed).toBe(0);
     expect(model.options.regularization).toBe(0.05);
+  });
+});
+
+describe('the flat column reader of Spark parts', () => {
+  const SCHEMA = [
+    { name: 'spark_schema', num_children: 2 },
+    { name: 'id', type: 'INT32' as const, repetition_type: 'REQUIRED' as const },
+    { name: 'features', repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+    { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
+    { name: 'element', type: 'FLOAT' as const, repetition_type: 'REQUIRED' as const },
+  ];
+  const part = (ids: number[], features: (number[] | null)[]) =>
+    parquetWriteBuffer({ columnData: [{ name: 'id', data: Int32Array.from(ids) }, { name: 'features', data: features }], schema: SCHEMA, rowGroupSize: 3, pageSize: 64 });
+
+  it('reads what the row-by-row reader reads, across row groups and pages', async () => {
+    const rng = new Prng(8);
+    const ids = Array.from({ length: 50 }, (_, r) => 1000 - 3 * r);
+    const features = ids.map(() => Array.from({ length: 4 }, () => Math.fround(rng.next() - 0.5)));
+    const file = part(ids, features);
+    const flat = readFactorColumns(file, parquetMetadata(file), 4)!;
+    expect(flat).not.toBeNull();
+    expect(Array.from(flat.ids)).toEqual(ids);
+    expect(Array.from(flat.factors)).toEqual(features.flat());
+  });
+
+  it.skipIf(!haveSpark)('applies to the real Spark parts and agrees with hyparquet\'s rows', async () => {
+    const dir = join(SPARK_MODEL, 'itemFactors');
+    for (const name of readdirSync(dir).filter((f) => f.endsWith('.parquet') && !f.startsWith('.'))) {
+      const file = arrayBufferOf(readFileSync(join(dir, name)));
+      const flat = readFactorColumns(file, parquetMetadata(file), 10)!;
+      expect(flat, name).not.toBeNull();
+      const rows = (await parquetReadObjects({ file })) as { id: number; features: number[] }[];
+      expect(Array.from(flat.ids)).toEqual(rows.map((r) => r.id));
+      expect(Array.from(flat.factors)).toEqual(rows.flatMap((r) => r.features));
+    }
+  });
+
+  it('steps aside for ragged or null rows, and the model is refused with what is wrong', async () => {
+    for (const features of [[[1, 2], [3], [4, 5]], [[1, 2], null, [4, 5]], [[1, 2], [], [4, 5]]]) {
+      const file = part([1, 2, 3], features);
+      expect(readFactorColumns(file, parquetMetadata(file), 2)).toBeNull();
+      const files = writeSparkModel(ALSModel.fromFactors({ userIds: [1, 2, 3], itemIds: [1], userFactors: [1, 2, 3, 4, 5, 6], itemFactors: [1, 1] }));
+      const userPart = [...files.keys()].find((p) => p.startsWith('userFactors/part-'))!;
+      files.set(userPart, new Uint8Array(file));
+      expect(await asyncRefusal(() => readSparkModel(files))).toBe(ErrorCode.CORRUPT_MODEL);
+    }
   });
 });

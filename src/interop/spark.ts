@@ -21,6 +21,7 @@ import { AlsError, ErrorCode, fail } from '../errors.js';
 import { ALSModel } from '../model/model.js';
 import { resolveOptions, type AlsOptions } from '../train/options.js';
 import { sparkOptions, type SparkParams } from './conventions.js';
+import { readFactorColumns } from './spark-columns.js';
 
 export type SparkModelFiles = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
 
@@ -157,33 +158,48 @@ async function readFactors(files: Map<string, Uint8Array>, side: string, rank: n
   const parts = [...files.keys()].filter((p) => isDataPart(p, side)).sort();
   if (parts.length === 0) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name} has no ${side}/part-*.parquet files.`, 'Copy the whole model directory.');
   const ids: number[] = [];
-  const rows: Float32Array[] = [];
+  const chunks: Float32Array[] = [];
   for (const part of parts) {
     const bytes = files.get(part)!;
     const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    let records: Record<string, unknown>[];
-    try {
-      const columns = parquetMetadata(file).schema.map((s) => s.name);
-      if (!columns.includes('id') || !columns.includes('features')) throw new Error(`its columns are ${columns.slice(1).join(', ')}, not id and features`);
-      records = await parquetReadObjects({ file, columns: ['id', 'features'] });
-    } catch (cause) {
-      const why = (cause as Error).message;
-      throw new AlsError(/codec|compression/i.test(why) ? ErrorCode.UNSUPPORTED_FORMAT : ErrorCode.CORRUPT_MODEL, `${name}: ${part} cannot be read as a factor table (${why}).`, 'Copy the model directory again; Spark writes snappy-compressed parts by default.', { cause });
-    }
-    for (const record of records) {
-      const { id, features } = record as { id: unknown; features: unknown };
-      if (typeof id !== 'number' || !Number.isInteger(id)) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${part} has a row whose id is ${String(id)}.`);
-      if (!Array.isArray(features) || features.length !== rank) {
-        throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${side} id ${id} has ${Array.isArray(features) ? features.length : 'no'} features; the rank is ${rank}.`);
-      }
-      const row = Float32Array.from(features as number[]);
-      for (let f = 0; f < rank; f++) if (!Number.isFinite(row[f]!)) throw new AlsError(ErrorCode.NON_FINITE_VALUE, `${name}: ${side} id ${id} has a non-finite factor.`);
-      ids.push(id);
-      rows.push(row);
-    }
+    const read = await readPart(file, rank, `${name}: ${part}`, side);
+    for (let r = 0; r < read.ids.length; r++) ids.push(read.ids[r]!);
+    chunks.push(read.factors);
   }
   const factors = new Float32Array(ids.length * rank);
-  rows.forEach((row, r) => factors.set(row, r * rank));
+  let at = 0;
+  for (const chunk of chunks) (factors.set(chunk, at), (at += chunk.length));
+  for (let e = 0; e < factors.length; e++) {
+    if (!Number.isFinite(factors[e]!)) throw new AlsError(ErrorCode.NON_FINITE_VALUE, `${name}: ${side} id ${ids[Math.floor(e / rank)]} has a non-finite factor.`);
+  }
+  return { ids, factors };
+}
+
+/** One parquet part: flat column reads when every row is a full vector, else row by row (which says what is wrong). */
+async function readPart(file: ArrayBuffer, rank: number, label: string, side: string): Promise<{ ids: ArrayLike<number>; factors: Float32Array }> {
+  let records: Record<string, unknown>[];
+  try {
+    const metadata = parquetMetadata(file);
+    const columns = metadata.schema.map((s) => s.name);
+    if (!columns.includes('id') || !columns.includes('features')) throw new Error(`its columns are ${columns.slice(1).join(', ')}, not id and features`);
+    const flat = readFactorColumns(file, metadata, rank);
+    if (flat) return flat;
+    records = await parquetReadObjects({ file, columns: ['id', 'features'] });
+  } catch (cause) {
+    const why = (cause as Error).message;
+    throw new AlsError(/codec|compression/i.test(why) ? ErrorCode.UNSUPPORTED_FORMAT : ErrorCode.CORRUPT_MODEL, `${label} cannot be read as a factor table (${why}).`, 'Copy the model directory again; Spark writes snappy-compressed parts by default.', { cause });
+  }
+  const ids = new Int32Array(records.length);
+  const factors = new Float32Array(records.length * rank);
+  records.forEach((record, r) => {
+    const { id, features } = record as { id: unknown; features: unknown };
+    if (typeof id !== 'number' || !Number.isInteger(id)) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${label} has a row whose id is ${String(id)}.`);
+    if (!Array.isArray(features) || features.length !== rank) {
+      throw new AlsError(ErrorCode.CORRUPT_MODEL, `${label}: ${side} id ${id} has ${Array.isArray(features) ? features.length : 'no'} features; the rank is ${rank}.`);
+    }
+    ids[r] = id;
+    factors.set(features as number[], r * rank);
+  });
   return { ids, factors };
 }
 
