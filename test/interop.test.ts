@@ -12,6 +12,7 @@ import {
 } from '../src/interop/index.js';
 import { Prng } from '../src/train/prng.js';
 import { readFactorColumns } from '../src/interop/spark-columns.js';
+import { PARQUET_SCHEMA } from '../src/interop/spark.js';
 import { addDiagonal, gram, rhs, solve } from './reference.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'npy');
@@ -314,15 +315,8 @@ describe('implicit files with unusual keys', () => {
 });
 
 describe('the flat column reader of Spark parts', () => {
-  const SCHEMA = [
-    { name: 'spark_schema', num_children: 2 },
-    { name: 'id', type: 'INT32' as const, repetition_type: 'REQUIRED' as const },
-    { name: 'features', repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
-    { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
-    { name: 'element', type: 'FLOAT' as const, repetition_type: 'REQUIRED' as const },
-  ];
   const part = (ids: number[], features: (number[] | null)[]) =>
-    parquetWriteBuffer({ columnData: [{ name: 'id', data: Int32Array.from(ids) }, { name: 'features', data: features }], schema: SCHEMA, rowGroupSize: 3, pageSize: 64 });
+    parquetWriteBuffer({ columnData: [{ name: 'id', data: Int32Array.from(ids) }, { name: 'features', data: features }], schema: PARQUET_SCHEMA, rowGroupSize: 3, pageSize: 64 });
 
   it('reads what the row-by-row reader reads, across row groups and pages', async () => {
     const rng = new Prng(8);

@@ -2,7 +2,7 @@
  * Model files for the command line: this library's .als, a Spark ALSModel directory or an
  * `implicit` .npz, told apart by --from/--to or by the path (a directory is Spark's layout).
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { AlsError, ErrorCode } from '../errors.js';
 import { ALSModel } from '../model/model.js';
 import type { Id } from '../data/id-map.js';
@@ -38,15 +38,7 @@ export async function loadModel(path: string, format: ModelFormat, spark: SparkR
 export async function saveModel(model: ALSModel, path: string, format: ModelFormat, overwrite: boolean): Promise<void> {
   if (format === 'spark') return saveSparkModel(model, path, { overwrite });
   if (!overwrite) {
-    const exists = (() => {
-      try {
-        statSync(path);
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-    if (exists) throw new AlsError(ErrorCode.FILE_ERROR, `${path} already exists.`, 'Pass --overwrite, or choose another path.');
+    if (existsSync(path)) throw new AlsError(ErrorCode.FILE_ERROR, `${path} already exists.`, 'Pass --overwrite, or choose another path.');
   }
   if (format === 'npz') return saveImplicitModel(model, path);
   return model.save(path);

@@ -15,7 +15,7 @@
  * | seed                  | seed                            | random_state                           | seed                          |
  */
 import { ErrorCode, fail } from '../errors.js';
-import type { AlsOptions } from '../train/options.js';
+import type { AlsOptions, ResolvedOptions } from '../train/options.js';
 
 /** Spark MLlib ALS parameters (org.apache.spark.ml.recommendation.ALS), with Spark's defaults. */
 export interface SparkParams {
@@ -88,6 +88,15 @@ export function implicitOptions(params: ImplicitParams = {}): AlsOptions {
     biases: false,
     seed: params.random_state ?? 0,
   };
+}
+
+/**
+ * The options that say how a model was trained (what fold-in must reproduce), without the
+ * runtime ones (threads, backend): what a foreign file carries to keep our conventions.
+ */
+export function trainingConventions(o: ResolvedOptions): AlsOptions {
+  const { factors, iterations, regularization, regularizationScaling, feedback, alpha, confidence, solver, cgSteps, seed } = o;
+  return { factors, iterations, regularization, regularizationScaling, feedback, alpha, confidence, solver, cgSteps, seed };
 }
 
 /** Spark parameters that describe options (for writing a model back in Spark's layout). */

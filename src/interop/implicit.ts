@@ -7,7 +7,7 @@ import { IdMap, type Id } from '../data/id-map.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
 import { ALSModel } from '../model/model.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from '../train/options.js';
-import { implicitOptions, type ImplicitParams } from './conventions.js';
+import { implicitOptions, trainingConventions, type ImplicitParams } from './conventions.js';
 import { parseNpy, scalarOf, toFloat32, type NpyArray } from './npy.js';
 import { readNpz, writeNpz } from './npz.js';
 
@@ -124,7 +124,7 @@ export function writeImplicitModel(model: ALSModel, options: { ids?: boolean; co
     if (!model.users.isDense) arrays.set(USER_IDS, idArray(model.userIds, 'user'));
     if (!model.items.isDense) arrays.set(ITEM_IDS, idArray(model.itemIds, 'item'));
   }
-  if (!hasImplicitConventions(o)) arrays.set(OPTIONS_KEY, stringScalar(JSON.stringify(conventionsOf(o))));
+  if (!hasImplicitConventions(o)) arrays.set(OPTIONS_KEY, stringScalar(JSON.stringify(trainingConventions(o))));
   return writeNpz(arrays, { compress: options.compress });
 }
 
@@ -196,11 +196,6 @@ function stringScalar(s: string): NpyArray {
 
 function hasImplicitConventions(o: ResolvedOptions): boolean {
   return o.feedback === 'implicit' && o.confidence === 'alpha' && o.regularizationScaling === 'none';
-}
-
-function conventionsOf(o: ResolvedOptions): AlsOptions {
-  const { factors, iterations, regularization, regularizationScaling, feedback, alpha, confidence, solver, cgSteps, seed } = o;
-  return { factors, iterations, regularization, regularizationScaling, feedback, alpha, confidence, solver, cgSteps, seed };
 }
 
 function finite(a: Float32Array, key: string, name: string): Float32Array {

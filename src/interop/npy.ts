@@ -65,8 +65,8 @@ export function parseNpy(bytes: Uint8Array, name = 'the .npy data'): NpyArray {
   } catch (e) {
     throw corrupt(`its header is not a Python literal (${(e as Error).message})`);
   }
-  const { descr, fortran_order: fortranOrder, shape } = header as { descr?: unknown; fortran_order?: unknown; shape?: unknown };
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw corrupt('its header is not a dict');
+  const { descr, fortran_order: fortranOrder, shape } = header as { descr?: unknown; fortran_order?: unknown; shape?: unknown };
   if (typeof fortranOrder !== 'boolean') throw corrupt("its header has no 'fortran_order'");
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) throw corrupt("its header has no valid 'shape'");
   if (typeof descr !== 'string') {

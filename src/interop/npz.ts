@@ -34,10 +34,11 @@ export function readNpz(bytes: Uint8Array, name = 'the .npz data', options: { pi
     });
   } catch (cause) {
     if (cause instanceof AlsError) throw cause;
-    const endOfCentralDirectory = findEndOfCentralDirectory(bytes);
+    // With the end-of-central-directory record present the archive is damaged, else cut off.
+    const complete = endOfCentralDirectory(bytes) >= 0;
     throw new AlsError(
-      endOfCentralDirectory ? ErrorCode.CORRUPT_MODEL : ErrorCode.TRUNCATED_MODEL,
-      `${name} is ${endOfCentralDirectory ? 'a damaged' : 'a cut-off'} zip archive (${(cause as Error).message}).`,
+      complete ? ErrorCode.CORRUPT_MODEL : ErrorCode.TRUNCATED_MODEL,
+      `${name} is ${complete ? 'a damaged' : 'a cut-off'} zip archive (${(cause as Error).message}).`,
       'Copy or download the file again.',
       { cause },
     );
@@ -69,11 +70,7 @@ export function writeNpz(arrays: ReadonlyMap<string, NpyArray> | Record<string, 
   return zipSync(zippable);
 }
 
-/** True when the zip's end-of-central-directory record is present: then damage, not truncation. */
-function findEndOfCentralDirectory(bytes: Uint8Array): boolean {
-  return endOfCentralDirectory(bytes) >= 0;
-}
-
+/** The offset of the zip's end-of-central-directory record, or -1. */
 function endOfCentralDirectory(bytes: Uint8Array): number {
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
     if (bytes[i] === 0x50 && bytes[i + 1] === 0x4b && bytes[i + 2] === 5 && bytes[i + 3] === 6) return i;

@@ -20,7 +20,7 @@ import { IdMap } from '../data/id-map.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
 import { ALSModel } from '../model/model.js';
 import { resolveOptions, type AlsOptions } from '../train/options.js';
-import { sparkOptions, type SparkParams } from './conventions.js';
+import { sparkOptions, trainingConventions, type SparkParams } from './conventions.js';
 import { readFactorColumns } from './spark-columns.js';
 
 export type SparkModelFiles = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
@@ -48,7 +48,8 @@ const ROW_METADATA = JSON.stringify({
     { name: 'features', type: { type: 'array', elementType: 'float', containsNull: false }, nullable: true, metadata: {} },
   ],
 });
-const PARQUET_SCHEMA = [
+/** The parquet schema of Spark's factor parts (and of ours). */
+export const PARQUET_SCHEMA = [
   { name: 'spark_schema', num_children: 2 },
   { name: 'id', type: 'INT32' as const, repetition_type: 'REQUIRED' as const },
   { name: 'features', repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
@@ -111,7 +112,6 @@ export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}
   const userIds = intIds(model.userIds, 'user');
   const itemIds = intIds(model.itemIds, 'item');
   const tag = options.uid ?? `ALS_${hex12(model)}`;
-  const { factors, iterations, regularization, regularizationScaling, feedback, alpha, confidence, solver, cgSteps, seed } = model.options;
   const metadata = {
     class: ALS_MODEL_CLASS,
     timestamp: options.timestamp ?? Date.now(),
@@ -120,7 +120,7 @@ export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}
     paramMap: {},
     defaultParamMap: DEFAULT_PARAMS,
     rank: model.factors,
-    alsWasm: { factors, iterations, regularization, regularizationScaling, feedback, alpha, confidence, solver, cgSteps, seed },
+    alsWasm: trainingConventions(model.options),
   };
   const partName = (side: number) => `part-00000-${tag.slice(4).padEnd(12, '0').slice(0, 8)}-0000-4000-8000-${side}00000000000-c000.snappy.parquet`;
   return new Map<string, Uint8Array>([
