@@ -41,8 +41,10 @@ export const ErrorCode = {
   MALFORMED_LINE: 'MALFORMED_LINE',
   /** A column named in the loader options is not in the file's header. */
   MISSING_COLUMN: 'MISSING_COLUMN',
-  /** A file could not be read (missing, a directory, no permission). */
+  /** A file could not be read or written (missing, a directory, no permission, disk full). */
   FILE_ERROR: 'FILE_ERROR',
+  /** Input bytes are not what they claim to be (a .gz that is not gzip or is cut short, invalid UTF-8). */
+  CORRUPT_INPUT: 'CORRUPT_INPUT',
   /** A file holds pickled Python objects (numpy object arrays): never unpickled, always refused. */
   PICKLED_DATA: 'PICKLED_DATA',
   /** A well-formed file of a kind or variant this build does not read (a dtype, a codec, IDs Spark cannot hold). */
@@ -67,7 +69,7 @@ export class AlsError extends Error {
   }
 }
 
-/** Shorthand for the one throw helper every module uses. */
-export function fail(code: ErrorCode, message: string, hint?: string): never {
-  throw new AlsError(code, message, hint);
+/** The one throw helper every module uses; `cause` keeps the underlying error (fs, zlib, a worker's). */
+export function fail(code: ErrorCode, message: string, hint?: string, cause?: unknown): never {
+  throw new AlsError(code, message, hint, cause === undefined ? undefined : { cause });
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, fail } from '../errors.js';
+import { integer, nonNegative, oneOf } from '../validate.js';
 import { checkThreads } from '../parallel/threads.js';
 
 export type Feedback = 'explicit' | 'implicit';
@@ -127,25 +128,4 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
   o.backend = oneOf('backend', options.backend ?? o.backend, ['auto', 'wasm', 'js']);
   o.threads = checkThreads(options.threads ?? o.threads);
   return o;
-}
-
-function integer(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(ErrorCode.INVALID_OPTION, `${name} must be an integer in [${min}, ${max}] (got ${String(value)}).`);
-  }
-  return value;
-}
-
-function nonNegative(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    fail(ErrorCode.INVALID_OPTION, `${name} must be a finite number ≥ 0 (got ${String(value)}).`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) {
-    fail(ErrorCode.INVALID_OPTION, `${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')} (got ${String(value)}).`);
-  }
-  return value as T;
 }
