@@ -23,6 +23,7 @@ import {
   type WasmSource,
 } from './wasm/load.js';
 import { threadsUnavailableReason } from './parallel/threads.js';
+import { checkOptions, oneOf } from './validate.js';
 
 export type { BuildName, SimdChoice, WasmSource, WasmLoadOptions } from './wasm/load.js';
 
@@ -114,13 +115,6 @@ const SIMD_CHOICES: readonly SimdChoice[] = ['simd', 'auto', 'relaxed'];
 export function init(source?: WasmSource | PromiseLike<WasmSource> | InitOptions): Promise<WasmInfo> {
   // A repeated init() without arguments is harmless: it returns the first one's result.
   if (source === undefined && initialized) return initialized;
-  if (wasmUsed()) {
-    return Promise.reject(new AlsError(
-      ErrorCode.INIT_AFTER_USE,
-      initialized ? 'init() was already called.' : 'init() was called after the WebAssembly kernels were first used (by a fit, a model or loadWasmModule).',
-      'Call init() once, before training or loading any model (e.g. at the top of your module or Worker).',
-    ));
-  }
   let options: InitOptions;
   if (source === undefined) options = {};
   else if (isOptions(source)) options = source;
@@ -128,8 +122,19 @@ export function init(source?: WasmSource | PromiseLike<WasmSource> | InitOptions
   else {
     return Promise.reject(new AlsError(ErrorCode.INVALID_WASM_SOURCE, `init() cannot load the WebAssembly module from ${Object.prototype.toString.call(source)}.`, 'Pass a WebAssembly.Module, the bytes of als.wasm, a Response, a URL, or { wasm, threadsWasm, simd }.'));
   }
-  if (options.simd !== undefined && !SIMD_CHOICES.includes(options.simd)) {
-    return Promise.reject(new AlsError(ErrorCode.INVALID_OPTION, `simd must be 'simd', 'auto' or 'relaxed' (got ${String(options.simd)}).`));
+  try {
+    checkOptions('init options', options, ['wasm', 'threadsWasm', 'simd']);
+    if (options.simd !== undefined) oneOf('simd', options.simd, SIMD_CHOICES);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // Checked after the options, so a mistyped option is reported as such even after first use.
+  if (wasmUsed()) {
+    return Promise.reject(new AlsError(
+      ErrorCode.INIT_AFTER_USE,
+      initialized ? 'init() was already called.' : 'init() was called after the WebAssembly kernels were first used (by a fit, a model or loadWasmModule).',
+      'Call init() once, before training or loading any model (e.g. at the top of your module or Worker).',
+    ));
   }
   configureWasm({
     simd: options.simd,

@@ -1,3 +1,4 @@
+import { checkOptions, integer, nonNegative } from '../validate.js';
 /**
  * The bias-only baseline r̂ = μ + b_u + b_i, fit by alternating ridge regressions as
  * Koren (2010) and Surprise's BaselineOnly do: b_u = Σ(r − μ − b_i) / (λ_u + n_u), then
@@ -16,10 +17,12 @@ export function fitBaseline(
   numItems: number,
   options: { userRegularization?: number; itemRegularization?: number; rounds?: number } = {},
 ): Baseline {
+  checkOptions('fitBaseline options', options, ['userRegularization', 'itemRegularization', 'rounds']);
   const { users, items, values } = data;
   const n = values.length;
-  const regU = options.userRegularization ?? 15;
-  const regI = options.itemRegularization ?? 10;
+  const regU = nonNegative('userRegularization', options.userRegularization ?? 15);
+  const regI = nonNegative('itemRegularization', options.itemRegularization ?? 10);
+  if (options.rounds !== undefined) integer('rounds', options.rounds, 0, 1e6);
   let mu = 0;
   for (let e = 0; e < n; e++) mu += values[e]!;
   mu /= n;

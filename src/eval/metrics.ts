@@ -15,7 +15,7 @@
  * All are averaged over users with at least one test item; users with none are skipped and
  * counted. Catalog coverage = |∪_u L_u| / numItems over the evaluated users.
  */
-import { ErrorCode, fail } from '../errors.js';
+import { boolean, checkOptions, integer } from '../validate.js';
 import { groupByUser, type TripleArrays } from './split.js';
 import { topK, type Scorer } from './scoring.js';
 
@@ -121,8 +121,10 @@ export interface RankingMetrics {
 
 /** Ranking metrics of a scorer on held-out positives (every test triple counts as relevant). */
 export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: RankingOptions = {}): RankingMetrics {
-  const k = options.k ?? 10;
-  if (!(Number.isInteger(k) && k >= 1)) fail(ErrorCode.INVALID_OPTION, `k must be an integer ≥ 1 (got ${String(k)}).`);
+  checkOptions('rankingMetrics options', options, ['k', 'train', 'auc', 'maxUsers']);
+  const k = integer('k', options.k ?? 10, 1, 1e6);
+  if (options.auc !== undefined) boolean('auc', options.auc);
+  if (options.maxUsers !== undefined) integer('maxUsers', options.maxUsers, 0, 2 ** 31 - 1);
   const numItems = scorer.numItems;
   const testBy = groupByUser(test.users);
   const trainBy = options.train ? groupByUser(options.train.users) : null;

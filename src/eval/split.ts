@@ -4,6 +4,7 @@
  * within each set).
  */
 import { ErrorCode, fail } from '../errors.js';
+import { checkOptions, integer } from '../validate.js';
 import { Prng } from '../train/prng.js';
 
 /** Parallel arrays of ratings. */
@@ -41,6 +42,7 @@ export function randomSplit(data: TripleArrays, testFraction: number, seed = 0):
  */
 export function perUserSplit(data: TripleArrays, testFraction: number, options: { seed?: number; timestamps?: ArrayLike<number> } = {}): Split {
   checkFraction(testFraction);
+  checkPerUserOptions('perUserSplit options', options);
   return perUser(data, options, (n) => (n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * testFraction)))));
 }
 
@@ -52,6 +54,7 @@ export function leaveKOut(data: TripleArrays, k: number, options: { seed?: numbe
   if (!(Number.isInteger(k) && k >= 1)) {
     fail(ErrorCode.INVALID_OPTION, `leaveKOut needs an integer k ≥ 1 (got ${String(k)}).`, 'Use k = 1 for leave-one-out.');
   }
+  checkPerUserOptions('leaveKOut options', options);
   return perUser(data, options, (n) => (n > k ? k : 0));
 }
 
@@ -62,6 +65,7 @@ export function leaveKOut(data: TripleArrays, k: number, options: { seed?: numbe
 export function timeSplit(data: TripleArrays, timestamps: ArrayLike<number>, by: { cut: number } | { testFraction: number }): Split {
   const n = data.values.length;
   if (timestamps.length !== n) fail(ErrorCode.LENGTH_MISMATCH, `timestamps has ${timestamps.length} entries for ${n} ratings.`);
+  checkOptions('timeSplit options', by, 'cut' in by ? ['cut'] : ['testFraction']);
   let cut: number;
   if ('cut' in by) {
     cut = by.cut;
@@ -93,6 +97,11 @@ export function kFold(data: TripleArrays, folds: number, seed = 0): Split[] {
     for (let e = 0; e < n; e++) if (fold[e] === f) inTest[e] = 1;
     return splitByMask(data, inTest);
   });
+}
+
+function checkPerUserOptions(what: string, options: { seed?: number; timestamps?: ArrayLike<number> }): void {
+  checkOptions(what, options, ['seed', 'timestamps']);
+  if (options.seed !== undefined) integer('seed', options.seed, -(2 ** 31), 2 ** 32 - 1);
 }
 
 /** Train = ratings with mask 0, test = mask 1. */

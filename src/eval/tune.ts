@@ -11,6 +11,7 @@
  */
 import { Ratings } from '../data/ratings.js';
 import { ErrorCode, fail } from '../errors.js';
+import { boolean, callback, checkOptions, integer, nonNegative, oneOf } from '../validate.js';
 import type { ALSModel } from '../model/model.js';
 import { ALS } from '../train/als.js';
 import type { AlsOptions } from '../train/options.js';
@@ -34,6 +35,39 @@ export interface EvalOptions {
   auc?: boolean;
 }
 
+const EVAL_KEYS = ['k', 'auc'] as const;
+const STOPPING_KEYS = ['metric', 'evalEvery', 'patience', 'minDelta'] as const;
+const CV_KEYS = [...EVAL_KEYS, 'folds', 'seed', 'earlyStopping', 'baseline', 'onFold'] as const;
+const TUNE_KEYS = [...CV_KEYS, 'base', 'space', 'strategy', 'trials', 'metric', 'onTrial'] as const;
+const SPACE_KEYS = ['factors', 'regularization', 'alpha', 'iterations', 'regularizationScaling', 'confidence', 'biases', 'solver'] as const;
+const METRICS: readonly MetricName[] = ['rmse', 'mae', 'precision', 'precisionImplicit', 'recall', 'map', 'ndcg', 'auc', 'coverage'];
+
+function checkEvalOptions(what: string, options: EvalOptions | undefined, keys: readonly string[]): EvalOptions {
+  const o = checkOptions(what, options, keys);
+  if (o.k !== undefined) integer('k', o.k, 1, 1e6);
+  if (o.auc !== undefined) boolean('auc', o.auc);
+  return o;
+}
+
+function checkStopping(stopping: EarlyStopping | false | undefined): void {
+  if (stopping === undefined || stopping === false) return;
+  const s = checkOptions('earlyStopping options', stopping, STOPPING_KEYS);
+  if (s.metric !== undefined) oneOf('earlyStopping.metric', s.metric, METRICS);
+  if (s.evalEvery !== undefined) integer('evalEvery', s.evalEvery, 1, 1e6);
+  if (s.patience !== undefined) integer('patience', s.patience, 1, 1e6);
+  if (s.minDelta !== undefined) nonNegative('minDelta', s.minDelta);
+}
+
+function checkCrossValidateOptions(what: string, cv: CrossValidateOptions | undefined, keys: readonly string[]): CrossValidateOptions {
+  const o = checkEvalOptions(what, cv, keys) as CrossValidateOptions;
+  if (o.folds !== undefined) integer('folds', o.folds, 2, 1000);
+  if (o.seed !== undefined) integer('seed', o.seed, -(2 ** 31), 2 ** 32 - 1);
+  if (o.earlyStopping !== undefined && o.earlyStopping !== false) checkStopping(o.earlyStopping);
+  if (o.baseline !== undefined) boolean('baseline', o.baseline);
+  if (o.onFold !== undefined) callback('onFold', o.onFold);
+  return o;
+}
+
 /** The triples of a Ratings, with dense indices (CSR order). */
 export function triplesOf(ratings: Ratings): EvalData {
   const { indptr, indices, values } = ratings.byUser;
@@ -52,6 +86,7 @@ export function ratingsOf(triples: TripleArrays, numUsers: number, numItems: num
  * variants), recall@k, MAP@k, NDCG@k, AUC and coverage, training items excluded, for implicit.
  */
 export function evaluateModel(model: ALSModel, split: Split, options: EvalOptions = {}): Scores {
+  checkEvalOptions('evaluateModel options', options, EVAL_KEYS);
   if (model.options.feedback === 'explicit') {
     const predict = (u: number, i: number) => model.score(u, i);
     return { rmse: rmse(split.test, predict), mae: mae(split.test, predict) };
@@ -62,6 +97,8 @@ export function evaluateModel(model: ALSModel, split: Split, options: EvalOption
 
 /** The baseline of the same kind: bias-only (explicit) or popularity (implicit). */
 export function evaluateBaseline(feedback: 'explicit' | 'implicit', split: Split, numUsers: number, numItems: number, options: EvalOptions = {}): Scores {
+  oneOf('feedback', feedback, ['explicit', 'implicit']);
+  checkEvalOptions('evaluateBaseline options', options, EVAL_KEYS);
   if (feedback === 'explicit') {
     const baseline = fitBaseline(split.train, numUsers, numItems);
     return { rmse: rmse(split.test, baseline.predict), mae: mae(split.test, baseline.predict) };
@@ -96,15 +133,14 @@ export async function fitWithEarlyStopping(split: Split, numUsers: number, numIt
   const start = performance.now();
   options = withThreads(options);
   const als = new ALS(options); // validates the options
+  checkStopping(stopping);
+  checkEvalOptions('evaluation options', evalOptions, EVAL_KEYS);
   const o = als.options;
   const metric = stopping.metric ?? (o.feedback === 'explicit' ? 'rmse' : 'ndcg');
   checkMetric(metric, o.feedback);
   const every = stopping.evalEvery ?? 1;
   const patience = stopping.patience ?? 2;
   const minDelta = stopping.minDelta ?? 0;
-  if (!(Number.isInteger(every) && every >= 1) || !(Number.isInteger(patience) && patience >= 1)) {
-    fail(ErrorCode.INVALID_OPTION, `evalEvery and patience must be integers ≥ 1 (got ${every}, ${patience}).`);
-  }
   const sign = LOWER_IS_BETTER.has(metric) ? 1 : -1; // minimize sign · value
   const ratings = ratingsOf(split.train, numUsers, numItems);
   const history: [number, number][] = [];
@@ -167,10 +203,16 @@ export interface CrossValidation {
 
 /** k-fold cross-validation of ALS with the given options (seeded folds). */
 export async function crossValidate(data: EvalData, options: AlsOptions, cv: CrossValidateOptions = {}): Promise<CrossValidation> {
+  checkCrossValidateOptions('crossValidate options', cv, CV_KEYS);
+  return runCrossValidation(data, options, cv);
+}
+
+async function runCrossValidation(data: EvalData, options: AlsOptions, cv: CrossValidateOptions): Promise<CrossValidation> {
   const start = performance.now();
   options = withThreads(options);
   const folds = kFold(data, cv.folds ?? 5, cv.seed ?? 0);
   const feedback = new ALS(options).options.feedback;
+  const evalOptions: EvalOptions = { k: cv.k, auc: cv.auc };
   const results: FoldResult[] = [];
   for (let f = 0; f < folds.length; f++) {
     const split = folds[f]!;
@@ -178,15 +220,15 @@ export async function crossValidate(data: EvalData, options: AlsOptions, cv: Cro
     let scores: Scores;
     let iterations: number;
     if (cv.earlyStopping) {
-      const fit = await fitWithEarlyStopping(split, data.numUsers, data.numItems, options, cv.earlyStopping, cv);
+      const fit = await fitWithEarlyStopping(split, data.numUsers, data.numItems, options, cv.earlyStopping, evalOptions);
       scores = fit.scores;
       iterations = fit.iterations;
     } else {
       const model = await new ALS({ ...options, onIteration: undefined }).fit(ratingsOf(split.train, data.numUsers, data.numItems));
-      scores = evaluateModel(model, split, cv);
+      scores = evaluateModel(model, split, evalOptions);
       iterations = model.options.iterations;
     }
-    const baseline = cv.baseline === false ? null : evaluateBaseline(feedback, split, data.numUsers, data.numItems, cv);
+    const baseline = cv.baseline === false ? null : evaluateBaseline(feedback, split, data.numUsers, data.numItems, evalOptions);
     const result = { scores, baseline, iterations, seconds: (performance.now() - t0) / 1000 };
     results.push(result);
     cv.onFold?.(result, f, folds.length);
@@ -255,6 +297,12 @@ export interface TuneResult {
 /** Grid or random search over the space, each candidate scored by k-fold CV (early stopping on by default). */
 export async function tune(data: EvalData, options: TuneOptions): Promise<TuneResult> {
   const start = performance.now();
+  checkCrossValidateOptions('tune options', options, TUNE_KEYS);
+  if (options.space === undefined) fail(ErrorCode.INVALID_OPTION, 'tune needs a search space.', 'Pass space: { regularization: [0.01, 0.1] } or the like.');
+  if (options.strategy !== undefined) oneOf('strategy', options.strategy, ['grid', 'random']);
+  if (options.trials !== undefined) integer('trials', options.trials, 1, 1e6);
+  if (options.metric !== undefined) oneOf('metric', options.metric, METRICS);
+  if (options.onTrial !== undefined) callback('onTrial', options.onTrial);
   const base = options.base ?? {};
   const feedback = new ALS(base).options.feedback;
   const given = options.earlyStopping === undefined ? {} : options.earlyStopping;
@@ -270,14 +318,16 @@ export async function tune(data: EvalData, options: TuneOptions): Promise<TuneRe
       [candidates[j], candidates[r]] = [candidates[r]!, candidates[j]!];
     }
     candidates = candidates.slice(0, trials);
-  } else if (options.strategy !== undefined && options.strategy !== 'grid') {
-    fail(ErrorCode.INVALID_OPTION, `strategy must be 'grid' or 'random' (got ${String(options.strategy)}).`);
   }
+  // Every candidate is checked before the first one trains: a bad value in the space is an
+  // error now, not after an hour of search.
+  for (const candidate of candidates) new ALS({ ...base, ...candidate } as AlsOptions);
+  const cv: CrossValidateOptions = { k: options.k, auc: options.auc, folds: options.folds, seed: options.seed };
   const table: TuneRow[] = [];
   let baseline: Scores | null = null;
   for (let c = 0; c < candidates.length; c++) {
     const candidate = { ...base, ...candidates[c] } as AlsOptions;
-    const result = await crossValidate(data, candidate, { ...options, earlyStopping: stopping, baseline: c === 0 && options.baseline !== false, onFold: undefined });
+    const result = await runCrossValidation(data, candidate, { ...cv, earlyStopping: stopping, baseline: c === 0 && options.baseline !== false });
     baseline ??= result.baseline;
     const row = { options: candidates[c] as AlsOptions, scores: result.mean, std: result.std, iterations: result.iterations, seconds: result.seconds };
     table.push(row);
@@ -298,6 +348,7 @@ export async function tune(data: EvalData, options: TuneOptions): Promise<TuneRe
 
 /** Every combination of the space's values. */
 export function grid(space: SearchSpace): Record<string, number | string | boolean>[] {
+  checkOptions('The search space', space, SPACE_KEYS, { lambda: 'Use regularization.', rank: 'Use factors.', k: 'Use factors.', maxIter: 'Use iterations.', regParam: 'Use regularization.' });
   let out: Record<string, number | string | boolean>[] = [{}];
   for (const [key, values] of Object.entries(space)) {
     if (!Array.isArray(values) || values.length === 0) fail(ErrorCode.INVALID_OPTION, `The search space for ${key} must be a non-empty array.`);

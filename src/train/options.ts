@@ -1,5 +1,5 @@
 import { ErrorCode, fail } from '../errors.js';
-import { integer, nonNegative, oneOf } from '../validate.js';
+import { abortSignal, boolean, callback, checkOptions, describe, integer, nonNegative, oneOf } from '../validate.js';
 import { checkThreads } from '../parallel/threads.js';
 
 export type Feedback = 'explicit' | 'implicit';
@@ -106,7 +106,30 @@ export const DEFAULTS: ResolvedOptions = {
   threads: 'auto',
 };
 
+/** Every key AlsOptions has: anything else is refused, so a typo never trains with a default. */
+export const ALS_OPTION_KEYS: readonly (keyof AlsOptions)[] = [
+  'factors', 'iterations', 'regularization', 'regularizationScaling', 'feedback', 'alpha', 'confidence',
+  'solver', 'cgSteps', 'biases', 'seed', 'init', 'backend', 'threads', 'onIteration', 'signal',
+];
+
+/** Names users bring from Spark MLlib and the Python `implicit` library, and what ours are. */
+const ALIASES: Readonly<Record<string, string>> = {
+  implicit: "Use feedback: 'implicit'.",
+  implicitPrefs: "Use feedback: 'implicit', or ALS.sparkCompatible({ implicitPrefs: true }) for Spark's names.",
+  rank: 'Use factors (or ALS.sparkCompatible for Spark’s names).',
+  maxIter: 'Use iterations (or ALS.sparkCompatible for Spark’s names).',
+  regParam: 'Use regularization (or ALS.sparkCompatible for Spark’s names).',
+  lambda: 'Use regularization.',
+  k: 'Use factors.',
+  use_cg: "Use solver: 'cg' (or ALS.implicitCompatible for the implicit library's names).",
+  cg_steps: 'Use cgSteps (or ALS.implicitCompatible for the implicit library’s names).',
+  num_threads: 'Use threads.',
+  numThreads: 'Use threads.',
+  random_state: 'Use seed.',
+};
+
 export function resolveOptions(options: AlsOptions): ResolvedOptions {
+  checkOptions('ALS options', options, ALS_OPTION_KEYS, ALIASES);
   const o = { ...DEFAULTS };
   o.factors = integer('factors', options.factors ?? o.factors, 1, 4096);
   o.iterations = integer('iterations', options.iterations ?? o.iterations, 0, 1e6);
@@ -120,12 +143,24 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
   o.confidence = oneOf('confidence', options.confidence ?? o.confidence, ['one-plus-alpha', 'alpha']);
   o.solver = oneOf('solver', options.solver ?? o.solver, ['cholesky', 'cg']);
   o.cgSteps = integer('cgSteps', options.cgSteps ?? o.cgSteps, 1, 1000);
-  o.biases = Boolean(options.biases ?? o.biases);
+  o.biases = boolean('biases', options.biases ?? o.biases);
   if (o.biases && o.feedback === 'implicit') {
     fail(ErrorCode.INVALID_OPTION, 'biases apply to explicit feedback only.', "Drop biases, or use feedback: 'explicit'.");
   }
   o.seed = integer('seed', options.seed ?? o.seed, -(2 ** 31), 2 ** 32 - 1);
   o.backend = oneOf('backend', options.backend ?? o.backend, ['auto', 'wasm', 'js']);
   o.threads = checkThreads(options.threads ?? o.threads);
+  if (options.onIteration !== undefined) callback('onIteration', options.onIteration);
+  if (options.signal !== undefined) abortSignal('signal', options.signal);
+  if (options.init !== undefined) checkInitShape(options.init);
   return o;
+}
+
+/** The shape of `init` (its sizes are checked against the data in fit). */
+function checkInitShape(init: unknown): void {
+  const i = init as { userFactors?: unknown; itemFactors?: unknown } | null;
+  if (i === null || typeof i !== 'object' || !(i.userFactors instanceof Float32Array) || !(i.itemFactors instanceof Float32Array)) {
+    fail(ErrorCode.INVALID_OPTION, `init must be { userFactors: Float32Array, itemFactors: Float32Array } (got ${describe(init)}).`);
+  }
+  checkOptions('init', i, ['userFactors', 'itemFactors']);
 }

@@ -16,6 +16,7 @@
  * Each build is compiled once and cached; the Module is instantiated per memory / per worker.
  */
 import { AlsError, ErrorCode } from '../errors.js';
+import { boolean, checkOptions } from '../validate.js';
 
 export interface WasmLoadOptions {
   /** The build whose memory import is shared (for worker threads). */
@@ -263,6 +264,13 @@ function remember(key: string, module: WebAssembly.Module, build: BuildName): vo
 
 /** The compiled kernel module (cached per build). */
 export function loadWasmModule(options: WasmLoadOptions = {}): Promise<WebAssembly.Module> {
+  try {
+    checkOptions('loadWasmModule options', options, ['threads', 'relaxed']);
+    if (options.threads !== undefined) boolean('threads', options.threads);
+    if (options.relaxed !== undefined) boolean('relaxed', options.relaxed);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   state.used = true;
   return sourceReady.then(() => loadNow(options));
 }
