@@ -67,10 +67,10 @@ describe('als-wasm', () => {
     const missing = await run('train', join(dir, 'nope.csv'));
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
-    expect(missing.stderr).toContain('[FILE_ERROR]');
+    expect(missing.stderr).toContain('FILE_ERROR: ');
     const bad = await run('train', csv, '--factors', '0');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('[INVALID_OPTION]');
+    expect(bad.stderr).toContain('INVALID_OPTION: ');
     writeFileSync(join(dir, 'bad.csv'), '1,2,3\n1,x\n');
     const malformed = await run('train', join(dir, 'bad.csv'));
     expect(malformed.code).toBe(1);

@@ -448,10 +448,14 @@ export class ALSModel {
     return new ALSModel(decodeModel(bytes));
   }
 
-  /** Node: writes toBytes() to a file. */
-  async save(path: string, options: { seen?: boolean } = {}): Promise<void> {
-    const { writeFile } = (await import(NODE_FS)) as typeof import('node:fs/promises');
-    await writeFile(path, this.toBytes(options));
+  /**
+   * Node: writes toBytes() to a file, atomically (a temporary file beside it, renamed into
+   * place). An existing file is refused unless `overwrite: true`, which replaces only an
+   * als-wasm model, an .npz or an empty file. Failures are FILE_ERROR naming the path.
+   */
+  async save(path: string, options: { seen?: boolean; overwrite?: boolean } = {}): Promise<void> {
+    const MODEL_FILE = '../io/model-file.js'; // by a name bundlers leave alone: serving carries no file code
+    await ((await import(MODEL_FILE)) as typeof import('../io/model-file.js')).saveModelFile(this, path, options);
   }
 
   /** Node: reads a model file. */
