@@ -256,11 +256,12 @@ export function program(): Command {
     .option('-n, --n <n>', 'how many (default 10)', '10')
     .option('--include-seen', "also rank the items the user rated (the model must keep them to leave them out)")
     .action(async (path: string, o: ModelInput & { user: string; n: string; includeSeen?: boolean }) => {
+      const n = countFlag('n', o.n);
       const model = await openModel(path, o);
       const user = idFor(model, 'user', o.user);
       // Spark and implicit models carry no seen items: everything is ranked (and said so).
       if (!o.includeSeen && !model.seen && !o.json) process.stderr.write('als-wasm: this model does not keep seen items; items the user rated may appear.\n');
-      const { items, scores } = model.recommend(user, { n: countFlag('n', o.n), ...(o.includeSeen && { excludeSeen: false }) });
+      const { items, scores } = model.recommend(user, { n, ...(o.includeSeen && { excludeSeen: false }) });
       printRanking(o.json, { user }, items, scores);
     });
 
@@ -270,8 +271,8 @@ export function program(): Command {
     .option('-n, --n <n>', 'how many (default 10)', '10')
     .action(async (path: string, o: ModelInput & { item?: string; user?: string; n: string }) => {
       if ((o.item === undefined) === (o.user === undefined)) userError('similar needs exactly one of --item <id> or --user <id>.');
-      const model = await openModel(path, o);
       const n = countFlag('n', o.n);
+      const model = await openModel(path, o);
       if (o.item !== undefined) {
         const item = idFor(model, 'item', o.item);
         const { items, scores } = model.similarItems(item, { n });
