@@ -208,8 +208,9 @@ describe('als-wasm', () => {
   it('the help states the accepted number forms, what --overwrite replaces and the exit codes', async () => {
     const help = await run('train', '--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('Hex (0x10), an exponent for a whole number (1e3), an empty value');
-    expect(help.stdout).toContain('--overwrite replaces only an als-wasm .als file, an .npz file or a Spark ALSModel directory');
-    expect(help.stdout).toContain('Exit codes: 0 ok; 1 a usage error');
+    const text = help.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('Hex (0x10), an exponent for a whole number (1e3), an empty value');
+    expect(text).toContain('--overwrite replaces only an als-wasm .als file, an .npz file or a Spark ALSModel directory');
+    expect(text).toContain('Exit codes: 0 ok; 1 a usage error');
   });
 });

@@ -236,7 +236,7 @@ export function program(): Command {
   addCommon(prog.command('train <file>').description('train a model on a ratings file'))
     .option('-o, --output <path>', 'save the model: *.als (this library), *.npz (implicit) or, with --to spark, a Spark ALSModel directory')
     .option('--to <format>', 'model format to save: als, spark or npz (default: from the file name, else als)')
-    .option('--overwrite', 'replace an existing output')
+    .option('--overwrite', 'replace an existing output, if it is one of ours (see Outputs below)')
     .action(async (file: string, o: Common & { output?: string; to?: string; overwrite?: boolean }) => {
       const options = alsOptions(o);
       if (o.to !== undefined && !o.output) userError('--to names the format of -o, which is not given.', 'Pass -o <path> to save the model.');
@@ -286,7 +286,7 @@ export function program(): Command {
 
   withModelInput(prog.command('convert <input> <output>').description('convert a model between this format (.als), Spark (a directory) and implicit (.npz)'))
     .option('--to <format>', 'output format: als, spark or npz (default: from the output name)')
-    .option('--overwrite', 'replace an existing output')
+    .option('--overwrite', 'replace an existing output, if it is one of ours (see Outputs below)')
     .action(async (input: string, output: string, o: ModelInput & { to?: string; overwrite?: boolean }) => {
       const to = modelFormat(output, o.to, true);
       await checkModelOutput(output, to, o.overwrite ?? false);

@@ -11,10 +11,12 @@ const INTEGER = /^-?[0-9]+$/;
 /** A decimal with an optional fraction and exponent: 0.1, .5, 2, 1e-3, -0.25. */
 const REAL = /^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/;
 
-export const NUMBER_FORMS =
-  'Whole-number options (--factors, --iterations, --seed, -n, …) take decimal digits (64); ' +
-  'real options (--regularization, --alpha, --test-fraction, --reg-param) take a decimal with an optional exponent (0.1, .5, 1e-3). ' +
-  "Hex (0x10), an exponent for a whole number (1e3), an empty value, 'Infinity' and trailing text (12abc) are refused.";
+/** The accepted forms, for the help (wrapped for an 80-column terminal). */
+export const NUMBER_FORMS = `whole-number options (--factors, --iterations, --seed, -n, …) take
+  decimal digits (64); real options (--regularization, --alpha, --test-fraction,
+  --reg-param) take a decimal with an optional exponent (0.1, .5, 1e-3). Hex (0x10),
+  an exponent for a whole number (1e3), an empty value, 'Infinity' and trailing text
+  (12abc) are refused.`;
 
 /** A whole-number option, or undefined when not given. */
 export function integerFlag(flag: string, value: string | undefined): number | undefined {

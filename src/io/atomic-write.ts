@@ -55,8 +55,8 @@ export async function writeDirectoryAtomically(path: string, content: ReadonlyMa
     await fs.mkdir(temp, { mode: existing ? existing.mode & 0o777 : 0o777 });
     if (typeof content === 'function') await content(temp);
     else await writeTree(fs, p, temp, content);
-    if (existing) {
-      await checkOutput(path, 'spark', options); // still ours right before it is moved aside
+    // Still ours (or gone) right before it is moved aside.
+    if (existing && (await checkOutput(path, 'spark', options)).existing) {
       aside = besideName(p, target, 'old');
       await fs.rename(target, aside);
     }
