@@ -357,5 +357,8 @@ describe('options of the save and load functions are checked', () => {
     const error = await refusal(() => loadSparkModel(join(dir, 'nothing')));
     expect(error.message).toBe(`Cannot read ${join(dir, 'nothing', 'metadata')} (ENOENT). Is ${join(dir, 'nothing')} a saved Spark ALSModel (holding metadata/, userFactors/, itemFactors/)?`);
     expect((await refusal(() => loadImplicitModel(dir))).message).toBe(`Cannot read ${dir} (EISDIR). It is a directory.`);
+    const directory = await refusal(() => ALSModel.load(dir));
+    expect([directory.code, directory.message]).toEqual([ErrorCode.FILE_ERROR, `Cannot read model file ${dir} (EISDIR). It is a directory: a Spark model? Load it with loadSparkModel (the CLI: --from spark).`]);
+    expect((await refusal(() => ALSModel.load(undefined as never))).code).toBe(ErrorCode.INVALID_OPTION);
   });
 });

@@ -460,12 +460,15 @@ export class ALSModel {
 
   /** Node: reads a model file. */
   static async load(path: string): Promise<ALSModel> {
+    if (typeof path !== 'string' || path === '') fail(ErrorCode.INVALID_OPTION, `ALSModel.load needs a file path (got ${path === '' ? 'an empty string' : typeof path}).`);
     const { readFile } = (await import(NODE_FS)) as typeof import('node:fs/promises');
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await readFile(path));
     } catch (cause) {
-      throw new AlsError(ErrorCode.FILE_ERROR, `Cannot read model file ${path} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}).`, 'Check the path.', { cause });
+      const code = (cause as NodeJS.ErrnoException).code;
+      const hint = code === 'EISDIR' ? 'It is a directory: a Spark model? Load it with loadSparkModel (the CLI: --from spark).' : 'Check the path.';
+      throw new AlsError(ErrorCode.FILE_ERROR, `Cannot read model file ${path} (${code ?? String(cause)}).`, hint, { cause });
     }
     return ALSModel.fromBytes(bytes);
   }
