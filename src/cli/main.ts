@@ -2,7 +2,10 @@
 /**
  * The `als-wasm` command. Human output by default, progress bars on stderr when it is a
  * terminal; `--json` prints one JSON object per line (one per iteration, then a summary).
- * Exit codes: 0 ok, 1 user error (one-line message), 2 internal error.
+ * Exit codes (EXIT_CODES, also in the help): 0 ok; 1 a usage error or an AlsError of any code
+ * (one line "als-wasm: CODE: message", never a stack); 2 an internal error, i.e. a bug (the
+ * stack is printed). Every output is checked before anything is read or trained, and written
+ * atomically (io/atomic-write.ts).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +24,8 @@ import { crossValidate, evaluateBaseline, evaluateModel, ratingsOf, tune, type E
 import { ALSModel } from '../model/model.js';
 import { IdMap } from '../data/id-map.js';
 import { runDemo } from './demo.js';
-import { idFor, loadModel, modelFormat, saveModel } from './models.js';
+import { checkModelOutput, idFor, loadModel, modelFormat, saveModel } from './models.js';
+import { NUMBER_FORMS, countFlag, integerFlag, listFlag, realFlag, threadsFlag } from './numbers.js';
 
 interface Common {
   json?: boolean;
@@ -53,17 +57,6 @@ interface Common {
 const userError = (message: string, hint?: string): never => {
   throw new AlsError(ErrorCode.INVALID_OPTION, message, hint);
 };
-
-function num(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) userError(`--${name} must be a number (got '${value}').`);
-  return n;
-}
-
-function list(name: string, value: string | undefined): number[] | undefined {
-  return value?.split(',').map((v) => num(name, v)!);
-}
 
 function column(value: string | undefined): string | number | undefined {
   if (value === undefined) return undefined;
@@ -117,18 +110,18 @@ async function load(file: string, o: Common): Promise<{ data: EvalData; parsed: 
 
 function alsOptions(o: Common): AlsOptions {
   const options: AlsOptions = {
-    factors: num('factors', o.factors),
-    iterations: num('iterations', o.iterations),
-    regularization: num('regularization', o.regularization),
+    factors: integerFlag('factors', o.factors),
+    iterations: integerFlag('iterations', o.iterations),
+    regularization: realFlag('regularization', o.regularization),
     regularizationScaling: o.scaling,
     feedback: o.implicit ? 'implicit' : 'explicit',
-    alpha: num('alpha', o.alpha),
+    alpha: realFlag('alpha', o.alpha),
     confidence: o.confidence,
     solver: o.solver,
-    cgSteps: num('cg-steps', o.cgSteps),
+    cgSteps: integerFlag('cg-steps', o.cgSteps),
     biases: o.biases,
-    seed: num('seed', o.seed),
-    threads: o.threads === undefined ? undefined : o.threads === 'auto' ? 'auto' : num('threads', o.threads),
+    seed: integerFlag('seed', o.seed),
+    threads: threadsFlag(o.threads),
     backend: o.backend,
   };
   for (const key of Object.keys(options) as (keyof AlsOptions)[]) if (options[key] === undefined) delete options[key];
@@ -221,19 +214,34 @@ function addCommon(cmd: Command, withData = true): Command {
     .option('--json', 'one JSON object per line');
 }
 
+/** What a non-zero exit means; stated in the help and relied on by scripts. */
+export const EXIT_CODES = { ok: 0, userError: 1, internalError: 2 } as const;
+
+const HELP_NOTES = `
+Numbers: ${NUMBER_FORMS}
+Outputs: checked before anything is read or trained (the directory exists, nothing is there
+  unless --overwrite), written under a temporary name beside the target and renamed into place.
+  --overwrite replaces only an als-wasm .als file, an .npz file or a Spark ALSModel directory
+  (metadata/, userFactors/, itemFactors/ and Hadoop side files); anything else is left alone.
+Exit codes: 0 ok; 1 a usage error, or an error in the input, options or files (one line
+  "als-wasm: CODE: message"); 2 an internal error, a bug (the message and a stack).`;
+
 export function program(): Command {
   const prog = new Command('als-wasm')
     .description('Matrix factorization by Alternating Least Squares (WebAssembly SIMD): train, evaluate, tune, recommend, convert.')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('afterAll', HELP_NOTES);
 
   addCommon(prog.command('train <file>').description('train a model on a ratings file'))
     .option('-o, --output <path>', 'save the model: *.als (this library), *.npz (implicit) or, with --to spark, a Spark ALSModel directory')
     .option('--to <format>', 'model format to save: als, spark or npz (default: from the file name, else als)')
-    .option('--overwrite', 'replace an existing output')
+    .option('--overwrite', 'replace an existing output, if it is one of ours (see Outputs below)')
     .action(async (file: string, o: Common & { output?: string; to?: string; overwrite?: boolean }) => {
       const options = alsOptions(o);
+      if (o.to !== undefined && !o.output) userError('--to names the format of -o, which is not given.', 'Pass -o <path> to save the model.');
       const format = o.output ? modelFormat(o.output, o.to, true) : null;
+      if (o.output) await checkModelOutput(o.output, format!, o.overwrite ?? false); // before hours of training, not after
       const { data, parsed } = await load(file, o);
       const print = out(o.json);
       print.line(`${data.values.length} ratings, ${data.numUsers} users × ${data.numItems} items.`);
@@ -248,11 +256,12 @@ export function program(): Command {
     .option('-n, --n <n>', 'how many (default 10)', '10')
     .option('--include-seen', "also rank the items the user rated (the model must keep them to leave them out)")
     .action(async (path: string, o: ModelInput & { user: string; n: string; includeSeen?: boolean }) => {
+      const n = countFlag('n', o.n);
       const model = await openModel(path, o);
       const user = idFor(model, 'user', o.user);
       // Spark and implicit models carry no seen items: everything is ranked (and said so).
       if (!o.includeSeen && !model.seen && !o.json) process.stderr.write('als-wasm: this model does not keep seen items; items the user rated may appear.\n');
-      const { items, scores } = model.recommend(user, { n: count('n', o.n), ...(o.includeSeen && { excludeSeen: false }) });
+      const { items, scores } = model.recommend(user, { n, ...(o.includeSeen && { excludeSeen: false }) });
       printRanking(o.json, { user }, items, scores);
     });
 
@@ -262,8 +271,8 @@ export function program(): Command {
     .option('-n, --n <n>', 'how many (default 10)', '10')
     .action(async (path: string, o: ModelInput & { item?: string; user?: string; n: string }) => {
       if ((o.item === undefined) === (o.user === undefined)) userError('similar needs exactly one of --item <id> or --user <id>.');
+      const n = countFlag('n', o.n);
       const model = await openModel(path, o);
-      const n = count('n', o.n);
       if (o.item !== undefined) {
         const item = idFor(model, 'item', o.item);
         const { items, scores } = model.similarItems(item, { n });
@@ -277,25 +286,28 @@ export function program(): Command {
 
   withModelInput(prog.command('convert <input> <output>').description('convert a model between this format (.als), Spark (a directory) and implicit (.npz)'))
     .option('--to <format>', 'output format: als, spark or npz (default: from the output name)')
-    .option('--overwrite', 'replace an existing output')
+    .option('--overwrite', 'replace an existing output, if it is one of ours (see Outputs below)')
     .action(async (input: string, output: string, o: ModelInput & { to?: string; overwrite?: boolean }) => {
-      const model = await openModel(input, o);
       const to = modelFormat(output, o.to, true);
+      await checkModelOutput(output, to, o.overwrite ?? false);
+      const model = await openModel(input, o);
       await saveModel(model, output, to, o.overwrite ?? false);
       out(o.json).json({ input, output, to, users: model.numUsers, items: model.numItems, factors: model.factors });
       out(o.json).line(`${input} → ${output} (${to}): ${model.numUsers} users × ${model.numItems} items, k = ${model.factors}.`);
     });
 
   addCommon(prog.command('eval <file>').description('hold out a test set, train, and score the model against the baseline'))
-    .option('--split <how>', 'random, per-user, leave-k-out or time (default per-user)', 'per-user')
+    .addOption(new Option('--split <how>', 'how to hold out the test set (default per-user)').choices(['random', 'per-user', 'leave-k-out', 'time']).default('per-user'))
     .option('--test-fraction <f>', 'test share (default 0.2)', '0.2')
     .option('--leave <k>', 'k of leave-k-out (default 1)', '1')
     .action(async (file: string, o: Common & { split: string; testFraction: string; leave: string }) => {
       const options = alsOptions(o);
+      const testFraction = realFlag('test-fraction', o.testFraction)!;
+      const leave = integerFlag('leave', o.leave)!;
+      const evalOptions = { k: integerFlag('k', o.k) };
       const { data, parsed } = await load(file, o);
-      const split = makeSplit(data, parsed.timestamps, o.split, num('test-fraction', o.testFraction)!, num('leave', o.leave)!, num('seed', o.seed) ?? 0);
+      const split = makeSplit(data, parsed.timestamps, o.split, testFraction, leave, options.seed ?? 0);
       const { model, summary } = await trainVerbose(data, options, o, split.train);
-      const evalOptions = { k: num('k', o.k) };
       const scores = evaluateModel(model, split, evalOptions);
       const baseline = evaluateBaseline(model.options.feedback, split, data.numUsers, data.numItems, evalOptions);
       out(o.json).json({ ...summary, split: o.split, train: split.train.values.length, test: split.test.values.length, metrics: scores, baseline });
@@ -306,13 +318,14 @@ export function program(): Command {
     .option('--folds <n>', 'folds (default 5)', '5')
     .action(async (file: string, o: Common & { folds: string }) => {
       const options = alsOptions(o);
+      const folds = integerFlag('folds', o.folds)!;
+      const k = integerFlag('k', o.k);
       const { data } = await load(file, o);
-      const folds = num('folds', o.folds)!;
       const progress = bar(o, 'folds', folds);
       const result = await crossValidate(data, options, {
         folds,
-        seed: num('seed', o.seed) ?? 0,
-        k: num('k', o.k),
+        seed: options.seed ?? 0,
+        k,
         onFold: (fold, f) => {
           progress?.update(f + 1, { unit: 'folds' });
           out(o.json).json({ fold: f + 1, seconds: fold.seconds, metrics: fold.scores, baseline: fold.baseline });
@@ -328,7 +341,7 @@ export function program(): Command {
     .option('--grid-regularization <list>', 'λ values to try, e.g. 0.01,0.1,1')
     .option('--grid-alpha <list>', 'α values to try (implicit)')
     .option('--folds <n>', 'folds (default 5)', '5')
-    .option('--strategy <s>', 'grid or random (default grid)', 'grid')
+    .addOption(new Option('--strategy <s>', 'search strategy (default grid)').choices(['grid', 'random']).default('grid'))
     .option('--trials <n>', 'random search: candidates (default 10)', '10')
     .option('--metric <m>', 'metric to optimize (default rmse / ndcg)')
     .option('--patience <n>', 'early stopping: evaluations without improvement (default 2)', '2')
@@ -336,22 +349,25 @@ export function program(): Command {
     .action(async (file: string, o: Common & { gridFactors?: string; gridRegularization?: string; gridAlpha?: string; folds: string; strategy: string; trials: string; metric?: string; patience: string; evalEvery: string }) => {
       const base = alsOptions(o);
       const space: SearchSpace = {};
-      if (o.gridFactors) space.factors = list('grid-factors', o.gridFactors)!;
-      if (o.gridRegularization) space.regularization = list('grid-regularization', o.gridRegularization)!;
-      if (o.gridAlpha) space.alpha = list('grid-alpha', o.gridAlpha)!;
+      if (o.gridFactors !== undefined) space.factors = listFlag('grid-factors', o.gridFactors, 'integer')!;
+      if (o.gridRegularization !== undefined) space.regularization = listFlag('grid-regularization', o.gridRegularization, 'real')!;
+      if (o.gridAlpha !== undefined) space.alpha = listFlag('grid-alpha', o.gridAlpha, 'real')!;
       if (Object.keys(space).length === 0) userError('Nothing to search.', 'Pass --grid-factors, --grid-regularization and/or --grid-alpha as comma-separated lists.');
+      const search = {
+        folds: integerFlag('folds', o.folds),
+        trials: integerFlag('trials', o.trials),
+        k: integerFlag('k', o.k),
+        earlyStopping: { patience: integerFlag('patience', o.patience), evalEvery: integerFlag('eval-every', o.evalEvery) },
+      };
       const { data } = await load(file, o);
       const print = out(o.json);
       const result = await tune(data, {
         base,
         space,
-        folds: num('folds', o.folds),
-        seed: num('seed', o.seed) ?? 0,
+        ...search,
+        seed: base.seed ?? 0,
         strategy: o.strategy as 'grid' | 'random',
-        trials: num('trials', o.trials),
         metric: o.metric as MetricName | undefined,
-        k: num('k', o.k),
-        earlyStopping: { patience: num('patience', o.patience), evalEvery: num('eval-every', o.evalEvery) },
         onTrial: (row, c, total) => {
           print.json({ trial: c + 1, of: total, options: row.options, iterations: row.iterations, seconds: row.seconds, metrics: row.scores });
           print.line(`[${c + 1}/${total}] ${JSON.stringify(row.options)} → ${formatScores(row.scores)} (${row.iterations.toFixed(1)} iterations, ${row.seconds.toFixed(1)} s)`);
@@ -367,7 +383,7 @@ export function program(): Command {
     .option('--threads <n>', "worker threads or 'auto'")
     .option('--json', 'one JSON object per line')
     .action(async (o: { threads?: string; json?: boolean }) => {
-      const threads = o.threads === undefined ? undefined : o.threads === 'auto' ? 'auto' : num('threads', o.threads);
+      const threads = threadsFlag(o.threads);
       const result = await runDemo(o.json ? () => {} : console.log, {
         threads,
         onIteration: (i) => out(o.json).json({ iteration: i.iteration, seconds: i.seconds, loss: i.loss }),
@@ -381,7 +397,7 @@ export function program(): Command {
     .option('--nnz <n>', 'ratings (default 1000000)', '1000000')
     .action(async (o: Common & { users: string; items: string; nnz: string }) => {
       const options = alsOptions({ iterations: '5', factors: '32', ...o });
-      const s = syntheticRatings({ numUsers: num('users', o.users), numItems: num('items', o.items), nnz: num('nnz', o.nnz), seed: 1 });
+      const s = syntheticRatings({ numUsers: integerFlag('users', o.users), numItems: integerFlag('items', o.items), nnz: integerFlag('nnz', o.nnz), seed: 1 });
       out(o.json).line(`synthetic: ${s.numUsers} users × ${s.numItems} items, ${s.values.length} ratings`);
       const { summary } = await trainVerbose({ ...s }, options, o);
       out(o.json).json({ ...summary, ratings: s.values.length, factors: options.factors });
@@ -410,13 +426,7 @@ function withModelInput(cmd: Command): Command {
 }
 
 async function openModel(path: string, o: ModelInput): Promise<ALSModel> {
-  return loadModel(path, modelFormat(path, o.from, false), { regParam: num('reg-param', o.regParam), implicitPrefs: o.implicitPrefs, alpha: num('alpha', o.alpha) });
-}
-
-function count(name: string, value: string): number {
-  const n = num(name, value)!;
-  if (!Number.isInteger(n) || n < 0) userError(`--${name} must be a whole number ≥ 0 (got '${value}').`);
-  return n;
+  return loadModel(path, modelFormat(path, o.from, false), { regParam: realFlag('reg-param', o.regParam), implicitPrefs: o.implicitPrefs, alpha: realFlag('alpha', o.alpha) });
 }
 
 function printRanking(json: boolean | undefined, query: Record<string, unknown>, ids: unknown[], scores: Float32Array, what = 'items'): void {
@@ -445,19 +455,25 @@ function withFileIds(model: ALSModel, parsed: ParsedTriples): ALSModel {
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv, { from: 'user' });
-    return 0;
+    return EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors were already printed.
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : 1;
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? EXIT_CODES.ok : EXIT_CODES.userError;
     }
-    if (error instanceof AlsError) {
-      process.stderr.write(`als-wasm: ${error.message.replace(/\s*\n\s*/g, ' ')} [${error.code}]\n`);
-      return 1;
+    if (isAlsError(error)) {
+      // The message is written for the user; a stack would only bury it.
+      process.stderr.write(`als-wasm: ${error.code}: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      return EXIT_CODES.userError;
     }
-    process.stderr.write(`als-wasm: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 2;
+    process.stderr.write(`als-wasm: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_CODES.internalError;
   }
+}
+
+/** An AlsError, also one from another copy of the package (a worker's, a second install). */
+function isAlsError(error: unknown): error is AlsError {
+  return error instanceof AlsError || (error instanceof Error && error.name === 'AlsError' && typeof (error as { code?: unknown }).code === 'string');
 }
 
 function invokedDirectly(): boolean {

@@ -2,11 +2,12 @@
  * Model files for the command line: this library's .als, a Spark ALSModel directory or an
  * `implicit` .npz, told apart by --from/--to or by the path (a directory is Spark's layout).
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { AlsError, ErrorCode } from '../errors.js';
 import { ALSModel } from '../model/model.js';
 import type { Id } from '../data/id-map.js';
 import { loadImplicitModel, loadSparkModel, saveImplicitModel, saveSparkModel } from '../interop/files.js';
+import { checkOutput } from '../io/output-target.js';
 import type { SparkReadOptions } from '../interop/spark.js';
 
 export type ModelFormat = 'als' | 'spark' | 'npz';
@@ -35,13 +36,22 @@ export async function loadModel(path: string, format: ModelFormat, spark: SparkR
   return ALSModel.load(path);
 }
 
+const OVERWRITE = { overwriteFlag: '--overwrite' };
+
+/**
+ * Refuses an output that cannot be written (no such directory, a directory where a file goes,
+ * an existing output without --overwrite, or one that is not ours): run before anything is
+ * read or trained, so a bad -o costs nothing.
+ */
+export async function checkModelOutput(path: string, format: ModelFormat, overwrite: boolean): Promise<void> {
+  await checkOutput(path, format === 'spark' ? 'spark' : 'file', { overwrite, ...OVERWRITE });
+}
+
+/** Writes the model atomically; --overwrite replaces only an output of ours (see io/output-target.ts). */
 export async function saveModel(model: ALSModel, path: string, format: ModelFormat, overwrite: boolean): Promise<void> {
   if (format === 'spark') return saveSparkModel(model, path, { overwrite });
-  if (!overwrite) {
-    if (existsSync(path)) throw new AlsError(ErrorCode.FILE_ERROR, `${path} already exists.`, 'Pass --overwrite, or choose another path.');
-  }
-  if (format === 'npz') return saveImplicitModel(model, path);
-  return model.save(path);
+  if (format === 'npz') return saveImplicitModel(model, path, { overwrite });
+  return model.save(path, { overwrite });
 }
 
 /**

@@ -448,20 +448,27 @@ export class ALSModel {
     return new ALSModel(decodeModel(bytes));
   }
 
-  /** Node: writes toBytes() to a file. */
-  async save(path: string, options: { seen?: boolean } = {}): Promise<void> {
-    const { writeFile } = (await import(NODE_FS)) as typeof import('node:fs/promises');
-    await writeFile(path, this.toBytes(options));
+  /**
+   * Node: writes toBytes() to a file, atomically (a temporary file beside it, renamed into
+   * place). An existing file is refused unless `overwrite: true`, which replaces only an
+   * als-wasm model, an .npz or an empty file. Failures are FILE_ERROR naming the path.
+   */
+  async save(path: string, options: { seen?: boolean; overwrite?: boolean } = {}): Promise<void> {
+    const MODEL_FILE = '../io/model-file.js'; // by a name bundlers leave alone: serving carries no file code
+    await ((await import(MODEL_FILE)) as typeof import('../io/model-file.js')).saveModelFile(this, path, options);
   }
 
   /** Node: reads a model file. */
   static async load(path: string): Promise<ALSModel> {
+    if (typeof path !== 'string' || path === '') fail(ErrorCode.INVALID_OPTION, `ALSModel.load needs a file path (got ${path === '' ? 'an empty string' : typeof path}).`);
     const { readFile } = (await import(NODE_FS)) as typeof import('node:fs/promises');
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await readFile(path));
     } catch (cause) {
-      throw new AlsError(ErrorCode.FILE_ERROR, `Cannot read model file ${path} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}).`, 'Check the path.', { cause });
+      const code = (cause as NodeJS.ErrnoException).code;
+      const hint = code === 'EISDIR' ? 'It is a directory: a Spark model? Load it with loadSparkModel (the CLI: --from spark).' : 'Check the path.';
+      throw new AlsError(ErrorCode.FILE_ERROR, `Cannot read model file ${path} (${code ?? String(cause)}).`, hint, { cause });
     }
     return ALSModel.fromBytes(bytes);
   }
