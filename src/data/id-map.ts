@@ -24,22 +24,31 @@ const DENSE_HINT = 'Dense IDs are integers ≥ 0 (index = ID); to use other IDs,
  * name it in messages: "Rating 3 has user ID …". Returns the ID unchanged.
  */
 export function checkId(id: unknown, kind: IdKind, what: string, at: number): Id {
+  if (kind === 'dense') {
+    if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= MAX_DENSE_ID) return id;
+  } else if (typeof id === 'string') {
+    if (kind !== 'number' && wellFormed(id)) return id;
+  } else if (typeof id === 'number' && Number.isFinite(id) && kind !== 'string') {
+    return id;
+  }
+  return refuseId(id, kind, what, at);
+}
+
+/** The INVALID_ID for an ID checkId does not take, saying why. */
+function refuseId(id: unknown, kind: IdKind, what: string, at: number): never {
   const bad = (why: string, hint: string): never => fail(ErrorCode.INVALID_ID, `Rating ${at} has ${what} ID ${describe(id)}${why}.`, hint);
   if (kind === 'dense') {
     if (typeof id !== 'number' || !Number.isInteger(id)) bad(', which is not an integer', DENSE_HINT);
     if ((id as number) < 0) bad(', which is negative', DENSE_HINT);
-    if ((id as number) > MAX_DENSE_ID) bad(', beyond 2^31 − 1', DENSE_HINT);
-    return id as number;
+    bad(', beyond 2^31 − 1', DENSE_HINT);
   }
   if (typeof id === 'number') {
     if (!Number.isFinite(id)) bad('', 'IDs must be strings or finite numbers.');
-    if (kind === 'string') bad(', a number where the IDs are strings', `Pass it as a string ('${id}'): a model file holds one kind of ID.`);
-    return id;
+    bad(', a number where the IDs are strings', `Pass it as a string ('${id}'): a model file holds one kind of ID.`);
   }
   if (typeof id === 'string') {
     if (kind === 'number') bad(', a string where the IDs are numbers', 'Pass it as a number: a model file holds one kind of ID.');
-    if (!wellFormed(id)) bad(', which has a lone surrogate (not valid Unicode)', 'IDs must be well-formed strings: a model file stores them as UTF-8.');
-    return id;
+    bad(', which has a lone surrogate (not valid Unicode)', 'IDs must be well-formed strings: a model file stores them as UTF-8.');
   }
   return bad('', kind === 'number' ? 'IDs must be finite numbers.' : kind === 'string' ? 'IDs must be strings.' : 'IDs must be strings or finite numbers.');
 }

@@ -66,11 +66,14 @@ export function checkTrainingSize(what: string, numUsers: number, numItems: numb
     { bytes: numItems * MIN_ROW_BYTES, text: `${numItems} items (${MIN_ROW_BYTES} bytes each)` },
     { bytes: nnz * RATING_BYTES, text: `${nnz} ratings (${RATING_BYTES} bytes each)` },
   ].sort((a, b) => b.bytes - a.bytes);
+  const byRatings = parts[0]!.bytes === nnz * RATING_BYTES;
   fail(
     ErrorCode.TOO_LARGE,
     `${what}: training needs at least ${gib(need)} in one WebAssembly memory, more than wasm32's 4 GiB; ` +
       `the largest part is ${parts[0]!.text}, ${gib(parts[0]!.bytes)}.`,
-    'Check numUsers / numItems and the IDs (dense IDs make rows up to the largest ID); drop users or items with few ratings, or map sparse IDs without denseIds.',
+    byRatings
+      ? 'Train on a sample of the ratings, or drop users and items with few ratings.'
+      : 'Check numUsers / numItems and the IDs: with denseIds there is a row for every index up to the largest ID (map sparse IDs without denseIds).',
   );
 }
 
@@ -91,6 +94,15 @@ export function checkRatingValue(value: unknown, where: string): number {
   }
   if (Math.abs(stored) > MAX_ABS_RATING) fail(ErrorCode.NON_FINITE_VALUE, `${where} has value ${value}, ${OUT_OF_RANGE}`, RESCALE);
   return value;
+}
+
+/** Every value as by {@link checkRatingValue}, named "Rating <position>"; one pass, no strings unless one fails. */
+export function checkRatingValues(values: ArrayLike<unknown>): void {
+  for (let e = 0; e < values.length; e++) {
+    const v = values[e];
+    // False for NaN and ±Infinity; the type is tested too, as Math.fround('5') is 5.
+    if (typeof v !== 'number' || !(Math.abs(Math.fround(v)) <= MAX_ABS_RATING)) checkRatingValue(v, `Rating ${e}`);
+  }
 }
 
 /** The message tail and hint for a value beyond MAX_ABS_RATING (a single one or a sum). */

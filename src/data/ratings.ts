@@ -1,7 +1,7 @@
 import { ErrorCode, fail } from '../errors.js';
 import { boolean, checkOptions, describe, oneOf } from '../validate.js';
 import { IdMap, checkId, isArrayLike, type Id } from './id-map.js';
-import { MAX_ABS_RATING, MAX_RATINGS, OUT_OF_RANGE, RESCALE, checkRatingValue, checkTrainingSize } from './limits.js';
+import { MAX_ABS_RATING, MAX_RATINGS, OUT_OF_RANGE, RESCALE, checkRatingValue, checkRatingValues, checkTrainingSize } from './limits.js';
 import { buildRows, transpose, type DuplicatePolicy, type SparseRows } from './sparse.js';
 
 export interface Triples {
@@ -103,7 +103,7 @@ export class Ratings {
     policy: DuplicatePolicy,
   ): Ratings {
     checkTrainingSize('Ratings', users.size, items.size, values.length);
-    for (let e = 0; e < values.length; e++) checkRatingValue(values[e], `Rating ${e}`);
+    checkRatingValues(values);
     const built = buildRows(rowOf, colOf, values, users.size, items.size, policy);
     if (!('indptr' in built)) {
       const at = firstOccurrences(rowOf, colOf, built.row, built.col);
