@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IdMap, checkId, checkIds } from '../src/data/id-map.js';
-import { MAX_ABS_RATING, MAX_RATINGS, checkRatingValue, checkTrainingSize, minimumTrainingBytes } from '../src/data/limits.js';
+import { MAX_ABS_RATING, MAX_RATINGS, checkRatingValue, checkTrainingSize, isRatingValue, minimumTrainingBytes } from '../src/data/limits.js';
 import { loadRatings } from '../src/data/loaders/load.js';
 import { Ratings } from '../src/data/ratings.js';
 import { syntheticRatings } from '../src/data/synthetic.js';
@@ -223,6 +223,8 @@ describe('item 10: values training cannot hold are refused up front', () => {
     expect(checkRatingValue(2 ** 32 + 1, 'Rating 0')).toBe(2 ** 32 + 1); // stored as 2^32
     expectCode(() => checkRatingValue(2 ** 32 * (1 + 2 ** -23), 'Rating 0'), ErrorCode.NON_FINITE_VALUE);
     expect(Ratings.fromTriples({ users: [0], items: [0], values: [2 ** 32] }).byUser.values[0]).toBe(2 ** 32);
+    expect([2 ** 32, -3, 0].map(isRatingValue)).toEqual([true, true, true]);
+    expect([2 ** 33, NaN, Infinity, '5', null, 1e39].map(isRatingValue)).toEqual([false, false, false, false, false, false]);
   });
 
   it('a loaded file with a rating of 1e30 is refused as out of range (Ratings checks what loaders pass)', async () => {

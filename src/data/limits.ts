@@ -96,13 +96,15 @@ export function checkRatingValue(value: unknown, where: string): number {
   return value;
 }
 
-/** Every value as by {@link checkRatingValue}, named "Rating <position>"; one pass, no strings unless one fails. */
+/** Whether checkRatingValue takes the value: the test alone, for hot loops (no message built). */
+export function isRatingValue(value: unknown): value is number {
+  // False for NaN and ±Infinity; the type is tested too, as Math.fround('5') is 5.
+  return typeof value === 'number' && Math.abs(Math.fround(value)) <= MAX_ABS_RATING;
+}
+
+/** Every value as by {@link checkRatingValue}, named "Rating <position>". */
 export function checkRatingValues(values: ArrayLike<unknown>): void {
-  for (let e = 0; e < values.length; e++) {
-    const v = values[e];
-    // False for NaN and ±Infinity; the type is tested too, as Math.fround('5') is 5.
-    if (typeof v !== 'number' || !(Math.abs(Math.fround(v)) <= MAX_ABS_RATING)) checkRatingValue(v, `Rating ${e}`);
-  }
+  for (let e = 0; e < values.length; e++) if (!isRatingValue(values[e])) checkRatingValue(values[e], `Rating ${e}`);
 }
 
 /** The message tail and hint for a value beyond MAX_ABS_RATING (a single one or a sum). */

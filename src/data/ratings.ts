@@ -1,7 +1,7 @@
 import { ErrorCode, fail } from '../errors.js';
 import { boolean, checkOptions, describe, oneOf } from '../validate.js';
 import { IdMap, checkId, isArrayLike, type Id } from './id-map.js';
-import { MAX_ABS_RATING, MAX_RATINGS, OUT_OF_RANGE, RESCALE, checkRatingValue, checkRatingValues, checkTrainingSize } from './limits.js';
+import { MAX_ABS_RATING, MAX_RATINGS, OUT_OF_RANGE, RESCALE, checkRatingValue, checkRatingValues, checkTrainingSize, isRatingValue } from './limits.js';
 import { buildRows, transpose, type DuplicatePolicy, type SparseRows } from './sparse.js';
 
 export interface Triples {
@@ -188,7 +188,7 @@ export class RatingsBuilder {
     const kind = this.denseIds ? 'dense' : 'any';
     const row = checkId(user, kind, 'user', at);
     const col = checkId(item, kind, 'item', at);
-    checkRatingValue(value, `Rating ${at} (user ${String(user)}, item ${String(item)})`);
+    if (!isRatingValue(value)) checkRatingValue(value, `Rating ${at} (user ${String(user)}, item ${String(item)})`);
     if (at === this.rows.length) this.grow();
     this.rows[at] = this.userMap.add(row);
     this.cols[at] = this.itemMap.add(col);
