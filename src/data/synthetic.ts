@@ -7,9 +7,9 @@ import { checkTrainingSize } from './limits.js';
 export interface SyntheticOptions {
   /** Default 2,000. */
   numUsers?: number;
-  /** Default 1,000. */
+  /** Default 1,000; at least 5 (every user rates 5 or more distinct items). */
   numItems?: number;
-  /** Total ratings. Default 100,000. */
+  /** Total ratings, 5 to 30% of numItems per user. Default 100,000. */
   nnz?: number;
   /** Rank of the planted model. Default 8. */
   rank?: number;
