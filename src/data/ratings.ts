@@ -1,5 +1,7 @@
 import { ErrorCode, fail } from '../errors.js';
-import { IdMap, type Id } from './id-map.js';
+import { boolean, checkOptions, describe, oneOf } from '../validate.js';
+import { IdMap, checkId, isArrayLike, type Id } from './id-map.js';
+import { MAX_ABS_RATING, MAX_RATINGS, OUT_OF_RANGE, RESCALE, checkRatingValue, checkRatingValues, checkTrainingSize, isRatingValue } from './limits.js';
 import { buildRows, transpose, type DuplicatePolicy, type SparseRows } from './sparse.js';
 
 export interface Triples {
@@ -49,11 +51,9 @@ export class Ratings {
    * @example Ratings.fromTriples({ users, items, values }, { denseIds: true, numUsers, numItems })
    */
   static fromTriples(triples: Triples, options: RatingsOptions = {}): Ratings {
-    const policy = checkPolicy(options.duplicates);
-    const { users, items, values } = triples;
-    if (!users || !items || !values) {
-      fail(ErrorCode.INVALID_OPTION, 'fromTriples needs { users, items, values }.');
-    }
+    const { users, items, values } = checkTriples(triples);
+    const o = checkRatingsOptions(options);
+    const policy = o.duplicates ?? 'error';
     if (users.length !== values.length || items.length !== values.length) {
       fail(
         ErrorCode.LENGTH_MISMATCH,
@@ -61,21 +61,22 @@ export class Ratings {
       );
     }
     if (values.length === 0) fail(ErrorCode.EMPTY_DATA, 'No ratings were given.', 'Pass at least one (user, item, value).');
-    checkValues(values);
+    if (!o.denseIds && (o.numUsers !== undefined || o.numItems !== undefined)) {
+      fail(ErrorCode.INVALID_OPTION, 'numUsers / numItems only apply with denseIds: true.');
+    }
+    // Sizes first, in O(1): numUsers: 2**30 must not allocate for a minute before failing.
+    checkTrainingSize('Ratings', o.numUsers ?? 0, o.numItems ?? 0, values.length);
 
     let userMap: IdMap;
     let itemMap: IdMap;
     let rowOf: ArrayLike<number>;
     let colOf: ArrayLike<number>;
-    if (options.denseIds) {
-      rowOf = checkDense(users as ArrayLike<number>, 'user', options.numUsers);
-      colOf = checkDense(items as ArrayLike<number>, 'item', options.numItems);
-      userMap = IdMap.dense(options.numUsers ?? maxPlusOne(rowOf));
-      itemMap = IdMap.dense(options.numItems ?? maxPlusOne(colOf));
+    if (o.denseIds) {
+      rowOf = checkDense(users, 'user', o.numUsers);
+      colOf = checkDense(items, 'item', o.numItems);
+      userMap = IdMap.dense(o.numUsers ?? maxPlusOne(rowOf));
+      itemMap = IdMap.dense(o.numItems ?? maxPlusOne(colOf));
     } else {
-      if (options.numUsers !== undefined || options.numItems !== undefined) {
-        fail(ErrorCode.INVALID_OPTION, 'numUsers / numItems only apply with denseIds: true.');
-      }
       userMap = IdMap.empty();
       itemMap = IdMap.empty();
       rowOf = mapIds(users, userMap, 'user');
@@ -89,7 +90,10 @@ export class Ratings {
     return new RatingsBuilder(options);
   }
 
-  /** @internal Ratings over dense indices already checked, with the given ID maps. */
+  /**
+   * @internal Ratings over dense indices already checked, with the given ID maps. Checks the
+   * sizes (TOO_LARGE before allocating), every value, and the sums 'sum' makes of repeats.
+   */
   static fromIndices(
     users: IdMap,
     items: IdMap,
@@ -98,6 +102,8 @@ export class Ratings {
     values: ArrayLike<number>,
     policy: DuplicatePolicy,
   ): Ratings {
+    checkTrainingSize('Ratings', users.size, items.size, values.length);
+    checkRatingValues(values);
     const built = buildRows(rowOf, colOf, values, users.size, items.size, policy);
     if (!('indptr' in built)) {
       const at = firstOccurrences(rowOf, colOf, built.row, built.col);
@@ -107,6 +113,7 @@ export class Ratings {
         "Pass duplicates: 'sum' or 'last' to combine repeated pairs.",
       );
     }
+    if (policy === 'sum') checkSums(built, users, items);
     return new Ratings(users, items, built);
   }
 
@@ -151,7 +158,8 @@ export class Ratings {
 
 /** Collects ratings one at a time; `build()` makes the Ratings. */
 export class RatingsBuilder {
-  private readonly options: Omit<RatingsOptions, 'numUsers' | 'numItems'>;
+  private readonly denseIds: boolean;
+  private readonly duplicates: DuplicatePolicy;
   private readonly userMap: IdMap;
   private readonly itemMap: IdMap;
   private rows = new Int32Array(1024);
@@ -160,23 +168,27 @@ export class RatingsBuilder {
   private count = 0;
 
   constructor(options: Omit<RatingsOptions, 'numUsers' | 'numItems'> = {}) {
-    this.options = options;
-    checkPolicy(options.duplicates);
-    this.userMap = options.denseIds ? IdMap.dense(0) : IdMap.empty();
-    this.itemMap = options.denseIds ? IdMap.dense(0) : IdMap.empty();
+    const o = checkOptions('Ratings.builder options', options, ['denseIds', 'duplicates'], {
+      numUsers: 'The builder counts users and items from the IDs added; pass numUsers / numItems to Ratings.fromTriples instead.',
+      numItems: 'The builder counts users and items from the IDs added; pass numUsers / numItems to Ratings.fromTriples instead.',
+    });
+    this.denseIds = o.denseIds === undefined ? false : boolean('denseIds', o.denseIds);
+    this.duplicates = o.duplicates === undefined ? 'error' : oneOf('duplicates', o.duplicates, DUPLICATE_POLICIES);
+    this.userMap = this.denseIds ? IdMap.dense(0) : IdMap.empty();
+    this.itemMap = this.denseIds ? IdMap.dense(0) : IdMap.empty();
   }
 
   get size(): number {
     return this.count;
   }
 
+  /** Adds one rating; a bad ID or value is refused here, naming the rating, and nothing is added. */
   add(user: Id, item: Id, value: number): this {
     const at = this.count;
-    if (!Number.isFinite(value)) {
-      fail(ErrorCode.NON_FINITE_VALUE, `Rating ${at} (user ${String(user)}, item ${String(item)}) is ${value}.`, 'Ratings must be finite numbers.');
-    }
-    const row = this.options.denseIds ? checkDenseOne(user, 'user', at) : checkMappedOne(user, 'user', at);
-    const col = this.options.denseIds ? checkDenseOne(item, 'item', at) : checkMappedOne(item, 'item', at);
+    const kind = this.denseIds ? 'dense' : 'any';
+    const row = checkId(user, kind, 'user', at);
+    const col = checkId(item, kind, 'item', at);
+    if (!isRatingValue(value)) checkRatingValue(value, `Rating ${at} (user ${String(user)}, item ${String(item)})`);
     if (at === this.rows.length) this.grow();
     this.rows[at] = this.userMap.add(row);
     this.cols[at] = this.itemMap.add(col);
@@ -194,12 +206,14 @@ export class RatingsBuilder {
       this.rows.subarray(0, n),
       this.cols.subarray(0, n),
       this.vals.subarray(0, n),
-      this.options.duplicates ?? 'error',
+      this.duplicates,
     );
   }
 
   private grow(): void {
-    const size = this.rows.length * 2;
+    // No fit could hold more ratings than MAX_RATINGS: refuse instead of doubling past it.
+    if (this.rows.length >= MAX_RATINGS) checkTrainingSize('Ratings.builder', this.userMap.size, this.itemMap.size, this.rows.length + 1);
+    const size = Math.min(this.rows.length * 2, MAX_RATINGS);
     const rows = new Int32Array(size);
     const cols = new Int32Array(size);
     const vals = new Float64Array(size);
@@ -212,58 +226,63 @@ export class RatingsBuilder {
   }
 }
 
-function checkPolicy(policy: unknown): DuplicatePolicy {
-  if (policy === undefined) return 'error';
-  if (policy === 'sum' || policy === 'last' || policy === 'error') return policy;
-  fail(ErrorCode.INVALID_OPTION, `duplicates must be 'sum', 'last' or 'error' (got ${String(policy)}).`);
-}
+const DUPLICATE_POLICIES: readonly DuplicatePolicy[] = ['error', 'sum', 'last'];
 
-function checkValues(values: ArrayLike<number>): void {
-  for (let e = 0; e < values.length; e++) {
-    const v = values[e]!;
-    // Math.fround: a finite double beyond f32's range would become Infinity in storage.
-    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
-      fail(ErrorCode.NON_FINITE_VALUE, `Rating ${e} has value ${String(v)}.`, 'Ratings must be finite numbers within float32 range.');
+/** The triples object: anything with users, items and values that are arrays or typed arrays. */
+function checkTriples(triples: unknown): Triples {
+  if (triples === null || typeof triples !== 'object' || Array.isArray(triples)) {
+    fail(ErrorCode.INVALID_OPTION, `Ratings.fromTriples needs { users, items, values } (got ${describe(triples)}).`);
+  }
+  const t = triples as Record<string, unknown>;
+  for (const key of ['users', 'items', 'values']) {
+    if (!isArrayLike(t[key])) {
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `Ratings.fromTriples: ${key} must be an array or typed array (got ${describe(t[key])}).`,
+        'Pass { users, items, values } as parallel arrays, one entry per rating.',
+      );
     }
   }
+  return triples as Triples;
 }
 
-function checkDense(ids: ArrayLike<number>, kind: 'user' | 'item', declared: number | undefined): ArrayLike<number> {
-  if (declared !== undefined && !(Number.isInteger(declared) && declared >= 0)) {
-    fail(ErrorCode.INVALID_OPTION, `num${kind === 'user' ? 'Users' : 'Items'} must be a non-negative integer (got ${declared}).`);
+/**
+ * The options, refused on an unknown key or a wrong type; numUsers / numItems must be
+ * integers ≥ 0 (whether they cover the IDs is checked with the IDs, and whether they fit
+ * by checkTrainingSize).
+ */
+function checkRatingsOptions(options: RatingsOptions): RatingsOptions {
+  const o = checkOptions('Ratings options', options, ['denseIds', 'numUsers', 'numItems', 'duplicates']);
+  if (o.denseIds !== undefined) boolean('denseIds', o.denseIds);
+  if (o.duplicates !== undefined) oneOf('duplicates', o.duplicates, DUPLICATE_POLICIES);
+  for (const name of ['numUsers', 'numItems'] as const) {
+    const n = o[name];
+    if (n !== undefined && !(typeof n === 'number' && Number.isInteger(n) && n >= 0)) {
+      fail(ErrorCode.INVALID_OPTION, `${name} must be an integer ≥ 0 (got ${describe(n)}).`, `With denseIds, ${name} must be at least the largest ID + 1.`);
+    }
   }
-  const intTyped = ids instanceof Int32Array || ids instanceof Uint32Array || ids instanceof Uint16Array || ids instanceof Uint8Array || ids instanceof Int16Array || ids instanceof Int8Array;
+  return o;
+}
+
+const INT_ARRAYS = [Int32Array, Uint32Array, Uint16Array, Uint8Array, Uint8ClampedArray, Int16Array, Int8Array];
+
+/** Dense IDs checked in place (typed integer arrays need only the range checks). */
+function checkDense(ids: ArrayLike<unknown>, kind: 'user' | 'item', declared: number | undefined): ArrayLike<number> {
+  const intTyped = INT_ARRAYS.some((type) => ids instanceof type);
+  const name = kind === 'user' ? 'numUsers' : 'numItems';
   for (let e = 0; e < ids.length; e++) {
-    const id = ids[e]!;
-    if (!intTyped && !(typeof id === 'number' && Number.isInteger(id))) {
-      fail(ErrorCode.INVALID_ID, `Rating ${e} has ${kind} ID ${String(id)}, which is not an integer.`, 'With denseIds: true, IDs must be integers ≥ 0; omit denseIds to map arbitrary IDs.');
-    }
-    if (id < 0) {
-      fail(ErrorCode.INVALID_ID, `Rating ${e} has negative ${kind} ID ${id}.`, 'With denseIds: true, IDs must be integers ≥ 0; omit denseIds to map arbitrary IDs.');
-    }
-    if (id > 0x7fffffff) fail(ErrorCode.INVALID_ID, `Rating ${e} has ${kind} ID ${id}, beyond 2^31 − 1.`, 'Omit denseIds to map large IDs.');
-    if (declared !== undefined && id >= declared) {
-      fail(ErrorCode.ID_OUT_OF_RANGE, `Rating ${e} has ${kind} ID ${id}, but num${kind === 'user' ? 'Users' : 'Items'} is ${declared}.`, `Raise num${kind === 'user' ? 'Users' : 'Items'} or fix the ID.`);
+    const id = ids[e];
+    if (!intTyped || (id as number) < 0 || (id as number) > 0x7fffffff) checkId(id, 'dense', kind, e);
+    if (declared !== undefined && (id as number) >= declared) {
+      fail(ErrorCode.ID_OUT_OF_RANGE, `Rating ${e} has ${kind} ID ${String(id)}, but ${name} is ${declared}.`, `Raise ${name} or fix the ID.`);
     }
   }
-  return ids;
+  return ids as ArrayLike<number>;
 }
 
-function checkDenseOne(id: Id, kind: string, at: number): number {
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
-    fail(ErrorCode.INVALID_ID, `Rating ${at} has ${kind} ID ${String(id)}; with denseIds: true IDs must be integers ≥ 0.`, 'Omit denseIds to map arbitrary IDs.');
-  }
-  return id;
-}
-
-function checkMappedOne(id: Id, kind: string, at: number): Id {
-  if (typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))) return id;
-  fail(ErrorCode.INVALID_ID, `Rating ${at} has ${kind} ID ${String(id)}.`, 'IDs must be strings or finite numbers.');
-}
-
-function mapIds(ids: ArrayLike<Id>, map: IdMap, kind: string): Int32Array {
+function mapIds(ids: ArrayLike<unknown>, map: IdMap, kind: string): Int32Array {
   const out = new Int32Array(ids.length);
-  for (let e = 0; e < ids.length; e++) out[e] = map.add(checkMappedOne(ids[e]!, kind, e));
+  for (let e = 0; e < ids.length; e++) out[e] = map.add(checkId(ids[e], 'any', kind, e));
   return out;
 }
 
@@ -271,6 +290,22 @@ function maxPlusOne(ids: ArrayLike<number>): number {
   let max = -1;
   for (let e = 0; e < ids.length; e++) if (ids[e]! > max) max = ids[e]!;
   return max + 1;
+}
+
+/** Under duplicates: 'sum', a pair's float32 sum may leave the range single values are held to. */
+function checkSums(m: SparseRows, users: IdMap, items: IdMap): void {
+  const { indptr, indices, values } = m;
+  for (let e = 0; e < values.length; e++) {
+    const v = values[e]!;
+    if (Number.isFinite(v) && Math.abs(v) <= MAX_ABS_RATING) continue;
+    let row = 0;
+    while (indptr[row + 1]! <= e) row++;
+    const pair = `The ratings of user ${String(users.id(row))} for item ${String(items.id(indices[e]!))}`;
+    if (!Number.isFinite(v)) {
+      fail(ErrorCode.NON_FINITE_VALUE, `${pair} sum to ${v} in float32 (duplicates: 'sum').`, RESCALE);
+    }
+    fail(ErrorCode.NON_FINITE_VALUE, `${pair} sum to ${v} (duplicates: 'sum'), ${OUT_OF_RANGE}`, RESCALE);
+  }
 }
 
 /** Input positions of the first two ratings of (row, col), for the duplicate message. */

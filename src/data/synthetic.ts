@@ -1,12 +1,15 @@
 import { ErrorCode, fail } from '../errors.js';
 import { Prng } from '../train/prng.js';
+import { MAX_MEMORY_BYTES } from '../wasm/layout.js';
+import { checkOptions, integer, nonNegative } from '../validate.js';
+import { checkTrainingSize } from './limits.js';
 
 export interface SyntheticOptions {
   /** Default 2,000. */
   numUsers?: number;
-  /** Default 1,000. */
+  /** Default 1,000; at least 5 (every user rates 5 or more distinct items). */
   numItems?: number;
-  /** Total ratings. Default 100,000. */
+  /** Total ratings, 5 to 30% of numItems per user. Default 100,000. */
   nnz?: number;
   /** Rank of the planted model. Default 8. */
   rank?: number;
@@ -36,12 +39,25 @@ export interface SyntheticRatings {
  * does not.
  */
 export function syntheticRatings(options: SyntheticOptions = {}): SyntheticRatings {
-  const numUsers = options.numUsers ?? 2000;
-  const numItems = options.numItems ?? 1000;
-  const nnz = options.nnz ?? 100_000;
-  const rank = options.rank ?? 8;
-  const noise = options.noise ?? 0.5;
-  const rng = new Prng(options.seed ?? 1);
+  const o = checkOptions('syntheticRatings options', options, ['numUsers', 'numItems', 'nnz', 'rank', 'noise', 'seed'], {
+    users: "Did you mean 'numUsers'?",
+    items: "Did you mean 'numItems'?",
+    factors: "Did you mean 'rank' (of the planted model)?",
+  });
+  const numUsers = integer('numUsers', o.numUsers ?? 2000, 1, 2 ** 31 - 1);
+  // Each user rates at least 5 distinct items: with fewer items the draw would never end.
+  const numItems = integer('numItems', o.numItems ?? 1000, 5, 2 ** 31 - 1);
+  const nnz = integer('nnz', o.nnz ?? 100_000, 1, Number.MAX_SAFE_INTEGER);
+  const rank = integer('rank', o.rank ?? 8, 1, 4096);
+  const noise = nonNegative('noise', o.noise ?? 0.5);
+  const seed = integer('seed', o.seed ?? 1, -(2 ** 31), 2 ** 32 - 1);
+  checkTrainingSize('syntheticRatings', numUsers, numItems, nnz);
+  // The planted factors are float64 on the JS heap; capped at wasm32's 4 GiB, so making a
+  // data set never takes more memory than training on it could.
+  if ((numUsers + numItems) * rank * 8 > MAX_MEMORY_BYTES) {
+    fail(ErrorCode.TOO_LARGE, `syntheticRatings: a rank-${rank} planted model of ${numUsers} users and ${numItems} items needs more than 4 GiB.`, 'Lower rank, numUsers or numItems.');
+  }
+  const rng = new Prng(seed);
   const cap = Math.max(5, Math.floor(0.3 * numItems));
   if (nnz < numUsers * 5 || nnz > numUsers * cap) {
     fail(ErrorCode.INVALID_OPTION, `nnz ${nnz} does not fit ${numUsers} users with 5 to ${cap} ratings each.`);
