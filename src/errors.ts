@@ -7,7 +7,7 @@ export const ErrorCode = {
   EMPTY_DATA: 'EMPTY_DATA',
   /** users, items and values have different lengths. */
   LENGTH_MISMATCH: 'LENGTH_MISMATCH',
-  /** A rating is NaN or ±Infinity. */
+  /** A rating is NaN or ±Infinity, or beyond ±2^32 (MAX_ABS_RATING: training's float32 sums would overflow). */
   NON_FINITE_VALUE: 'NON_FINITE_VALUE',
   /** An ID is not usable (negative or fractional dense ID, null, wrong type). */
   INVALID_ID: 'INVALID_ID',
