@@ -339,12 +339,14 @@ describe('serving options are checked (items 9 and 10)', () => {
     expect((await caughtAsync(() => recommendAll(model, { threads: 1, signal: {} as never }))).code).toBe(ErrorCode.INVALID_OPTION);
   });
 
-  it('fromFactors refuses globalMean NaN, mixed user IDs and a seen that is not a Map', () => {
+  it('fromFactors refuses globalMean NaN, mixed user IDs, a seen that is not a Map of arrays, and factors that are not numbers', () => {
     const base = { userIds: ['a', 'b'], itemIds: ['x'], userFactors: [1, 2], itemFactors: [1] };
     expect(code(() => ALSModel.fromFactors({ ...base, globalMean: NaN }))).toBe(ErrorCode.INVALID_OPTION);
     expect(code(() => ALSModel.fromFactors({ ...base, userIds: ['a', 2] }))).toBe(ErrorCode.INVALID_ID);
     expect(code(() => ALSModel.fromFactors({ ...base, userIds: ['a', null as never] }))).toBe(ErrorCode.INVALID_ID);
     expect(code(() => ALSModel.fromFactors({ ...base, seen: { a: ['x'] } as never }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(code(() => ALSModel.fromFactors({ ...base, seen: new Map([['a', 'x' as never]]) }))).toBe(ErrorCode.INVALID_OPTION);
+    expect(code(() => ALSModel.fromFactors({ ...base, userFactors: ['1', 2] as never }))).toBe(ErrorCode.NON_FINITE_VALUE);
   });
 });
 

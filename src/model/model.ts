@@ -139,7 +139,7 @@ export class ALSModel {
     const globalMean = finite('globalMean', o.globalMean ?? 0);
     const f32 = (a: ArrayLike<number>, name: string) => {
       const out = Float32Array.from(a);
-      for (let e = 0; e < out.length; e++) if (!Number.isFinite(out[e]!)) fail(ErrorCode.NON_FINITE_VALUE, `${name}[${e}] is ${describe(a[e])}.`, 'Factors must be finite numbers within float32 range.');
+      for (let e = 0; e < out.length; e++) if (typeof a[e] !== 'number' || !Number.isFinite(out[e]!)) fail(ErrorCode.NON_FINITE_VALUE, `${name}[${e}] is ${describe(a[e])}.`, 'Factors must be finite numbers within float32 range.');
       return out;
     };
     let users: IdMap;
@@ -533,7 +533,8 @@ function seenRows(seen: ReadonlyMap<Id, readonly Id[]>, users: IdMap, items: IdM
   for (const [user, list] of seen) {
     const u = users.index(user);
     if (u < 0) fail(ErrorCode.UNKNOWN_ID, `seen names user ${String(user)}, which is not in userIds.`);
-    rows[u] = Int32Array.from(new Set(list.map((id) => {
+    const ids = idList(`seen of user ${String(user)}`, list) ?? fail(ErrorCode.INVALID_OPTION, `seen of user ${String(user)} must be an array of item IDs.`);
+    rows[u] = Int32Array.from(new Set(ids.map((id) => {
       const i = items.index(id);
       if (i < 0) fail(ErrorCode.UNKNOWN_ID, `seen names item ${String(id)}, which is not in itemIds.`);
       return i;
