@@ -1,8 +1,10 @@
 import { createJsKernels } from '../kernels/js.js';
-import { roundUp, type Kernels } from '../kernels/types.js';
+import type { Kernels } from '../kernels/types.js';
 import { createWasmKernels } from '../kernels/wasm.js';
 import { loadedWasmModule } from '../wasm/load.js';
+import { ErrorCode, fail } from '../errors.js';
 import { createMemory } from '../wasm/memory.js';
+import { planServing } from '../wasm/layout.js';
 
 /**
  * What serving needs in one kernel memory: both factor matrices padded to `stride`, their
@@ -43,41 +45,28 @@ export class ServingEngine {
   readonly gather: number;
 
   constructor(k: number, userFactors: Float32Array, itemFactors: Float32Array, itemBiases: Float32Array | null, userBiases: Float32Array | null = null) {
-    // With biases, item rows carry a 1 in column k: the design row [y_i, 1] of a biased fold-in
-    // (scoring reads only the first k columns).
-    // One extra column for the bias unknown of a biased fold-in ([y_i, 1] design rows).
-    const stride = roundUp(k + 1, 8);
     const numUsers = userFactors.length / k;
     const numItems = itemFactors.length / k;
-    const maxList = Math.max(numUsers, numItems) + 8;
-    let offset = 64;
-    const take = (floats: number) => {
-      const at = offset;
-      offset = roundUp(offset + floats * 4, 64);
-      return at;
-    };
-    this.users = take(numUsers * stride);
-    this.items = take(numItems * stride);
-    this.userNormed = take(numUsers * stride);
-    this.itemNormed = take(numItems * stride);
-    this.itemBias = take(numItems);
-    this.userBias = take(numUsers);
-    this.itemGram = take(stride * stride);
-    this.x = take(stride);
-    this.cands = take(maxList);
-    this.excl = take(maxList);
-    this.outIdx = take(maxList);
-    this.outScore = take(maxList);
-    this.A = take(stride * stride);
-    this.b = take(stride);
-    this.w = take(maxList);
-    this.t = take(maxList);
-    this.cols = take(maxList);
-    this.values = take(maxList);
-    this.gather = take(2 * 32 * stride);
+    // Planned before anything is allocated: past 4 GiB this refuses with TOO_LARGE at once.
+    const layout = planServing(numUsers, numItems, k);
+    const { stride, maxList } = layout;
+    ({
+      users: this.users, items: this.items, userNormed: this.userNormed, itemNormed: this.itemNormed,
+      itemBias: this.itemBias, userBias: this.userBias, itemGram: this.itemGram, x: this.x, cands: this.cands,
+      excl: this.excl, outIdx: this.outIdx, outScore: this.outScore, A: this.A, b: this.b, w: this.w, t: this.t,
+      cols: this.cols, values: this.values, gather: this.gather,
+    } = layout);
+    const offset = layout.totalBytes;
     const module = loadedWasmModule();
-    const memory = typeof WebAssembly === 'object' ? createMemory(offset, false) : null;
-    const buffer = memory ? memory.buffer : new ArrayBuffer(offset);
+    let memory: WebAssembly.Memory | null = null;
+    let buffer: ArrayBufferLike;
+    try {
+      memory = typeof WebAssembly === 'object' ? createMemory(offset, false) : null;
+      buffer = memory ? memory.buffer : new ArrayBuffer(offset);
+    } catch (cause) {
+      // Within 4 GiB by the plan, so this is the runtime (or the machine) refusing the memory.
+      fail(ErrorCode.TOO_LARGE, `Could not allocate ${offset} bytes to serve a model of ${numUsers} users × ${numItems} items × ${k} factors.`, 'Free memory, or serve a smaller model.', cause);
+    }
     this.kernels = module && memory ? createWasmKernels(module, memory) : createJsKernels(buffer);
     this.f32 = new Float32Array(buffer);
     this.i32 = new Int32Array(buffer);

@@ -2,17 +2,26 @@ import type { Id } from '../data/id-map.js';
 import { IdMap } from '../data/id-map.js';
 import type { SparseRows } from '../data/sparse.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
-import { DEFAULTS, type ResolvedOptions } from '../train/options.js';
+import { DEFAULTS, resolveOptions, type ResolvedOptions } from '../train/options.js';
+import { checkValueRange } from '../train/value-range.js';
+import { boolean, checkOptions, describe, finite } from '../validate.js';
+import { checkListBytes, planModel } from '../wasm/layout.js';
 import { ServingEngine } from './engine.js';
 import { explainRow, foldInRow, type RowRatings } from './fold-in.js';
+import { checkIdList } from './id-rules.js';
+import { preparePartialFit, type PartialFitInput } from './partial-fit.js';
 import { topN } from './recommend.js';
 import { decodeModel, encodeModel } from './format.js';
+import {
+  checkColdStart, checkRecommendOptions, checkRowInput, checkVector, distinct, idList, numberList, topCount,
+  type ColdStart, type RecommendOptions, type RowInput,
+} from './serving-options.js';
+
+export type { ColdStart, RecommendOptions } from './serving-options.js';
+export type { PartialRatings } from './partial-fit.js';
 
 /** Imported only when save/load run, by a name bundlers leave alone: serving stays free of Node built-ins. */
 const NODE_FS = 'node:fs/promises';
-
-/** What to do when predict meets an unknown user or item. */
-export type ColdStart = 'nan' | 'bias' | 'throw';
 
 /** What an ALSModel is made of. */
 export interface ModelParts {
@@ -49,31 +58,6 @@ export interface FactorsInput {
   seen?: ReadonlyMap<Id, readonly Id[]>;
 }
 
-export interface RecommendOptions {
-  /** How many. Default 10. */
-  n?: number;
-  /**
-   * Leave out the items the user rated (kept from fit, or given as seenItems). Default true
-   * when the model keeps seen items or seenItems is given; false for a model without them
-   * (from Spark, `implicit`, or saved with `seen: false`), where true without seenItems is an
-   * error.
-   */
-  excludeSeen?: boolean;
-  /** Items never to return. Unknown IDs are ignored. */
-  exclude?: readonly Id[];
-  /** Only rank these items (unknown IDs are an error). */
-  candidates?: readonly Id[];
-  /** With a vector instead of a user: the items to treat as seen. */
-  seenItems?: readonly Id[];
-}
-
-/** Ratings for partialFit, by external IDs. */
-export interface PartialRatings {
-  users: readonly Id[];
-  items: readonly Id[];
-  values: ArrayLike<number>;
-}
-
 /** Top-n lists for every user (or item), flat: row q is [q·n, (q + 1)·n); -1 / NaN pad short rows. */
 export interface AllRecommendations {
   n: number;
@@ -108,8 +92,7 @@ export class ALSModel {
   readonly options: ResolvedOptions;
   /** Each user's rated items (CSR by user), or null when the model does not keep them. */
   seen: SparseRows | null;
-  /** Default for predict's coldStart. Default 'nan' (as Spark). */
-  coldStart: ColdStart = 'nan';
+  private coldStartMode: ColdStart = 'nan';
   /** @internal */
   readonly users: IdMap;
   /** @internal */
@@ -129,43 +112,69 @@ export class ALSModel {
     this.seen = parts.seen ?? null;
   }
 
-  /** A model from factors made elsewhere; IDs may be any strings or numbers. */
+  /**
+   * A model from factors made elsewhere; IDs may be any strings or numbers (all of one kind
+   * per side, as a model file holds them). Sizes are checked before anything is copied.
+   */
   static fromFactors(input: FactorsInput): ALSModel {
-    const numUsers = input.userIds.length;
-    const numItems = input.itemIds.length;
+    const o = checkOptions('fromFactors input', input, ['userIds', 'itemIds', 'userFactors', 'itemFactors', 'userBiases', 'itemBiases', 'globalMean', 'options', 'seen']);
+    const userIds = idList('userIds', o.userIds) ?? fail(ErrorCode.INVALID_OPTION, 'fromFactors needs userIds.');
+    const itemIds = idList('itemIds', o.itemIds) ?? fail(ErrorCode.INVALID_OPTION, 'fromFactors needs itemIds.');
+    const numUsers = userIds.length;
+    const numItems = itemIds.length;
     if (numItems === 0) fail(ErrorCode.EMPTY_DATA, 'fromFactors needs at least one item.');
-    const k = input.itemFactors.length / numItems;
-    if (!Number.isInteger(k) || k < 1) fail(ErrorCode.INVALID_OPTION, `itemFactors has ${input.itemFactors.length} values, not a multiple of ${numItems} items.`);
-    if (input.userFactors.length !== numUsers * k) fail(ErrorCode.INVALID_OPTION, `userFactors must hold ${numUsers} × ${k} values (got ${input.userFactors.length}).`);
+    const userFactors = numberList('userFactors', o.userFactors);
+    const itemFactors = numberList('itemFactors', o.itemFactors);
+    const k = itemFactors.length / numItems;
+    if (!Number.isInteger(k) || k < 1) fail(ErrorCode.INVALID_OPTION, `itemFactors has ${itemFactors.length} values, not a multiple of ${numItems} items.`);
+    if (userFactors.length !== numUsers * k) fail(ErrorCode.INVALID_OPTION, `userFactors must hold ${numUsers} × ${k} values (got ${userFactors.length}).`);
+    const biased = o.userBiases !== undefined || o.itemBiases !== undefined;
+    const userBiases = biased ? numberList('userBiases', o.userBiases) : null;
+    const itemBiases = biased ? numberList('itemBiases', o.itemBiases) : null;
+    if (biased && (userBiases?.length !== numUsers || itemBiases?.length !== numItems)) {
+      fail(ErrorCode.INVALID_OPTION, 'userBiases and itemBiases must both be given, one per user and one per item.');
+    }
+    // Planned before the copies: a model no memory could hold is refused at once.
+    planModel(numUsers, numItems, k, biased);
+    const globalMean = finite('globalMean', o.globalMean ?? 0);
     const f32 = (a: ArrayLike<number>, name: string) => {
       const out = Float32Array.from(a);
-      for (let e = 0; e < out.length; e++) if (!Number.isFinite(out[e]!)) fail(ErrorCode.NON_FINITE_VALUE, `${name}[${e}] is ${out[e]}.`, 'Factors must be finite.');
+      for (let e = 0; e < out.length; e++) if (typeof a[e] !== 'number' || !Number.isFinite(out[e]!)) fail(ErrorCode.NON_FINITE_VALUE, `${name}[${e}] is ${describe(a[e])}.`, 'Factors must be finite numbers within float32 range.');
       return out;
     };
     let users: IdMap;
     let items: IdMap;
     try {
-      users = IdMap.fromIds(input.userIds);
-      items = IdMap.fromIds(input.itemIds);
+      users = IdMap.fromIds(checkIdList(userIds, 'user', 'userIds'));
+      items = IdMap.fromIds(checkIdList(itemIds, 'item', 'itemIds'));
     } catch (e) {
+      if (e instanceof AlsError) throw e;
       fail(ErrorCode.INVALID_ID, (e as Error).message, 'IDs must be distinct.');
     }
-    const biased = input.userBiases !== undefined || input.itemBiases !== undefined;
-    if (biased && (input.userBiases?.length !== numUsers || input.itemBiases?.length !== numItems)) {
-      fail(ErrorCode.INVALID_OPTION, 'userBiases and itemBiases must both be given, one per user and one per item.');
-    }
     let seen: SparseRows | null = null;
-    if (input.seen) seen = seenRows(input.seen, users, items);
+    if (o.seen !== undefined) {
+      if (!(o.seen instanceof Map)) fail(ErrorCode.INVALID_OPTION, `seen must be a Map from user ID to item IDs (got ${describe(o.seen)}).`);
+      seen = seenRows(o.seen, users, items);
+    }
+    const { factors: _k, biases: _b, ...conventions } = checkOptions('fromFactors options', o.options, Object.keys(DEFAULTS));
     return new ALSModel({
       users, items, factors: k,
-      userFactors: f32(input.userFactors, 'userFactors'),
-      itemFactors: f32(input.itemFactors, 'itemFactors'),
-      userBiases: biased ? f32(input.userBiases!, 'userBiases') : null,
-      itemBiases: biased ? f32(input.itemBiases!, 'itemBiases') : null,
-      globalMean: input.globalMean ?? 0,
-      options: { ...DEFAULTS, ...input.options, factors: k, biases: biased },
+      userFactors: f32(userFactors, 'userFactors'),
+      itemFactors: f32(itemFactors, 'itemFactors'),
+      userBiases: userBiases && f32(userBiases, 'userBiases'),
+      itemBiases: itemBiases && f32(itemBiases, 'itemBiases'),
+      globalMean,
+      options: { ...resolveOptions(conventions), factors: k, biases: biased },
       seen,
     });
+  }
+
+  /** Default for predict's coldStart: 'nan' (the default, as Spark), 'bias' or 'throw'. */
+  get coldStart(): ColdStart {
+    return this.coldStartMode;
+  }
+  set coldStart(mode: ColdStart) {
+    this.coldStartMode = checkColdStart(mode);
   }
 
   get numUsers(): number {
@@ -197,10 +206,11 @@ export class ALSModel {
    * 'throw' (UNKNOWN_ID).
    */
   predict(user: Id, item: Id, options: { coldStart?: ColdStart } = {}): number {
+    const o = checkOptions('predict options', options, ['coldStart']);
+    const mode = o.coldStart === undefined ? this.coldStart : checkColdStart(o.coldStart);
     const u = this.users.index(user);
     const i = this.items.index(item);
     if (u >= 0 && i >= 0) return this.score(u, i);
-    const mode = options.coldStart ?? this.coldStart;
     if (mode === 'throw') {
       fail(ErrorCode.UNKNOWN_ID, `${u < 0 ? `User ${String(user)}` : `Item ${String(item)}`} is not in the model.`, "Pass coldStart: 'nan' or 'bias' to get a value instead.");
     }
@@ -224,29 +234,30 @@ export class ALSModel {
    * seen items are not excluded they come after the unseen ones.
    */
   recommend(user: Id | ArrayLike<number>, options: RecommendOptions = {}): Recommendations {
+    const o = checkRecommendOptions('recommend', options);
     const engine = this.engine();
-    const n = checkN(options.n ?? 10);
+    const n = topCount(o.n, this.numItems);
     let vector: ArrayLike<number>;
     let seen: Int32Array;
+    let shift = this.globalMean;
     if (isVector(user)) {
-      if (user.length !== this.factors) fail(ErrorCode.INVALID_OPTION, `A user vector must have ${this.factors} values (got ${user.length}).`);
-      vector = user;
-      seen = Int32Array.from(options.seenItems ?? [], (id) => this.items.index(id)).filter((i) => i >= 0);
+      vector = checkVector(user, this.factors);
+      seen = Int32Array.from(o.seenItems ?? [], (id) => this.items.index(id)).filter((i) => i >= 0);
     } else {
       const u = this.requireUser(user);
       vector = this.userFactors.subarray(u * this.factors, (u + 1) * this.factors);
       seen = this.seen ? this.seen.indices.subarray(this.seen.indptr[u]!, this.seen.indptr[u + 1]!) : new Int32Array(0);
-      if (options.seenItems) seen = Int32Array.from(options.seenItems, (id) => this.items.index(id)).filter((i) => i >= 0);
+      if (o.seenItems) seen = Int32Array.from(o.seenItems, (id) => this.items.index(id)).filter((i) => i >= 0);
+      // μ and b_u shift every item alike: added after ranking, so scores are predictions.
+      if (this.userBiases) shift += this.userBiases[u]!;
     }
-    // μ and b_u shift every item alike: added after ranking, so scores are predictions.
-    const shift = this.globalMean + (!isVector(user) && this.userBiases ? this.userBiases[this.users.index(user)]! : 0);
-    const knowsSeen = isVector(user) || this.seen !== null || options.seenItems !== undefined;
-    const excludeSeen = options.excludeSeen ?? knowsSeen;
+    const knowsSeen = isVector(user) || this.seen !== null || o.seenItems !== undefined;
+    const excludeSeen = o.excludeSeen ?? knowsSeen;
     if (excludeSeen && !knowsSeen) {
       fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ seen items, so excludeSeen cannot work.', 'Pass excludeSeen: false, or seenItems.');
     }
-    const exclude = (options.exclude ?? []).map((id) => this.items.index(id)).filter((i) => i >= 0);
-    const candidates = options.candidates ? options.candidates.map((id) => this.requireItem(id)) : null;
+    const exclude = o.exclude.map((id) => this.items.index(id)).filter((i) => i >= 0);
+    const candidates = o.candidates ? o.candidates.map((id) => this.requireItem(id)) : null;
     const base = { vector, rows: engine.items, numRows: this.numItems, bias: this.itemBiases ? engine.itemBias : 0 };
     if (excludeSeen || !candidates || seen.length === 0) {
       const top = topN(engine, { ...base, n, exclude: excludeSeen ? [...exclude, ...seen] : exclude, candidates });
@@ -262,36 +273,41 @@ export class ALSModel {
   /**
    * Top n items for every user (excluding seen items when the model keeps them), through the
    * same kernel as recommend, writing into two flat arrays (row u = user u; short rows padded
-   * with -1 and NaN). Runs on the calling thread.
+   * with -1 and NaN). n is clamped to the number of items (the result's `n` says which).
+   * Runs on the calling thread.
    */
   recommendAll(options: { n?: number; excludeSeen?: boolean } = {}): AllRecommendations {
-    const n = checkN(options.n ?? 10);
-    const excludeSeen = (options.excludeSeen ?? true) && this.seen !== null;
-    return this.allTopN(n, this.numUsers, (u) => ({
+    const o = checkOptions('recommendAll options', options, ['n', 'excludeSeen']);
+    const n = topCount(o.n, this.numItems);
+    const excludeSeen = (o.excludeSeen === undefined || boolean('excludeSeen', o.excludeSeen)) && this.seen !== null;
+    return this.allTopN(n, this.numUsers, 'items', (u) => ({
       vector: this.userFactors.subarray(u * this.factors, (u + 1) * this.factors),
       exclude: excludeSeen ? this.seen!.indices.subarray(this.seen!.indptr[u]!, this.seen!.indptr[u + 1]!) : [],
       shift: this.globalMean + (this.userBiases ? this.userBiases[u]! : 0),
-      rows: this.engine().items, numRows: this.numItems, bias: this.itemBiases ? this.engine().itemBias : 0,
     }));
   }
 
   /** Top n users for every item (recommendUsers for each), as flat arrays like recommendAll. */
   recommendAllUsers(options: { n?: number } = {}): AllRecommendations {
-    const n = checkN(options.n ?? 10);
-    return this.allTopN(n, this.numItems, (i) => ({
+    const o = checkOptions('recommendAllUsers options', options, ['n']);
+    const n = topCount(o.n, this.numUsers);
+    return this.allTopN(n, this.numItems, 'users', (i) => ({
       vector: this.itemFactors.subarray(i * this.factors, (i + 1) * this.factors),
       exclude: [],
       shift: this.globalMean + (this.itemBiases ? this.itemBiases[i]! : 0),
-      rows: this.engine().users, numRows: this.numUsers, bias: this.userBiases ? this.engine().userBias : 0,
     }));
   }
 
-  private allTopN(n: number, count: number, query: (q: number) => { vector: ArrayLike<number>; exclude: ArrayLike<number>; shift: number; rows: number; numRows: number; bias: number }): AllRecommendations {
+  private allTopN(n: number, count: number, answers: 'items' | 'users', query: (q: number) => { vector: ArrayLike<number>; exclude: ArrayLike<number>; shift: number }): AllRecommendations {
+    checkListBytes(answers === 'items' ? 'recommendAll' : 'recommendAllUsers', count, n);
     const engine = this.engine();
+    const rows = answers === 'items' ? engine.items : engine.users;
+    const numRows = answers === 'items' ? this.numItems : this.numUsers;
+    const bias = (answers === 'items' ? this.itemBiases : this.userBiases) ? (answers === 'items' ? engine.itemBias : engine.userBias) : 0;
     const indices = new Int32Array(count * n).fill(-1);
     const scores = new Float32Array(count * n).fill(NaN);
     for (let q = 0; q < count; q++) {
-      const { vector, exclude, shift, rows, numRows, bias } = query(q);
+      const { vector, exclude, shift } = query(q);
       const top = topN(engine, { vector, rows, numRows, bias, n, exclude: Array.from(exclude) });
       indices.set(top.indices, q * n);
       for (let j = 0; j < top.scores.length; j++) scores[q * n + j] = top.scores[j]! + shift;
@@ -301,18 +317,20 @@ export class ALSModel {
 
   /** recommend for many users; the same results as one call each. */
   recommendBatch(users: readonly Id[], options: RecommendOptions = {}): Recommendations[] {
+    if (!Array.isArray(users)) fail(ErrorCode.INVALID_OPTION, `recommendBatch takes an array of user IDs (got ${describe(users)}).`, 'Use recommend for one user or vector.');
+    checkRecommendOptions('recommendBatch', options);
     return users.map((user) => this.recommend(user, options));
   }
 
   /** The n users who would score an item highest (μ + b_u + b_i + x_u·y_i), best first. */
   recommendUsers(item: Id, options: { n?: number; exclude?: readonly Id[] } = {}): { users: Id[]; scores: Float32Array } {
+    const o = checkOptions('recommendUsers options', options, ['n', 'exclude']);
+    const n = topCount(o.n, this.numUsers);
+    const exclude = (idList('exclude', o.exclude) ?? []).map((id) => this.users.index(id)).filter((x) => x >= 0);
     const engine = this.engine();
     const i = this.requireItem(item);
     const vector = this.itemFactors.subarray(i * this.factors, (i + 1) * this.factors);
-    const top = topN(engine, {
-      vector, rows: engine.users, numRows: this.numUsers, bias: this.userBiases ? engine.userBias : 0, n: checkN(options.n ?? 10),
-      exclude: (options.exclude ?? []).map((id) => this.users.index(id)).filter((x) => x >= 0),
-    });
+    const top = topN(engine, { vector, rows: engine.users, numRows: this.numUsers, bias: this.userBiases ? engine.userBias : 0, n, exclude });
     // The item's own bias and μ shift every user alike: add them so scores are predictions.
     const shift = this.globalMean + (this.itemBiases ? this.itemBiases[i]! : 0);
     return { users: Array.from(top.indices, (x) => this.users.id(x)), scores: top.scores.map((s) => s + shift) };
@@ -320,27 +338,30 @@ export class ALSModel {
 
   /** Items most similar to an item by cosine of their factors (the item itself first, ≈ 1). */
   similarItems(item: Id, options: { n?: number; exclude?: readonly Id[]; candidates?: readonly Id[] } = {}): Recommendations {
+    const o = checkOptions('similarItems options', options, ['n', 'exclude', 'candidates']);
+    const n = topCount(o.n, this.numItems);
+    const exclude = (idList('exclude', o.exclude) ?? []).map((id) => this.items.index(id)).filter((x) => x >= 0);
+    const candidateIds = idList('candidates', o.candidates);
     const engine = this.engine();
     const i = this.requireItem(item);
     const k = this.factors;
     const query = engine.f32.slice((engine.itemNormed >>> 2) + i * engine.stride, (engine.itemNormed >>> 2) + i * engine.stride + k);
     const top = topN(engine, {
-      vector: query, rows: engine.itemNormed, numRows: this.numItems, bias: 0, n: checkN(options.n ?? 10),
-      exclude: (options.exclude ?? []).map((id) => this.items.index(id)).filter((x) => x >= 0),
-      candidates: options.candidates ? options.candidates.map((id) => this.requireItem(id)) : null,
+      vector: query, rows: engine.itemNormed, numRows: this.numItems, bias: 0, n, exclude,
+      candidates: candidateIds ? distinct(candidateIds).map((id) => this.requireItem(id)) : null,
     });
     return this.named(top.indices, top.scores);
   }
 
   /** Users most similar to a user by cosine of their factors (the user itself first, ≈ 1). */
   similarUsers(user: Id, options: { n?: number; exclude?: readonly Id[] } = {}): { users: Id[]; scores: Float32Array } {
+    const o = checkOptions('similarUsers options', options, ['n', 'exclude']);
+    const n = topCount(o.n, this.numUsers);
+    const exclude = (idList('exclude', o.exclude) ?? []).map((id) => this.users.index(id)).filter((x) => x >= 0);
     const engine = this.engine();
     const u = this.requireUser(user);
     const query = engine.f32.slice((engine.userNormed >>> 2) + u * engine.stride, (engine.userNormed >>> 2) + u * engine.stride + this.factors);
-    const top = topN(engine, {
-      vector: query, rows: engine.userNormed, numRows: this.numUsers, bias: 0, n: checkN(options.n ?? 10),
-      exclude: (options.exclude ?? []).map((id) => this.users.index(id)).filter((x) => x >= 0),
-    });
+    const top = topN(engine, { vector: query, rows: engine.userNormed, numRows: this.numUsers, bias: 0, n, exclude });
     return { users: Array.from(top.indices, (x) => this.users.id(x)), scores: top.scores };
   }
 
@@ -349,8 +370,9 @@ export class ALSModel {
    * with the item factors fixed and the conventions the model was trained with. Unknown items
    * are an error. `recommend` accepts the result.
    */
-  foldIn(ratings: { items: readonly Id[]; values: ArrayLike<number> }): Float32Array {
-    return foldInRow(this.engine(), this.options, this.globalMean, this.rowOf(ratings)).factors;
+  foldIn(ratings: RowInput): Float32Array {
+    const row = this.rowOf('foldIn', ratings);
+    return foldInRow(this.engine(), this.options, this.globalMean, row).factors;
   }
 
   /**
@@ -358,11 +380,11 @@ export class ALSModel {
    * one contribution per item the user interacted with (Hu, Koren & Volinsky §5), largest
    * first. The contributions sum to `score`.
    */
-  explain(user: Id, item: Id, ratings?: { items: readonly Id[]; values: ArrayLike<number> }): { score: number; contributions: { item: Id; contribution: number }[] } {
+  explain(user: Id, item: Id, ratings?: RowInput): { score: number; contributions: { item: Id; contribution: number }[] } {
     if (this.options.feedback !== 'implicit') fail(ErrorCode.INVALID_OPTION, 'explain applies to implicit-feedback models.');
     const i = this.requireItem(item);
     let row: RowRatings;
-    if (ratings) row = this.rowOf(ratings);
+    if (ratings !== undefined) row = this.rowOf('explain', ratings);
     else {
       const u = this.requireUser(user);
       if (!this.seen) fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ ratings.', 'Pass the ratings to explain.');
@@ -379,58 +401,41 @@ export class ALSModel {
   /**
    * Recomputes and stores the rows of the given users (or items) from their ratings, with the
    * other side fixed and the training conventions — a fold-in that is kept. IDs the model
-   * does not know are added (the model grows); for users, their seen items become these
-   * ratings. Ratings that name an unknown item (for users) or user (for items) are an error.
+   * does not know are added (the model grows; new IDs follow the rules of Ratings and the
+   * kind of the model's IDs); for users, their seen items become these ratings. Ratings that
+   * name an unknown item (for users) or user (for items) are an error. Everything is checked
+   * and solved before the model changes: when anything fails, the model is as it was.
    */
-  partialFit(input: { users: PartialRatings } | { items: PartialRatings }): void {
-    const byUser = 'users' in input;
-    const data = byUser ? input.users : input.items;
-    const own = byUser ? data.users : data.items;
-    const other = byUser ? data.items : data.users;
-    if (own.length !== other.length || own.length !== data.values.length) {
-      fail(ErrorCode.LENGTH_MISMATCH, `users, items and values must have the same length (got ${data.users.length}, ${data.items.length}, ${data.values.length}).`);
-    }
-    const otherMap = byUser ? this.items : this.users;
-    // Group the ratings by the row they recompute, in order of first appearance.
-    const rows = new Map<Id, { ids: Id[]; values: number[] }>();
-    for (let e = 0; e < own.length; e++) {
-      if (otherMap.index(other[e]!) < 0) fail(ErrorCode.UNKNOWN_ID, `${byUser ? 'Item' : 'User'} ${String(other[e])} is not in the model.`, `partialFit({ ${byUser ? 'items' : 'users'} }) first adds it.`);
-      let row = rows.get(own[e]!);
-      if (!row) rows.set(own[e]!, (row = { ids: [], values: [] }));
-      row.ids.push(other[e]!);
-      row.values.push(data.values[e]!);
-    }
+  partialFit(input: PartialFitInput): void {
+    const update = preparePartialFit(input, this);
+    const { byUser, rows, size } = update;
     // With the sides swapped, the engine's "items" are the users: the same fold-in solves items.
     const engine = byUser ? this.engine() : new ServingEngine(this.factors, this.itemFactors, this.userFactors, this.userBiases, this.itemBiases);
+    const solved = rows.map((row) => ({ ...row, ...foldInRow(engine, this.options, this.globalMean, row) }));
     const k = this.factors;
-    const solved = [...rows].map(([id, row]) => {
-      const items = Int32Array.from(row.ids, (x) => otherMap.index(x));
-      if (new Set(items).size !== items.length) fail(ErrorCode.DUPLICATE_RATING, `${String(id)} rates ${byUser ? 'an item' : 'a user'} twice.`, 'Combine repeated pairs first.');
-      const values = Float32Array.from(row.values);
-      values.forEach((v, e) => Number.isFinite(v) || fail(ErrorCode.NON_FINITE_VALUE, `Rating ${e} of ${String(id)} is ${v}.`));
-      return { id, items, values, ...foldInRow(engine, this.options, this.globalMean, { items, values }) };
-    });
-    const map = byUser ? this.users : this.items;
-    for (const row of solved) map.add(row.id);
     const grow = (a: Float32Array, width: number) => {
-      const out = new Float32Array(map.size * width);
+      const out = new Float32Array(size * width);
       out.set(a.subarray(0, Math.min(a.length, out.length)));
       return out;
     };
     const factors = grow(byUser ? this.userFactors : this.itemFactors, k);
-    const biases = this.userBiases ? grow(byUser ? this.userBiases : this.itemBiases!, 1) : null;
+    const ownBiases = byUser ? this.userBiases : this.itemBiases;
+    const biases = ownBiases ? grow(ownBiases, 1) : null;
     for (const row of solved) {
-      const r = map.index(row.id);
-      factors.set(row.factors, r * k);
-      if (biases) biases[r] = row.bias;
+      factors.set(row.factors, row.index * k);
+      if (biases) biases[row.index] = row.bias;
     }
+    const seen = byUser && this.seen ? replaceRows(this.seen, size, new Map(solved.map((row) => [row.index, row]))) : this.seen;
+    // Nothing below can fail: the model changes all at once.
+    const map = byUser ? this.users : this.items;
+    for (const id of update.added) map.add(id);
     if (byUser) {
       this.userFactors = factors;
-      if (biases) this.userBiases = biases;
-      if (this.seen) this.seen = replaceRows(this.seen, this.users.size, new Map(solved.map((row) => [this.users.index(row.id), row])));
+      this.userBiases = biases;
+      this.seen = seen;
     } else {
       this.itemFactors = factors;
-      if (biases) this.itemBiases = biases;
+      this.itemBiases = biases;
     }
     this.engineCache = null;
   }
@@ -440,7 +445,8 @@ export class ALSModel {
    * factors, biases, options and — unless `seen: false` — each user's seen items.
    */
   toBytes(options: { seen?: boolean } = {}): Uint8Array {
-    return encodeModel(this.parts(), options.seen ?? true);
+    const o = checkOptions('toBytes options', options, ['seen']);
+    return encodeModel(this.parts(), o.seen === undefined ? true : boolean('seen', o.seen));
   }
 
   /** A model from toBytes() output; damaged, cut or foreign bytes are refused with an AlsError. */
@@ -485,12 +491,18 @@ export class ALSModel {
     return (this.engineCache ??= new ServingEngine(this.factors, this.userFactors, this.itemFactors, this.itemBiases, this.userBiases));
   }
 
-  private rowOf(ratings: { items: readonly Id[]; values: ArrayLike<number> }): RowRatings {
-    if (ratings.items.length !== ratings.values.length) fail(ErrorCode.LENGTH_MISMATCH, `items and values differ in length (${ratings.items.length}, ${ratings.values.length}).`);
-    const items = Int32Array.from(ratings.items, (id) => this.requireItem(id));
-    const values = Float32Array.from(ratings.values);
-    values.forEach((v, e) => Number.isFinite(v) || fail(ErrorCode.NON_FINITE_VALUE, `Rating ${e} is ${v}.`, 'Ratings must be finite.'));
+  /** A fold-in row from `{ items, values }`: known items, each once, finite values in range. */
+  private rowOf(what: string, ratings: RowInput): RowRatings {
+    const input = checkRowInput(what, ratings);
+    if (input.items.length !== input.values.length) fail(ErrorCode.LENGTH_MISMATCH, `items and values differ in length (${input.items.length}, ${input.values.length}).`);
+    const items = Int32Array.from(input.items, (id) => this.requireItem(id));
+    for (let e = 0; e < input.values.length; e++) {
+      const v = input.values[e];
+      if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) fail(ErrorCode.NON_FINITE_VALUE, `Rating ${e} is ${describe(v)}.`, 'Ratings must be finite numbers within float32 range.');
+    }
+    const values = Float32Array.from(input.values);
     if (new Set(items).size !== items.length) fail(ErrorCode.DUPLICATE_RATING, 'An item occurs twice in the ratings.', 'Combine repeated items first.');
+    checkValueRange(values, this.options, `The ${what} ratings`);
     return { items, values };
   }
 
@@ -515,11 +527,6 @@ function isVector(user: Id | ArrayLike<number>): user is ArrayLike<number> {
   return typeof user === 'object' && user !== null && typeof (user as ArrayLike<number>).length === 'number';
 }
 
-function checkN(n: number): number {
-  if (!Number.isInteger(n) || n < 0) throw new AlsError(ErrorCode.INVALID_OPTION, `n must be an integer ≥ 0 (got ${n}).`);
-  return n;
-}
-
 function concat(a: Int32Array, b: Int32Array): Int32Array {
   const out = new Int32Array(a.length + b.length);
   out.set(a);
@@ -533,7 +540,8 @@ function seenRows(seen: ReadonlyMap<Id, readonly Id[]>, users: IdMap, items: IdM
   for (const [user, list] of seen) {
     const u = users.index(user);
     if (u < 0) fail(ErrorCode.UNKNOWN_ID, `seen names user ${String(user)}, which is not in userIds.`);
-    rows[u] = Int32Array.from(new Set(list.map((id) => {
+    const ids = idList(`seen of user ${String(user)}`, list) ?? fail(ErrorCode.INVALID_OPTION, `seen of user ${String(user)} must be an array of item IDs.`);
+    rows[u] = Int32Array.from(new Set(ids.map((id) => {
       const i = items.index(id);
       if (i < 0) fail(ErrorCode.UNKNOWN_ID, `seen names item ${String(id)}, which is not in itemIds.`);
       return i;

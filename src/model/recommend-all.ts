@@ -1,11 +1,13 @@
 import type { SparseRows } from '../data/sparse.js';
-import { roundUp } from '../kernels/types.js';
 import { createBackend } from '../kernels/select.js';
 import { JobControl, LocalExecutor, type Executor } from '../parallel/executor.js';
 import { WorkerPool } from '../parallel/pool.js';
-import { CTRL_BYTES, Ctrl, Job, QUERY_BLOCK } from '../parallel/tasks.js';
-import { AlsError, ErrorCode } from '../errors.js';
-import { resolveThreads } from '../parallel/threads.js';
+import { Ctrl, Job, QUERY_BLOCK } from '../parallel/tasks.js';
+import { ErrorCode, fail } from '../errors.js';
+import { checkThreads, resolveThreads } from '../parallel/threads.js';
+import { abortSignal, boolean, checkOptions, oneOf } from '../validate.js';
+import { planTopN } from '../wasm/layout.js';
+import { topCount } from './serving-options.js';
 import type { ALSModel, AllRecommendations } from './model.js';
 
 /** One side asks (queries), the other side answers (rows): users → items or items → users. */
@@ -39,27 +41,13 @@ export interface AllTopN {
  */
 export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
   const { k, n } = input;
-  const stride = roundUp(k, 8);
   const numQueries = input.queries.length / k;
   const numRows = input.rows.length / k;
   const nnz = input.excluded ? input.excluded.indices.length : 0;
-  let offset = 64;
-  const take = (bytes: number) => {
-    const at = offset;
-    offset = roundUp(offset + bytes, 64);
-    return at;
-  };
-  const ctrl = take(CTRL_BYTES);
-  const queries = take(numQueries * stride * 4);
-  const rows = take(numRows * stride * 4);
-  const bias = input.rowBias ? take(numRows * 4) : 0;
-  const indptr = input.excluded ? take((numQueries + 1) * 4) : 0;
-  const indices = take(nnz * 4);
-  const outIdx = take((numQueries * n + numQueries) * 4);
-  const outScore = take(numQueries * n * 4);
-  if (offset > 2 ** 32) {
-    throw new AlsError(ErrorCode.TOO_LARGE, `recommendAll needs ${offset} bytes in one WebAssembly memory, more than 4 GiB.`, 'Lower n, or run it on a subset of the users.');
-  }
+  // Planned before anything is allocated: past 4 GiB this refuses with TOO_LARGE at once.
+  const plan = planTopN({ k, numQueries, numRows, n, rowBias: input.rowBias !== null, excludedNnz: input.excluded ? nnz : null });
+  const { stride, ctrl, queries, rows, bias, indptr, indices, outIdx, outScore } = plan;
+  const offset = plan.totalBytes;
   const backend = await createBackend('auto', offset, input.threads > 1);
   const f32 = new Float32Array(backend.buffer);
   const i32 = new Int32Array(backend.buffer);
@@ -78,7 +66,7 @@ export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
   i32[c0 + Ctrl.Tasks] = Math.ceil(numQueries / QUERY_BLOCK);
   [queries, stride, k, numQueries, rows, numRows, bias, indptr, indices, n, outIdx, outScore].forEach((v, j) => (i32[c0 + Ctrl.A0 + j] = v));
 
-  const control = new JobControl(i32, ctrl, input.signal);
+  const control = new JobControl(i32, ctrl, input.signal, 'recommendAll');
   const executor: Executor =
     input.threads > 1
       ? await WorkerPool.start(input.threads, { module: backend.module, memory: backend.memory!, backend: backend.kernels.backend, ctrl, scratch: 0, scratchBytes: 0 }, control)
@@ -108,6 +96,18 @@ export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
   return { indices: outIndices, scores: outScores };
 }
 
+export interface RecommendAllOptions {
+  /** Results per user (or item); default 10, more than there are rows returns them all. */
+  n?: number;
+  /** 'users' (default): the top items of every user; 'items': the top users of every item. */
+  of?: 'users' | 'items';
+  /** Leave out each user's seen items when the model keeps them. Default true. */
+  excludeSeen?: boolean;
+  /** As ALS: a count, or 'auto' (every core where workers exist). */
+  threads?: number | 'auto';
+  signal?: AbortSignal;
+}
+
 /**
  * recommendAll on worker threads: the top n items for every user (`of: 'users'`, excluding
  * seen items when the model keeps them and excludeSeen is not false), or the top n users for
@@ -115,24 +115,27 @@ export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
  * run on the calling thread (and are what als-wasm/serve offers). threads: as ALS ('auto':
  * every core where workers exist).
  */
-export async function recommendAll(
-  model: ALSModel,
-  options: { n?: number; of?: 'users' | 'items'; excludeSeen?: boolean; threads?: number | 'auto'; signal?: AbortSignal } = {},
-): Promise<AllRecommendations> {
-  const n = options.n ?? 10;
-  if (!Number.isInteger(n) || n < 0) throw new AlsError(ErrorCode.INVALID_OPTION, `n must be an integer ≥ 0 (got ${n}).`);
-  const threads = await resolveThreads(options.threads ?? 'auto');
-  const users = (options.of ?? 'users') === 'users';
+export async function recommendAll(model: ALSModel, options: RecommendAllOptions = {}): Promise<AllRecommendations> {
+  const o = checkOptions('recommendAll options', options, ['n', 'of', 'excludeSeen', 'threads', 'signal']);
+  const of = oneOf('of', o.of ?? 'users', ['users', 'items']);
+  const users = of === 'users';
+  // n past the rows that exist would only pad: clamped, so it can never size an allocation.
+  const n = topCount(o.n, users ? model.numItems : model.numUsers);
+  const excludeSeen = o.excludeSeen === undefined ? true : boolean('excludeSeen', o.excludeSeen);
+  const requested = checkThreads(o.threads ?? 'auto');
+  if (o.signal !== undefined) abortSignal('signal', o.signal);
+  if (o.signal?.aborted) fail(ErrorCode.ABORTED, 'recommendAll was aborted.', undefined, o.signal.reason);
+  const threads = await resolveThreads(requested);
   const mu = model.globalMean;
   const result = users
     ? await allTopN({
         k: model.factors, queries: model.userFactors, rows: model.itemFactors, rowBias: model.itemBiases,
         shift: (u) => mu + (model.userBiases ? model.userBiases[u]! : 0),
-        excluded: options.excludeSeen === false ? null : model.seen, n, threads, signal: options.signal,
+        excluded: excludeSeen ? model.seen : null, n, threads, signal: o.signal,
       })
     : await allTopN({
         k: model.factors, queries: model.itemFactors, rows: model.userFactors, rowBias: model.userBiases,
-        shift: (i) => mu + (model.itemBiases ? model.itemBiases[i]! : 0), excluded: null, n, threads, signal: options.signal,
+        shift: (i) => mu + (model.itemBiases ? model.itemBiases[i]! : 0), excluded: null, n, threads, signal: o.signal,
       });
   return { n, ...result };
 }

@@ -14,10 +14,13 @@ export class JobControl {
   private readonly i32: Int32Array;
   private readonly c0: number;
   private readonly signal: AbortSignal | undefined;
+  /** What the job belongs to, for the ABORTED message ("Training", "recommendAll"). */
+  private readonly what: string;
   private readonly onAbort = () => Atomics.store(this.i32, this.c0 + Ctrl.Stop, 1);
 
-  constructor(i32: Int32Array, ctrl: number, signal: AbortSignal | undefined) {
+  constructor(i32: Int32Array, ctrl: number, signal: AbortSignal | undefined, what = 'Training') {
     this.i32 = i32;
+    this.what = what;
     this.c0 = ctrl >>> 2;
     this.signal = signal;
     signal?.addEventListener('abort', this.onAbort);
@@ -30,7 +33,7 @@ export class JobControl {
 
   /** Throws ABORTED if the job was cut short by the signal. */
   end(): void {
-    if (this.signal?.aborted) throw new AlsError(ErrorCode.ABORTED, 'Training was aborted.', undefined, { cause: this.signal.reason });
+    if (this.signal?.aborted) throw new AlsError(ErrorCode.ABORTED, `${this.what} was aborted.`, undefined, { cause: this.signal.reason });
   }
 
   dispose(): void {

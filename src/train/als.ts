@@ -8,6 +8,7 @@ import { planLayout } from '../wasm/layout.js';
 import { randomFactors } from './init.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
 import { TrainingState } from './state.js';
+import { checkValueRange } from './value-range.js';
 import { chunkCount } from './schedule.js';
 import { JobControl, LocalExecutor, type Executor } from '../parallel/executor.js';
 import { WorkerPool, type PoolInit } from '../parallel/pool.js';
@@ -63,23 +64,28 @@ export class ALS {
     const { signal, onIteration } = this.callbacks;
     throwIfAborted(signal);
     const k = o.factors;
-    const init = this.callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
-    checkInit(init, ratings, k);
 
+    // Plan first: a problem past one 4 GiB memory is refused in milliseconds, before the
+    // starting factors (as large as the factor part of the memory) are drawn.
     const available = await resolveThreads(o.threads);
     const threads = o.threads === 'auto' && isSmall(ratings.nnz, k, o.iterations) ? 1 : available;
     const stride = roundUp(k + (o.biases ? 1 : 0), 8);
-    const layout = planLayout({
+    const sizes = {
       numUsers: ratings.numUsers,
       numItems: ratings.numItems,
       nnz: ratings.nnz,
       stride,
-      maxUserNnz: maxRowLength(ratings.byUser.indptr),
-      maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems),
       threads,
       userChunks: chunkCount(ratings.numUsers, threads),
       itemChunks: chunkCount(ratings.numItems, threads),
-    });
+    };
+    // A lower bound first, in O(1) (the longest rows taken as empty): a problem too large on
+    // its factors or ratings alone is refused before the O(rows) scan for the longest row.
+    planLayout({ ...sizes, maxUserNnz: 0, maxItemNnz: 0 });
+    const layout = planLayout({ ...sizes, maxUserNnz: maxRowLength(ratings.byUser.indptr), maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems) });
+    checkValueRange(ratings.byUser.values, o, 'The ratings');
+    if (this.callbacks.init) checkInit(this.callbacks.init, ratings, k);
+    const init = this.callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
     const backend = await createBackend(o.backend, layout.totalBytes, threads > 1);
     const mu = o.biases ? ratings.mean() : 0;
     const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, mu);

@@ -242,13 +242,36 @@ export class TrainingState {
     for (let r = 0; r < s.rows; r++) this.f32[base + r * this.stride + this.k] = this.f32[bias + r]!;
   }
 
+  /**
+   * Why a regularized system lost definiteness: beside Gram sums at the ratings' scale, λ (and,
+   * for implicit, YᵀY) falls below float32's resolution, so rows with fewer independent
+   * ratings than factors become singular.
+   */
+  private scaleHint(side: SideName): string {
+    const s = this.layout[side];
+    const nnz = this.i32[(s.indptr >>> 2) + s.rows]!;
+    let max = 0;
+    for (let e = 0; e < nnz; e++) max = Math.max(max, Math.abs(this.f32[(s.values >>> 2) + e]!));
+    const o = this.options;
+    if (o.feedback === 'implicit') {
+      const confidence = o.confidence === 'alpha' ? o.alpha * max : 1 + o.alpha * max;
+      return `The values are out of range for float32: confidences up to ${confidence.toPrecision(3)} (alpha ${o.alpha} × values up to ${max.toPrecision(3)}) drown YᵀY and regularization ${o.regularization}. Lower alpha or rescale the values (logScale, bm25Weight), or increase regularization.`;
+    }
+    return `The values may be out of range for float32: beside Gram sums of ratings up to ${max.toPrecision(3)}, regularization ${o.regularization} is lost in rounding. Rescale the ratings toward 1, or increase regularization.`;
+  }
+
   private failure(side: SideName, ids: IdMap, status: number): AlsError {
     const kind = side === 'users' ? 'user' : 'item';
     if (status >= 0) {
+      // With λ > 0 unscaled the equations are positive definite in exact arithmetic: float32
+      // lost that, which points at the scale of the values rather than at λ.
+      const numerical = this.options.regularization > 0 && this.options.regularizationScaling === 'none';
       return new AlsError(
         ErrorCode.NOT_POSITIVE_DEFINITE,
-        `The normal equations of ${kind} ${String(ids.id(status))} (index ${status}) are not positive definite.`,
-        'Increase regularization (with λ = 0 every row needs at least as many ratings as factors), or lower factors.',
+        `The normal equations of ${kind} ${String(ids.id(status))} (index ${status}) are not positive definite${numerical ? ' in float32 arithmetic' : ''}.`,
+        numerical
+          ? this.scaleHint(side)
+          : 'Increase regularization (with λ = 0 every row needs at least as many ratings as factors), or lower factors.',
       );
     }
     const row = -2 - status;

@@ -1,0 +1,119 @@
+/**
+ * The options objects of the serving methods, checked in one place: unknown keys refused (a
+ * mistyped `excludeSeen` must not silently change the list), every value of its type, `n`
+ * clamped to what exists so no caller can size an allocation by asking for more.
+ */
+import type { Id } from '../data/id-map.js';
+import { ErrorCode, fail } from '../errors.js';
+import { boolean, checkOptions, describe, oneOf } from '../validate.js';
+
+/** What to do when predict meets an unknown user or item. */
+export type ColdStart = 'nan' | 'bias' | 'throw';
+export const COLD_START: readonly ColdStart[] = ['nan', 'bias', 'throw'];
+
+export interface RecommendOptions {
+  /** How many. Default 10; more than there are items returns them all. */
+  n?: number;
+  /**
+   * Leave out the items the user rated (kept from fit, or given as seenItems). Default true
+   * when the model keeps seen items or seenItems is given; false for a model without them
+   * (from Spark, `implicit`, or saved with `seen: false`), where true without seenItems is an
+   * error.
+   */
+  excludeSeen?: boolean;
+  /** Items never to return. Unknown IDs are ignored. */
+  exclude?: readonly Id[];
+  /** Only rank these items (unknown IDs are an error; a repeated ID counts once). */
+  candidates?: readonly Id[];
+  /** With a vector instead of a user: the items to treat as seen. */
+  seenItems?: readonly Id[];
+}
+
+export const RECOMMEND_KEYS = ['n', 'excludeSeen', 'exclude', 'candidates', 'seenItems'] as const;
+
+/** n as asked (an integer ≥ 1, default 10), clamped to the `available` rows. */
+export function topCount(value: unknown, available: number): number {
+  const n = value === undefined ? 10 : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) fail(ErrorCode.INVALID_OPTION, `n must be an integer ≥ 1 (got ${describe(n)}).`);
+  return Math.min(n, available);
+}
+
+/** A list of IDs (an array, or a typed array of dense IDs), or undefined; a string is not a list. */
+export function idList(name: string, value: unknown): readonly Id[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value as Id[];
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  fail(ErrorCode.INVALID_OPTION, `${name} must be an array of IDs (got ${describe(value)}).`, typeof value === 'string' || typeof value === 'number' ? `Pass [${JSON.stringify(value)}].` : undefined);
+}
+
+/** The IDs in order of first appearance, each once. */
+export function distinct<T>(ids: readonly T[]): T[] {
+  return [...new Set(ids)];
+}
+
+/** Checked RecommendOptions: n not yet clamped (that needs the model). */
+export interface CheckedRecommendOptions {
+  n: unknown;
+  excludeSeen: boolean | undefined;
+  exclude: readonly Id[];
+  candidates: readonly Id[] | null;
+  seenItems: readonly Id[] | undefined;
+}
+
+export function checkRecommendOptions(what: string, options: RecommendOptions | undefined): CheckedRecommendOptions {
+  const o = checkOptions(`${what} options`, options, RECOMMEND_KEYS);
+  const candidates = idList('candidates', o.candidates);
+  return {
+    n: o.n,
+    excludeSeen: o.excludeSeen === undefined ? undefined : boolean('excludeSeen', o.excludeSeen),
+    exclude: idList('exclude', o.exclude) ?? [],
+    candidates: candidates ? distinct(candidates) : null,
+    seenItems: idList('seenItems', o.seenItems),
+  };
+}
+
+/** A query vector: k finite numbers. */
+export function checkVector(vector: ArrayLike<number>, k: number): ArrayLike<number> {
+  if (vector.length !== k) fail(ErrorCode.INVALID_OPTION, `A user vector must have ${k} values (got ${vector.length}).`, 'Pass userFactors rows or foldIn output of this model.');
+  for (let c = 0; c < k; c++) {
+    const v = vector[c];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      fail(ErrorCode.NON_FINITE_VALUE, `Value ${c} of the user vector is ${describe(v)}.`, 'A user vector must hold finite numbers.');
+    }
+  }
+  return vector;
+}
+
+export function checkColdStart(value: unknown): ColdStart {
+  return oneOf('coldStart', value, COLD_START);
+}
+
+/** One user's ratings by item ID, as foldIn and explain take them. */
+export interface RowInput {
+  items: readonly Id[];
+  values: ArrayLike<number>;
+}
+
+/** `{ items, values }`, both lists; lengths and values are checked against the model later. */
+export function checkRowInput(what: string, ratings: unknown): { items: readonly Id[]; values: ArrayLike<number> } {
+  if (ratings === undefined || ratings === null) {
+    fail(ErrorCode.INVALID_OPTION, `${what} needs the user's ratings as { items, values } (got ${describe(ratings)}).`, `${what}({ items: ['x', 'y'], values: [5, 3] })`);
+  }
+  const o = checkOptions(`${what} ratings`, ratings as RowInput, ['items', 'values']);
+  const items = idList('items', o.items);
+  if (!items) fail(ErrorCode.INVALID_OPTION, `${what} ratings need items.`, `${what}({ items: ['x', 'y'], values: [5, 3] })`);
+  const values = o.values;
+  if (values === undefined || values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+    fail(ErrorCode.INVALID_OPTION, `${what} ratings need values, an array of numbers (got ${describe(values)}).`);
+  }
+  return { items, values };
+}
+
+/** An array, typed array or other array-like of numbers (not a string); its values are checked by the caller. */
+export function numberList(name: string, value: unknown): ArrayLike<number> {
+  const length = (value as { length?: unknown } | null)?.length;
+  if (value === null || typeof value !== 'object' || typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
+    fail(ErrorCode.INVALID_OPTION, `${name} must be an array of numbers (got ${describe(value)}).`);
+  }
+  return value as ArrayLike<number>;
+}
