@@ -190,12 +190,12 @@ describe('training errors', () => {
   });
 
   it.each(backends)('a non-finite solution stops training with the row (%s)', async (backend) => {
-    // Values in range (Σ r² is a finite float32) but starting item factors of 1e-22 with
-    // k = 1 and λ = 0: user 0's x = Σ r·y / Σ y² ≈ 1e17 / 1e-22 overflows to Infinity.
-    // (Ratings near f32's maximum no longer get this far: they are refused as out of range.)
-    const large = Ratings.fromTriples({ users: [0, 0, 1], items: [0, 1, 1], values: [1e17, 1e17, 1] }, { denseIds: true });
-    const init = { userFactors: new Float32Array(2).fill(1), itemFactors: new Float32Array(2).fill(1e-22) };
-    const e = await expectCode(new ALS({ factors: 1, regularization: 0, backend, init }).fit(large), ErrorCode.NON_FINITE_FACTORS);
+    // Values in range, but starting factors of 1e19: CG's products y·(yᵀp) reach 1e57 and
+    // overflow float32, so user 0's solution is not finite. (Ratings near float32's maximum no
+    // longer get this far: Ratings refuses |r| > 2^32 as out of range.)
+    const ratings = Ratings.fromTriples({ users: [0, 0, 1], items: [0, 1, 1], values: [1, 1, 1] }, { denseIds: true });
+    const init = { userFactors: new Float32Array(4).fill(1e19), itemFactors: new Float32Array(4).fill(1e19) };
+    const e = await expectCode(new ALS({ factors: 2, feedback: 'implicit', solver: 'cg', backend, init }).fit(ratings), ErrorCode.NON_FINITE_FACTORS);
     expect(e.message).toMatch(/user 0/);
   });
 

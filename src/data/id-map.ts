@@ -38,6 +38,7 @@ export function checkId(id: unknown, kind: IdKind, what: string, at: number): Id
 function refuseId(id: unknown, kind: IdKind, what: string, at: number): never {
   const bad = (why: string, hint: string): never => fail(ErrorCode.INVALID_ID, `Rating ${at} has ${what} ID ${describe(id)}${why}.`, hint);
   if (kind === 'dense') {
+    if (typeof id === 'string') bad(', a string where the IDs are dense indices', `Pass the number ${what} ID (a string such as '7' is not index 7). ${DENSE_HINT}`);
     if (typeof id !== 'number' || !Number.isInteger(id)) bad(', which is not an integer', DENSE_HINT);
     if ((id as number) < 0) bad(', which is negative', DENSE_HINT);
     bad(', beyond 2^31 − 1', DENSE_HINT);
@@ -62,6 +63,21 @@ export function checkIds(ids: unknown, kind: IdKind, what: string): Id[] {
   if (!isArrayLike(ids)) fail(ErrorCode.INVALID_OPTION, `The ${what} IDs must be an array or typed array (got ${describe(ids)}).`);
   const out: Id[] = new Array(ids.length);
   for (let e = 0; e < ids.length; e++) out[e] = checkId(ids[e], kind, what, e);
+  return out;
+}
+
+/**
+ * A list of IDs for a model's side (fromFactors): each checked as by {@link checkId}, and all
+ * of the first one's kind, since a model file holds all-number or all-string IDs per side.
+ */
+export function checkUniformIds(ids: unknown, what: string): Id[] {
+  if (!isArrayLike(ids)) fail(ErrorCode.INVALID_OPTION, `The ${what} IDs must be an array or typed array (got ${describe(ids)}).`);
+  let kind: IdKind = 'any';
+  const out: Id[] = new Array(ids.length);
+  for (let e = 0; e < ids.length; e++) {
+    out[e] = checkId(ids[e], kind, what, e);
+    if (kind === 'any') kind = typeof out[e] === 'string' ? 'string' : 'number';
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { Id } from '../data/id-map.js';
-import { IdMap } from '../data/id-map.js';
+import { IdMap, checkUniformIds } from '../data/id-map.js';
 import type { SparseRows } from '../data/sparse.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
 import { DEFAULTS, resolveOptions, type ResolvedOptions } from '../train/options.js';
@@ -8,7 +8,6 @@ import { boolean, checkOptions, describe, finite } from '../validate.js';
 import { checkListBytes, planModel } from '../wasm/layout.js';
 import { ServingEngine } from './engine.js';
 import { explainRow, foldInRow, type RowRatings } from './fold-in.js';
-import { checkIdList } from './id-rules.js';
 import { preparePartialFit, type PartialFitInput } from './partial-fit.js';
 import { topN } from './recommend.js';
 import { decodeModel, encodeModel } from './format.js';
@@ -145,8 +144,8 @@ export class ALSModel {
     let users: IdMap;
     let items: IdMap;
     try {
-      users = IdMap.fromIds(checkIdList(userIds, 'user', 'userIds'));
-      items = IdMap.fromIds(checkIdList(itemIds, 'item', 'itemIds'));
+      users = IdMap.fromIds(checkUniformIds(userIds, 'user'));
+      items = IdMap.fromIds(checkUniformIds(itemIds, 'item'));
     } catch (e) {
       if (e instanceof AlsError) throw e;
       fail(ErrorCode.INVALID_ID, (e as Error).message, 'IDs must be distinct.');

@@ -1,6 +1,6 @@
 /**
  * partialFit's input, checked whole before the model changes: every ID by the rules Ratings
- * applies (id-rules.ts), every value finite and in range, no pair twice, and the grown model
+ * applies (data/id-map.ts checkId), every value finite and in range, no pair twice, and the grown model
  * planned against the serving memory — so a failure leaves the model exactly as it was.
  */
 import type { Id, IdMap } from '../data/id-map.js';
@@ -9,7 +9,7 @@ import type { ResolvedOptions } from '../train/options.js';
 import { checkValueRange } from '../train/value-range.js';
 import { checkOptions, describe } from '../validate.js';
 import { planServing } from '../wasm/layout.js';
-import { checkId, kindOf } from './id-rules.js';
+import { checkId } from '../data/id-map.js';
 
 /** Ratings for partialFit, by external IDs. */
 export interface PartialRatings {
@@ -71,8 +71,10 @@ export function preparePartialFit(input: PartialFitInput, model: ModelShape): Pr
   const otherSide = byUser ? 'item' : 'user';
   const ownMap = byUser ? model.users : model.items;
   const otherMap = byUser ? model.items : model.users;
-  const otherKind = kindOf(otherMap);
-  let ownKind = kindOf(ownMap);
+  const otherKind = otherMap.kind;
+  // An empty or mixed map takes either kind at first; then every new ID must match the first
+  // (a model file holds one kind of ID per side).
+  let ownKind = ownMap.kind;
 
   // Group by the row each rating recomputes, in order of first appearance; new rows get the
   // index they will have once added (dense: the ID itself; mapped: after the known ones).
@@ -85,9 +87,9 @@ export function preparePartialFit(input: PartialFitInput, model: ModelShape): Pr
     if (typeof value !== 'number' || !Number.isFinite(Math.fround(value))) {
       fail(ErrorCode.NON_FINITE_VALUE, `${where} has value ${describe(value)}.`, 'Ratings must be finite numbers within float32 range.');
     }
-    const id = checkId(own[e], ownKind, ownSide, where);
-    ownKind ??= typeof id === 'string' ? 'string' : 'number';
-    const otherIndex = otherMap.index(checkId(other[e], otherKind, otherSide, where));
+    const id = checkId(own[e], ownKind, ownSide, e);
+    if (ownKind === 'any') ownKind = typeof id === 'string' ? 'string' : 'number';
+    const otherIndex = otherMap.index(checkId(other[e], otherKind, otherSide, e));
     if (otherIndex < 0) {
       fail(ErrorCode.UNKNOWN_ID, `${where} names ${otherSide} ${describe(other[e])}, which is not in the model.`, `partialFit({ ${otherSide}s }) first adds it.`);
     }

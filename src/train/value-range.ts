@@ -1,8 +1,6 @@
+import { checkRatingValue, isRatingValue } from '../data/limits.js';
 import { ErrorCode, fail } from '../errors.js';
 import type { ResolvedOptions } from './options.js';
-
-/** float32's largest finite value. */
-export const F32_MAX = 3.4028234663852886e38;
 
 /**
  * The largest implicit confidence float32 arithmetic keeps: past 2^24, c and c − 1 round to
@@ -14,18 +12,18 @@ export const MAX_CONFIDENCE = 2 ** 24;
 /**
  * Ratings whose arithmetic would overflow or drown in float32, refused before any work with
  * a message about the values (not a solver failure that says "increase regularization"):
- * - explicit: Σ r² must be a finite float32 — the Gram sums Σ x xᵀ and the loss are sums of
- *   squares of the ratings' scale (measured: 4,000 ratings of 5·10¹⁷ train, of 5·10¹⁸ fail);
- * - implicit: the confidence 1 + α|r| (or α|r|) must stay within 2^24 (MAX_CONFIDENCE).
+ * - every value within ±MAX_ABS_RATING (2^32), as Ratings checks them (data/limits.ts), for the
+ *   values that reach the model without a Ratings (foldIn, partialFit);
+ * - implicit: the confidence 1 + α|r| (or α|r|) must stay within 2^24 (MAX_CONFIDENCE), which
+ *   depends on α and so is checked here, where the options are known.
  * `what` names the data in the message ("The ratings", "The fold-in ratings").
  */
 export function checkValueRange(values: ArrayLike<number>, o: Pick<ResolvedOptions, 'feedback' | 'alpha' | 'confidence'>, what: string): void {
   let max = 0;
-  let sumSquares = 0;
   for (let e = 0; e < values.length; e++) {
+    if (!isRatingValue(values[e])) checkRatingValue(values[e], `${what}: value ${e}`);
     const v = Math.abs(values[e]!);
     if (v > max) max = v;
-    sumSquares += v * v;
   }
   if (o.feedback === 'implicit') {
     const confidence = o.confidence === 'alpha' ? o.alpha * max : 1 + o.alpha * max;
@@ -36,11 +34,5 @@ export function checkValueRange(values: ArrayLike<number>, o: Pick<ResolvedOptio
         'Lower alpha, or rescale the values (logScale or bm25Weight).',
       );
     }
-  } else if (!(sumSquares <= F32_MAX)) {
-    fail(
-      ErrorCode.NON_FINITE_VALUE,
-      `${what} are out of range: the sum of their squares (${sumSquares.toPrecision(3)}, the largest value ${max}) overflows float32 (max ${F32_MAX.toPrecision(3)}), so training would produce infinities.`,
-      'Rescale the values (e.g. divide them all by the largest).',
-    );
   }
 }
