@@ -7,6 +7,7 @@ export { loadWasmModule } from './wasm/load.js';
 export { init, wasmInfo } from './init.js';
 export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './init.js';
 export { recommendAll } from './model/recommend-all.js';
+export type { RecommendAllOptions } from './model/recommend-all.js';
 export type { SparkParams, ImplicitParams, RuntimeOptions } from './interop/conventions.js';
 export { Ratings, RatingsBuilder } from './data/ratings.js';
 export type { Triples, RatingsOptions } from './data/ratings.js';
