@@ -6,7 +6,7 @@
 import { AlsError, ErrorCode, fail } from '../../errors.js';
 import { checkOptions, describe } from '../../validate.js';
 import { parseTriples, splitLoadOptions, toLoaded, type LoadOptions, type LoadedRatings } from './load.js';
-import { PARSE_KEYS, type ParseOptions, type ParsedTriples } from './parse.js';
+import { PARSE_ALIASES, PARSE_KEYS, type ParseOptions, type ParsedTriples } from './parse.js';
 
 /** Imported by names bundlers leave alone, so browser and Worker bundles of the package build without node: shims. */
 const NODE_FS = 'node:fs';
@@ -14,7 +14,7 @@ const NODE_ZLIB = 'node:zlib';
 
 /** Parses a ratings file into typed arrays and ID maps. */
 export async function parseTriplesFile(path: string, options: ParseOptions = {}): Promise<ParsedTriples> {
-  checkOptions('parseTriplesFile options', options, PARSE_KEYS);
+  checkOptions('parseTriplesFile options', options, PARSE_KEYS, PARSE_ALIASES);
   return parseFile(path, options);
 }
 

@@ -6,7 +6,7 @@ import { ErrorCode, fail } from '../../errors.js';
 import { checkOptions, oneOf } from '../../validate.js';
 import { Ratings } from '../ratings.js';
 import type { DuplicatePolicy } from '../sparse.js';
-import { PARSE_KEYS, TripleParser, type ParseOptions, type ParsedTriples } from './parse.js';
+import { PARSE_ALIASES, PARSE_KEYS, TripleParser, type ParseOptions, type ParsedTriples } from './parse.js';
 
 /** Anything the loaders read: text, bytes, or a stream/iterable of either. */
 export type RatingsInput =
@@ -71,7 +71,7 @@ export async function loadRatings(input: RatingsInput, options: LoadOptions = {}
 
 /** @internal LoadOptions checked, split into the parser's options and the duplicate policy. */
 export function splitLoadOptions(what: string, options: LoadOptions | undefined): { parse: ParseOptions; duplicates: DuplicatePolicy } {
-  const { duplicates, ...parse } = checkOptions(what, options, LOAD_KEYS, { duplicate: "Use 'duplicates'." });
+  const { duplicates, ...parse } = checkOptions(what, options, LOAD_KEYS, { ...PARSE_ALIASES, duplicate: "Use 'duplicates'." });
   return { parse, duplicates: duplicates === undefined ? 'error' : oneOf('duplicates', duplicates, ['error', 'sum', 'last']) };
 }
 

@@ -20,7 +20,7 @@ export const PARSE_KEYS = ['format', 'delimiter', 'header', 'columns', 'onBadLin
 const COLUMN_KEYS = ['user', 'item', 'value', 'timestamp'] as const;
 const DELIMITERS: readonly Delimiter[] = [',', '\t', ';', '|', '::', 'whitespace', 'auto'];
 /** Names users bring from other tools, with the hint that says ours. */
-const PARSE_ALIASES: Record<string, string> = {
+export const PARSE_ALIASES: Readonly<Record<string, string>> = {
   sep: "Use 'delimiter'.",
   separator: "Use 'delimiter'.",
   skipHeader: "Use header: true.",
