@@ -10,7 +10,9 @@
  * - each member's .npy header, read from the first inflated bytes, must describe exactly the
  *   declared size (CORRUPT_MODEL), so the size is what the array's shape needs;
  * - inflation stops as soon as the output would pass the declared size, and must end exactly
- *   at it; then the CRC-32 must match (fflate checks none of these).
+ *   at it; then the CRC-32 must match (fflate checks none of these);
+ * - every member's name in the central directory must match its local header's (names are
+ *   outside the CRCs; a renamed member would silently drop out of the model).
  *
  * A member that does not end in .npy is ignored (not inflated), as numpy.load does not name it.
  */
@@ -122,27 +124,37 @@ function memberBytes(bytes: Uint8Array, m: Member, label: string): Uint8Array {
     fail(ErrorCode.UNSUPPORTED_FORMAT, `${label} uses zip compression method ${m.method}; .npz members are stored (0) or deflated (8).`, 'Save it with numpy.savez or numpy.savez_compressed.');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (m.localOffset + 30 > bytes.length || view.getUint32(m.localOffset, true) !== 0x04034b50) throw corruptZip(label, 'its local header is missing');
   const start = m.localOffset + 30 + view.getUint16(m.localOffset + 26, true) + view.getUint16(m.localOffset + 28, true);
   if (start + m.compressedSize > bytes.length) throw corruptZip(label, 'its data run past the end of the archive');
   const compressed = bytes.subarray(start, start + m.compressedSize);
   if (m.method === 0) {
+    // All bytes are present: parseNpy compares them with the header, after the CRC.
     if (m.compressedSize !== m.size) throw corruptZip(label, `it is stored with ${m.compressedSize} bytes but declares ${m.size}`);
-    checkNpyLength(compressed, m, label);
     return compressed;
   }
   return inflateExactly(compressed, m, label);
 }
 
-/** The .npy header in the member's first bytes must describe exactly its declared size. */
-function checkNpyLength(prefix: Uint8Array, m: Member, label: string): boolean {
-  const layout = npyFileLength(prefix, label);
+/**
+ * The .npy header in the member's first bytes must describe exactly its declared size:
+ * 'agrees', or 'more' when the header is not all out yet. 'unreadable' when the header
+ * cannot be parsed: inflation then goes on, bounded by the declared size, so that the CRC
+ * can tell damage (CORRUPT_MODEL) from a format this build does not read (parseNpy's code).
+ */
+function checkNpyLength(prefix: Uint8Array, m: Member, label: string): 'agrees' | 'more' | 'unreadable' {
+  let layout: ReturnType<typeof npyFileLength>;
+  try {
+    layout = npyFileLength(prefix, label);
+  } catch (e) {
+    if (e instanceof AlsError) return 'unreadable';
+    throw e;
+  }
   if ('needed' in layout) {
     if (layout.needed > m.size) throw corruptZip(label, `its .npy header needs ${layout.needed} bytes; the member declares ${m.size}`);
-    return false;
+    return 'more';
   }
   if (layout.length !== null && layout.length !== m.size) throw corruptZip(label, `its .npy header describes ${layout.length} bytes; the member declares ${m.size}`);
-  return true;
+  return 'agrees';
 }
 
 /**
@@ -162,7 +174,7 @@ function inflateExactly(compressed: Uint8Array, m: Member, label: string): Uint8
       grown.set(chunk, prefix.length);
       prefix = grown;
       length = prefix.length;
-      if (!checkNpyLength(prefix, m, label)) return;
+      if (checkNpyLength(prefix, m, label) === 'more') return;
       out = new Uint8Array(m.size);
       out.set(prefix);
       return;
@@ -180,10 +192,7 @@ function inflateExactly(compressed: Uint8Array, m: Member, label: string): Uint8
     if (cause instanceof AlsError) throw cause;
     throw new AlsError(ErrorCode.CORRUPT_MODEL, `${label} is not valid deflate data (${(cause as Error).message}).`, 'Copy or download the file again.', { cause });
   }
-  if (out === null) {
-    checkNpyLength(prefix, m, label);
-    throw corruptZip(label, `it inflates to ${length} bytes; its .npy header needs more`);
-  }
+  if (out === null) throw corruptZip(label, `it inflates to ${length} bytes; its .npy header needs more`);
   if (length !== m.size) throw corruptZip(label, `it inflates to ${length} of the ${m.size} bytes it declares`);
   return out;
 }
@@ -219,8 +228,9 @@ function centralDirectory(bytes: Uint8Array, name: string): Member[] {
     const extraLength = view.getUint16(p + 30, true);
     const next = p + 46 + nameLength + extraLength + view.getUint16(p + 32, true);
     if (next > end) throw corruptZip(name, 'its central directory is damaged');
+    const nameBytes = bytes.subarray(p + 46, p + 46 + nameLength);
     const member: Member = {
-      name: decoder.decode(bytes.subarray(p + 46, p + 46 + nameLength)),
+      name: decoder.decode(nameBytes),
       flags: view.getUint16(p + 8, true),
       method: view.getUint16(p + 10, true),
       crc: view.getUint32(p + 16, true),
@@ -229,6 +239,18 @@ function centralDirectory(bytes: Uint8Array, name: string): Member[] {
       localOffset: view.getUint32(p + 42, true),
     };
     readZip64Extra(view, p + 46 + nameLength, extraLength, member, name);
+    // Names are outside every CRC, and a member whose name changed would be silently dropped
+    // (a lost user_ids.npy is a model with other IDs): the local header must say the same.
+    const local = member.localOffset;
+    if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) throw corruptZip(name, `the local header of ${member.name} is missing`);
+    const localName = bytes.subarray(local + 30, local + 30 + view.getUint16(local + 26, true));
+    if (localName.length !== nameBytes.length || localName.some((b, i) => b !== nameBytes[i])) {
+      throw corruptZip(name, `member ${member.name} is named differently in its local header`);
+    }
+    // Likewise the method and encryption flag: a flipped bit there is damage, not an unsupported zip.
+    if (view.getUint16(local + 8, true) !== member.method || (view.getUint16(local + 6, true) & 1) !== (member.flags & 1)) {
+      throw corruptZip(name, `member ${member.name} has another method or encryption flag in its local header`);
+    }
     members.push(member);
     p = next;
   }
