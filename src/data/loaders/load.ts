@@ -38,9 +38,11 @@ export async function parseTriples(input: RatingsInput, options: ParseOptions = 
   const feed = (chunk: Uint8Array | string) => {
     if (typeof chunk === 'string') parser.pushText(chunk);
     else if (chunk instanceof Uint8Array) parser.push(chunk);
+    // Any other view (a DataView, a Node Buffer from another realm): exactly its bytes, never its whole buffer.
+    else if (ArrayBuffer.isView(chunk)) parser.push(new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength));
     else fail(ErrorCode.INVALID_OPTION, `A chunk must be a string or Uint8Array (got ${Object.prototype.toString.call(chunk)}).`);
   };
-  if (typeof input === 'string' || input instanceof Uint8Array) feed(input);
+  if (typeof input === 'string' || ArrayBuffer.isView(input)) feed(input as string | Uint8Array);
   else if (input instanceof ArrayBuffer) feed(new Uint8Array(input));
   else if (typeof (input as ReadableStream).getReader === 'function') {
     const reader = (input as ReadableStream<Uint8Array | string>).getReader();
