@@ -175,7 +175,11 @@ function inflateExactly(compressed: Uint8Array, m: Member, label: string): Uint8
       prefix = grown;
       length = prefix.length;
       if (checkNpyLength(prefix, m, label) === 'more') return;
-      out = new Uint8Array(m.size);
+      try {
+        out = new Uint8Array(m.size);
+      } catch (cause) {
+        fail(ErrorCode.TOO_LARGE, `${label} declares ${m.size} bytes, more than this runtime can allocate.`, 'Pass a smaller maxBytes to refuse such files early, or load it where more memory is available.', cause);
+      }
       out.set(prefix);
       return;
     }
