@@ -205,6 +205,9 @@ describe('zip bombs (item 6)', () => {
     const error = codeOf(() => readImplicitModel(zip));
     expect(error).toBe(ErrorCode.CORRUPT_MODEL);
     expect(performance.now() - started).toBeLessThan(500);
+    // A small member (inflated in one call) that runs on past its declared size.
+    const small = craftZip([{ name: 'user_factors.npy', data: deflateWithZeros(user.subarray(0, 128), 64 + 5000), method: 8, size: user.length, crc: crc32(user) }, storedMember('item_factors.npy', items)]);
+    expect(codeOf(() => readImplicitModel(small))).toBe(ErrorCode.CORRUPT_MODEL);
   });
 
   it('a member that inflates to less than declared, or a stored member whose sizes differ, is CORRUPT_MODEL', () => {
