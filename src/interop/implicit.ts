@@ -5,11 +5,12 @@
  */
 import { IdMap, type Id } from '../data/id-map.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
+import { boolean, checkOptions, describe } from '../validate.js';
 import { ALSModel } from '../model/model.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from '../train/options.js';
 import { implicitOptions, trainingConventions, type ImplicitParams } from './conventions.js';
 import { parseNpy, scalarOf, toFloat32, type NpyArray } from './npy.js';
-import { readNpz, writeNpz } from './npz.js';
+import { checkMaxBytes, readNpz, writeNpz } from './npz.js';
 
 export interface ImplicitReadOptions {
   /** User IDs in row order (default: the file's user_ids if present, else row indices 0…n−1). */
@@ -18,6 +19,42 @@ export interface ImplicitReadOptions {
   itemIds?: readonly Id[];
   /** Labels errors (a file name). */
   name?: string;
+  /**
+   * The most bytes of array data to read. For an .npz this is checked against the sizes the
+   * zip declares before anything is inflated (a zip bomb is refused with TOO_LARGE); for
+   * .npy matrices against their data. Default 2^30 (1 GiB); raise it for larger models
+   * (numUsers × k float32 factors take 4·numUsers·k bytes).
+   */
+  maxBytes?: number;
+}
+
+/** Options of readNpyFactors: the read options plus the conventions fold-in should use. */
+export interface NpyFactorsReadOptions extends ImplicitReadOptions {
+  /** Training conventions (AlsOptions) of the factors; default implicit's. */
+  conventions?: AlsOptions;
+}
+
+/** Options of writeImplicitModel. */
+export interface ImplicitWriteOptions {
+  /** Write user_ids / item_ids when the IDs are not row indices. Default true. */
+  ids?: boolean;
+  /** Deflate the members, as numpy.savez_compressed does. Default false. */
+  compress?: boolean;
+}
+
+const READ_KEYS = ['userIds', 'itemIds', 'name', 'maxBytes'] as const;
+
+/** Checks the read options; returns the label for errors and the byte limit. */
+function readOptions(what: string, options: NpyFactorsReadOptions | undefined, keys: readonly string[], defaultName: string): { name: string; maxBytes: number } {
+  const o = checkOptions(`${what} options`, options, keys, { user_ids: "Use 'userIds'.", item_ids: "Use 'itemIds'." });
+  for (const key of ['userIds', 'itemIds'] as const) {
+    if (o[key] !== undefined && !Array.isArray(o[key])) fail(ErrorCode.INVALID_OPTION, `${what}: ${key} must be an array of IDs (got ${describe(o[key])}).`);
+  }
+  if (o.name !== undefined && typeof o.name !== 'string') fail(ErrorCode.INVALID_OPTION, `${what}: name must be a string (got ${describe(o.name)}).`);
+  if (o.conventions !== undefined && (typeof o.conventions !== 'object' || o.conventions === null || Array.isArray(o.conventions))) {
+    fail(ErrorCode.INVALID_OPTION, `${what}: conventions must be an options object (got ${describe(o.conventions)}).`);
+  }
+  return { name: o.name ?? defaultName, maxBytes: checkMaxBytes(o.maxBytes) };
 }
 
 /** Keys this library adds beside implicit's own; implicit's load sets them as attributes. */
@@ -28,8 +65,8 @@ const OPTIONS_KEY = 'als_wasm_options';
 
 /** An `implicit` .npz (AlternatingLeastSquares.save) as a model. */
 export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOptions = {}): ALSModel {
-  const name = options.name ?? 'the implicit model';
-  const arrays = readNpz(bytes, name, { pickled: 'skip' });
+  const { name, maxBytes } = readOptions('readImplicitModel', options, READ_KEYS, 'the implicit model');
+  const arrays = readNpz(bytes, name, { pickled: 'skip', maxBytes });
   const factorsOf = (key: string) => {
     const array = arrays.get(key);
     if (!array) {
@@ -43,10 +80,16 @@ export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOption
     return array;
   };
   const params: ImplicitParams = {};
-  const number = (key: string) => {
+  /** A scalar member; a file's array of another size is damage, not an option error. */
+  const scalar = (key: string) => {
     const a = arrays.get(key);
     if (!a) return undefined;
-    const v = scalarOf(a);
+    if (a.data.length !== 1) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${key} holds ${a.data.length} values, not one.`);
+    return scalarOf(a);
+  };
+  const number = (key: string) => {
+    const v = scalar(key);
+    if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${key} is ${String(v)}, not a number.`);
     return v;
   };
@@ -55,18 +98,21 @@ export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOption
   params.iterations = number('iterations');
   params.cg_steps = number('cg_steps');
   // A seed only matters for training; one outside this library's range is dropped, not refused.
-  const seed = arrays.get('random_state') ? scalarOf(arrays.get('random_state')!) : undefined;
+  const seed = scalar('random_state');
   if (typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32) params.random_state = seed;
-  const useCg = arrays.get('use_cg');
-  if (useCg) params.use_cg = scalarOf(useCg) === true;
+  const useCg = scalar('use_cg');
+  if (useCg !== undefined) params.use_cg = useCg === true;
   let conventions: AlsOptions = implicitOptions(params);
-  const stored = arrays.get(OPTIONS_KEY);
-  if (stored) {
+  const stored = scalar(OPTIONS_KEY);
+  if (stored !== undefined) {
+    let parsed: unknown;
     try {
-      conventions = JSON.parse(String(scalarOf(stored))) as AlsOptions;
+      parsed = JSON.parse(String(stored));
     } catch {
       throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${OPTIONS_KEY} is not JSON.`);
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${OPTIONS_KEY} is not a JSON object.`);
+    conventions = parsed as AlsOptions;
   }
   return modelFromArrays(factorsOf('user_factors'), factorsOf('item_factors'), {
     userIds: options.userIds ?? idsOf(arrays.get(USER_IDS), name),
@@ -79,9 +125,15 @@ export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOption
 /** Two .npy matrices (numUsers × k and numItems × k, any float or int dtype, either order) as a model. */
 export function readNpyFactors(
   files: { userFactors: Uint8Array; itemFactors: Uint8Array },
-  options: ImplicitReadOptions & { conventions?: AlsOptions } = {},
+  options: NpyFactorsReadOptions = {},
 ): ALSModel {
-  const name = options.name ?? 'the .npy factors';
+  const { name, maxBytes } = readOptions('readNpyFactors', options, [...READ_KEYS, 'conventions'], 'the .npy factors');
+  checkOptions('readNpyFactors files', files, ['userFactors', 'itemFactors']);
+  for (const key of ['userFactors', 'itemFactors'] as const) {
+    if (!(files[key] instanceof Uint8Array)) fail(ErrorCode.INVALID_OPTION, `readNpyFactors: files.${key} must be the bytes of an .npy file (got ${describe(files[key])}).`);
+  }
+  const total = files.userFactors.byteLength + files.itemFactors.byteLength;
+  if (total > maxBytes) fail(ErrorCode.TOO_LARGE, `${name}: the two .npy files hold ${total} bytes, more than maxBytes (${maxBytes}).`, 'If the files are trusted and the model that large, pass a larger maxBytes.');
   return modelFromArrays(parseNpy(files.userFactors, `${name} (user factors)`), parseNpy(files.itemFactors, `${name} (item factors)`), {
     userIds: options.userIds,
     itemIds: options.itemIds,
@@ -95,7 +147,10 @@ export function readNpyFactors(
  * parameter keys; plus user_ids / item_ids when the IDs are not row indices (`ids: false`
  * leaves them out), and the options as JSON when their conventions are not implicit's.
  */
-export function writeImplicitModel(model: ALSModel, options: { ids?: boolean; compress?: boolean } = {}): Uint8Array {
+export function writeImplicitModel(model: ALSModel, options: ImplicitWriteOptions = {}): Uint8Array {
+  checkOptions('writeImplicitModel options', options, ['ids', 'compress']);
+  const writeIds = options.ids === undefined ? true : boolean('ids', options.ids);
+  const compress = options.compress === undefined ? false : boolean('compress', options.compress);
   if (model.userBiases) {
     fail(ErrorCode.UNSUPPORTED_FORMAT, 'implicit models have no biases; this model has them.', "Keep it in this library's own format (model.toBytes()), or train without biases.");
   }
@@ -120,12 +175,12 @@ export function writeImplicitModel(model: ALSModel, options: { ids?: boolean; co
     ['random_state', i8(o.seed)],
     ['alpha', f8(o.alpha)],
   ]);
-  if (options.ids ?? true) {
+  if (writeIds) {
     if (!model.users.isDense) arrays.set(USER_IDS, idArray(model.userIds, 'user'));
     if (!model.items.isDense) arrays.set(ITEM_IDS, idArray(model.itemIds, 'item'));
   }
   if (!hasImplicitConventions(o)) arrays.set(OPTIONS_KEY, stringScalar(JSON.stringify(trainingConventions(o))));
-  return writeNpz(arrays, { compress: options.compress });
+  return writeNpz(arrays, { compress });
 }
 
 function modelFromArrays(
@@ -160,6 +215,8 @@ function modelFromArrays(
 function idMap(ids: readonly Id[] | undefined, rows: number, what: string, name: string): IdMap {
   if (!ids) return IdMap.dense(rows);
   if (ids.length !== rows) fail(ErrorCode.LENGTH_MISMATCH, `${name}: ${ids.length} ${what} IDs for ${rows} rows of ${what} factors.`);
+  const bad = ids.findIndex((id) => typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)));
+  if (bad >= 0) fail(ErrorCode.INVALID_ID, `${name}: ${what} ID [${bad}] is ${describe(ids[bad])}, not a string or finite number.`);
   try {
     return IdMap.fromIds(ids);
   } catch (e) {
@@ -171,9 +228,11 @@ function idsOf(array: NpyArray | undefined, name: string): Id[] | undefined {
   if (!array) return undefined;
   if (array.shape.length !== 1) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: an ID list must be 1-D.`);
   if (Array.isArray(array.data)) return array.data;
+  if (array.dtype.endsWith('f2')) throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name}: float16 IDs are not read.`, 'Save IDs as integers or strings.');
   return Array.from(array.data as ArrayLike<number | bigint>, (v) => {
     const n = Number(v);
     if (!Number.isSafeInteger(n) && typeof v === 'bigint') throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name}: ID ${v} is beyond 2^53.`);
+    if (!Number.isFinite(n)) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: an ID is ${n}.`);
     return n;
   });
 }

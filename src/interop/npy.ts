@@ -8,7 +8,8 @@
  * Uint16Array; big-endian becomes native; Fortran order becomes C order). `toFloat32`
  * converts any numeric array for use as factors.
  */
-import { AlsError, ErrorCode } from '../errors.js';
+import { AlsError, ErrorCode, fail } from '../errors.js';
+import { describe } from '../validate.js';
 
 export type NpyData =
   | Float32Array | Float64Array | Uint16Array | Int8Array | Uint8Array | Int16Array | Int32Array | Uint32Array
@@ -41,47 +42,116 @@ interface Dtype {
   bigEndian: boolean;
 }
 
+/** No header numpy writes comes near this; a longer one is refused before it is decoded. */
+const MAX_HEADER_BYTES = 1 << 20;
+/** numpy ≥ 2 allows 64 axes. */
+const MAX_AXES = 64;
+
+interface NpyHeader {
+  dtype: Dtype;
+  shape: number[];
+  fortranOrder: boolean;
+  /** Offset of the first data byte. */
+  dataStart: number;
+  /** Bytes of data the header declares (count × item size). */
+  dataLength: number;
+}
+
 /** Parses one .npy file. `name` only labels errors. */
 export function parseNpy(bytes: Uint8Array, name = 'the .npy data'): NpyArray {
-  const corrupt = (why: string) => new AlsError(ErrorCode.CORRUPT_MODEL, `${name} is not a valid .npy array: ${why}.`, 'Save it again with numpy.save.');
-  if (bytes.length < 10) {
-    if (MAGIC.every((m, i) => i >= bytes.length || bytes[i] === m)) throw truncated(name);
-    throw corrupt('it does not start with the .npy magic');
+  if (!(bytes instanceof Uint8Array)) fail(ErrorCode.INVALID_OPTION, `${name}: expected a Uint8Array of the file's bytes (got ${describe(bytes)}).`);
+  // A Node Buffer is often a view into a shared pool: read through a plain view of exactly its bytes.
+  bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const header = readHeader(bytes, name);
+  if (header === null) throw truncated(name);
+  const { dtype, shape, dataStart, dataLength: declared } = header;
+  const dataLength = bytes.length - dataStart;
+  // Compare before allocating anything: a hostile header cannot make us allocate more than the file holds.
+  if (declared > dataLength) throw truncated(name);
+  if (declared < dataLength) throw corruptNpy(name, `it has ${dataLength - declared} bytes after the data its header declares`);
+  let data = decode(bytes.subarray(dataStart), dtype, declared / dtype.size, name);
+  if (header.fortranOrder && shape.length > 1) data = toCOrder(data, shape);
+  // The data are native (little-endian) now, so the dtype says so.
+  return { dtype: normalizedDtype({ ...dtype, bigEndian: false }), shape, data };
+}
+
+/**
+ * The length of a whole .npy file (header and data) as its header declares it, read from its
+ * first bytes; `{ needed }` when `prefix` is too short to hold the header; length null for an
+ * object array (a pickle, whose length no header gives: parseNpy refuses it). Lets a zip
+ * reader check a member's declared size against its header before inflating the member.
+ */
+export function npyFileLength(prefix: Uint8Array, name = 'the .npy data'): { length: number | null } | { needed: number } {
+  let header: NpyHeader | null;
+  try {
+    header = readHeader(prefix, name);
+  } catch (e) {
+    if (e instanceof AlsError && e.code === ErrorCode.PICKLED_DATA) return { length: null };
+    throw e;
   }
-  if (!MAGIC.every((m, i) => bytes[i] === m)) throw corrupt('it does not start with the .npy magic');
+  if (header === null) return { needed: headerEnd(prefix) ?? 12 };
+  return { length: header.dataStart + header.dataLength };
+}
+
+/** Where the header of an .npy ends, from its first 12 bytes; null when fewer are present. Checks the magic and version. */
+function headerEnd(bytes: Uint8Array, name = 'the .npy data'): number | null {
+  if (bytes.length < 10) {
+    if (!MAGIC.every((m, i) => i >= bytes.length || bytes[i] === m)) throw corruptNpy(name, 'it does not start with the .npy magic');
+    return null;
+  }
+  if (!MAGIC.every((m, i) => bytes[i] === m)) throw corruptNpy(name, 'it does not start with the .npy magic');
   const major = bytes[6]!;
   if (major < 1 || major > 3) throw new AlsError(ErrorCode.UNSUPPORTED_VERSION, `${name} is .npy format version ${major}.${bytes[7]}; this build reads versions 1 to 3.`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lengthBytes = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lengthBytes) throw truncated(name);
+  if (bytes.length < 8 + lengthBytes) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const dataStart = 8 + lengthBytes + headerLength;
-  if (dataStart > bytes.length) throw truncated(name);
+  if (headerLength > MAX_HEADER_BYTES) throw corruptNpy(name, `its header claims ${headerLength} bytes (numpy writes a few hundred)`);
+  return 8 + lengthBytes + headerLength;
+}
+
+/** The header, checked; null when `bytes` stop before its end. */
+function readHeader(bytes: Uint8Array, name: string): NpyHeader | null {
+  const dataStart = headerEnd(bytes, name);
+  if (dataStart === null || dataStart > bytes.length) return null;
+  const lengthBytes = bytes[6] === 1 ? 2 : 4;
   const headerBytes = bytes.subarray(8 + lengthBytes, dataStart);
-  const headerText = major === 3 ? new TextDecoder('utf-8', { fatal: true }).decode(headerBytes) : latin1(headerBytes);
+  let headerText: string;
+  try {
+    headerText = bytes[6] === 3 ? new TextDecoder('utf-8', { fatal: true }).decode(headerBytes) : latin1(headerBytes);
+  } catch {
+    throw corruptNpy(name, 'its header is not valid UTF-8');
+  }
   let header: unknown;
   try {
     header = parsePythonLiteral(headerText);
   } catch (e) {
-    throw corrupt(`its header is not a Python literal (${(e as Error).message})`);
+    throw corruptNpy(name, `its header is not a Python literal (${(e as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw corrupt('its header is not a dict');
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw corruptNpy(name, 'its header is not a dict');
   const { descr, fortran_order: fortranOrder, shape } = header as { descr?: unknown; fortran_order?: unknown; shape?: unknown };
-  if (typeof fortranOrder !== 'boolean') throw corrupt("its header has no 'fortran_order'");
-  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) throw corrupt("its header has no valid 'shape'");
+  if (typeof fortranOrder !== 'boolean') throw corruptNpy(name, "its header has no 'fortran_order'");
+  if (!Array.isArray(shape) || shape.length > MAX_AXES || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    throw corruptNpy(name, "its header has no valid 'shape'");
+  }
   if (typeof descr !== 'string') {
     throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name} holds a structured dtype (${JSON.stringify(descr)}).`, 'Only plain numeric, boolean and string arrays are read.');
   }
   const dtype = parseDtype(descr, name);
-  const count = shape.reduce((a: number, d: number) => a * d, 1);
-  const dataLength = bytes.length - dataStart;
-  // Compare before allocating anything: a hostile header cannot make us allocate more than the file holds.
-  if (count * dtype.size > dataLength) throw truncated(name);
-  if (count * dtype.size < dataLength) throw corrupt(`it has ${dataLength - count * dtype.size} bytes after the data its header declares`);
-  let data = decode(bytes.subarray(dataStart), dtype, count);
-  if (fortranOrder && shape.length > 1) data = toCOrder(data, shape);
-  // The data are native (little-endian) now, so the dtype says so.
-  return { dtype: normalizedDtype({ ...dtype, bigEndian: false }), shape: shape as number[], data };
+  // The product stays exact (or is refused) even for hostile shapes: a zero axis makes it 0,
+  // and a product past 2^53 could never fit in a file anyway.
+  let count = 1;
+  if (!shape.includes(0)) {
+    for (const d of shape as number[]) {
+      count *= d;
+      if (count * dtype.size > Number.MAX_SAFE_INTEGER) throw corruptNpy(name, `its shape (${shape.join(', ')}) is larger than any file`);
+    }
+  } else count = 0;
+  return { dtype, shape: shape as number[], fortranOrder, dataStart, dataLength: count * dtype.size };
+}
+
+function corruptNpy(name: string, why: string): AlsError {
+  return new AlsError(ErrorCode.CORRUPT_MODEL, `${name} is not a valid .npy array: ${why}.`, 'Save it again with numpy.save.');
 }
 
 /** Writes an array as numpy.save would, byte for byte (version 1.0 header unless it is too long). */
@@ -171,7 +241,7 @@ function normalizedDtype(d: Dtype): string {
   return `${order}${d.kind}${d.kind === 'U' ? d.size / 4 : d.size}`;
 }
 
-function decode(raw: Uint8Array, d: Dtype, count: number): NpyData {
+function decode(raw: Uint8Array, d: Dtype, count: number, name: string): NpyData {
   if (d.kind === 'U' || d.kind === 'S') {
     const width = d.kind === 'U' ? d.size / 4 : d.size;
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -181,15 +251,17 @@ function decode(raw: Uint8Array, d: Dtype, count: number): NpyData {
       for (let c = 0; c < width; c++) {
         const code = d.kind === 'U' ? view.getUint32((e * width + c) * 4, !d.bigEndian) : raw[e * width + c]!;
         if (code === 0) break; // numpy pads with NULs
-        if (code > 0x10ffff) throw new AlsError(ErrorCode.CORRUPT_MODEL, 'A .npy string holds an invalid code point.');
+        if (code > 0x10ffff) throw corruptNpy(name, `a string holds the invalid code point ${code}`);
         s += String.fromCodePoint(code);
       }
       out.push(s);
     }
     return out;
   }
-  // Copy into a fresh, aligned buffer; swap bytes for big-endian.
-  const bytes = raw.slice(0, count * d.size);
+  // Copy into a fresh, aligned buffer of exactly the data (never raw.slice(): on a Node
+  // Buffer that is a view into the shared pool); swap bytes for big-endian.
+  const bytes = new Uint8Array(count * d.size);
+  bytes.set(raw.subarray(0, count * d.size));
   if (d.bigEndian) for (let e = 0; e < count; e++) bytes.subarray(e * d.size, (e + 1) * d.size).reverse();
   const { buffer } = bytes;
   switch (`${d.kind}${d.size}`) {

@@ -15,7 +15,8 @@
  */
 import { IdMap, type Id } from '../data/id-map.js';
 import type { SparseRows } from '../data/sparse.js';
-import { AlsError, ErrorCode } from '../errors.js';
+import { AlsError, ErrorCode, fail } from '../errors.js';
+import { describe } from '../validate.js';
 import { DEFAULTS, resolveOptions, type AlsOptions, type ResolvedOptions } from '../train/options.js';
 import type { ModelParts } from './model.js';
 
@@ -24,6 +25,8 @@ export const FORMAT_VERSION = 1;
 const FIXED = 24;
 
 type IdKind = 'dense' | 'number' | 'string';
+const ID_KINDS: readonly IdKind[] = ['dense', 'number', 'string'];
+const LONE_SURROGATE = /\p{Cs}/u;
 
 interface Header {
   factors: number;
@@ -38,17 +41,41 @@ interface Header {
 }
 
 export function encodeModel(parts: ModelParts, withSeen: boolean): Uint8Array {
+  // Check everything decodeModel checks, so a model that saves always loads.
   const k = parts.factors;
   const numUsers = parts.users.size;
   const numItems = parts.items.size;
+  if (!isCount(k) || k < 1) unsavable(ErrorCode.INVALID_OPTION, `factors is ${String(k)}, not an integer in [1, 2^31)`);
+  if (!isCount(numUsers) || !isCount(numItems)) unsavable(ErrorCode.TOO_LARGE, `it has ${numUsers} users and ${numItems} items; a model file holds fewer than 2^31 of each`);
+  const biased = parts.userBiases != null || parts.itemBiases != null;
+  if (biased && (parts.userBiases == null || parts.itemBiases == null)) unsavable(ErrorCode.LENGTH_MISMATCH, 'it has user biases or item biases, not both');
+  const globalMean = parts.globalMean ?? 0;
+  if (typeof globalMean !== 'number' || !Number.isFinite(globalMean)) unsavable(ErrorCode.NON_FINITE_VALUE, `globalMean is ${String(globalMean)}`, 'A saved model needs a finite global mean.');
+  checkSavedArray('userFactors', parts.userFactors, numUsers * k);
+  checkSavedArray('itemFactors', parts.itemFactors, numItems * k);
+  if (biased) {
+    checkSavedArray('userBiases', parts.userBiases!, numUsers);
+    checkSavedArray('itemBiases', parts.itemBiases!, numItems);
+  }
   const seen = withSeen ? parts.seen ?? null : null;
-  const userIds = encodeIds(parts.users);
-  const itemIds = encodeIds(parts.items);
+  if (seen) {
+    const why = seenTableProblem(seen.indptr, seen.indices, numUsers, numItems, seen.indices.length);
+    if (why) unsavable(ErrorCode.LENGTH_MISMATCH, `its seen-items table ${why}`, 'Save with { seen: false }, or rebuild the model.');
+    if (seen.values.length !== seen.indices.length) unsavable(ErrorCode.LENGTH_MISMATCH, `its seen-items table has ${seen.indices.length} items and ${seen.values.length} values`);
+    checkSectionSize('the seen-items table', seen.indices.length * 4);
+  }
+  const userIds = encodeIds(parts.users, 'user');
+  const itemIds = encodeIds(parts.items, 'item');
   const header: Header = {
     factors: k, numUsers, numItems, userIds: userIds.kind, itemIds: itemIds.kind,
-    biases: parts.userBiases != null, globalMean: parts.globalMean ?? 0,
+    biases: biased, globalMean,
     seenNnz: seen ? seen.indices.length : null, options: parts.options,
   };
+  try {
+    optionsFromHeader(JSON.parse(JSON.stringify(header.options)) as unknown, k, biased);
+  } catch (e) {
+    unsavable(ErrorCode.INVALID_OPTION, `its options cannot be read back (${(e as Error).message})`, 'Pass options that new ALS(options) accepts (e.g. to fromFactors).');
+  }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const sections: Uint8Array[] = [...userIds.sections, ...itemIds.sections, bytesOf(parts.userFactors), bytesOf(parts.itemFactors)];
   if (header.biases) sections.push(bytesOf(parts.userBiases!), bytesOf(parts.itemBiases!));
@@ -56,8 +83,13 @@ export function encodeModel(parts: ModelParts, withSeen: boolean): Uint8Array {
   let length = pad8(FIXED + json.length);
   for (const s of sections) length += pad8(s.length);
   length += 4;
-  const out = new Uint8Array(length);
-  const view = new DataView(out.buffer);
+  let out: Uint8Array;
+  try {
+    out = new Uint8Array(length);
+  } catch (cause) {
+    fail(ErrorCode.TOO_LARGE, `The model file would be ${length} bytes, more than this runtime can hold in one array.`, 'Save a smaller model, or export it in parts (e.g. writeSparkModel).', cause);
+  }
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out.set(new TextEncoder().encode(MAGIC), 0);
   view.setUint32(8, FORMAT_VERSION, true);
   view.setUint32(12, json.length, true);
@@ -74,6 +106,8 @@ export function encodeModel(parts: ModelParts, withSeen: boolean): Uint8Array {
 
 export function decodeModel(bytes: Uint8Array): ModelParts {
   if (!(bytes instanceof Uint8Array)) throw corrupt('expected a Uint8Array of the file’s bytes');
+  // A Node Buffer is often a view into a shared pool: read through a plain view of exactly its bytes.
+  bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < FIXED + 4 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
     throw new AlsError(ErrorCode.CORRUPT_MODEL, 'This is not an als-wasm model file (no ALSWASM magic).', 'Pass the bytes written by model.toBytes() or model.save().');
   }
@@ -89,18 +123,18 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
   if (version !== FORMAT_VERSION) {
     throw new AlsError(ErrorCode.UNSUPPORTED_VERSION, `The model file has format version ${version}; this als-wasm reads version ${FORMAT_VERSION}.`, 'Use the als-wasm version that wrote it, or re-save the model.');
   }
-  // The checksum held, so what follows was written by us; still check every size, since a
-  // file can be crafted with a valid checksum.
+  // The checksum held, so what follows was written by us; still check every size and type,
+  // since a file can be crafted with a valid checksum.
   const reader = new Reader(bytes, FIXED);
   const headerLength = view.getUint32(12, true);
-  let header: Header;
+  let parsed: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(reader.take(headerLength))) as Header;
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(reader.take(headerLength)));
   } catch (e) {
     throw e instanceof AlsError ? e : corrupt('its header is not valid JSON');
   }
+  const header = checkHeader(parsed);
   const { factors: k, numUsers, numItems } = header;
-  if (!isCount(k) || k < 1 || !isCount(numUsers) || !isCount(numItems) || !Number.isFinite(header.globalMean)) throw corrupt('its header has impossible sizes');
   const users = reader.ids(header.userIds, numUsers);
   const items = reader.ids(header.itemIds, numItems);
   const userFactors = reader.f32(numUsers * k);
@@ -109,13 +143,11 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
   const itemBiases = header.biases ? reader.f32(numItems) : null;
   let seen: SparseRows | null = null;
   if (header.seenNnz !== null) {
-    if (!isCount(header.seenNnz)) throw corrupt('its header has impossible sizes');
     const indptr = reader.i32(numUsers + 1);
     const indices = reader.i32(header.seenNnz);
     const values = reader.f32(header.seenNnz);
-    if (indptr[0] !== 0 || indptr[numUsers] !== header.seenNnz) throw corrupt('its seen-items table is inconsistent');
-    for (let u = 0; u < numUsers; u++) if (indptr[u + 1]! < indptr[u]!) throw corrupt('its seen-items table is inconsistent');
-    for (let e = 0; e < indices.length; e++) if (!(indices[e]! >= 0 && indices[e]! < numItems)) throw corrupt('its seen-items table names an item that does not exist');
+    const why = seenTableProblem(indptr, indices, numUsers, numItems, header.seenNnz);
+    if (why) throw corrupt(`its seen-items table ${why}`);
     seen = { indptr, indices, values };
   }
   if (reader.at + 4 !== bytes.length) throw corrupt('it has bytes after the last section');
@@ -124,13 +156,62 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
   }
   let options: ResolvedOptions;
   try {
-    options = { ...resolveOptions({ ...header.options, init: undefined, onIteration: undefined, signal: undefined } as AlsOptions), factors: k, biases: header.biases };
-    options.threads = header.options.threads ?? DEFAULTS.threads;
-    options.backend = header.options.backend ?? DEFAULTS.backend;
+    options = optionsFromHeader(header.options, k, header.biases);
   } catch {
     throw corrupt('its options are not valid');
   }
   return { users, items, factors: k, userFactors, itemFactors, userBiases, itemBiases, globalMean: header.globalMean, options, seen };
+}
+
+/** The header JSON as a Header, every field of the right type and range, or CORRUPT_MODEL naming the field. */
+function checkHeader(h: unknown): Header {
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw corrupt('its header is not a JSON object');
+  const o = h as Record<string, unknown>;
+  const bad = (field: string) => corrupt(`its header's ${field} is ${describe(o[field])}`);
+  if (!isCount(o.factors) || o.factors < 1) throw bad('factors');
+  if (!isCount(o.numUsers)) throw bad('numUsers');
+  if (!isCount(o.numItems)) throw bad('numItems');
+  for (const field of ['userIds', 'itemIds']) if (!ID_KINDS.includes(o[field] as IdKind)) throw bad(field);
+  if (typeof o.biases !== 'boolean') throw bad('biases');
+  if (typeof o.globalMean !== 'number' || !Number.isFinite(o.globalMean)) throw bad('globalMean');
+  if (o.seenNnz !== null && !isCount(o.seenNnz)) throw bad('seenNnz');
+  if (typeof o.options !== 'object' || o.options === null || Array.isArray(o.options)) throw bad('options');
+  return o as unknown as Header;
+}
+
+/** The saved options as ResolvedOptions (throws a plain Error when they are not valid); shared by save and load. */
+function optionsFromHeader(raw: unknown, k: number, biases: boolean): ResolvedOptions {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('options must be an object');
+  const saved = raw as Partial<ResolvedOptions>;
+  const options = { ...resolveOptions({ ...saved, init: undefined, onIteration: undefined, signal: undefined } as AlsOptions), factors: k, biases };
+  options.threads = saved.threads ?? DEFAULTS.threads;
+  options.backend = saved.backend ?? DEFAULTS.backend;
+  return options;
+}
+
+/** Why a seen-items CSR table does not fit the model, or null when it does. */
+function seenTableProblem(indptr: Int32Array, indices: Int32Array, numUsers: number, numItems: number, nnz: number): string | null {
+  if (indptr.length !== numUsers + 1 || indices.length !== nnz) return 'has the wrong length';
+  if (indptr[0] !== 0 || indptr[numUsers] !== nnz) return 'is inconsistent';
+  for (let u = 0; u < numUsers; u++) if (indptr[u + 1]! < indptr[u]!) return 'is inconsistent';
+  for (let e = 0; e < indices.length; e++) if (!(indices[e]! >= 0 && indices[e]! < numItems)) return 'names an item that does not exist';
+  return null;
+}
+
+function unsavable(code: ErrorCode, why: string, hint = 'Fix the model (e.g. the arrays given to fromFactors) before saving.'): never {
+  fail(code, `The model cannot be saved: ${why}.`, hint);
+}
+
+/** A section the reader will accept: the right length, finite values, under the format's 2 GiB per section. */
+function checkSavedArray(name: string, a: Float32Array, length: number): void {
+  if (!(a instanceof Float32Array)) unsavable(ErrorCode.INVALID_OPTION, `${name} is ${describe(a)}, not a Float32Array`);
+  if (a.length !== length) unsavable(ErrorCode.LENGTH_MISMATCH, `${name} has ${a.length} values where its sizes need ${length}`);
+  checkSectionSize(name, a.byteLength);
+  for (let e = 0; e < a.length; e++) if (!Number.isFinite(a[e]!)) unsavable(ErrorCode.NON_FINITE_VALUE, `${name}[${e}] is ${a[e]}`, 'A saved model needs finite factors and biases.');
+}
+
+function checkSectionSize(name: string, bytes: number): void {
+  if (!isCount(bytes)) unsavable(ErrorCode.TOO_LARGE, `${name} would take ${bytes} bytes; a model file section holds less than 2 GiB`, 'Export it as a Spark model or .npy matrices instead.');
 }
 
 function corrupt(why: string): AlsError {
@@ -145,7 +226,7 @@ function pad8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
-function bytesOf(a: Float32Array | Int32Array | Float64Array): Uint8Array {
+function bytesOf(a: Float32Array | Int32Array | Float64Array | Uint32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
@@ -153,17 +234,21 @@ function bytesOf(a: Float32Array | Int32Array | Float64Array): Uint8Array {
  * IDs as dense (nothing stored), f64 numbers (one section), or strings (two sections: u32
  * byte lengths, then the UTF-8 bytes).
  */
-function encodeIds(map: IdMap): { kind: IdKind; sections: Uint8Array[] } {
+function encodeIds(map: IdMap, what: 'user' | 'item'): { kind: IdKind; sections: Uint8Array[] } {
   if (map.isDense) return { kind: 'dense', sections: [] };
   const ids = map.ids();
   if (ids.every((id) => typeof id === 'number')) return { kind: 'number', sections: [bytesOf(Float64Array.from(ids as number[]))] };
   if (ids.every((id) => typeof id === 'string')) {
+    // A lone surrogate would be written as U+FFFD and read back as another ID (or a duplicate).
+    const broken = (ids as string[]).findIndex((id) => LONE_SURROGATE.test(id));
+    if (broken >= 0) unsavable(ErrorCode.INVALID_ID, `${what} ID ${JSON.stringify(ids[broken])} is not well-formed Unicode (a lone surrogate)`, 'Use IDs that are valid Unicode text.');
     const encoded = ids.map((id) => new TextEncoder().encode(id as string));
     const lengths = Uint32Array.from(encoded, (e) => e.length);
     const blob = new Uint8Array(encoded.reduce((a, e) => a + e.length, 0));
+    checkSectionSize(`the ${what} IDs`, blob.length);
     let at = 0;
     for (const e of encoded) (blob.set(e, at), (at += e.length));
-    return { kind: 'string', sections: [new Uint8Array(lengths.buffer), blob] };
+    return { kind: 'string', sections: [bytesOf(lengths), blob] };
   }
   throw new AlsError(ErrorCode.INVALID_ID, 'A model file holds either all-number or all-string IDs, not a mix.', 'Convert the IDs to strings before training.');
 }
@@ -188,21 +273,19 @@ class Reader {
 
   /** A copy, so the model never aliases the caller's buffer (and alignment is ours). */
   f32(count: number): Float32Array {
-    const b = this.take(count * 4);
-    return new Float32Array(b.slice().buffer);
+    return new Float32Array(copyOf(this.take(count * 4)));
   }
 
   i32(count: number): Int32Array {
-    const b = this.take(count * 4);
-    return new Int32Array(b.slice().buffer);
+    return new Int32Array(copyOf(this.take(count * 4)));
   }
 
   ids(kind: IdKind, count: number): IdMap {
     let ids: Id[];
     if (kind === 'dense') return IdMap.dense(count);
-    if (kind === 'number') ids = Array.from(new Float64Array(this.take(count * 8).slice().buffer));
+    if (kind === 'number') ids = Array.from(new Float64Array(copyOf(this.take(count * 8))));
     else if (kind === 'string') {
-      const lengths = new Uint32Array(this.take(count * 4).slice().buffer);
+      const lengths = new Uint32Array(copyOf(this.take(count * 4)));
       let total = 0;
       for (const n of lengths) total += n;
       const blob = this.take(total);
@@ -221,6 +304,16 @@ class Reader {
       throw corrupt('it lists an ID twice');
     }
   }
+}
+
+/**
+ * The bytes of a view in a fresh ArrayBuffer of exactly their length. (Not `view.slice().buffer`:
+ * on a Node Buffer, slice is a view into the same shared pool, so its .buffer is the whole pool.)
+ */
+function copyOf(view: Uint8Array): ArrayBuffer {
+  const out = new Uint8Array(view.length);
+  out.set(view);
+  return out.buffer;
 }
 
 const CRC_TABLE = (() => {

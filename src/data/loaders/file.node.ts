@@ -4,8 +4,9 @@
  * browsers and edge runtimes, where these functions fail with a clear message.
  */
 import { AlsError, ErrorCode, fail } from '../../errors.js';
-import { parseTriples, toLoaded, type LoadOptions, type LoadedRatings } from './load.js';
-import type { ParseOptions, ParsedTriples } from './parse.js';
+import { checkOptions, describe } from '../../validate.js';
+import { parseTriples, splitLoadOptions, toLoaded, type LoadOptions, type LoadedRatings } from './load.js';
+import { PARSE_ALIASES, PARSE_KEYS, type ParseOptions, type ParsedTriples } from './parse.js';
 
 /** Imported by names bundlers leave alone, so browser and Worker bundles of the package build without node: shims. */
 const NODE_FS = 'node:fs';
@@ -13,6 +14,18 @@ const NODE_ZLIB = 'node:zlib';
 
 /** Parses a ratings file into typed arrays and ID maps. */
 export async function parseTriplesFile(path: string, options: ParseOptions = {}): Promise<ParsedTriples> {
+  checkOptions('parseTriplesFile options', options, PARSE_KEYS, PARSE_ALIASES);
+  return parseFile(path, options);
+}
+
+/** Loads a ratings file into a Ratings (plus timestamps and parse statistics). */
+export async function loadRatingsFile(path: string, options: LoadOptions = {}): Promise<LoadedRatings> {
+  const { parse, duplicates } = splitLoadOptions('loadRatingsFile options', options);
+  return toLoaded(await parseFile(path, parse), duplicates);
+}
+
+async function parseFile(path: string, options: ParseOptions): Promise<ParsedTriples> {
+  if (typeof path !== 'string' || path === '') fail(ErrorCode.INVALID_OPTION, `A ratings file path must be a non-empty string (got ${describe(path)}).`);
   if (typeof process === 'undefined' || !process.versions?.node) {
     fail(ErrorCode.INVALID_OPTION, 'File paths can only be read in Node.', 'Pass a ReadableStream (e.g. (await fetch(url)).body) or a string to loadRatings.');
   }
@@ -24,25 +37,54 @@ export async function parseTriplesFile(path: string, options: ParseOptions = {})
     size = stat.size;
   } catch (error) {
     if (error instanceof AlsError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new AlsError(ErrorCode.FILE_ERROR, `Cannot read ${path} (${code ?? String(error)}).`, code === 'ENOENT' ? 'Check the path.' : 'Check the path and its permissions.', { cause: error });
+    throw fileError(path, error);
   }
-  let stream: AsyncIterable<Uint8Array> = fs.createReadStream(path, { highWaterMark: 1 << 20 });
-  if (path.endsWith('.gz')) {
+  const gzipped = path.endsWith('.gz');
+  const source = fs.createReadStream(path, { highWaterMark: 1 << 20 });
+  let stream: AsyncIterable<Uint8Array> = source;
+  if (gzipped) {
     const zlib = (await import(NODE_ZLIB)) as typeof import('node:zlib');
-    stream = (stream as import('node:fs').ReadStream).pipe(zlib.createGunzip());
+    const gunzip = zlib.createGunzip();
+    // pipe() forwards neither errors nor teardown: do both, so a read error ends the parse
+    // (instead of a hang) and an abandoned parse closes the file.
+    source.on('error', (error) => gunzip.destroy(error));
+    gunzip.on('close', () => source.destroy());
+    stream = source.pipe(gunzip);
   }
   const onProgress = options.onProgress;
-  return parseTriples(stream, {
+  return parseTriples(chunksOf(stream, path, gzipped), {
     source: path,
-    sizeHint: path.endsWith('.gz') ? undefined : size,
+    sizeHint: gzipped ? undefined : size,
     ...options,
     // Progress by compressed bytes is not known for .gz; report the file size as total anyway.
     onProgress: onProgress ? (p) => onProgress({ ...p, totalBytes: size } as typeof p) : undefined,
   });
 }
 
-/** Loads a ratings file into a Ratings (plus timestamps and parse statistics). */
-export async function loadRatingsFile(path: string, options: LoadOptions = {}): Promise<LoadedRatings> {
-  return toLoaded(await parseTriplesFile(path, options), options.duplicates);
+/**
+ * The stream's chunks, its failures as coded errors naming the file: zlib's (not gzip, cut
+ * short) as CORRUPT_INPUT, the file system's as FILE_ERROR. Errors of the parser, thrown
+ * while this generator is suspended, do not pass through here.
+ */
+async function* chunksOf(stream: AsyncIterable<Uint8Array>, path: string, gzipped: boolean): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of stream) yield chunk;
+  } catch (error) {
+    if (error instanceof AlsError) throw error;
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    if (gzipped && (String(code).startsWith('Z_') || syscall === undefined)) {
+      throw new AlsError(
+        ErrorCode.CORRUPT_INPUT,
+        `${path} is not a complete gzip file (${(error as Error).message}).`,
+        'Check that the file was downloaded completely; if it is not compressed, remove the .gz from its name.',
+        { cause: error },
+      );
+    }
+    throw fileError(path, error);
+  }
+}
+
+function fileError(path: string, error: unknown): AlsError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new AlsError(ErrorCode.FILE_ERROR, `Cannot read ${path} (${code ?? String(error)}).`, code === 'ENOENT' ? 'Check the path.' : 'Check the path and its permissions.', { cause: error });
 }

@@ -3,9 +3,10 @@
  * iterables of chunks. Node file paths are in file.node.ts.
  */
 import { ErrorCode, fail } from '../../errors.js';
+import { checkOptions, oneOf } from '../../validate.js';
 import { Ratings } from '../ratings.js';
 import type { DuplicatePolicy } from '../sparse.js';
-import { TripleParser, type ParseOptions, type ParsedTriples } from './parse.js';
+import { PARSE_ALIASES, PARSE_KEYS, TripleParser, type ParseOptions, type ParsedTriples } from './parse.js';
 
 /** Anything the loaders read: text, bytes, or a stream/iterable of either. */
 export type RatingsInput =
@@ -28,18 +29,20 @@ export interface LoadedRatings {
   triples: ParsedTriples;
 }
 
-const STRING_PIECE = 1 << 20;
-const encoder = new TextEncoder();
+/** Every key of LoadOptions, for checkOptions. */
+export const LOAD_KEYS = [...PARSE_KEYS, 'duplicates'] as const;
 
 /** Parses ratings from text or bytes into typed arrays and ID maps, streaming. */
 export async function parseTriples(input: RatingsInput, options: ParseOptions = {}): Promise<ParsedTriples> {
   const parser = new TripleParser(options);
   const feed = (chunk: Uint8Array | string) => {
-    if (typeof chunk === 'string') pushString(parser, chunk);
+    if (typeof chunk === 'string') parser.pushText(chunk);
     else if (chunk instanceof Uint8Array) parser.push(chunk);
+    // Any other view (a DataView, a Node Buffer from another realm): exactly its bytes, never its whole buffer.
+    else if (ArrayBuffer.isView(chunk)) parser.push(new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength));
     else fail(ErrorCode.INVALID_OPTION, `A chunk must be a string or Uint8Array (got ${Object.prototype.toString.call(chunk)}).`);
   };
-  if (typeof input === 'string' || input instanceof Uint8Array) feed(input);
+  if (typeof input === 'string' || ArrayBuffer.isView(input)) feed(input as string | Uint8Array);
   else if (input instanceof ArrayBuffer) feed(new Uint8Array(input));
   else if (typeof (input as ReadableStream).getReader === 'function') {
     const reader = (input as ReadableStream<Uint8Array | string>).getReader();
@@ -64,7 +67,14 @@ export async function parseTriples(input: RatingsInput, options: ParseOptions = 
 
 /** Parses ratings and builds a Ratings (ID maps in order of first appearance). */
 export async function loadRatings(input: RatingsInput, options: LoadOptions = {}): Promise<LoadedRatings> {
-  return toLoaded(await parseTriples(input, options), options.duplicates);
+  const { parse, duplicates } = splitLoadOptions('loadRatings options', options);
+  return toLoaded(await parseTriples(input, parse), duplicates);
+}
+
+/** @internal LoadOptions checked, split into the parser's options and the duplicate policy. */
+export function splitLoadOptions(what: string, options: LoadOptions | undefined): { parse: ParseOptions; duplicates: DuplicatePolicy } {
+  const { duplicates, ...parse } = checkOptions(what, options, LOAD_KEYS, { ...PARSE_ALIASES, duplicate: "Use 'duplicates'." });
+  return { parse, duplicates: duplicates === undefined ? 'error' : oneOf('duplicates', duplicates, ['error', 'sum', 'last']) };
 }
 
 /** @internal */
@@ -74,15 +84,4 @@ export function toLoaded(triples: ParsedTriples, duplicates: DuplicatePolicy = '
   }
   const ratings = Ratings.fromIndices(triples.userMap.clone(), triples.itemMap.clone(), triples.users, triples.items, triples.values, duplicates);
   return { ratings, triples };
-}
-
-/** Encodes a long string in pieces (never one huge byte array), not splitting surrogate pairs. */
-function pushString(parser: TripleParser, text: string): void {
-  for (let s = 0; s < text.length; ) {
-    let e = Math.min(text.length, s + STRING_PIECE);
-    const c = text.charCodeAt(e - 1);
-    if (e < text.length && c >= 0xd800 && c <= 0xdbff) e--;
-    parser.push(encoder.encode(text.slice(s, e)));
-    s = e;
-  }
 }

@@ -11,8 +11,21 @@
  * peak memory is about twice the final arrays (never the 3× of doubling-and-trimming).
  */
 import { ErrorCode, fail } from '../../errors.js';
+import { callback, checkOptions, describe, nonNegative, oneOf } from '../../validate.js';
 import { IdMap, type Id } from '../id-map.js';
 import { PRESETS, type Column, type Columns, type Delimiter, type FormatOptions, type PresetName } from './presets.js';
+
+/** Every key of ParseOptions, for checkOptions (LoadOptions adds `duplicates`). */
+export const PARSE_KEYS = ['format', 'delimiter', 'header', 'columns', 'onBadLine', 'source', 'defaultValue', 'sizeHint', 'onProgress'] as const;
+const COLUMN_KEYS = ['user', 'item', 'value', 'timestamp'] as const;
+const DELIMITERS: readonly Delimiter[] = [',', '\t', ';', '|', '::', 'whitespace', 'auto'];
+/** Names users bring from other tools, with the hint that says ours. */
+export const PARSE_ALIASES: Readonly<Record<string, string>> = {
+  sep: "Use 'delimiter'.",
+  separator: "Use 'delimiter'.",
+  skipHeader: "Use header: true.",
+  hasHeader: "Use header: true.",
+};
 
 export interface ParseOptions extends FormatOptions {
   /** A preset for a known file format; `delimiter`, `header` and `columns` given alongside override it. */
@@ -73,6 +86,9 @@ export interface ParsedTriples {
 }
 
 const BLOCK = 1 << 16;
+/** Text is encoded in pieces of this many UTF-16 units (never one huge byte array). */
+const STRING_PIECE = 1 << 20;
+const encoder = new TextEncoder();
 const MAX_TABLE = 1 << 22; // numeric IDs below this are looked up in a flat table, not a Map
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const enum Mode {
@@ -160,7 +176,11 @@ class Blocks<T extends Int32Array | Float32Array | Float64Array> {
 }
 
 const utf8 = new TextDecoder('utf-8');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const LONE_SURROGATE = /\p{Cs}/u;
+const HIGH_SURROGATE = /[\uD800-\uDBFF]$/;
 
+/** Bytes as text for messages and numbers: invalid UTF-8 becomes U+FFFD (IDs go through strictUtf8). */
 function decode(buf: Uint8Array, s: number, e: number): string {
   if (e - s < 64) {
     let ascii = true;
@@ -230,6 +250,7 @@ export class TripleParser {
   private count = 0;
   private readonly sizeHint: number;
 
+  private pendingSurrogate = '';
   private carry = new Uint8Array(4096);
   private carryLength = 0;
   private lineNo = 0;
@@ -239,23 +260,24 @@ export class TripleParser {
   private header: string[] | null = null;
 
   constructor(options: ParseOptions = {}) {
-    const preset = options.format !== undefined ? PRESETS[options.format] : undefined;
-    if (options.format !== undefined && !preset) {
-      fail(ErrorCode.INVALID_OPTION, `Unknown format '${String(options.format)}'.`, `Use one of ${Object.keys(PRESETS).join(', ')}.`);
-    }
-    this.onBadLine = options.onBadLine ?? 'error';
-    if (this.onBadLine !== 'error' && this.onBadLine !== 'skip') {
-      fail(ErrorCode.INVALID_OPTION, `onBadLine must be 'error' or 'skip' (got ${String(this.onBadLine)}).`);
-    }
+    checkOptions('Ratings parse options', options, PARSE_KEYS, PARSE_ALIASES);
+    const preset = options.format !== undefined ? PRESETS[oneOf('format', options.format, Object.keys(PRESETS) as PresetName[])] : undefined;
+    this.onBadLine = options.onBadLine === undefined ? 'error' : oneOf('onBadLine', options.onBadLine, ['error', 'skip']);
+    if (options.source !== undefined && typeof options.source !== 'string') fail(ErrorCode.INVALID_OPTION, `source must be a string (got ${describe(options.source)}).`);
     this.source = options.source ?? '<input>';
     this.defaultValue = options.defaultValue ?? 1;
-    this.onProgress = options.onProgress;
-    this.sizeHint = options.sizeHint ?? 0;
-    this.delimiter = options.delimiter ?? preset?.delimiter ?? 'auto';
-    if (![',', '\t', ';', '|', '::', 'whitespace', 'auto'].includes(this.delimiter)) {
-      fail(ErrorCode.INVALID_OPTION, `delimiter must be ',', '\\t', ';', '|', '::', 'whitespace' or 'auto' (got ${JSON.stringify(this.delimiter)}).`);
+    if (typeof this.defaultValue !== 'number' || !Number.isFinite(Math.fround(this.defaultValue))) {
+      fail(ErrorCode.INVALID_OPTION, `defaultValue must be a finite number within float32 range (got ${describe(options.defaultValue)}).`, 'Every rating of a file without a value column gets this value; use 1 (the default).');
     }
+    if (options.onProgress !== undefined) callback('onProgress', options.onProgress);
+    this.onProgress = options.onProgress;
+    this.sizeHint = options.sizeHint === undefined ? 0 : nonNegative('sizeHint', options.sizeHint);
+    this.delimiter = options.delimiter === undefined ? preset?.delimiter ?? 'auto' : oneOf('delimiter', options.delimiter, DELIMITERS);
+    if (options.columns !== undefined) checkOptions('columns', options.columns, COLUMN_KEYS);
     const cols = { ...(preset?.columns ?? {}), ...(options.columns ?? {}) };
+    for (const name of ['user', 'item'] as const) {
+      if (cols[name] === null) fail(ErrorCode.INVALID_OPTION, `columns.${name} cannot be null: every rating needs a ${name}.`);
+    }
     this.columnSpec = {
       user: cols.user ?? 0,
       item: cols.item ?? 1,
@@ -264,10 +286,13 @@ export class TripleParser {
     };
     for (const [name, c] of Object.entries(this.columnSpec)) {
       if (c !== null && !(typeof c === 'string' ? c.length > 0 : Number.isInteger(c) && c >= 0 && c < 256)) {
-        fail(ErrorCode.INVALID_OPTION, `columns.${name} must be a column name or an index in [0, 255] (got ${String(c)}).`);
+        fail(ErrorCode.INVALID_OPTION, `columns.${name} must be a column name or an index in [0, 255] (got ${describe(c)}).`);
       }
     }
     const named = Object.values(this.columnSpec).some((c) => typeof c === 'string');
+    if (options.header !== undefined && typeof options.header !== 'boolean' && options.header !== 'auto') {
+      fail(ErrorCode.INVALID_OPTION, `header must be true, false or 'auto' (got ${describe(options.header)}).`);
+    }
     this.headerMode = options.header ?? preset?.header ?? 'auto';
     if (named && this.headerMode === false) {
       fail(ErrorCode.INVALID_OPTION, 'Columns are given by name but header is false.', 'Pass header: true, or give the columns as 0-based indices.');
@@ -275,6 +300,31 @@ export class TripleParser {
     if (named) this.headerMode = true;
     this.t = this.columnSpec.timestamp !== null ? new Blocks((n) => new Float64Array(n)) : null;
     if (!named) this.resolveColumns(null);
+  }
+
+  /**
+   * Feeds the next chunk of text. A surrogate pair split between chunks is joined; a lone
+   * surrogate (text that is not valid Unicode) is CORRUPT_INPUT rather than silently U+FFFD.
+   */
+  pushText(text: string): void {
+    if (this.pendingSurrogate) (text = this.pendingSurrogate + text), (this.pendingSurrogate = '');
+    if (HIGH_SURROGATE.test(text)) (this.pendingSurrogate = text.slice(-1)), (text = text.slice(0, -1));
+    for (let s = 0; s < text.length; ) {
+      let e = Math.min(text.length, s + STRING_PIECE);
+      const c = text.charCodeAt(e - 1);
+      if (e < text.length && c >= 0xd800 && c <= 0xdbff) e--;
+      const piece = text.slice(s, e);
+      const lone = LONE_SURROGATE.exec(piece);
+      if (lone) this.loneSurrogate(piece.slice(0, lone.index));
+      this.push(encoder.encode(piece));
+      s = e;
+    }
+  }
+
+  private loneSurrogate(before: string): never {
+    let line = this.lineNo + 1;
+    for (let p = before.indexOf('\n'); p >= 0; p = before.indexOf('\n', p + 1)) line++;
+    fail(ErrorCode.CORRUPT_INPUT, `${this.source}:${line}: the text holds a lone surrogate (it is not valid Unicode).`, 'Pass well-formed text, or the file\'s bytes.');
   }
 
   /** Feeds the next chunk of bytes. */
@@ -307,6 +357,7 @@ export class TripleParser {
 
   /** Ends the input (a last line without '\n' is parsed) and returns the arrays. */
   end(): ParsedTriples {
+    if (this.pendingSurrogate) this.loneSurrogate('');
     if (this.carryLength > 0) {
       this.line(this.carry, 0, this.carryLength);
       this.carryLength = 0;
@@ -438,9 +489,27 @@ export class TripleParser {
       while (p < e && (c = buf[p]! - 48) >= 0 && c <= 9) (n = n * 10 + c), p++;
       if (p === e) return index.number(n);
     }
-    let text = decode(buf, s, e);
+    let text = this.text(buf, s, e, index === this.userIndex ? 'user ID' : 'item ID');
     if (escaped) text = text.replace(/""/g, '"');
     return index.string(text);
+  }
+
+  /** A field as text; invalid UTF-8 is CORRUPT_INPUT with the line (never IDs that silently collapse into U+FFFD). */
+  private text(buf: Uint8Array, s: number, e: number, what: string): string {
+    if (e - s < 64) {
+      let ascii = true;
+      for (let p = s; p < e; p++) if (buf[p]! >= 0x80) (ascii = false);
+      if (ascii) return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
+    }
+    try {
+      return strictUtf8.decode(buf.subarray(s, e));
+    } catch {
+      fail(
+        ErrorCode.CORRUPT_INPUT,
+        `${this.source}:${this.lineNo}: the ${what} is not valid UTF-8: ${JSON.stringify(decode(buf, s, Math.min(e, s + 200)))}.`,
+        'Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8 file).',
+      );
+    }
   }
 
   private bad(buf: Uint8Array, s: number, e: number, reason: string): void {
@@ -463,22 +532,24 @@ export class TripleParser {
   }
 
   /**
-   * 'auto' header: the first line is a header when its value field is not a number. Without a
-   * value column there is no telling (IDs may be words), so there is no header: pass header: true.
+   * 'auto' header: the first line is a header only when every one of its fields is not a
+   * number (a data row with one bad value must be reported, not silently dropped as a
+   * header). Without a numeric column (value or timestamp) there is no telling — IDs may be
+   * words — so there is no header: pass header: true.
    */
   private looksLikeHeader(buf: Uint8Array, s: number, e: number): boolean {
-    const col = this.valueCol;
-    if (col < 0) return false;
-    const found = this.split(buf, s, e, col + 1);
-    if (found <= col) return false;
-    return Number.isNaN(parseNumber(buf, this.fs[col]!, this.fe[col]!));
+    if (this.valueCol < 0 && this.timeCol < 0) return false;
+    const found = this.split(buf, s, e, 256);
+    if (found <= 0) return false;
+    for (let f = 0; f < found; f++) if (!Number.isNaN(parseNumber(buf, this.fs[f]!, this.fe[f]!))) return false;
+    return true;
   }
 
   private readHeader(buf: Uint8Array, s: number, e: number): void {
     const found = this.split(buf, s, e, 256);
     const names: string[] = [];
     for (let f = 0; f < Math.max(found, 0); f++) {
-      let name = decode(buf, this.fs[f]!, this.fe[f]!);
+      let name = this.text(buf, this.fs[f]!, this.fe[f]!, 'header');
       if (this.fq[f]) name = name.replace(/""/g, '"');
       names.push(name);
     }

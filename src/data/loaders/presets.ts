@@ -19,7 +19,12 @@ export type PresetName = 'movielens-100k' | 'movielens-1m' | 'movielens-csv' | '
 
 export interface FormatOptions {
   delimiter?: Delimiter;
-  /** true: the first non-blank line names the columns; 'auto': it does when its value field is not a number. */
+  /**
+   * true: the first non-blank line names the columns. 'auto' (default): it does when none of
+   * its fields is a number; a first line with numeric and non-numeric fields is data (and a
+   * MALFORMED_LINE when its value is not a number). Without a value or timestamp column,
+   * 'auto' means no header. false: every line is data.
+   */
   header?: boolean | 'auto';
   columns?: Columns;
 }
