@@ -258,8 +258,8 @@ describe('Spark ALSModel directories', () => {
         const model = await trainedModel(ids, { feedback: 'implicit' });
         const path = join(dir, ids);
         await saveSparkModel(model, path);
-        // Hadoop side files Spark leaves beside the parts are ignored.
-        writeFileSync(join(path, 'userFactors', '.part-00000.crc'), 'junk');
+        // Hadoop side files of _SUCCESS are ignored (a part's .crc is verified: trust-spark.test.ts).
+        writeFileSync(join(path, 'userFactors', '._SUCCESS.crc'), 'junk');
         const back = await loadSparkModel(path);
         expectSameModel(model, back);
         expect(back.options).toEqual({ ...model.options, threads: back.options.threads, backend: back.options.backend });
