@@ -280,13 +280,16 @@ describe('Spark ALSModel directories', () => {
     const without = (prefix: string) => new Map([...files].filter(([p]) => !p.startsWith(prefix)));
     expect(await asyncRefusal(() => readSparkModel(without('metadata/')))).toBe(ErrorCode.CORRUPT_MODEL);
     expect(await asyncRefusal(() => readSparkModel(without('itemFactors/')))).toBe(ErrorCode.CORRUPT_MODEL);
-    const other = new Map(files);
-    other.set('metadata/part-00000', new TextEncoder().encode('{"class":"org.apache.spark.ml.recommendation.ALS","rank":4}\n'));
+    // A file replaced without its Hadoop checksum (which would refuse it first).
+    const replaced = (path: string, bytes: Uint8Array) => new Map(files).set(path, bytes).set(path.replace(/[^/]*$/, (b) => `.${b}.crc`), undefined as never);
+    const withoutCrc = (m: Map<string, Uint8Array>) => new Map([...m].filter(([, b]) => b !== undefined));
+    const other = withoutCrc(replaced('metadata/part-00000', new TextEncoder().encode('{"class":"org.apache.spark.ml.recommendation.ALS","rank":4}\n')));
     expect(await asyncRefusal(() => readSparkModel(other))).toBe(ErrorCode.UNSUPPORTED_FORMAT);
     const part = [...files.keys()].find((p) => p.startsWith('userFactors/part-'))!;
-    const cut = new Map(files);
-    cut.set(part, files.get(part)!.subarray(0, files.get(part)!.length - 9));
-    expect(await asyncRefusal(() => readSparkModel(cut))).toBe(ErrorCode.CORRUPT_MODEL);
+    const short = files.get(part)!.subarray(0, files.get(part)!.length - 9);
+    expect(await asyncRefusal(() => readSparkModel(withoutCrc(replaced(part, short))))).toBe(ErrorCode.CORRUPT_MODEL);
+    // With its .crc: the last chunk fails its checksum (TRUNCATED_MODEL when whole chunks are gone: trust-spark.test.ts).
+    expect(await asyncRefusal(() => readSparkModel(new Map(files).set(part, short)))).toBe(ErrorCode.CORRUPT_MODEL);
     expect(await asyncRefusal(() => loadSparkModel(join(tmpdir(), 'no-such-spark-model')))).toBe(ErrorCode.FILE_ERROR);
   });
 });
@@ -355,6 +358,7 @@ describe('the bounded reader of Spark factor parts', () => {
       const files = writeSparkModel(ALSModel.fromFactors({ userIds: [1, 2, 3], itemIds: [1], userFactors: [1, 2, 3, 4, 5, 6], itemFactors: [1, 1] }));
       const userPart = [...files.keys()].find((p) => p.startsWith('userFactors/part-'))!;
       files.set(userPart, file);
+      files.delete(userPart.replace(/[^/]*$/, (b) => `.${b}.crc`));
       expect(await asyncRefusal(() => readSparkModel(files))).toBe(ErrorCode.CORRUPT_MODEL);
     }
   });

@@ -227,7 +227,11 @@ describe('Spark metadata values', () => {
 
   it('metadata that is JSON null, not JSON, or another class is refused with a code', async () => {
     const files = writeSparkModel(smallModel());
-    const withText = (text: string) => new Map(files).set('metadata/part-00000', new TextEncoder().encode(text));
+    const withText = (text: string) => {
+      const out = new Map(files).set('metadata/part-00000', new TextEncoder().encode(text));
+      out.delete('metadata/.part-00000.crc');
+      return out;
+    };
     expect((await refusal(() => readSparkModel(withText('null\n')))).code).toBe(ErrorCode.CORRUPT_MODEL);
     expect((await refusal(() => readSparkModel(withText('{"class"')))).code).toBe(ErrorCode.CORRUPT_MODEL);
     expect((await refusal(() => readSparkModel(withText('{"class":"org.apache.spark.ml.recommendation.ALS","rank":4}')))).code).toBe(ErrorCode.UNSUPPORTED_FORMAT);
@@ -312,6 +316,27 @@ describe('Spark directories on disk', () => {
       expectSameModel(model, await loadSparkModel(dir));
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('checksums of models written here', () => {
+  it.skipIf(!haveSpark)("the .crc files written are byte for byte what Hadoop wrote beside Spark's parts", async () => {
+    const { hadoopChecksumFile } = await import('../src/interop/hadoop-checksum.js');
+    const files = realFiles();
+    for (const [path, bytes] of files) {
+      if (path.includes('/.')) continue;
+      expect(hadoopChecksumFile(bytes), path).toEqual(files.get(crcPath(path)));
+    }
+  });
+
+  it('writeSparkModel writes a .crc beside every file, and a flipped byte of a written part is then CORRUPT_MODEL', async () => {
+    const files = writeSparkModel(smallModel());
+    const parts = [...files.keys()].filter((p) => !p.includes('/.'));
+    expect([...files.keys()].filter((p) => p.endsWith('.crc')).sort()).toEqual(parts.map(crcPath).sort());
+    const part = parts.find((p) => p.startsWith('itemFactors/part-'))!;
+    for (let byte = 0; byte < files.get(part)!.length; byte += 7) {
+      expect((await refusal(() => readSparkModel(flipped(files, part, byte, 0x01, true)))).code).toBe(ErrorCode.CORRUPT_MODEL);
     }
   });
 });

@@ -69,3 +69,14 @@ export function checkHadoopChecksum(data: Uint8Array, checksum: Uint8Array): Che
   }
   return null;
 }
+
+/** The checksum file Hadoop writes beside `data`: CRC-32 per 512-byte chunk. */
+export function hadoopChecksumFile(data: Uint8Array, bytesPerChecksum = 512): Uint8Array {
+  const chunks = Math.ceil(data.length / bytesPerChecksum);
+  const out = new Uint8Array(8 + 4 * chunks);
+  const view = new DataView(out.buffer);
+  out.set([0x63, 0x72, 0x63, 0]);
+  view.setUint32(4, bytesPerChecksum, false);
+  for (let c = 0; c < chunks; c++) view.setUint32(8 + 4 * c, crc32(data.subarray(c * bytesPerChecksum, (c + 1) * bytesPerChecksum)), false);
+  return out;
+}

@@ -4,11 +4,13 @@
  *   metadata/part-00000            one JSON line: class, sparkVersion, uid, paramMap, rank
  *   userFactors/part-*.parquet     rows (id: int, features: array<float>)
  *   itemFactors/part-*.parquet     the same for items
- *   _SUCCESS, .*.crc               Hadoop side files, ignored
+ *   .part-….crc                    Hadoop checksums of each part: verified when present
+ *   _SUCCESS                       ignored
  *
  * Files are passed as a map from path (relative to the model directory) to bytes, so this
- * runs in browsers too; spark-files.node.ts reads and writes directories in Node. Parquet is
- * read with hyparquet and written with hyparquet-writer.
+ * runs in browsers too; files.ts reads and writes directories in Node. Parts are read with
+ * our own bounded parquet reader (spark-columns.ts: nothing in a part is trusted before it
+ * is checked against the bytes present) and written with hyparquet-writer.
  *
  * Spark's model metadata does not record how it was trained (regParam, implicitPrefs, alpha
  * are estimator parameters), so fold-in conventions come from the caller, with Spark's
@@ -21,6 +23,7 @@ import { ALSModel } from '../model/model.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from '../train/options.js';
 import { boolean, checkOptions, describe, integer, nonNegative } from '../validate.js';
 import { sparkOptions, trainingConventions, type SparkParams } from './conventions.js';
+import { hadoopChecksumFile } from './hadoop-checksum.js';
 import { sparkParts, type SparkPart } from './spark-parts.js';
 import { readFactorTable } from './spark-columns.js';
 
@@ -123,7 +126,8 @@ function filesByPath(files: SparkModelFiles): Map<string, Uint8Array> {
   const entries = files instanceof Map ? [...files] : Object.entries(files as Record<string, Uint8Array>);
   const byPath = new Map<string, Uint8Array>();
   for (const [path, bytes] of entries) {
-    if (typeof path !== 'string' || !(bytes instanceof Uint8Array)) {
+    // Checked by tag, not instanceof: bytes from another realm (a worker, an iframe, a vm context) are bytes too.
+    if (typeof path !== 'string' || Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
       fail(ErrorCode.INVALID_OPTION, `readSparkModel expects path → Uint8Array; ${String(path)} is ${describe(bytes)}.`);
     }
     byPath.set(path.replace(/\\/g, '/').replace(/^\.?\//, ''), bytes);
@@ -218,7 +222,7 @@ export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}
     alsWasm: trainingConventions(model.options),
   };
   const partName = (side: number) => `part-00000-${tag.slice(4).padEnd(12, '0').slice(0, 8)}-0000-4000-8000-${side}00000000000-c000.snappy.parquet`;
-  return new Map<string, Uint8Array>([
+  const files = new Map<string, Uint8Array>([
     ['metadata/part-00000', new TextEncoder().encode(JSON.stringify(metadata) + '\n')],
     ['metadata/_SUCCESS', new Uint8Array(0)],
     [`userFactors/${partName(1)}`, factorPart(userIds, model.userFactors, model.factors, metadata.sparkVersion)],
@@ -226,6 +230,10 @@ export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}
     [`itemFactors/${partName(2)}`, factorPart(itemIds, model.itemFactors, model.factors, metadata.sparkVersion)],
     ['itemFactors/_SUCCESS', new Uint8Array(0)],
   ]);
+  // Hadoop's checksum side files, as Spark writes them: Spark verifies them when it loads the
+  // model, and so does readSparkModel, so a damaged copy is caught on either side.
+  for (const [path, bytes] of [...files]) files.set(path.replace(/[^/]*$/, (base) => `.${base}.crc`), hadoopChecksumFile(bytes));
+  return files;
 }
 
 function checkWriteOptions(options: SparkWriteOptions & { overwrite?: unknown }): void {
