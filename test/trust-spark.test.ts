@@ -340,3 +340,22 @@ describe('checksums of models written here', () => {
     }
   });
 });
+
+describe('parquet variants of a factor part', () => {
+  it('reads dictionary-encoded ids and factors (a writer picks them for repeated values)', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const { parquetMetadata } = await import('hyparquet');
+    const { PARQUET_SCHEMA } = await import('../src/interop/spark.js');
+    const { readFactorTable } = await import('../src/interop/spark-columns.js');
+    const ids = Array.from({ length: 300 }, (_, r) => r % 2 ? r : 1000 + r);
+    const features = ids.map((_, r) => [r % 3, 0.5, r % 2 ? -1 : 0]);
+    for (const codec of ['SNAPPY', 'UNCOMPRESSED'] as const) {
+      const file = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'id', data: Int32Array.from(ids) }, { name: 'features', data: features }], schema: PARQUET_SCHEMA, codec, pageSize: 256 }));
+      const encodings = parquetMetadata(file.buffer).row_groups[0]!.columns.flatMap((c) => c.meta_data!.encodings);
+      expect(encodings).toContain('RLE_DICTIONARY');
+      const table = readFactorTable(file, 3, 'dictionary', 'itemFactors');
+      expect(Array.from(table.ids)).toEqual(ids);
+      expect(Array.from(table.factors)).toEqual(features.flat());
+    }
+  });
+});

@@ -271,9 +271,12 @@ function readFactors(parts: SparkPart[], side: string, rank: number, name: strin
   const tables = parts.map((part) => readFactorTable(part.bytes, rank, `${name}: ${part.path}`, side));
   const ids: number[] = [];
   for (const table of tables) for (let r = 0; r < table.ids.length; r++) ids.push(table.ids[r]!);
-  const factors = new Float32Array(ids.length * rank);
-  let at = 0;
-  for (const table of tables) (factors.set(table.factors, at), (at += table.factors.length));
+  let factors = tables[0]!.factors;
+  if (tables.length > 1) {
+    factors = new Float32Array(ids.length * rank);
+    let at = 0;
+    for (const table of tables) (factors.set(table.factors, at), (at += table.factors.length));
+  }
   for (let e = 0; e < factors.length; e++) {
     if (!Number.isFinite(factors[e]!)) throw new AlsError(ErrorCode.NON_FINITE_VALUE, `${name}: ${side} id ${ids[Math.floor(e / rank)]} has a non-finite factor.`);
   }
