@@ -54,7 +54,13 @@ function report(line: string): void {
   }
 }
 
+// The harness's self-test: on these bytes, die as V8 does on a fatal error, or spin forever.
+const abortOn = Number(process.env.SPARK_FUZZ_ABORT_ON ?? -1);
+const spinOn = Number(process.env.SPARK_FUZZ_SPIN_ON ?? -1);
+
 for (const [byte, mask, withCrc] of job.cases) {
+  if (byte === abortOn) process.kill(process.pid, 'SIGKILL'); // no core file, unlike abort()
+  if (byte === spinOn) for (;;);
   const flipped = original.slice();
   flipped[byte] ^= mask;
   const input = new Map(files);

@@ -54,12 +54,23 @@ export function dataRanges(bytes: Uint8Array): [number, number][] {
   return ranges;
 }
 
+export interface RunOptions {
+  root?: string;
+  part?: string;
+  /** Silence after which a child is killed and its case recorded as a hang. Default 5 s. */
+  hangMs?: number;
+  /** Extra environment for the children (the harness's self-test makes them abort or spin). */
+  env?: Record<string, string>;
+}
+
 /** Runs the cases in child processes; one result per case, in order. */
-export async function runCases(cases: FuzzCase[], root = SPARK_MODEL, part = fuzzedPart(root)): Promise<CaseResult[]> {
+export async function runCases(cases: FuzzCase[], options: RunOptions = {}): Promise<CaseResult[]> {
+  const root = options.root ?? SPARK_MODEL;
+  const part = options.part ?? fuzzedPart(root);
   const results: CaseResult[] = [];
   while (results.length < cases.length) {
     const batch = cases.slice(results.length);
-    const { done, failure } = await runChild(batch, root, part);
+    const { done, failure } = await runChild(batch, root, part, options.hangMs ?? HANG_MS, options.env ?? {});
     results.push(...done);
     if (failure) {
       const [byte, mask, withCrc] = batch[done.length]!;
@@ -69,9 +80,9 @@ export async function runCases(cases: FuzzCase[], root = SPARK_MODEL, part = fuz
   return results;
 }
 
-function runChild(batch: FuzzCase[], root: string, part: string): Promise<{ done: CaseResult[]; failure?: { outcome: string; ms: number; detail: string } }> {
+function runChild(batch: FuzzCase[], root: string, part: string, hangMs: number, env: Record<string, string>): Promise<{ done: CaseResult[]; failure?: { outcome: string; ms: number; detail: string } }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'spark-fuzz-child.ts')], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'spark-fuzz-child.ts')], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const done: CaseResult[] = [];
     let pending = '';
     let stderr = '';
@@ -91,7 +102,7 @@ function runChild(batch: FuzzCase[], root: string, part: string): Promise<{ done
         pending = pending.slice(newline + 1);
         last = performance.now();
         clearTimeout(timer);
-        timer = setTimeout(onSilence, HANG_MS);
+        timer = setTimeout(onSilence, hangMs);
       }
     });
     child.stderr.setEncoding('utf8');
@@ -104,7 +115,7 @@ function runChild(batch: FuzzCase[], root: string, part: string): Promise<{ done
         return reject(new Error(`the fuzz child failed to start (exit ${code ?? signal}): ${stderr}`));
       }
       const ms = performance.now() - last;
-      resolve({ done, failure: hung ? { outcome: 'hang', ms, detail: `no answer in ${HANG_MS} ms` } : { outcome: 'crash', ms, detail: `exit ${code ?? signal}: ${stderr.trim().split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 3).join(' | ') || stderr.trim().slice(-300)}` } });
+      resolve({ done, failure: hung ? { outcome: 'hang', ms, detail: `no answer in ${hangMs} ms` } : { outcome: 'crash', ms, detail: `exit ${code ?? signal}: ${stderr.trim().split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 3).join(' | ') || stderr.trim().slice(-300)}` } });
     });
     child.stdin.end(JSON.stringify({ root, part, cases: batch }));
   });
