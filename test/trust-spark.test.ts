@@ -137,6 +137,19 @@ describe('Hadoop checksum files', () => {
     expect((await refusal(() => readSparkModel(new Map(files).set(part, longer)))).code).toBe(ErrorCode.CORRUPT_MODEL);
   });
 
+  it('reads a checksum file of CRC-32C (as HDFS computes them) as well as CRC-32', () => {
+    const data = new TextEncoder().encode('x'.repeat(700));
+    const file = new Uint8Array(16);
+    const view = new DataView(file.buffer);
+    file.set([0x63, 0x72, 0x63, 0]);
+    view.setUint32(4, 512);
+    view.setUint32(8, crc32c(data.subarray(0, 512)));
+    view.setUint32(12, crc32c(data.subarray(512)));
+    expect(checkHadoopChecksum(data, file)).toBeNull();
+    view.setUint32(12, crc32(data.subarray(512)));
+    expect(checkHadoopChecksum(data, file)?.message).toContain('bytes 512–699 fail their checksum');
+  });
+
   it('refuses a checksum file that is not one', () => {
     expect(checkHadoopChecksum(Uint8Array.of(1, 2, 3), new TextEncoder().encode('junk'))?.message).toMatch(/not a Hadoop checksum file/);
   });
