@@ -11,7 +11,7 @@ import {
   saveImplicitModel, saveSparkModel, toFloat32, writeImplicitModel, writeNpy, writeNpz, writeSparkModel,
 } from '../src/interop/index.js';
 import { Prng } from '../src/train/prng.js';
-import { readFactorColumns } from '../src/interop/spark-columns.js';
+import { readFactorTable } from '../src/interop/spark-columns.js';
 import { PARQUET_SCHEMA } from '../src/interop/spark.js';
 import { addDiagonal, gram, rhs, solve } from './reference.js';
 
@@ -258,8 +258,8 @@ describe('Spark ALSModel directories', () => {
         const model = await trainedModel(ids, { feedback: 'implicit' });
         const path = join(dir, ids);
         await saveSparkModel(model, path);
-        // Hadoop side files Spark leaves beside the parts are ignored.
-        writeFileSync(join(path, 'userFactors', '.part-00000.crc'), 'junk');
+        // Hadoop side files of _SUCCESS are ignored (a part's .crc is verified: trust-spark.test.ts).
+        writeFileSync(join(path, 'userFactors', '._SUCCESS.crc'), 'junk');
         const back = await loadSparkModel(path);
         expectSameModel(model, back);
         expect(back.options).toEqual({ ...model.options, threads: back.options.threads, backend: back.options.backend });
@@ -280,13 +280,16 @@ describe('Spark ALSModel directories', () => {
     const without = (prefix: string) => new Map([...files].filter(([p]) => !p.startsWith(prefix)));
     expect(await asyncRefusal(() => readSparkModel(without('metadata/')))).toBe(ErrorCode.CORRUPT_MODEL);
     expect(await asyncRefusal(() => readSparkModel(without('itemFactors/')))).toBe(ErrorCode.CORRUPT_MODEL);
-    const other = new Map(files);
-    other.set('metadata/part-00000', new TextEncoder().encode('{"class":"org.apache.spark.ml.recommendation.ALS","rank":4}\n'));
+    // A file replaced without its Hadoop checksum (which would refuse it first).
+    const replaced = (path: string, bytes: Uint8Array) => new Map(files).set(path, bytes).set(path.replace(/[^/]*$/, (b) => `.${b}.crc`), undefined as never);
+    const withoutCrc = (m: Map<string, Uint8Array>) => new Map([...m].filter(([, b]) => b !== undefined));
+    const other = withoutCrc(replaced('metadata/part-00000', new TextEncoder().encode('{"class":"org.apache.spark.ml.recommendation.ALS","rank":4}\n')));
     expect(await asyncRefusal(() => readSparkModel(other))).toBe(ErrorCode.UNSUPPORTED_FORMAT);
     const part = [...files.keys()].find((p) => p.startsWith('userFactors/part-'))!;
-    const cut = new Map(files);
-    cut.set(part, files.get(part)!.subarray(0, files.get(part)!.length - 9));
-    expect(await asyncRefusal(() => readSparkModel(cut))).toBe(ErrorCode.CORRUPT_MODEL);
+    const short = files.get(part)!.subarray(0, files.get(part)!.length - 9);
+    expect(await asyncRefusal(() => readSparkModel(withoutCrc(replaced(part, short))))).toBe(ErrorCode.CORRUPT_MODEL);
+    // With its .crc: the last chunk fails its checksum (TRUNCATED_MODEL when whole chunks are gone: trust-spark.test.ts).
+    expect(await asyncRefusal(() => readSparkModel(new Map(files).set(part, short)))).toBe(ErrorCode.CORRUPT_MODEL);
     expect(await asyncRefusal(() => loadSparkModel(join(tmpdir(), 'no-such-spark-model')))).toBe(ErrorCode.FILE_ERROR);
   });
 });
@@ -314,40 +317,48 @@ describe('implicit files with unusual keys', () => {
   });
 });
 
-describe('the flat column reader of Spark parts', () => {
+describe('the bounded reader of Spark factor parts', () => {
   const part = (ids: number[], features: (number[] | null)[]) =>
-    parquetWriteBuffer({ columnData: [{ name: 'id', data: Int32Array.from(ids) }, { name: 'features', data: features }], schema: PARQUET_SCHEMA, rowGroupSize: 3, pageSize: 64 });
+    new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'id', data: Int32Array.from(ids) }, { name: 'features', data: features }], schema: PARQUET_SCHEMA, rowGroupSize: 3, pageSize: 64 }));
 
-  it('reads what the row-by-row reader reads, across row groups and pages', async () => {
+  it('reads what hyparquet reads, across row groups and pages', async () => {
     const rng = new Prng(8);
     const ids = Array.from({ length: 50 }, (_, r) => 1000 - 3 * r);
     const features = ids.map(() => Array.from({ length: 4 }, () => Math.fround(rng.next() - 0.5)));
     const file = part(ids, features);
-    const flat = readFactorColumns(file, parquetMetadata(file), 4)!;
-    expect(flat).not.toBeNull();
-    expect(Array.from(flat.ids)).toEqual(ids);
-    expect(Array.from(flat.factors)).toEqual(features.flat());
+    expect(parquetMetadata(arrayBufferOf(file)).row_groups.length).toBe(17);
+    const table = readFactorTable(file, 4, 'test', 'userFactors');
+    expect(Array.from(table.ids)).toEqual(ids);
+    expect(Array.from(table.factors)).toEqual(features.flat());
   });
 
-  it.skipIf(!haveSpark)('applies to the real Spark parts and agrees with hyparquet\'s rows', async () => {
-    const dir = join(SPARK_MODEL, 'itemFactors');
-    for (const name of readdirSync(dir).filter((f) => f.endsWith('.parquet') && !f.startsWith('.'))) {
-      const file = arrayBufferOf(readFileSync(join(dir, name)));
-      const flat = readFactorColumns(file, parquetMetadata(file), 10)!;
-      expect(flat, name).not.toBeNull();
-      const rows = (await parquetReadObjects({ file })) as { id: number; features: number[] }[];
-      expect(Array.from(flat.ids)).toEqual(rows.map((r) => r.id));
-      expect(Array.from(flat.factors)).toEqual(rows.flatMap((r) => r.features));
+  it.skipIf(!haveSpark)('reads the real Spark parts as hyparquet reads them', async () => {
+    for (const side of ['userFactors', 'itemFactors']) {
+      const dir = join(SPARK_MODEL, side);
+      for (const name of readdirSync(dir).filter((f) => f.endsWith('.parquet') && !f.startsWith('.'))) {
+        const bytes = readFileSync(join(dir, name));
+        const table = readFactorTable(bytes, 10, name, side);
+        const rows = (await parquetReadObjects({ file: arrayBufferOf(bytes) })) as { id: number; features: number[] }[];
+        expect(Array.from(table.ids)).toEqual(rows.map((r) => r.id));
+        expect(Array.from(table.factors)).toEqual(rows.flatMap((r) => r.features));
+      }
     }
   });
 
-  it('steps aside for ragged or null rows, and the model is refused with what is wrong', async () => {
-    for (const features of [[[1, 2], [3], [4, 5]], [[1, 2], null, [4, 5]], [[1, 2], [], [4, 5]]]) {
+  it('refuses ragged, null and empty rows, naming the row', async () => {
+    const cases: [(number[] | null)[], string][] = [
+      [[[1, 2], [3], [4, 5]], 'userFactors id 2 has 1 features; the rank is 2'],
+      [[[1, 2], [3, 4, 5], [6, 7]], 'userFactors id 2 has 3 features; the rank is 2'],
+      [[[1, 2], null, [4, 5]], 'userFactors id 2 has no features (null)'],
+      [[[1, 2], [], [4, 5]], 'userFactors id 2 has an empty features list'],
+    ];
+    for (const [features, message] of cases) {
       const file = part([1, 2, 3], features);
-      expect(readFactorColumns(file, parquetMetadata(file), 2)).toBeNull();
+      expect(() => readFactorTable(file, 2, 'test', 'userFactors')).toThrow(message);
       const files = writeSparkModel(ALSModel.fromFactors({ userIds: [1, 2, 3], itemIds: [1], userFactors: [1, 2, 3, 4, 5, 6], itemFactors: [1, 1] }));
       const userPart = [...files.keys()].find((p) => p.startsWith('userFactors/part-'))!;
-      files.set(userPart, new Uint8Array(file));
+      files.set(userPart, file);
+      files.delete(userPart.replace(/[^/]*$/, (b) => `.${b}.crc`));
       expect(await asyncRefusal(() => readSparkModel(files))).toBe(ErrorCode.CORRUPT_MODEL);
     }
   });

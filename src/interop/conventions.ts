@@ -16,6 +16,7 @@
  */
 import { ErrorCode, fail } from '../errors.js';
 import type { AlsOptions, ResolvedOptions } from '../train/options.js';
+import { boolean, checkOptions, integer, nonNegative, positive } from '../validate.js';
 
 /** Spark MLlib ALS parameters (org.apache.spark.ml.recommendation.ALS), with Spark's defaults. */
 export interface SparkParams {
@@ -56,7 +57,45 @@ export interface ImplicitParams {
 /** What stays this library's own when training with another system's conventions. */
 export type RuntimeOptions = Pick<AlsOptions, 'threads' | 'backend' | 'onIteration' | 'signal' | 'init'>;
 
+const SPARK_PARAMS = ['rank', 'maxIter', 'regParam', 'implicitPrefs', 'alpha', 'nonnegative', 'seed'];
+const IMPLICIT_PARAMS = ['factors', 'regularization', 'alpha', 'iterations', 'use_cg', 'cg_steps', 'random_state'];
+/** The names users bring from this library or the other system, with where they went. */
+const SPARK_ALIASES = {
+  factors: "Spark's name for it is 'rank'.",
+  iterations: "Spark's name for it is 'maxIter'.",
+  regularization: "Spark's name for it is 'regParam'.",
+  lambda: "Spark's name for it is 'regParam'.",
+  feedback: "Spark's name for it is 'implicitPrefs' (true or false).",
+  numUserBlocks: 'Blocks are how Spark distributes work; use threads here.',
+  numItemBlocks: 'Blocks are how Spark distributes work; use threads here.',
+  coldStartStrategy: 'Cold start is chosen when serving (recommend / predict), not when training.',
+};
+const IMPLICIT_ALIASES = {
+  rank: "implicit's name for it is 'factors'.",
+  regParam: "implicit's name for it is 'regularization'.",
+  maxIter: "implicit's name for it is 'iterations'.",
+  seed: "implicit's name for it is 'random_state'.",
+  num_threads: 'Pass threads (this library\'s name).',
+  dtype: 'Factors are always float32 here.',
+  use_gpu: 'There is no GPU solver here; training runs in WebAssembly.',
+  use_native: 'Training always runs in WebAssembly here.',
+  calculate_training_loss: 'Use onIteration, which receives the loss of every iteration.',
+};
+
+/**
+ * Spark's parameters as this library's options. Unknown names (also this library's own, such
+ * as `factors`) are refused with the Spark name to use; values are checked by their Spark names.
+ */
 export function sparkOptions(params: SparkParams = {}): AlsOptions {
+  checkOptions('Spark ALS parameters', params, SPARK_PARAMS, SPARK_ALIASES);
+  const given = <T>(key: keyof SparkParams, check: (name: string, value: unknown) => T): T | undefined => (params[key] === undefined ? undefined : check(key, params[key]));
+  given('rank', (k, v) => integer(k, v, 1, 4096));
+  given('maxIter', (k, v) => integer(k, v, 0, 1e6));
+  given('regParam', nonNegative);
+  given('implicitPrefs', boolean);
+  given('alpha', nonNegative);
+  given('nonnegative', boolean);
+  given('seed', (k, v) => integer(k, v, -(2 ** 31), 2 ** 32 - 1));
   if (params.nonnegative) {
     fail(ErrorCode.INVALID_OPTION, 'nonnegative (NNLS) is not supported by this library.', 'Train with nonnegative: false, or train on Spark and load the model here.');
   }
@@ -74,7 +113,21 @@ export function sparkOptions(params: SparkParams = {}): AlsOptions {
   };
 }
 
+/**
+ * implicit's parameters as this library's options; unknown names refused (with this library's
+ * or implicit's name to use), values checked by implicit's names (`use_cg: 'no'` is refused,
+ * not read as true).
+ */
 export function implicitOptions(params: ImplicitParams = {}): AlsOptions {
+  checkOptions('implicit parameters', params, IMPLICIT_PARAMS, IMPLICIT_ALIASES);
+  const given = <T>(key: keyof ImplicitParams, check: (name: string, value: unknown) => T): T | undefined => (params[key] === undefined ? undefined : check(key, params[key]));
+  given('factors', (k, v) => integer(k, v, 1, 4096));
+  given('regularization', nonNegative);
+  given('alpha', positive);
+  given('iterations', (k, v) => integer(k, v, 0, 1e6));
+  given('use_cg', boolean);
+  given('cg_steps', (k, v) => integer(k, v, 1, 1000));
+  given('random_state', (k, v) => integer(k, v, -(2 ** 31), 2 ** 32 - 1));
   return {
     factors: params.factors ?? 100,
     iterations: params.iterations ?? 15,

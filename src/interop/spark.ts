@@ -4,24 +4,28 @@
  *   metadata/part-00000            one JSON line: class, sparkVersion, uid, paramMap, rank
  *   userFactors/part-*.parquet     rows (id: int, features: array<float>)
  *   itemFactors/part-*.parquet     the same for items
- *   _SUCCESS, .*.crc               Hadoop side files, ignored
+ *   .part-….crc                    Hadoop checksums of each part: verified when present
+ *   _SUCCESS                       ignored
  *
  * Files are passed as a map from path (relative to the model directory) to bytes, so this
- * runs in browsers too; spark-files.node.ts reads and writes directories in Node. Parquet is
- * read with hyparquet and written with hyparquet-writer.
+ * runs in browsers too; files.ts reads and writes directories in Node. Parts are read with
+ * our own bounded parquet reader (spark-columns.ts: nothing in a part is trusted before it
+ * is checked against the bytes present) and written with hyparquet-writer.
  *
  * Spark's model metadata does not record how it was trained (regParam, implicitPrefs, alpha
  * are estimator parameters), so fold-in conventions come from the caller, with Spark's
  * defaults; models written here carry them in an extra `alsWasm` field, which Spark ignores.
  */
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { IdMap } from '../data/id-map.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
 import { ALSModel } from '../model/model.js';
-import { resolveOptions, type AlsOptions } from '../train/options.js';
+import { resolveOptions, type AlsOptions, type ResolvedOptions } from '../train/options.js';
+import { boolean, checkOptions, describe, integer, nonNegative } from '../validate.js';
 import { sparkOptions, trainingConventions, type SparkParams } from './conventions.js';
-import { readFactorColumns } from './spark-columns.js';
+import { hadoopChecksumFile } from './hadoop-checksum.js';
+import { sparkParts, type SparkPart } from './spark-parts.js';
+import { readFactorTable } from './spark-columns.js';
 
 export type SparkModelFiles = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
 
@@ -33,11 +37,20 @@ export interface SparkReadOptions extends Pick<SparkParams, 'implicitPrefs' | 'r
 export interface SparkWriteOptions {
   /** The Spark version written into the metadata. Spark 3.0 or later loads the result (2.4 lacks the blockSize param). Default '3.5.0'. */
   sparkVersion?: string;
-  /** The model's uid. Default 'ALS_' + 12 hex digits derived from the factors. */
+  /** The model's uid (letters, digits, '_'). Default 'ALS_' + 12 hex digits derived from the factors. */
   uid?: string;
   /** Milliseconds since the epoch. Default now. */
   timestamp?: number;
 }
+
+const READ_OPTIONS = ['name', 'implicitPrefs', 'regParam', 'alpha', 'maxIter'];
+// `overwrite` is saveSparkModel's, which passes its options on.
+const WRITE_OPTIONS = ['sparkVersion', 'uid', 'timestamp', 'overwrite'];
+const OUR_NAMES = { regularization: "Spark's name for it is 'regParam'.", iterations: "Spark's name for it is 'maxIter'.", feedback: "Spark's name for it is 'implicitPrefs' (true or false).", factors: "The rank is read from the model's metadata." };
+/** The options a model written here carries in its metadata (what fold-in must reproduce). */
+const CONVENTION_KEYS = ['factors', 'iterations', 'regularization', 'regularizationScaling', 'feedback', 'alpha', 'confidence', 'solver', 'cgSteps', 'seed'];
+/** The most factors this library trains or serves. */
+const MAX_RANK = 4096;
 
 const ALS_MODEL_CLASS = 'org.apache.spark.ml.recommendation.ALSModel';
 /** Spark's schema of the factor DataFrames, also stored in each part for Spark's reader. */
@@ -63,34 +76,31 @@ interface SparkMetadata {
   class?: unknown;
   sparkVersion?: unknown;
   uid?: unknown;
-  paramMap?: Record<string, unknown>;
-  defaultParamMap?: Record<string, unknown>;
+  paramMap?: unknown;
+  defaultParamMap?: unknown;
   rank?: unknown;
-  alsWasm?: AlsOptions;
+  alsWasm?: unknown;
 }
 
-/** A Spark ALSModel directory's files as a model; factor rows keep the parts' order. */
+/**
+ * A Spark ALSModel directory's files as a model; factor rows keep the parts' order. Hadoop
+ * checksum files (`.part-….crc`) given with the parts are verified; a part missing from the
+ * numbering, or named by a checksum file but absent, is refused rather than loading fewer rows.
+ */
 export async function readSparkModel(files: SparkModelFiles, options: SparkReadOptions = {}): Promise<ALSModel> {
+  checkReadOptions(options);
   const name = options.name ?? 'the Spark model';
-  const entries = files instanceof Map ? [...files] : Object.entries(files as Record<string, Uint8Array>);
-  const byPath = new Map(entries.map(([path, bytes]) => [path.replace(/\\/g, '/').replace(/^\.?\//, ''), bytes]));
-  const metadataPath = [...byPath.keys()].filter((p) => isDataPart(p, 'metadata')).sort()[0];
-  if (!metadataPath) {
+  const byPath = filesByPath(files);
+  const metadataParts = sparkParts(byPath, 'metadata', name);
+  if (metadataParts.length === 0) {
     throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name} has no metadata/part-00000; it is not a saved Spark model.`, 'Pass the directory that model.save(path) wrote (holding metadata/, userFactors/, itemFactors/).');
   }
-  const metadata = parseMetadata(byPath.get(metadataPath)!, name);
-  const rank = metadata.rank;
-  if (typeof rank !== 'number' || !Number.isInteger(rank) || rank < 1) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: its metadata has no valid rank.`);
-  const users = await readFactors(byPath, 'userFactors', rank, name);
-  const items = await readFactors(byPath, 'itemFactors', rank, name);
+  const metadata = parseMetadata(metadataParts[0]!.bytes, name);
+  const rank = rankOf(metadata, name);
+  const resolved = conventionsOf(metadata, options, rank, name);
+  const users = readFactors(sparkParts(byPath, 'userFactors', name), 'userFactors', rank, name);
+  const items = readFactors(sparkParts(byPath, 'itemFactors', name), 'itemFactors', rank, name);
   if (items.ids.length === 0) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name} has no item factors.`);
-  const conventions = metadata.alsWasm ?? sparkOptions({ rank, implicitPrefs: options.implicitPrefs, regParam: options.regParam, alpha: options.alpha, maxIter: options.maxIter });
-  let resolved;
-  try {
-    resolved = { ...resolveOptions({ ...conventions, factors: rank }), biases: false };
-  } catch (cause) {
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: its alsWasm options are not valid (${(cause as Error).message}).`, undefined, { cause });
-  }
   return new ALSModel({
     users: idMapOf(users.ids, 'user', name),
     items: idMapOf(items.ids, 'item', name),
@@ -101,11 +111,100 @@ export async function readSparkModel(files: SparkModelFiles, options: SparkReadO
   });
 }
 
+function checkReadOptions(options: SparkReadOptions): void {
+  checkOptions('Spark read options', options, READ_OPTIONS, OUR_NAMES);
+  if (options.name !== undefined && typeof options.name !== 'string') fail(ErrorCode.INVALID_OPTION, `name must be a string (got ${describe(options.name)}).`);
+  if (options.implicitPrefs !== undefined) boolean('implicitPrefs', options.implicitPrefs);
+  if (options.regParam !== undefined) nonNegative('regParam', options.regParam);
+  if (options.alpha !== undefined) nonNegative('alpha', options.alpha);
+  if (options.maxIter !== undefined) integer('maxIter', options.maxIter, 0, 1e6);
+}
+
+/** The files by normalized path (forward slashes, no leading ./); every value must be bytes. */
+function filesByPath(files: SparkModelFiles): Map<string, Uint8Array> {
+  if (files === null || typeof files !== 'object') fail(ErrorCode.INVALID_OPTION, `readSparkModel expects a Map or an object of path → bytes (got ${describe(files)}).`);
+  const entries = files instanceof Map ? [...files] : Object.entries(files as Record<string, Uint8Array>);
+  const byPath = new Map<string, Uint8Array>();
+  for (const [path, bytes] of entries) {
+    // Checked by tag, not instanceof: bytes from another realm (a worker, an iframe, a vm context) are bytes too.
+    if (typeof path !== 'string' || Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
+      fail(ErrorCode.INVALID_OPTION, `readSparkModel expects path → Uint8Array; ${String(path)} is ${describe(bytes)}.`);
+    }
+    byPath.set(path.replace(/\\/g, '/').replace(/^\.?\//, ''), bytes);
+  }
+  return byPath;
+}
+
+function rankOf(metadata: SparkMetadata, name: string): number {
+  const rank = metadata.rank;
+  if (typeof rank !== 'number' || !Number.isInteger(rank) || rank < 1) {
+    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: its metadata's rank is ${describe(rank)}, not a positive integer.`, 'Copy the model directory again.');
+  }
+  if (rank > MAX_RANK) {
+    throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name}: its metadata's rank is ${rank}; this library holds at most ${MAX_RANK} factors.`);
+  }
+  return rank;
+}
+
+/**
+ * How the model was trained, for fold-in: the options this library wrote (alsWasm), else the
+ * caller's Spark params over any the metadata records, over Spark's defaults. A bad value in
+ * the file is the file's fault (CORRUPT_MODEL, naming the field); a bad value passed by the
+ * caller was refused as INVALID_OPTION before.
+ */
+function conventionsOf(metadata: SparkMetadata, options: SparkReadOptions, rank: number, name: string): ResolvedOptions {
+  const invalid = (field: string, cause: unknown): never => {
+    const why = cause instanceof AlsError ? cause.message : String(cause);
+    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: metadata/part-00000 has an invalid ${field}: ${why}`, 'Fix or restore metadata/part-00000, or copy the model directory again.', { cause });
+  };
+  if (metadata.alsWasm !== undefined) {
+    const stored = metadata.alsWasm;
+    if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) invalid('alsWasm field', `it is ${describe(stored)}, not an object.`);
+    const conventions: Record<string, unknown> = {};
+    for (const key of CONVENTION_KEYS) if (Object.hasOwn(stored as object, key)) conventions[key] = (stored as Record<string, unknown>)[key];
+    try {
+      return { ...resolveOptions({ ...(conventions as AlsOptions), factors: rank }), biases: false };
+    } catch (cause) {
+      return invalid('alsWasm field', cause);
+    }
+  }
+  const recorded = recordedParams(metadata.paramMap, invalid);
+  const given: Record<string, unknown> = {};
+  for (const key of ['implicitPrefs', 'regParam', 'alpha', 'maxIter'] as const) if (options[key] !== undefined) given[key] = options[key];
+  return { ...resolveOptions(sparkOptions({ ...recorded, ...given, rank })), biases: false };
+}
+
+/** Spark estimator params the metadata's paramMap happens to record (Spark's own ALSModel records none), checked. */
+function recordedParams(paramMap: unknown, invalid: (field: string, cause: unknown) => never): SparkParams {
+  const params: SparkParams = {};
+  if (paramMap === null || typeof paramMap !== 'object') return params;
+  const map = paramMap as Record<string, unknown>;
+  const check = <T>(key: string, f: (name: string, value: unknown) => T): T | undefined => {
+    if (map[key] === undefined) return undefined;
+    try {
+      return f(key, map[key]);
+    } catch (cause) {
+      return invalid(`paramMap.${key}`, cause);
+    }
+  };
+  const regParam = check('regParam', nonNegative);
+  const alpha = check('alpha', nonNegative);
+  const maxIter = check('maxIter', (k, v) => integer(k, v, 0, 1e6));
+  const implicitPrefs = check('implicitPrefs', boolean);
+  if (regParam !== undefined) params.regParam = regParam;
+  if (alpha !== undefined) params.alpha = alpha;
+  if (maxIter !== undefined) params.maxIter = maxIter;
+  if (implicitPrefs !== undefined) params.implicitPrefs = implicitPrefs;
+  return params;
+}
+
 /**
  * The model in Spark's ALSModel layout (path → bytes), for `ALSModel.load(path)` in Spark.
  * IDs must be integers in Spark's Int range (Spark's ALS has no other kind).
  */
 export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}): Map<string, Uint8Array> {
+  if (!(model instanceof ALSModel)) fail(ErrorCode.INVALID_OPTION, `writeSparkModel expects an ALSModel (got ${describe(model)}).`);
+  checkWriteOptions(options);
   if (model.userBiases) {
     fail(ErrorCode.UNSUPPORTED_FORMAT, 'Spark ALS models have no biases; this model has them.', "Keep it in this library's own format (model.toBytes()), or train without biases.");
   }
@@ -123,7 +222,7 @@ export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}
     alsWasm: trainingConventions(model.options),
   };
   const partName = (side: number) => `part-00000-${tag.slice(4).padEnd(12, '0').slice(0, 8)}-0000-4000-8000-${side}00000000000-c000.snappy.parquet`;
-  return new Map<string, Uint8Array>([
+  const files = new Map<string, Uint8Array>([
     ['metadata/part-00000', new TextEncoder().encode(JSON.stringify(metadata) + '\n')],
     ['metadata/_SUCCESS', new Uint8Array(0)],
     [`userFactors/${partName(1)}`, factorPart(userIds, model.userFactors, model.factors, metadata.sparkVersion)],
@@ -131,12 +230,24 @@ export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}
     [`itemFactors/${partName(2)}`, factorPart(itemIds, model.itemFactors, model.factors, metadata.sparkVersion)],
     ['itemFactors/_SUCCESS', new Uint8Array(0)],
   ]);
+  // Hadoop's checksum side files, as Spark writes them: Spark verifies them when it loads the
+  // model, and so does readSparkModel, so a damaged copy is caught on either side.
+  for (const [path, bytes] of [...files]) files.set(path.replace(/[^/]*$/, (base) => `.${base}.crc`), hadoopChecksumFile(bytes));
+  return files;
 }
 
-/** A data file of a Spark directory: under `dir`, named part-*, not a Hadoop .crc or _SUCCESS. */
-function isDataPart(path: string, dir: string): boolean {
-  const slash = path.lastIndexOf('/');
-  return path.slice(0, slash) === dir && path.slice(slash + 1).startsWith('part-') && !path.endsWith('.crc');
+function checkWriteOptions(options: SparkWriteOptions & { overwrite?: unknown }): void {
+  checkOptions('Spark write options', options, WRITE_OPTIONS);
+  // Spark parses the version as major.minor when it loads the model.
+  if (options.sparkVersion !== undefined && (typeof options.sparkVersion !== 'string' || !/^\d+\.\d+/.test(options.sparkVersion))) {
+    fail(ErrorCode.INVALID_OPTION, `sparkVersion must be a version such as '3.5.0' (got ${describe(options.sparkVersion)}).`);
+  }
+  // The uid names the part files: nothing that could leave the directory.
+  if (options.uid !== undefined && (typeof options.uid !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(options.uid))) {
+    fail(ErrorCode.INVALID_OPTION, `uid must be letters, digits and '_' (got ${describe(options.uid)}).`, "Spark's own look like 'ALS_4f2a9c1b7d3e'.");
+  }
+  if (options.timestamp !== undefined) integer('timestamp', options.timestamp, 0, Number.MAX_SAFE_INTEGER);
+  if (options.overwrite !== undefined) boolean('overwrite', options.overwrite);
 }
 
 function parseMetadata(bytes: Uint8Array, name: string): SparkMetadata {
@@ -154,52 +265,21 @@ function parseMetadata(bytes: Uint8Array, name: string): SparkMetadata {
   return metadata;
 }
 
-async function readFactors(files: Map<string, Uint8Array>, side: string, rank: number, name: string): Promise<{ ids: number[]; factors: Float32Array }> {
-  const parts = [...files.keys()].filter((p) => isDataPart(p, side)).sort();
+/** The parts of one side, in order, as one id list and one row-major factor array. */
+function readFactors(parts: SparkPart[], side: string, rank: number, name: string): { ids: number[]; factors: Float32Array } {
   if (parts.length === 0) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name} has no ${side}/part-*.parquet files.`, 'Copy the whole model directory.');
+  const tables = parts.map((part) => readFactorTable(part.bytes, rank, `${name}: ${part.path}`, side));
   const ids: number[] = [];
-  const chunks: Float32Array[] = [];
-  for (const part of parts) {
-    const bytes = files.get(part)!;
-    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const read = await readPart(file, rank, `${name}: ${part}`, side);
-    for (let r = 0; r < read.ids.length; r++) ids.push(read.ids[r]!);
-    chunks.push(read.factors);
+  for (const table of tables) for (let r = 0; r < table.ids.length; r++) ids.push(table.ids[r]!);
+  let factors = tables[0]!.factors;
+  if (tables.length > 1) {
+    factors = new Float32Array(ids.length * rank);
+    let at = 0;
+    for (const table of tables) (factors.set(table.factors, at), (at += table.factors.length));
   }
-  const factors = new Float32Array(ids.length * rank);
-  let at = 0;
-  for (const chunk of chunks) (factors.set(chunk, at), (at += chunk.length));
   for (let e = 0; e < factors.length; e++) {
     if (!Number.isFinite(factors[e]!)) throw new AlsError(ErrorCode.NON_FINITE_VALUE, `${name}: ${side} id ${ids[Math.floor(e / rank)]} has a non-finite factor.`);
   }
-  return { ids, factors };
-}
-
-/** One parquet part: flat column reads when every row is a full vector, else row by row (which says what is wrong). */
-async function readPart(file: ArrayBuffer, rank: number, label: string, side: string): Promise<{ ids: ArrayLike<number>; factors: Float32Array }> {
-  let records: Record<string, unknown>[];
-  try {
-    const metadata = parquetMetadata(file);
-    const columns = metadata.schema.map((s) => s.name);
-    if (!columns.includes('id') || !columns.includes('features')) throw new Error(`its columns are ${columns.slice(1).join(', ')}, not id and features`);
-    const flat = readFactorColumns(file, metadata, rank);
-    if (flat) return flat;
-    records = await parquetReadObjects({ file, columns: ['id', 'features'] });
-  } catch (cause) {
-    const why = (cause as Error).message;
-    throw new AlsError(/codec|compression/i.test(why) ? ErrorCode.UNSUPPORTED_FORMAT : ErrorCode.CORRUPT_MODEL, `${label} cannot be read as a factor table (${why}).`, 'Copy the model directory again; Spark writes snappy-compressed parts by default.', { cause });
-  }
-  const ids = new Int32Array(records.length);
-  const factors = new Float32Array(records.length * rank);
-  records.forEach((record, r) => {
-    const { id, features } = record as { id: unknown; features: unknown };
-    if (typeof id !== 'number' || !Number.isInteger(id)) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${label} has a row whose id is ${String(id)}.`);
-    if (!Array.isArray(features) || features.length !== rank) {
-      throw new AlsError(ErrorCode.CORRUPT_MODEL, `${label}: ${side} id ${id} has ${Array.isArray(features) ? features.length : 'no'} features; the rank is ${rank}.`);
-    }
-    ids[r] = id;
-    factors.set(features as number[], r * rank);
-  });
   return { ids, factors };
 }
 
