@@ -19,10 +19,8 @@ export function checkOptions<T extends object>(
   aliases: Readonly<Record<string, string>> = {},
 ): T {
   if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    fail(ErrorCode.INVALID_OPTION, `${what} must be an object (got ${describe(options)}).`);
-  }
-  for (const key of Object.keys(options)) {
+  checkIsObject(what, options);
+  for (const key of Object.keys(options as object)) {
     if (!allowed.includes(key)) {
       const alias = Object.hasOwn(aliases, key) ? aliases[key] : undefined;
       if (alias) fail(ErrorCode.INVALID_OPTION, `${what} have no option '${key}'.`, alias);
@@ -34,7 +32,17 @@ export function checkOptions<T extends object>(
       );
     }
   }
-  return options;
+  return options as T;
+}
+
+/**
+ * Refuses anything but a plain object (or undefined), for options whose keys another
+ * function checks (a wrapper that passes them on), so `null` or a string is not spread away.
+ */
+export function checkIsObject(what: string, options: unknown): asserts options is object | undefined {
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+    fail(ErrorCode.INVALID_OPTION, `${what} must be an object (got ${describe(options)}).`);
+  }
 }
 
 /** An integer in [min, max]. */

@@ -189,3 +189,24 @@ describe('did-you-mean', () => {
     expect(closest('zzz', ['alpha', 'seed'])).toBeNull();
   });
 });
+
+describe('options of the interop entry points', () => {
+  it('ALS.sparkCompatible(null) and implicitCompatible(null) are INVALID_OPTION, not a TypeError', () => {
+    expect(refusal(() => ALS.sparkCompatible(null as never)).code).toBe(ErrorCode.INVALID_OPTION);
+    expect(refusal(() => ALS.implicitCompatible('x' as never)).code).toBe(ErrorCode.INVALID_OPTION);
+  });
+
+  it('an implicit .npz recording regularization -1 is CORRUPT_MODEL (the file is wrong, not the caller)', async () => {
+    const { readImplicitModel } = await import('../src/interop/index.js');
+    const { writeNpz } = await import('../src/interop/npz.js');
+    const f32 = (shape: number[], data: number[]) => ({ dtype: '<f4', shape, data: Float32Array.from(data), fortranOrder: false });
+    const bytes = writeNpz({
+      user_factors: f32([2, 2], [1, 0, 0, 1]),
+      item_factors: f32([2, 2], [1, 1, 0, 1]),
+      regularization: { dtype: '<f8', shape: [], data: Float64Array.from([-1]), fortranOrder: false },
+    } as never);
+    const e = refusal(() => readImplicitModel(bytes));
+    expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
+    expect(e.message).toContain('regularization');
+  });
+});

@@ -2,7 +2,7 @@
  * Issue 11 (trust) for Spark ALSModel directories: hostile parts, checksums, missing parts,
  * byte views, metadata values and options. The byte-flip sweep is in fuzz-spark.test.ts.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -369,6 +369,30 @@ describe('parquet variants of a factor part', () => {
       const table = readFactorTable(file, 3, 'dictionary', 'itemFactors');
       expect(Array.from(table.ids)).toEqual(ids);
       expect(Array.from(table.factors)).toEqual(features.flat());
+    }
+  });
+});
+
+describe.skipIf(!haveSpark)('loadSparkModel reads the checksums on disk', () => {
+  it('loadSparkModel verifies the .crc files beside the parts: one flipped byte on disk is CORRUPT_MODEL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'als-spark-crc-'));
+    try {
+      for (const sub of ['metadata', 'userFactors', 'itemFactors']) {
+        const out = join(dir, sub);
+        mkdirSync(out);
+        for (const name of readdirSync(join(SPARK_MODEL, sub))) writeFileSync(join(out, name), readFileSync(join(SPARK_MODEL, sub, name)));
+      }
+      const intact = await loadSparkModel(dir);
+      expect(intact.userIds.length).toBe(943);
+      const part = readdirSync(join(dir, 'userFactors')).find((n) => n.startsWith('part-') && !n.endsWith('.crc'))!;
+      const bytes = readFileSync(join(dir, 'userFactors', part));
+      bytes[bytes.length >> 1]! ^= 0x01;
+      writeFileSync(join(dir, 'userFactors', part), bytes);
+      const error = await loadSparkModel(dir).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(AlsError);
+      expect((error as AlsError).code).toBe(ErrorCode.CORRUPT_MODEL);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

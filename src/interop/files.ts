@@ -7,7 +7,7 @@ import { writeDirectoryAtomically, writeFileAtomically } from '../io/atomic-writ
 import { nodeFs, type Fs } from '../io/node-modules.js';
 import { checkOutput, checkPath, fileError } from '../io/output-target.js';
 import type { ALSModel } from '../model/model.js';
-import { boolean, checkOptions, describe, integer } from '../validate.js';
+import { boolean, checkIsObject, checkOptions, describe, integer } from '../validate.js';
 import { readImplicitModel, readNpyFactors, writeImplicitModel, type ImplicitReadOptions } from './implicit.js';
 import { readSparkModel, writeSparkModel, type SparkReadOptions, type SparkWriteOptions } from './spark.js';
 import type { AlsOptions } from '../train/options.js';
@@ -51,7 +51,9 @@ export async function loadSparkModel(dir: string, options: SparkReadOptions = {}
       });
     }
     for (const name of names) {
-      if (!name.startsWith('part-') || name.endsWith('.crc')) continue;
+      // Parts and their Hadoop checksums (.part-….crc): the reader verifies every part that has one.
+      const checksum = name.startsWith('.part-') && name.endsWith('.crc');
+      if (!checksum && (!name.startsWith('part-') || name.endsWith('.crc'))) continue;
       files.set(`${sub}/${name}`, await readBytes(readFile, `${dir}/${sub}/${name}`));
     }
   }
@@ -113,16 +115,6 @@ async function readBytes(readFile: Fs['readFile'], path: string): Promise<Uint8A
     return new Uint8Array(await readFile(path));
   } catch (cause) {
     throw fileError('read', path, cause);
-  }
-}
-
-/**
- * Loader options are checked key by key by the byte-level readers they are passed to (which
- * own the list); here only that they are an object, so `null` or a string is not spread away.
- */
-function checkIsObject(what: string, options: unknown): void {
-  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
-    fail(ErrorCode.INVALID_OPTION, `${what} must be an object (got ${describe(options)}).`);
   }
 }
 

@@ -102,7 +102,14 @@ export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOption
   if (typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32) params.random_state = seed;
   const useCg = scalar('use_cg');
   if (useCg !== undefined) params.use_cg = useCg === true;
-  let conventions: AlsOptions = implicitOptions(params);
+  let conventions: AlsOptions;
+  try {
+    conventions = implicitOptions(params);
+  } catch (cause) {
+    // The values came from the file, so no option of the caller's would fix them.
+    if (!(cause instanceof AlsError)) throw cause;
+    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name} records training parameters this library cannot use: ${cause.message}`, 'The file was damaged or not written by implicit.', { cause });
+  }
   const stored = scalar(OPTIONS_KEY);
   if (stored !== undefined) {
     let parsed: unknown;

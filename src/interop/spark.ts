@@ -44,8 +44,7 @@ export interface SparkWriteOptions {
 }
 
 const READ_OPTIONS = ['name', 'implicitPrefs', 'regParam', 'alpha', 'maxIter'];
-// `overwrite` is saveSparkModel's, which passes its options on.
-const WRITE_OPTIONS = ['sparkVersion', 'uid', 'timestamp', 'overwrite'];
+const WRITE_OPTIONS = ['sparkVersion', 'uid', 'timestamp'];
 const OUR_NAMES = { regularization: "Spark's name for it is 'regParam'.", iterations: "Spark's name for it is 'maxIter'.", feedback: "Spark's name for it is 'implicitPrefs' (true or false).", factors: "The rank is read from the model's metadata." };
 /** The options a model written here carries in its metadata (what fold-in must reproduce). */
 const CONVENTION_KEYS = ['factors', 'iterations', 'regularization', 'regularizationScaling', 'feedback', 'alpha', 'confidence', 'solver', 'cgSteps', 'seed'];
@@ -236,7 +235,7 @@ export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}
   return files;
 }
 
-function checkWriteOptions(options: SparkWriteOptions & { overwrite?: unknown }): void {
+function checkWriteOptions(options: SparkWriteOptions): void {
   checkOptions('Spark write options', options, WRITE_OPTIONS);
   // Spark parses the version as major.minor when it loads the model.
   if (options.sparkVersion !== undefined && (typeof options.sparkVersion !== 'string' || !/^\d+\.\d+/.test(options.sparkVersion))) {
@@ -247,7 +246,6 @@ function checkWriteOptions(options: SparkWriteOptions & { overwrite?: unknown })
     fail(ErrorCode.INVALID_OPTION, `uid must be letters, digits and '_' (got ${describe(options.uid)}).`, "Spark's own look like 'ALS_4f2a9c1b7d3e'.");
   }
   if (options.timestamp !== undefined) integer('timestamp', options.timestamp, 0, Number.MAX_SAFE_INTEGER);
-  if (options.overwrite !== undefined) boolean('overwrite', options.overwrite);
 }
 
 function parseMetadata(bytes: Uint8Array, name: string): SparkMetadata {

@@ -6,6 +6,7 @@ import { roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
 import { planLayout } from '../wasm/layout.js';
 import { randomFactors } from './init.js';
+import { checkIsObject } from '../validate.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
 import { TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
@@ -43,6 +44,7 @@ export class ALS {
    * `threads`, `backend`, `onIteration`, `signal` and `init` stay this library's own.
    */
   static sparkCompatible(params: SparkParams & RuntimeOptions = {}): ALS {
+    checkIsObject('sparkCompatible options', params); // its keys are checked by sparkOptions
     const { threads, backend, onIteration, signal, init, ...spark } = params;
     return new ALS({ ...sparkOptions(spark), threads, backend, onIteration, signal, init });
   }
@@ -52,6 +54,7 @@ export class ALS {
    * regularization = 0.01 unscaled, c = α·r, CG with cg_steps = 3 unless use_cg is false).
    */
   static implicitCompatible(params: ImplicitParams & RuntimeOptions = {}): ALS {
+    checkIsObject('implicitCompatible options', params); // its keys are checked by implicitOptions
     const { threads, backend, onIteration, signal, init, ...implicit } = params;
     return new ALS({ ...implicitOptions(implicit), threads, backend, onIteration, signal, init });
   }
