@@ -3,7 +3,7 @@
  * one shared WebAssembly memory; identical factors for any thread count).
  *   npx tsx examples/all-cores.ts
  */
-import { ALS, Ratings, syntheticRatings, randomSplit, rmse } from '../src/index.js';
+import { ALS, Ratings, syntheticRatings, randomSplit, rmse } from 'als-wasm';
 
 const data = syntheticRatings({ numUsers: 4000, numItems: 2000, nnz: 200_000, seed: 2 });
 const { train, test } = randomSplit(data, 0.1, 1);

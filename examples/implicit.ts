@@ -4,7 +4,7 @@
  *   npx tsx examples/implicit.ts [path/to/user_artists.dat]
  * Without a path it uses a small built-in listening log.
  */
-import { ALS, bm25Weight, factorScorer, loadRatings, loadRatingsFile, perUserSplit, popularityScorer, rankingMetrics, ratingsOf, topK } from '../src/index.js';
+import { ALS, bm25Weight, factorScorer, loadRatings, loadRatingsFile, perUserSplit, popularityScorer, rankingMetrics, ratingsOf, topK } from 'als-wasm';
 
 const path = process.argv[2];
 let text = 'userID\tartistID\tweight\n';

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALS, Ratings } from '../src/index.js';
-import { ALSModel, loadWasmModule } from '../src/serve.js';
+import { ALS, Ratings } from 'als-wasm';
+import { ALSModel, loadWasmModule } from 'als-wasm/serve';
 
 // 200 listeners in 4 taste groups; group g plays artists 25g … 25g + 24.
 const users: string[] = [];

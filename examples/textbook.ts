@@ -2,7 +2,7 @@
  * The textbook walkthrough: explicit ALS on a small ratings matrix, the loss after every
  * epoch, then predictions for the missing cells.   npx tsx examples/textbook.ts
  */
-import { ALS, Ratings } from '../src/index.js';
+import { ALS, Ratings } from 'als-wasm';
 
 // 5 users × 4 movies; blanks are unrated. Users 0–2 like action (A, B), users 3–4 drama (C, D).
 const table = [
