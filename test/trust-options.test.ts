@@ -210,3 +210,11 @@ describe('options of the interop entry points', () => {
     expect(e.message).toContain('regularization');
   });
 });
+
+describe('loaders', () => {
+  it('loadRatings(null) and loadRatings(undefined) are INVALID_OPTION, not a TypeError', async () => {
+    const { loadRatings } = await import('../src/index.js');
+    expect((await refusalAsync(() => loadRatings(null as never))).code).toBe(ErrorCode.INVALID_OPTION);
+    expect((await refusalAsync(() => loadRatings(undefined as never))).code).toBe(ErrorCode.INVALID_OPTION);
+  });
+});

@@ -42,6 +42,9 @@ export async function parseTriples(input: RatingsInput, options: ParseOptions = 
     else if (ArrayBuffer.isView(chunk)) parser.push(new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength));
     else fail(ErrorCode.INVALID_OPTION, `A chunk must be a string or Uint8Array (got ${Object.prototype.toString.call(chunk)}).`);
   };
+  if (input === null || input === undefined) {
+    fail(ErrorCode.INVALID_OPTION, `Ratings input is ${String(input)}.`, 'Pass a string, bytes, a ReadableStream or an iterable of chunks; in Node, loadRatingsFile(path) for files.');
+  }
   if (typeof input === 'string' || ArrayBuffer.isView(input)) feed(input as string | Uint8Array);
   else if (input instanceof ArrayBuffer) feed(new Uint8Array(input));
   else if (typeof (input as ReadableStream).getReader === 'function') {
