@@ -19,6 +19,7 @@ import { AlsError, ErrorCode, fail } from '../errors.js';
 import { describe } from '../validate.js';
 import { DEFAULTS, resolveOptions, type AlsOptions, type ResolvedOptions } from '../train/options.js';
 import type { ModelParts } from './model.js';
+import { isRange } from './serving-options.js';
 
 export const MAGIC = 'ALSWASM\0';
 export const FORMAT_VERSION = 1;
@@ -223,10 +224,6 @@ function checkSectionSize(name: string, bytes: number): void {
 
 function corrupt(why: string): AlsError {
   return new AlsError(ErrorCode.CORRUPT_MODEL, `The model file is damaged: ${why}.`, 'Copy or download the file again, or re-save the model.');
-}
-
-function isRange(r: unknown): r is readonly [number, number] {
-  return Array.isArray(r) && r.length === 2 && r.every((v) => typeof v === 'number' && Number.isFinite(v)) && r[0] <= r[1];
 }
 
 function isCount(n: unknown): n is number {

@@ -13,7 +13,7 @@ import { preparePartialFit, type PartialFitInput } from './partial-fit.js';
 import { topN } from './recommend.js';
 import { decodeModel, encodeModel } from './format.js';
 import {
-  checkClip, checkColdStart, clamp, clipRangeOf, checkRecommendOptions, checkRowInput, checkVector, distinct, idList, minItemRatings, numberList, topCount,
+  checkClip, checkColdStart, checkRange, clamp, clipRangeOf, checkRecommendOptions, checkRowInput, checkVector, distinct, idList, minItemRatings, numberList, topCount,
   type Clip, type ColdStart, type RecommendOptions, type RowInput,
 } from './serving-options.js';
 
@@ -186,12 +186,7 @@ export class ALSModel {
       if (!(o.seen instanceof Map)) fail(ErrorCode.INVALID_OPTION, `seen must be a Map from user ID to item IDs (got ${describe(o.seen)}).`);
       seen = seenRows(o.seen, users, items);
     }
-    let valueRange: readonly [number, number] | null = null;
-    if (o.valueRange !== undefined) {
-      const range = checkClip(o.valueRange);
-      if (!Array.isArray(range)) fail(ErrorCode.INVALID_OPTION, `valueRange must be [min, max] (got ${describe(o.valueRange)}).`);
-      valueRange = range as readonly [number, number];
-    }
+    const valueRange = o.valueRange === undefined ? null : checkRange('valueRange', o.valueRange);
     const { factors: _k, biases: _b, ...conventions } = checkOptions('fromFactors options', o.options, Object.keys(DEFAULTS));
     return new ALSModel({
       users, items, factors: k,

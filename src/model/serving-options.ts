@@ -122,11 +122,24 @@ export function clamp(s: number, range: readonly [number, number] | null): numbe
 /** A clip setting: 'auto', false, or [min, max] of finite numbers with min ≤ max. */
 export function checkClip(value: unknown): Clip {
   if (value === 'auto' || value === false) return value;
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v)) && value[0] <= value[1]) {
-    return Object.freeze([value[0], value[1]]) as readonly [number, number];
-  }
+  if (isRange(value)) return Object.freeze([value[0], value[1]]) as readonly [number, number];
   const hint = value === true ? "clip: 'auto' (the default) clips explicit scores to the training range." : "Pass 'auto', false, or [min, max] with min ≤ max, e.g. [1, 5].";
-  fail(ErrorCode.INVALID_OPTION, `clip must be 'auto', false or [min, max] (got ${Array.isArray(value) && value.length <= 4 ? `[${value.map(describe).join(', ')}]` : describe(value)}).`, hint);
+  fail(ErrorCode.INVALID_OPTION, `clip must be 'auto', false or [min, max] (got ${describeRange(value)}).`, hint);
+}
+
+/** A [min, max] option (fromFactors' valueRange): two finite numbers, min ≤ max. */
+export function checkRange(name: string, value: unknown): readonly [number, number] {
+  if (isRange(value)) return Object.freeze([value[0], value[1]]) as readonly [number, number];
+  fail(ErrorCode.INVALID_OPTION, `${name} must be [min, max], two finite numbers with min ≤ max (got ${describeRange(value)}).`, 'e.g. [1, 5] for ratings of 1 to 5 stars.');
+}
+
+/** Two finite numbers, min ≤ max. */
+export function isRange(value: unknown): value is readonly [number, number] {
+  return Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v)) && value[0] <= value[1];
+}
+
+function describeRange(value: unknown): string {
+  return Array.isArray(value) && value.length <= 4 ? `[${value.map(describe).join(', ')}]` : describe(value);
 }
 
 /** A query vector: k finite numbers. */
