@@ -213,6 +213,22 @@ describe('minItemRatings (item 2)', () => {
     await expect(recommendAll(model, { of: 'items', minItemRatings: 2 })).rejects.toMatchObject({ code: ErrorCode.INVALID_OPTION });
   });
 
+  it('with biases, the threaded recommendAll over the eligible items gives the lists and scores of model.recommendAll', async () => {
+    const model = ALSModel.fromFactors({
+      userIds: ['a', 'b', 'c'], itemIds: ['w', 'x', 'y', 'z'],
+      userFactors: [1, -1, 0.5], itemFactors: [4, 3, 2, 1], seen,
+      userBiases: [0.1, 0.2, 0.3], itemBiases: [-3, 0.5, 4, 2], globalMean: 1,
+    });
+    const want = model.recommendAll({ n: 4, minItemRatings: 1, excludeSeen: false, clip: false });
+    // a: y 6, x 3.5, z 3; b: y 2, z 1, x −2.5; c: y 5, z 2.5, x 2 (w, never rated, left out).
+    expect(Array.from(want.indices)).toEqual([2, 1, 3, -1, 2, 3, 1, -1, 2, 3, 1, -1]);
+    for (const threads of [1, 2]) {
+      const got = await recommendAll(model, { n: 4, threads, minItemRatings: 1, excludeSeen: false, clip: false });
+      expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+      expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+    }
+  });
+
   it('a model without seen items (from Spark or implicit, or saved with seen: false) refuses minItemRatings ≥ 1 with INVALID_OPTION', async () => {
     const model = ALSModel.fromBytes(make().toBytes({ seen: false }));
     expect(model.itemRatingCounts).toBeNull();
