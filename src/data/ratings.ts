@@ -13,6 +13,24 @@ export interface Triples {
   values: ArrayLike<number>;
 }
 
+/** A sparse matrix in CSR form, as scipy.sparse.csr_matrix holds it (row = user, column = item). */
+export interface CsrInput {
+  /** numUsers + 1 row offsets: user u's entries are [indptr[u], indptr[u + 1]). Starts at 0, never decreases. */
+  indptr: ArrayLike<number | bigint>;
+  /** Item (column) of each entry: integers ≥ 0. Any order within a row. */
+  indices: ArrayLike<number | bigint>;
+  /** The value of each entry. Default: every value 1 (a binary interaction matrix). */
+  values?: ArrayLike<number>;
+  /** Number of items (columns), to include items without entries. Default: max index + 1. */
+  numItems?: number;
+}
+
+/** Options of Ratings.fromCsr. */
+export interface CsrOptions {
+  /** A column repeated within a row: 'error' (the default), 'sum' or 'last'. */
+  duplicates?: DuplicatePolicy;
+}
+
 export interface RatingsOptions {
   /**
    * IDs are already dense indices (integers ≥ 0): index = ID, no map is built and the arrays
@@ -85,6 +103,51 @@ export class Ratings {
     return Ratings.fromIndices(userMap, itemMap, rowOf, colOf, values, policy);
   }
 
+  /**
+   * Ratings from a sparse matrix already in CSR form (scipy's `csr.indptr`, `csr.indices`,
+   * `csr.data`), users = rows and items = columns, with dense IDs (ID = index). Checked as
+   * fromTriples checks: the sizes first (TOO_LARGE before anything is allocated), then
+   * indptr's shape, every column index, every value, and a column repeated within a row
+   * (refused, or combined by `duplicates`). Typed integer arrays of any width are read, 64-bit
+   * (BigInt64Array) ones too.
+   * @example Ratings.fromCsr({ indptr: [0, 2, 3], indices: [0, 4, 4], values: [5, 3, 1] }) // 2 users × 5 items
+   */
+  static fromCsr(csr: CsrInput, options: CsrOptions = {}): Ratings {
+    const input = checkOptions('Ratings.fromCsr input', csr, ['indptr', 'indices', 'values', 'numItems'], {
+      data: "scipy's csr.data goes in values: Ratings.fromCsr({ indptr, indices, values: data }).",
+      shape: 'The rows are indptr.length − 1; pass the number of columns as numItems.',
+      numUsers: 'The number of users is indptr.length − 1.',
+    });
+    const o = checkOptions('Ratings.fromCsr options', options, ['duplicates'], {
+      denseIds: 'fromCsr IDs are always dense (ID = row or column index).',
+    });
+    const policy = o.duplicates === undefined ? 'error' : oneOf('duplicates', o.duplicates, DUPLICATE_POLICIES);
+    for (const key of ['indptr', 'indices'] as const) {
+      if (!isArrayLike(input[key])) fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: ${key} must be an array or typed array (got ${describe(input[key])}).`, 'Pass the CSR arrays, e.g. csr.indptr and csr.indices of a scipy matrix.');
+    }
+    if (input.values !== undefined && !isArrayLike(input.values)) {
+      fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: values must be an array or typed array (got ${describe(input.values)}).`, 'Leave values out for a binary matrix (every value 1).');
+    }
+    const numItems = input.numItems;
+    if (numItems !== undefined && !(typeof numItems === 'number' && Number.isInteger(numItems) && numItems >= 0)) {
+      fail(ErrorCode.INVALID_OPTION, `numItems must be an integer ≥ 0 (got ${describe(numItems)}).`, 'Pass the number of columns of the matrix.');
+    }
+    const { indptr, indices } = input;
+    if (indptr.length === 0) fail(ErrorCode.INVALID_OPTION, 'Ratings.fromCsr: indptr is empty; it has numUsers + 1 entries, starting with 0.', 'Pass csr.indptr as it is.');
+    const numUsers = indptr.length - 1;
+    const nnz = indices.length;
+    // Sizes first, in O(1): nothing is read or allocated for data no fit could hold.
+    checkTrainingSize('Ratings.fromCsr', numUsers, numItems ?? 0, nnz);
+    if (input.values !== undefined && input.values.length !== nnz) {
+      fail(ErrorCode.LENGTH_MISMATCH, `Ratings.fromCsr: indices and values must have the same length (got ${nnz}, ${input.values.length}).`);
+    }
+    if (nnz === 0) fail(ErrorCode.EMPTY_DATA, 'Ratings.fromCsr: the matrix has no entries.', 'Pass at least one (row, column, value).');
+    const rowOf = rowsOfCsr(indptr, nnz);
+    const colOf = checkDense(asNumbers(indices), 'item', numItems);
+    const values = input.values ?? new Float32Array(nnz).fill(1);
+    return Ratings.fromIndices(IdMap.dense(numUsers), IdMap.dense(numItems ?? maxPlusOne(colOf)), rowOf, colOf, values, policy, 'entries');
+  }
+
   /** A builder that takes one rating at a time. */
   static builder(options: Omit<RatingsOptions, 'numUsers' | 'numItems'> = {}): RatingsBuilder {
     return new RatingsBuilder(options);
@@ -101,6 +164,7 @@ export class Ratings {
     colOf: ArrayLike<number>,
     values: ArrayLike<number>,
     policy: DuplicatePolicy,
+    positions: 'rows' | 'entries' = 'rows',
   ): Ratings {
     checkTrainingSize('Ratings', users.size, items.size, values.length);
     checkRatingValues(values);
@@ -109,7 +173,7 @@ export class Ratings {
       const at = firstOccurrences(rowOf, colOf, built.row, built.col);
       fail(
         ErrorCode.DUPLICATE_RATING,
-        `User ${String(users.id(built.row))} rated item ${String(items.id(built.col))} more than once (rows ${at.join(' and ')}).`,
+        `User ${String(users.id(built.row))} rated item ${String(items.id(built.col))} more than once (${positions} ${at.join(' and ')}).`,
         "Pass duplicates: 'sum' or 'last' to combine repeated pairs.",
       );
     }
@@ -147,6 +211,18 @@ export class Ratings {
   itemIndex(id: Id): number {
     return this.items.index(id);
   }
+  /** [min, max] of the stored values (after combining duplicates): what explicit models clip predictions to. */
+  valueRange(): [number, number] {
+    const v = this.byUser.values;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let e = 0; e < v.length; e++) {
+      if (v[e]! < min) min = v[e]!;
+      if (v[e]! > max) max = v[e]!;
+    }
+    return [min, max];
+  }
+
   /** Mean of all values (μ). */
   mean(): number {
     let sum = 0;
@@ -278,6 +354,41 @@ function checkDense(ids: ArrayLike<unknown>, kind: 'user' | 'item', declared: nu
     }
   }
   return ids as ArrayLike<number>;
+}
+
+/** 64-bit integer arrays (scipy's int64 indices) as numbers; other arrays as they are. */
+function asNumbers(a: ArrayLike<number | bigint>): ArrayLike<unknown> {
+  if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
+    // Past 2^53 a bigint has no exact number; anything that large is refused as a dense ID anyway.
+    return Array.from(a as ArrayLike<bigint>, (v) => (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : Infinity));
+  }
+  return a;
+}
+
+/**
+ * The row of every entry, from indptr: indptr[0] = 0, never decreasing, ending at nnz, every
+ * offset an integer. Checked before the row array is filled.
+ */
+function rowsOfCsr(indptrIn: ArrayLike<number | bigint>, nnz: number): Int32Array {
+  const indptr = asNumbers(indptrIn);
+  const numUsers = indptr.length - 1;
+  const hint = "Pass a CSR matrix's row pointers as they are (scipy: csr.indptr); rows are users.";
+  let previous = 0;
+  for (let u = 0; u <= numUsers; u++) {
+    const p = indptr[u];
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > nnz) {
+      fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: indptr[${u}] is ${describe(p)}, not an integer in [0, ${nnz}] (the number of entries).`, hint);
+    }
+    if (u === 0 && p !== 0) fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: indptr[0] is ${p}; it must be 0.`, hint);
+    if (p < previous) fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: indptr[${u}] is ${p}, less than indptr[${u - 1}] = ${previous}; row offsets never decrease.`, hint);
+    previous = p;
+  }
+  if (previous !== nnz) {
+    fail(ErrorCode.LENGTH_MISMATCH, `Ratings.fromCsr: indptr ends at ${previous}, but indices has ${nnz} entries.`, hint);
+  }
+  const rows = new Int32Array(nnz);
+  for (let u = 0; u < numUsers; u++) rows.fill(u, indptr[u] as number, indptr[u + 1] as number);
+  return rows;
 }
 
 function mapIds(ids: ArrayLike<unknown>, map: IdMap, kind: string): Int32Array {

@@ -1,3 +1,4 @@
+import type { Id } from '../data/id-map.js';
 import { AlsError, ErrorCode } from '../errors.js';
 import { WeightMode } from '../kernels/types.js';
 import type { ResolvedOptions } from '../train/options.js';
@@ -61,20 +62,44 @@ export function foldInRow(engine: ServingEngine, o: ResolvedOptions, mu: number,
 }
 
 /**
- * Hu, Koren & Volinsky §5: with W = (YᵀC_uY + λI)⁻¹, the fold-in score of item i is
- * ŝ_ui = Σ_j (y_iᵀ W y_j) c_uj p_uj — one term per item the user interacted with.
+ * Where a foldIn vector keeps the items it was folded from: a non-enumerable property under a
+ * registered symbol, so the vector stays a plain Float32Array to every other reader (equality,
+ * printing, postMessage drop it), and a vector from another copy of the library still works.
  */
-export function explainRow(engine: ServingEngine, o: ResolvedOptions, row: RowRatings, item: number): { score: number; contributions: Float64Array } {
+const FOLDED_FROM = Symbol.for('als-wasm.foldedFrom');
+
+/** Marks a foldIn result with the item IDs it was folded from. */
+export function rememberItems(vector: Float32Array, items: readonly Id[]): Float32Array {
+  Object.defineProperty(vector, FOLDED_FROM, { value: Object.freeze(items.slice()), enumerable: false });
+  return vector;
+}
+
+/** The item IDs a foldIn vector was folded from, or undefined for any other vector. */
+export function foldedItems(vector: unknown): readonly Id[] | undefined {
+  const items = (vector as { [FOLDED_FROM]?: unknown } | null)?.[FOLDED_FROM];
+  return Array.isArray(items) ? (items as readonly Id[]) : undefined;
+}
+
+/**
+ * The fold-in score of item i split into one term per rated item. With W the inverse of the
+ * row's normal matrix and ỹ the design rows ([y, 1] with biases):
+ * - implicit (Hu, Koren & Volinsky §5): ŝ_ui = Σ_j (ỹ_iᵀ W ỹ_j) c_uj p_uj, baseline 0;
+ * - explicit: ŝ_ui = μ + b_i + Σ_j (ỹ_iᵀ W ỹ_j)(r_uj − μ − b_j): the baseline μ + b_i plus a
+ *   linear combination of the residuals of the rated items.
+ */
+export function explainRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: RowRatings, item: number): { score: number; baseline: number; contributions: Float64Array } {
   const n = row.items.length;
   const contributions = new Float64Array(n);
-  if (n === 0) return { score: 0, contributions };
-  const dim = factorRow(engine, o, 0, row);
+  const explicit = o.feedback === 'explicit';
+  const baseline = explicit ? mu + (o.biases ? engine.f32[(engine.itemBias >>> 2) + item]! : 0) : 0;
+  if (n === 0) return { score: baseline, baseline, contributions };
+  const dim = factorRow(engine, o, explicit ? mu : 0, row);
   const { f32, stride } = engine;
   // z = W y_i, then the j-th term is t_j (z·y_j) with t_j = c_j p_j.
   const b = engine.b >>> 2;
   f32.set(f32.subarray((engine.items >>> 2) + item * stride, (engine.items >>> 2) + item * stride + dim), b);
   engine.kernels.choleskySolve(engine.A, stride, dim, engine.b, engine.b);
-  let score = 0;
+  let score = baseline;
   for (let j = 0; j < n; j++) {
     const y = (engine.items >>> 2) + row.items[j]! * stride;
     let dot = 0;
@@ -82,5 +107,5 @@ export function explainRow(engine: ServingEngine, o: ResolvedOptions, row: RowRa
     contributions[j] = f32[(engine.t >>> 2) + j]! * dot;
     score += contributions[j]!;
   }
-  return { score, contributions };
+  return { score, baseline, contributions };
 }

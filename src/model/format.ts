@@ -19,6 +19,7 @@ import { AlsError, ErrorCode, fail } from '../errors.js';
 import { describe } from '../validate.js';
 import { DEFAULTS, resolveOptions, type AlsOptions, type ResolvedOptions } from '../train/options.js';
 import type { ModelParts } from './model.js';
+import { isRange } from './serving-options.js';
 
 export const MAGIC = 'ALSWASM\0';
 export const FORMAT_VERSION = 1;
@@ -38,6 +39,8 @@ interface Header {
   globalMean: number;
   seenNnz: number | null;
   options: ResolvedOptions;
+  /** [min, max] of the training values; absent (files before it, or unknown): no range. */
+  valueRange?: [number, number];
 }
 
 export function encodeModel(parts: ModelParts, withSeen: boolean): Uint8Array {
@@ -64,6 +67,8 @@ export function encodeModel(parts: ModelParts, withSeen: boolean): Uint8Array {
     if (seen.values.length !== seen.indices.length) unsavable(ErrorCode.LENGTH_MISMATCH, `its seen-items table has ${seen.indices.length} items and ${seen.values.length} values`);
     checkSectionSize('the seen-items table', seen.indices.length * 4);
   }
+  const range = parts.valueRange ?? null;
+  if (range && !isRange(range)) unsavable(ErrorCode.INVALID_OPTION, `its valueRange is not [min, max] of finite numbers with min ≤ max`);
   const userIds = encodeIds(parts.users, 'user');
   const itemIds = encodeIds(parts.items, 'item');
   const header: Header = {
@@ -71,6 +76,8 @@ export function encodeModel(parts: ModelParts, withSeen: boolean): Uint8Array {
     biases: biased, globalMean,
     seenNnz: seen ? seen.indices.length : null, options: parts.options,
   };
+  // Written only when known, so the files of models without a range stay as they were.
+  if (range) header.valueRange = [range[0], range[1]];
   try {
     optionsFromHeader(JSON.parse(JSON.stringify(header.options)) as unknown, k, biased);
   } catch (e) {
@@ -160,7 +167,7 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
   } catch {
     throw corrupt('its options are not valid');
   }
-  return { users, items, factors: k, userFactors, itemFactors, userBiases, itemBiases, globalMean: header.globalMean, options, seen };
+  return { users, items, factors: k, userFactors, itemFactors, userBiases, itemBiases, globalMean: header.globalMean, options, seen, valueRange: header.valueRange ?? null };
 }
 
 /** The header JSON as a Header, every field of the right type and range, or CORRUPT_MODEL naming the field. */
@@ -176,6 +183,7 @@ function checkHeader(h: unknown): Header {
   if (typeof o.globalMean !== 'number' || !Number.isFinite(o.globalMean)) throw bad('globalMean');
   if (o.seenNnz !== null && !isCount(o.seenNnz)) throw bad('seenNnz');
   if (typeof o.options !== 'object' || o.options === null || Array.isArray(o.options)) throw bad('options');
+  if (o.valueRange !== undefined && !isRange(o.valueRange)) throw bad('valueRange');
   return o as unknown as Header;
 }
 

@@ -7,16 +7,17 @@ import { checkValueRange } from '../train/value-range.js';
 import { boolean, checkOptions, describe, finite } from '../validate.js';
 import { checkListBytes, planModel } from '../wasm/layout.js';
 import { ServingEngine } from './engine.js';
-import { explainRow, foldInRow, type RowRatings } from './fold-in.js';
+import { explainRow, foldInRow, foldedItems, rememberItems, type RowRatings } from './fold-in.js';
+import { countPerItem, itemsBelow, noCounts } from './item-filter.js';
 import { preparePartialFit, type PartialFitInput } from './partial-fit.js';
 import { topN } from './recommend.js';
 import { decodeModel, encodeModel } from './format.js';
 import {
-  checkColdStart, checkRecommendOptions, checkRowInput, checkVector, distinct, idList, numberList, topCount,
-  type ColdStart, type RecommendOptions, type RowInput,
+  checkClip, checkColdStart, checkRange, clamp, clipRangeOf, checkRecommendOptions, checkRowInput, checkVector, distinct, idList, minItemRatings, numberList, topCount,
+  type Clip, type ColdStart, type RecommendOptions, type RowInput,
 } from './serving-options.js';
 
-export type { ColdStart, RecommendOptions } from './serving-options.js';
+export type { Clip, ColdStart, RecommendOptions } from './serving-options.js';
 export type { PartialRatings } from './partial-fit.js';
 
 /** Imported only when save/load run, by a name bundlers leave alone: serving stays free of Node built-ins. */
@@ -38,6 +39,8 @@ export interface ModelParts {
   options: ResolvedOptions;
   /** Each user's rated items (CSR by user, dense indices), for excludeSeen. */
   seen?: SparseRows | null;
+  /** [min, max] of the values the model was trained on (for clip: 'auto'), or null when unknown. */
+  valueRange?: readonly [number, number] | null;
 }
 
 /** Factors made elsewhere (tests, interop, hand-made fixtures). */
@@ -53,8 +56,10 @@ export interface FactorsInput {
   globalMean?: number;
   /** The conventions fold-in should use (feedback, confidence, α, λ, scaling). Defaults as ALS. */
   options?: Partial<ResolvedOptions>;
-  /** Each user's seen items, by external IDs, for excludeSeen. */
+  /** Each user's seen items, by external IDs, for excludeSeen (and minItemRatings' counts). */
   seen?: ReadonlyMap<Id, readonly Id[]>;
+  /** [min, max] of the training values, which clip: 'auto' clips explicit scores to. Default: unknown (no clipping). */
+  valueRange?: readonly [number, number];
 }
 
 /** Top-n lists for every user (or item), flat: row q is [q·n, (q + 1)·n); -1 / NaN pad short rows. */
@@ -68,6 +73,26 @@ export interface AllRecommendations {
 export interface Recommendations {
   items: Id[];
   scores: Float32Array;
+}
+
+/** explain's answer: score = baseline + Σ contributions. */
+export interface Explanation {
+  /** The fold-in score of the item (raw, not clipped: the parts must add up). */
+  score: number;
+  /** Explicit: μ + b_i (what the score is without any rating); implicit: 0. */
+  baseline: number;
+  /** One per item the user rated, largest first. */
+  contributions: { item: Id; contribution: number }[];
+}
+
+/** Options of the single-threaded model.recommendAll. */
+export interface ModelRecommendAllOptions {
+  n?: number;
+  excludeSeen?: boolean;
+  /** Only items with at least this many training ratings (see RecommendOptions). */
+  minItemRatings?: number;
+  /** Clip the scores: 'auto' (default: model.clip), false, or [min, max]. */
+  clip?: Clip;
 }
 
 /**
@@ -91,7 +116,12 @@ export class ALSModel {
   readonly options: ResolvedOptions;
   /** Each user's rated items (CSR by user), or null when the model does not keep them. */
   seen: SparseRows | null;
+  /** [min, max] of the training values (recorded by fit, kept in the model file), or null when unknown. */
+  readonly valueRange: readonly [number, number] | null;
   private coldStartMode: ColdStart = 'nan';
+  private clipSetting: Clip = 'auto';
+  private countsCache: { seen: SparseRows; counts: Int32Array } | null = null;
+  private rareCache: { counts: Int32Array; min: number; items: Int32Array } | null = null;
   /** @internal */
   readonly users: IdMap;
   /** @internal */
@@ -109,6 +139,7 @@ export class ALSModel {
     this.globalMean = parts.globalMean ?? 0;
     this.options = parts.options;
     this.seen = parts.seen ?? null;
+    this.valueRange = parts.valueRange ? Object.freeze([parts.valueRange[0], parts.valueRange[1]] as const) : null;
   }
 
   /**
@@ -116,7 +147,7 @@ export class ALSModel {
    * per side, as a model file holds them). Sizes are checked before anything is copied.
    */
   static fromFactors(input: FactorsInput): ALSModel {
-    const o = checkOptions('fromFactors input', input, ['userIds', 'itemIds', 'userFactors', 'itemFactors', 'userBiases', 'itemBiases', 'globalMean', 'options', 'seen']);
+    const o = checkOptions('fromFactors input', input, ['userIds', 'itemIds', 'userFactors', 'itemFactors', 'userBiases', 'itemBiases', 'globalMean', 'options', 'seen', 'valueRange']);
     const userIds = idList('userIds', o.userIds) ?? fail(ErrorCode.INVALID_OPTION, 'fromFactors needs userIds.');
     const itemIds = idList('itemIds', o.itemIds) ?? fail(ErrorCode.INVALID_OPTION, 'fromFactors needs itemIds.');
     const numUsers = userIds.length;
@@ -155,6 +186,7 @@ export class ALSModel {
       if (!(o.seen instanceof Map)) fail(ErrorCode.INVALID_OPTION, `seen must be a Map from user ID to item IDs (got ${describe(o.seen)}).`);
       seen = seenRows(o.seen, users, items);
     }
+    const valueRange = o.valueRange === undefined ? null : checkRange('valueRange', o.valueRange);
     const { factors: _k, biases: _b, ...conventions } = checkOptions('fromFactors options', o.options, Object.keys(DEFAULTS));
     return new ALSModel({
       users, items, factors: k,
@@ -165,15 +197,68 @@ export class ALSModel {
       globalMean,
       options: { ...resolveOptions(conventions), factors: k, biases: biased },
       seen,
+      valueRange,
     });
   }
 
-  /** Default for predict's coldStart: 'nan' (the default, as Spark), 'bias' or 'throw'. */
+  /** Default for predict's coldStart: 'nan' (the default, as Spark), 'bias', 'throw' or 'drop'. */
   get coldStart(): ColdStart {
     return this.coldStartMode;
   }
   set coldStart(mode: ColdStart) {
     this.coldStartMode = checkColdStart(mode);
+  }
+
+  /**
+   * Default clipping of predict and of the scores recommend, recommendBatch, recommendAll and
+   * recommendUsers return: 'auto' (the default: explicit models clip to valueRange, the range
+   * of their training values; implicit models and models without a known range do not clip),
+   * false (raw scores), or [min, max]. A serving setting like coldStart: not saved in the file.
+   * Rankings are always by the raw scores; `score(u, i)` is always raw.
+   */
+  get clip(): Clip {
+    return this.clipSetting;
+  }
+  set clip(setting: Clip) {
+    this.clipSetting = checkClip(setting);
+  }
+
+  /** The [min, max] that scores are clipped to by default (what clip resolves to), or null. */
+  get clipRange(): readonly [number, number] | null {
+    return this.rangeOf(this.clipSetting);
+  }
+
+  /**
+   * Each item's number of training ratings (by dense index), counted from the seen items the
+   * model keeps, or null for a model without them (from Spark or implicit, or saved with
+   * `seen: false`). A copy: changing it changes nothing.
+   */
+  get itemRatingCounts(): Int32Array | null {
+    return this.seen ? this.counts().slice() : null;
+  }
+
+  /** The factor row of a user: a view into userFactors (no copy), valid until partialFit grows the model. */
+  userVector(id: Id): Float32Array {
+    const u = this.requireUser(id);
+    return this.userFactors.subarray(u * this.factors, (u + 1) * this.factors);
+  }
+
+  /** The factor row of an item: a view into itemFactors (no copy), valid until partialFit grows the model. */
+  itemVector(id: Id): Float32Array {
+    const i = this.requireItem(id);
+    return this.itemFactors.subarray(i * this.factors, (i + 1) * this.factors);
+  }
+
+  /** A one-line summary: sizes and conventions, never the ID maps or factors. */
+  toString(): string {
+    const range = this.clipRange;
+    const clip = range ? `[${range[0]}, ${range[1]}]` : 'false';
+    return `ALSModel { numUsers: ${this.numUsers}, numItems: ${this.numItems}, factors: ${this.factors}, feedback: '${this.options.feedback}', biases: ${this.options.biases}, clip: ${clip} }`;
+  }
+
+  /** console.log / util.inspect print the summary (the symbol is Node's; nothing is imported). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   get numUsers(): number {
@@ -204,20 +289,21 @@ export class ALSModel {
    * decides: 'nan' (the default, as Spark), 'bias' (μ plus whichever biases are known), or
    * 'throw' (UNKNOWN_ID).
    */
-  predict(user: Id, item: Id, options: { coldStart?: ColdStart } = {}): number {
-    const o = checkOptions('predict options', options, ['coldStart']);
+  predict(user: Id, item: Id, options: { coldStart?: ColdStart; clip?: Clip } = {}): number {
+    const o = checkOptions('predict options', options, ['coldStart', 'clip']);
     const mode = o.coldStart === undefined ? this.coldStart : checkColdStart(o.coldStart);
+    const range = this.rangeOf(o.clip === undefined ? this.clipSetting : checkClip(o.clip));
     const u = this.users.index(user);
     const i = this.items.index(item);
-    if (u >= 0 && i >= 0) return this.score(u, i);
+    if (u >= 0 && i >= 0) return clamp(this.score(u, i), range);
     if (mode === 'throw') {
-      fail(ErrorCode.UNKNOWN_ID, `${u < 0 ? `User ${String(user)}` : `Item ${String(item)}`} is not in the model.`, "Pass coldStart: 'nan' or 'bias' to get a value instead.");
+      fail(ErrorCode.UNKNOWN_ID, `${u < 0 ? `User ${String(user)}` : `Item ${String(item)}`} is not in the model.`, "Pass coldStart: 'nan', 'bias' or 'drop' to get a value instead.");
     }
-    if (mode === 'bias') return this.globalMean + (u >= 0 && this.userBiases ? this.userBiases[u]! : 0) + (i >= 0 && this.itemBiases ? this.itemBiases[i]! : 0);
+    if (mode === 'bias') return clamp(this.globalMean + (u >= 0 && this.userBiases ? this.userBiases[u]! : 0) + (i >= 0 && this.itemBiases ? this.itemBiases[i]! : 0), range);
     return NaN;
   }
 
-  /** Predicted score by dense indices. */
+  /** Predicted score by dense indices: the raw μ + b_u + b_i + x_u·y_i, never clipped (evaluation uses it). */
   score(u: number, i: number): number {
     const k = this.factors;
     let s = this.globalMean;
@@ -229,19 +315,23 @@ export class ALSModel {
 
   /**
    * The best n items for a user (by ID) or for a factor vector (e.g. from foldIn), best
-   * first. Ranked by the full predicted score. With candidates, only those are ranked; if
-   * seen items are not excluded they come after the unseen ones.
+   * first. Ranked by the full raw predicted score; the scores returned are clipped as `clip`
+   * says (so several items above the maximum show the same score in their raw order). With
+   * candidates, only those are ranked; if seen items are not excluded they come after the
+   * unseen ones. A foldIn vector remembers the items it was folded from and leaves them out.
    */
   recommend(user: Id | ArrayLike<number>, options: RecommendOptions = {}): Recommendations {
     const o = checkRecommendOptions('recommend', options);
     const engine = this.engine();
     const n = topCount(o.n, this.numItems);
+    const range = this.rangeOf(o.clip ?? this.clipSetting);
+    const rare = this.rareItems('recommend', o.minItemRatings);
     let vector: ArrayLike<number>;
     let seen: Int32Array;
     let shift = this.globalMean;
     if (isVector(user)) {
       vector = checkVector(user, this.factors);
-      seen = Int32Array.from(o.seenItems ?? [], (id) => this.items.index(id)).filter((i) => i >= 0);
+      seen = Int32Array.from(o.seenItems ?? foldedItems(user) ?? [], (id) => this.items.index(id)).filter((i) => i >= 0);
     } else {
       const u = this.requireUser(user);
       vector = this.userFactors.subarray(u * this.factors, (u + 1) * this.factors);
@@ -255,49 +345,54 @@ export class ALSModel {
     if (excludeSeen && !knowsSeen) {
       fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ seen items, so excludeSeen cannot work.', 'Pass excludeSeen: false, or seenItems.');
     }
-    const exclude = o.exclude.map((id) => this.items.index(id)).filter((i) => i >= 0);
+    const exclude = [...o.exclude.map((id) => this.items.index(id)).filter((i) => i >= 0), ...rare];
     const candidates = o.candidates ? o.candidates.map((id) => this.requireItem(id)) : null;
     const base = { vector, rows: engine.items, numRows: this.numItems, bias: this.itemBiases ? engine.itemBias : 0 };
     if (excludeSeen || !candidates || seen.length === 0) {
       const top = topN(engine, { ...base, n, exclude: excludeSeen ? [...exclude, ...seen] : exclude, candidates });
-      return this.named(top.indices, top.scores.map((s) => s + shift));
+      return this.named(top.indices, top.scores.map((s) => clamp(s + shift, range)));
     }
     // Candidates and seen items kept: the unseen candidates first, then the seen ones.
     const seenSet = new Set(seen);
     const unseen = topN(engine, { ...base, n, exclude: [...exclude, ...seen], candidates });
     const rest = topN(engine, { ...base, n: n - unseen.indices.length, exclude, candidates: candidates.filter((i) => seenSet.has(i)) });
-    return this.named(concat(unseen.indices, rest.indices), Float32Array.from([...unseen.scores, ...rest.scores], (s) => s + shift));
+    return this.named(concat(unseen.indices, rest.indices), Float32Array.from([...unseen.scores, ...rest.scores], (s) => clamp(s + shift, range)));
   }
 
   /**
    * Top n items for every user (excluding seen items when the model keeps them), through the
    * same kernel as recommend, writing into two flat arrays (row u = user u; short rows padded
-   * with -1 and NaN). n is clamped to the number of items (the result's `n` says which).
-   * Runs on the calling thread.
+   * with -1 and NaN; rows are short when fewer items are left than n, e.g. after seen items or
+   * minItemRatings). n is clamped to the number of items (the result's `n` says which). Scores
+   * are clipped as `clip` says; ranking is by the raw scores. Runs on the calling thread.
    */
-  recommendAll(options: { n?: number; excludeSeen?: boolean } = {}): AllRecommendations {
-    const o = checkOptions('recommendAll options', options, ['n', 'excludeSeen']);
+  recommendAll(options: ModelRecommendAllOptions = {}): AllRecommendations {
+    const o = checkOptions('recommendAll options', options, ['n', 'excludeSeen', 'minItemRatings', 'clip']);
     const n = topCount(o.n, this.numItems);
     const excludeSeen = (o.excludeSeen === undefined || boolean('excludeSeen', o.excludeSeen)) && this.seen !== null;
-    return this.allTopN(n, this.numUsers, 'items', (u) => ({
+    const rare = this.rareItems('recommendAll', minItemRatings(o.minItemRatings));
+    const range = this.rangeOf(o.clip === undefined ? this.clipSetting : checkClip(o.clip));
+    const seen = this.seen;
+    return this.allTopN(n, this.numUsers, 'items', range, (u) => ({
       vector: this.userFactors.subarray(u * this.factors, (u + 1) * this.factors),
-      exclude: excludeSeen ? this.seen!.indices.subarray(this.seen!.indptr[u]!, this.seen!.indptr[u + 1]!) : [],
+      exclude: excludeSeen ? concat(seen!.indices.subarray(seen!.indptr[u]!, seen!.indptr[u + 1]!), rare) : rare,
       shift: this.globalMean + (this.userBiases ? this.userBiases[u]! : 0),
     }));
   }
 
   /** Top n users for every item (recommendUsers for each), as flat arrays like recommendAll. */
-  recommendAllUsers(options: { n?: number } = {}): AllRecommendations {
-    const o = checkOptions('recommendAllUsers options', options, ['n']);
+  recommendAllUsers(options: { n?: number; clip?: Clip } = {}): AllRecommendations {
+    const o = checkOptions('recommendAllUsers options', options, ['n', 'clip']);
     const n = topCount(o.n, this.numUsers);
-    return this.allTopN(n, this.numItems, 'users', (i) => ({
+    const range = this.rangeOf(o.clip === undefined ? this.clipSetting : checkClip(o.clip));
+    return this.allTopN(n, this.numItems, 'users', range, (i) => ({
       vector: this.itemFactors.subarray(i * this.factors, (i + 1) * this.factors),
       exclude: [],
       shift: this.globalMean + (this.itemBiases ? this.itemBiases[i]! : 0),
     }));
   }
 
-  private allTopN(n: number, count: number, answers: 'items' | 'users', query: (q: number) => { vector: ArrayLike<number>; exclude: ArrayLike<number>; shift: number }): AllRecommendations {
+  private allTopN(n: number, count: number, answers: 'items' | 'users', range: readonly [number, number] | null, query: (q: number) => { vector: ArrayLike<number>; exclude: ArrayLike<number>; shift: number }): AllRecommendations {
     checkListBytes(answers === 'items' ? 'recommendAll' : 'recommendAllUsers', count, n);
     const engine = this.engine();
     const rows = answers === 'items' ? engine.items : engine.users;
@@ -309,7 +404,7 @@ export class ALSModel {
       const { vector, exclude, shift } = query(q);
       const top = topN(engine, { vector, rows, numRows, bias, n, exclude: Array.from(exclude) });
       indices.set(top.indices, q * n);
-      for (let j = 0; j < top.scores.length; j++) scores[q * n + j] = top.scores[j]! + shift;
+      for (let j = 0; j < top.scores.length; j++) scores[q * n + j] = clamp(top.scores[j]! + shift, range);
     }
     return { n, indices, scores };
   }
@@ -321,10 +416,11 @@ export class ALSModel {
     return users.map((user) => this.recommend(user, options));
   }
 
-  /** The n users who would score an item highest (μ + b_u + b_i + x_u·y_i), best first. */
-  recommendUsers(item: Id, options: { n?: number; exclude?: readonly Id[] } = {}): { users: Id[]; scores: Float32Array } {
-    const o = checkOptions('recommendUsers options', options, ['n', 'exclude']);
+  /** The n users who would score an item highest (μ + b_u + b_i + x_u·y_i), best first; scores clipped as `clip` says. */
+  recommendUsers(item: Id, options: { n?: number; exclude?: readonly Id[]; clip?: Clip } = {}): { users: Id[]; scores: Float32Array } {
+    const o = checkOptions('recommendUsers options', options, ['n', 'exclude', 'clip']);
     const n = topCount(o.n, this.numUsers);
+    const range = this.rangeOf(o.clip === undefined ? this.clipSetting : checkClip(o.clip));
     const exclude = (idList('exclude', o.exclude) ?? []).map((id) => this.users.index(id)).filter((x) => x >= 0);
     const engine = this.engine();
     const i = this.requireItem(item);
@@ -332,7 +428,7 @@ export class ALSModel {
     const top = topN(engine, { vector, rows: engine.users, numRows: this.numUsers, bias: this.userBiases ? engine.userBias : 0, n, exclude });
     // The item's own bias and μ shift every user alike: add them so scores are predictions.
     const shift = this.globalMean + (this.itemBiases ? this.itemBiases[i]! : 0);
-    return { users: Array.from(top.indices, (x) => this.users.id(x)), scores: top.scores.map((s) => s + shift) };
+    return { users: Array.from(top.indices, (x) => this.users.id(x)), scores: top.scores.map((s) => clamp(s + shift, range)) };
   }
 
   /** Items most similar to an item by cosine of their factors (the item itself first, ≈ 1). */
@@ -367,20 +463,25 @@ export class ALSModel {
   /**
    * The factor vector of a new or changed user from its ratings, solved exactly (Cholesky)
    * with the item factors fixed and the conventions the model was trained with. Unknown items
-   * are an error. `recommend` accepts the result.
+   * are an error. `recommend` accepts the result, and leaves out the items it was folded from
+   * (the vector remembers them; `excludeSeen: false` keeps them, `seenItems` overrides them).
    */
   foldIn(ratings: RowInput): Float32Array {
     const row = this.rowOf('foldIn', ratings);
-    return foldInRow(this.engine(), this.options, this.globalMean, row).factors;
+    return rememberItems(foldInRow(this.engine(), this.options, this.globalMean, row).factors, Array.from(ratings.items));
   }
 
   /**
-   * Implicit models: why `item` scores what it does for `user` — the fold-in score split into
-   * one contribution per item the user interacted with (Hu, Koren & Volinsky §5), largest
-   * first. The contributions sum to `score`.
+   * Why `item` scores what it does for `user`: the fold-in score (the user re-solved with the
+   * item factors fixed, as foldIn does) split into one contribution per rated item, largest
+   * first, so that score = baseline + Σ contributions. Implicit (Hu, Koren & Volinsky §5):
+   * baseline 0, contribution_j = (y_iᵀ W y_j) c_j p_j. Explicit: baseline μ + b_i,
+   * contribution_j = (ỹ_iᵀ W ỹ_j)(r_j − μ − b_j), each rating's residual weighted by how the
+   * solve ties item j to item i. The score is raw (not clipped). Uses the user's kept ratings,
+   * or `ratings` when given (needed for a model without seen items; a model made by
+   * fromFactors keeps seen items without their values).
    */
-  explain(user: Id, item: Id, ratings?: RowInput): { score: number; contributions: { item: Id; contribution: number }[] } {
-    if (this.options.feedback !== 'implicit') fail(ErrorCode.INVALID_OPTION, 'explain applies to implicit-feedback models.');
+  explain(user: Id, item: Id, ratings?: RowInput): Explanation {
     const i = this.requireItem(item);
     let row: RowRatings;
     if (ratings !== undefined) row = this.rowOf('explain', ratings);
@@ -391,10 +492,10 @@ export class ALSModel {
       const hi = this.seen.indptr[u + 1]!;
       row = { items: this.seen.indices.slice(lo, hi), values: this.seen.values.slice(lo, hi) };
     }
-    const { score, contributions } = explainRow(this.engine(), this.options, row, i);
+    const { score, baseline, contributions } = explainRow(this.engine(), this.options, this.globalMean, row, i);
     const list = Array.from(row.items, (j, q) => ({ item: this.items.id(j), contribution: contributions[q]! }));
     list.sort((a, b) => b.contribution - a.contribution);
-    return { score, contributions: list };
+    return { score, baseline, contributions: list };
   }
 
   /**
@@ -482,7 +583,30 @@ export class ALSModel {
     return {
       users: this.users, items: this.items, factors: this.factors, userFactors: this.userFactors, itemFactors: this.itemFactors,
       userBiases: this.userBiases, itemBiases: this.itemBiases, globalMean: this.globalMean, options: this.options, seen: this.seen,
+      valueRange: this.valueRange,
     };
+  }
+
+  /** What a clip setting clips to: 'auto' is the training range for explicit models. */
+  private rangeOf(setting: Clip): readonly [number, number] | null {
+    return clipRangeOf(setting, this.options.feedback, this.valueRange);
+  }
+
+  /** Ratings per item from the seen table, counted once per seen table. */
+  private counts(): Int32Array {
+    const seen = this.seen!;
+    if (this.countsCache?.seen !== seen || this.countsCache.counts.length !== this.numItems) this.countsCache = { seen, counts: countPerItem(seen, this.numItems) };
+    return this.countsCache.counts;
+  }
+
+  /** The items below minItemRatings (ascending), to exclude; none for 0. */
+  private rareItems(what: string, min: number): Int32Array {
+    if (min === 0) return new Int32Array(0);
+    if (!this.seen) noCounts(what);
+    const counts = this.counts();
+    // recommendBatch asks once per user: the list is kept for the last threshold.
+    if (this.rareCache?.counts !== counts || this.rareCache.min !== min) this.rareCache = { counts, min, items: itemsBelow(counts, min) };
+    return this.rareCache.items;
   }
 
   /** @internal The serving memory, built on first use. */

@@ -7,7 +7,8 @@ import { ErrorCode, fail } from '../errors.js';
 import { checkThreads, resolveThreads } from '../parallel/threads.js';
 import { abortSignal, boolean, checkOptions, oneOf } from '../validate.js';
 import { planTopN } from '../wasm/layout.js';
-import { topCount } from './serving-options.js';
+import { gatherRows, itemsAtLeast, noCounts, restrictColumns } from './item-filter.js';
+import { checkClip, clamp, clipRangeOf, minItemRatings, topCount, type Clip } from './serving-options.js';
 import type { ALSModel, AllRecommendations } from './model.js';
 
 /** One side asks (queries), the other side answers (rows): users → items or items → users. */
@@ -103,6 +104,13 @@ export interface RecommendAllOptions {
   of?: 'users' | 'items';
   /** Leave out each user's seen items when the model keeps them. Default true. */
   excludeSeen?: boolean;
+  /**
+   * of: 'users' only: only items with at least this many training ratings (counted from the
+   * model's seen items; a model without them refuses values ≥ 1). Default 0: every item.
+   */
+  minItemRatings?: number;
+  /** Clip the scores: 'auto' (default: model.clip), false, or [min, max]. Ranking is by raw scores. */
+  clip?: Clip;
   /** As ALS: a count, or 'auto' (every core where workers exist). */
   threads?: number | 'auto';
   signal?: AbortSignal;
@@ -116,26 +124,52 @@ export interface RecommendAllOptions {
  * every core where workers exist).
  */
 export async function recommendAll(model: ALSModel, options: RecommendAllOptions = {}): Promise<AllRecommendations> {
-  const o = checkOptions('recommendAll options', options, ['n', 'of', 'excludeSeen', 'threads', 'signal']);
+  const o = checkOptions('recommendAll options', options, ['n', 'of', 'excludeSeen', 'threads', 'signal', 'minItemRatings', 'clip']);
   const of = oneOf('of', o.of ?? 'users', ['users', 'items']);
   const users = of === 'users';
   // n past the rows that exist would only pad: clamped, so it can never size an allocation.
   const n = topCount(o.n, users ? model.numItems : model.numUsers);
   const excludeSeen = o.excludeSeen === undefined ? true : boolean('excludeSeen', o.excludeSeen);
+  const minRatings = minItemRatings(o.minItemRatings);
+  if (!users && minRatings > 0) fail(ErrorCode.INVALID_OPTION, "recommendAll: minItemRatings applies to of: 'users' (the top items of every user).", "Leave minItemRatings out with of: 'items'.");
+  const range = clipRangeOf(o.clip === undefined ? model.clip : checkClip(o.clip), model.options.feedback, model.valueRange);
+  // The eligible items (null: all); checked before any work so a model without counts fails at once.
+  let kept: Int32Array | null = null;
+  if (minRatings > 0) kept = itemsAtLeast(model.itemRatingCounts ?? noCounts('recommendAll'), minRatings);
   const requested = checkThreads(o.threads ?? 'auto');
   if (o.signal !== undefined) abortSignal('signal', o.signal);
   if (o.signal?.aborted) fail(ErrorCode.ABORTED, 'recommendAll was aborted.', undefined, o.signal.reason);
   const threads = await resolveThreads(requested);
   const mu = model.globalMean;
-  const result = users
-    ? await allTopN({
-        k: model.factors, queries: model.userFactors, rows: model.itemFactors, rowBias: model.itemBiases,
-        shift: (u) => mu + (model.userBiases ? model.userBiases[u]! : 0),
-        excluded: excludeSeen ? model.seen : null, n, threads, signal: o.signal,
-      })
-    : await allTopN({
-        k: model.factors, queries: model.itemFactors, rows: model.userFactors, rowBias: model.userBiases,
-        shift: (i) => mu + (model.itemBiases ? model.itemBiases[i]! : 0), excluded: null, n, threads, signal: o.signal,
-      });
+  const k = model.factors;
+  let result: AllTopN;
+  if (kept) {
+    // Only the eligible items are scored: the catalogue is cut down to them (seen items
+    // renumbered alike) rather than every user excluding the rare ones, which would cost
+    // numUsers × rare entries. Order is kept, so ties break as on the full catalogue.
+    if (kept.length === 0) return { n, indices: new Int32Array(model.numUsers * n).fill(-1), scores: new Float32Array(model.numUsers * n).fill(NaN) };
+    result = await allTopN({
+      k, queries: model.userFactors, rows: gatherRows(model.itemFactors, kept, k), rowBias: model.itemBiases && gatherRows(model.itemBiases, kept, 1),
+      shift: (u) => mu + (model.userBiases ? model.userBiases[u]! : 0),
+      excluded: excludeSeen && model.seen ? restrictColumns(model.seen, kept, model.numItems) : null, n, threads, signal: o.signal,
+    });
+    const { indices } = result;
+    for (let e = 0; e < indices.length; e++) if (indices[e]! >= 0) indices[e] = kept[indices[e]!]!;
+  } else if (users) {
+    result = await allTopN({
+      k, queries: model.userFactors, rows: model.itemFactors, rowBias: model.itemBiases,
+      shift: (u) => mu + (model.userBiases ? model.userBiases[u]! : 0),
+      excluded: excludeSeen ? model.seen : null, n, threads, signal: o.signal,
+    });
+  } else {
+    result = await allTopN({
+      k, queries: model.itemFactors, rows: model.userFactors, rowBias: model.userBiases,
+      shift: (i) => mu + (model.itemBiases ? model.itemBiases[i]! : 0), excluded: null, n, threads, signal: o.signal,
+    });
+  }
+  if (range) {
+    const { scores } = result;
+    for (let e = 0; e < scores.length; e++) scores[e] = clamp(scores[e]!, range);
+  }
   return { n, ...result };
 }

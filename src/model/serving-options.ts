@@ -5,11 +5,23 @@
  */
 import type { Id } from '../data/id-map.js';
 import { ErrorCode, fail } from '../errors.js';
-import { boolean, checkOptions, describe, oneOf } from '../validate.js';
+import { boolean, checkOptions, describe, integer, oneOf } from '../validate.js';
 
-/** What to do when predict meets an unknown user or item. */
-export type ColdStart = 'nan' | 'bias' | 'throw';
-export const COLD_START: readonly ColdStart[] = ['nan', 'bias', 'throw'];
+/**
+ * What to do when predict meets an unknown user or item: 'nan' (Spark's default), 'bias'
+ * (μ plus the known biases), 'throw' (UNKNOWN_ID), or 'drop' (Spark's coldStartStrategy
+ * "drop": a single predict returns NaN as 'nan' does; evaluators and batch predictions leave
+ * such rows out instead of scoring them).
+ */
+export type ColdStart = 'nan' | 'bias' | 'throw' | 'drop';
+export const COLD_START: readonly ColdStart[] = ['nan', 'bias', 'throw', 'drop'];
+
+/**
+ * Clipping of explicit predictions: 'auto' (the model's training value range for explicit
+ * models, none for implicit or for models that do not know their range), false (raw scores),
+ * or [min, max].
+ */
+export type Clip = 'auto' | false | readonly [number, number];
 
 export interface RecommendOptions {
   /** How many. Default 10; more than there are items returns them all. */
@@ -25,11 +37,24 @@ export interface RecommendOptions {
   exclude?: readonly Id[];
   /** Only rank these items (unknown IDs are an error; a repeated ID counts once). */
   candidates?: readonly Id[];
-  /** With a vector instead of a user: the items to treat as seen. */
+  /**
+   * The items to treat as seen (with a vector, or to override the model's). Default: the
+   * user's items kept by the model, or for a foldIn vector the items it was folded from.
+   */
   seenItems?: readonly Id[];
+  /**
+   * Only items with at least this many training ratings (counted from the seen items the
+   * model keeps). Default 0: every item. A model without seen items refuses values ≥ 1.
+   */
+  minItemRatings?: number;
+  /**
+   * Clip the returned scores: 'auto' (default: model.clip), false, or [min, max]. Ranking
+   * is by the raw scores, so items above the maximum keep their order.
+   */
+  clip?: Clip;
 }
 
-export const RECOMMEND_KEYS = ['n', 'excludeSeen', 'exclude', 'candidates', 'seenItems'] as const;
+export const RECOMMEND_KEYS = ['n', 'excludeSeen', 'exclude', 'candidates', 'seenItems', 'minItemRatings', 'clip'] as const;
 
 /** n as asked (an integer ≥ 1, default 10), clamped to the `available` rows. */
 export function topCount(value: unknown, available: number): number {
@@ -58,6 +83,9 @@ export interface CheckedRecommendOptions {
   exclude: readonly Id[];
   candidates: readonly Id[] | null;
   seenItems: readonly Id[] | undefined;
+  minItemRatings: number;
+  /** undefined: the model's own setting. */
+  clip: Clip | undefined;
 }
 
 export function checkRecommendOptions(what: string, options: RecommendOptions | undefined): CheckedRecommendOptions {
@@ -69,7 +97,49 @@ export function checkRecommendOptions(what: string, options: RecommendOptions | 
     exclude: idList('exclude', o.exclude) ?? [],
     candidates: candidates ? distinct(candidates) : null,
     seenItems: idList('seenItems', o.seenItems),
+    minItemRatings: minItemRatings(o.minItemRatings),
+    clip: o.clip === undefined ? undefined : checkClip(o.clip),
   };
+}
+
+/** minItemRatings: an integer ≥ 0, default 0 (no filter). */
+export function minItemRatings(value: unknown): number {
+  return value === undefined ? 0 : integer('minItemRatings', value, 0, 0x7fffffff);
+}
+
+/** What a clip setting clips to: 'auto' is the training value range for explicit models (none for implicit or an unknown range). */
+export function clipRangeOf(setting: Clip, feedback: string, valueRange: readonly [number, number] | null): readonly [number, number] | null {
+  if (setting === false) return null;
+  if (setting === 'auto') return feedback === 'explicit' ? valueRange : null;
+  return setting;
+}
+
+/** s clipped to range (NaN stays NaN); range null: s. */
+export function clamp(s: number, range: readonly [number, number] | null): number {
+  return range ? Math.min(Math.max(s, range[0]), range[1]) : s;
+}
+
+/** A clip setting: 'auto', false, or [min, max] of finite numbers with min ≤ max. */
+export function checkClip(value: unknown): Clip {
+  if (value === 'auto' || value === false) return value;
+  if (isRange(value)) return Object.freeze([value[0], value[1]]) as readonly [number, number];
+  const hint = value === true ? "clip: 'auto' (the default) clips explicit scores to the training range." : "Pass 'auto', false, or [min, max] with min ≤ max, e.g. [1, 5].";
+  fail(ErrorCode.INVALID_OPTION, `clip must be 'auto', false or [min, max] (got ${describeRange(value)}).`, hint);
+}
+
+/** A [min, max] option (fromFactors' valueRange): two finite numbers, min ≤ max. */
+export function checkRange(name: string, value: unknown): readonly [number, number] {
+  if (isRange(value)) return Object.freeze([value[0], value[1]]) as readonly [number, number];
+  fail(ErrorCode.INVALID_OPTION, `${name} must be [min, max], two finite numbers with min ≤ max (got ${describeRange(value)}).`, 'e.g. [1, 5] for ratings of 1 to 5 stars.');
+}
+
+/** Two finite numbers, min ≤ max. */
+export function isRange(value: unknown): value is readonly [number, number] {
+  return Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v)) && value[0] <= value[1];
+}
+
+function describeRange(value: unknown): string {
+  return Array.isArray(value) && value.length <= 4 ? `[${value.map(describe).join(', ')}]` : describe(value);
 }
 
 /** A query vector: k finite numbers. */

@@ -137,6 +137,7 @@ export class ALS {
       globalMean: mu,
       options: { ...o, backend: backend.kernels.backend, threads },
       seen: ratings.byUser,
+      valueRange: ratings.valueRange(),
     });
   }
 }
