@@ -2,7 +2,7 @@
 export { ALS } from './train/als.js';
 export type { AlsOptions, ResolvedOptions, IterationInfo, Feedback, Confidence, RegularizationScaling, SolverName, BackendName } from './train/options.js';
 export { ALSModel } from './model/model.js';
-export type { ColdStart, FactorsInput, ModelParts, RecommendOptions, Recommendations, AllRecommendations, PartialRatings } from './model/model.js';
+export type { ColdStart, FactorsInput, ModelParts, RecommendOptions, Recommendations, AllRecommendations, PartialRatings, Clip, Explanation, ModelRecommendAllOptions } from './model/model.js';
 export { loadWasmModule } from './wasm/load.js';
 export { init, wasmInfo } from './init.js';
 export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './init.js';
@@ -10,7 +10,7 @@ export { recommendAll } from './model/recommend-all.js';
 export type { RecommendAllOptions } from './model/recommend-all.js';
 export type { SparkParams, ImplicitParams, RuntimeOptions } from './interop/conventions.js';
 export { Ratings, RatingsBuilder } from './data/ratings.js';
-export type { Triples, RatingsOptions } from './data/ratings.js';
+export type { Triples, RatingsOptions, CsrInput, CsrOptions } from './data/ratings.js';
 export type { Id, IdMap } from './data/id-map.js';
 export type { SparseRows, DuplicatePolicy } from './data/sparse.js';
 export { AlsError, ErrorCode } from './errors.js';
