@@ -83,11 +83,17 @@ export function cliMessage(message: string): string {
     if (!flag) return whole;
     return value === 'true' ? flag : `${flag} ${value}`;
   });
-  // "factors must be …", "Drop biases": an option named at the start of a sentence.
-  text = text.replace(/(^|[.;:] |\bDrop )([a-zA-Z]+)(?= (?:must|is|are|cannot|applies|apply)\b|,| or\b|\.)/g, (whole, before: string, name: string) => {
+  // "factors must be …": an option named at the start of a sentence; "Drop biases", "increase regularization".
+  text = text.replace(/(^|[.;] )([a-zA-Z]+)(?= (?:must|is|are|cannot|applies|apply)\b)/g, (whole, before: string, name: string) => {
     const flag = OPTION_FLAGS[name];
-    return flag && (before !== '' || /^[a-z]/.test(name)) ? `${before}${flag}` : whole;
+    return flag ? `${before}${flag}` : whole;
   });
+  text = text.replace(/\b(Drop|drop|Raise|raise|Increase|increase|Lower|lower) ([a-zA-Z]+)\b/g, (whole, verb: string, name: string) => {
+    const flag = OPTION_FLAGS[name];
+    return flag ? `${verb} ${flag}` : whole;
+  });
+  // "recommend options have no option 'minItemRatings'": the flag that passed it.
+  text = text.replace(/have no option '([a-zA-Z.]+)'/g, (whole, name: string) => (OPTION_FLAGS[name] ? `${whole} (${OPTION_FLAGS[name]})` : whole));
   return escapeForTerminal(text);
 }
 
