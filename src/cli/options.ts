@@ -48,18 +48,21 @@ export interface Common {
   k?: string;
 }
 
-/** How to read a ratings file. */
-export function addDataOptions(cmd: Command): Command {
-  return cmd
+/** How to read a ratings file; `pairsOnly`: a file of (user, item) pairs, whose other columns are not read. */
+export function addDataOptions(cmd: Command, pairsOnly = false): Command {
+  cmd
     .addOption(new Option('--format <preset>', 'file format preset (lastfm: implicit feedback)').choices(Object.keys(PRESETS)))
     .option('--delimiter <d>', "',', 'tab', ';', '|', '::', 'whitespace' or 'auto' (default: auto)")
     .option('--header', 'the first line names the columns')
     .option('--no-header', 'there is no header line')
     .option('--user-col <col>', 'user column: name or 0-based index (default: 0)')
-    .option('--item-col <col>', 'item column (default: 1)')
-    .option('--value-col <col>', "value column (default: 2; 'none': every line is 1)")
-    .option('--time-col <col>', 'timestamp column (default: none)')
-    .option('--skip-bad-lines', 'skip and count malformed lines instead of failing');
+    .option('--item-col <col>', 'item column (default: 1)');
+  if (!pairsOnly) {
+    cmd
+      .option('--value-col <col>', "value column (default: 2; 'none': every line is 1)")
+      .option('--time-col <col>', 'timestamp column (default: none)');
+  }
+  return cmd.option('--skip-bad-lines', 'skip and count malformed lines instead of failing');
 }
 
 /** What a repeated (user, item) pair means, and how implicit counts are re-weighted. */
@@ -81,7 +84,7 @@ export function addTrainingOptions(cmd: Command, defaults: TrainingDefaults = {}
   return cmd
     .option('--factors <k>', `latent factors (default: ${byKind((o) => o.factors)})`)
     .option('--iterations <n>', `iterations, ≥ 1 (default: ${byKind((o) => o.iterations)})`)
-    .option('--regularization <λ>', `λ ≥ 0 (default: ${byKind((o) => o.regularization)})`)
+    .option('--regularization <λ>', `λ ≥ 0 (default: ${regularizationDefaults(defaults)})`)
     .addOption(new Option('--scaling <s>', `regularization scaling: λ as given, or λ × the row's count (default: ${byKind((o) => o.regularizationScaling)})`).choices(['none', 'count']))
     .option('--implicit', 'implicit feedback (counts, clicks, plays)')
     .option('--explicit', 'explicit ratings, also for a format preset of implicit data')
@@ -96,6 +99,23 @@ export function addTrainingOptions(cmd: Command, defaults: TrainingDefaults = {}
     .addOption(new Option('--backend <b>', `kernels (default: ${explicit.backend})`).choices(['auto', 'wasm', 'js']))
     .option('--k <n>', 'ranking list length for implicit metrics (default: 10)')
     .option('--json', 'one JSON object per line');
+}
+
+/**
+ * λ's default per feedback kind, and under the other scaling where that changes it (a λ meant
+ * for λ × count is far smaller than one added as it is): "10 explicit (0.1 with --scaling
+ * count), 0.1 implicit".
+ */
+function regularizationDefaults(defaults: TrainingDefaults): string {
+  const text = (feedback: 'explicit' | 'implicit') => {
+    const resolved = new ALS({ ...defaults, feedback }).options;
+    const other = resolved.regularizationScaling === 'none' ? 'count' : 'none';
+    const scaled = new ALS({ ...defaults, feedback, regularizationScaling: other }).options.regularization;
+    return `${resolved.regularization}${scaled !== resolved.regularization ? ` (${scaled} with --scaling ${other})` : ''}`;
+  };
+  const explicit = text('explicit');
+  const implicit = text('implicit');
+  return explicit === implicit ? explicit : `${explicit} explicit, ${implicit} implicit`;
 }
 
 /** Explicit or implicit: --implicit / --explicit, else what the format preset's data is, else explicit. */

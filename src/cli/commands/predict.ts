@@ -17,7 +17,7 @@ type ColdStartFlag = 'nan' | 'bias' | 'drop';
 type PredictFlags = Common & ModelInput & { coldStart: ColdStartFlag; output?: string; overwrite?: boolean };
 
 export function registerPredict(prog: Command): void {
-  addDataOptions(withModelInput(prog.command('predict <model> <pairs>').description('predict every (user, item) line of a file, as CSV user,item,prediction'), false))
+  addDataOptions(withModelInput(prog.command('predict <model> <pairs>').description('predict every (user, item) line of a file, as CSV user,item,prediction'), false), true)
     .addOption(new Option('--cold-start <how>', "a pair whose user or item the model does not have: 'nan', 'bias' (μ + the known biases) or 'drop' (left out)").choices(['nan', 'bias', 'drop']).default('nan'))
     .option('-o, --output <path>', 'write the CSV to this file (default: stdout)')
     .option('--overwrite', 'replace an existing output of predict or recommend --all')
