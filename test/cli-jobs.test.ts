@@ -142,6 +142,16 @@ describe('predict', () => {
     expect(readFileSync(pairs, 'utf8')).toBe(before);
   });
 
+  it('a model trained on a file of mixed IDs (kept as strings) is found by the numbers of a pairs file', async () => {
+    const mixed = file('mixed.csv', '1,x,3\nann,2,4\n2,x,5\n');
+    const saved = join(dir, 'mixed.als');
+    expect((await run('train', mixed, '--factors', '2', '--iterations', '2', '--threads', '1', '-o', saved)).code).toBe(0);
+    const m = await ALSModel.load(saved);
+    expect(m.userIds).toEqual(['1', 'ann', '2']);
+    const r = await run('predict', saved, mixed);
+    expect(r.stdout).toBe(['user,item,prediction', `1,x,${asWritten(m.predict('1', 'x'))}`, `ann,2,${asWritten(m.predict('ann', '2'))}`, `2,x,${asWritten(m.predict('2', 'x'))}`, ''].join('\n'));
+  });
+
   it.skipIf(!haveLibmf)("LibMF's demo: predict real_matrix.te.txt from a model trained on real_matrix.tr.txt, as mf-predict does", async () => {
     const tr = join(libmf, 'real_matrix.tr.txt');
     const te = join(libmf, 'real_matrix.te.txt');

@@ -5,7 +5,8 @@ import { IdMap } from '../data/id-map.js';
 import type { ParsedTriples } from '../data/loaders/parse.js';
 import { ratingsOf, type EvalData } from '../eval/tune.js';
 import type { TripleArrays } from '../eval/split.js';
-import { ALSModel } from '../model/model.js';
+import type { ALSModel } from '../model/model.js';
+import { Ratings } from '../data/ratings.js';
 import { looksLikeCounts } from './data.js';
 import type { Common } from './options.js';
 import { out } from './output.js';
@@ -16,8 +17,11 @@ export function median(xs: number[]): number {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-/** Trains with per-iteration output (a bar, or one JSON line per iteration). */
-export async function trainVerbose(data: EvalData, options: AlsOptions, o: Common, train: TripleArrays = data) {
+/**
+ * Trains with per-iteration output (a bar, or one JSON line per iteration). With `ids` the
+ * model is keyed by them (the file's IDs, see fileIds), else by dense indices.
+ */
+export async function trainVerbose(data: EvalData, options: AlsOptions, o: Common, train: TripleArrays = data, ids?: { users: IdMap; items: IdMap }) {
   const iterations: IterationInfo[] = [];
   const total = new ALS(options).options.iterations;
   const progress = Progress.start(o, 'training', total, 'iterations');
@@ -32,7 +36,7 @@ export async function trainVerbose(data: EvalData, options: AlsOptions, o: Commo
         print.json({ iteration: info.iteration, seconds: info.seconds, loss: info.loss });
         if (!progress) print.line(`iteration ${String(info.iteration).padStart(3)}  loss ${info.loss.toFixed(5)}  ${(info.seconds * 1000).toFixed(1)} ms`);
       },
-    }).fit(ratingsOf(train, data.numUsers, data.numItems));
+    }).fit(ids ? Ratings.fromIndices(ids.users, ids.items, train.users, train.items, train.values, 'error') : ratingsOf(train, data.numUsers, data.numItems));
   } finally {
     progress?.stop();
   }
@@ -61,17 +65,13 @@ export function warnIfCounts(options: AlsOptions, values: ArrayLike<number>): vo
 }
 
 /**
- * The trained model keyed by the file's own IDs (training ran on dense indices). A file whose
- * IDs are partly numeric ('1', 'ann') keeps them all as strings: a model file holds one kind.
+ * The file's ID maps, as a model file can hold them: a side whose IDs are partly numeric
+ * ('1', 'ann') keeps them all as strings, in the same order (so the dense indices stay).
  */
-export function withFileIds(model: ALSModel, parsed: ParsedTriples): ALSModel {
+export function fileIds(parsed: ParsedTriples): { users: IdMap; items: IdMap } {
   const oneKind = (map: IdMap) => {
     const ids = map.ids();
-    return ids.some((id) => typeof id === 'string') && ids.some((id) => typeof id === 'number') ? IdMap.fromIds(ids.map(String)) : map;
+    return ids.some((id) => typeof id === 'string') && ids.some((id) => typeof id === 'number') ? IdMap.fromIds(ids.map(String)) : map.clone();
   };
-  return new ALSModel({
-    users: oneKind(parsed.userMap), items: oneKind(parsed.itemMap), factors: model.factors,
-    userFactors: model.userFactors, itemFactors: model.itemFactors, userBiases: model.userBiases, itemBiases: model.itemBiases,
-    globalMean: model.globalMean, options: model.options, seen: model.seen,
-  });
+  return { users: oneKind(parsed.userMap), items: oneKind(parsed.itemMap) };
 }

@@ -4,7 +4,7 @@ import { checkModelOutput, modelFormat, saveModel } from '../models.js';
 import { addDataOptions, addRatingOptions, addTrainingOptions, alsOptions, userError, type Common } from '../options.js';
 import { load } from '../data.js';
 import { out } from '../output.js';
-import { trainVerbose, warnIfCounts, withFileIds } from '../training.js';
+import { fileIds, trainVerbose, warnIfCounts } from '../training.js';
 
 export function registerTrain(prog: Command): void {
   addTrainingOptions(addRatingOptions(addDataOptions(prog.command('train <file>').description('train a model on a ratings file'))))
@@ -20,8 +20,8 @@ export function registerTrain(prog: Command): void {
       warnIfCounts(options, parsed.values);
       const print = out(o.json);
       print.line(`${data.values.length} ratings, ${data.numUsers} users × ${data.numItems} items, ${options.feedback} feedback.`);
-      const { model, summary } = await trainVerbose(data, options, o);
-      if (o.output) await saveModel(withFileIds(model, parsed), o.output, format!, o.overwrite ?? false);
+      const { model, summary } = await trainVerbose(data, options, o, data, fileIds(parsed));
+      if (o.output) await saveModel(model, o.output, format!, o.overwrite ?? false);
       print.json({ ...summary, ratings: data.values.length, users: data.numUsers, items: data.numItems, output: o.output ?? null });
       print.line(`${summary.iterations} iterations, ${(summary.secondsPerIteration * 1000).toFixed(1)} ms/iteration (median), backend ${summary.backend}, ${summary.threads} thread(s)${o.output ? `, saved to ${o.output} (${format})` : ''}.`);
     });
