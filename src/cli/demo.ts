@@ -47,7 +47,8 @@ export async function runDemo(log: (line: string) => void = console.log, options
   const model = await als.fit(ratings);
 
   const baseline = fitBaseline(train, data.numUsers, data.numItems);
-  const alsRmse = rmse(test, (u, i) => model.score(u, i));
+  // predict, not the raw score: what serving returns (clipped to the rating scale where the model clips).
+  const alsRmse = rmse(test, (u, i) => model.predict(u, i));
   const baselineRmse = rmse(test, baseline.predict);
   log(`Held-out RMSE: ALS ${alsRmse.toFixed(4)}, bias-only baseline ${baselineRmse.toFixed(4)} (${(100 * (1 - alsRmse / baselineRmse)).toFixed(1)}% lower); backend ${model.options.backend}, ${String(model.options.threads)} thread(s).`);
 
@@ -59,7 +60,8 @@ export async function runDemo(log: (line: string) => void = console.log, options
       .map((i) => ({ i, s: model.score(u, i) }))
       .sort((a, b) => b.s - a.s)
       .slice(0, 5);
-    log(`  user ${u} (${seen.size} ratings): ${top.map(({ i, s }) => `item ${i} (${s.toFixed(2)})`).join(', ')}`);
+    // Ranked by the raw score (clipping would tie the top at the scale's end), shown as predicted.
+    log(`  user ${u} (${seen.size} ratings): ${top.map(({ i }) => `item ${i} (${model.predict(u, i).toFixed(2)})`).join(', ')}`);
   }
   return { alsRmse, baselineRmse, iterations, backend: String(model.options.backend), threads: Number(model.options.threads) };
 }

@@ -17,6 +17,16 @@ export interface Columns {
 
 export type PresetName = 'movielens-100k' | 'movielens-1m' | 'movielens-csv' | 'lastfm' | 'libmf';
 
+/**
+ * What a preset knows beyond the layout: the kind of feedback its files hold. Used by the
+ * command line only (`--format lastfm` trains implicit without `--implicit`); the loaders
+ * return ratings either way and leave the choice to the caller.
+ */
+export interface PresetKind {
+  /** The feedback the format's values are: play counts are 'implicit'. Absent: ratings (explicit). */
+  feedback?: 'implicit';
+}
+
 export interface FormatOptions {
   delimiter?: Delimiter;
   /**
@@ -34,13 +44,14 @@ export interface FormatOptions {
  * - `movielens-100k`: u.data, `user \t item \t rating \t timestamp`, no header
  * - `movielens-1m`: ratings.dat (also 10M), `user::item::rating::timestamp`, no header
  * - `movielens-csv`: ratings.csv of ml-latest(-small)/ml-20m/25m, header `userId,movieId,rating,timestamp`
- * - `lastfm`: hetrec2011 Last.fm 2K user_artists.dat, header `userID \t artistID \t weight` (play counts)
+ * - `lastfm`: hetrec2011 Last.fm 2K user_artists.dat, header `userID \t artistID \t weight` (play counts:
+ *   implicit feedback; explicit ALS on counts up to 352,698 fits the counts, not the taste)
  * - `libmf`: LibMF text, `row col value` separated by blanks, no header
  */
-export const PRESETS: Record<PresetName, Required<FormatOptions>> = {
+export const PRESETS: Record<PresetName, Required<FormatOptions> & PresetKind> = {
   'movielens-100k': { delimiter: '\t', header: false, columns: { user: 0, item: 1, value: 2, timestamp: 3 } },
   'movielens-1m': { delimiter: '::', header: false, columns: { user: 0, item: 1, value: 2, timestamp: 3 } },
   'movielens-csv': { delimiter: ',', header: true, columns: { user: 'userId', item: 'movieId', value: 'rating', timestamp: 'timestamp' } },
-  lastfm: { delimiter: '\t', header: true, columns: { user: 'userID', item: 'artistID', value: 'weight', timestamp: null } },
+  lastfm: { delimiter: '\t', header: true, columns: { user: 'userID', item: 'artistID', value: 'weight', timestamp: null }, feedback: 'implicit' },
   libmf: { delimiter: 'whitespace', header: false, columns: { user: 0, item: 1, value: 2, timestamp: null } },
 };
