@@ -5,7 +5,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { parseTriplesFile } from '../src/data/loaders/file.node.js';
 import { AlsError, ErrorCode } from '../src/errors.js';
 import { ALSModel } from '../src/index.js';
 
@@ -19,12 +18,9 @@ for (let u = 0; u < 60; u++) for (let i = 0; i < 40; i++) if ((u * 13 + i * 7) %
 const csv = join(dir, 'ratings.csv');
 writeFileSync(csv, lines.join('\n') + '\n');
 
-// A .gz that is not gzip: the loader's owner turns zlib's errors into CORRUPT_INPUT (issue 11,
-// item 9); until that lands the test that needs it is skipped, with a note.
+// A .gz that is not gzip: the loader refuses it with CORRUPT_INPUT (issue 11, item 9).
 const fakeGz = join(dir, 'ratings.csv.gz');
 writeFileSync(fakeGz, '1,2,3\n4,5,6\n');
-const gzipRefusedWithCode = await parseTriplesFile(fakeGz).then(() => false, (e: unknown) => e instanceof AlsError && e.code === ErrorCode.CORRUPT_INPUT);
-if (!gzipRefusedWithCode) console.warn('cli: the loader does not yet refuse a fake .gz with CORRUPT_INPUT; that test is skipped.');
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -200,7 +196,7 @@ describe('als-wasm', () => {
     }
   });
 
-  it.skipIf(!gzipRefusedWithCode)('a .gz that is not gzip prints CORRUPT_INPUT on one line, without a stack', async () => {
+  it('a .gz that is not gzip prints CORRUPT_INPUT on one line, without a stack', async () => {
     const r = await run('train', fakeGz);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^als-wasm: CORRUPT_INPUT: .*ratings\.csv\.gz.*\n$/);
