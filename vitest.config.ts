@@ -4,6 +4,8 @@ const CONFORMANCE = ['test/kernels.conformance.test.ts', 'test/score.conformance
 
 export default defineConfig({
   test: {
+    // Builds first when a source is newer than dist/ (npm install already built it).
+    globalSetup: ['test/setup/build.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
