@@ -93,3 +93,65 @@ export function scoreTopK(
   store<f32>(score + (<usize>c << 2), s);
   store<i32>(idx + (<usize>c << 2), i);
 }
+
+/**
+ * scoreTopK over the rows [start, end), and in the same pass the rank of each of a few
+ * "positive" rows among the others: for pos[0 … numPos) (ascending, none of them in excl),
+ * outRank[p] = 2·(rows scoring below pos[p]) + (rows scoring the same), counted over the
+ * rows of the range that are neither excluded nor positive — twice the ROC-AUC numerator, so
+ * it stays an integer. Ranking evaluation needs both, and one pass over the item rows is the
+ * whole cost. posScore (f32, room for numPos rounded up to 4) receives each positive's score
+ * (the same bits the pass computes for that row); its padding lanes are set to NaN, which no
+ * score compares below or equal to, so the comparisons run four positives at a time; outRank
+ * needs the same room (its padding lanes end at 0). A NaN score counts in neither direction. Returns how many entered the heap (≤ n), as scoreTopK.
+ */
+export function scoreTopKRanks(
+  Y: usize, stride: i32, dim: i32, start: i32, end: i32, x: usize, bias: usize, excl: usize, numExcl: i32,
+  pos: usize, numPos: i32, n: i32, outIdx: usize, outScore: usize, posScore: usize, outRank: usize,
+): i32 {
+  const rb = <usize>stride << 2;
+  const groups = (numPos + 3) >> 2;
+  for (let p = 0; p < groups << 2; p++) {
+    let s: f32 = NaN;
+    if (p < numPos) {
+      const i = load<i32>(pos + (<usize>p << 2));
+      s = dot(x, Y + <usize>i * rb, dim);
+      if (bias) s += load<f32>(bias + (<usize>i << 2));
+    }
+    store<f32>(posScore + (<usize>p << 2), s);
+    store<i32>(outRank + (<usize>p << 2), 0);
+  }
+  let kept = 0;
+  let e = 0; // next excluded row to pass (merge walk)
+  let q = 0; // next positive to pass (merge walk)
+  for (let i = start; i < end; i++) {
+    if (numExcl > 0) {
+      while (e < numExcl && load<i32>(excl + (<usize>e << 2)) < i) e++;
+      if (e < numExcl && load<i32>(excl + (<usize>e << 2)) == i) continue;
+    }
+    while (q < numPos && load<i32>(pos + (<usize>q << 2)) < i) q++;
+    let s: f32;
+    if (q < numPos && load<i32>(pos + (<usize>q << 2)) == i) {
+      s = load<f32>(posScore + (<usize>q << 2));
+    } else {
+      s = dot(x, Y + <usize>i * rb, dim);
+      if (bias) s += load<f32>(bias + (<usize>i << 2));
+      // A negative: each positive above it gains 2, each one tied with it 1.
+      const v = f32x4.splat(s);
+      for (let g = 0; g < groups; g++) {
+        const o = <usize>g << 4;
+        const ps = v128.load(posScore + o);
+        const acc = v128.load(outRank + o);
+        v128.store(outRank + o, i32x4.sub(i32x4.sub(acc, f32x4.lt(v, ps)), f32x4.le(v, ps)));
+      }
+    }
+    if (s != s) continue; // a NaN score never enters
+    if (kept < n) {
+      siftUp(outIdx, outScore, kept, i, s);
+      kept++;
+    } else if (n > 0 && better(s, i, load<f32>(outScore), load<i32>(outIdx))) {
+      siftDown(outIdx, outScore, n, i, s);
+    }
+  }
+  return kept;
+}

@@ -80,3 +80,110 @@ for (const backend of await listBackends()) {
     }
   });
 }
+
+/**
+ * scoreTopKRanks against the obvious reference, on rows of multiples of 1/8 (every dot is
+ * exact in f32 and f64, so the reference sees the kernel's scores and ties are frequent):
+ * the list is scoreTopK's, and each positive's rank counts 2 per lower-scoring and 1 per
+ * tied row that is neither excluded nor positive.
+ */
+function rankReference(Y: number[][], x: number[], bias: number[] | null, start: number, end: number, excl: Set<number>, pos: number[]) {
+  const score = (i: number) => Y[i]!.reduce((a, v, c) => a + v * x[c]!, 0) + (bias ? bias[i]! : 0);
+  const negatives: number[] = [];
+  for (let i = start; i < end; i++) if (!excl.has(i) && !pos.includes(i)) negatives.push(score(i));
+  return {
+    posScore: pos.map(score),
+    rank: pos.map((p) => {
+      const s = score(p);
+      return negatives.reduce((a, t) => a + (t < s ? 2 : t === s ? 1 : 0), 0);
+    }),
+  };
+}
+
+for (const backend of await listBackends()) {
+  const suite = backend.make ? describe : describe.skip;
+  suite(`scoreTopKRanks [${backend.name}]`, () => {
+    let K: Kernels;
+    let arena: Arena;
+    beforeAll(async () => {
+      const b = await backend.make!();
+      K = b.kernels;
+      arena = new Arena(b.buffer);
+    });
+    beforeEach(() => arena.reset());
+
+    const run = (Y: number[][], stride: number, dim: number, x: number[], o: { bias?: number[]; excl?: number[]; pos: number[]; n: number; start?: number; end?: number }) => {
+      const y = arena.f32(Y.length * stride);
+      Y.forEach((row, r) => y.view.set(row, r * stride));
+      const xb = arena.f32(stride);
+      xb.view.set(x);
+      const bias = o.bias ? arena.f32(o.bias).ptr : 0;
+      const excl = arena.i32(o.excl ?? [0]);
+      const pos = arena.i32(o.pos.length ? o.pos : [0]);
+      const padded = Math.ceil(o.pos.length / 4) * 4;
+      const posScore = arena.f32(Math.max(padded, 4));
+      const outRank = arena.i32(Math.max(padded, 4));
+      outRank.view.fill(77); // stale values from an earlier user must not survive
+      const outIdx = arena.i32(Math.max(o.n, 1));
+      const outScore = arena.f32(Math.max(o.n, 1));
+      const kept = K.scoreTopKRanks(
+        y.ptr, stride, dim, o.start ?? 0, o.end ?? Y.length, xb.ptr, bias, excl.ptr, o.excl?.length ?? 0,
+        pos.ptr, o.pos.length, o.n, outIdx.ptr, outScore.ptr, posScore.ptr, outRank.ptr,
+      );
+      return {
+        list: Array.from({ length: kept }, (_, q) => ({ i: outIdx.view[q]!, s: outScore.view[q]! })).sort((a, b) => b.s - a.s || a.i - b.i),
+        posScore: Array.from(posScore.view.subarray(0, o.pos.length)),
+        rank: Array.from(outRank.view.subarray(0, o.pos.length)),
+        padScore: Array.from(posScore.view.subarray(o.pos.length, padded)),
+        padRank: Array.from(outRank.view.subarray(o.pos.length, padded)),
+      };
+    };
+
+    it('ranks by hand: 2 per row below, 1 per tie; excluded and positive rows are not negatives', () => {
+      // scores with x = [1]: rows 0…5 → 3, 1, 2, 2, 5, 0; row 5 excluded; positives 2 and 4
+      const Y = [[3], [1], [2], [2], [5], [0]];
+      const r = run(Y, 8, 1, [1], { excl: [5], pos: [2, 4], n: 3 });
+      expect(r.list).toEqual([{ i: 4, s: 5 }, { i: 0, s: 3 }, { i: 2, s: 2 }]);
+      expect(r.posScore).toEqual([2, 5]);
+      // negatives 0, 1, 3 (scores 3, 1, 2): row 2 has 1 below and 1 tie → 3; row 4 has 3 below → 6
+      expect(r.rank).toEqual([3, 6]);
+      expect(r.padScore.every((s) => Number.isNaN(s))).toBe(true);
+      expect(r.padRank).toEqual([0, 0]);
+    });
+
+    it('a NaN score never enters the list and counts in neither direction', () => {
+      const Y = [[NaN], [1], [2], [NaN]];
+      const r = run(Y, 8, 1, [1], { pos: [2, 3], n: 4 });
+      expect(r.list).toEqual([{ i: 2, s: 2 }, { i: 1, s: 1 }]);
+      expect(r.rank).toEqual([2, 0]);
+    });
+
+    for (const k of [1, 5, 16, 64]) {
+      it(`k = ${k}: lists match scoreTopK and ranks match the reference (bias, exclusions, ties, a row range)`, () => {
+        const rand = rng(1700 + k);
+        const stride = Math.ceil(k / 8) * 8;
+        const rows = 600;
+        const eighth = () => Math.round(uniform(rand, -8, 8)) / 8;
+        const Y = Array.from({ length: rows }, () => Array.from({ length: k }, eighth));
+        const x = Array.from({ length: k }, eighth);
+        const bias = Array.from({ length: rows }, eighth);
+        const excl = Array.from({ length: rows }, (_, i) => i).filter(() => rand() < 0.2);
+        const pos = Array.from({ length: rows }, (_, i) => i).filter((i) => !excl.includes(i) && rand() < 0.03);
+        for (const [opts, start, end] of [
+          [{ n: 10, pos }, 0, rows],
+          [{ n: 25, bias, excl, pos }, 0, rows],
+          [{ n: 7, excl, pos: pos.slice(0, 5), start: 100, end: 350 }, 100, 350],
+          [{ n: 1000, bias, pos: pos.slice(0, 1) }, 0, rows],
+          [{ n: 3, excl, pos: [] }, 0, rows],
+        ] as const) {
+          const got = run(Y, stride, k, x, opts as never);
+          const want = rankReference(Y, x, 'bias' in opts ? bias : null, start, end, new Set('excl' in opts ? excl : []), [...opts.pos]);
+          const all = Array.from({ length: rows }, (_, i) => i).slice(start, end);
+          expect(got.list).toEqual(reference(Y, x, 'bias' in opts ? bias : null, all, new Set('excl' in opts ? excl : []), opts.n));
+          expect(got.posScore).toEqual(want.posScore);
+          expect(got.rank).toEqual(want.rank);
+        }
+      });
+    }
+  });
+}

@@ -182,4 +182,18 @@ export interface Kernels {
     Y: number, stride: number, dim: number, start: number, end: number, cands: number, numCands: number,
     x: number, bias: number, excl: number, numExcl: number, n: number, outIdx: number, outScore: number,
   ): number;
+
+  /**
+   * scoreTopK over rows [start, end) (no candidate list) plus, in the same pass, the rank of
+   * each positive row pos[0 … numPos) (ascending, disjoint from excl) among the rows of the
+   * range that are neither excluded nor positive: outRank[p] (i32) = 2·(rows scoring below
+   * it) + (rows scoring the same), twice its ROC-AUC numerator. posScore (f32) receives each
+   * positive's score. posScore and outRank need room for numPos rounded up to a multiple of
+   * 4 (their padding is scratch: NaN and 0 on return). A NaN score never enters the heap and
+   * counts in neither direction. Returns how many were kept (≤ n), in heap order.
+   */
+  scoreTopKRanks(
+    Y: number, stride: number, dim: number, start: number, end: number, x: number, bias: number, excl: number, numExcl: number,
+    pos: number, numPos: number, n: number, outIdx: number, outScore: number, posScore: number, outRank: number,
+  ): number;
 }
