@@ -128,7 +128,7 @@ for (const backend of await listBackends()) {
       const outScore = arena.f32(Math.max(o.n, 1));
       const kept = K.scoreTopKRanks(
         y.ptr, stride, dim, o.start ?? 0, o.end ?? Y.length, xb.ptr, bias, excl.ptr, o.excl?.length ?? 0,
-        pos.ptr, o.pos.length, o.n, outIdx.ptr, outScore.ptr, posScore.ptr, outRank.ptr,
+        pos.ptr, o.pos.length, o.n, -1, outIdx.ptr, outScore.ptr, posScore.ptr, outRank.ptr,
       );
       return {
         list: Array.from({ length: kept }, (_, q) => ({ i: outIdx.view[q]!, s: outScore.view[q]! })).sort((a, b) => b.s - a.s || a.i - b.i),
@@ -156,6 +156,32 @@ for (const backend of await listBackends()) {
       const r = run(Y, 8, 1, [1], { pos: [2, 3], n: 4 });
       expect(r.list).toEqual([{ i: 2, s: 2 }, { i: 1, s: 1 }]);
       expect(r.rank).toEqual([2, 0]);
+    });
+
+    it('resuming block by block (kept ≥ 0) gives the one-pass list and ranks', () => {
+      const rand = rng(1699);
+      const rows = 500, k = 12, stride = 16;
+      const eighth = () => Math.round(uniform(rand, -8, 8)) / 8;
+      const Y = Array.from({ length: rows * stride }, (_, j) => (j % stride < k ? eighth() : 0));
+      const y = arena.f32(Y);
+      const x = arena.f32(Array.from({ length: stride }, (_, c) => (c < k ? eighth() : 0)));
+      const bias = arena.f32(Array.from({ length: rows }, eighth));
+      const exclList = Array.from({ length: rows }, (_, i) => i).filter(() => rand() < 0.1);
+      const posList = Array.from({ length: rows }, (_, i) => i).filter((i) => !exclList.includes(i) && rand() < 0.02);
+      const excl = arena.i32(exclList);
+      const pos = arena.i32(posList);
+      const padded = Math.ceil(posList.length / 4) * 4;
+      const outs = [0, 1].map(() => ({ idx: arena.i32(20), score: arena.f32(20), posScore: arena.f32(padded), rank: arena.i32(padded) }));
+      const call = (o: (typeof outs)[number], start: number, end: number, kept: number) =>
+        K.scoreTopKRanks(y.ptr, stride, k, start, end, x.ptr, bias.ptr, excl.ptr, exclList.length, pos.ptr, posList.length, 20, kept, o.idx.ptr, o.score.ptr, o.posScore.ptr, o.rank.ptr);
+      const once = call(outs[0]!, 0, rows, -1);
+      let kept = -1;
+      for (const [start, end] of [[0, 64], [64, 65], [65, 300], [300, 301], [301, rows]] as const) kept = call(outs[1]!, start, end, kept);
+      expect(kept).toBe(once);
+      const sorted = (o: (typeof outs)[number]) => Array.from({ length: 20 }, (_, j) => [o.score.view[j]!, o.idx.view[j]!] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+      expect(sorted(outs[1]!)).toEqual(sorted(outs[0]!));
+      expect(Array.from(outs[1]!.rank.view)).toEqual(Array.from(outs[0]!.rank.view));
+      expect(Array.from(outs[1]!.posScore.view)).toEqual(Array.from(outs[0]!.posScore.view));
     });
 
     for (const k of [1, 5, 16, 64]) {

@@ -9,10 +9,10 @@
  */
 import { ErrorCode, fail } from '../errors.js';
 import { createBackend, type Backend } from '../kernels/select.js';
-import { roundUp } from '../kernels/types.js';
+import { RANK_PARAM_SLOTS, RankParam, roundUp } from '../kernels/types.js';
 import { JobControl, LocalExecutor, type Executor } from '../parallel/executor.js';
 import { WorkerPool } from '../parallel/pool.js';
-import { CTRL_BYTES, Ctrl, Job, RANK_ARG_SLOTS, RANK_QUERY_BLOCK, RankArg } from '../parallel/tasks.js';
+import { CTRL_BYTES, Ctrl, Job, RANK_QUERY_BLOCK } from '../parallel/tasks.js';
 import { MemoryPlan } from '../wasm/layout.js';
 import type { FactorModel } from './scoring.js';
 
@@ -82,10 +82,10 @@ export class RankingJob {
       i32[(at.posCount >>> 2) + q] = hi - lo;
     }
     const args: [number, number][] = [
-      [RankArg.Queries, at.queries], [RankArg.Stride, stride], [RankArg.Dim, k], [RankArg.Rows, at.rows], [RankArg.NumRows, numItems],
-      [RankArg.ExclIndptr, at.exclIndptr], [RankArg.ExclIndices, at.exclIndices], [RankArg.PosIndptr, at.posIndptr],
-      [RankArg.PosIndices, at.posIndices], [RankArg.PosCount, at.posCount], [RankArg.N, n], [RankArg.OutIdx, at.outIdx],
-      [RankArg.OutScore, at.outScore], [RankArg.Kept, at.kept], [RankArg.PosScore, at.posScore], [RankArg.OutRank, at.outRank],
+      [RankParam.Queries, at.queries], [RankParam.Stride, stride], [RankParam.Dim, k], [RankParam.Rows, at.rows], [RankParam.NumRows, numItems],
+      [RankParam.ExclIndptr, at.exclIndptr], [RankParam.ExclIndices, at.exclIndices], [RankParam.PosIndptr, at.posIndptr],
+      [RankParam.PosIndices, at.posIndices], [RankParam.PosCount, at.posCount], [RankParam.N, n], [RankParam.OutIdx, at.outIdx],
+      [RankParam.OutScore, at.outScore], [RankParam.Kept, at.kept], [RankParam.PosScore, at.posScore], [RankParam.OutRank, at.outRank],
     ];
     for (const [slot, value] of args) i32[(at.args >>> 2) + slot] = value;
     const c0 = at.ctrl >>> 2;
@@ -117,15 +117,15 @@ export class RankingJob {
     for (let i = 0; i < numItems; i++) f32.set(model.itemFactors.subarray(i * k, (i + 1) * k), (at.rows >>> 2) + i * stride);
     const bias = model.itemBiases ?? null;
     if (bias) f32.set(bias.subarray(0, numItems), at.bias >>> 2);
-    i32[(at.args >>> 2) + RankArg.Bias] = bias ? at.bias : 0;
+    i32[(at.args >>> 2) + RankParam.Bias] = bias ? at.bias : 0;
     // Slices of a few tasks per thread: small enough for a live progress bar, large enough
     // that the per-run message round trip stays negligible.
     const slice = Math.max(RANK_QUERY_BLOCK * this.executor.threads * 4, Math.ceil(users.length / 64));
     const c0 = at.ctrl >>> 2;
     for (let first = 0; first < users.length; first += slice) {
       const end = Math.min(users.length, first + slice);
-      i32[(at.args >>> 2) + RankArg.First] = first;
-      i32[(at.args >>> 2) + RankArg.End] = end;
+      i32[(at.args >>> 2) + RankParam.First] = first;
+      i32[(at.args >>> 2) + RankParam.End] = end;
       i32[c0 + Ctrl.Tasks] = Math.ceil((end - first) / RANK_QUERY_BLOCK);
       await this.executor.run();
       onSlice?.(end);
@@ -168,7 +168,7 @@ function planRankJob(numQueries: number, numItems: number, stride: number, nnz: 
   const plan = new MemoryPlan();
   const at = {
     ctrl: plan.take(CTRL_BYTES, 'factors'),
-    args: plan.take(RANK_ARG_SLOTS * 4, 'factors'),
+    args: plan.take(RANK_PARAM_SLOTS * 4, 'factors'),
     queries: plan.take(numQueries * stride * 4, 'factors'),
     rows: plan.take(numItems * stride * 4, 'factors'),
     bias: plan.take(numItems * 4, 'factors'),

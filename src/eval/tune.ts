@@ -8,9 +8,9 @@
  *
  * Fits made here use one thread unless `threads` is given: starting a worker pool costs about
  * 0.3 s per fit on this project's machines, more than it saves on folds of ~100k ratings.
- * Ranking metrics of the models go through the WASM top-k kernel (evaluateRanking) on as many
- * threads as the fits, with one evaluator per split: its memory and threads are set up once
- * and reused by every early-stopping checkpoint.
+ * Ranking metrics of the models go through the WASM top-k kernel (evaluateRanking) with one
+ * evaluator per split, whose memory and worker pool are set up once and reused by every
+ * early-stopping checkpoint: so evaluation uses every core ('auto') unless `threads` is given.
  */
 import { Ratings } from '../data/ratings.js';
 import { ErrorCode, fail } from '../errors.js';
@@ -208,6 +208,11 @@ export interface FitResult {
 
 /** Trains up to `options.iterations` iterations, stopping early on the validation metric of `split.test`. */
 export async function fitWithEarlyStopping(split: Split, numUsers: number, numItems: number, options: AlsOptions, stopping: EarlyStopping = {}, evalOptions: EvalOptions = {}): Promise<FitResult> {
+  return fitStopping(split, numUsers, numItems, options, stopping, evalOptions, options.threads ?? 'auto');
+}
+
+/** fitWithEarlyStopping with the evaluation's threads given (CV passes the user's, not the fits' 1). */
+async function fitStopping(split: Split, numUsers: number, numItems: number, options: AlsOptions, stopping: EarlyStopping, evalOptions: EvalOptions, evalThreads: number | 'auto'): Promise<FitResult> {
   const start = performance.now();
   options = withThreads(options);
   const als = new ALS(options); // validates the options
@@ -226,7 +231,7 @@ export async function fitWithEarlyStopping(split: Split, numUsers: number, numIt
   let model: ALSModel | null = null;
   let done = 0;
   let stale = 0;
-  const evaluator = await splitEvaluator(split, o.feedback, o.threads, evalOptions);
+  const evaluator = await splitEvaluator(split, o.feedback, evalThreads, evalOptions);
   try {
     while (done < o.iterations) {
       const steps = Math.min(every, o.iterations - done);
@@ -305,9 +310,10 @@ export async function crossValidate(data: EvalData, options: AlsOptions, cv: Cro
 
 async function runCrossValidation(data: EvalData, options: AlsOptions, cv: CrossValidateOptions): Promise<CrossValidation> {
   const start = performance.now();
+  const evalThreads = options.threads ?? 'auto';
   options = withThreads(options);
   const folds = kFold(data, cv.folds ?? 5, cv.seed ?? 0);
-  const { feedback, threads } = new ALS(options).options;
+  const feedback = new ALS(options).options.feedback;
   const evalOptions: EvalOptions = { k: cv.k, auc: cv.auc, coldStart: cv.coldStart };
   const results: FoldResult[] = [];
   for (let f = 0; f < folds.length; f++) {
@@ -316,12 +322,12 @@ async function runCrossValidation(data: EvalData, options: AlsOptions, cv: Cross
     let scores: Scores;
     let iterations: number;
     if (cv.earlyStopping) {
-      const fit = await fitWithEarlyStopping(split, data.numUsers, data.numItems, options, cv.earlyStopping, evalOptions);
+      const fit = await fitStopping(split, data.numUsers, data.numItems, options, cv.earlyStopping, evalOptions, evalThreads);
       scores = fit.scores;
       iterations = fit.iterations;
     } else {
       const model = await new ALS({ ...options, onIteration: undefined }).fit(ratingsOf(split.train, data.numUsers, data.numItems));
-      const evaluator = await splitEvaluator(split, feedback, threads, evalOptions);
+      const evaluator = await splitEvaluator(split, feedback, evalThreads, evalOptions);
       try {
         scores = await evaluator.evaluate(model);
       } finally {
@@ -329,7 +335,7 @@ async function runCrossValidation(data: EvalData, options: AlsOptions, cv: Cross
       }
       iterations = model.options.iterations;
     }
-    const baseline = cv.baseline === false ? null : await evaluateBaseline(feedback, split, data.numUsers, data.numItems, { ...evalOptions, threads });
+    const baseline = cv.baseline === false ? null : await evaluateBaseline(feedback, split, data.numUsers, data.numItems, { ...evalOptions, threads: evalThreads });
     const result = { scores, baseline, iterations, seconds: (performance.now() - t0) / 1000 };
     results.push(result);
     cv.onFold?.(result, f, folds.length);

@@ -1,7 +1,7 @@
-import type { Kernels } from './types.js';
+import { RankParam, type Kernels } from './types.js';
 
 /** The JS twin of assembly/score.ts, over views of the same memory. */
-export function createJsScoreKernels(buffer: ArrayBufferLike): Pick<Kernels, 'scoreTopK' | 'scoreTopKRanks'> {
+export function createJsScoreKernels(buffer: ArrayBufferLike): Pick<Kernels, 'scoreTopK' | 'scoreTopKRanks' | 'rankQueries'> {
   const F = new Float32Array(buffer);
   const I = new Int32Array(buffer);
 
@@ -70,18 +70,20 @@ export function createJsScoreKernels(buffer: ArrayBufferLike): Pick<Kernels, 'sc
       return kept;
     },
 
-    scoreTopKRanks(Y, stride, dim, start, end, x, bias, excl, numExcl, pos, numPos, n, outIdx, outScore, posScore, outRank) {
+    scoreTopKRanks(Y, stride, dim, start, end, x, bias, excl, numExcl, pos, numPos, n, kept, outIdx, outScore, posScore, outRank) {
       const e0 = excl >>> 2, p0 = pos >>> 2, ps = posScore >>> 2, r0 = outRank >>> 2;
-      const padded = Math.ceil(numPos / 4) * 4;
-      for (let p = 0; p < padded; p++) {
-        F[ps + p] = p < numPos ? score(Y, stride, dim, x, bias, I[p0 + p]!) : NaN;
-        I[r0 + p] = 0;
+      if (kept < 0) {
+        const padded = Math.ceil(numPos / 4) * 4;
+        for (let p = 0; p < padded; p++) {
+          F[ps + p] = p < numPos ? score(Y, stride, dim, x, bias, I[p0 + p]!) : NaN;
+          I[r0 + p] = 0;
+        }
+        kept = 0;
       }
       const excluded = new Set<number>();
       for (let e = 0; e < numExcl; e++) excluded.add(I[e0 + e]!);
       const positive = new Map<number, number>();
       for (let p = 0; p < numPos; p++) positive.set(I[p0 + p]!, p);
-      let kept = 0;
       for (let i = start; i < end; i++) {
         if (excluded.has(i)) continue;
         const p = positive.get(i);
@@ -96,6 +98,24 @@ export function createJsScoreKernels(buffer: ArrayBufferLike): Pick<Kernels, 'sc
         kept = offer(n, outIdx, outScore, kept, i, s);
       }
       return kept;
+    },
+
+    rankQueries(params, first, end, rowBlock) {
+      const g = (slot: number) => I[(params >>> 2) + slot]!;
+      const stride = g(RankParam.Stride), n = g(RankParam.N), numRows = g(RankParam.NumRows);
+      const exclIndptr = g(RankParam.ExclIndptr) >>> 2, posIndptr = g(RankParam.PosIndptr) >>> 2, kept = g(RankParam.Kept) >>> 2;
+      for (let r0 = 0; r0 < numRows; r0 += rowBlock) {
+        const r1 = Math.min(numRows, r0 + rowBlock);
+        for (let q = first; q < end; q++) {
+          const lo = I[exclIndptr + q]!;
+          const at = I[posIndptr + q]! * 4;
+          I[kept + q] = this.scoreTopKRanks(
+            g(RankParam.Rows), stride, g(RankParam.Dim), r0, r1, g(RankParam.Queries) + q * stride * 4, g(RankParam.Bias),
+            g(RankParam.ExclIndices) + lo * 4, I[exclIndptr + q + 1]! - lo, g(RankParam.PosIndices) + at, I[(g(RankParam.PosCount) >>> 2) + q]!, n,
+            r0 === 0 ? -1 : I[kept + q]!, g(RankParam.OutIdx) + q * n * 4, g(RankParam.OutScore) + q * n * 4, g(RankParam.PosScore) + at, g(RankParam.OutRank) + at,
+          );
+        }
+      }
     },
   };
 }

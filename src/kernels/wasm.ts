@@ -23,5 +23,6 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     penalty: e.penalty,
     scoreTopK: e.scoreTopK,
     scoreTopKRanks: e.scoreTopKRanks,
+    rankQueries: e.rankQueries,
   };
 }

@@ -1,4 +1,4 @@
-import type { Kernels } from '../kernels/types.js';
+import { RankParam, type Kernels } from '../kernels/types.js';
 
 /**
  * A job is a list of independent tasks over one shared memory, described by control words
@@ -20,7 +20,7 @@ export const Job = {
   TopN: 5,
   /**
    * Task c: top-n rows and the ranks of each query's positives for the queries of block c
-   * of a range (ranking evaluation; see eval/ranking-job.ts). A0 points to a {@link RankArg} block.
+   * of a range (ranking evaluation; see eval/ranking-job.ts). A0 points to a RankParam block.
    */
   TopNRanks: 6,
 } as const;
@@ -49,20 +49,9 @@ export const QUERY_BLOCK = 256;
 /** Queries per task of the TopNRanks job: smaller, as each run covers a slice of the users. */
 export const RANK_QUERY_BLOCK = 32;
 
-/**
- * Slots (i32) of the TopNRanks argument block (more than the 12 control words hold). Per
- * query q: its row at Queries + q·stride floats; its exclusions ExclIndices[ExclIndptr[q] …
- * ExclIndptr[q + 1]); its PosCount[q] positives at PosIndices + PosIndptr[q] (PosIndptr
- * entries are multiples of 4, so PosScore / OutRank segments hold the kernel's padding);
- * its list at OutIdx / OutScore + q·n and its kept count at Kept[q].
- */
-export const RankArg = {
-  Queries: 0, Stride: 1, Dim: 2, Rows: 3, NumRows: 4, Bias: 5, ExclIndptr: 6, ExclIndices: 7,
-  PosIndptr: 8, PosIndices: 9, PosCount: 10, N: 11, OutIdx: 12, OutScore: 13, Kept: 14, PosScore: 15, OutRank: 16,
-  /** This run's queries: [First, End). */
-  First: 17, End: 18,
-} as const;
-export const RANK_ARG_SLOTS = 19;
+/** Bytes of item rows the TopNRanks job's queries share while they are in cache. */
+export const RANK_ROW_BLOCK_BYTES = 128 * 1024;
+
 
 /** Where a thread finds its scratch. */
 export interface ThreadContext {
@@ -133,21 +122,12 @@ export function runTasks(t: ThreadContext, deadline = Infinity, beforeTask?: (ta
         break;
       }
       case Job.TopNRanks: {
-        const r = a(0) >>> 2;
-        const g = (slot: number) => i32[r + slot]!;
-        const stride = g(RankArg.Stride), n = g(RankArg.N);
-        const exclIndptr = g(RankArg.ExclIndptr) >>> 2, posIndptr = g(RankArg.PosIndptr) >>> 2;
-        const first = g(RankArg.First) + c * RANK_QUERY_BLOCK;
-        const end = Math.min(g(RankArg.End), first + RANK_QUERY_BLOCK);
-        for (let q = first; q < end; q++) {
-          const lo = i32[exclIndptr + q]!;
-          const at = i32[posIndptr + q]! * 4;
-          i32[(g(RankArg.Kept) >>> 2) + q] = kernels.scoreTopKRanks(
-            g(RankArg.Rows), stride, g(RankArg.Dim), 0, g(RankArg.NumRows), g(RankArg.Queries) + q * stride * 4, g(RankArg.Bias),
-            g(RankArg.ExclIndices) + lo * 4, i32[exclIndptr + q + 1]! - lo, g(RankArg.PosIndices) + at, i32[(g(RankArg.PosCount) >>> 2) + q]!, n,
-            g(RankArg.OutIdx) + q * n * 4, g(RankArg.OutScore) + q * n * 4, g(RankArg.PosScore) + at, g(RankArg.OutRank) + at,
-          );
-        }
+        // A0 the RankParam block; this run's queries are [First, End) of it.
+        const params = a(0);
+        const g = (slot: number) => i32[(params >>> 2) + slot]!;
+        const first = g(RankParam.First) + c * RANK_QUERY_BLOCK;
+        const rowBlock = Math.max(64, Math.floor(RANK_ROW_BLOCK_BYTES / (g(RankParam.Stride) * 4)));
+        kernels.rankQueries(params, first, Math.min(g(RankParam.End), first + RANK_QUERY_BLOCK), rowBlock);
         break;
       }
       default:
