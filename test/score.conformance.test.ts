@@ -3,7 +3,7 @@
  * sort by (score desc, index asc), drop excluded rows, take n.
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Kernels } from '../src/kernels/types.js';
+import { RANK_PARAM_SLOTS, RankParam, type Kernels } from '../src/kernels/types.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
 
 function reference(Y: number[][], x: number[], bias: number[] | null, rows: number[], excl: Set<number>, n: number) {
@@ -182,6 +182,45 @@ for (const backend of await listBackends()) {
       expect(sorted(outs[1]!)).toEqual(sorted(outs[0]!));
       expect(Array.from(outs[1]!.rank.view)).toEqual(Array.from(outs[0]!.rank.view));
       expect(Array.from(outs[1]!.posScore.view)).toEqual(Array.from(outs[0]!.posScore.view));
+    });
+
+    it('rankQueries over a block of queries and row blocks equals scoreTopKRanks per query', () => {
+      const rand = rng(1698);
+      const rows = 300, k = 8, stride = 8, n = 6;
+      const eighth = () => Math.round(uniform(rand, -8, 8)) / 8;
+      const Y = arena.f32(Array.from({ length: rows * stride }, eighth));
+      const bias = arena.f32(Array.from({ length: rows }, eighth));
+      const queries = [0, 1, 2, 3].map(() => Array.from({ length: k }, eighth));
+      const X = arena.f32(queries.flat());
+      const excl = queries.map((_, q) => Array.from({ length: rows }, (_, i) => i).filter(() => rand() < 0.1 * q));
+      const pos = queries.map((_, q) => Array.from({ length: rows }, (_, i) => i).filter((i) => !excl[q]!.includes(i) && rand() < 0.02 * q));
+      const exclIndptr = arena.i32([0, ...excl.map((_, q) => excl.slice(0, q + 1).flat().length)]);
+      const exclIndices = arena.i32(excl.flat().length ? excl.flat() : [0]);
+      const padded = pos.map((p) => Math.ceil(p.length / 4) * 4);
+      const posIndptr = arena.i32([0, ...padded.map((_, q) => padded.slice(0, q + 1).reduce((a, b) => a + b, 0))]);
+      const total = padded.reduce((a, b) => a + b, 0);
+      const posIndices = arena.i32(Math.max(total, 1));
+      pos.forEach((p, q) => posIndices.view.set(p, posIndptr.view[q]!));
+      const posCount = arena.i32(pos.map((p) => p.length));
+      const out = { idx: arena.i32(4 * n), score: arena.f32(4 * n), kept: arena.i32(4), posScore: arena.f32(Math.max(total, 4)), rank: arena.i32(Math.max(total, 4)) };
+      const params = arena.i32(RANK_PARAM_SLOTS);
+      const set = (slot: number, v: number) => (params.view[slot] = v);
+      set(RankParam.Queries, X.ptr); set(RankParam.Stride, stride); set(RankParam.Dim, k); set(RankParam.Rows, Y.ptr); set(RankParam.NumRows, rows);
+      set(RankParam.Bias, bias.ptr); set(RankParam.ExclIndptr, exclIndptr.ptr); set(RankParam.ExclIndices, exclIndices.ptr); set(RankParam.PosIndptr, posIndptr.ptr);
+      set(RankParam.PosIndices, posIndices.ptr); set(RankParam.PosCount, posCount.ptr); set(RankParam.N, n); set(RankParam.OutIdx, out.idx.ptr);
+      set(RankParam.OutScore, out.score.ptr); set(RankParam.Kept, out.kept.ptr); set(RankParam.PosScore, out.posScore.ptr); set(RankParam.OutRank, out.rank.ptr);
+      K.rankQueries(params.ptr, 1, 4, 64); // queries 1–3, rows in blocks of 64
+      expect(out.kept.view[0]).toBe(0); // query 0 is outside the range: untouched
+      for (let q = 1; q < 4; q++) {
+        const one = { idx: arena.i32(n), score: arena.f32(n), posScore: arena.f32(Math.max(padded[q]!, 4)), rank: arena.i32(Math.max(padded[q]!, 4)) };
+        const e = arena.i32(excl[q]!.length ? excl[q]! : [0]);
+        const p = arena.i32(pos[q]!.length ? pos[q]! : [0]);
+        const kept = K.scoreTopKRanks(Y.ptr, stride, k, 0, rows, X.ptr + q * stride * 4, bias.ptr, e.ptr, excl[q]!.length, p.ptr, pos[q]!.length, n, -1, one.idx.ptr, one.score.ptr, one.posScore.ptr, one.rank.ptr);
+        expect(out.kept.view[q]).toBe(kept);
+        const heap = (idx: Int32Array, score: Float32Array) => Array.from({ length: kept }, (_, j) => [score[j]!, idx[j]!] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+        expect(heap(out.idx.view.subarray(q * n), out.score.view.subarray(q * n))).toEqual(heap(one.idx.view, one.score.view));
+        expect(Array.from(out.rank.view.subarray(posIndptr.view[q]!, posIndptr.view[q]! + pos[q]!.length))).toEqual(Array.from(one.rank.view.subarray(0, pos[q]!.length)));
+      }
     });
 
     for (const k of [1, 5, 16, 64]) {

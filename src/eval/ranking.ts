@@ -62,18 +62,20 @@ export async function rankingEvaluator(test: TripleArrays, options: RankingEvalu
   const withAuc = options.auc ?? true;
   const groups = groupUsers(test, options.train, options.maxUsers);
   let job: RankingJob | null = null;
-  let plannedFor: { k: number; numItems: number } | null = null;
+  let plannedFor = '';
   const list = new Int32Array(k);
   return {
     async evaluate(model) {
       if (options.signal?.aborted) fail(ErrorCode.ABORTED, 'Ranking evaluation was aborted.', undefined, options.signal.reason);
       const numItems = model.itemFactors.length / model.factors;
-      if (!job || plannedFor!.k !== model.factors || plannedFor!.numItems !== numItems) {
+      const numUsers = model.userFactors.length / model.factors;
+      const shape = `${model.factors} ${numUsers} ${numItems}`;
+      if (!job || plannedFor !== shape) {
         await job?.close();
         job = null;
-        const queries = rankQueries(groups, options.train, numItems, model.userFactors.length / model.factors);
+        const queries = rankQueries(groups, options.train, numItems, numUsers);
         job = await RankingJob.start({ k: model.factors, numItems, n: Math.min(k, numItems), threads, signal: options.signal }, queries);
-        plannedFor = { k: model.factors, numItems };
+        plannedFor = shape;
       }
       const total = groups.users.length;
       await job.run(model, options.onProgress ? (done) => options.onProgress!(done, total) : undefined);
@@ -103,7 +105,6 @@ interface UserGroups {
   positives: Int32Array;
   excludedCount: Int32Array;
   usersWithoutTest: number;
-  testBy: { start: Int32Array; order: Int32Array };
   trainBy: { start: Int32Array; order: Int32Array } | null;
 }
 
@@ -132,7 +133,7 @@ function groupUsers(test: TripleArrays, train: TripleArrays | undefined, maxUser
     relevant.push(set);
   }
   return {
-    users: Int32Array.from(users), relevant, usersWithoutTest, testBy, trainBy,
+    users: Int32Array.from(users), relevant, usersWithoutTest, trainBy,
     positives: new Int32Array(users.length), excludedCount: new Int32Array(users.length),
   };
 }

@@ -55,7 +55,7 @@ export function createJsScoreKernels(buffer: ArrayBufferLike): Pick<Kernels, 'sc
     return kept;
   };
 
-  return {
+  const kernels: Pick<Kernels, 'scoreTopK' | 'scoreTopKRanks' | 'rankQueries'> = {
     scoreTopK(Y, stride, dim, start, end, cands, numCands, x, bias, excl, numExcl, n, outIdx, outScore) {
       const c0 = cands >>> 2, e0 = excl >>> 2;
       const excluded = new Set<number>();
@@ -109,7 +109,7 @@ export function createJsScoreKernels(buffer: ArrayBufferLike): Pick<Kernels, 'sc
         for (let q = first; q < end; q++) {
           const lo = I[exclIndptr + q]!;
           const at = I[posIndptr + q]! * 4;
-          I[kept + q] = this.scoreTopKRanks(
+          I[kept + q] = kernels.scoreTopKRanks(
             g(RankParam.Rows), stride, g(RankParam.Dim), r0, r1, g(RankParam.Queries) + q * stride * 4, g(RankParam.Bias),
             g(RankParam.ExclIndices) + lo * 4, I[exclIndptr + q + 1]! - lo, g(RankParam.PosIndices) + at, I[(g(RankParam.PosCount) >>> 2) + q]!, n,
             r0 === 0 ? -1 : I[kept + q]!, g(RankParam.OutIdx) + q * n * 4, g(RankParam.OutScore) + q * n * 4, g(RankParam.PosScore) + at, g(RankParam.OutRank) + at,
@@ -118,4 +118,5 @@ export function createJsScoreKernels(buffer: ArrayBufferLike): Pick<Kernels, 'sc
       }
     },
   };
+  return kernels;
 }
