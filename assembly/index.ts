@@ -5,4 +5,4 @@ export { cgSolve } from './cg';
 export { rowWeights } from './weights';
 export { solveRows } from './solve';
 export { dataLoss, penalty } from './loss';
-export { scoreTopK } from './score';
+export { scoreTopK, scoreTopKRanks, rankQueries } from './score';

@@ -1,5 +1,5 @@
 // Scoring one query vector against many rows, keeping the best n without sorting them all.
-import { dot } from './vec';
+import { dot, dot2 } from './vec';
 
 /**
  * Top-n of s_i = x·y_i + bias[i] over the rows i in [start, end) (cands = 0) or the rows
@@ -92,4 +92,134 @@ export function scoreTopK(
   }
   store<f32>(score + (<usize>c << 2), s);
   store<i32>(idx + (<usize>c << 2), i);
+}
+
+/**
+ * scoreTopK over the rows [start, end), and in the same pass the rank of each of a few
+ * "positive" rows among the others: for pos[0 … numPos) (ascending, none of them in excl),
+ * outRank[p] += 2·(rows scoring below pos[p]) + (rows scoring the same), counted over the
+ * rows of the range that are neither excluded nor positive — twice the ROC-AUC numerator, so
+ * it stays an integer. Ranking evaluation needs both, and one pass over the item rows is the
+ * whole cost. posScore (f32, room for numPos rounded up to 4) holds each positive's score
+ * (the same bits the pass computes for that row); its padding lanes hold NaN, which no score
+ * compares below or equal to, so the comparisons run four positives at a time; outRank needs
+ * the same room (its padding lanes stay 0). A NaN score counts in neither direction.
+ *
+ * kept < 0 starts afresh: posScore is computed, outRank zeroed, the heap empty. kept ≥ 0
+ * resumes over a further range with the heap holding `kept` entries and posScore / outRank
+ * as the previous call left them — so a caller can walk the rows in cache-sized blocks for
+ * many users in turn. Returns how many are in the heap (≤ n), as scoreTopK.
+ */
+export function scoreTopKRanks(
+  Y: usize, stride: i32, dim: i32, start: i32, end: i32, x: usize, bias: usize, excl: usize, numExcl: i32,
+  pos: usize, numPos: i32, n: i32, kept: i32, outIdx: usize, outScore: usize, posScore: usize, outRank: usize,
+): i32 {
+  const rb = <usize>stride << 2;
+  const groups = (numPos + 3) >> 2;
+  if (kept < 0) {
+    for (let p = 0; p < groups << 2; p++) {
+      let s: f32 = NaN;
+      if (p < numPos) {
+        const i = load<i32>(pos + (<usize>p << 2));
+        s = dot(x, Y + <usize>i * rb, dim);
+        if (bias) s += load<f32>(bias + (<usize>i << 2));
+      }
+      store<f32>(posScore + (<usize>p << 2), s);
+      store<i32>(outRank + (<usize>p << 2), 0);
+    }
+    kept = 0;
+  }
+  let e = lowerBound(excl, numExcl, start); // next excluded row to pass (merge walk)
+  let q = lowerBound(pos, numPos, start); // next positive to pass (merge walk)
+  // Rows go in pairs through dot2 (two independent chains; each sum bit-identical to dot's,
+  // so scores equal scoreTopK's); an excluded row's dot is computed and dropped.
+  for (let i0 = start; i0 < end; i0 += 2) {
+    const pair = i0 + 1 < end;
+    const v2 = pair ? dot2(Y + <usize>i0 * rb, Y + <usize>(i0 + 1) * rb, x, dim) : f32x4.splat(dot(x, Y + <usize>i0 * rb, dim));
+    const rows = pair ? 2 : 1;
+    for (let j = 0; j < rows; j++) {
+      const i = i0 + j;
+      if (numExcl > 0) {
+        while (e < numExcl && load<i32>(excl + (<usize>e << 2)) < i) e++;
+        if (e < numExcl && load<i32>(excl + (<usize>e << 2)) == i) continue;
+      }
+      while (q < numPos && load<i32>(pos + (<usize>q << 2)) < i) q++;
+      let s: f32;
+      if (q < numPos && load<i32>(pos + (<usize>q << 2)) == i) {
+        s = load<f32>(posScore + (<usize>q << 2));
+      } else {
+        s = j == 0 ? f32x4.extract_lane(v2, 0) : f32x4.extract_lane(v2, 1);
+        if (bias) s += load<f32>(bias + (<usize>i << 2));
+        // A negative: each positive above it gains 2, each one tied with it 1.
+        const v = f32x4.splat(s);
+        for (let g = 0; g < groups; g++) {
+          const o = <usize>g << 4;
+          const ps = v128.load(posScore + o);
+          const acc = v128.load(outRank + o);
+          v128.store(outRank + o, i32x4.sub(i32x4.sub(acc, f32x4.lt(v, ps)), f32x4.le(v, ps)));
+        }
+      }
+      if (s != s) continue; // a NaN score never enters
+      if (kept < n) {
+        siftUp(outIdx, outScore, kept, i, s);
+        kept++;
+      } else if (n > 0 && better(s, i, load<f32>(outScore), load<i32>(outIdx))) {
+        siftDown(outIdx, outScore, n, i, s);
+      }
+    }
+  }
+  return kept;
+}
+
+/** The first position in an ascending i32 list whose value is ≥ value. */
+@inline function lowerBound(list: usize, n: i32, value: i32): i32 {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (load<i32>(list + (<usize>mid << 2)) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * scoreTopKRanks for the queries [first, end) described by the parameter block at `params`
+ * (types.ts RankParam), the rows walked `rowBlock` at a time: every query of the range scores
+ * one cache-sized block of rows before the next block is read, so the rows come from memory
+ * once per range instead of once per query — and one call replaces a JS→WASM call per query
+ * and block.
+ */
+export function rankQueries(params: usize, first: i32, end: i32, rowBlock: i32): void {
+  const queries = <usize>load<u32>(params, 0);
+  const stride = load<i32>(params, 4);
+  const dim = load<i32>(params, 8);
+  const Y = <usize>load<u32>(params, 12);
+  const numRows = load<i32>(params, 16);
+  const bias = <usize>load<u32>(params, 20);
+  const exclIndptr = <usize>load<u32>(params, 24);
+  const exclIndices = <usize>load<u32>(params, 28);
+  const posIndptr = <usize>load<u32>(params, 32);
+  const posIndices = <usize>load<u32>(params, 36);
+  const posCount = <usize>load<u32>(params, 40);
+  const n = load<i32>(params, 44);
+  const outIdx = <usize>load<u32>(params, 48);
+  const outScore = <usize>load<u32>(params, 52);
+  const kept = <usize>load<u32>(params, 56);
+  const posScore = <usize>load<u32>(params, 60);
+  const outRank = <usize>load<u32>(params, 64);
+  for (let r0 = 0; r0 < numRows; r0 += rowBlock) {
+    const r1 = min(numRows, r0 + rowBlock);
+    for (let q = first; q < end; q++) {
+      const qo = <usize>q << 2;
+      const lo = load<i32>(exclIndptr + qo);
+      const at = <usize>load<i32>(posIndptr + qo) << 2;
+      const heap = <usize>q * <usize>n << 2;
+      store<i32>(kept + qo, scoreTopKRanks(
+        Y, stride, dim, r0, r1, queries + <usize>q * (<usize>stride << 2), bias,
+        exclIndices + (<usize>lo << 2), load<i32>(exclIndptr + qo + 4) - lo, posIndices + at, load<i32>(posCount + qo), n,
+        r0 == 0 ? -1 : load<i32>(kept + qo), outIdx + heap, outScore + heap, posScore + at, outRank + at,
+      ));
+    }
+  }
 }

@@ -15,7 +15,7 @@
  * All are averaged over users with at least one test item; users with none are skipped and
  * counted. Catalog coverage = |∪_u L_u| / numItems over the evaluated users.
  */
-import { boolean, checkOptions, integer } from '../validate.js';
+import { boolean, callback, checkOptions, integer } from '../validate.js';
 import { groupByUser, type TripleArrays } from './split.js';
 import { topK, type Scorer } from './scoring.js';
 
@@ -80,6 +80,11 @@ export function ndcgAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>
  */
 export function auc(positives: ArrayLike<number>, negatives: Float32Array | Float64Array): number {
   if (positives.length === 0 || negatives.length === 0) return NaN;
+  return aucNumerator(positives, negatives) / (positives.length * negatives.length);
+}
+
+/** Σ over the positives of (negatives scoring below + ½ those tied); sorts `negatives`. */
+function aucNumerator(positives: ArrayLike<number>, negatives: Float32Array | Float64Array): number {
   negatives.sort();
   let sum = 0;
   for (let p = 0; p < positives.length; p++) {
@@ -88,7 +93,7 @@ export function auc(positives: ArrayLike<number>, negatives: Float32Array | Floa
     const upTo = upperBound(negatives, s);
     sum += below + 0.5 * (upTo - below);
   }
-  return sum / (positives.length * negatives.length);
+  return sum;
 }
 
 export interface RankingOptions {
@@ -100,6 +105,8 @@ export interface RankingOptions {
   auc?: boolean;
   /** Evaluate at most this many users with test items (the first ones by index). Default all. */
   maxUsers?: number;
+  /** Called as users are evaluated: (users done, users to evaluate), ending with done = total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface RankingMetrics {
@@ -119,12 +126,29 @@ export interface RankingMetrics {
   usersWithoutTest: number;
 }
 
-/** Ranking metrics of a scorer on held-out positives (every test triple counts as relevant). */
-export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: RankingOptions = {}): RankingMetrics {
-  checkOptions('rankingMetrics options', options, ['k', 'train', 'auc', 'maxUsers']);
+export const RANKING_KEYS = ['k', 'train', 'auc', 'maxUsers', 'onProgress'] as const;
+
+/** Checks the options rankingMetrics and evaluateRanking share; returns k. */
+export function checkRankingOptions(options: RankingOptions): number {
   const k = integer('k', options.k ?? 10, 1, 1e6);
   if (options.auc !== undefined) boolean('auc', options.auc);
   if (options.maxUsers !== undefined) integer('maxUsers', options.maxUsers, 0, 2 ** 31 - 1);
+  if (options.onProgress !== undefined) callback('onProgress', options.onProgress);
+  return k;
+}
+
+/** How often (in users) the JS path reports progress. */
+const PROGRESS_EVERY = 64;
+
+/**
+ * Ranking metrics of a scorer on held-out positives (every test triple counts as relevant),
+ * scoring every item for every user in plain JS: the readable reference, and the path for
+ * any Scorer. For a factor model, evaluateRanking (eval/ranking.ts) gives the same metrics
+ * through the WASM top-k kernel on worker threads, many times faster.
+ */
+export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: RankingOptions = {}): RankingMetrics {
+  checkOptions('rankingMetrics options', options, RANKING_KEYS);
+  const k = checkRankingOptions(options);
   const numItems = scorer.numItems;
   const testBy = groupByUser(test.users);
   const trainBy = options.train ? groupByUser(options.train.users) : null;
@@ -132,11 +156,9 @@ export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: Rank
   const scores = new Float32Array(numItems);
   const excluded = new Uint8Array(numItems);
   const negatives = new Float32Array(numItems);
-  const covered = new Uint8Array(numItems);
   const withAuc = options.auc ?? true;
-  const sums = { precision: 0, precisionImplicit: 0, recall: 0, map: 0, ndcg: 0, auc: 0 };
-  let users = 0;
-  let aucUsers = 0;
+  const sums = new RankingSums(k, numItems);
+  const total = usersToEvaluate(testBy.start, options.maxUsers);
   let usersWithoutTest = 0;
   for (let u = 0; u < numUsers; u++) {
     const ts = u + 1 < testBy.start.length ? testBy.start[u]! : 0;
@@ -145,7 +167,7 @@ export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: Rank
       if (trainBy && u + 1 < trainBy.start.length && trainBy.start[u + 1]! > trainBy.start[u]!) usersWithoutTest++;
       continue;
     }
-    if (options.maxUsers !== undefined && users >= options.maxUsers) break;
+    if (sums.users >= total) break;
     const relevant = new Set<number>();
     for (let p = ts; p < te; p++) relevant.add(test.items[testBy.order[p]!]!);
     scorer.scoreAll(u, scores);
@@ -154,12 +176,8 @@ export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: Rank
     }
     // A test item that is also a training item cannot be recommended; it still counts in |T_u|.
     const list = topK(scores, k, excluded);
-    for (let j = 0; j < list.length; j++) covered[list[j]!] = 1;
-    sums.precision += precisionAtK(list, relevant, k);
-    sums.precisionImplicit += precisionAtKImplicit(list, relevant, k);
-    sums.recall += recallAtK(list, relevant, k);
-    sums.map += averagePrecisionAtK(list, relevant, k);
-    sums.ndcg += ndcgAtK(list, relevant, k);
+    let aucSum = 0;
+    let aucPairs = 0;
     if (withAuc) {
       const positives: number[] = [];
       let n = 0;
@@ -168,29 +186,88 @@ export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: Rank
         if (relevant.has(i)) positives.push(scores[i]!);
         else negatives[n++] = scores[i]!;
       }
-      const a = auc(positives, negatives.subarray(0, n));
-      if (!Number.isNaN(a)) (sums.auc += a), aucUsers++;
+      if (positives.length > 0 && n > 0) {
+        aucSum = aucNumerator(positives, negatives.subarray(0, n));
+        aucPairs = positives.length * n;
+      }
     }
-    users++;
+    sums.add(list, relevant, aucSum, aucPairs);
     if (trainBy && u + 1 < trainBy.start.length) {
       for (let p = trainBy.start[u]!; p < trainBy.start[u + 1]!; p++) excluded[options.train!.items[trainBy.order[p]!]!] = 0;
     }
+    if (options.onProgress && (sums.users % PROGRESS_EVERY === 0 || sums.users === total)) options.onProgress(sums.users, total);
   }
-  let coveredCount = 0;
-  for (let i = 0; i < numItems; i++) coveredCount += covered[i]!;
-  const mean = (x: number) => (users === 0 ? NaN : x / users);
-  return {
-    k,
-    precision: mean(sums.precision),
-    precisionImplicit: mean(sums.precisionImplicit),
-    recall: mean(sums.recall),
-    map: mean(sums.map),
-    ndcg: mean(sums.ndcg),
-    auc: aucUsers === 0 ? NaN : sums.auc / aucUsers,
-    coverage: coveredCount / numItems,
-    users,
-    usersWithoutTest,
-  };
+  return sums.result(usersWithoutTest);
+}
+
+/** Users with test items, capped at maxUsers: how many a ranking evaluation scores. */
+export function usersToEvaluate(testStart: Int32Array, maxUsers: number | undefined): number {
+  let n = 0;
+  for (let u = 0; u + 1 < testStart.length; u++) if (testStart[u + 1]! > testStart[u]!) n++;
+  return maxUsers === undefined ? n : Math.min(n, maxUsers);
+}
+
+/**
+ * The running sums behind RankingMetrics, shared by rankingMetrics (any Scorer, plain JS) and
+ * evaluateRanking (a factor model, the WASM kernel): both add the same per-user terms in the
+ * same user order, so the two give the same numbers.
+ */
+export class RankingSums {
+  private readonly k: number;
+  private readonly covered: Uint8Array;
+  private precision = 0;
+  private precisionImplicit = 0;
+  private recall = 0;
+  private map = 0;
+  private ndcg = 0;
+  private auc = 0;
+  private aucUsers = 0;
+  users = 0;
+
+  constructor(k: number, numItems: number) {
+    this.k = k;
+    this.covered = new Uint8Array(numItems);
+  }
+
+  /**
+   * One user's list (best first, at most k), test items, and AUC numerator: Σ over the
+   * positives of (negatives below + ½ ties) — NaN-free, so exact in f64 — with the pair count
+   * |positives|·|negatives| (0: no AUC for this user).
+   */
+  add(list: ArrayLike<number>, relevant: ReadonlySet<number>, aucSum: number, aucPairs: number): void {
+    const k = this.k;
+    for (let j = 0; j < list.length; j++) this.covered[list[j]!] = 1;
+    this.precision += precisionAtK(list, relevant, k);
+    this.precisionImplicit += precisionAtKImplicit(list, relevant, k);
+    this.recall += recallAtK(list, relevant, k);
+    this.map += averagePrecisionAtK(list, relevant, k);
+    this.ndcg += ndcgAtK(list, relevant, k);
+    if (aucPairs > 0) {
+      this.auc += aucSum / aucPairs;
+      this.aucUsers++;
+    }
+    this.users++;
+  }
+
+  result(usersWithoutTest: number): RankingMetrics {
+    const numItems = this.covered.length;
+    let coveredCount = 0;
+    for (let i = 0; i < numItems; i++) coveredCount += this.covered[i]!;
+    const users = this.users;
+    const mean = (x: number) => (users === 0 ? NaN : x / users);
+    return {
+      k: this.k,
+      precision: mean(this.precision),
+      precisionImplicit: mean(this.precisionImplicit),
+      recall: mean(this.recall),
+      map: mean(this.map),
+      ndcg: mean(this.ndcg),
+      auc: this.aucUsers === 0 ? NaN : this.auc / this.aucUsers,
+      coverage: coveredCount / numItems,
+      users,
+      usersWithoutTest,
+    };
+  }
 }
 
 function hits(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {

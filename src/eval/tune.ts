@@ -8,6 +8,9 @@
  *
  * Fits made here use one thread unless `threads` is given: starting a worker pool costs about
  * 0.3 s per fit on this project's machines, more than it saves on folds of ~100k ratings.
+ * Ranking metrics of the models go through the WASM top-k kernel (evaluateRanking) with one
+ * evaluator per split, whose memory and worker pool are set up once and reused by every
+ * early-stopping checkpoint: so evaluation uses every core ('auto') unless `threads` is given.
  */
 import { Ratings } from '../data/ratings.js';
 import { ErrorCode, fail } from '../errors.js';
@@ -17,8 +20,9 @@ import { ALS } from '../train/als.js';
 import type { AlsOptions } from '../train/options.js';
 import { Prng } from '../train/prng.js';
 import { fitBaseline } from './baseline.js';
-import { mae, rankingMetrics, rmse } from './metrics.js';
-import { factorScorer, popularityScorer } from './scoring.js';
+import { mae, rmse } from './metrics.js';
+import { evaluateRanking, rankingEvaluator, type RankingEvaluator } from './ranking.js';
+import type { FactorModel } from './scoring.js';
 import { kFold, type Split, type TripleArrays } from './split.js';
 
 /** Triples with dense indices and the matrix size. */
@@ -26,16 +30,38 @@ export type EvalData = TripleArrays & { numUsers: number; numItems: number };
 
 export type MetricName = 'rmse' | 'mae' | 'precision' | 'precisionImplicit' | 'recall' | 'map' | 'ndcg' | 'auc' | 'coverage';
 export const LOWER_IS_BETTER: ReadonlySet<MetricName> = new Set(['rmse', 'mae']);
-export type Scores = Partial<Record<MetricName, number>>;
+export type Scores = Partial<Record<MetricName, number>> & {
+  /** With coldStart: 'drop', the test ratings left out (user or item without factors). */
+  dropped?: number;
+};
+
+/**
+ * Test ratings whose user or item has no factors: 'nan' (the default, as Spark's) predicts
+ * NaN for indices outside the model, so RMSE and MAE are NaN, and μ + biases for rows that
+ * had no training ratings (all-zero factors); 'drop' (Spark's 'drop') leaves both kinds out
+ * of RMSE and MAE and counts them in `dropped`.
+ */
+export type EvalColdStart = 'nan' | 'drop';
 
 export interface EvalOptions {
   /** Ranking list length. Default 10. */
   k?: number;
-  /** Compute AUC for implicit models (costs a sort per user). Default true. */
+  /** Compute AUC for implicit models (counted in the same pass as the lists). Default true. */
   auc?: boolean;
+  /** RMSE / MAE of test ratings whose user or item has no factors. Default 'nan'. */
+  coldStart?: EvalColdStart;
 }
 
-const EVAL_KEYS = ['k', 'auc'] as const;
+/** evaluateModel / evaluateBaseline only: one evaluation, so progress and threads are theirs. */
+export interface SingleEvalOptions extends EvalOptions {
+  /** Ranking evaluation: (users done, users to evaluate), for a progress bar. */
+  onProgress?: (done: number, total: number) => void;
+  /** Ranking evaluation threads: a count or 'auto' (default, as recommendAll). */
+  threads?: number | 'auto';
+}
+
+const EVAL_KEYS = ['k', 'auc', 'coldStart'] as const;
+const SINGLE_EVAL_KEYS = [...EVAL_KEYS, 'onProgress', 'threads'] as const;
 const STOPPING_KEYS = ['metric', 'evalEvery', 'patience', 'minDelta'] as const;
 const CV_KEYS = [...EVAL_KEYS, 'folds', 'seed', 'earlyStopping', 'baseline', 'onFold'] as const;
 const TUNE_KEYS = [...CV_KEYS, 'base', 'space', 'strategy', 'trials', 'metric', 'onTrial'] as const;
@@ -46,6 +72,7 @@ function checkEvalOptions(what: string, options: EvalOptions | undefined, keys: 
   const o = checkOptions(what, options, keys);
   if (o.k !== undefined) integer('k', o.k, 1, 1e6);
   if (o.auc !== undefined) boolean('auc', o.auc);
+  if (o.coldStart !== undefined) oneOf('coldStart', o.coldStart, ['nan', 'drop']);
   return o;
 }
 
@@ -83,28 +110,79 @@ export function ratingsOf(triples: TripleArrays, numUsers: number, numItems: num
 
 /**
  * Scores of a model on a split: RMSE and MAE for explicit feedback; precision@k (both
- * variants), recall@k, MAP@k, NDCG@k, AUC and coverage, training items excluded, for implicit.
+ * variants), recall@k, MAP@k, NDCG@k, AUC and coverage, training items excluded, for implicit
+ * — through the WASM top-k kernel on worker threads (evaluateRanking), the same numbers as
+ * rankingMetrics(factorScorer(model), …). Returns a Promise (it was synchronous before 0.2).
  */
-export function evaluateModel(model: ALSModel, split: Split, options: EvalOptions = {}): Scores {
-  checkEvalOptions('evaluateModel options', options, EVAL_KEYS);
-  if (model.options.feedback === 'explicit') {
-    const predict = (u: number, i: number) => model.score(u, i);
-    return { rmse: rmse(split.test, predict), mae: mae(split.test, predict) };
-  }
-  const { precision, precisionImplicit, recall, map, ndcg, auc, coverage } = rankingMetrics(factorScorer(model), split.test, { k: options.k, train: split.train, auc: options.auc });
-  return { precision, precisionImplicit, recall, map, ndcg, auc, coverage };
+export async function evaluateModel(model: ALSModel, split: Split, options: SingleEvalOptions = {}): Promise<Scores> {
+  checkEvalOptions('evaluateModel options', options, SINGLE_EVAL_KEYS);
+  if (model.options.feedback === 'explicit') return accuracy(model, split.test, options.coldStart ?? 'nan');
+  const metrics = await evaluateRanking(model, split.test, { k: options.k, train: split.train, auc: options.auc, threads: options.threads, onProgress: options.onProgress });
+  return rankingScores(metrics);
 }
 
-/** The baseline of the same kind: bias-only (explicit) or popularity (implicit). */
-export function evaluateBaseline(feedback: 'explicit' | 'implicit', split: Split, numUsers: number, numItems: number, options: EvalOptions = {}): Scores {
+/**
+ * The baseline of the same kind: bias-only (explicit) or popularity (implicit; ranked by the
+ * kernel as a one-factor model whose scores are the training counts, exact in f32).
+ */
+export async function evaluateBaseline(feedback: 'explicit' | 'implicit', split: Split, numUsers: number, numItems: number, options: SingleEvalOptions = {}): Promise<Scores> {
   oneOf('feedback', feedback, ['explicit', 'implicit']);
-  checkEvalOptions('evaluateBaseline options', options, EVAL_KEYS);
+  checkEvalOptions('evaluateBaseline options', options, SINGLE_EVAL_KEYS);
   if (feedback === 'explicit') {
     const baseline = fitBaseline(split.train, numUsers, numItems);
     return { rmse: rmse(split.test, baseline.predict), mae: mae(split.test, baseline.predict) };
   }
-  const { precision, precisionImplicit, recall, map, ndcg, auc, coverage } = rankingMetrics(popularityScorer(split.train, numItems), split.test, { k: options.k, train: split.train, auc: options.auc });
+  const metrics = await evaluateRanking(popularityModel(split.train, numUsers, numItems), split.test, {
+    k: options.k, train: split.train, auc: options.auc, threads: options.threads, onProgress: options.onProgress,
+  });
+  return rankingScores(metrics);
+}
+
+/**
+ * The popularity scorer as a factor model: no factors that matter (one, zero), item bias =
+ * the item's training count, so score = count exactly and rankings are popularityScorer's.
+ */
+export function popularityModel(train: { items: ArrayLike<number> }, numUsers: number, numItems: number): FactorModel {
+  const counts = new Float32Array(numItems);
+  for (let e = 0; e < train.items.length; e++) counts[train.items[e]!]!++;
+  return { factors: 1, userFactors: new Float32Array(numUsers), itemFactors: new Float32Array(numItems), itemBiases: counts };
+}
+
+function rankingScores(m: { precision: number; precisionImplicit: number; recall: number; map: number; ndcg: number; auc: number; coverage: number }): Scores {
+  const { precision, precisionImplicit, recall, map, ndcg, auc, coverage } = m;
   return { precision, precisionImplicit, recall, map, ndcg, auc, coverage };
+}
+
+/** RMSE and MAE of model.score on the test ratings, with the cold-start rule of EvalColdStart. */
+function accuracy(model: ALSModel, test: TripleArrays, coldStart: EvalColdStart): Scores {
+  const predict = (u: number, i: number) => model.score(u, i);
+  if (coldStart === 'nan') return { rmse: rmse(test, predict), mae: mae(test, predict) };
+  const userKnown = hasFactors(model.userFactors, model.userBiases, model.factors);
+  const itemKnown = hasFactors(model.itemFactors, model.itemBiases, model.factors);
+  const keep = new Uint8Array(test.values.length);
+  let kept = 0;
+  for (let e = 0; e < keep.length; e++) {
+    if (userKnown[test.users[e]!] === 1 && itemKnown[test.items[e]!] === 1) (keep[e] = 1), kept++;
+  }
+  const pick = <T extends Int32Array | Float32Array>(from: ArrayLike<number>, make: new (n: number) => T): T => {
+    const out = new make(kept);
+    for (let e = 0, j = 0; e < keep.length; e++) if (keep[e]) out[j++] = from[e]!;
+    return out;
+  };
+  const known = { users: pick(test.users, Int32Array), items: pick(test.items, Int32Array), values: pick(test.values, Float32Array) };
+  return { rmse: rmse(known, predict), mae: mae(known, predict), dropped: keep.length - kept };
+}
+
+/** 1 for each row with factors: any non-zero factor or bias (ALS leaves a row without ratings all zero). */
+function hasFactors(factors: Float32Array, biases: Float32Array | null, k: number): Uint8Array {
+  const rows = factors.length / k;
+  const out = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let any = biases !== null && biases[r] !== 0;
+    for (let c = 0; c < k && !any; c++) any = factors[r * k + c] !== 0;
+    out[r] = any ? 1 : 0;
+  }
+  return out;
 }
 
 export interface EarlyStopping {
@@ -130,6 +208,11 @@ export interface FitResult {
 
 /** Trains up to `options.iterations` iterations, stopping early on the validation metric of `split.test`. */
 export async function fitWithEarlyStopping(split: Split, numUsers: number, numItems: number, options: AlsOptions, stopping: EarlyStopping = {}, evalOptions: EvalOptions = {}): Promise<FitResult> {
+  return fitStopping(split, numUsers, numItems, options, stopping, evalOptions, options.threads ?? 'auto');
+}
+
+/** fitWithEarlyStopping with the evaluation's threads given (CV passes the user's, not the fits' 1). */
+async function fitStopping(split: Split, numUsers: number, numItems: number, options: AlsOptions, stopping: EarlyStopping, evalOptions: EvalOptions, evalThreads: number | 'auto'): Promise<FitResult> {
   const start = performance.now();
   options = withThreads(options);
   const als = new ALS(options); // validates the options
@@ -148,25 +231,43 @@ export async function fitWithEarlyStopping(split: Split, numUsers: number, numIt
   let model: ALSModel | null = null;
   let done = 0;
   let stale = 0;
-  while (done < o.iterations) {
-    const steps = Math.min(every, o.iterations - done);
-    const init: AlsOptions['init'] = model ? { userFactors: model.userFactors, itemFactors: model.itemFactors } : undefined;
-    model = await new ALS({ ...options, iterations: steps, init, onIteration: undefined }).fit(ratings);
-    done += steps;
-    const scores = evaluateModel(model, split, evalOptions);
-    const value = scores[metric]!;
-    history.push([done, value]);
-    if (!best || sign * value < sign * best.value - minDelta) {
-      best = { model, iterations: done, scores, value };
-      stale = 0;
-    } else if (++stale >= patience) break;
-  }
-  if (!best) {
-    // iterations: 0 — the initial factors.
-    model = await new ALS({ ...options, onIteration: undefined }).fit(ratings);
-    best = { model, iterations: 0, scores: evaluateModel(model, split, evalOptions), value: NaN };
+  const evaluator = await splitEvaluator(split, o.feedback, evalThreads, evalOptions);
+  try {
+    while (done < o.iterations) {
+      const steps = Math.min(every, o.iterations - done);
+      const init: AlsOptions['init'] = model ? { userFactors: model.userFactors, itemFactors: model.itemFactors } : undefined;
+      model = await new ALS({ ...options, iterations: steps, init, onIteration: undefined }).fit(ratings);
+      done += steps;
+      const scores = await evaluator.evaluate(model);
+      const value = scores[metric]!;
+      history.push([done, value]);
+      if (!best || sign * value < sign * best.value - minDelta) {
+        best = { model, iterations: done, scores, value };
+        stale = 0;
+      } else if (++stale >= patience) break;
+    }
+    if (!best) {
+      // iterations: 0 — the initial factors.
+      model = await new ALS({ ...options, onIteration: undefined }).fit(ratings);
+      best = { model, iterations: 0, scores: await evaluator.evaluate(model), value: NaN };
+    }
+  } finally {
+    await evaluator.close();
   }
   return { model: best.model, iterations: best.iterations, scores: best.scores, history, seconds: (performance.now() - start) / 1000 };
+}
+
+/**
+ * Evaluates the models fitted on one split: RMSE / MAE (explicit), or ranking metrics through
+ * one RankingEvaluator kept for the whole series (memory and worker threads set up once).
+ */
+async function splitEvaluator(split: Split, feedback: 'explicit' | 'implicit', threads: number | 'auto', options: EvalOptions): Promise<{ evaluate(model: ALSModel): Promise<Scores>; close(): Promise<void> }> {
+  if (feedback === 'explicit') {
+    const coldStart = options.coldStart ?? 'nan';
+    return { evaluate: async (model) => accuracy(model, split.test, coldStart), close: async () => undefined };
+  }
+  const ranking: RankingEvaluator = await rankingEvaluator(split.test, { k: options.k, train: split.train, auc: options.auc, threads });
+  return { evaluate: async (model) => rankingScores(await ranking.evaluate(model)), close: () => ranking.close() };
 }
 
 export interface CrossValidateOptions extends EvalOptions {
@@ -209,10 +310,11 @@ export async function crossValidate(data: EvalData, options: AlsOptions, cv: Cro
 
 async function runCrossValidation(data: EvalData, options: AlsOptions, cv: CrossValidateOptions): Promise<CrossValidation> {
   const start = performance.now();
+  const evalThreads = options.threads ?? 'auto';
   options = withThreads(options);
   const folds = kFold(data, cv.folds ?? 5, cv.seed ?? 0);
   const feedback = new ALS(options).options.feedback;
-  const evalOptions: EvalOptions = { k: cv.k, auc: cv.auc };
+  const evalOptions: EvalOptions = { k: cv.k, auc: cv.auc, coldStart: cv.coldStart };
   const results: FoldResult[] = [];
   for (let f = 0; f < folds.length; f++) {
     const split = folds[f]!;
@@ -220,15 +322,20 @@ async function runCrossValidation(data: EvalData, options: AlsOptions, cv: Cross
     let scores: Scores;
     let iterations: number;
     if (cv.earlyStopping) {
-      const fit = await fitWithEarlyStopping(split, data.numUsers, data.numItems, options, cv.earlyStopping, evalOptions);
+      const fit = await fitStopping(split, data.numUsers, data.numItems, options, cv.earlyStopping, evalOptions, evalThreads);
       scores = fit.scores;
       iterations = fit.iterations;
     } else {
       const model = await new ALS({ ...options, onIteration: undefined }).fit(ratingsOf(split.train, data.numUsers, data.numItems));
-      scores = evaluateModel(model, split, evalOptions);
+      const evaluator = await splitEvaluator(split, feedback, evalThreads, evalOptions);
+      try {
+        scores = await evaluator.evaluate(model);
+      } finally {
+        await evaluator.close();
+      }
       iterations = model.options.iterations;
     }
-    const baseline = cv.baseline === false ? null : evaluateBaseline(feedback, split, data.numUsers, data.numItems, evalOptions);
+    const baseline = cv.baseline === false ? null : await evaluateBaseline(feedback, split, data.numUsers, data.numItems, { ...evalOptions, threads: evalThreads });
     const result = { scores, baseline, iterations, seconds: (performance.now() - t0) / 1000 };
     results.push(result);
     cv.onFold?.(result, f, folds.length);
@@ -322,7 +429,7 @@ export async function tune(data: EvalData, options: TuneOptions): Promise<TuneRe
   // Every candidate is checked before the first one trains: a bad value in the space is an
   // error now, not after an hour of search.
   for (const candidate of candidates) new ALS({ ...base, ...candidate } as AlsOptions);
-  const cv: CrossValidateOptions = { k: options.k, auc: options.auc, folds: options.folds, seed: options.seed };
+  const cv: CrossValidateOptions = { k: options.k, auc: options.auc, coldStart: options.coldStart, folds: options.folds, seed: options.seed };
   const table: TuneRow[] = [];
   let baseline: Scores | null = null;
   for (let c = 0; c < candidates.length; c++) {

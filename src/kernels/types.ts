@@ -87,6 +87,23 @@ export type Param = (typeof Param)[keyof typeof Param];
 export const PARAM_BYTES = 128;
 
 /**
+ * The parameter block of `rankQueries` (i32 slots; pointers and counts), written by the TS
+ * layer before a ranking job. Per query q: its row at Queries + q·stride floats; its
+ * exclusions ExclIndices[ExclIndptr[q] … ExclIndptr[q + 1]); its PosCount[q] positives at
+ * PosIndices + PosIndptr[q] (PosIndptr entries are multiples of 4, so the PosScore / OutRank
+ * segments hold scoreTopKRanks' padding); its heap at OutIdx / OutScore + q·n and its count
+ * at Kept[q]. First / End are the current job's query range (read by the task loop only).
+ */
+export const RankParam = {
+  Queries: 0, Stride: 1, Dim: 2, Rows: 3, NumRows: 4, Bias: 5, ExclIndptr: 6, ExclIndices: 7,
+  PosIndptr: 8, PosIndices: 9, PosCount: 10, N: 11, OutIdx: 12, OutScore: 13, Kept: 14, PosScore: 15, OutRank: 16,
+  First: 17, End: 18,
+} as const;
+
+/** Slots of the rankQueries parameter block. */
+export const RANK_PARAM_SLOTS = 19;
+
+/**
  * Scratch floats `solveRows` needs per thread, laid out in this order (each part rounded up
  * to a multiple of 4 floats): A (stride²), b (stride), CG vectors r, p, Ap (3·stride),
  * w and t (n = the row's ratings each), gathered rows (max(2·GATHER_ROWS, min(n,
@@ -182,4 +199,27 @@ export interface Kernels {
     Y: number, stride: number, dim: number, start: number, end: number, cands: number, numCands: number,
     x: number, bias: number, excl: number, numExcl: number, n: number, outIdx: number, outScore: number,
   ): number;
+
+  /**
+   * scoreTopK over rows [start, end) (no candidate list) plus, in the same pass, the rank of
+   * each positive row pos[0 … numPos) (ascending, disjoint from excl) among the rows of the
+   * range that are neither excluded nor positive: outRank[p] (i32) += 2·(rows scoring below
+   * it) + (rows scoring the same), twice its ROC-AUC numerator. posScore (f32) holds each
+   * positive's score. posScore and outRank need room for numPos rounded up to a multiple of
+   * 4 (padding: NaN and 0). kept < 0 starts afresh (posScore computed, outRank zeroed, heap
+   * empty); kept ≥ 0 resumes with that many entries in the heap, so rows can be walked in
+   * cache-sized blocks. A NaN score never enters the heap and counts in neither direction.
+   * Returns how many are in the heap (≤ n), in heap order.
+   */
+  scoreTopKRanks(
+    Y: number, stride: number, dim: number, start: number, end: number, x: number, bias: number, excl: number, numExcl: number,
+    pos: number, numPos: number, n: number, kept: number, outIdx: number, outScore: number, posScore: number, outRank: number,
+  ): number;
+
+  /**
+   * scoreTopKRanks for each query q in [first, end) of the {@link RankParam} block at
+   * `params`, rows walked `rowBlock` at a time (every query of the range scores a block of
+   * rows before the next is read); writes Kept[q], the heaps, PosScore and OutRank.
+   */
+  rankQueries(params: number, first: number, end: number, rowBlock: number): void;
 }

@@ -22,5 +22,7 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     dataLoss: e.dataLoss,
     penalty: e.penalty,
     scoreTopK: e.scoreTopK,
+    scoreTopKRanks: e.scoreTopKRanks,
+    rankQueries: e.rankQueries,
   };
 }

@@ -1,4 +1,4 @@
-import type { Kernels } from '../kernels/types.js';
+import { RankParam, type Kernels } from '../kernels/types.js';
 
 /**
  * A job is a list of independent tasks over one shared memory, described by control words
@@ -18,6 +18,11 @@ export const Job = {
   Penalty: 4,
   /** Task c: top-n rows for each query of block c (recommendAll; see model/recommend-all.ts). */
   TopN: 5,
+  /**
+   * Task c: top-n rows and the ranks of each query's positives for the queries of block c
+   * of a range (ranking evaluation; see eval/ranking-job.ts). A0 points to a RankParam block.
+   */
+  TopNRanks: 6,
 } as const;
 export type Job = (typeof Job)[keyof typeof Job];
 
@@ -40,6 +45,13 @@ export const BLOCK_ROWS = 4096;
 
 /** Queries per task of the TopN job. */
 export const QUERY_BLOCK = 256;
+
+/** Queries per task of the TopNRanks job: smaller, as each run covers a slice of the users. */
+export const RANK_QUERY_BLOCK = 32;
+
+/** Bytes of item rows the TopNRanks job's queries share while they are in cache. */
+export const RANK_ROW_BLOCK_BYTES = 128 * 1024;
+
 
 /** Where a thread finds its scratch. */
 export interface ThreadContext {
@@ -107,6 +119,15 @@ export function runTasks(t: ThreadContext, deadline = Infinity, beforeTask?: (ta
             a(10) + q * n * 4, a(11) + q * n * 4,
           );
         }
+        break;
+      }
+      case Job.TopNRanks: {
+        // A0 the RankParam block; this run's queries are [First, End) of it.
+        const params = a(0);
+        const g = (slot: number) => i32[(params >>> 2) + slot]!;
+        const first = g(RankParam.First) + c * RANK_QUERY_BLOCK;
+        const rowBlock = Math.max(64, Math.floor(RANK_ROW_BLOCK_BYTES / (g(RankParam.Stride) * 4)));
+        kernels.rankQueries(params, first, Math.min(g(RankParam.End), first + RANK_QUERY_BLOCK), rowBlock);
         break;
       }
       default:
