@@ -27,11 +27,13 @@ export { randomSplit, perUserSplit, leaveKOut, timeSplit, kFold, splitByMask } f
 export type { TripleArrays, SplitTriples, Split } from './eval/split.js';
 export { rmse, mae, precisionAtK, precisionAtKImplicit, recallAtK, averagePrecisionAtK, ndcgAtK, auc, rankingMetrics } from './eval/metrics.js';
 export type { RankingOptions, RankingMetrics } from './eval/metrics.js';
+export { evaluateRanking, rankingEvaluator } from './eval/ranking.js';
+export type { RankingEvaluationOptions, RankingEvaluator } from './eval/ranking.js';
 export { factorScorer, popularityScorer, topK } from './eval/scoring.js';
 export type { Scorer, FactorModel } from './eval/scoring.js';
 export { fitBaseline } from './eval/baseline.js';
 export type { Baseline } from './eval/baseline.js';
-export { crossValidate, tune, fitWithEarlyStopping, evaluateModel, evaluateBaseline, triplesOf, ratingsOf, grid } from './eval/tune.js';
-export type { EvalData, MetricName, Scores, EvalOptions, EarlyStopping, FitResult, CrossValidateOptions, CrossValidation, FoldResult, SearchSpace, TuneOptions, TuneRow, TuneResult } from './eval/tune.js';
+export { crossValidate, tune, fitWithEarlyStopping, evaluateModel, evaluateBaseline, triplesOf, ratingsOf, grid, popularityModel } from './eval/tune.js';
+export type { EvalData, MetricName, Scores, EvalOptions, SingleEvalOptions, EvalColdStart, EarlyStopping, FitResult, CrossValidateOptions, CrossValidation, FoldResult, SearchSpace, TuneOptions, TuneRow, TuneResult } from './eval/tune.js';
 export { bm25Weight, tfidfWeight, logScale } from './data/weighting.js';
 export type { DenseTriples } from './data/weighting.js';

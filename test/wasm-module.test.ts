@@ -12,7 +12,7 @@ const buildFile = (name: string) => fileURLToPath(new URL(`../build/${name}`, im
 const VARIANTS = ['als.wasm', 'als-threads.wasm', 'als-relaxed.wasm', 'als-relaxed-threads.wasm'];
 
 const KERNEL_NAMES = [
-  'gramBlock', 'rowWeights', 'gramRow', 'cholesky', 'choleskySolve', 'cgSolve', 'solveRows', 'dataLoss', 'penalty', 'scoreTopK',
+  'gramBlock', 'rowWeights', 'gramRow', 'cholesky', 'choleskySolve', 'cgSolve', 'solveRows', 'dataLoss', 'penalty', 'scoreTopK', 'scoreTopKRanks', 'rankQueries',
 ] satisfies (keyof Omit<Kernels, 'backend'>)[];
 
 beforeAll(() => {

@@ -7,14 +7,10 @@ import { integerFlag, listFlag, realFlag } from '../numbers.js';
 import { addDataOptions, addRatingOptions, addTrainingOptions, alsOptions, userError, type Common } from '../options.js';
 import { load, loadTestFile } from '../data.js';
 import { formatScores, out } from '../output.js';
-import { Progress } from '../progress.js';
+import { Progress, progressCallback } from '../progress.js';
 import { trainVerbose, warnIfCounts } from '../training.js';
 
-/**
- * The options of evaluateModel / evaluateBaseline from the flags. Ranking evaluation will take
- * an onProgress (done, total) callback; its bar is progressCallback(o, 'evaluating', 'users')
- * from ../progress.js, to be passed here once the evaluation options have it.
- */
+/** The evaluation options from the flags (shared by eval, cv and tune). */
 function evalOptionsOf(o: Common): EvalOptions {
   return { k: integerFlag('k', o.k) };
 }
@@ -68,8 +64,9 @@ export function registerEvaluate(prog: Command): void {
         split = makeSplit(data, timestamps, o.split, testFraction, leave, options.seed ?? 0);
       }
       const { model, summary } = await trainVerbose(data, options, o, split.train);
-      const scores = await evaluateModel(model, split, evalOptions);
-      const baseline = await evaluateBaseline(model.options.feedback, split, data.numUsers, data.numItems, evalOptions);
+      // Ranking evaluation of implicit models scores every test user: a bar on a terminal.
+      const scores = await evaluateModel(model, split, { ...evalOptions, onProgress: progressCallback(o, 'evaluating', 'users') });
+      const baseline = await evaluateBaseline(model.options.feedback, split, data.numUsers, data.numItems, { ...evalOptions, onProgress: progressCallback(o, 'baseline', 'users') });
       const how = o.test !== undefined ? { testFile: o.test, testDropped: dropped } : { split: o.split };
       out(o.json).json({ ...summary, ...how, train: split.train.values.length, test: split.test.values.length, metrics: scores, baseline });
       out(o.json).line(`model:    ${formatScores(scores)}\nbaseline: ${formatScores(baseline)} (${model.options.feedback === 'explicit' ? 'bias-only' : 'popularity'})`);
