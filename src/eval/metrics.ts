@@ -150,30 +150,24 @@ export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: Rank
   checkOptions('rankingMetrics options', options, RANKING_KEYS);
   const k = checkRankingOptions(options);
   const numItems = scorer.numItems;
-  const testBy = groupByUser(test.users);
-  const trainBy = options.train ? groupByUser(options.train.users) : null;
-  const numUsers = Math.max(testBy.start.length, trainBy ? trainBy.start.length : 0) - 1;
+  const walk = evaluatedUsers(test, options.train, options.maxUsers);
+  const { trainBy } = walk;
   const scores = new Float32Array(numItems);
   const excluded = new Uint8Array(numItems);
   const negatives = new Float32Array(numItems);
   const withAuc = options.auc ?? true;
   const sums = new RankingSums(k, numItems);
-  const total = usersToEvaluate(testBy.start, options.maxUsers);
-  let usersWithoutTest = 0;
-  for (let u = 0; u < numUsers; u++) {
-    const ts = u + 1 < testBy.start.length ? testBy.start[u]! : 0;
-    const te = u + 1 < testBy.start.length ? testBy.start[u + 1]! : 0;
-    if (ts === te) {
-      if (trainBy && u + 1 < trainBy.start.length && trainBy.start[u + 1]! > trainBy.start[u]!) usersWithoutTest++;
-      continue;
-    }
-    if (sums.users >= total) break;
-    const relevant = new Set<number>();
-    for (let p = ts; p < te; p++) relevant.add(test.items[testBy.order[p]!]!);
-    scorer.scoreAll(u, scores);
+  const total = walk.users.length;
+  const mark = (u: number, flag: number) => {
     if (trainBy && u + 1 < trainBy.start.length) {
-      for (let p = trainBy.start[u]!; p < trainBy.start[u + 1]!; p++) excluded[options.train!.items[trainBy.order[p]!]!] = 1;
+      for (let p = trainBy.start[u]!; p < trainBy.start[u + 1]!; p++) excluded[options.train!.items[trainBy.order[p]!]!] = flag;
     }
+  };
+  for (let q = 0; q < total; q++) {
+    const u = walk.users[q]!;
+    const relevant = walk.relevant[q]!;
+    scorer.scoreAll(u, scores);
+    mark(u, 1);
     // A test item that is also a training item cannot be recommended; it still counts in |T_u|.
     const list = topK(scores, k, excluded);
     let aucSum = 0;
@@ -192,12 +186,50 @@ export function rankingMetrics(scorer: Scorer, test: TripleArrays, options: Rank
       }
     }
     sums.add(list, relevant, aucSum, aucPairs);
-    if (trainBy && u + 1 < trainBy.start.length) {
-      for (let p = trainBy.start[u]!; p < trainBy.start[u + 1]!; p++) excluded[options.train!.items[trainBy.order[p]!]!] = 0;
-    }
+    mark(u, 0);
     if (options.onProgress && (sums.users % PROGRESS_EVERY === 0 || sums.users === total)) options.onProgress(sums.users, total);
   }
-  return sums.result(usersWithoutTest);
+  return sums.result(walk.usersWithoutTest);
+}
+
+/** The users a ranking evaluation scores, in order, with their test items. */
+export interface EvaluatedUsers {
+  /** Users with at least one test item, ascending, at most maxUsers of them. */
+  users: Int32Array;
+  /** Each evaluated user's test items (every test triple counts as relevant). */
+  relevant: Set<number>[];
+  /** Users with training but no test items (skipped, and counted). */
+  usersWithoutTest: number;
+  /** The training triples grouped by user, or null without training data. */
+  trainBy: { start: Int32Array; order: Int32Array } | null;
+}
+
+/**
+ * The one walk over the users that both ranking paths (rankingMetrics here, evaluateRanking in
+ * ranking.ts) take, so they score the same users in the same order and skip the same ones.
+ */
+export function evaluatedUsers(test: TripleArrays, train: TripleArrays | undefined, maxUsers: number | undefined): EvaluatedUsers {
+  const testBy = groupByUser(test.users);
+  const trainBy = train ? groupByUser(train.users) : null;
+  const numUsers = Math.max(testBy.start.length, trainBy ? trainBy.start.length : 0) - 1;
+  const total = usersToEvaluate(testBy.start, maxUsers);
+  const users: number[] = [];
+  const relevant: Set<number>[] = [];
+  let usersWithoutTest = 0;
+  for (let u = 0; u < numUsers; u++) {
+    const ts = u + 1 < testBy.start.length ? testBy.start[u]! : 0;
+    const te = u + 1 < testBy.start.length ? testBy.start[u + 1]! : 0;
+    if (ts === te) {
+      if (trainBy && u + 1 < trainBy.start.length && trainBy.start[u + 1]! > trainBy.start[u]!) usersWithoutTest++;
+      continue;
+    }
+    if (users.length >= total) break;
+    const set = new Set<number>();
+    for (let p = ts; p < te; p++) set.add(test.items[testBy.order[p]!]!);
+    users.push(u);
+    relevant.push(set);
+  }
+  return { users: Int32Array.from(users), relevant, usersWithoutTest, trainBy };
 }
 
 /** Users with test items, capped at maxUsers: how many a ranking evaluation scores. */

@@ -13,10 +13,10 @@
 import { ErrorCode, fail } from '../errors.js';
 import { checkThreads, resolveThreads } from '../parallel/threads.js';
 import { abortSignal, checkOptions } from '../validate.js';
-import { RANKING_KEYS, RankingSums, checkRankingOptions, usersToEvaluate, type RankingMetrics, type RankingOptions } from './metrics.js';
+import { RANKING_KEYS, RankingSums, checkRankingOptions, evaluatedUsers, type EvaluatedUsers, type RankingMetrics, type RankingOptions } from './metrics.js';
 import { RankingJob, type RankQueries } from './ranking-job.js';
 import type { FactorModel } from './scoring.js';
-import { groupByUser, type TripleArrays } from './split.js';
+import type { TripleArrays } from './split.js';
 
 export interface RankingEvaluationOptions extends RankingOptions {
   /** Threads to score on: a count, or 'auto' (every core where workers exist). Default 'auto'. */
@@ -97,45 +97,18 @@ export async function rankingEvaluator(test: TripleArrays, options: RankingEvalu
   };
 }
 
-/** The evaluated users in order, their test sets, and what rankingMetrics counts. */
-interface UserGroups {
-  users: Int32Array;
-  relevant: Set<number>[];
+/** The evaluated users (the same walk as rankingMetrics) and, per catalog size, what rankQueries fills. */
+interface UserGroups extends EvaluatedUsers {
   /** Filled per catalog size by rankQueries: positives and exclusions within the items. */
   positives: Int32Array;
   excludedCount: Int32Array;
-  usersWithoutTest: number;
-  trainBy: { start: Int32Array; order: Int32Array } | null;
 }
 
-/** Walks the users exactly as rankingMetrics does (same order, same skips, same maxUsers). */
 function groupUsers(test: TripleArrays, train: TripleArrays | undefined, maxUsers: number | undefined): UserGroups {
   checkIndices('test', test);
   if (train) checkIndices('train', train);
-  const testBy = groupByUser(test.users);
-  const trainBy = train ? groupByUser(train.users) : null;
-  const numUsers = Math.max(testBy.start.length, trainBy ? trainBy.start.length : 0) - 1;
-  const total = usersToEvaluate(testBy.start, maxUsers);
-  const users: number[] = [];
-  const relevant: Set<number>[] = [];
-  let usersWithoutTest = 0;
-  for (let u = 0; u < numUsers; u++) {
-    const ts = u + 1 < testBy.start.length ? testBy.start[u]! : 0;
-    const te = u + 1 < testBy.start.length ? testBy.start[u + 1]! : 0;
-    if (ts === te) {
-      if (trainBy && u + 1 < trainBy.start.length && trainBy.start[u + 1]! > trainBy.start[u]!) usersWithoutTest++;
-      continue;
-    }
-    if (users.length >= total) break;
-    const set = new Set<number>();
-    for (let p = ts; p < te; p++) set.add(test.items[testBy.order[p]!]!);
-    users.push(u);
-    relevant.push(set);
-  }
-  return {
-    users: Int32Array.from(users), relevant, usersWithoutTest, trainBy,
-    positives: new Int32Array(users.length), excludedCount: new Int32Array(users.length),
-  };
+  const walk = evaluatedUsers(test, train, maxUsers);
+  return { ...walk, positives: new Int32Array(walk.users.length), excludedCount: new Int32Array(walk.users.length) };
 }
 
 /**
