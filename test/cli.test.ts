@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { jsonLines, run } from './cli-helpers.js';
 import { AlsError, ErrorCode } from '../src/errors.js';
 import { ALSModel } from '../src/index.js';
 
@@ -22,19 +22,6 @@ writeFileSync(csv, lines.join('\n') + '\n');
 const fakeGz = join(dir, 'ratings.csv.gz');
 writeFileSync(fakeGz, '1,2,3\n4,5,6\n');
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('als-wasm', () => {
   it('train --json: one object per iteration, then a summary with secondsPerIteration, threads, backend', async () => {

@@ -8,8 +8,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { run } from './cli-helpers.js';
 import { AlsError, ErrorCode } from '../src/errors.js';
 import { ALSModel } from '../src/index.js';
 import { loadImplicitModel, loadNpyFactors, loadSparkModel, saveImplicitModel, saveSparkModel } from '../src/interop/files.js';
@@ -69,18 +69,6 @@ async function withFailing<T>(name: 'rename' | 'open', when: (...args: string[])
   }
 }
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const ratingsCsv = () => {
   const path = join(dir, 'ratings.csv');
