@@ -27,7 +27,7 @@ async function generate(): Promise<void> {
       block += line;
     }
     bytes += block.length;
-    if (!out.write(block)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(block)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve) => out.end(resolve));
 }

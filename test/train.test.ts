@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { ALS, AlsError, ErrorCode, Ratings, type ALSModel, type AlsOptions } from '../src/index.js';
+import { ALS, AlsError, ErrorCode, Ratings, type ALSModel, type AlsOptions, type Triples as RatingTriples } from '../src/index.js';
 import { Prng } from '../src/train/prng.js';
 import { planLayout } from '../src/wasm/layout.js';
 import { syntheticRatings } from '../src/data/synthetic.js';
@@ -10,7 +10,8 @@ const wasmBuilt = existsSync(new URL('../build/als.wasm', import.meta.url));
 if (!wasmBuilt) console.warn('build/als.wasm is missing (run `npm run build:wasm`): the wasm backend is skipped.');
 const backends = (wasmBuilt ? ['wasm', 'js'] : ['js']) as ('wasm' | 'js')[];
 
-function dense(t: Triples, numUsers: number, numItems: number): Ratings {
+// Takes any triples Ratings.fromTriples takes: the Spark generators' number[] and syntheticRatings' typed arrays.
+function dense(t: RatingTriples, numUsers: number, numItems: number): Ratings {
   return Ratings.fromTriples(t, { denseIds: true, numUsers, numItems });
 }
 
