@@ -1,16 +1,11 @@
 import { AlsError, ErrorCode } from '../errors.js';
 import { spawnWorker } from '#spawn';
 import type { JobControl, Executor } from './executor.js';
-import type { FromWorker } from './messages.js';
+import type { FromWorker, InitMessage } from './messages.js';
 import type { SpawnWorker, WorkerHandle } from './worker-handle.js';
 
-export interface PoolInit {
-  module: WebAssembly.Module | null;
-  memory: WebAssembly.Memory;
-  backend: 'wasm' | 'js';
-  ctrl: number;
-  /** Thread t's scratch starts at scratch + t·scratchBytes. */
-  scratch: number;
+/** What the workers' init messages share; thread t's scratch starts at scratch + t·scratchBytes. */
+export interface PoolInit extends Omit<InitMessage, 'type' | 'thread'> {
   scratchBytes: number;
 }
 
