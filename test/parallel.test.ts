@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ALS, AlsError, ErrorCode, Ratings, type ALSModel, type AlsOptions } from '../src/index.js';
 import { syntheticRatings } from '../src/data/synthetic.js';
+import { fitAls } from '../src/train/als.js';
+import { spawnNodeWorker, spawnWorker } from '../src/parallel/spawn.node.js';
+import type { SpawnWorker } from '../src/parallel/worker-handle.js';
 
 // Workers run the built JavaScript (dist/parallel/worker.node.js): `npm test` builds first.
 const built = existsSync(new URL('../dist/parallel/worker.node.js', import.meta.url)) && existsSync(new URL('../build/als-threads.wasm', import.meta.url));
@@ -15,6 +18,13 @@ const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUs
 
 async function fit(options: AlsOptions): Promise<ALSModel> {
   return new ALS({ factors: 12, iterations: 5, seed: 5, ...options }).fit(ratings);
+}
+
+/** Starts real workers, except that thread `thread` (the pool spawns in thread order) fails its `job`-th job. */
+function oneFailingWorker(thread: number, job: number, message: string): SpawnWorker {
+  const failing = new URL('./fixtures/failing-worker.mjs', import.meta.url);
+  let spawned = 0;
+  return () => (spawned++ === thread ? spawnNodeWorker(failing, { job, message }) : spawnWorker());
 }
 
 describe.runIf(built)('parallel training', () => {
@@ -50,9 +60,9 @@ describe.runIf(built)('parallel training', () => {
   });
 
   it('a failure in one worker rejects fit with that worker’s message', async () => {
-    const als = new ALS({ factors: 4, iterations: 3, threads: 2 });
-    als._fault = { thread: 1, job: 0, message: 'injected kernel failure' };
-    const error = await als.fit(ratings).then(() => null, (e: unknown) => e);
+    const { options } = new ALS({ factors: 4, iterations: 3, threads: 2 });
+    const spawn = oneFailingWorker(1, 0, 'injected kernel failure');
+    const error = await fitAls(ratings, options, {}, { spawnWorker: spawn }).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(AlsError);
     expect((error as AlsError).code).toBe(ErrorCode.WORKER_FAILED);
     expect((error as AlsError).message).toContain('injected kernel failure');

@@ -15,6 +15,7 @@
  * All are averaged over users with at least one test item; users with none are skipped and
  * counted. Catalog coverage = |∪_u L_u| / numItems over the evaluated users.
  */
+import { lowerBound, upperBound } from '../data/search-sorted.js';
 import { boolean, callback, checkOptions, integer } from '../validate.js';
 import { groupByUser, type TripleArrays } from './split.js';
 import { topK, type Scorer } from './scoring.js';
@@ -306,26 +307,4 @@ function hits(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: numbe
   let h = 0;
   for (let j = 0; j < Math.min(k, ranked.length); j++) if (relevant.has(ranked[j]!)) h++;
   return h;
-}
-
-function lowerBound(a: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(a: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

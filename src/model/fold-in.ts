@@ -2,17 +2,13 @@ import type { Id } from '../data/id-map.js';
 import { AlsError, ErrorCode } from '../errors.js';
 import { WeightMode } from '../kernels/types.js';
 import type { ResolvedOptions } from '../train/options.js';
+import { regularizationWeight, weightMode } from '../train/weights.js';
 import type { ServingEngine } from './engine.js';
 
 /** One row's ratings by dense item index. */
 export interface RowRatings {
   items: Int32Array;
   values: Float32Array;
-}
-
-function mode(o: ResolvedOptions): number {
-  if (o.feedback === 'explicit') return WeightMode.Explicit;
-  return o.confidence === 'alpha' ? WeightMode.ImplicitAlpha : WeightMode.ImplicitOnePlusAlpha;
 }
 
 /**
@@ -28,16 +24,11 @@ function factorRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: R
   i32.set(row.items, engine.cols >>> 2);
   f32.set(row.values, engine.values >>> 2);
   const dim = engine.k + (o.biases ? 1 : 0);
-  const m = mode(o);
+  const m = weightMode(o);
   kernels.rowWeights(engine.cols, engine.values, n, m, o.alpha, mu, o.biases ? engine.itemBias : 0, engine.w, engine.t);
   const implicit = m !== WeightMode.Explicit;
   kernels.gramRow(engine.items, stride, dim, engine.cols, engine.w, engine.t, n, implicit ? engine.itemGram : 0, engine.A, engine.b, engine.gather);
-  let weight = 1;
-  if (o.regularizationScaling === 'count') {
-    weight = 0;
-    for (let j = 0; j < n; j++) if (!implicit || row.values[j]! > 0) weight++;
-  }
-  const status = kernels.cholesky(engine.A, stride, dim, o.regularization * weight);
+  const status = kernels.cholesky(engine.A, stride, dim, o.regularization * regularizationWeight(o, row.values, 0, n));
   if (status >= 0) {
     throw new AlsError(
       ErrorCode.NOT_POSITIVE_DEFINITE,

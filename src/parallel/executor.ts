@@ -1,5 +1,8 @@
-import { AlsError, ErrorCode } from '../errors.js';
+import { ErrorCode, fail } from '../errors.js';
+import type { Backend } from '../kernels/select.js';
+import { WorkerPool } from './pool.js';
 import { Ctrl, runTasks, type ThreadContext } from './tasks.js';
+import type { SpawnWorker } from './worker-handle.js';
 
 /** Runs the job described in the control block to completion, on one or more threads. */
 export interface Executor {
@@ -33,12 +36,45 @@ export class JobControl {
 
   /** Throws ABORTED if the job was cut short by the signal. */
   end(): void {
-    if (this.signal?.aborted) throw new AlsError(ErrorCode.ABORTED, `${this.what} was aborted.`, undefined, { cause: this.signal.reason });
+    throwIfAborted(this.signal, this.what);
   }
 
   dispose(): void {
     this.signal?.removeEventListener('abort', this.onAbort);
   }
+}
+
+/** ABORTED for `what` ("Training", "recommendAll"), with the signal's reason as the cause. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) fail(ErrorCode.ABORTED, `${what} was aborted.`, undefined, signal.reason);
+}
+
+/** Where and how a job runs: see startExecutor. */
+export interface ExecutorOptions {
+  threads: number;
+  /** The kernels and the memory the job's control block lives in. */
+  backend: Backend;
+  /** Byte offset of the control block. */
+  ctrl: number;
+  /** Thread t's scratch starts at scratch + t·scratchBytes (0 for jobs that need none). */
+  scratch?: number;
+  scratchBytes?: number;
+  signal?: AbortSignal;
+  /** What the job belongs to, for the ABORTED message ("Training", "recommendAll"). */
+  what: string;
+  /** How a worker is started: the runtime's own by default (tests start failing ones). */
+  spawnWorker?: SpawnWorker;
+}
+
+/** One thread runs on the calling thread (no worker to start); more run on a worker pool. */
+export async function startExecutor(o: ExecutorOptions): Promise<Executor> {
+  const i32 = new Int32Array(o.backend.buffer);
+  const scratch = o.scratch ?? 0;
+  const control = new JobControl(i32, o.ctrl, o.signal, o.what);
+  if (o.threads === 1) return new LocalExecutor({ kernels: o.backend.kernels, i32, ctrl: o.ctrl, scratch }, control);
+  const { module, memory, kernels } = o.backend;
+  const init = { module, memory: memory!, backend: kernels.backend, ctrl: o.ctrl, scratch, scratchBytes: o.scratchBytes ?? 0 };
+  return WorkerPool.start(o.threads, init, control, o.spawnWorker);
 }
 
 /**

@@ -10,8 +10,6 @@ export interface InitMessage {
   ctrl: number;
   scratch: number;
   thread: number;
-  /** Test hook: throw this message on receiving the `job`-th job (0-based), as a failing kernel would. */
-  fault?: { job: number; message: string };
 }
 
 export interface RunMessage {

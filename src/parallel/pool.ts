@@ -2,18 +2,11 @@ import { AlsError, ErrorCode } from '../errors.js';
 import { spawnWorker } from '#spawn';
 import type { JobControl, Executor } from './executor.js';
 import type { FromWorker, InitMessage } from './messages.js';
-import type { WorkerHandle } from './worker-handle.js';
+import type { SpawnWorker, WorkerHandle } from './worker-handle.js';
 
-export interface PoolInit {
-  module: WebAssembly.Module | null;
-  memory: WebAssembly.Memory;
-  backend: 'wasm' | 'js';
-  ctrl: number;
-  /** Thread t's scratch starts at scratch + t·scratchBytes. */
-  scratch: number;
+/** What the workers' init messages share; thread t's scratch starts at scratch + t·scratchBytes. */
+export interface PoolInit extends Omit<InitMessage, 'type' | 'thread'> {
   scratchBytes: number;
-  /** Test hook, see InitMessage.fault. */
-  fault?: InitMessage['fault'] & { thread: number };
 }
 
 interface Pending {
@@ -41,8 +34,9 @@ export class WorkerPool implements Executor {
     this.control = control;
   }
 
-  static async start(threads: number, init: PoolInit, control: JobControl): Promise<WorkerPool> {
-    const workers = Array.from({ length: threads }, () => spawnWorker());
+  /** Starts `threads` workers, thread t by the t-th call of `spawn`, and waits for each to be ready. */
+  static async start(threads: number, init: PoolInit, control: JobControl, spawn: SpawnWorker = spawnWorker): Promise<WorkerPool> {
+    const workers = Array.from({ length: threads }, () => spawn());
     const pool = new WorkerPool(workers, control);
     workers.forEach((worker, t) => {
       worker.onMessage((message) => pool.receive(t, message));
@@ -59,7 +53,6 @@ export class WorkerPool implements Executor {
             ctrl: init.ctrl,
             scratch: init.scratch + t * init.scratchBytes,
             thread: t,
-            fault: init.fault && init.fault.thread === t ? init.fault : undefined,
           }),
         ),
       );

@@ -12,7 +12,12 @@ function workerUrl(): URL {
 }
 
 export function spawnWorker(): WorkerHandle {
-  const worker = new Worker(workerUrl());
+  return spawnNodeWorker(workerUrl());
+}
+
+/** A worker running the entry at `url` (tests start their own entries around the worker core). */
+export function spawnNodeWorker(url: URL, workerData?: unknown): WorkerHandle {
+  const worker = new Worker(url, { workerData });
   // Never keep the process alive for a worker: a pool that is not closed must not hang Node.
   worker.unref();
   return {

@@ -64,9 +64,8 @@ export interface ThreadContext {
 /**
  * Claims and runs tasks of the current job until none are left or Stop is set (returns false),
  * or until `deadline` (performance.now() ms) has passed (returns true: tasks may remain).
- * `beforeTask(c)` is a hook for tests (fault injection) and may throw.
  */
-export function runTasks(t: ThreadContext, deadline = Infinity, beforeTask?: (task: number) => void): boolean {
+export function runTasks(t: ThreadContext, deadline = Infinity): boolean {
   const { kernels, i32 } = t;
   const c0 = t.ctrl >>> 2;
   const job = i32[c0 + Ctrl.Job]!;
@@ -78,7 +77,6 @@ export function runTasks(t: ThreadContext, deadline = Infinity, beforeTask?: (ta
     if (deadline !== Infinity && performance.now() > deadline) return true;
     const c = Atomics.add(i32, c0 + Ctrl.Counter, 1);
     if (c >= tasks) return false;
-    beforeTask?.(c);
     switch (job) {
       case Job.Solve: {
         // A0 params, A1 bounds (i32[tasks + 1]), A2 status (i32[tasks])

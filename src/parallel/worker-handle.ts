@@ -8,3 +8,6 @@ export interface WorkerHandle {
   onFailure(listener: (error: Error) => void): void;
   terminate(): Promise<void>;
 }
+
+/** Starts one worker running the worker entry (spawn.node.ts or spawn.browser.ts by default). */
+export type SpawnWorker = () => WorkerHandle;

@@ -1,6 +1,6 @@
 import { Ratings } from '../data/ratings.js';
 import { maxColumnLength, maxRowLength } from '../data/sparse.js';
-import { AlsError, ErrorCode, fail } from '../errors.js';
+import { ErrorCode, fail } from '../errors.js';
 import { createBackend } from '../kernels/select.js';
 import { roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
@@ -11,9 +11,9 @@ import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options
 import { TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
 import { chunkCount } from './schedule.js';
-import { JobControl, LocalExecutor, type Executor } from '../parallel/executor.js';
-import { WorkerPool, type PoolInit } from '../parallel/pool.js';
+import { startExecutor, throwIfAborted } from '../parallel/executor.js';
 import { resolveThreads } from '../parallel/threads.js';
+import type { SpawnWorker } from '../parallel/worker-handle.js';
 import { implicitOptions, sparkOptions, type ImplicitParams, type RuntimeOptions, type SparkParams } from '../interop/conventions.js';
 
 /**
@@ -29,9 +29,7 @@ import { implicitOptions, sparkOptions, type ImplicitParams, type RuntimeOptions
 export class ALS {
   /** The options with defaults filled in. */
   readonly options: ResolvedOptions;
-  private readonly callbacks: Pick<AlsOptions, 'onIteration' | 'signal' | 'init'>;
-  /** @internal Test hook: make worker `thread` throw `message` on its `job`-th job. */
-  _fault?: PoolInit['fault'];
+  private readonly callbacks: FitCallbacks;
 
   constructor(options: AlsOptions = {}) {
     this.options = resolveOptions(options);
@@ -60,86 +58,100 @@ export class ALS {
   }
 
   async fit(ratings: Ratings): Promise<ALSModel> {
-    if (!(ratings instanceof Ratings)) {
-      fail(ErrorCode.INVALID_OPTION, 'fit expects a Ratings.', 'Build one with Ratings.fromTriples({ users, items, values }).');
-    }
-    const o = this.options;
-    const { signal, onIteration } = this.callbacks;
-    throwIfAborted(signal);
-    const k = o.factors;
-
-    // Plan first: a problem past one 4 GiB memory is refused in milliseconds, before the
-    // starting factors (as large as the factor part of the memory) are drawn.
-    const available = await resolveThreads(o.threads);
-    const threads = o.threads === 'auto' && isSmall(ratings.nnz, k, o.iterations) ? 1 : available;
-    const stride = roundUp(k + (o.biases ? 1 : 0), 8);
-    const sizes = {
-      numUsers: ratings.numUsers,
-      numItems: ratings.numItems,
-      nnz: ratings.nnz,
-      stride,
-      threads,
-      userChunks: chunkCount(ratings.numUsers, threads),
-      itemChunks: chunkCount(ratings.numItems, threads),
-    };
-    // A lower bound first, in O(1) (the longest rows taken as empty): a problem too large on
-    // its factors or ratings alone is refused before the O(rows) scan for the longest row.
-    planLayout({ ...sizes, maxUserNnz: 0, maxItemNnz: 0 });
-    const layout = planLayout({ ...sizes, maxUserNnz: maxRowLength(ratings.byUser.indptr), maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems) });
-    checkValueRange(ratings.byUser.values, o, 'The ratings');
-    if (this.callbacks.init) checkInit(this.callbacks.init, ratings, k);
-    const init = this.callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
-    const backend = await createBackend(o.backend, layout.totalBytes, threads > 1);
-    const mu = o.biases ? ratings.mean() : 0;
-    const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, mu);
-    state.loadRatings(ratings);
-    state.loadFactors('users', init.userFactors);
-    state.loadFactors('items', init.itemFactors);
-
-    const control = new JobControl(new Int32Array(backend.buffer), layout.ctrl, signal);
-    let executor: Executor;
-    if (threads === 1) {
-      executor = new LocalExecutor({ kernels: backend.kernels, i32: new Int32Array(backend.buffer), ctrl: layout.ctrl, scratch: layout.scratch }, control);
-    } else {
-      executor = await WorkerPool.start(
-        threads,
-        { module: backend.module, memory: backend.memory!, backend: backend.kernels.backend, ctrl: layout.ctrl, scratch: layout.scratch, scratchBytes: layout.scratchBytes, fault: this._fault },
-        control,
-      );
-    }
-    state.executor = executor;
-    try {
-      for (let iteration = 1; iteration <= o.iterations; iteration++) {
-        throwIfAborted(signal);
-        const start = performance.now();
-        await state.halfStep('users', ratings.users);
-        await state.halfStep('items', ratings.items);
-        const seconds = (performance.now() - start) / 1000;
-        if (onIteration) {
-          const loss = await state.loss('items');
-          if ((await onIteration({ iteration, seconds, loss })) === false) break;
-        }
-      }
-    } finally {
-      await executor.close();
-    }
-
-    const users = state.extract('users');
-    const items = state.extract('items');
-    return new ALSModel({
-      users: ratings.users.clone(),
-      items: ratings.items.clone(),
-      factors: k,
-      userFactors: users.factors,
-      itemFactors: items.factors,
-      userBiases: users.biases,
-      itemBiases: items.biases,
-      globalMean: mu,
-      options: { ...o, backend: backend.kernels.backend, threads },
-      seen: ratings.byUser,
-      valueRange: ratings.valueRange(),
-    });
+    return fitAls(ratings, this.options, this.callbacks);
   }
+}
+
+/** The options of a fit that are functions or objects rather than hyperparameters. */
+export type FitCallbacks = Pick<AlsOptions, 'onIteration' | 'signal' | 'init'>;
+
+/**
+ * What a fit runs on beyond its options; not part of the public API. Tests pass a
+ * `spawnWorker` that starts a failing worker.
+ */
+export interface FitRuntime {
+  spawnWorker?: SpawnWorker;
+}
+
+/** ALS.fit: `o` resolved (and checked) by the ALS constructor. */
+export async function fitAls(ratings: Ratings, o: ResolvedOptions, callbacks: FitCallbacks, runtime: FitRuntime = {}): Promise<ALSModel> {
+  if (!(ratings instanceof Ratings)) {
+    fail(ErrorCode.INVALID_OPTION, 'fit expects a Ratings.', 'Build one with Ratings.fromTriples({ users, items, values }).');
+  }
+  const { signal, onIteration } = callbacks;
+  throwIfAborted(signal, 'Training');
+  const k = o.factors;
+
+  // Plan first: a problem past one 4 GiB memory is refused in milliseconds, before the
+  // starting factors (as large as the factor part of the memory) are drawn.
+  const available = await resolveThreads(o.threads);
+  const threads = o.threads === 'auto' && isSmall(ratings.nnz, k, o.iterations) ? 1 : available;
+  const stride = roundUp(k + (o.biases ? 1 : 0), 8);
+  const sizes = {
+    numUsers: ratings.numUsers,
+    numItems: ratings.numItems,
+    nnz: ratings.nnz,
+    stride,
+    threads,
+    userChunks: chunkCount(ratings.numUsers, threads),
+    itemChunks: chunkCount(ratings.numItems, threads),
+  };
+  // A lower bound first, in O(1) (the longest rows taken as empty): a problem too large on
+  // its factors or ratings alone is refused before the O(rows) scan for the longest row.
+  planLayout({ ...sizes, maxUserNnz: 0, maxItemNnz: 0 });
+  const layout = planLayout({ ...sizes, maxUserNnz: maxRowLength(ratings.byUser.indptr), maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems) });
+  checkValueRange(ratings.byUser.values, o, 'The ratings');
+  if (callbacks.init) checkInit(callbacks.init, ratings, k);
+  const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
+  const backend = await createBackend(o.backend, layout.totalBytes, threads > 1);
+  const mu = o.biases ? ratings.mean() : 0;
+  const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, mu);
+  state.loadRatings(ratings);
+  state.loadFactors('users', init.userFactors);
+  state.loadFactors('items', init.itemFactors);
+
+  const executor = await startExecutor({
+    threads,
+    backend,
+    ctrl: layout.ctrl,
+    scratch: layout.scratch,
+    scratchBytes: layout.scratchBytes,
+    signal,
+    what: 'Training',
+    spawnWorker: runtime.spawnWorker,
+  });
+  state.executor = executor;
+  try {
+    for (let iteration = 1; iteration <= o.iterations; iteration++) {
+      throwIfAborted(signal, 'Training');
+      const start = performance.now();
+      await state.halfStep('users', ratings.users);
+      await state.halfStep('items', ratings.items);
+      const seconds = (performance.now() - start) / 1000;
+      if (onIteration) {
+        const loss = await state.loss('items');
+        if ((await onIteration({ iteration, seconds, loss })) === false) break;
+      }
+    }
+  } finally {
+    await executor.close();
+  }
+
+  const users = state.extract('users');
+  const items = state.extract('items');
+  return new ALSModel({
+    users: ratings.users.clone(),
+    items: ratings.items.clone(),
+    factors: k,
+    userFactors: users.factors,
+    itemFactors: items.factors,
+    userBiases: users.biases,
+    itemBiases: items.biases,
+    globalMean: mu,
+    options: { ...o, backend: backend.kernels.backend, threads },
+    seen: ratings.byUser,
+    valueRange: ratings.valueRange(),
+  });
 }
 
 /**
@@ -148,12 +160,6 @@ export class ALS {
  */
 function isSmall(nnz: number, k: number, iterations: number): boolean {
   return 2 * iterations * nnz * k * k < 2e9;
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new AlsError(ErrorCode.ABORTED, 'Training was aborted.', undefined, { cause: signal.reason });
-  }
 }
 
 function checkInit(init: { userFactors: Float32Array; itemFactors: Float32Array }, ratings: Ratings, k: number): void {

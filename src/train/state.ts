@@ -2,12 +2,13 @@ import type { Ratings } from '../data/ratings.js';
 import type { IdMap } from '../data/id-map.js';
 import { transposeInto, type SparseRows } from '../data/sparse.js';
 import { AlsError, ErrorCode } from '../errors.js';
-import { Param, SOLVE_OK, Solver, WeightMode, type Kernels } from '../kernels/types.js';
+import { Param, SOLVE_OK, Solver, type Kernels } from '../kernels/types.js';
 import type { Layout, SideLayout } from '../wasm/layout.js';
 import type { Executor } from '../parallel/executor.js';
 import { BLOCK_ROWS, Ctrl, Job } from '../parallel/tasks.js';
 import type { ResolvedOptions } from './options.js';
 import { balancedBounds } from './schedule.js';
+import { regularizationWeight, weightMode } from './weights.js';
 
 export type SideName = 'users' | 'items';
 
@@ -111,7 +112,7 @@ export class TrainingState {
     this.i32[p + Param.Values] = solved.values;
     this.i32[p + Param.RegWeights] = solved.regWeights;
     this.f32[p + Param.Lambda] = this.options.regularization;
-    this.i32[p + Param.Mode] = this.mode;
+    this.i32[p + Param.Mode] = weightMode(this.options);
     this.f32[p + Param.Alpha] = this.options.alpha;
     this.i32[p + Param.Solver] = this.options.solver === 'cg' ? Solver.ConjugateGradient : Solver.Cholesky;
     this.i32[p + Param.CgSteps] = this.options.cgSteps;
@@ -164,11 +165,6 @@ export class TrainingState {
     return this.k + (this.options.biases ? 1 : 0);
   }
 
-  private get mode(): number {
-    if (this.options.feedback === 'explicit') return WeightMode.Explicit;
-    return this.options.confidence === 'alpha' ? WeightMode.ImplicitAlpha : WeightMode.ImplicitOnePlusAlpha;
-  }
-
   private loadSide(s: SideLayout, rows: SparseRows): void {
     this.i32.set(balancedBounds(rows.indptr, s.chunks, this.dim), s.bounds >>> 2);
     // Already in place when rows are views of this memory (the transposed side).
@@ -177,17 +173,8 @@ export class TrainingState {
       this.i32.set(rows.indices, s.indices >>> 2);
       this.f32.set(rows.values, s.values >>> 2);
     }
-    // λ_u = λ·w_u: w_u = 1, or the row's count of ratings (of positives, for implicit: Spark).
     const w = s.regWeights >>> 2;
-    const implicit = this.options.feedback === 'implicit';
-    for (let r = 0; r < s.rows; r++) {
-      let count = 1;
-      if (this.options.regularizationScaling === 'count') {
-        count = 0;
-        for (let e = rows.indptr[r]!; e < rows.indptr[r + 1]!; e++) if (!implicit || rows.values[e]! > 0) count++;
-      }
-      this.f32[w + r] = count;
-    }
+    for (let r = 0; r < s.rows; r++) this.f32[w + r] = regularizationWeight(this.options, rows.values, rows.indptr[r]!, rows.indptr[r + 1]!);
   }
 
   /** Writes a job into the control words and runs it to completion. */

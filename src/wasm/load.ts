@@ -324,11 +324,6 @@ const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 // (func (result v128) …): type section with one func type () → v128, one function of it.
 const V128_FUNC = [0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00];
 
-/** WebAssembly is present and validates the empty module. */
-export function wasmSupported(): boolean {
-  return validates(HEADER) || precompiled();
-}
-
 /** A precompiled module is at hand (Workers' import, init(module)): proof that WASM SIMD runs here. */
 function precompiled(): boolean {
   const source = state.single ?? runtimeSource('als.wasm');
