@@ -10,8 +10,7 @@
 import { ErrorCode, fail } from '../errors.js';
 import { createBackend, type Backend } from '../kernels/select.js';
 import { RANK_PARAM_SLOTS, RankParam, roundUp } from '../kernels/types.js';
-import { JobControl, LocalExecutor, type Executor } from '../parallel/executor.js';
-import { WorkerPool } from '../parallel/pool.js';
+import { startExecutor, type Executor } from '../parallel/executor.js';
 import { CTRL_BYTES, Ctrl, Job, RANK_QUERY_BLOCK } from '../parallel/tasks.js';
 import { MemoryPlan } from '../wasm/layout.js';
 import type { FactorModel } from './scoring.js';
@@ -91,11 +90,7 @@ export class RankingJob {
     const c0 = at.ctrl >>> 2;
     i32[c0 + Ctrl.Job] = Job.TopNRanks;
     i32[c0 + Ctrl.A0] = at.args;
-    const control = new JobControl(i32, at.ctrl, shape.signal, 'Ranking evaluation');
-    const executor: Executor =
-      threads > 1
-        ? await WorkerPool.start(threads, { module: backend.module, memory: backend.memory!, backend: backend.kernels.backend, ctrl: at.ctrl, scratch: 0, scratchBytes: 0 }, control)
-        : new LocalExecutor({ kernels: backend.kernels, i32, ctrl: at.ctrl, scratch: 0 }, control);
+    const executor = await startExecutor({ threads, backend, ctrl: at.ctrl, signal: shape.signal, what: 'Ranking evaluation' });
     return new RankingJob(shape, queries, backend, executor, stride, at);
   }
 

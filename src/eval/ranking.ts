@@ -11,6 +11,7 @@
  * are exact in f32 the two agree bit for bit.
  */
 import { ErrorCode, fail } from '../errors.js';
+import { throwIfAborted } from '../parallel/executor.js';
 import { checkThreads, resolveThreads } from '../parallel/threads.js';
 import { abortSignal, checkOptions } from '../validate.js';
 import { RANKING_KEYS, RankingSums, checkRankingOptions, evaluatedUsers, type EvaluatedUsers, type RankingMetrics, type RankingOptions } from './metrics.js';
@@ -66,7 +67,7 @@ export async function rankingEvaluator(test: TripleArrays, options: RankingEvalu
   const list = new Int32Array(k);
   return {
     async evaluate(model) {
-      if (options.signal?.aborted) fail(ErrorCode.ABORTED, 'Ranking evaluation was aborted.', undefined, options.signal.reason);
+      throwIfAborted(options.signal, 'Ranking evaluation');
       const numItems = model.itemFactors.length / model.factors;
       const numUsers = model.userFactors.length / model.factors;
       const shape = `${model.factors} ${numUsers} ${numItems}`;

@@ -1,7 +1,6 @@
 import type { SparseRows } from '../data/sparse.js';
 import { createBackend } from '../kernels/select.js';
-import { JobControl, LocalExecutor, type Executor } from '../parallel/executor.js';
-import { WorkerPool } from '../parallel/pool.js';
+import { startExecutor, throwIfAborted } from '../parallel/executor.js';
 import { Ctrl, Job, QUERY_BLOCK } from '../parallel/tasks.js';
 import { ErrorCode, fail } from '../errors.js';
 import { checkThreads, resolveThreads } from '../parallel/threads.js';
@@ -67,11 +66,7 @@ export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
   i32[c0 + Ctrl.Tasks] = Math.ceil(numQueries / QUERY_BLOCK);
   [queries, stride, k, numQueries, rows, numRows, bias, indptr, indices, n, outIdx, outScore].forEach((v, j) => (i32[c0 + Ctrl.A0 + j] = v));
 
-  const control = new JobControl(i32, ctrl, input.signal, 'recommendAll');
-  const executor: Executor =
-    input.threads > 1
-      ? await WorkerPool.start(input.threads, { module: backend.module, memory: backend.memory!, backend: backend.kernels.backend, ctrl, scratch: 0, scratchBytes: 0 }, control)
-      : new LocalExecutor({ kernels: backend.kernels, i32, ctrl, scratch: 0 }, control);
+  const executor = await startExecutor({ threads: input.threads, backend, ctrl, signal: input.signal, what: 'recommendAll' });
   try {
     await executor.run();
   } finally {
@@ -138,7 +133,7 @@ export async function recommendAll(model: ALSModel, options: RecommendAllOptions
   if (minRatings > 0) kept = itemsAtLeast(model.itemRatingCounts ?? noCounts('recommendAll'), minRatings);
   const requested = checkThreads(o.threads ?? 'auto');
   if (o.signal !== undefined) abortSignal('signal', o.signal);
-  if (o.signal?.aborted) fail(ErrorCode.ABORTED, 'recommendAll was aborted.', undefined, o.signal.reason);
+  throwIfAborted(o.signal, 'recommendAll');
   const threads = await resolveThreads(requested);
   const mu = model.globalMean;
   const k = model.factors;
