@@ -49,17 +49,17 @@ const memory = createMemory(256 << 20, false);
 const wasm = createWasmKernels(await loadWasmModule({ relaxed: RELAXED }), memory);
 let js: Kernels | undefined;
 let jsSkip = '';
-const jsPath = new URL('../src/kernels/js.ts', import.meta.url);
+const jsPath = new URL('../src/kernels/js/index.ts', import.meta.url);
 if (existsSync(jsPath)) {
   try {
-    const mod = (await import('../src/kernels/js.js')) as { createJsKernels?: (b: ArrayBufferLike) => Kernels };
+    const mod = (await import('../src/kernels/js/index.js')) as { createJsKernels?: (b: ArrayBufferLike) => Kernels };
     if (mod.createJsKernels) js = mod.createJsKernels(memory.buffer);
-    else jsSkip = 'src/kernels/js.ts has no createJsKernels';
+    else jsSkip = 'src/kernels/js/index.ts has no createJsKernels';
   } catch (e) {
-    jsSkip = `src/kernels/js.ts failed to load: ${(e as Error).message}`;
+    jsSkip = `src/kernels/js/index.ts failed to load: ${(e as Error).message}`;
   }
 } else {
-  jsSkip = 'src/kernels/js.ts not found';
+  jsSkip = 'src/kernels/js/index.ts not found';
 }
 
 const f32 = new Float32Array(memory.buffer);

@@ -3,7 +3,7 @@
  * backends the conformance suite runs over.
  */
 import { existsSync } from 'node:fs';
-import { createJsKernels } from '../src/kernels/js.js';
+import { createJsKernels } from '../src/kernels/js/index.js';
 import type { Kernels } from '../src/kernels/types.js';
 
 /** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */

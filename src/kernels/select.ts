@@ -1,7 +1,7 @@
 import { AlsError, ErrorCode } from '../errors.js';
 import { loadWasmModule, simdSupported } from '../wasm/load.js';
 import { createMemory } from '../wasm/memory.js';
-import { createJsKernels } from './js.js';
+import { createJsKernels } from './js/index.js';
 import type { Kernels } from './types.js';
 import { createWasmKernels } from './wasm.js';
 

@@ -1,4 +1,4 @@
-import { createJsKernels } from '../kernels/js.js';
+import { createJsKernels } from '../kernels/js/index.js';
 import type { Kernels } from '../kernels/types.js';
 import { createWasmKernels } from '../kernels/wasm.js';
 import { loadedWasmModule } from '../wasm/load.js';

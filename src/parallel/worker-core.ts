@@ -1,4 +1,4 @@
-import { createJsKernels } from '../kernels/js.js';
+import { createJsKernels } from '../kernels/js/index.js';
 import { createWasmKernels } from '../kernels/wasm.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { Ctrl, runTasks, type ThreadContext } from './tasks.js';

@@ -1,0 +1,70 @@
+/**
+ * The JS twin of assembly/loss.ts: the objective terms over a row range, in f64 throughout.
+ */
+import { type Kernels, Param, WeightMode } from '../types.js';
+import type { JsMemory } from './memory.js';
+
+export type LossKernels = Pick<Kernels, 'dataLoss' | 'penalty'>;
+
+export function createLossKernels({ F, I }: JsMemory): LossKernels {
+  /**
+   * The data term of the objective over rows [start, end) of the solved side (types.ts):
+   *   explicit: Σ (r − μ − otherBias[c] − x·y_c)²;
+   *   implicit: Σ_u [x_uᵀ YᵀY x_u + Σ_obs (c (p − s)² − s²)] with s = x·y.
+   */
+  function dataLoss(params: number, start: number, end: number): number {
+    const P = params >> 2;
+    const X = I[P + Param.X] >> 2, Y = I[P + Param.Y] >> 2;
+    const stride = I[P + Param.Stride], dim = I[P + Param.Dim];
+    const indptr = I[P + Param.Indptr] >> 2, indices = I[P + Param.Indices] >> 2, values = I[P + Param.Values] >> 2;
+    const mode = I[P + Param.Mode], alpha = F[P + Param.Alpha];
+    const YtY = I[P + Param.YtY] >> 2, mu = F[P + Param.Mu], otherBias = I[P + Param.OtherBias];
+    const implicit = mode !== WeightMode.Explicit;
+
+    let loss = 0;
+    for (let row = start; row < end; row++) {
+      const x = X + row * stride;
+      if (implicit && YtY !== 0) {
+        // x_uᵀ YᵀY x_u = Σ_i s_ui² over every item, as if all were unobserved (c = 1, p = 0)
+        for (let i = 0; i < dim; i++) {
+          let s = 0;
+          for (let j = i + 1; j < dim; j++) s += F[YtY + i * stride + j] * F[x + j];
+          loss += F[x + i] * (F[YtY + i * stride + i] * F[x + i] + 2 * s);
+        }
+      }
+      for (let k = I[indptr + row]; k < I[indptr + row + 1]; k++) {
+        const y = Y + I[indices + k] * stride;
+        let s = 0; // s = x·y
+        for (let i = 0; i < dim; i++) s += F[x + i] * F[y + i];
+        const r = F[values + k];
+        if (!implicit) {
+          // (r − μ − b_other − x·y)²
+          const e = r - mu - (otherBias === 0 ? 0 : F[(otherBias >> 2) + I[indices + k]]) - s;
+          loss += e * e;
+        } else {
+          // observed pairs: replace the unobserved s² by c (p − s)²
+          const c = mode === WeightMode.ImplicitOnePlusAlpha ? 1 + alpha * Math.abs(r) : alpha * Math.abs(r);
+          const p = r > 0 ? 1 : 0;
+          loss += c * (p - s) * (p - s) - s * s;
+        }
+      }
+    }
+    return loss;
+  }
+
+  /** Σ_{r ∈ [start, end)} w_r Σ_{c < cols} X[r][c]² in f64; regWeights = 0: w_r = 1. */
+  function penalty(X: number, stride: number, cols: number, regWeights: number, start: number, end: number): number {
+    const x0 = X >> 2, rw = regWeights >> 2;
+    let sum = 0;
+    // Σ_r w_r ‖x_r‖²
+    for (let row = start; row < end; row++) {
+      const x = x0 + row * stride;
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += F[x + c] * F[x + c];
+      sum += (regWeights === 0 ? 1 : F[rw + row]) * s;
+    }
+    return sum;
+  }
+
+  return { dataLoss, penalty };
+}

@@ -1,0 +1,149 @@
+/**
+ * The JS twin of assembly/score.ts: scoring one query vector against many rows, keeping the
+ * best n in a binary min-heap without sorting them all.
+ */
+import { RankParam, type Kernels } from '../types.js';
+import type { JsMemory } from './memory.js';
+
+export type ScoreKernels = Pick<Kernels, 'scoreTopK' | 'scoreTopKRanks' | 'rankQueries'>;
+
+export function createScoreKernels({ F, I }: JsMemory): ScoreKernels {
+  /** (s, i) ranks above (t, j): higher score, or the same score and a lower index. */
+  const better = (s: number, i: number, t: number, j: number) => s > t || (s === t && i < j);
+
+  /** s_i = x·y_i + b_i, summed in f32 as the WASM kernel's lanes do only approximately. */
+  const score = (Y: number, stride: number, dim: number, x: number, bias: number, i: number) => {
+    const y0 = (Y >>> 2) + i * stride, x0 = x >>> 2;
+    let s = 0;
+    for (let c = 0; c < dim; c++) s += F[x0 + c]! * F[y0 + c]!;
+    if (bias) s += F[(bias >>> 2) + i]!;
+    return Math.fround(s);
+  };
+
+  /**
+   * Offers (i, s) to the min-heap of the best n at outIdx / outScore (worst at the root)
+   * holding `kept` entries; returns the new count. NaN never enters.
+   */
+  const offer = (n: number, outIdx: number, outScore: number, kept: number, i: number, s: number) => {
+    const hi = outIdx >>> 2, hs = outScore >>> 2;
+    if (s !== s) return kept;
+    if (kept < n) {
+      // sift up
+      let c = kept++;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!better(F[hs + p]!, I[hi + p]!, s, i)) break;
+        F[hs + c] = F[hs + p]!;
+        I[hi + c] = I[hi + p]!;
+        c = p;
+      }
+      F[hs + c] = s;
+      I[hi + c] = i;
+    } else if (n > 0 && better(s, i, F[hs]!, I[hi]!)) {
+      // replace the worst kept and sink it
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const w = r < n && better(F[hs + l]!, I[hi + l]!, F[hs + r]!, I[hi + r]!) ? r : l;
+        if (!better(s, i, F[hs + w]!, I[hi + w]!)) break;
+        F[hs + c] = F[hs + w]!;
+        I[hi + c] = I[hi + w]!;
+        c = w;
+      }
+      F[hs + c] = s;
+      I[hi + c] = i;
+    }
+    return kept;
+  };
+
+  /**
+   * Top-n of s_i = x·y_i + bias[i] over the rows i in [start, end) (cands = 0) or the rows
+   * cands[0 … numCands) (cands ≠ 0), skipping the rows listed in excl[0 … numExcl). The best
+   * n are kept in a binary min-heap (outIdx, outScore; the worst kept at the root). Ties keep
+   * the lower index. Returns how many were kept (≤ n); the caller orders them. bias = 0: no bias.
+   */
+  function scoreTopK(
+    Y: number, stride: number, dim: number, start: number, end: number, cands: number, numCands: number,
+    x: number, bias: number, excl: number, numExcl: number, n: number, outIdx: number, outScore: number,
+  ): number {
+    const c0 = cands >>> 2, e0 = excl >>> 2;
+    const excluded = new Set<number>();
+    for (let e = 0; e < numExcl; e++) excluded.add(I[e0 + e]!);
+    let kept = 0;
+    const count = cands ? numCands : end - start;
+    for (let q = 0; q < count; q++) {
+      const i = cands ? I[c0 + q]! : start + q;
+      if (excluded.has(i)) continue;
+      kept = offer(n, outIdx, outScore, kept, i, score(Y, stride, dim, x, bias, i));
+    }
+    return kept;
+  }
+
+  /**
+   * scoreTopK over the rows [start, end), and in the same pass the rank of each positive row
+   * pos[0 … numPos) among the rows of the range that are neither excluded nor positive:
+   * outRank[p] += 2·(rows scoring below pos[p]) + (rows scoring the same), twice the ROC-AUC
+   * numerator. posScore holds each positive's score (padding to a multiple of 4: NaN; outRank
+   * padding: 0). kept < 0 starts afresh (posScore computed, outRank zeroed, heap empty);
+   * kept ≥ 0 resumes with that many entries in the heap. Returns how many are in the heap (≤ n).
+   */
+  function scoreTopKRanks(
+    Y: number, stride: number, dim: number, start: number, end: number, x: number, bias: number, excl: number, numExcl: number,
+    pos: number, numPos: number, n: number, kept: number, outIdx: number, outScore: number, posScore: number, outRank: number,
+  ): number {
+    const e0 = excl >>> 2, p0 = pos >>> 2, ps = posScore >>> 2, r0 = outRank >>> 2;
+    if (kept < 0) {
+      const padded = Math.ceil(numPos / 4) * 4;
+      for (let p = 0; p < padded; p++) {
+        F[ps + p] = p < numPos ? score(Y, stride, dim, x, bias, I[p0 + p]!) : NaN;
+        I[r0 + p] = 0;
+      }
+      kept = 0;
+    }
+    const excluded = new Set<number>();
+    for (let e = 0; e < numExcl; e++) excluded.add(I[e0 + e]!);
+    const positive = new Map<number, number>();
+    for (let p = 0; p < numPos; p++) positive.set(I[p0 + p]!, p);
+    for (let i = start; i < end; i++) {
+      if (excluded.has(i)) continue;
+      const p = positive.get(i);
+      let s: number;
+      if (p !== undefined) {
+        s = F[ps + p]!;
+      } else {
+        s = score(Y, stride, dim, x, bias, i);
+        // a negative: each positive above it gains 2, each one tied with it 1
+        for (let q = 0; q < numPos; q++) I[r0 + q]! += s < F[ps + q]! ? 2 : s === F[ps + q]! ? 1 : 0;
+      }
+      kept = offer(n, outIdx, outScore, kept, i, s);
+    }
+    return kept;
+  }
+
+  /**
+   * scoreTopKRanks for the queries [first, end) of the RankParam block at `params`, the rows
+   * walked `rowBlock` at a time: every query of the range scores one block of rows before the
+   * next block is read.
+   */
+  function rankQueries(params: number, first: number, end: number, rowBlock: number): void {
+    const g = (slot: number) => I[(params >>> 2) + slot]!;
+    const stride = g(RankParam.Stride), n = g(RankParam.N), numRows = g(RankParam.NumRows);
+    const exclIndptr = g(RankParam.ExclIndptr) >>> 2, posIndptr = g(RankParam.PosIndptr) >>> 2, kept = g(RankParam.Kept) >>> 2;
+    for (let r0 = 0; r0 < numRows; r0 += rowBlock) {
+      const r1 = Math.min(numRows, r0 + rowBlock);
+      for (let q = first; q < end; q++) {
+        const lo = I[exclIndptr + q]!;
+        const at = I[posIndptr + q]! * 4;
+        I[kept + q] = scoreTopKRanks(
+          g(RankParam.Rows), stride, g(RankParam.Dim), r0, r1, g(RankParam.Queries) + q * stride * 4, g(RankParam.Bias),
+          g(RankParam.ExclIndices) + lo * 4, I[exclIndptr + q + 1]! - lo, g(RankParam.PosIndices) + at, I[(g(RankParam.PosCount) >>> 2) + q]!, n,
+          r0 === 0 ? -1 : I[kept + q]!, g(RankParam.OutIdx) + q * n * 4, g(RankParam.OutScore) + q * n * 4, g(RankParam.PosScore) + at, g(RankParam.OutRank) + at,
+        );
+      }
+    }
+  }
+
+  return { scoreTopK, scoreTopKRanks, rankQueries };
+}

@@ -1,0 +1,65 @@
+/**
+ * The JS twin of assembly/solve.ts: one half-step slice, rows [start, end) of the solved side
+ * → new factor rows, from the parameter block (types.ts Param) read by slot name.
+ */
+import { type Kernels, Param, SOLVE_OK, Solver, roundUp } from '../types.js';
+import type { JsMemory } from './memory.js';
+
+export type SolveKernels = Pick<Kernels, 'solveRows'>;
+
+/** The kernels one row's solve is made of (assembly/solve.ts imports the same ones). */
+export type SolveSteps = Pick<Kernels, 'rowWeights' | 'gramRow' | 'cholesky' | 'choleskySolve' | 'cgSolve'>;
+
+export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): SolveKernels {
+  /**
+   * For each row u in [start, end): weights → Gram (or CG) → solve → X's row u, with
+   * λ_u = λ·w_u. A row without ratings becomes zero. Returns SOLVE_OK (-1); r ≥ 0 when row r's
+   * system was not positive definite; -2 − r when row r's solution was not finite.
+   */
+  function solveRows(params: number, start: number, end: number, scratch: number): number {
+    const P = params >> 2;
+    const X = I[P + Param.X], Y = I[P + Param.Y];
+    const stride = I[P + Param.Stride], dim = I[P + Param.Dim];
+    const indptr = I[P + Param.Indptr] >> 2, indices = I[P + Param.Indices], values = I[P + Param.Values];
+    const regWeights = I[P + Param.RegWeights];
+    const lambda = F[P + Param.Lambda];
+    const mode = I[P + Param.Mode], alpha = F[P + Param.Alpha];
+    const solver = I[P + Param.Solver], cgSteps = I[P + Param.CgSteps];
+    const YtY = I[P + Param.YtY], mu = F[P + Param.Mu], otherBias = I[P + Param.OtherBias];
+
+    // Scratch, in the order solveScratchFloats documents (each part a multiple of 4 floats):
+    // A, b, CG r/p/Ap, then w and t sized by the current row's n (≤ maxRowNnz, so everything
+    // stays inside the scratch without the kernel knowing maxRowNnz), then the gather blocks.
+    const sA = scratch;
+    const sB = sA + roundUp(stride * stride, 4) * 4;
+    const sCg = sB + roundUp(stride, 4) * 4;
+    const sW = sCg + roundUp(3 * stride, 4) * 4;
+
+    for (let row = start; row < end; row++) {
+      const x = X + row * stride * 4;
+      const x0 = x >> 2;
+      const lo = I[indptr + row], n = I[indptr + row + 1] - lo;
+      if (n === 0) {
+        F.fill(0, x0, x0 + stride); // no ratings: x_u = 0
+        continue;
+      }
+      const cols = indices + lo * 4;
+      const sT = sW + roundUp(n, 4) * 4, sGather = sT + roundUp(n, 4) * 4;
+      const lambdaRow = regWeights === 0 ? lambda : lambda * F[(regWeights >> 2) + row]; // λ_u = λ w_u
+      steps.rowWeights(cols, values + lo * 4, n, mode, alpha, mu, otherBias, sW, sT);
+      if (solver === Solver.ConjugateGradient) {
+        // x_u ← a few CG steps on (YᵀY + Yᵀ(C_u − I)Y + λ_u I) x = YᵀC_u p_u, from the current x_u
+        steps.cgSolve(YtY, Y, stride, dim, cols, sW, sT, n, lambdaRow, x, cgSteps, sCg);
+      } else {
+        // x_u = (A0 + Σ_j w_j y_j y_jᵀ + λ_u I)⁻¹ Σ_j t_j y_j, A0 = YᵀY (implicit) or 0
+        steps.gramRow(Y, stride, dim, cols, sW, sT, n, YtY, sA, sB, sGather);
+        if (steps.cholesky(sA, stride, dim, lambdaRow) >= 0) return row;
+        steps.choleskySolve(sA, stride, dim, sB, x);
+      }
+      for (let i = 0; i < dim; i++) if (!Number.isFinite(F[x0 + i])) return -2 - row;
+    }
+    return SOLVE_OK;
+  }
+
+  return { solveRows };
+}
