@@ -20,6 +20,7 @@ import type { Kernels } from '../src/kernels/types.js';
 import { createWasmKernels } from '../src/kernels/wasm.js';
 import { loadWasmModule } from '../src/wasm/load.js';
 import { createMemory } from '../src/wasm/memory.js';
+import { Prng } from '../src/train/prng.js';
 
 const K_VALUES = [16, 32, 64, 128, 256];
 const N_VALUES = [10, 100, 1000];
@@ -30,16 +31,10 @@ const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 250);
 /** BENCH_RELAXED=1 (needs relaxed SIMD: Node ≥ 22, or node --experimental-wasm-relaxed-simd) benches als-relaxed.wasm. */
 const RELAXED = process.env.BENCH_RELAXED === '1';
 
-/** mulberry32: a small seeded PRNG. */
+/** A seeded uniform PRNG in [0, 1): the library's own mulberry32. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;

@@ -5,17 +5,12 @@
 import { existsSync } from 'node:fs';
 import { createJsKernels } from '../src/kernels/js/index.js';
 import type { Kernels } from '../src/kernels/types.js';
+import { Prng } from '../src/train/prng.js';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+/** A seeded uniform PRNG in [0, 1): the library's own mulberry32 (src/train/prng.ts). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 /** Uniform in [lo, hi), rounded to f32 so the f64 reference sees exactly what the kernel sees. */

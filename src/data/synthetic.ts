@@ -1,3 +1,4 @@
+import { upperBound } from './search-sorted.js';
 import { ErrorCode, fail } from '../errors.js';
 import { Prng } from '../train/prng.js';
 import { MAX_MEMORY_BYTES } from '../wasm/layout.js';
@@ -88,7 +89,7 @@ export function syntheticRatings(options: SyntheticOptions = {}): SyntheticRatin
     const start = e;
     // Draw by popularity without replacement (rejection; a user takes at most 30% of items).
     while (e - start < counts[u]!) {
-      const i = Math.min(numItems - 1, upperBound(cdf, rng.next()));
+      const i = Math.min(numItems - 1, upperBound(cdf, rng.next()) /* first index whose cumulative weight exceeds x */);
       if (chosen[i]) continue;
       chosen[i] = 1;
       items[e++] = i;
@@ -141,16 +142,4 @@ function shuffle(rng: Prng, n: number): Int32Array {
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a;
-}
-
-/** First index whose cumulative weight exceeds x. */
-function upperBound(cdf: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = cdf.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cdf[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

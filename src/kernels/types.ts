@@ -2,7 +2,8 @@
  * The kernel interface: the AssemblyScript export list (assembly/index.ts), declared once.
  *
  * Two backends implement it with the same names and semantics: `wasm.ts` (the SIMD module)
- * and `js.ts` (its readable twin over typed-array views of the same memory).
+ * and `js/` (its readable twin over typed-array views of the same memory, one file per
+ * assembly/ file: `js/index.ts` assembles them).
  *
  * Conventions every kernel follows:
  * - Arguments are numbers only: counts, scalars, and byte offsets ("pointers") into one
