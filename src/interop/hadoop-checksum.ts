@@ -11,33 +11,8 @@
  * flipped or cut byte of a part into a clear refusal instead of a model with other numbers.
  */
 
-const tableOf = (polynomial: number) => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? polynomial ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-};
-let crc32Table: Uint32Array | undefined;
-let crc32cTable: Uint32Array | undefined;
-
-function crcWith(table: Uint32Array, bytes: Uint8Array): number {
-  let c = ~0;
-  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-/** CRC-32 (ISO-HDLC, zlib, parquet page checksums). */
-export function crc32(bytes: Uint8Array): number {
-  return crcWith((crc32Table ??= tableOf(0xedb88320)), bytes);
-}
-
-/** CRC-32C (Castagnoli, HDFS). */
-export function crc32c(bytes: Uint8Array): number {
-  return crcWith((crc32cTable ??= tableOf(0x82f63b78)), bytes);
-}
+export { crc32, crc32c } from '../crc.js';
+import { crc32, crc32c } from '../crc.js';
 
 export interface ChecksumProblem {
   /** The part is shorter than its checksum file says: cut off in copying. */

@@ -18,7 +18,7 @@
  */
 import { Inflate, inflateSync, zipSync, type Zippable } from 'fflate';
 import { AlsError, ErrorCode, fail } from '../errors.js';
-import { crc32 } from '../model/format.js';
+import { crc32 } from '../crc.js';
 import { boolean, checkOptions, integer, oneOf } from '../validate.js';
 import { npyFileLength, parseNpy, writeNpy, type NpyArray } from './npy.js';
 

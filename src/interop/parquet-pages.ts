@@ -18,7 +18,7 @@
  * values, RLE levels; codecs UNCOMPRESSED and SNAPPY. Anything else is a ParquetError marked
  * unsupported.
  */
-import { crc32 } from './hadoop-checksum.js';
+import { crc32 } from '../crc.js';
 import { CODEC_NAMES, type ColumnChunk } from './parquet-footer.js';
 import { intField, optionalInt, ParquetError, structField, ThriftReader } from './parquet-thrift.js';
 

@@ -13,6 +13,7 @@
  * Reading checks, in order: magic, length, checksum, version, then every size against the
  * bytes present before reading or allocating, so a hostile file can only be refused.
  */
+import { crc32 } from '../crc.js';
 import { IdMap, type Id } from '../data/id-map.js';
 import type { SparseRows } from '../data/sparse.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
@@ -324,19 +325,5 @@ function copyOf(view: Uint8Array): ArrayBuffer {
   return out.buffer;
 }
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let b = 0; b < 8; b++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE 802.3), as zip and PNG use: catches every single-byte change. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+/** The model file's checksum (CRC-32), re-exported for the tests and tools that patch files. */
+export { crc32 };
