@@ -4,8 +4,8 @@ export type { AlsOptions, ResolvedOptions, IterationInfo, Feedback, Confidence, 
 export { ALSModel } from './model/model.js';
 export type { ColdStart, FactorsInput, ModelParts, RecommendOptions, Recommendations, AllRecommendations, PartialRatings, Clip, Explanation, ModelRecommendAllOptions } from './model/model.js';
 export { loadWasmModule } from './wasm/load.js';
-export { init, wasmInfo } from './init.js';
-export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './init.js';
+export { init, wasmInfo } from './wasm/init.js';
+export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './wasm/init.js';
 export { recommendAll } from './model/recommend-all.js';
 export type { RecommendAllOptions } from './model/recommend-all.js';
 export type { SparkParams, ImplicitParams, RuntimeOptions } from './interop/conventions.js';

@@ -11,5 +11,5 @@ export type { ColdStart, FactorsInput, RecommendOptions, Recommendations, AllRec
 export { AlsError, ErrorCode } from './errors.js';
 export type { Id } from './data/id-map.js';
 export { loadWasmModule, simdSupported } from './wasm/load.js';
-export { init, wasmInfo } from './init.js';
-export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './init.js';
+export { init, wasmInfo } from './wasm/init.js';
+export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './wasm/init.js';

@@ -44,7 +44,7 @@ export class ServingEngine {
   readonly values: number;
   readonly gather: number;
 
-  constructor(k: number, userFactors: Float32Array, itemFactors: Float32Array, itemBiases: Float32Array | null, userBiases: Float32Array | null = null) {
+  constructor(k: number, userFactors: Float32Array, itemFactors: Float32Array, userBiases: Float32Array | null, itemBiases: Float32Array | null) {
     const numUsers = userFactors.length / k;
     const numItems = itemFactors.length / k;
     // Planned before anything is allocated: past 4 GiB this refuses with TOO_LARGE at once.

@@ -510,7 +510,7 @@ export class ALSModel {
     const update = preparePartialFit(input, this);
     const { byUser, rows, size } = update;
     // With the sides swapped, the engine's "items" are the users: the same fold-in solves items.
-    const engine = byUser ? this.engine() : new ServingEngine(this.factors, this.itemFactors, this.userFactors, this.userBiases, this.itemBiases);
+    const engine = byUser ? this.engine() : new ServingEngine(this.factors, this.itemFactors, this.userFactors, this.itemBiases, this.userBiases);
     const solved = rows.map((row) => ({ ...row, ...foldInRow(engine, this.options, this.globalMean, row) }));
     const k = this.factors;
     const grow = (a: Float32Array, width: number) => {
@@ -611,7 +611,7 @@ export class ALSModel {
 
   /** @internal The serving memory, built on first use. */
   engine(): ServingEngine {
-    return (this.engineCache ??= new ServingEngine(this.factors, this.userFactors, this.itemFactors, this.itemBiases, this.userBiases));
+    return (this.engineCache ??= new ServingEngine(this.factors, this.userFactors, this.itemFactors, this.userBiases, this.itemBiases));
   }
 
   /** A fold-in row from `{ items, values }`: known items, each once, finite values in range. */

@@ -5,7 +5,7 @@ import { createBackend } from '../kernels/select.js';
 import { roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
 import { planLayout } from '../wasm/layout.js';
-import { randomFactors } from './init.js';
+import { randomFactors } from './random-factors.js';
 import { checkIsObject } from '../validate.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
 import { TrainingState } from './state.js';

@@ -12,7 +12,7 @@
  *   workerd        a precompiled WebAssembly.Module imported by the Worker (workerd refuses to
  *                  compile bytes).
  *   edge-light     a WebAssembly.Module from `import … from './als.wasm?module'` (Vercel).
- * `init()` (src/init.ts) overrides the source and the choice of build, before first use.
+ * `init()` (src/wasm/init.ts) overrides the source and the choice of build, before first use.
  * Each build is compiled once and cached; the Module is instantiated per memory / per worker.
  */
 import { AlsError, ErrorCode } from '../errors.js';

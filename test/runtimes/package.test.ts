@@ -24,7 +24,7 @@ describe('the packed package', () => {
     const paths = pack.pack.files.map((f) => f.path).sort();
     for (const path of paths) expect(path).toMatch(/^(package\.json|README\.md|dist\/.+\.(js|d\.ts|wasm))$/);
     for (const file of WASM) expect(paths).toContain(`dist/${file}`);
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/serve.js', 'dist/serve.d.ts', 'dist/init.js', 'dist/wasm-source.js', 'dist/wasm-source.browser.js', 'dist/wasm-source.workerd.js', 'dist/wasm-source.edge.js', 'dist/parallel/worker.browser.js', 'dist/parallel/worker.node.js']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/serve.js', 'dist/serve.d.ts', 'dist/wasm/init.js', 'dist/wasm-source.js', 'dist/wasm-source.browser.js', 'dist/wasm-source.workerd.js', 'dist/wasm-source.edge.js', 'dist/parallel/worker.browser.js', 'dist/parallel/worker.node.js']) {
       expect(paths).toContain(file);
     }
     expect(paths.filter((p) => p.endsWith('.map') || p.startsWith('src/') || p.startsWith('build/') || p.startsWith('test/'))).toEqual([]);

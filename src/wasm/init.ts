@@ -4,7 +4,7 @@
  * that hands over a compiled module). Optional everywhere else: without it the first fit or
  * `recommend` loads the build as the package's conditions say (see docs/runtimes.md).
  */
-import { AlsError, ErrorCode } from './errors.js';
+import { AlsError, ErrorCode } from '../errors.js';
 import {
   compileSource,
   configureWasm,
@@ -21,11 +21,11 @@ import {
   type BuildName,
   type SimdChoice,
   type WasmSource,
-} from './wasm/load.js';
-import { threadsUnavailableReason } from './parallel/threads.js';
-import { checkOptions, oneOf } from './validate.js';
+} from './load.js';
+import { threadsUnavailableReason } from '../parallel/threads.js';
+import { checkOptions, oneOf } from '../validate.js';
 
-export type { BuildName, SimdChoice, WasmSource, WasmLoadOptions } from './wasm/load.js';
+export type { BuildName, SimdChoice, WasmSource, WasmLoadOptions } from './load.js';
 
 /** The options form of `init(options)`. */
 export interface InitOptions {
