@@ -16,9 +16,12 @@ export type FileWriter = (file: FileHandle) => Promise<void>;
 /** Fills a new, empty directory (tests inject one that fails half-way). */
 export type DirectoryWriter = (dir: string) => Promise<void>;
 
-/** Writes one file (.als or .npz) atomically; an existing target is replaced only with overwrite and only when ours. */
-export async function writeFileAtomically(path: string, content: Uint8Array | FileWriter, options: OutputOptions): Promise<void> {
-  const { target, existing } = await checkOutput(path, 'file', options);
+/**
+ * Writes one file atomically: a model file (.als or .npz, kind 'file') or a CLI text output
+ * (kind 'text'); an existing target is replaced only with overwrite and only when ours.
+ */
+export async function writeFileAtomically(path: string, content: Uint8Array | FileWriter, options: OutputOptions, kind: 'file' | 'text' = 'file'): Promise<void> {
+  const { target, existing } = await checkOutput(path, kind, options);
   const fs = await nodeFs();
   const p = await nodePath();
   const temp = besideName(p, target, 'tmp');
@@ -31,7 +34,7 @@ export async function writeFileAtomically(path: string, content: Uint8Array | Fi
     await handle.sync();
     await handle.close();
     handle = undefined;
-    if (existing) await checkOutput(path, 'file', options); // still ours right before it is replaced
+    if (existing) await checkOutput(path, kind, options); // still ours right before it is replaced
     await fs.rename(temp, target);
   } catch (error) {
     await handle?.close().catch(() => {});

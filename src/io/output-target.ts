@@ -15,8 +15,14 @@ import { AlsError, ErrorCode, fail } from '../errors.js';
 import { describe } from '../validate.js';
 import { nodeFs, nodePath, type Fs, type Path } from './node-modules.js';
 
-/** 'file': one file (.als or .npz); 'spark': a Spark ALSModel directory. */
-export type OutputKind = 'file' | 'spark';
+/**
+ * 'file': one model file (.als or .npz); 'text': a text output of the CLI (predict,
+ * recommend --all); 'spark': a Spark ALSModel directory.
+ */
+export type OutputKind = 'file' | 'text' | 'spark';
+
+/** The first bytes of every text output the CLI writes: how one is recognised as ours. */
+export const TEXT_OUTPUT_HEADS = ['user,item,prediction\n', 'user,rank,item,score', '{"user":'];
 
 export interface OutputOptions {
   /** Replace an existing output (only one that is recognisably ours). */
@@ -64,24 +70,25 @@ export async function checkOutput(path: string, kind: OutputKind, options: Outpu
   await checkParent(fs, path, p.dirname(target));
   if (!existing) return { target, existing: null };
 
-  if (kind === 'file' && existing.isDirectory()) {
-    fail(ErrorCode.FILE_ERROR, `Cannot write ${path}: it is a directory (${await listing(fs, target)}).`, `A model file needs a file path, such as ${p.join(path, 'model.als')}.`);
+  if (kind !== 'spark' && existing.isDirectory()) {
+    const [what, example] = kind === 'file' ? ['A model file', 'model.als'] : ['A text output', 'out.csv'];
+    fail(ErrorCode.FILE_ERROR, `Cannot write ${path}: it is a directory (${await listing(fs, target)}).`, `${what} needs a file path, such as ${p.join(path, example)}.`);
   }
   if (kind === 'spark' && !existing.isDirectory()) {
     fail(ErrorCode.FILE_ERROR, `Cannot write a Spark model directory at ${path}: it is ${describeFile(existing)}.`, 'It will not be replaced. Choose another path.');
   }
   let notOurs: string | null;
   try {
-    notOurs = kind === 'file' ? await foreignFile(fs, p, target, existing) : await sparkModelProblem(fs, p, target);
+    notOurs = kind === 'file' ? await foreignFile(fs, p, target, existing) : kind === 'text' ? await foreignText(fs, target, existing) : await sparkModelProblem(fs, p, target);
   } catch (cause) {
     throw fileError('read', path, cause); // cannot tell what it is: it is not replaced
   }
   if (notOurs) {
-    const what = kind === 'file' ? notOurs : `a directory (${await listing(fs, target)}) that is not a Spark ALSModel directory: ${notOurs}`;
+    const what = kind === 'spark' ? `a directory (${await listing(fs, target)}) that is not a Spark ALSModel directory: ${notOurs}` : notOurs;
     fail(
       ErrorCode.FILE_ERROR,
-      `Will not replace ${path}: it is not an als-wasm output.`,
-      `It is ${what}, so it will not be ${kind === 'file' ? 'overwritten' : 'deleted'}. Move it away yourself, or choose another path.`,
+      `Will not replace ${path}: it is not ${kind === 'text' ? 'an output of als-wasm predict or recommend --all' : 'an als-wasm output'}.`,
+      `It is ${what}, so it will not be ${kind === 'spark' ? 'deleted' : 'overwritten'}. Move it away yourself, or choose another path.`,
     );
   }
   if (!options.overwrite) {
@@ -136,6 +143,15 @@ async function foreignFile(fs: Fs, p: Path, target: string, stats: Stats): Promi
   const isZip = startsWith(head, ZIP_LOCAL) || startsWith(head, ZIP_EMPTY);
   if (isZip && /\.npz$/i.test(p.basename(target))) return null;
   return `a file of ${stats.size} bytes that is ${isZip ? 'a zip archive not named *.npz' : 'not an als-wasm model (no ALSWASM magic) nor an .npz'}`;
+}
+
+/** Why a file at `target` is not a text output of ours to replace, or null when it is. */
+async function foreignText(fs: Fs, target: string, stats: Stats): Promise<string | null> {
+  if (!stats.isFile()) return describeFile(stats);
+  if (stats.size === 0) return null;
+  const head = new TextDecoder().decode(await peek(fs, target, 32));
+  if (TEXT_OUTPUT_HEADS.some((h) => head.startsWith(h))) return null;
+  return `a file of ${stats.size} bytes that does not start with their header line`;
 }
 
 function describeFile(stats: Stats): string {

@@ -11,7 +11,7 @@ import type { ALSModel } from '../../model/model.js';
 import { addDataOptions, openModel, withModelInput, type Common, type ModelInput } from '../options.js';
 import { parseFile, parseOptions } from '../data.js';
 import { csvField, formatScore } from '../output.js';
-import { checkTextOutput, openTextOutput } from '../text-output.js';
+import { checkTextOutput, writeTextOutput } from '../text-output.js';
 
 type ColdStartFlag = 'nan' | 'bias' | 'drop';
 type PredictFlags = Common & ModelInput & { coldStart: ColdStartFlag; output?: string; overwrite?: boolean };
@@ -31,12 +31,10 @@ export function registerPredict(prog: Command): void {
       // words (user,item / userId,movieId) is the header the parser could not tell apart.
       const skipFirst = o.header === undefined && o.format === undefined && pairs.users.length > 0 && isHeaderLike(pairs.userMap.id(pairs.users[0]!), userOf[pairs.users[0]!]!) && isHeaderLike(pairs.itemMap.id(pairs.items[0]!), itemOf[pairs.items[0]!]!);
       const coldStart = o.coldStart === 'bias' ? 'bias' : 'nan';
-      const sink = await openTextOutput(o.output, o.overwrite ?? false);
       let written = 0;
       let cold = 0;
-      try {
-        await sink.write('user,item,prediction\n');
-        let lines: string[] = [];
+      await writeTextOutput(o.output, o.overwrite ?? false, async (write) => {
+        await write('user,item,prediction\n');
         for (let e = skipFirst ? 1 : 0; e < pairs.users.length; e++) {
           const user = userOf[pairs.users[e]!]!;
           const item = itemOf[pairs.items[e]!]!;
@@ -46,19 +44,10 @@ export function registerPredict(prog: Command): void {
             if (o.coldStart === 'drop') continue;
           }
           const prediction = model.predict(user.id, item.id, { coldStart });
-          lines.push(`${csvField(pairs.userMap.id(pairs.users[e]!))},${csvField(pairs.itemMap.id(pairs.items[e]!))},${formatScore(prediction)}`);
+          await write(`${csvField(pairs.userMap.id(pairs.users[e]!))},${csvField(pairs.itemMap.id(pairs.items[e]!))},${formatScore(prediction)}\n`);
           written++;
-          if (lines.length >= 8192) {
-            await sink.write(lines.join('\n') + '\n');
-            lines = [];
-          }
         }
-        if (lines.length > 0) await sink.write(lines.join('\n') + '\n');
-        await sink.close();
-      } catch (error) {
-        await sink.abort();
-        throw error;
-      }
+      });
       if (cold > 0) {
         const what = o.coldStart === 'drop' ? 'left out' : o.coldStart === 'bias' ? 'predicted from the biases' : 'predicted as NaN';
         process.stderr.write(`als-wasm: ${cold} pair(s) name a user or item the model does not have: ${what} (--cold-start).\n`);

@@ -7,7 +7,7 @@ import { idFor } from '../models.js';
 import { countFlag, threadsFlag } from '../numbers.js';
 import { openModel, userError, withModelInput, type ModelInput } from '../options.js';
 import { csvField, formatScore, printRanking } from '../output.js';
-import { checkTextOutput, openTextOutput } from '../text-output.js';
+import { checkTextOutput, writeTextOutput } from '../text-output.js';
 import { TITLES_FORMATS, readTitles, titleOf, type Titles, type TitlesFormat } from '../titles.js';
 
 interface TitleFlags {
@@ -102,12 +102,10 @@ async function recommendEveryone(path: string, o: RecommendFlags, n: number, fil
   const model = await openModel(path, o);
   warnUnseen(model, o);
   const all = await recommendAll(model, { n, ...(o.includeSeen && { excludeSeen: false }), ...(threads !== undefined && { threads }), ...filter });
-  const sink = await openTextOutput(o.output, o.overwrite ?? false);
-  try {
-    if (!jsonl) await sink.write(`user,rank,item,score${titles ? ',title' : ''}\n`);
+  await writeTextOutput(o.output, o.overwrite ?? false, async (write) => {
+    if (!jsonl) await write(`user,rank,item,score${titles ? ',title' : ''}\n`);
     const userIds = model.userIds;
     const itemIds = model.itemIds;
-    let lines: string[] = [];
     for (let u = 0; u < model.numUsers; u++) {
       const user = userIds[u]!;
       const base = u * all.n;
@@ -117,24 +115,15 @@ async function recommendEveryone(path: string, o: RecommendFlags, n: number, fil
       for (let r = 0; r < count; r++) items.push(itemIds[all.indices[base + r]!]!);
       if (jsonl) {
         const scores = Array.from(all.scores.subarray(base, base + count));
-        lines.push(JSON.stringify({ user, items, scores, ...(titles && { titles: items.map((id) => titleOf(titles, id) ?? null) }) }));
+        await write(`${JSON.stringify({ user, items, scores, ...(titles && { titles: items.map((id) => titleOf(titles, id) ?? null) }) })}\n`);
       } else {
         for (let r = 0; r < count; r++) {
           const title = titles ? `,${csvField(titleOf(titles, items[r]!) ?? '')}` : '';
-          lines.push(`${csvField(user)},${r + 1},${csvField(items[r]!)},${formatScore(all.scores[base + r]!)}${title}`);
+          await write(`${csvField(user)},${r + 1},${csvField(items[r]!)},${formatScore(all.scores[base + r]!)}${title}\n`);
         }
       }
-      if (lines.length >= 4096) {
-        await sink.write(lines.join('\n') + '\n');
-        lines = [];
-      }
     }
-    if (lines.length > 0) await sink.write(lines.join('\n') + '\n');
-    await sink.close();
-  } catch (error) {
-    await sink.abort();
-    throw error;
-  }
+  });
   if (o.output !== undefined && !o.json) process.stdout.write(`top ${all.n} of ${model.numUsers} users written to ${o.output}.\n`);
 }
 
