@@ -29,14 +29,22 @@ export function scoreTopK(
     }
     let s = dot(x, Y + <usize>i * rb, dim);
     if (bias) s += load<f32>(bias + (<usize>i << 2));
-    if (s != s) continue; // a NaN score never enters
-    if (kept < n) {
-      siftUp(outIdx, outScore, kept, i, s);
-      kept++;
-    } else if (n > 0 && better(s, i, load<f32>(outScore), load<i32>(outIdx))) {
-      siftDown(outIdx, outScore, n, i, s);
-    }
+    kept = offer(outIdx, outScore, kept, n, i, s);
   }
+  return kept;
+}
+
+/**
+ * Offers (i, s) to the bounded min-heap of n slots holding `kept` entries (the worst kept at
+ * the root) and returns how many it holds now. A NaN score never enters.
+ */
+@inline function offer(outIdx: usize, outScore: usize, kept: i32, n: i32, i: i32, s: f32): i32 {
+  if (s != s) return kept;
+  if (kept < n) {
+    siftUp(outIdx, outScore, kept, i, s);
+    return kept + 1;
+  }
+  if (n > 0 && better(s, i, load<f32>(outScore), load<i32>(outIdx))) siftDown(outIdx, outScore, n, i, s);
   return kept;
 }
 
@@ -159,13 +167,7 @@ export function scoreTopKRanks(
           v128.store(outRank + o, i32x4.sub(i32x4.sub(acc, f32x4.lt(v, ps)), f32x4.le(v, ps)));
         }
       }
-      if (s != s) continue; // a NaN score never enters
-      if (kept < n) {
-        siftUp(outIdx, outScore, kept, i, s);
-        kept++;
-      } else if (n > 0 && better(s, i, load<f32>(outScore), load<i32>(outIdx))) {
-        siftDown(outIdx, outScore, n, i, s);
-      }
+      kept = offer(outIdx, outScore, kept, n, i, s);
     }
   }
   return kept;
