@@ -14,6 +14,7 @@ import { Prng } from '../src/train/prng.js';
 import { readFactorTable } from '../src/interop/spark-columns.js';
 import { PARQUET_SCHEMA } from '../src/interop/spark.js';
 import { addDiagonal, gram, rhs, solve } from './reference.js';
+import { codeOf } from './bytes-helpers.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'npy');
 const fixture = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
@@ -30,15 +31,7 @@ if (!haveImplicit) console.warn(`interop: ${IMPLICIT_NPZ} is absent; the real im
 const arrayBufferOf = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 /** The code of the AlsError `f` throws; anything else thrown (a crash) fails the test. */
-function refusal(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (!(e instanceof AlsError)) throw e;
-    return e.code;
-  }
-  return 'accepted';
-}
+const refusal = codeOf;
 
 async function asyncRefusal(f: () => Promise<unknown>): Promise<string> {
   try {
