@@ -22,7 +22,7 @@ import { nodeFs, nodePath, type Fs, type Path } from './node-modules.js';
 export type OutputKind = 'file' | 'text' | 'spark';
 
 /** The first bytes of every text output the CLI writes: how one is recognised as ours. */
-export const TEXT_OUTPUT_HEADS = ['user,item,prediction\n', 'user,rank,item,score', '{"user":'];
+const TEXT_OUTPUT_HEADS = ['user,item,prediction\n', 'user,rank,item,score', '{"user":'];
 
 export interface OutputOptions {
   /** Replace an existing output (only one that is recognisably ours). */
