@@ -12,7 +12,10 @@ export default defineConfig({
       { extends: true, test: { name: 'node', include: ['test/**/*.test.ts'] } },
       // The kernel conformance suites once more with relaxed SIMD switched on (see the setup file),
       // in separate processes so the rest of the suite keeps Node 20's defaults.
-      { extends: true, test: { name: 'relaxed-simd', include: CONFORMANCE, pool: 'forks', setupFiles: ['test/setup/relaxed-simd.ts'] } },
+      {
+        extends: true,
+        test: { name: 'relaxed-simd', include: CONFORMANCE, pool: 'forks', setupFiles: ['test/setup/relaxed-simd.ts'] },
+      },
     ],
   },
 });

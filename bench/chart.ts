@@ -6,10 +6,26 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-interface FitResult { data: string; feedback: string; solver: string; factors: number; threads: number; backend: string; secondsPerIteration: number }
-interface KernelRow { kernel: string; k: number; n?: number; wasmGflops: number; jsGflops?: number }
+interface FitResult {
+  data: string;
+  feedback: string;
+  solver: string;
+  factors: number;
+  threads: number;
+  backend: string;
+  secondsPerIteration: number;
+}
+interface KernelRow {
+  kernel: string;
+  k: number;
+  n?: number;
+  wasmGflops: number;
+  jsGflops?: number;
+}
 
-const fit: { machine: string; results: FitResult[] } = JSON.parse(readFileSync(new URL('./out/fit.json', import.meta.url), 'utf8'));
+const fit: { machine: string; results: FitResult[] } = JSON.parse(
+  readFileSync(new URL('./out/fit.json', import.meta.url), 'utf8'),
+);
 const kernels: { rows: KernelRow[] } = JSON.parse(readFileSync(new URL('./out/kernels.json', import.meta.url), 'utf8'));
 
 const W = 460;
@@ -17,7 +33,12 @@ const H = 300;
 const M = { left: 56, right: 150, top: 34, bottom: 44 };
 const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
-interface Series { label: string; points: [number, number][]; dashed?: boolean; color: string }
+interface Series {
+  label: string;
+  points: [number, number][];
+  dashed?: boolean;
+  color: string;
+}
 
 /** One panel: log2 x (k), log10 y, a legend on the right. */
 function panel(x0: number, title: string, yLabel: string, series: Series[]): string {
@@ -25,8 +46,12 @@ function panel(x0: number, title: string, yLabel: string, series: Series[]): str
   const ys = series.flatMap((s) => s.points.map((p) => p[1])).filter((y) => y > 0);
   const yMin = 10 ** Math.floor(Math.log10(Math.min(...ys)));
   const yMax = 10 ** Math.ceil(Math.log10(Math.max(...ys)));
-  const px = (k: number) => x0 + M.left + ((Math.log2(k) - Math.log2(ks[0]!)) / Math.max(1e-9, Math.log2(ks.at(-1)!) - Math.log2(ks[0]!))) * (W - M.left - M.right);
-  const py = (y: number) => M.top + (1 - (Math.log10(y) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * (H - M.top - M.bottom);
+  const px = (k: number) =>
+    x0 +
+    M.left +
+    ((Math.log2(k) - Math.log2(ks[0]!)) / Math.max(1e-9, Math.log2(ks.at(-1)!) - Math.log2(ks[0]!))) * (W - M.left - M.right);
+  const py = (y: number) =>
+    M.top + (1 - (Math.log10(y) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * (H - M.top - M.bottom);
   let svg = `<text x="${x0 + M.left}" y="20" font-weight="bold">${title}</text>`;
   for (let d = Math.log10(yMin); d <= Math.log10(yMax) + 1e-9; d++) {
     const y = py(10 ** d);
@@ -50,8 +75,17 @@ const fitSeries: Series[] = [];
 const methods = [...new Set(big.map((r) => `${r.feedback}-${r.solver}`))];
 methods.forEach((method, m) => {
   for (const threads of [1, 2]) {
-    const points = big.filter((r) => `${r.feedback}-${r.solver}` === method && r.threads === threads).map((r) => [r.factors, r.secondsPerIteration] as [number, number]).sort((a, b) => a[0] - b[0]);
-    if (points.length) fitSeries.push({ label: `${method.replace('explicit-', 'expl. ').replace('implicit-', 'impl. ')} ×${threads}`, points, dashed: threads === 1, color: colors[m]! });
+    const points = big
+      .filter((r) => `${r.feedback}-${r.solver}` === method && r.threads === threads)
+      .map((r) => [r.factors, r.secondsPerIteration] as [number, number])
+      .sort((a, b) => a[0] - b[0]);
+    if (points.length)
+      fitSeries.push({
+        label: `${method.replace('explicit-', 'expl. ').replace('implicit-', 'impl. ')} ×${threads}`,
+        points,
+        dashed: threads === 1,
+        color: colors[m]!,
+      });
   }
 });
 

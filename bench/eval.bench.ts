@@ -40,9 +40,17 @@ async function seconds(fn: () => unknown, reps = runs): Promise<number> {
 }
 
 const parsed = await parseTriplesFile(file, { format: 'lastfm' });
-const data = { users: parsed.users, items: parsed.items, values: parsed.values, numUsers: parsed.userMap.size, numItems: parsed.itemMap.size };
+const data = {
+  users: parsed.users,
+  items: parsed.items,
+  values: parsed.values,
+  numUsers: parsed.userMap.size,
+  numItems: parsed.itemMap.size,
+};
 const split = perUserSplit(data, 0.2, { seed: 0 });
-const model = await new ALS({ feedback: 'implicit', factors: 64, iterations: 15, seed: 0 }).fit(ratingsOf(split.train, data.numUsers, data.numItems));
+const model = await new ALS({ feedback: 'implicit', factors: 64, iterations: 15, seed: 0 }).fit(
+  ratingsOf(split.train, data.numUsers, data.numItems),
+);
 const k = 10;
 const lines = [
   '# Evaluation benchmarks',
@@ -59,16 +67,26 @@ for (const threads of [1, 2]) {
   // recommendAll lists every user (1,892); the evaluation ranks the 1,884 with test items.
   const all = await seconds(() => recommendAll(model, { n: k, threads }));
   const fast = await seconds(() => evaluateRanking(model, split.test, { k, train: split.train, threads }));
-  say(`- ${threads} thread(s): recommendAll(n = ${k}) ${all.toFixed(2)} s; evaluateRanking (AUC on) ${fast.toFixed(2)} s = ${(fast / all).toFixed(2)}× recommendAll, ${(old / fast).toFixed(0)}× faster than the JS path`);
+  say(
+    `- ${threads} thread(s): recommendAll(n = ${k}) ${all.toFixed(2)} s; evaluateRanking (AUC on) ${fast.toFixed(2)} s = ${(fast / all).toFixed(2)}× recommendAll, ${(old / fast).toFixed(0)}× faster than the JS path`,
+  );
 }
 
 // tune as `als-wasm tune … --implicit --grid-regularization 0.01,0.1 --folds 2` runs it.
-const search = { base: { feedback: 'implicit', factors: 64 }, space: { regularization: [0.01, 0.1] }, folds: 2, seed: 0, earlyStopping: { patience: 2, evalEvery: 1 } } as const;
+const search = {
+  base: { feedback: 'implicit', factors: 64 },
+  space: { regularization: [0.01, 0.1] },
+  folds: 2,
+  seed: 0,
+  earlyStopping: { patience: 2, evalEvery: 1 },
+} as const;
 const after = await seconds(() => tune(data, search));
 say(`- tune, 2 candidates × 2 folds, early stopping (patience 2, every iteration): ${after.toFixed(1)} s now`);
 if (process.env.BEFORE) {
   const before = (await import(pathToFileURL(`${process.env.BEFORE}/dist/eval/tune.js`).href)) as { tune: typeof tune };
   const t = await seconds(() => before.tune(data, search), 1);
-  say(`- the same tune at ${process.env.BEFORE} (the original commit, one run): ${t.toFixed(1)} s → ${(t / after).toFixed(1)}× faster now`);
+  say(
+    `- the same tune at ${process.env.BEFORE} (the original commit, one run): ${t.toFixed(1)} s → ${(t / after).toFixed(1)}× faster now`,
+  );
 }
 writeFileSync(new URL('./eval.results.md', import.meta.url), `${lines.join('\n')}\n`);

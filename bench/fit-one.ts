@@ -16,7 +16,13 @@ function readAlscoo(path: string) {
   const numUsers = dv.getUint32(8, true);
   const numItems = dv.getUint32(12, true);
   const nnz = Number(dv.getBigUint64(16, true));
-  return { numUsers, numItems, users: new Int32Array(ab, 32, nnz), items: new Int32Array(ab, 32 + 4 * nnz, nnz), values: new Float32Array(ab, 32 + 8 * nnz, nnz) };
+  return {
+    numUsers,
+    numItems,
+    users: new Int32Array(ab, 32, nnz),
+    items: new Int32Array(ab, 32 + 4 * nnz, nnz),
+    values: new Float32Array(ab, 32 + 8 * nnz, nnz),
+  };
 }
 
 const shapes: Record<string, { numUsers: number; numItems: number; nnz: number }> = {
@@ -33,7 +39,9 @@ const model = await new ALS({
   feedback: config.feedback,
   solver: config.solver,
   // The reference runs: `implicit` 0.7.2 with ratings as confidences (c = α·r, α = 1), λ = 0.05.
-  ...(implicit ? { confidence: 'alpha', alpha: 1, regularization: 0.05 } : { regularization: 0.05, regularizationScaling: 'count' }),
+  ...(implicit
+    ? { confidence: 'alpha', alpha: 1, regularization: 0.05 }
+    : { regularization: 0.05, regularizationScaling: 'count' }),
   threads: config.threads,
   backend: config.backend,
   seed: 1,
@@ -41,14 +49,16 @@ const model = await new ALS({
 }).fit(ratings);
 const sorted = [...seconds].sort((a, b) => a - b);
 const nnz = data.values.length;
-console.log(JSON.stringify({
-  ...config,
-  nnz,
-  backendUsed: model.options.backend,
-  threadsUsed: model.options.threads,
-  secondsPerIteration: sorted[Math.floor(sorted.length / 2)],
-  iterationSeconds: seconds,
-  peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  dataBytes: nnz * 12,
-  factorBytes: (data.numUsers + data.numItems) * config.factors * 4,
-}));
+console.log(
+  JSON.stringify({
+    ...config,
+    nnz,
+    backendUsed: model.options.backend,
+    threadsUsed: model.options.threads,
+    secondsPerIteration: sorted[Math.floor(sorted.length / 2)],
+    iterationSeconds: seconds,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    dataBytes: nnz * 12,
+    factorBytes: (data.numUsers + data.numItems) * config.factors * 4,
+  }),
+);

@@ -38,16 +38,26 @@ for (const data of [shared('synth_1m'), shared('synth_5m')]) {
 
 const results = [];
 for (const config of configs) {
-  const out = execFileSync('npx', ['tsx', `${root}bench/fit-one.ts`, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync('npx', ['tsx', `${root}bench/fit-one.ts`, JSON.stringify(config)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   const result = JSON.parse(out.trim().split('\n').pop()!);
   results.push(result);
-  console.error(`${String(config.data).split('/').pop()} ${config.feedback}-${config.solver} k=${config.factors} ${config.backend} t=${config.threads}: ${result.secondsPerIteration.toFixed(3)} s/it, RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+  console.error(
+    `${String(config.data).split('/').pop()} ${config.feedback}-${config.solver} k=${config.factors} ${config.backend} t=${config.threads}: ${result.secondsPerIteration.toFixed(3)} s/it, RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
 }
 mkdirSync(`${root}bench/out`, { recursive: true });
-writeFileSync(`${root}bench/out/fit.json`, JSON.stringify({ machine: `${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}`, results }, null, 1));
+writeFileSync(
+  `${root}bench/out/fit.json`,
+  JSON.stringify({ machine: `${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}`, results }, null, 1),
+);
 
 console.log(`\nMachine: ${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}\n`);
-console.log('| data | method | k | backend | s/it 1 thread | s/it 2 threads | speed-up | peak RSS (2 threads) | data + factors |');
+console.log(
+  '| data | method | k | backend | s/it 1 thread | s/it 2 threads | speed-up | peak RSS (2 threads) | data + factors |',
+);
 console.log('|---|---|---:|---|---:|---:|---:|---:|---:|');
 const key = (r: Record<string, unknown>) => `${r.data}|${r.feedback}-${r.solver}|${r.factors}|${r.backend}`;
 const groups = new Map<string, Record<string, number>[]>();
@@ -57,5 +67,7 @@ for (const [k, rs] of groups) {
   const one = rs.find((r) => r.threads === 1)!;
   const two = rs.find((r) => r.threads === 2)!;
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-  console.log(`| ${data!.split('/').pop()} | ${method} | ${factors} | ${backend} | ${one.secondsPerIteration.toFixed(3)} | ${two.secondsPerIteration.toFixed(3)} | ${(one.secondsPerIteration / two.secondsPerIteration).toFixed(2)}× | ${mib(two.peakRssBytes)} | ${mib(two.dataBytes + two.factorBytes)} |`);
+  console.log(
+    `| ${data!.split('/').pop()} | ${method} | ${factors} | ${backend} | ${one.secondsPerIteration.toFixed(3)} | ${two.secondsPerIteration.toFixed(3)} | ${(one.secondsPerIteration / two.secondsPerIteration).toFixed(2)}× | ${mib(two.peakRssBytes)} | ${mib(two.dataBytes + two.factorBytes)} |`,
+  );
 }

@@ -31,7 +31,10 @@ if (process.argv[2] === 'load') {
   process.exit(0);
 }
 
-const [users, items, k] = process.argv.slice(2, 5).map(Number).concat([100_000, 20_000, 64].slice(process.argv.length - 2)) as [number, number, number];
+const [users, items, k] = process.argv
+  .slice(2, 5)
+  .map(Number)
+  .concat([100_000, 20_000, 64].slice(process.argv.length - 2)) as [number, number, number];
 // A full-period generator: factors must not repeat, or parquet's dictionary encoding would flatter Spark's size.
 const prng = new Prng(1);
 const rand = () => prng.next() - 0.5;
@@ -45,7 +48,8 @@ const model = ALSModel.fromFactors({
 const factorMiB = ((users + items) * k * 4) / 2 ** 20;
 const dir = mkdtempSync(join(tmpdir(), 'als-interop-bench-'));
 const paths: Record<Format, string> = { als: join(dir, 'model.als'), spark: join(dir, 'spark'), npz: join(dir, 'model.npz') };
-const sizeOf = (path: string): number => (statSync(path).isDirectory() ? readdirSync(path).reduce((s, f) => s + sizeOf(join(path, f)), 0) : statSync(path).size);
+const sizeOf = (path: string): number =>
+  statSync(path).isDirectory() ? readdirSync(path).reduce((s, f) => s + sizeOf(join(path, f)), 0) : statSync(path).size;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 const writeSeconds: Record<Format, number> = { als: 0, spark: 0, npz: 0 };
@@ -60,17 +64,29 @@ await saveImplicitModel(model, paths.npz);
 writeSeconds.npz = (performance.now() - t) / 1000;
 
 const lines = [
-  '# Interop benchmarks', '',
-  `${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}. Model ${users.toLocaleString('en')} × ${items.toLocaleString('en')} × ${k} (factors ${factorMiB.toFixed(1)} MiB); load = median of 5, each in a fresh process; peak RSS growth = the process's maxRSS after the load minus before it.`, '',
+  '# Interop benchmarks',
+  '',
+  `${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}. Model ${users.toLocaleString('en')} × ${items.toLocaleString('en')} × ${k} (factors ${factorMiB.toFixed(1)} MiB); load = median of 5, each in a fresh process; peak RSS growth = the process's maxRSS after the load minus before it.`,
+  '',
   '| format | file size | write (s) | load (s) | peak RSS growth | growth / factors |',
   '|---|---:|---:|---:|---:|---:|',
 ];
 for (const format of ['als', 'spark', 'npz'] as const) {
-  const runs = Array.from({ length: 5 }, () => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, 'load', format, paths[format]], { encoding: 'utf8' })) as { seconds: number; growthKiB: number });
+  const runs = Array.from(
+    { length: 5 },
+    () =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, 'load', format, paths[format]], {
+          encoding: 'utf8',
+        }),
+      ) as { seconds: number; growthKiB: number },
+  );
   const growthMiB = median(runs.map((r) => r.growthKiB)) / 1024;
-  lines.push(`| ${format} | ${(sizeOf(paths[format]) / 2 ** 20).toFixed(1)} MiB | ${writeSeconds[format].toFixed(2)} | ${median(runs.map((r) => r.seconds)).toFixed(3)} | ${growthMiB.toFixed(0)} MiB | ${(growthMiB / factorMiB).toFixed(1)}× |`);
+  lines.push(
+    `| ${format} | ${(sizeOf(paths[format]) / 2 ** 20).toFixed(1)} MiB | ${writeSeconds[format].toFixed(2)} | ${median(runs.map((r) => r.seconds)).toFixed(3)} | ${growthMiB.toFixed(0)} MiB | ${(growthMiB / factorMiB).toFixed(1)}× |`,
+  );
 }
 rmSync(dir, { recursive: true, force: true });
-const report = lines.join('\n') + '\n';
+const report = `${lines.join('\n')}\n`;
 console.log(report);
 writeFileSync(join(import.meta.dirname, 'interop.results.md'), report);

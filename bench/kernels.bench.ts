@@ -129,7 +129,9 @@ for (const k of K_VALUES) {
   for (const n of N_VALUES) {
     const tiles = gramTiles(k);
     cases.push({
-      group: 'gramRow', k, n,
+      group: 'gramRow',
+      k,
+      n,
       flops: 2 * n * tiles * 32,
       fullFlops: 2 * n * k * k,
       run: (K) => K.gramRow(Y, stride, k, cols, w, t, n, 0, A, b, scratch),
@@ -138,9 +140,13 @@ for (const k of K_VALUES) {
   // An SPD system: the Gram of 100 rows + λI; factor a fresh copy each call.
   const G = alloc(stride * stride);
   wasm.gramRow(Y, stride, k, cols, w, t, 100, 0, G, b, scratch);
-  const gOff = G >> 2, aOff = A >> 2, len = stride * stride;
+  const gOff = G >> 2,
+    aOff = A >> 2,
+    len = stride * stride;
   cases.push({
-    group: 'cholesky+solve', k, n: 0,
+    group: 'cholesky+solve',
+    k,
+    n: 0,
     flops: k ** 3 / 3 + 2 * k * k,
     run: (K) => {
       f32.copyWithin(aOff, gOff, gOff + len);
@@ -151,7 +157,9 @@ for (const k of K_VALUES) {
     overhead: () => f32.copyWithin(aOff, gOff, gOff + len),
   });
   cases.push({
-    group: 'cgSolve', k, n: CG_N,
+    group: 'cgSolve',
+    k,
+    n: CG_N,
     flops: (CG_STEPS + 1) * (2 * k * k + 4 * CG_N * k) + 2 * CG_N * k,
     run: (K) => {
       f32.fill(0, x >> 2, (x >> 2) + stride); // the same cold start every call
@@ -182,7 +190,11 @@ async function timeCase(c: Case, K: Kernels, gflopsGuess: number): Promise<numbe
 
 // The peak probe (best of 25 runs) runs again before each k; ratios use the best probe of
 // all, so interference from other processes can only lower them.
-interface Row { c: Case; wasmMs: number; jsMs?: number }
+interface Row {
+  c: Case;
+  wasmMs: number;
+  jsMs?: number;
+}
 const rows: Row[] = [];
 const peaks: number[] = [];
 let peak = 0;
@@ -197,7 +209,9 @@ for (const c of cases) {
   const wasmMs = await timeCase(c, wasm, 20);
   const jsMs = js ? await timeCase(c, js, 1) : undefined;
   rows.push({ c, wasmMs, jsMs });
-  console.error(`${c.group} k=${c.k}${c.n ? ` n=${c.n}` : ''}: wasm ${(wasmMs * 1e3).toFixed(2)} µs${jsMs !== undefined ? `, js ${(jsMs * 1e3).toFixed(2)} µs` : ''}`);
+  console.error(
+    `${c.group} k=${c.k}${c.n ? ` n=${c.n}` : ''}: wasm ${(wasmMs * 1e3).toFixed(2)} µs${jsMs !== undefined ? `, js ${(jsMs * 1e3).toFixed(2)} µs` : ''}`,
+  );
 }
 
 // ---- report -------------------------------------------------------------------------------
@@ -208,9 +222,14 @@ const sortedPeaks = [...peaks].sort((a, b) => a - b);
 const peakBest = sortedPeaks[sortedPeaks.length - 1]!;
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 lines.push(`# Kernel benchmarks`, '');
-lines.push(`${cpu}, ${os.cpus().length} cores, Node ${process.version}; one thread. ${RELAXED ? 'Relaxed-SIMD build (f32x4.relaxed_madd). ' : ''}Peak probe (f32x4 ${RELAXED ? 'relaxed_madd' : 'mul + add'} chains): **${peakBest.toFixed(1)} GFLOP/s** ` +
-  `(best of ${peaks.length} probes, one before each k, each the best of 25 runs; they ranged ${sortedPeaks[0]!.toFixed(1)}–${peakBest.toFixed(1)}).`);
-lines.push(`Medians per call (tinybench p50, ${TIME_MS} ms per task). GFLOP/s counts the flops each kernel computes (see bench/kernels.bench.ts); gramRow "full" counts 2·n·k².`, '');
+lines.push(
+  `${cpu}, ${os.cpus().length} cores, Node ${process.version}; one thread. ${RELAXED ? 'Relaxed-SIMD build (f32x4.relaxed_madd). ' : ''}Peak probe (f32x4 ${RELAXED ? 'relaxed_madd' : 'mul + add'} chains): **${peakBest.toFixed(1)} GFLOP/s** ` +
+    `(best of ${peaks.length} probes, one before each k, each the best of 25 runs; they ranged ${sortedPeaks[0]!.toFixed(1)}–${peakBest.toFixed(1)}).`,
+);
+lines.push(
+  `Medians per call (tinybench p50, ${TIME_MS} ms per task). GFLOP/s counts the flops each kernel computes (see bench/kernels.bench.ts); gramRow "full" counts 2·n·k².`,
+  '',
+);
 lines.push('| kernel | k | n | WASM µs | WASM GFLOP/s | % of peak | full GFLOP/s | JS µs | JS GFLOP/s | WASM/JS |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const { c, wasmMs, jsMs } of rows) {
@@ -219,39 +238,53 @@ for (const { c, wasmMs, jsMs } of rows) {
     `| ${c.group} | ${c.k} | ${c.n || '–'} | ${fmtUs(wasmMs)} | ${g.toFixed(1)} | ${((100 * g) / peakBest).toFixed(0)}% | ` +
       `${c.fullFlops ? gf(c.fullFlops, wasmMs).toFixed(1) : '–'} | ` +
       `${jsMs !== undefined ? fmtUs(jsMs) : '–'} | ${jsMs !== undefined ? gf(c.flops, jsMs).toFixed(2) : '–'} | ` +
-      `${jsMs !== undefined ? (jsMs / wasmMs).toFixed(1) + '×' : '–'} |`,
+      `${jsMs !== undefined ? `${(jsMs / wasmMs).toFixed(1)}×` : '–'} |`,
   );
 }
 if (!js) lines.push('', `JS columns skipped: ${jsSkip}.`);
 
 // targets from the issue
-const find = (g: Case['group'], k: number, n?: number) => rows.find((r) => r.c.group === g && r.c.k === k && (n === undefined || r.c.n === n));
+const find = (g: Case['group'], k: number, n?: number) =>
+  rows.find((r) => r.c.group === g && r.c.k === k && (n === undefined || r.c.n === n));
 const gram64 = find('gramRow', 64, 100)!;
 const chol64 = find('cholesky+solve', 64)!;
 const check = (ok: boolean) => (ok ? 'met' : '**not met**');
 lines.push('', '## Targets', '');
 const gPct = (100 * gf(gram64.c.flops, gram64.wasmMs)) / peakBest;
-lines.push(`- gramRow k = 64, n = 100 ≥ 70% of peak: ${gPct.toFixed(0)}% computed flops (${((100 * gf(gram64.c.fullFlops!, gram64.wasmMs)) / peakBest).toFixed(0)}% counting 2·n·k²) — ${check(gPct >= 70)}`);
+lines.push(
+  `- gramRow k = 64, n = 100 ≥ 70% of peak: ${gPct.toFixed(0)}% computed flops (${((100 * gf(gram64.c.fullFlops!, gram64.wasmMs)) / peakBest).toFixed(0)}% counting 2·n·k²) — ${check(gPct >= 70)}`,
+);
 lines.push(`- cholesky + solve k = 64 ≤ 15 µs: ${fmtUs(chol64.wasmMs)} µs — ${check(chol64.wasmMs * 1e3 <= 15)}`);
 if (js) {
   const big = rows.filter((r) => r.c.k >= 64 && r.jsMs !== undefined);
   const minRatio = (g: Case['group']) => Math.min(...big.filter((r) => r.c.group === g).map((r) => r.jsMs! / r.wasmMs));
   lines.push(`- WASM/JS ≥ 6× on gramRow at k ≥ 64: min ${minRatio('gramRow').toFixed(1)}× — ${check(minRatio('gramRow') >= 6)}`);
-  lines.push(`- WASM/JS ≥ 4× on cholesky + solve at k ≥ 64: min ${minRatio('cholesky+solve').toFixed(1)}× — ${check(minRatio('cholesky+solve') >= 4)}`);
+  lines.push(
+    `- WASM/JS ≥ 4× on cholesky + solve at k ≥ 64: min ${minRatio('cholesky+solve').toFixed(1)}× — ${check(minRatio('cholesky+solve') >= 4)}`,
+  );
 }
-const md = lines.join('\n') + '\n';
+const md = `${lines.join('\n')}\n`;
 console.log(md);
 await mkdir(new URL('./out/', import.meta.url), { recursive: true });
 await writeFile(new URL(RELAXED ? './out/kernels-relaxed.md' : './out/kernels.md', import.meta.url), md);
 // Machine-readable copy for bench/chart.ts.
 await writeFile(
   new URL(RELAXED ? './out/kernels-relaxed.json' : './out/kernels.json', import.meta.url),
-  JSON.stringify({
-    machine: `${cpu}, ${os.cpus().length} cores, Node ${process.version}`,
-    peakGflops: peakBest,
-    rows: rows.map(({ c, wasmMs, jsMs }) => ({
-      kernel: c.group, k: c.k, n: c.n || undefined, wasmUs: wasmMs * 1e3, jsUs: jsMs === undefined ? undefined : jsMs * 1e3,
-      wasmGflops: gf(c.flops, wasmMs), jsGflops: jsMs === undefined ? undefined : gf(c.flops, jsMs),
-    })),
-  }, null, 1),
+  JSON.stringify(
+    {
+      machine: `${cpu}, ${os.cpus().length} cores, Node ${process.version}`,
+      peakGflops: peakBest,
+      rows: rows.map(({ c, wasmMs, jsMs }) => ({
+        kernel: c.group,
+        k: c.k,
+        n: c.n || undefined,
+        wasmUs: wasmMs * 1e3,
+        jsUs: jsMs === undefined ? undefined : jsMs * 1e3,
+        wasmGflops: gf(c.flops, wasmMs),
+        jsGflops: jsMs === undefined ? undefined : gf(c.flops, jsMs),
+      })),
+    },
+    null,
+    1,
+  ),
 );

@@ -16,7 +16,7 @@ const path = process.argv[3] ?? `/tmp/als-wasm-bench-ratings-${megabytes}mb.csv`
 async function generate(): Promise<void> {
   // Seeded LCG; ratings in half stars, 162k users × 60k movies like ml-25m.
   let s = 12345;
-  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
   const out = createWriteStream(path);
   out.write('userId,movieId,rating,timestamp\n');
   let bytes = 0;
@@ -49,19 +49,22 @@ const parsed = await parseTriplesFile(path, {
   },
 });
 const seconds = (performance.now() - start) / 1000;
-const finalBytes = parsed.users.byteLength + parsed.items.byteLength + parsed.values.byteLength + (parsed.timestamps?.byteLength ?? 0);
+const finalBytes =
+  parsed.users.byteLength + parsed.items.byteLength + parsed.values.byteLength + (parsed.timestamps?.byteLength ?? 0);
 const mb = (b: number) => (b / 1e6).toFixed(1);
-console.log(JSON.stringify({
-  file: path,
-  megabytes: +mb(size),
-  ratings: parsed.values.length,
-  users: parsed.userMap.size,
-  items: parsed.itemMap.size,
-  seconds: +seconds.toFixed(3),
-  megabytesPerSecond: +(size / 1e6 / seconds).toFixed(1),
-  finalArraysMB: +mb(finalBytes),
-  peakArrayBuffersAboveBaselineMB: +mb(peakBuffers - base.arrayBuffers),
-  peakRssAboveBaselineMB: +mb(peakRss - base.rss),
-  ratioPeakArrayBuffersToFinal: +((peakBuffers - base.arrayBuffers) / finalBytes).toFixed(2),
-  machine: `${cpus()[0]?.model} × ${cpus().length}, Node ${process.version}`,
-}));
+console.log(
+  JSON.stringify({
+    file: path,
+    megabytes: +mb(size),
+    ratings: parsed.values.length,
+    users: parsed.userMap.size,
+    items: parsed.itemMap.size,
+    seconds: +seconds.toFixed(3),
+    megabytesPerSecond: +(size / 1e6 / seconds).toFixed(1),
+    finalArraysMB: +mb(finalBytes),
+    peakArrayBuffersAboveBaselineMB: +mb(peakBuffers - base.arrayBuffers),
+    peakRssAboveBaselineMB: +mb(peakRss - base.rss),
+    ratioPeakArrayBuffersToFinal: +((peakBuffers - base.arrayBuffers) / finalBytes).toFixed(2),
+    machine: `${cpus()[0]?.model} × ${cpus().length}, Node ${process.version}`,
+  }),
+);

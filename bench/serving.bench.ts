@@ -12,7 +12,7 @@ import { ALSModel, loadWasmModule, recommendAll } from '../dist/index.js';
 
 const k = 64;
 let seed = 1;
-const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5;
 const make = (users: number, items: number) =>
   ALSModel.fromFactors({
     userIds: Array.from({ length: users }, (_, u) => u),
@@ -42,7 +42,9 @@ await loadWasmModule();
 const model = make(1000, 20_000);
 model.recommend(0, { n: 10, excludeSeen: false });
 const wasmUs = time(() => model.recommend(1, { n: 10, excludeSeen: false }), 500) * 1000;
-lines.push(`- top-10 of 20,000 items, k = 64: WASM ${wasmUs.toFixed(0)} µs, JS ${jsUs.toFixed(0)} µs (${(jsUs / wasmUs).toFixed(1)}×)`);
+lines.push(
+  `- top-10 of 20,000 items, k = 64: WASM ${wasmUs.toFixed(0)} µs, JS ${jsUs.toFixed(0)} µs (${(jsUs / wasmUs).toFixed(1)}×)`,
+);
 
 const items = Array.from({ length: 50 }, (_, j) => j * 397);
 const values = items.map(() => 1 + Math.floor(Math.random() * 5));
@@ -55,7 +57,9 @@ for (const threads of [1, 2]) {
   const t0 = performance.now();
   const all = await recommendAll(big, { n: 10, threads, excludeSeen: false });
   const seconds = (performance.now() - t0) / 1000;
-  lines.push(`- recommendAll, 100,000 users × 20,000 items, k = 64, n = 10, ${threads} thread(s): ${seconds.toFixed(1)} s, ${(100_000 / seconds).toFixed(0)} users/s (${all.indices.length} results)`);
+  lines.push(
+    `- recommendAll, 100,000 users × 20,000 items, k = 64, n = 10, ${threads} thread(s): ${seconds.toFixed(1)} s, ${(100_000 / seconds).toFixed(0)} users/s (${all.indices.length} results)`,
+  );
 }
 
 const bytes = big.toBytes();
@@ -63,15 +67,23 @@ const file = join(tmpdir(), 'als-bench-model.als');
 writeFileSync(file, bytes);
 const loadMs = time(() => ALSModel.fromBytes(new Uint8Array(readFileSync(file))), 5);
 rmSync(file);
-lines.push(`- model file, 100,000 × 20,000 × 64 (number IDs, no seen items): ${(bytes.length / 2 ** 20).toFixed(1)} MiB, read + fromBytes ${loadMs.toFixed(0)} ms`);
+lines.push(
+  `- model file, 100,000 × 20,000 × 64 (number IDs, no seen items): ${(bytes.length / 2 ** 20).toFixed(1)} MiB, read + fromBytes ${loadMs.toFixed(0)} ms`,
+);
 
 const out = join(tmpdir(), 'als-serve-bundle.js');
-execFileSync('npx', ['esbuild', 'dist/serve.js', '--bundle', '--minify', '--format=esm', '--platform=browser', `--outfile=${out}`], { stdio: 'ignore' });
+execFileSync(
+  'npx',
+  ['esbuild', 'dist/serve.js', '--bundle', '--minify', '--format=esm', '--platform=browser', `--outfile=${out}`],
+  { stdio: 'ignore' },
+);
 const js = readFileSync(out);
 const wasm = readFileSync('build/als.wasm');
 rmSync(out);
 const gz = (b: Buffer) => gzipSync(b, { level: 9 }).length;
-lines.push(`- als-wasm/serve bundle (esbuild --minify, browser): JS ${(js.length / 1024).toFixed(1)} KiB (${(gz(js) / 1024).toFixed(1)} KiB gzipped) + als.wasm ${(wasm.length / 1024).toFixed(1)} KiB (${(gz(wasm) / 1024).toFixed(1)} KiB gzipped) = ${((gz(js) + gz(wasm)) / 1024).toFixed(1)} KiB gzipped`);
-const report = lines.join('\n') + '\n';
+lines.push(
+  `- als-wasm/serve bundle (esbuild --minify, browser): JS ${(js.length / 1024).toFixed(1)} KiB (${(gz(js) / 1024).toFixed(1)} KiB gzipped) + als.wasm ${(wasm.length / 1024).toFixed(1)} KiB (${(gz(wasm) / 1024).toFixed(1)} KiB gzipped) = ${((gz(js) + gz(wasm)) / 1024).toFixed(1)} KiB gzipped`,
+);
+const report = `${lines.join('\n')}\n`;
 console.log(report);
 writeFileSync(join(import.meta.dirname, 'serving.results.md'), report);

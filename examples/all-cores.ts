@@ -12,9 +12,17 @@ const ratings = Ratings.fromTriples(train, { denseIds: true, numUsers: data.numU
 for (const threads of [1, 'auto'] as const) {
   const seconds: number[] = [];
   const model = await new ALS({
-    factors: 32, iterations: 5, regularization: 0.05, regularizationScaling: 'count', biases: true, seed: 1, threads,
+    factors: 32,
+    iterations: 5,
+    regularization: 0.05,
+    regularizationScaling: 'count',
+    biases: true,
+    seed: 1,
+    threads,
     onIteration: (info) => void seconds.push(info.seconds),
   }).fit(ratings);
   const err = rmse(test, (u, i) => model.score(u, i));
-  console.log(`threads ${String(threads).padEnd(4)} → ${model.options.threads} worker(s), ${(1000 * Math.min(...seconds)).toFixed(0)} ms/iteration (best), held-out RMSE ${err.toFixed(4)}`);
+  console.log(
+    `threads ${String(threads).padEnd(4)} → ${model.options.threads} worker(s), ${(1000 * Math.min(...seconds)).toFixed(0)} ms/iteration (best), held-out RMSE ${err.toFixed(4)}`,
+  );
 }

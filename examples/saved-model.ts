@@ -16,11 +16,19 @@ const items: string[] = [];
 const plays: number[] = [];
 for (let u = 0; u < 200; u++) {
   for (let a = 0; a < 100; a++) {
-    if (Math.floor(a / 25) === u % 4 && (u * 7 + a * 3) % 5 !== 0) (users.push(`listener-${u}`), items.push(`artist-${a}`), plays.push(1 + ((u * a) % 50)));
+    if (Math.floor(a / 25) === u % 4 && (u * 7 + a * 3) % 5 !== 0)
+      users.push(`listener-${u}`), items.push(`artist-${a}`), plays.push(1 + ((u * a) % 50));
   }
 }
-const trained = await new ALS({ feedback: 'implicit', factors: 16, regularization: 0.1, alpha: 1, confidence: 'alpha', iterations: 10, seed: 1 })
-  .fit(Ratings.fromTriples({ users, items, values: plays }));
+const trained = await new ALS({
+  feedback: 'implicit',
+  factors: 16,
+  regularization: 0.1,
+  alpha: 1,
+  confidence: 'alpha',
+  iterations: 10,
+  seed: 1,
+}).fit(Ratings.fromTriples({ users, items, values: plays }));
 
 const dir = mkdtempSync(join(tmpdir(), 'als-example-'));
 const path = join(dir, 'listening.als');

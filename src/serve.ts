@@ -7,7 +7,17 @@
  * loadWasmModule()`), else the JavaScript twin.
  */
 export { ALSModel } from './model/model.js';
-export type { ColdStart, FactorsInput, RecommendOptions, Recommendations, AllRecommendations, PartialRatings, Clip, Explanation, ModelRecommendAllOptions } from './model/model.js';
+export type {
+  ColdStart,
+  FactorsInput,
+  RecommendOptions,
+  Recommendations,
+  AllRecommendations,
+  PartialRatings,
+  Clip,
+  Explanation,
+  ModelRecommendAllOptions,
+} from './model/model.js';
 export { AlsError, ErrorCode } from './errors.js';
 export type { Id } from './data/id-map.js';
 export { loadWasmModule, simdSupported } from './wasm/load.js';

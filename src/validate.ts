@@ -105,7 +105,11 @@ export function callback(name: string, value: unknown): void {
 export function abortSignal(name: string, value: unknown): void {
   const s = value as { aborted?: unknown; addEventListener?: unknown } | null;
   if (s === null || typeof s !== 'object' || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') {
-    fail(ErrorCode.INVALID_OPTION, `${name} must be an AbortSignal (got ${describe(value)}).`, 'Pass controller.signal of an AbortController.');
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `${name} must be an AbortSignal (got ${describe(value)}).`,
+      'Pass controller.signal of an AbortController.',
+    );
   }
 }
 
@@ -114,7 +118,8 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'object') return (value as object).constructor?.name ? `a ${(value as object).constructor.name}` : 'an object';
+  if (typeof value === 'object')
+    return (value as object).constructor?.name ? `a ${(value as object).constructor.name}` : 'an object';
   if (typeof value === 'function') return 'a function';
   return String(value);
 }

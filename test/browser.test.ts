@@ -16,8 +16,16 @@ import { ALS, Ratings, syntheticRatings, type ALSModel, type AlsOptions, type Sy
 import { CHROMIUM, closeServer, hasChromium, launchChromium, openPage, serveIsolated, type Chromium } from './chromium.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const built = ['dist/index.js', 'dist/parallel/spawn.browser.js', 'dist/parallel/worker.browser.js', 'dist/parallel/worker.node.js', 'build/als-threads.wasm', 'build/als.wasm'].every((f) => existsSync(join(root, f)));
-if (!hasChromium) console.warn(`${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it): the browser tests are skipped.`);
+const built = [
+  'dist/index.js',
+  'dist/parallel/spawn.browser.js',
+  'dist/parallel/worker.browser.js',
+  'dist/parallel/worker.node.js',
+  'build/als-threads.wasm',
+  'build/als.wasm',
+].every((f) => existsSync(join(root, f)));
+if (!hasChromium)
+  console.warn(`${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it): the browser tests are skipped.`);
 else if (!built) console.warn('dist/ or build/ is missing (run `npm run build`): the browser tests are skipped.');
 
 const DATA: SyntheticOptions = { numUsers: 600, numItems: 300, nnz: 12_000, seed: 7 };
@@ -85,7 +93,10 @@ describe.runIf(hasChromium && built)('in Chromium (playwright-core, Debian chrom
     await closeServer(server);
   });
 
-  async function run(prefix: 'coi' | 'plain', cases: AlsOptions[]): Promise<{ run: PageRun; console: string[]; workers: number }> {
+  async function run(
+    prefix: 'coi' | 'plain',
+    cases: AlsOptions[],
+  ): Promise<{ run: PageRun; console: string[]; workers: number }> {
     const { page, messages, workers } = await openPage(browser!.context, `${origin}/${prefix}/test/browser/index.html`);
     try {
       const result = await page.evaluate(
@@ -107,7 +118,14 @@ describe.runIf(hasChromium && built)('in Chromium (playwright-core, Debian chrom
   });
 
   it('a cross-origin-isolated page trains on 2 workers, bit-identical to Node (explicit and implicit)', async () => {
-    const { run: page, console: messages, workers } = await run('coi', CASES.map((options) => ({ ...options, threads: 2 })));
+    const {
+      run: page,
+      console: messages,
+      workers,
+    } = await run(
+      'coi',
+      CASES.map((options) => ({ ...options, threads: 2 })),
+    );
     expect(page.crossOriginIsolated, messages.join('\n')).toBe(true);
     expect(page.sharedArrayBuffer).toBe(true);
     expect(page.results).toHaveLength(CASES.length);
@@ -121,7 +139,14 @@ describe.runIf(hasChromium && built)('in Chromium (playwright-core, Debian chrom
   });
 
   it('a page without COOP/COEP trains on one thread, says why once, and still matches', async () => {
-    const { run: page, console: messages, workers } = await run('plain', CASES.map((options) => ({ ...options, threads: 'auto' as const })));
+    const {
+      run: page,
+      console: messages,
+      workers,
+    } = await run(
+      'plain',
+      CASES.map((options) => ({ ...options, threads: 'auto' as const })),
+    );
     expect(page.crossOriginIsolated).toBe(false);
     expect(page.sharedArrayBuffer).toBe(false);
     page.results.forEach((model, c) => {

@@ -84,7 +84,7 @@ export function storedMember(name: string, data: Uint8Array, zip64 = false): Cra
  * fixed-Huffman block of length-258 distance-1 copies: 13 bits per 258 bytes).
  */
 export function deflateWithZeros(prefix: Uint8Array, zeros: number): Uint8Array {
-  const w = new BitWriter(prefix.length + 64 + Math.ceil((zeros / 258) * 13 / 8));
+  const w = new BitWriter(prefix.length + 64 + Math.ceil(((zeros / 258) * 13) / 8));
   for (let at = 0; at < prefix.length || at === 0; at += 65535) {
     const piece = prefix.subarray(at, at + 65535);
     const last = at + 65535 >= prefix.length && zeros === 0;
@@ -137,7 +137,7 @@ class BitWriter {
     return this.bit === 0;
   }
   align(): void {
-    if (this.bit) (this.at++, (this.bit = 0));
+    if (this.bit) this.at++, (this.bit = 0);
   }
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
@@ -151,7 +151,7 @@ class BitWriter {
   private put(b: number): void {
     this.ensure(1);
     if (b) this.buffer[this.at]! |= 1 << this.bit;
-    if (++this.bit === 8) (this.at++, (this.bit = 0));
+    if (++this.bit === 8) this.at++, (this.bit = 0);
   }
   private ensure(n: number): void {
     if (this.at + n + 1 <= this.buffer.length) return;
@@ -165,7 +165,7 @@ class BitWriter {
 export function npyHeader(dict: string): Uint8Array {
   let header = dict;
   const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - (total % 64)) % 64)}\n`;
   const out = new Uint8Array(10 + header.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
   new DataView(out.buffer).setUint16(8, header.length, true);
@@ -176,7 +176,7 @@ export function npyHeader(dict: string): Uint8Array {
 export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) out.set(p, at), (at += p.length);
   return out;
 }
 

@@ -35,7 +35,10 @@ export function serveIsolated(fileOf: (path: string) => string | null): Promise<
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    const headers: Record<string, string> = { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
+    const headers: Record<string, string> = {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    };
     if (match![1] === 'coi') {
       headers['cross-origin-opener-policy'] = 'same-origin';
       headers['cross-origin-embedder-policy'] = 'require-corp';
@@ -45,7 +48,9 @@ export function serveIsolated(fileOf: (path: string) => string | null): Promise<
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    );
   });
 }
 
@@ -60,7 +65,16 @@ export async function launchChromium(): Promise<Chromium> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     context,
@@ -97,9 +111,11 @@ export async function openPage(context: BrowserContext, url: string): Promise<Op
     if (response.status() >= 400) messages.push(`http ${response.status()}: ${response.url()}`);
   });
   await page.goto(url);
-  await page.waitForFunction(() => (window as unknown as { alsReady?: boolean }).alsReady === true, undefined, { timeout: 20_000 }).catch(async (error: unknown) => {
-    await page.close();
-    throw new Error(`the page did not load: ${String(error)}\n${messages.join('\n')}`);
-  });
+  await page
+    .waitForFunction(() => (window as unknown as { alsReady?: boolean }).alsReady === true, undefined, { timeout: 20_000 })
+    .catch(async (error: unknown) => {
+      await page.close();
+      throw new Error(`the page did not load: ${String(error)}\n${messages.join('\n')}`);
+    });
   return { page, messages, workers: () => workers };
 }

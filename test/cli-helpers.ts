@@ -27,7 +27,11 @@ export async function runOnTerminal(...argv: string[]): Promise<{ code: number; 
   }
 }
 
-export const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+export const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /** A prediction as the CLI's text outputs write it (7 significant digits). */
 export const asWritten = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(7))) : String(x));

@@ -19,46 +19,82 @@ const file = (name: string, content: string | Uint8Array) => {
   return path;
 };
 const lines = ['userId,movieId,rating'];
-for (let u = 0; u < 20; u++) for (let i = 0; i < 12; i++) if ((u + 2 * i) % 3 !== 0) lines.push(`${u},${i},${(u < 10) === (i < 6) ? 5 : 1}`);
-const ratings = file('ratings.csv', lines.join('\n') + '\n');
+for (let u = 0; u < 20; u++)
+  for (let i = 0; i < 12; i++) if ((u + 2 * i) % 3 !== 0) lines.push(`${u},${i},${(u < 10) === (i < 6) ? 5 : 1}`);
+const ratings = file('ratings.csv', `${lines.join('\n')}\n`);
 const FAST = ['--factors', '2', '--iterations', '2', '--threads', '1'];
 
-describe('messages in the CLI\'s terms', () => {
-  it('a missing column\'s hint says --user-col, not columns: { user: … }', async () => {
+describe("messages in the CLI's terms", () => {
+  it("a missing column's hint says --user-col, not columns: { user: … }", async () => {
     const r = await run('train', ratings, '--user-col', 'uid');
-    expect(r.stderr).toBe(`als-wasm: MISSING_COLUMN: ${ratings}: the header has no column 'uid' for the user (it has 'userId', 'movieId', 'rating'). Pass --user-col <name or 0-based index>.\n`);
+    expect(r.stderr).toBe(
+      `als-wasm: MISSING_COLUMN: ${ratings}: the header has no column 'uid' for the user (it has 'userId', 'movieId', 'rating'). Pass --user-col <name or 0-based index>.\n`,
+    );
   });
 
   it('converting a model with biases to Spark says to keep the .als file, not model.toBytes()', async () => {
     const model = join(dir, 'biased.als');
     expect((await run('train', ratings, '--biases', ...FAST, '-o', model)).code).toBe(0);
     const r = await run('convert', model, join(dir, 'spark'), '--to', 'spark');
-    expect(r.stderr).toBe("als-wasm: UNSUPPORTED_FORMAT: Spark ALS models have no biases; this model has them. Keep it in this library's own format (a .als file), or train without --biases.\n");
+    expect(r.stderr).toBe(
+      "als-wasm: UNSUPPORTED_FORMAT: Spark ALS models have no biases; this model has them. Keep it in this library's own format (a .als file), or train without --biases.\n",
+    );
     const notModel = await run('recommend', ratings, '--user', '1');
-    expect(notModel.stderr).toBe('als-wasm: CORRUPT_MODEL: This is not an als-wasm model file (no ALSWASM magic). Pass a model file written by als-wasm train -o or als-wasm convert.\n');
+    expect(notModel.stderr).toBe(
+      'als-wasm: CORRUPT_MODEL: This is not an als-wasm model file (no ALSWASM magic). Pass a model file written by als-wasm train -o or als-wasm convert.\n',
+    );
     expect(notModel.stderr).not.toContain('toBytes');
   });
 
-  it('the library\'s option names become flags, from one table', () => {
+  it("the library's option names become flags, from one table", () => {
     const cases: [string, string][] = [
       ['factors must be an integer in [1, 4096] (got 0).', '--factors must be an integer in [1, 4096] (got 0).'],
-      ["User 1 rated item 2 more than once (rows 0 and 1). Pass duplicates: 'sum' or 'last' to combine repeated pairs.", 'User 1 rated item 2 more than once (rows 0 and 1). Pass --duplicates sum or --duplicates last to combine repeated pairs.'],
-      ['alpha must be > 0 for implicit feedback. Use alpha: 1 (the default) or larger.', '--alpha must be > 0 for implicit feedback. Use --alpha 1 (the default) or larger.'],
-      ["biases apply to explicit feedback only. Drop biases, or use feedback: 'explicit'.", '--biases apply to explicit feedback only. Drop --biases, or use --explicit.'],
-      ["Item 9 is not in the model. Pass coldStart: 'nan' or 'bias' to get a value instead.", 'Item 9 is not in the model. Pass --cold-start nan or --cold-start bias to get a value instead.'],
-      ['Columns are given by name but header is false. Pass header: true, or give the columns as 0-based indices.', 'Columns are given by name but header is false. Pass --header, or give the columns as 0-based indices.'],
-      ['x.csv:2: bad. Fix the line, or pass onBadLine: \'skip\' (CLI: --skip-bad-lines) to skip and count malformed lines.', 'x.csv:2: bad. Fix the line, or pass --skip-bad-lines to skip and count malformed lines.'],
-      ['The values may be out of range. Rescale the ratings toward 1, or increase regularization.', 'The values may be out of range. Rescale the ratings toward 1, or increase --regularization.'],
+      [
+        "User 1 rated item 2 more than once (rows 0 and 1). Pass duplicates: 'sum' or 'last' to combine repeated pairs.",
+        'User 1 rated item 2 more than once (rows 0 and 1). Pass --duplicates sum or --duplicates last to combine repeated pairs.',
+      ],
+      [
+        'alpha must be > 0 for implicit feedback. Use alpha: 1 (the default) or larger.',
+        '--alpha must be > 0 for implicit feedback. Use --alpha 1 (the default) or larger.',
+      ],
+      [
+        "biases apply to explicit feedback only. Drop biases, or use feedback: 'explicit'.",
+        '--biases apply to explicit feedback only. Drop --biases, or use --explicit.',
+      ],
+      [
+        "Item 9 is not in the model. Pass coldStart: 'nan' or 'bias' to get a value instead.",
+        'Item 9 is not in the model. Pass --cold-start nan or --cold-start bias to get a value instead.',
+      ],
+      [
+        'Columns are given by name but header is false. Pass header: true, or give the columns as 0-based indices.',
+        'Columns are given by name but header is false. Pass --header, or give the columns as 0-based indices.',
+      ],
+      [
+        "x.csv:2: bad. Fix the line, or pass onBadLine: 'skip' (CLI: --skip-bad-lines) to skip and count malformed lines.",
+        'x.csv:2: bad. Fix the line, or pass --skip-bad-lines to skip and count malformed lines.',
+      ],
+      [
+        'The values may be out of range. Rescale the ratings toward 1, or increase regularization.',
+        'The values may be out of range. Rescale the ratings toward 1, or increase --regularization.',
+      ],
       ['Pass excludeSeen: false, or seenItems.', 'Pass --include-seen, or seenItems.'],
-      ["recommend options have no option 'minItemRatings'. Known options: n, excludeSeen.", "recommend options have no option 'minItemRatings' (--min-ratings). Known options: n, excludeSeen."],
+      [
+        "recommend options have no option 'minItemRatings'. Known options: n, excludeSeen.",
+        "recommend options have no option 'minItemRatings' (--min-ratings). Known options: n, excludeSeen.",
+      ],
       ['Something about FILE_ERROR. What to do.', 'Something about FILE_ERROR. What to do.'],
     ];
     for (const [library, cli] of cases) expect(cliMessage(library)).toBe(cli);
   });
 
   it('every flag of the option → flag table is a flag of the CLI', async () => {
-    const help = (await Promise.all(['train', 'eval', 'tune', 'recommend', 'predict', 'convert'].map(async (c) => (await run(c, '--help')).stdout))).join('\n');
-    for (const flag of new Set(Object.values(OPTION_FLAGS))) expect(help, flag).toMatch(new RegExp(`(^|[\\s,])${flag}[\\s,]`, 'm'));
+    const help = (
+      await Promise.all(
+        ['train', 'eval', 'tune', 'recommend', 'predict', 'convert'].map(async (c) => (await run(c, '--help')).stdout),
+      )
+    ).join('\n');
+    for (const flag of new Set(Object.values(OPTION_FLAGS)))
+      expect(help, flag).toMatch(new RegExp(`(^|[\\s,])${flag}[\\s,]`, 'm'));
   });
 
   it('bytes of a binary file are escaped and cut to 80 characters in the message', async () => {
@@ -68,7 +104,10 @@ describe('messages in the CLI\'s terms', () => {
     // Not UTF-8 (CORRUPT_INPUT), and ASCII control bytes in a line of two fields (MALFORMED_LINE).
     const binary = file('model.bin', bytes);
     const controls = file('controls.bin', `1,2,3\n${'\u0000\u0001\u001b[2J\u0007'.repeat(40)},x\n`);
-    for (const [path, code] of [[binary, 'CORRUPT_INPUT'], [controls, 'MALFORMED_LINE']]) {
+    for (const [path, code] of [
+      [binary, 'CORRUPT_INPUT'],
+      [controls, 'MALFORMED_LINE'],
+    ]) {
       const r = await run('train', path!);
       expect(r.code).toBe(1);
       expect(r.stderr.startsWith(`als-wasm: ${code}: ${path}:${code === 'CORRUPT_INPUT' ? 1 : 2}: `), r.stderr).toBe(true);
@@ -99,7 +138,18 @@ describe('progress on a terminal', () => {
   });
 
   it('tune draws a bar of trials with an ETA, and prints each trial above it', async () => {
-    const tty = await runOnTerminal('tune', ratings, '--grid-factors', '2,3', '--folds', '2', '--iterations', '2', '--threads', '1');
+    const tty = await runOnTerminal(
+      'tune',
+      ratings,
+      '--grid-factors',
+      '2,3',
+      '--folds',
+      '2',
+      '--iterations',
+      '2',
+      '--threads',
+      '1',
+    );
     expect(tty.code, tty.stderr).toBe(0);
     expect(tty.stderr).toMatch(/search \[[^\]]*\] \d\/2 trials .* elapsed, ETA /);
     expect(tty.stdout).toMatch(/^\[1\/2\] \{"factors":2\} → rmse/m);

@@ -19,9 +19,15 @@ const file = (name: string, text: string) => {
   writeFileSync(path, text);
   return path;
 };
-const ratings = file('ratings.csv', Array.from({ length: 40 }, (_, e) => `${e % 8},${(e * 3) % 10},${1 + (e % 5)}`).join('\n') + '\n');
+const ratings = file(
+  'ratings.csv',
+  `${Array.from({ length: 40 }, (_, e) => `${e % 8},${(e * 3) % 10},${1 + (e % 5)}`).join('\n')}\n`,
+);
 // Last.fm's layout: a tab-separated header, play counts.
-const plays = file('user_artists.dat', 'userID\tartistID\tweight\r\n' + Array.from({ length: 30 }, (_, e) => `${e % 6}\t${(e * 7) % 15}\t${1 + ((e * 37) % 900)}`).join('\r\n') + '\r\n');
+const plays = file(
+  'user_artists.dat',
+  `userID\tartistID\tweight\r\n${Array.from({ length: 30 }, (_, e) => `${e % 6}\t${(e * 7) % 15}\t${1 + ((e * 37) % 900)}`).join('\r\n')}\r\n`,
+);
 const FAST = ['--factors', '2', '--iterations', '2', '--threads', '1'];
 
 /** The help of a command, one block per option (a description may wrap onto more lines). */
@@ -33,13 +39,15 @@ async function optionBlocks(...command: string[]): Promise<string[]> {
 
 describe('--version and the help', () => {
   it('--version prints the version of package.json', async () => {
-    const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version;
     expect(await run('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('every option of every command states its default at most once', async () => {
     for (const command of ['train', 'eval', 'cv', 'tune', 'recommend', 'similar', 'predict', 'convert', 'bench', 'demo']) {
-      for (const block of await optionBlocks(command)) expect(block.match(/default/g)?.length ?? 0, `${command}: ${block}`).toBeLessThanOrEqual(1);
+      for (const block of await optionBlocks(command))
+        expect(block.match(/default/g)?.length ?? 0, `${command}: ${block}`).toBeLessThanOrEqual(1);
     }
     // the ones that printed it twice before: "how many (default 10) (default: "10")"
     expect(await optionBlocks('recommend')).toContain('-n, --n <n> how many (default: 10)');
@@ -65,22 +73,35 @@ describe('--version and the help', () => {
 
 describe('flags refused with the flag that does it', () => {
   it('--iterations 0 is refused (it printed "NaN ms/iteration")', async () => {
-    const message = 'als-wasm: INVALID_OPTION: --iterations must be at least 1 (got 0). Every iteration updates all users, then all items; 0 would leave the random starting factors.\n';
+    const message =
+      'als-wasm: INVALID_OPTION: --iterations must be at least 1 (got 0). Every iteration updates all users, then all items; 0 would leave the random starting factors.\n';
     expect(await run('train', ratings, '--iterations', '0')).toEqual({ code: 1, stdout: '', stderr: message });
     expect((await run('bench', '--iterations', '0')).stderr).toBe(message);
   });
 
   it('--alpha, --confidence and --grid-alpha with explicit ratings are refused, naming --implicit', async () => {
-    expect((await run('train', ratings, '--alpha', '40')).stderr).toBe('als-wasm: INVALID_OPTION: --alpha applies to implicit feedback only; these ratings are trained as explicit. Add --implicit to train on them as implicit feedback, or leave out --alpha.\n');
-    expect((await run('cv', ratings, '--confidence', 'alpha')).stderr).toContain('INVALID_OPTION: --confidence applies to implicit feedback only; these ratings are trained as explicit. Add --implicit');
-    expect((await run('tune', ratings, '--grid-alpha', '1,10')).stderr).toContain('INVALID_OPTION: --grid-alpha applies to implicit feedback only; these ratings are trained as explicit. Add --implicit');
+    expect((await run('train', ratings, '--alpha', '40')).stderr).toBe(
+      'als-wasm: INVALID_OPTION: --alpha applies to implicit feedback only; these ratings are trained as explicit. Add --implicit to train on them as implicit feedback, or leave out --alpha.\n',
+    );
+    expect((await run('cv', ratings, '--confidence', 'alpha')).stderr).toContain(
+      'INVALID_OPTION: --confidence applies to implicit feedback only; these ratings are trained as explicit. Add --implicit',
+    );
+    expect((await run('tune', ratings, '--grid-alpha', '1,10')).stderr).toContain(
+      'INVALID_OPTION: --grid-alpha applies to implicit feedback only; these ratings are trained as explicit. Add --implicit',
+    );
     expect((await run('train', ratings, '--implicit', '--alpha', '40', ...FAST)).code).toBe(0);
   });
 
   it('--biases with implicit feedback and --implicit with --explicit are refused', async () => {
-    expect((await run('train', ratings, '--implicit', '--biases')).stderr).toBe('als-wasm: INVALID_OPTION: --biases applies to explicit ratings only; --implicit trains implicit feedback. Leave out --biases or --implicit.\n');
-    expect((await run('train', plays, '--format', 'lastfm', '--biases')).stderr).toBe('als-wasm: INVALID_OPTION: --biases applies to explicit ratings only; --format lastfm trains implicit feedback. Pass --explicit to train the values as ratings, or leave out --biases.\n');
-    expect((await run('train', ratings, '--implicit', '--explicit')).stderr).toBe('als-wasm: INVALID_OPTION: --implicit and --explicit contradict each other. Pass one of them.\n');
+    expect((await run('train', ratings, '--implicit', '--biases')).stderr).toBe(
+      'als-wasm: INVALID_OPTION: --biases applies to explicit ratings only; --implicit trains implicit feedback. Leave out --biases or --implicit.\n',
+    );
+    expect((await run('train', plays, '--format', 'lastfm', '--biases')).stderr).toBe(
+      'als-wasm: INVALID_OPTION: --biases applies to explicit ratings only; --format lastfm trains implicit feedback. Pass --explicit to train the values as ratings, or leave out --biases.\n',
+    );
+    expect((await run('train', ratings, '--implicit', '--explicit')).stderr).toBe(
+      'als-wasm: INVALID_OPTION: --implicit and --explicit contradict each other. Pass one of them.\n',
+    );
   });
 });
 
@@ -100,16 +121,29 @@ describe('the lastfm preset carries its feedback kind', () => {
     expect(r.stderr).toBe(''); // no counts warning: they are trained as counts
     expect((await ALSModel.load(implicitModel)).options.feedback).toBe('implicit');
     const explicitModel = join(dir, 'lastfm-explicit.als');
-    const e = await run('train', plays, '--format', 'lastfm', '--explicit', '--regularization', '1', ...FAST, '-o', explicitModel);
+    const e = await run(
+      'train',
+      plays,
+      '--format',
+      'lastfm',
+      '--explicit',
+      '--regularization',
+      '1',
+      ...FAST,
+      '-o',
+      explicitModel,
+    );
     expect(e.code, e.stderr).toBe(0);
     expect((await ALSModel.load(explicitModel)).options.feedback).toBe('explicit');
   });
 
   it('an explicit fit of values that are counts warns once, naming --implicit; ratings do not', async () => {
-    const counts = file('counts.csv', Array.from({ length: 30 }, (_, e) => `${e % 5},${e % 7},${1 + e * 17}`).join('\n') + '\n');
+    const counts = file('counts.csv', `${Array.from({ length: 30 }, (_, e) => `${e % 5},${e % 7},${1 + e * 17}`).join('\n')}\n`);
     const r = await run('train', counts, '--regularization', '1', ...FAST);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('als-wasm: warning: the values look like counts (whole numbers from 1 to 494), not ratings; explicit ALS fits them as ratings. Pass --implicit to train them as implicit feedback.\n');
+    expect(r.stderr).toBe(
+      'als-wasm: warning: the values look like counts (whole numbers from 1 to 494), not ratings; explicit ALS fits them as ratings. Pass --implicit to train them as implicit feedback.\n',
+    );
     expect((await run('train', ratings, ...FAST)).stderr).toBe('');
     expect((await run('train', counts, '--implicit', ...FAST)).stderr).toBe('');
   });

@@ -14,18 +14,31 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A small explicit data set with structure: users in two groups that like opposite halves.
 const lines = ['userId,movieId,rating,timestamp'];
-for (let u = 0; u < 60; u++) for (let i = 0; i < 40; i++) if ((u * 13 + i * 7) % 3 !== 0) lines.push(`${u},${i},${(u < 30) === (i < 20) ? 5 : 1},${u * 100 + i}`);
+for (let u = 0; u < 60; u++)
+  for (let i = 0; i < 40; i++)
+    if ((u * 13 + i * 7) % 3 !== 0) lines.push(`${u},${i},${(u < 30) === (i < 20) ? 5 : 1},${u * 100 + i}`);
 const csv = join(dir, 'ratings.csv');
-writeFileSync(csv, lines.join('\n') + '\n');
+writeFileSync(csv, `${lines.join('\n')}\n`);
 
 // A .gz that is not gzip: the loader refuses it with CORRUPT_INPUT (issue 11, item 9).
 const fakeGz = join(dir, 'ratings.csv.gz');
 writeFileSync(fakeGz, '1,2,3\n4,5,6\n');
 
-
 describe('als-wasm', () => {
   it('train --json: one object per iteration, then a summary with secondsPerIteration, threads, backend', async () => {
-    const { code, stdout } = await run('train', csv, '--format', 'movielens-csv', '--factors', '4', '--iterations', '3', '--threads', '1', '--json');
+    const { code, stdout } = await run(
+      'train',
+      csv,
+      '--format',
+      'movielens-csv',
+      '--factors',
+      '4',
+      '--iterations',
+      '3',
+      '--threads',
+      '1',
+      '--json',
+    );
     expect(code).toBe(0);
     const objects = jsonLines(stdout);
     expect(objects).toHaveLength(4);
@@ -48,7 +61,20 @@ describe('als-wasm', () => {
   });
 
   it('tune prints each candidate and the best options', async () => {
-    const { code, stdout } = await run('tune', csv, '--grid-factors', '2,4', '--grid-regularization', '0.1', '--folds', '2', '--iterations', '4', '--biases', '--json');
+    const { code, stdout } = await run(
+      'tune',
+      csv,
+      '--grid-factors',
+      '2,4',
+      '--grid-regularization',
+      '0.1',
+      '--folds',
+      '2',
+      '--iterations',
+      '4',
+      '--biases',
+      '--json',
+    );
     expect(code).toBe(0);
     const objects = jsonLines(stdout);
     expect(objects.filter((o) => 'trial' in o)).toHaveLength(2);
@@ -68,13 +94,36 @@ describe('als-wasm', () => {
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toContain('bad.csv:2:');
     expect((await run('nonsense')).code).toBe(1);
-    expect((await run('train', join(dir, 'bad.csv'), '--skip-bad-lines', '--iterations', '1', '--factors', '2', '--threads', '1')).code).toBe(0);
+    expect(
+      (await run('train', join(dir, 'bad.csv'), '--skip-bad-lines', '--iterations', '1', '--factors', '2', '--threads', '1'))
+        .code,
+    ).toBe(0);
     expect((await run('--help')).code).toBe(0);
   });
 
-  it('train -o saves a model with the file\'s IDs; recommend and similar answer from it', async () => {
+  it("train -o saves a model with the file's IDs; recommend and similar answer from it", async () => {
     const model = join(dir, 'model.als');
-    expect((await run('train', csv, '--format', 'movielens-csv', '--factors', '4', '--iterations', '8', '--threads', '1', '--seed', '3', '-o', model, '--json')).code).toBe(0);
+    expect(
+      (
+        await run(
+          'train',
+          csv,
+          '--format',
+          'movielens-csv',
+          '--factors',
+          '4',
+          '--iterations',
+          '8',
+          '--threads',
+          '1',
+          '--seed',
+          '3',
+          '-o',
+          model,
+          '--json',
+        )
+      ).code,
+    ).toBe(0);
     const saved = await ALSModel.load(model);
     expect(saved.numUsers).toBe(60);
     const rec = await run('recommend', model, '--user', '3', '-n', '5', '--json');
@@ -84,7 +133,10 @@ describe('als-wasm', () => {
     const direct = saved.recommend(3, { n: 5 });
     expect(answer).toEqual({ user: 3, items: direct.items, scores: Array.from(direct.scores) });
     expect(answer.items.every((i) => i < 20)).toBe(true);
-    const sim = JSON.parse((await run('similar', model, '--item', '7', '-n', '3', '--json')).stdout) as { items: number[]; scores: number[] };
+    const sim = JSON.parse((await run('similar', model, '--item', '7', '-n', '3', '--json')).stdout) as {
+      items: number[];
+      scores: number[];
+    };
     // Items of one half are near-identical here (cosine ≈ 1), so only the half is asserted.
     expect(sim.scores[0]).toBeCloseTo(1, 3);
     expect(sim.items.every((i) => i < 20)).toBe(true);
@@ -92,12 +144,29 @@ describe('als-wasm', () => {
     expect(human.stdout.trim().split('\n')).toHaveLength(2);
     expect((await run('recommend', model, '--user', 'nobody')).code).toBe(1);
     expect((await run('similar', model)).code).toBe(1);
-    expect((await run('train', csv, '--format', 'movielens-csv', '--iterations', '1', '--factors', '2', '--threads', '1', '-o', model)).code).toBe(1); // exists
+    expect(
+      (await run('train', csv, '--format', 'movielens-csv', '--iterations', '1', '--factors', '2', '--threads', '1', '-o', model))
+        .code,
+    ).toBe(1); // exists
   });
 
   it('convert: .als → Spark directory → .npz → .als keeps IDs and factors', async () => {
     const model = join(dir, 'conv.als');
-    await run('train', csv, '--format', 'movielens-csv', '--factors', '3', '--iterations', '2', '--threads', '1', '--implicit', '-o', model);
+    await run(
+      'train',
+      csv,
+      '--format',
+      'movielens-csv',
+      '--factors',
+      '3',
+      '--iterations',
+      '2',
+      '--threads',
+      '1',
+      '--implicit',
+      '-o',
+      model,
+    );
     const original = await ALSModel.load(model);
     expect((await run('convert', model, join(dir, 'spark'), '--to', 'spark')).code).toBe(0);
     expect((await run('convert', join(dir, 'spark'), join(dir, 'conv.npz'))).code).toBe(0);
@@ -113,26 +182,63 @@ describe('als-wasm', () => {
   });
 
   it('runs as a program (shebang entry), exit code 0 and 1', () => {
-    const ok = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'bench', '--users', '500', '--items', '300', '--nnz', '10000', '--iterations', '2', '--factors', '8', '--threads', '1', '--json'], { cwd: root, encoding: 'utf8' });
+    const ok = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'src/cli/main.ts'),
+        'bench',
+        '--users',
+        '500',
+        '--items',
+        '300',
+        '--nnz',
+        '10000',
+        '--iterations',
+        '2',
+        '--factors',
+        '8',
+        '--threads',
+        '1',
+        '--json',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(ok.status, ok.stderr).toBe(0);
     const summary = jsonLines(ok.stdout).at(-1)!;
     expect(summary).toMatchObject({ iterations: 2, threads: 1, ratings: expect.any(Number) });
-    const fail = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'cv', join(dir, 'missing.csv')], { cwd: root, encoding: 'utf8' });
+    const fail = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'cv', join(dir, 'missing.csv')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(fail.status).toBe(1);
   });
 
   it('--factors 0x10 is refused, as are 1e3, an empty value and 12abc, with a message naming the flag', async () => {
     const refused: [string, string, string][] = [
-      ['--factors', '0x10', 'INVALID_OPTION: --factors must be a whole number in decimal digits (got "0x10"). Write it in decimal digits: 16.'],
+      [
+        '--factors',
+        '0x10',
+        'INVALID_OPTION: --factors must be a whole number in decimal digits (got "0x10"). Write it in decimal digits: 16.',
+      ],
       ['--factors', '1e3', 'INVALID_OPTION: --factors must be a whole number in decimal digits (got "1e3"). Write it out: 1000.'],
       ['--factors', '', 'INVALID_OPTION: --factors must be a whole number in decimal digits (got "").'],
       ['--factors', '12abc', 'INVALID_OPTION: --factors must be a whole number in decimal digits (got "12abc").'],
       ['--factors', '2.5', 'INVALID_OPTION: --factors must be a whole number in decimal digits (got "2.5").'],
       ['--iterations', ' 3', 'INVALID_OPTION: --iterations must be a whole number in decimal digits (got " 3").'],
       ['--seed', '99999999999999999999', 'INVALID_OPTION: --seed is out of range (got "99999999999999999999").'],
-      ['--threads', '0b11', 'INVALID_OPTION: --threads must be a whole number in decimal digits (got "0b11"). Write it in decimal digits: 3.'],
+      [
+        '--threads',
+        '0b11',
+        'INVALID_OPTION: --threads must be a whole number in decimal digits (got "0b11"). Write it in decimal digits: 3.',
+      ],
       ['--regularization', '0x1', 'INVALID_OPTION: --regularization must be a decimal number such as 0.1 or 1e-3 (got "0x1").'],
-      ['--regularization', 'Infinity', 'INVALID_OPTION: --regularization must be a decimal number such as 0.1 or 1e-3 (got "Infinity").'],
+      [
+        '--regularization',
+        'Infinity',
+        'INVALID_OPTION: --regularization must be a decimal number such as 0.1 or 1e-3 (got "Infinity").',
+      ],
       ['--alpha', '1e999', 'INVALID_OPTION: --alpha must be a decimal number such as 0.1 or 1e-3 (got "1e999").'],
       ['--alpha', '', 'INVALID_OPTION: --alpha must be a decimal number such as 0.1 or 1e-3 (got "").'],
     ];
@@ -142,13 +248,36 @@ describe('als-wasm', () => {
       expect([r.code, r.stderr], `${flag} ${value}`).toEqual([1, `als-wasm: ${message}\n`]);
     }
     const list = await run('tune', csv, '--grid-factors', '2,0x4', '--folds', '2');
-    expect(list.stderr).toBe('als-wasm: INVALID_OPTION: --grid-factors must be a whole number in decimal digits (got "0x4"). Write it in decimal digits: 4.\n');
+    expect(list.stderr).toBe(
+      'als-wasm: INVALID_OPTION: --grid-factors must be a whole number in decimal digits (got "0x4"). Write it in decimal digits: 4.\n',
+    );
     expect((await run('tune', csv, '--grid-factors', '2,,4')).stderr).toContain('--grid-factors has an empty entry');
-    expect((await run('recommend', join(dir, 'missing.als'), '--user', '1', '-n', '1e1')).stderr).toContain('INVALID_OPTION: --n must be a whole number');
-    expect((await run('eval', join(dir, 'missing.csv'), '--test-fraction', '.2x')).stderr).toContain('INVALID_OPTION: --test-fraction must be a decimal number');
+    expect((await run('recommend', join(dir, 'missing.als'), '--user', '1', '-n', '1e1')).stderr).toContain(
+      'INVALID_OPTION: --n must be a whole number',
+    );
+    expect((await run('eval', join(dir, 'missing.csv'), '--test-fraction', '.2x')).stderr).toContain(
+      'INVALID_OPTION: --test-fraction must be a decimal number',
+    );
     // The accepted forms: digits for whole numbers, decimals with an exponent for reals.
     // (--alpha is implicit's: with explicit ratings it is refused, see cli-jobs.test.ts.)
-    const ok = await run('train', csv, '--format', 'movielens-csv', '--factors', '2', '--iterations', '1', '--regularization', '1e-1', '--implicit', '--alpha', '.5', '--threads', '1', '--json');
+    const ok = await run(
+      'train',
+      csv,
+      '--format',
+      'movielens-csv',
+      '--factors',
+      '2',
+      '--iterations',
+      '1',
+      '--regularization',
+      '1e-1',
+      '--implicit',
+      '--alpha',
+      '.5',
+      '--threads',
+      '1',
+      '--json',
+    );
     expect(ok.code, ok.stderr).toBe(0);
   });
 
@@ -160,8 +289,12 @@ describe('als-wasm', () => {
     expect(stray.code).toBe(1);
     expect(stray.stderr).toBe("error: too many arguments for 'train'. Expected 1 argument but got 2.\n");
     expect((await run('train', csv, '--split', 'random')).stderr).toBe("error: unknown option '--split'\n");
-    expect((await run('eval', csv, '--split', 'randm')).stderr).toContain("error: option '--split <how>' argument 'randm' is invalid. Allowed choices are random, per-user, leave-k-out, time.");
-    expect((await run('train', csv, '--to', 'spark')).stderr).toBe('als-wasm: INVALID_OPTION: --to names the format of -o, which is not given. Pass -o <path> to save the model.\n');
+    expect((await run('eval', csv, '--split', 'randm')).stderr).toContain(
+      "error: option '--split <how>' argument 'randm' is invalid. Allowed choices are random, per-user, leave-k-out, time.",
+    );
+    expect((await run('train', csv, '--to', 'spark')).stderr).toBe(
+      'als-wasm: INVALID_OPTION: --to names the format of -o, which is not given. Pass -o <path> to save the model.\n',
+    );
   });
 
   it('an AlsError of any code prints one line "code: message" without a stack and exits 1; a bug prints a stack and exits 2', async () => {

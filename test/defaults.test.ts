@@ -29,18 +29,26 @@ const libmfTrain = join(data, 'libmf-demo', 'real_matrix.tr.txt');
 const libmfTest = join(data, 'libmf-demo', 'real_matrix.te.txt');
 const lastfm = join(data, 'lastfm-2k', 'user_artists.dat');
 for (const file of [mlSmall, libmfTrain, lastfm]) {
-  if (!existsSync(file)) console.warn(`defaults: ${file} is absent (read from ../shared/data next to the repo); its row of the defaults table is not checked.`);
+  if (!existsSync(file))
+    console.warn(
+      `defaults: ${file} is absent (read from ../shared/data next to the repo); its row of the defaults table is not checked.`,
+    );
 }
 
 describe('the defaults beat the baselines on real data (the README defaults table)', () => {
-  it.skipIf(!existsSync(mlSmall))('explicit defaults: ml-latest-small 5-fold CV RMSE at least 2% below the bias-only baseline', async () => {
-    const { ratings } = await loadRatingsFile(mlSmall, { format: 'movielens-csv' });
-    const cv = await crossValidate(triplesOf(ratings), { threads: 'auto' }, { folds: 5, seed: 0, earlyStopping: false });
-    const model = cv.mean.rmse!;
-    const baseline = cv.baseline!.rmse!;
-    console.log(`defaults table: ml-latest-small 5-fold CV RMSE: defaults ${model.toFixed(4)}, bias-only baseline ${baseline.toFixed(4)} (${(100 * (1 - model / baseline)).toFixed(2)}% lower)`);
-    expect(model).toBeLessThan(0.98 * baseline);
-  });
+  it.skipIf(!existsSync(mlSmall))(
+    'explicit defaults: ml-latest-small 5-fold CV RMSE at least 2% below the bias-only baseline',
+    async () => {
+      const { ratings } = await loadRatingsFile(mlSmall, { format: 'movielens-csv' });
+      const cv = await crossValidate(triplesOf(ratings), { threads: 'auto' }, { folds: 5, seed: 0, earlyStopping: false });
+      const model = cv.mean.rmse!;
+      const baseline = cv.baseline!.rmse!;
+      console.log(
+        `defaults table: ml-latest-small 5-fold CV RMSE: defaults ${model.toFixed(4)}, bias-only baseline ${baseline.toFixed(4)} (${(100 * (1 - model / baseline)).toFixed(2)}% lower)`,
+      );
+      expect(model).toBeLessThan(0.98 * baseline);
+    },
+  );
 
   it.skipIf(!existsSync(libmfTrain))('explicit defaults: libmf-demo .tr → .te RMSE below the bias-only baseline', async () => {
     // One parse of both files, so the test file's IDs map to the training file's indices.
@@ -57,15 +65,20 @@ describe('the defaults beat the baselines on real data (the README defaults tabl
     expect(model).toBeLessThan(baseline);
   });
 
-  it.skipIf(!existsSync(lastfm))('implicit defaults: lastfm-2k per-user 80/20 precision@10 and nDCG@10 above popularity', async () => {
-    const { ratings } = await loadRatingsFile(lastfm, { format: 'lastfm' });
-    const split = perUserSplit(triplesOf(ratings), 0.2, { seed: 0 });
-    const fitted = await new ALS({ feedback: 'implicit' }).fit(ratingsOf(split.train, ratings.numUsers, ratings.numItems));
-    const options = { k: 10, train: split.train, auc: false };
-    const model = rankingMetrics(factorScorer(fitted), split.test, options);
-    const baseline = rankingMetrics(popularityScorer(split.train, ratings.numItems), split.test, options);
-    console.log(`defaults table: lastfm-2k precision@10 ${model.precision.toFixed(4)} vs popularity ${baseline.precision.toFixed(4)}; nDCG@10 ${model.ndcg.toFixed(4)} vs ${baseline.ndcg.toFixed(4)}`);
-    expect(model.precision).toBeGreaterThan(baseline.precision);
-    expect(model.ndcg).toBeGreaterThan(baseline.ndcg);
-  });
+  it.skipIf(!existsSync(lastfm))(
+    'implicit defaults: lastfm-2k per-user 80/20 precision@10 and nDCG@10 above popularity',
+    async () => {
+      const { ratings } = await loadRatingsFile(lastfm, { format: 'lastfm' });
+      const split = perUserSplit(triplesOf(ratings), 0.2, { seed: 0 });
+      const fitted = await new ALS({ feedback: 'implicit' }).fit(ratingsOf(split.train, ratings.numUsers, ratings.numItems));
+      const options = { k: 10, train: split.train, auc: false };
+      const model = rankingMetrics(factorScorer(fitted), split.test, options);
+      const baseline = rankingMetrics(popularityScorer(split.train, ratings.numItems), split.test, options);
+      console.log(
+        `defaults table: lastfm-2k precision@10 ${model.precision.toFixed(4)} vs popularity ${baseline.precision.toFixed(4)}; nDCG@10 ${model.ndcg.toFixed(4)} vs ${baseline.ndcg.toFixed(4)}`,
+      );
+      expect(model.precision).toBeGreaterThan(baseline.precision);
+      expect(model.ndcg).toBeGreaterThan(baseline.ndcg);
+    },
+  );
 });

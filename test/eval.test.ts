@@ -6,7 +6,17 @@ import { ALS } from '../src/train/als.js';
 import { AlsError, ErrorCode } from '../src/errors.js';
 import { loadRatingsFile } from '../src/data/loaders/file.node.js';
 import { bm25Weight, logScale, tfidfWeight } from '../src/data/weighting.js';
-import { auc, averagePrecisionAtK, mae, ndcgAtK, precisionAtK, precisionAtKImplicit, rankingMetrics, recallAtK, rmse } from '../src/eval/metrics.js';
+import {
+  auc,
+  averagePrecisionAtK,
+  mae,
+  ndcgAtK,
+  precisionAtK,
+  precisionAtKImplicit,
+  rankingMetrics,
+  recallAtK,
+  rmse,
+} from '../src/eval/metrics.js';
 import { factorScorer, topK, type Scorer } from '../src/eval/scoring.js';
 import { kFold, leaveKOut, perUserSplit, randomSplit, timeSplit, type Split, type TripleArrays } from '../src/eval/split.js';
 import { crossValidate, grid, ratingsOf, triplesOf, tune } from '../src/eval/tune.js';
@@ -86,13 +96,15 @@ describe('metrics against hand-computed cases', () => {
     for (let u = 0; u < n; u++) {
       for (let i = 0; i < n; i++) {
         if ((u + i) % 2 !== 0) continue;
-        if (u === i) (testUsers.push(u), testItems.push(i));
-        else (users.push(u), items.push(i));
+        if (u === i) testUsers.push(u), testItems.push(i);
+        else users.push(u), items.push(i);
       }
     }
     const train = { users, items, values: users.map(() => 1) };
     const test = { users: testUsers, items: testItems, values: testUsers.map(() => 1) };
-    const model = await new ALS({ feedback: 'implicit', factors: 3, regularization: 0, iterations: 15, alpha: 1, seed: 23 }).fit(ratingsOf(train, n, n));
+    const model = await new ALS({ feedback: 'implicit', factors: 3, regularization: 0, iterations: 15, alpha: 1, seed: 23 }).fit(
+      ratingsOf(train, n, n),
+    );
     const m = rankingMetrics(factorScorer(model), test, { k: 1, train });
     expect(m.precision).toBe(1);
     expect(m.precisionImplicit).toBe(1);
@@ -106,7 +118,10 @@ describe('splits', () => {
   const items: number[] = [];
   const values: number[] = [];
   const times: number[] = [];
-  for (let u = 0; u < 40; u++) for (let i = 0; i < 30; i++) if ((u * 7 + i * 3) % 5 < 2 + (u % 3)) (users.push(u), items.push(i), values.push(1 + ((u + i) % 5)), times.push((u * 31 + i * 17) % 1000));
+  for (let u = 0; u < 40; u++)
+    for (let i = 0; i < 30; i++)
+      if ((u * 7 + i * 3) % 5 < 2 + (u % 3))
+        users.push(u), items.push(i), values.push(1 + ((u + i) % 5)), times.push((u * 31 + i * 17) % 1000);
   const data: TripleArrays = { users, items, values };
   const key = (s: TripleArrays, e: number) => `${s.users[e]}:${s.items[e]}`;
   const keys = (s: TripleArrays) => Array.from({ length: s.values.length }, (_, e) => key(s, e));
@@ -155,13 +170,16 @@ describe('splits', () => {
     const t = new Map(users.map((u, e) => [`${u}:${items[e]}`, times[e]!]));
     for (let u = 0; u < 40; u++) {
       const mine = users.flatMap((v, e) => (v === u ? [times[e]!] : [])).sort((a, b) => a - b);
-      const held = Array.from(test.users).flatMap((v, e) => (v === u ? [t.get(`${u}:${test.items[e]}`)!] : [])).sort((a, b) => a - b);
+      const held = Array.from(test.users)
+        .flatMap((v, e) => (v === u ? [t.get(`${u}:${test.items[e]}`)!] : []))
+        .sort((a, b) => a - b);
       if (mine.length > 2) expect(held).toEqual(mine.slice(-2));
     }
   });
 
   it('leave-k-out refuses k < 1; bad fractions and fold counts are coded errors', () => {
-    for (const bad of [0, -1, 1.5]) expect(() => leaveKOut(data, bad)).toThrowError(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+    for (const bad of [0, -1, 1.5])
+      expect(() => leaveKOut(data, bad)).toThrowError(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
     expect(() => randomSplit(data, 1)).toThrow(AlsError);
     expect(() => perUserSplit(data, 0)).toThrow(AlsError);
     expect(() => kFold(data, 1)).toThrow(AlsError);
@@ -192,19 +210,25 @@ describe('weighting', () => {
 describe('cross-validation and search', () => {
   it('grid enumerates every combination', () => {
     expect(grid({ factors: [4, 8], regularization: [0.1, 1] })).toEqual([
-      { factors: 4, regularization: 0.1 }, { factors: 4, regularization: 1 }, { factors: 8, regularization: 0.1 }, { factors: 8, regularization: 1 },
+      { factors: 4, regularization: 0.1 },
+      { factors: 4, regularization: 1 },
+      { factors: 8, regularization: 0.1 },
+      { factors: 8, regularization: 1 },
     ]);
   });
 
   it('tune on a small synthetic set returns a sorted table and the best options', async () => {
     const { syntheticRatings } = await import('../src/data/synthetic.js');
     const s = syntheticRatings({ numUsers: 300, numItems: 150, nnz: 8000, seed: 3 });
-    const result = await tune({ ...s }, {
-      base: { biases: true, regularizationScaling: 'count', iterations: 8 },
-      space: { factors: [4, 8], regularization: [0.5, 20] },
-      folds: 3,
-      earlyStopping: { patience: 1 },
-    });
+    const result = await tune(
+      { ...s },
+      {
+        base: { biases: true, regularizationScaling: 'count', iterations: 8 },
+        space: { factors: [4, 8], regularization: [0.5, 20] },
+        folds: 3,
+        earlyStopping: { patience: 1 },
+      },
+    );
     expect(result.table).toHaveLength(4);
     for (let r = 1; r < 4; r++) expect(result.table[r]!.scores.rmse!).toBeGreaterThanOrEqual(result.table[r - 1]!.scores.rmse!);
     expect(result.best.regularization).toBe(0.5);
@@ -219,10 +243,17 @@ describe.skipIf(!existsSync(mlSmall))('MovieLens latest-small (../shared/data, r
   it('5-fold CV: explicit ALS with biases beats the bias-only baseline RMSE in the same run', async () => {
     const { ratings } = await loadRatingsFile(mlSmall, { format: 'movielens-csv' });
     const data = triplesOf(ratings);
-    const cv = await crossValidate(data, { factors: 16, regularization: 0.1, regularizationScaling: 'count', biases: true, iterations: 10, seed: 1 }, { folds: 5, seed: 0 });
-    console.log(`ml-latest-small 5-fold CV: ALS RMSE ${cv.mean.rmse!.toFixed(4)} MAE ${cv.mean.mae!.toFixed(4)}; baseline RMSE ${cv.baseline!.rmse!.toFixed(4)} MAE ${cv.baseline!.mae!.toFixed(4)} (${cv.seconds.toFixed(1)} s)`);
+    const cv = await crossValidate(
+      data,
+      { factors: 16, regularization: 0.1, regularizationScaling: 'count', biases: true, iterations: 10, seed: 1 },
+      { folds: 5, seed: 0 },
+    );
+    console.log(
+      `ml-latest-small 5-fold CV: ALS RMSE ${cv.mean.rmse!.toFixed(4)} MAE ${cv.mean.mae!.toFixed(4)}; baseline RMSE ${cv.baseline!.rmse!.toFixed(4)} MAE ${cv.baseline!.mae!.toFixed(4)} (${cv.seconds.toFixed(1)} s)`,
+    );
     expect(cv.mean.rmse!).toBeLessThan(cv.baseline!.rmse!);
     expect(cv.folds).toHaveLength(5);
   });
 });
-if (!existsSync(mlSmall)) console.warn(`Skipping the MovieLens test: ${mlSmall} is absent (it is read from ../shared/data next to the repo).`);
+if (!existsSync(mlSmall))
+  console.warn(`Skipping the MovieLens test: ${mlSmall} is absent (it is read from ../shared/data next to the repo).`);

@@ -4,14 +4,21 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const run = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', file)], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+const run = (file: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', file)], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 
 describe('examples run', () => {
   it('textbook: loss per epoch, then predictions that follow the taste groups', () => {
     const r = run('textbook.ts');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.match(/^epoch/gm)).toHaveLength(10);
-    const [a, d, a4] = [/u2 would rate A: ([\d.-]+)/, /u4 would rate D: ([\d.-]+)/, /u4 would rate A: ([\d.-]+)/].map((re) => Number(r.stdout.match(re)![1]));
+    const [a, d, a4] = [/u2 would rate A: ([\d.-]+)/, /u4 would rate D: ([\d.-]+)/, /u4 would rate A: ([\d.-]+)/].map((re) =>
+      Number(r.stdout.match(re)![1]),
+    );
     expect(a!).toBeGreaterThan(3);
     expect(d!).toBeGreaterThan(a4!);
   });

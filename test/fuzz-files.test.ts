@@ -54,7 +54,10 @@ function record(category: Category, label: string, ms: number, result: { outcome
   if (ms > LIMIT_MS) t.other.push(`${label}: took ${ms.toFixed(0)} ms`);
   if (result.error === undefined) t[result.outcome!]++;
   else if (result.error instanceof AlsError) t.codes[result.error.code] = (t.codes[result.error.code] ?? 0) + 1;
-  else t.other.push(`${label}: ${result.error instanceof Error ? `${result.error.name}: ${result.error.message}` : String(result.error)}`);
+  else
+    t.other.push(
+      `${label}: ${result.error instanceof Error ? `${result.error.name}: ${result.error.message}` : String(result.error)}`,
+    );
 }
 
 /** Runs one input; `check` returns the outcome of a load or throws (an AlsError to refuse, an Error for a wrong load). */
@@ -85,12 +88,20 @@ function must(condition: boolean, why: string): void {
   if (!condition) throw new Error(why);
 }
 
-const same = (a: ArrayLike<unknown>, b: ArrayLike<unknown>) => a.length === b.length && Array.prototype.every.call(a, (v, i) => Object.is(v, b[i]));
+const same = (a: ArrayLike<unknown>, b: ArrayLike<unknown>) =>
+  a.length === b.length && Array.prototype.every.call(a, (v, i) => Object.is(v, b[i]));
 
 function sameModel(a: ALSModel, b: ALSModel): boolean {
-  return same(a.userIds, b.userIds) && same(a.itemIds, b.itemIds) && same(a.userFactors, b.userFactors) && same(a.itemFactors, b.itemFactors)
-    && JSON.stringify(a.options) === JSON.stringify(b.options) && a.globalMean === b.globalMean
-    && same(a.userBiases ?? [], b.userBiases ?? []) && same(a.itemBiases ?? [], b.itemBiases ?? []);
+  return (
+    same(a.userIds, b.userIds) &&
+    same(a.itemIds, b.itemIds) &&
+    same(a.userFactors, b.userFactors) &&
+    same(a.itemFactors, b.itemFactors) &&
+    JSON.stringify(a.options) === JSON.stringify(b.options) &&
+    a.globalMean === b.globalMean &&
+    same(a.userBiases ?? [], b.userBiases ?? []) &&
+    same(a.itemBiases ?? [], b.itemBiases ?? [])
+  );
 }
 
 function flip(bytes: Uint8Array, rng: Prng): { bad: Uint8Array; at: number; mask: number } {
@@ -102,10 +113,17 @@ function flip(bytes: Uint8Array, rng: Prng): { bad: Uint8Array; at: number; mask
 }
 
 afterAll(() => {
-  const lines = ['fuzz-files: category | tried | coded errors (by code) | identical loads | valid other loads | anything else | worst ms (case)'];
+  const lines = [
+    'fuzz-files: category | tried | coded errors (by code) | identical loads | valid other loads | anything else | worst ms (case)',
+  ];
   for (const [c, t] of tallies) {
-    const codes = Object.entries(t.codes).sort().map(([k, v]) => `${k} ${v}`).join(', ');
-    lines.push(`  ${c} | ${t.tried} | ${Object.values(t.codes).reduce((a, b) => a + b, 0)} (${codes}) | ${t.identical} | ${t.valid} | ${t.other.length} | ${t.worstMs.toFixed(1)} (${t.worstCase})`);
+    const codes = Object.entries(t.codes)
+      .sort()
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    lines.push(
+      `  ${c} | ${t.tried} | ${Object.values(t.codes).reduce((a, b) => a + b, 0)} (${codes}) | ${t.identical} | ${t.valid} | ${t.other.length} | ${t.worstMs.toFixed(1)} (${t.worstCase})`,
+    );
   }
   console.log(lines.join('\n'));
 });
@@ -122,8 +140,12 @@ async function trainedModel(ids: 'string' | 'number' | 'dense', biases: boolean)
   const items: (string | number)[] = [];
   const values: number[] = [];
   const id = (p: string, n: number) => (ids === 'string' ? `${p}${n}ü` : ids === 'number' ? n * 3 + 0.25 : n);
-  for (let u = 0; u < 7; u++) for (let i = 0; i < 6; i++) if (rng.next() < 0.5 || i === u % 6) (users.push(id('u', u)), items.push(id('i', i)), values.push(1 + rng.int(5)));
-  return new ALS({ factors: 3, iterations: 2, biases, threads: 1 }).fit(Ratings.fromTriples({ users, items, values }, { denseIds: ids === 'dense' }));
+  for (let u = 0; u < 7; u++)
+    for (let i = 0; i < 6; i++)
+      if (rng.next() < 0.5 || i === u % 6) users.push(id('u', u)), items.push(id('i', i)), values.push(1 + rng.int(5));
+  return new ALS({ factors: 3, iterations: 2, biases, threads: 1 }).fit(
+    Ratings.fromTriples({ users, items, values }, { denseIds: ids === 'dense' }),
+  );
 }
 
 describe('fuzz: the .als model file', () => {
@@ -139,15 +161,27 @@ describe('fuzz: the .als model file', () => {
       for (let n = 0; n < 600; n++) {
         const { bad, at, mask } = flip(bytes, rng);
         // Every byte is covered by the CRC-32 (or is the CRC, or the length): no flip may load.
-        attempt('als', `${name} flip ${at}^${mask}`, () => (ALSModel.fromBytes(bad), must(false, 'a flipped file loaded'), 'identical'));
+        attempt(
+          'als',
+          `${name} flip ${at}^${mask}`,
+          () => (ALSModel.fromBytes(bad), must(false, 'a flipped file loaded'), 'identical'),
+        );
       }
       for (let n = 0; n < 100; n++) {
         const length = rng.int(bytes.length);
-        attempt('als', `${name} cut at ${length}`, () => (ALSModel.fromBytes(bytes.subarray(0, length)), must(false, 'a cut file loaded'), 'identical'));
+        attempt(
+          'als',
+          `${name} cut at ${length}`,
+          () => (ALSModel.fromBytes(bytes.subarray(0, length)), must(false, 'a cut file loaded'), 'identical'),
+        );
       }
       for (let n = 0; n < 20; n++) {
         const extra = Uint8Array.from({ length: 1 + rng.int(64) }, () => rng.int(256));
-        attempt('als', `${name} + ${extra.length} bytes`, () => (ALSModel.fromBytes(concat([bytes, extra])), must(false, 'an extended file loaded'), 'identical'));
+        attempt(
+          'als',
+          `${name} + ${extra.length} bytes`,
+          () => (ALSModel.fromBytes(concat([bytes, extra])), must(false, 'an extended file loaded'), 'identical'),
+        );
       }
       // Header JSON mutated, checksum made valid again: a crafted file.
       const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
@@ -161,12 +195,19 @@ describe('fuzz: the .als model file', () => {
           if (sameModel(model, original)) return 'identical';
           // A different valid file: it must save and load back unchanged.
           const again = model.toBytes();
-          must(sameModel(ALSModel.fromBytes(again), model) && same(ALSModel.fromBytes(again).toBytes(), again), 'a crafted model does not round-trip');
+          must(
+            sameModel(ALSModel.fromBytes(again), model) && same(ALSModel.fromBytes(again).toBytes(), again),
+            'a crafted model does not round-trip',
+          );
           return 'valid';
         });
       }
       // Identical bytes give an identical model, through any view.
-      attempt('als', `${name} intact`, () => (must(sameModel(ALSModel.fromBytes(bytes.slice()), original), 'intact file differs'), 'identical'));
+      attempt(
+        'als',
+        `${name} intact`,
+        () => (must(sameModel(ALSModel.fromBytes(bytes.slice()), original), 'intact file differs'), 'identical'),
+      );
     }
     expectClean('als');
     expect(tally('als').valid + tally('als').identical).toBeGreaterThan(3);
@@ -184,17 +225,39 @@ describe('fuzz: .npz (implicit models)', () => {
       ['stored, string IDs, options JSON', writeImplicitModel(implicitModel)],
       ['deflated', writeImplicitModel(dense, { compress: true })],
       ['zip64 directory', craftZip([storedMember('user_factors.npy', user, true), storedMember('item_factors.npy', item, true)])],
-      ['deflated by zlib', craftZip([user, item].map((data, i) => ({ name: ['user_factors.npy', 'item_factors.npy'][i]!, data: deflateRawSync(data), method: 8 as const, size: data.length, crc: crc32(data) })))],
+      [
+        'deflated by zlib',
+        craftZip(
+          [user, item].map((data, i) => ({
+            name: ['user_factors.npy', 'item_factors.npy'][i]!,
+            data: deflateRawSync(data),
+            method: 8 as const,
+            size: data.length,
+            crc: crc32(data),
+          })),
+        ),
+      ],
     ];
     for (const [name, bytes] of bases) {
       const original = readImplicitModel(bytes);
       for (let n = 0; n < 450; n++) {
         const { bad, at, mask } = flip(bytes, rng);
-        attempt('npz', `${name} flip ${at}^${mask}`, () => (must(sameModel(readImplicitModel(bad), original), 'a flipped .npz loaded a different model'), 'identical'));
+        attempt(
+          'npz',
+          `${name} flip ${at}^${mask}`,
+          () => (must(sameModel(readImplicitModel(bad), original), 'a flipped .npz loaded a different model'), 'identical'),
+        );
       }
       for (let n = 0; n < 80; n++) {
         const length = rng.int(bytes.length);
-        attempt('npz', `${name} cut at ${length}`, () => (must(sameModel(readImplicitModel(bytes.subarray(0, length)), original), 'a cut .npz loaded a different model'), 'identical'));
+        attempt(
+          'npz',
+          `${name} cut at ${length}`,
+          () => (
+            must(sameModel(readImplicitModel(bytes.subarray(0, length)), original), 'a cut .npz loaded a different model'),
+            'identical'
+          ),
+        );
       }
     }
     for (let n = 0; n < 100; n++) {
@@ -221,7 +284,10 @@ describe('fuzz: .npz (implicit models)', () => {
       const zeros = lie === 2 ? needed + 1 + rng.int(64 << 20) : lie === 3 && rng.next() < 0.5 ? rng.int(needed) : needed;
       const data = deflateWithZeros(header, zeros);
       const crc = zeros === rows * 16 && rows <= 1 << 14 ? crc32(concat([header, new Uint8Array(rows * 16)])) : rng.int(2 ** 32);
-      const zip = craftZip([{ name: 'user_factors.npy', data, method: 8, size: declared, crc, zip64: rng.next() < 0.3 }, storedMember('item_factors.npy', items)]);
+      const zip = craftZip([
+        { name: 'user_factors.npy', data, method: 8, size: declared, crc, zip64: rng.next() < 0.3 },
+        storedMember('item_factors.npy', items),
+      ]);
       const maxBytes = rng.next() < 0.5 ? undefined : 1 + rng.int(1 << 21);
       const label = `bomb rows ${rows}, declared ${declared} of ${honest}, ${zeros} zeros, maxBytes ${maxBytes}, file ${zip.length} B`;
       attempt('npz', label, () => {
@@ -237,15 +303,51 @@ describe('fuzz: .npz (implicit models)', () => {
 });
 
 describe('fuzz: .npy headers', () => {
-  const DESCRS = ['<f4', '<f8', '>f8', '<f2', '|u1', '<i8', '>i4', '|b1', '<U3', '|S4', '|O', '<O8', 'f4', '=f4', '<f3', '<f16', '<U0', '|S0', '<U99999999', '<c8', 'x', '', '<f4 ', "[('a', '<f4')]"];
+  const DESCRS = [
+    '<f4',
+    '<f8',
+    '>f8',
+    '<f2',
+    '|u1',
+    '<i8',
+    '>i4',
+    '|b1',
+    '<U3',
+    '|S4',
+    '|O',
+    '<O8',
+    'f4',
+    '=f4',
+    '<f3',
+    '<f16',
+    '<U0',
+    '|S0',
+    '<U99999999',
+    '<c8',
+    'x',
+    '',
+    '<f4 ',
+    "[('a', '<f4')]",
+  ];
   const ORDERS = ['True', 'False', 'None', '1', "'False'", ''];
   const dim = (rng: Prng): string => {
     const r = rng.int(10);
-    return r < 5 ? String(rng.int(6)) : r < 6 ? String(2 ** (20 + rng.int(40))) : r < 7 ? '-1' : r < 8 ? '1.5' : r < 9 ? "'3'" : `${rng.int(4)}L`;
+    return r < 5
+      ? String(rng.int(6))
+      : r < 6
+        ? String(2 ** (20 + rng.int(40)))
+        : r < 7
+          ? '-1'
+          : r < 8
+            ? '1.5'
+            : r < 9
+              ? "'3'"
+              : `${rng.int(4)}L`;
   };
   function header(rng: Prng): string {
     const parts: string[] = [];
-    if (rng.next() < 0.95) parts.push(`'descr': ${rng.next() < 0.9 ? `'${DESCRS[rng.int(DESCRS.length)]}'` : DESCRS[DESCRS.length - 1]}`);
+    if (rng.next() < 0.95)
+      parts.push(`'descr': ${rng.next() < 0.9 ? `'${DESCRS[rng.int(DESCRS.length)]}'` : DESCRS[DESCRS.length - 1]}`);
     if (rng.next() < 0.95) parts.push(`'fortran_order': ${ORDERS[rng.int(ORDERS.length)]}`);
     if (rng.next() < 0.95) {
       const n = rng.int(rng.next() < 0.95 ? 4 : 70);
@@ -272,14 +374,16 @@ describe('fuzz: .npy headers', () => {
       if (rng.next() < 0.6) {
         try {
           const layout = npyFileLength(head);
-          if ('length' in layout && layout.length !== null && layout.length - head.length <= 1 << 16) want = layout.length - head.length;
+          if ('length' in layout && layout.length !== null && layout.length - head.length <= 1 << 16)
+            want = layout.length - head.length;
         } catch {
           // an unreadable header keeps the random length
         }
       }
       const bytes = concat([head, Uint8Array.from({ length: want }, () => rng.int(256))]);
       const version = rng.int(8);
-      if (version === 1) bytes[6] = 2 + rng.int(2); // a v2/v3 length field read from v1 bytes
+      if (version === 1)
+        bytes[6] = 2 + rng.int(2); // a v2/v3 length field read from v1 bytes
       else if (version === 2) new DataView(bytes.buffer).setUint16(8, rng.int(65536), true);
       else if (version === 3) bytes[6] = rng.int(256);
       attempt('npy', `header ${JSON.stringify(text)} v${bytes[6]} + ${want} bytes`, () => (roundTrips(parseNpy(bytes)), 'valid'));
@@ -306,7 +410,10 @@ describe('fuzz: .npy headers', () => {
         attempt('npy', `${array.dtype} flip ${at}`, () => {
           const parsed = parseNpy(bad);
           roundTrips(parsed);
-          const unchanged = parsed.dtype === array.dtype && same(parsed.shape, array.shape) && same(parsed.data as ArrayLike<unknown>, array.data as ArrayLike<unknown>);
+          const unchanged =
+            parsed.dtype === array.dtype &&
+            same(parsed.shape, array.shape) &&
+            same(parsed.data as ArrayLike<unknown>, array.data as ArrayLike<unknown>);
           return unchanged ? 'identical' : 'valid';
         });
       }
@@ -319,7 +426,12 @@ describe('fuzz: .npy headers', () => {
     const count = array.shape.reduce((a, d) => a * d, 1);
     must(array.data.length === count, `shape (${array.shape}) with ${array.data.length} values`);
     const again = parseNpy(writeNpy(array));
-    must(again.dtype === array.dtype && same(again.shape, array.shape) && same(again.data as ArrayLike<unknown>, array.data as ArrayLike<unknown>), 'does not round-trip');
+    must(
+      again.dtype === array.dtype &&
+        same(again.shape, array.shape) &&
+        same(again.data as ArrayLike<unknown>, array.data as ArrayLike<unknown>),
+      'does not round-trip',
+    );
   }
 });
 
@@ -332,16 +444,35 @@ describe('fuzz: CSV/TSV loaders', () => {
     const o: ParseOptions = {};
     if (rng.next() < 0.5) o.delimiter = ([',', '\t', ';', '|', '::', 'whitespace', 'auto'] as const)[rng.int(7)];
     if (rng.next() < 0.4) o.header = ([true, false, 'auto'] as const)[rng.int(3)];
-    if (rng.next() < 0.3) o.columns = { user: rng.int(3), item: rng.int(3), value: rng.next() < 0.3 ? null : rng.int(4), ...(rng.next() < 0.2 && { timestamp: rng.int(5) }) };
+    if (rng.next() < 0.3)
+      o.columns = {
+        user: rng.int(3),
+        item: rng.int(3),
+        value: rng.next() < 0.3 ? null : rng.int(4),
+        ...(rng.next() < 0.2 && { timestamp: rng.int(5) }),
+      };
     if (rng.next() < 0.5) o.onBadLine = 'skip';
-    if (rng.next() < 0.1) o.format = (['movielens-100k', 'movielens-1m', 'movielens-csv', 'lastfm', 'libmf'] as const)[rng.int(5)];
+    if (rng.next() < 0.1)
+      o.format = (['movielens-100k', 'movielens-1m', 'movielens-csv', 'lastfm', 'libmf'] as const)[rng.int(5)];
     return o;
   }
 
   function field(rng: Prng): Uint8Array {
     const r = rng.int(16);
-    const text = r < 5 ? String(rng.int(50)) : r < 7 ? (rng.next() * 10 - 2).toFixed(rng.int(4)) : r < 8 ? ['1e40', 'NaN', '-0', 'Infinity', '1e-50', '0x10', '', ' 3 '][rng.int(8)]!
-      : r < 10 ? ['ann', 'bob', 'zoë', '日本', '𝄞', 'a b', '"q,uo""ted"', '"open'][rng.int(8)]! : r < 11 ? 'x'.repeat(rng.int(400)) : r < 12 ? String(2 ** 53 + rng.int(9)) : String(rng.int(10));
+    const text =
+      r < 5
+        ? String(rng.int(50))
+        : r < 7
+          ? (rng.next() * 10 - 2).toFixed(rng.int(4))
+          : r < 8
+            ? ['1e40', 'NaN', '-0', 'Infinity', '1e-50', '0x10', '', ' 3 '][rng.int(8)]!
+            : r < 10
+              ? ['ann', 'bob', 'zoë', '日本', '𝄞', 'a b', '"q,uo""ted"', '"open'][rng.int(8)]!
+              : r < 11
+                ? 'x'.repeat(rng.int(400))
+                : r < 12
+                  ? String(2 ** 53 + rng.int(9))
+                  : String(rng.int(10));
     const bytes = encoder.encode(text);
     if (rng.next() < 0.04) return concat([bytes, Uint8Array.of(0x80 + rng.int(128))]); // invalid UTF-8
     return bytes;
@@ -399,12 +530,19 @@ describe('fuzz: CSV/TSV loaders', () => {
 
   function check(p: ParsedTriples): void {
     const n = p.values.length;
-    must(p.users.length === n && p.items.length === n && (p.timestamps === null || p.timestamps.length === n), 'array lengths differ');
+    must(
+      p.users.length === n && p.items.length === n && (p.timestamps === null || p.timestamps.length === n),
+      'array lengths differ',
+    );
     for (let e = 0; e < n; e++) {
       must(Number.isFinite(p.values[e]!), 'a non-finite value');
-      must(p.users[e]! >= 0 && p.users[e]! < p.userMap.size && p.items[e]! >= 0 && p.items[e]! < p.itemMap.size, 'an index out of range');
+      must(
+        p.users[e]! >= 0 && p.users[e]! < p.userMap.size && p.items[e]! >= 0 && p.items[e]! < p.itemMap.size,
+        'an index out of range',
+      );
     }
-    for (const id of [...p.userMap.ids(), ...p.itemMap.ids()]) must(typeof id === 'number' || !id.includes('\uFFFD'), `an ID decoded with U+FFFD: ${String(id)}`);
+    for (const id of [...p.userMap.ids(), ...p.itemMap.ids()])
+      must(typeof id === 'number' || !id.includes('\uFFFD'), `an ID decoded with U+FFFD: ${String(id)}`);
   }
 
   function rows(p: ParsedTriples): unknown[] {
@@ -418,10 +556,16 @@ describe('fuzz: CSV/TSV loaders', () => {
     for (let n = 0; n < 500; n++) {
       const bytes = text(rng);
       const o = options(rng);
-      await attemptAsync('csv/tsv', `lines ${JSON.stringify(o)} ${JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 60)))}`, () => consistentParse(bytes, o, rng));
+      await attemptAsync(
+        'csv/tsv',
+        `lines ${JSON.stringify(o)} ${JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 60)))}`,
+        () => consistentParse(bytes, o, rng),
+      );
     }
     for (let n = 0; n < 250; n++) {
-      const bytes = Uint8Array.from({ length: rng.int(3000) }, () => (rng.next() < 0.5 ? rng.int(256) : [10, 44, 9, 48 + rng.int(10), 34][rng.int(5)]!));
+      const bytes = Uint8Array.from({ length: rng.int(3000) }, () =>
+        rng.next() < 0.5 ? rng.int(256) : [10, 44, 9, 48 + rng.int(10), 34][rng.int(5)]!,
+      );
       const o = options(rng);
       await attemptAsync('csv/tsv', `random bytes (${bytes.length})`, () => consistentParse(bytes, o, rng));
     }
@@ -434,7 +578,18 @@ describe('fuzz: CSV/TSV loaders', () => {
       const plain = text(rng);
       const gz = gzipSync(plain);
       const kind = rng.int(4);
-      const bytes = kind === 0 ? gz : kind === 1 ? gz.subarray(0, rng.int(gz.length)) : kind === 2 ? (() => { const b = Uint8Array.from(gz); b[rng.int(b.length)]! ^= 1 + rng.int(255); return b; })() : plain;
+      const bytes =
+        kind === 0
+          ? gz
+          : kind === 1
+            ? gz.subarray(0, rng.int(gz.length))
+            : kind === 2
+              ? (() => {
+                  const b = Uint8Array.from(gz);
+                  b[rng.int(b.length)]! ^= 1 + rng.int(255);
+                  return b;
+                })()
+              : plain;
       const path = join(dir, `f${n}.csv.gz`);
       writeFileSync(path, bytes);
       const o = options(rng);
@@ -443,7 +598,10 @@ describe('fuzz: CSV/TSV loaders', () => {
         check(fromFile.triples);
         // A .gz that loads must be the file's text (gzip's CRC-32 covers the data).
         const fromText = await parseTriples(plain, o).catch(() => null);
-        must(fromText !== null && JSON.stringify(rows(fromText)) === JSON.stringify(rows(fromFile.triples)), '.gz loaded something other than its text');
+        must(
+          fromText !== null && JSON.stringify(rows(fromText)) === JSON.stringify(rows(fromFile.triples)),
+          '.gz loaded something other than its text',
+        );
         return 'identical';
       });
     }

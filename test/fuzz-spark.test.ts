@@ -20,7 +20,14 @@ describe.skipIf(!haveSpark)('fuzzing a Spark part, one flipped byte at a time, i
   it('the harness records a child that aborts or hangs as that case, and goes on after it', async () => {
     const cases = [0, 1, 2, 3, 4, 5].map((byte): [number, number, boolean] => [byte, 0xff, true]);
     const results = await runCases(cases, { hangMs: 1500, env: { SPARK_FUZZ_ABORT_ON: '1', SPARK_FUZZ_SPIN_ON: '3' } });
-    expect(results.map((r) => [r.byte, r.outcome])).toEqual([[0, 'CORRUPT_MODEL'], [1, 'crash'], [2, 'CORRUPT_MODEL'], [3, 'hang'], [4, 'CORRUPT_MODEL'], [5, 'CORRUPT_MODEL']]);
+    expect(results.map((r) => [r.byte, r.outcome])).toEqual([
+      [0, 'CORRUPT_MODEL'],
+      [1, 'crash'],
+      [2, 'CORRUPT_MODEL'],
+      [3, 'hang'],
+      [4, 'CORRUPT_MODEL'],
+      [5, 'CORRUPT_MODEL'],
+    ]);
   }, 120_000);
 
   const part = haveSpark ? fuzzedPart() : '';
@@ -43,7 +50,13 @@ describe.skipIf(!haveSpark)('fuzzing a Spark part, one flipped byte at a time, i
     // The two flips of the issue: a V8 abort and a hang before.
     const outcome = (byte: number, mask: number) => results.find((r) => r.byte === byte && r.mask === mask)!.outcome;
     expect([outcome(488, 0xff), outcome(4321, 0x01)]).toEqual(['CORRUPT_MODEL', 'CORRUPT_MODEL']);
-    const allowed = ['CORRUPT_MODEL', 'UNSUPPORTED_FORMAT', 'NON_FINITE_VALUE', 'identical', 'different model (no crc, data byte)'];
+    const allowed = [
+      'CORRUPT_MODEL',
+      'UNSUPPORTED_FORMAT',
+      'NON_FINITE_VALUE',
+      'identical',
+      'different model (no crc, data byte)',
+    ];
     for (const category of Object.keys(summary.counts)) expect(allowed, category).toContain(category);
     expect(summary.worstMs).toBeLessThan(SLOW_MS);
   }, 120_000);

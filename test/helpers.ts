@@ -105,11 +105,13 @@ export async function listBackends(): Promise<BackendEntry[]> {
   const load = await import('../src/wasm/load.js');
   const { createMemory } = await import('../src/wasm/memory.js');
   const { createWasmKernels } = await import('../src/kernels/wasm.js');
-  const wasm = (options: { threads?: boolean; relaxed?: boolean }): BackendFactory => async () => {
-    const module = await load.loadWasmModule(options);
-    const memory = createMemory(TEST_MEMORY_BYTES, options.threads === true);
-    return { kernels: createWasmKernels(module, memory), buffer: memory.buffer };
-  };
+  const wasm =
+    (options: { threads?: boolean; relaxed?: boolean }): BackendFactory =>
+    async () => {
+      const module = await load.loadWasmModule(options);
+      const memory = createMemory(TEST_MEMORY_BYTES, options.threads === true);
+      return { kernels: createWasmKernels(module, memory), buffer: memory.buffer };
+    };
   entries.push({ name: 'wasm', make: wasm({}) });
   entries.push(
     !built('als-threads.wasm')
@@ -122,7 +124,11 @@ export async function listBackends(): Promise<BackendEntry[]> {
     !built('als-relaxed.wasm')
       ? { name: 'wasm-relaxed', make: null, skipReason: 'build/als-relaxed.wasm does not exist' }
       : !load.relaxedSimdSupported()
-        ? { name: 'wasm-relaxed', make: null, skipReason: 'no relaxed SIMD here (Node 20 needs --experimental-wasm-relaxed-simd)' }
+        ? {
+            name: 'wasm-relaxed',
+            make: null,
+            skipReason: 'no relaxed SIMD here (Node 20 needs --experimental-wasm-relaxed-simd)',
+          }
         : { name: 'wasm-relaxed', make: wasm({ relaxed: true }) },
   );
   return entries;

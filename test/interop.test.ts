@@ -7,8 +7,20 @@ import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ALS, ALSModel, AlsError, ErrorCode, Ratings } from '../src/index.js';
 import {
-  loadImplicitModel, loadSparkModel, parseNpy, readImplicitModel, readNpyFactors, readNpz, readSparkModel,
-  saveImplicitModel, saveSparkModel, toFloat32, writeImplicitModel, writeNpy, writeNpz, writeSparkModel,
+  loadImplicitModel,
+  loadSparkModel,
+  parseNpy,
+  readImplicitModel,
+  readNpyFactors,
+  readNpz,
+  readSparkModel,
+  saveImplicitModel,
+  saveSparkModel,
+  toFloat32,
+  writeImplicitModel,
+  writeNpy,
+  writeNpz,
+  writeSparkModel,
 } from '../src/interop/index.js';
 import { Prng } from '../src/train/prng.js';
 import { readFactorTable } from '../src/interop/spark-columns.js';
@@ -18,7 +30,10 @@ import { codeOf } from './bytes-helpers.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'npy');
 const fixture = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
-const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, { shape: number[]; float32: number[]; user_factors: number[]; item_factors: number[] }>;
+const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<
+  string,
+  { shape: number[]; float32: number[]; user_factors: number[]; item_factors: number[] }
+>;
 
 const SHARED = join(import.meta.dirname, '..', '..', 'shared', 'data');
 const SPARK_MODEL = join(SHARED, 'spark-alsmodel-ml100k', 'als_model');
@@ -49,7 +64,9 @@ async function trainedModel(ids: 'dense' | 'sparse-int', options: ConstructorPar
   const items: number[] = [];
   const values: number[] = [];
   const id = (n: number, base: number) => (ids === 'dense' ? n : base + 7 * n);
-  for (let u = 0; u < 30; u++) for (let i = 0; i < 20; i++) if (rng.next() < 0.3) (users.push(id(u, 1000)), items.push(id(i, -50)), values.push(1 + Math.round(4 * rng.next())));
+  for (let u = 0; u < 30; u++)
+    for (let i = 0; i < 20; i++)
+      if (rng.next() < 0.3) users.push(id(u, 1000)), items.push(id(i, -50)), values.push(1 + Math.round(4 * rng.next()));
   const ratings = Ratings.fromTriples({ users, items, values }, { denseIds: ids === 'dense' });
   // Spark and implicit models hold no biases, so these are trained without them.
   return new ALS({ factors: 4, iterations: 3, threads: 1, biases: false, ...options }).fit(ratings);
@@ -64,11 +81,14 @@ function expectSameModel(a: ALSModel, b: ALSModel) {
 }
 
 describe('.npy (against files numpy wrote)', () => {
-  it.each(['f8_3x2.npy', 'f2_3x2.npy', 'f4_fortran_3x2.npy', 'f4_bigendian_3x2.npy'])('%s converts to numpy\'s own float32 values, in C order', (name) => {
-    const array = parseNpy(fixture(name));
-    expect(array.shape).toEqual(expected[name]!.shape);
-    expect(Array.from(toFloat32(array))).toEqual(expected[name]!.float32);
-  });
+  it.each(['f8_3x2.npy', 'f2_3x2.npy', 'f4_fortran_3x2.npy', 'f4_bigendian_3x2.npy'])(
+    "%s converts to numpy's own float32 values, in C order",
+    (name) => {
+      const array = parseNpy(fixture(name));
+      expect(array.shape).toEqual(expected[name]!.shape);
+      expect(Array.from(toFloat32(array))).toEqual(expected[name]!.float32);
+    },
+  );
 
   it('keeps float16 as its bits, decodes subnormals exactly, and reads int64 as bigint', () => {
     const half = parseNpy(fixture('f2_3x2.npy'));
@@ -84,7 +104,8 @@ describe('.npy (against files numpy wrote)', () => {
 
   it('refuses every truncation, trailing bytes, a bad magic, a bad header and an unknown version', () => {
     const bytes = fixture('f8_3x2.npy');
-    for (let n = 0; n < bytes.length; n++) expect(refusal(() => parseNpy(bytes.subarray(0, n)))).toMatch(/TRUNCATED_MODEL|CORRUPT_MODEL/);
+    for (let n = 0; n < bytes.length; n++)
+      expect(refusal(() => parseNpy(bytes.subarray(0, n)))).toMatch(/TRUNCATED_MODEL|CORRUPT_MODEL/);
     expect(refusal(() => parseNpy(Uint8Array.of(...bytes, 0, 0, 0, 0)))).toBe(ErrorCode.CORRUPT_MODEL);
     const badMagic = bytes.slice();
     badMagic[1] = 0x4f;
@@ -118,7 +139,16 @@ describe('.npz and implicit models', () => {
     expect(Array.from(model.userFactors)).toEqual(expected['implicit_f64.npz']!.user_factors);
     expect(Array.from(model.itemFactors)).toEqual(expected['implicit_f64.npz']!.item_factors);
     expect(model.userIds).toEqual([0, 1, 2, 3]);
-    expect(model.options).toMatchObject({ regularization: 0.05, alpha: 2, iterations: 7, solver: 'cholesky', seed: 42, feedback: 'implicit', confidence: 'alpha', regularizationScaling: 'none' });
+    expect(model.options).toMatchObject({
+      regularization: 0.05,
+      alpha: 2,
+      iterations: 7,
+      solver: 'cholesky',
+      seed: 42,
+      feedback: 'implicit',
+      confidence: 'alpha',
+      regularizationScaling: 'none',
+    });
   });
 
   it('refuses an .npz whose factors are a pickled object array', () => {
@@ -147,7 +177,12 @@ describe('.npz and implicit models', () => {
     const back = readImplicitModel(writeImplicitModel(model));
     expectSameModel(model, back);
     expect(back.options).toEqual({ ...model.options, threads: back.options.threads, backend: back.options.backend });
-    const named = ALSModel.fromFactors({ userIds: ['ann', 'bob'], itemIds: ['x', 'y', 'zé'], userFactors: [1, 2, 3, 4], itemFactors: [1, 0, 0, 1, 1, 1] });
+    const named = ALSModel.fromFactors({
+      userIds: ['ann', 'bob'],
+      itemIds: ['x', 'y', 'zé'],
+      userFactors: [1, 2, 3, 4],
+      itemFactors: [1, 0, 0, 1, 1, 1],
+    });
     expectSameModel(named, readImplicitModel(writeImplicitModel(named, { compress: true })));
     const plain = readNpz(writeImplicitModel(named, { ids: false }));
     expect(plain.has('user_ids')).toBe(false);
@@ -158,13 +193,29 @@ describe('.npz and implicit models', () => {
     const items = fixture('f4_fortran_3x2.npy');
     const model = readNpyFactors({ userFactors: users, itemFactors: items }, { userIds: ['a', 'b'], itemIds: [10, 20, 30] });
     expect(model.predict('b', 10)).toBeCloseTo(3 * 0.5 + 4 * -1.25, 6);
-    expect(refusal(() => readNpyFactors({ userFactors: users, itemFactors: items }, { userIds: ['a'] }))).toBe(ErrorCode.LENGTH_MISMATCH);
+    expect(refusal(() => readNpyFactors({ userFactors: users, itemFactors: items }, { userIds: ['a'] }))).toBe(
+      ErrorCode.LENGTH_MISMATCH,
+    );
   });
 
   it.skipIf(!haveImplicit)('loads the real implicit model with its keys and round-trips it bit-identically', async () => {
     const bytes = new Uint8Array(readFileSync(IMPLICIT_NPZ));
     const keys = readNpz(bytes);
-    expect([...keys.keys()].sort()).toEqual(['alpha', 'calculate_training_loss', 'cg_steps', 'dtype', 'factors', 'item_factors', 'iterations', 'num_threads', 'random_state', 'regularization', 'use_cg', 'use_native', 'user_factors']);
+    expect([...keys.keys()].sort()).toEqual([
+      'alpha',
+      'calculate_training_loss',
+      'cg_steps',
+      'dtype',
+      'factors',
+      'item_factors',
+      'iterations',
+      'num_threads',
+      'random_state',
+      'regularization',
+      'use_cg',
+      'use_native',
+      'user_factors',
+    ]);
     const model = await loadImplicitModel(IMPLICIT_NPZ);
     expect([model.numUsers, model.numItems, model.factors]).toEqual([36, 549, 10]);
     expect(model.userFactors).toEqual(keys.get('user_factors')!.data);
@@ -175,7 +226,20 @@ describe('.npz and implicit models', () => {
     // Every member that carries the model is byte-identical to what implicit (numpy) wrote.
     const original = unzipSync(bytes);
     const ours = unzipSync(written);
-    for (const key of ['user_factors', 'item_factors', 'regularization', 'factors', 'iterations', 'use_cg', 'cg_steps', 'dtype', 'random_state', 'alpha', 'num_threads', 'use_native']) {
+    for (const key of [
+      'user_factors',
+      'item_factors',
+      'regularization',
+      'factors',
+      'iterations',
+      'use_cg',
+      'cg_steps',
+      'dtype',
+      'random_state',
+      'alpha',
+      'num_threads',
+      'use_native',
+    ]) {
       expect(ours[`${key}.npy`], key).toEqual(original[`${key}.npy`]);
     }
     // And rewriting what we read back is a fixed point.
@@ -200,13 +264,20 @@ describe('Spark ALSModel directories', () => {
   it.skipIf(!haveSpark)('loads the real Spark 3.0.2 model: ids, rank and every factor as the parquet holds them', async () => {
     const model = await loadSparkModel(SPARK_MODEL, { regParam: 0.01 });
     expect([model.numUsers, model.numItems, model.factors]).toEqual([943, 1682, 10]);
-    expect(model.options).toMatchObject({ regularization: 0.01, regularizationScaling: 'count', feedback: 'explicit', confidence: 'one-plus-alpha' });
+    expect(model.options).toMatchObject({
+      regularization: 0.01,
+      regularizationScaling: 'count',
+      feedback: 'explicit',
+      confidence: 'one-plus-alpha',
+    });
     for (const side of ['userFactors', 'itemFactors'] as const) {
       const dir = join(SPARK_MODEL, side);
       let rows = 0;
       for (const part of readdirSync(dir).filter((f) => f.endsWith('.parquet') && !f.startsWith('.'))) {
         const bytes = readFileSync(join(dir, part));
-        const records = (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer })) as { id: number; features: number[] }[];
+        const records = (await parquetReadObjects({
+          file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+        })) as { id: number; features: number[] }[];
         for (const { id, features } of records) {
           const index = side === 'userFactors' ? model.userIndex(id) : model.itemIndex(id);
           const factors = side === 'userFactors' ? model.userFactors : model.itemFactors;
@@ -219,7 +290,7 @@ describe('Spark ALSModel directories', () => {
     expect([...model.userIds].sort((a, b) => +a - +b)).toEqual(Array.from({ length: 943 }, (_, i) => i + 1));
   });
 
-  it.skipIf(!haveSpark)('writes the real model back in Spark\'s layout and re-reads it identically', async () => {
+  it.skipIf(!haveSpark)("writes the real model back in Spark's layout and re-reads it identically", async () => {
     const model = await loadSparkModel(SPARK_MODEL, { regParam: 0.01 });
     const files = writeSparkModel(model, { timestamp: 0 });
     const back = await readSparkModel(files);
@@ -231,7 +302,8 @@ describe('Spark ALSModel directories', () => {
     const theirs = parquetMetadata(arrayBufferOf(readFileSync(join(SPARK_MODEL, 'userFactors', sparkPart))));
     const ours = parquetMetadata(arrayBufferOf([...files].find(([p]) => p.startsWith('userFactors/part-'))![1]));
     expect(ours.schema).toEqual(theirs.schema);
-    const rowMetadata = (m: typeof ours) => m.key_value_metadata?.find((kv) => kv.key === 'org.apache.spark.sql.parquet.row.metadata')?.value;
+    const rowMetadata = (m: typeof ours) =>
+      m.key_value_metadata?.find((kv) => kv.key === 'org.apache.spark.sql.parquet.row.metadata')?.value;
     expect(rowMetadata(ours)).toBe(rowMetadata(theirs));
   });
 
@@ -275,9 +347,15 @@ describe('Spark ALSModel directories', () => {
     expect(await asyncRefusal(() => readSparkModel(without('metadata/')))).toBe(ErrorCode.CORRUPT_MODEL);
     expect(await asyncRefusal(() => readSparkModel(without('itemFactors/')))).toBe(ErrorCode.CORRUPT_MODEL);
     // A file replaced without its Hadoop checksum (which would refuse it first).
-    const replaced = (path: string, bytes: Uint8Array) => new Map(files).set(path, bytes).set(path.replace(/[^/]*$/, (b) => `.${b}.crc`), undefined as never);
+    const replaced = (path: string, bytes: Uint8Array) =>
+      new Map(files).set(path, bytes).set(
+        path.replace(/[^/]*$/, (b) => `.${b}.crc`),
+        undefined as never,
+      );
     const withoutCrc = (m: Map<string, Uint8Array>) => new Map([...m].filter(([, b]) => b !== undefined));
-    const other = withoutCrc(replaced('metadata/part-00000', new TextEncoder().encode('{"class":"org.apache.spark.ml.recommendation.ALS","rank":4}\n')));
+    const other = withoutCrc(
+      replaced('metadata/part-00000', new TextEncoder().encode('{"class":"org.apache.spark.ml.recommendation.ALS","rank":4}\n')),
+    );
     expect(await asyncRefusal(() => readSparkModel(other))).toBe(ErrorCode.UNSUPPORTED_FORMAT);
     const part = [...files.keys()].find((p) => p.startsWith('userFactors/part-'))!;
     const short = files.get(part)!.subarray(0, files.get(part)!.length - 9);
@@ -288,13 +366,28 @@ describe('Spark ALSModel directories', () => {
   });
 });
 
-describe('training with another system\'s conventions', () => {
-  it('maps Spark\'s and implicit\'s parameter names and defaults', () => {
+describe("training with another system's conventions", () => {
+  it("maps Spark's and implicit's parameter names and defaults", () => {
     expect(ALS.sparkCompatible({ regParam: 0.05, implicitPrefs: true, alpha: 40 }).options).toMatchObject({
-      factors: 10, iterations: 10, regularization: 0.05, regularizationScaling: 'count', feedback: 'implicit', alpha: 40, confidence: 'one-plus-alpha', solver: 'cholesky',
+      factors: 10,
+      iterations: 10,
+      regularization: 0.05,
+      regularizationScaling: 'count',
+      feedback: 'implicit',
+      alpha: 40,
+      confidence: 'one-plus-alpha',
+      solver: 'cholesky',
     });
     expect(ALS.implicitCompatible({ factors: 32 }).options).toMatchObject({
-      factors: 32, iterations: 15, regularization: 0.01, regularizationScaling: 'none', feedback: 'implicit', alpha: 1, confidence: 'alpha', solver: 'cg', cgSteps: 3,
+      factors: 32,
+      iterations: 15,
+      regularization: 0.01,
+      regularizationScaling: 'none',
+      feedback: 'implicit',
+      alpha: 1,
+      confidence: 'alpha',
+      solver: 'cg',
+      cgSteps: 3,
     });
     expect(ALS.implicitCompatible({ use_cg: false, threads: 1 }).options).toMatchObject({ solver: 'cholesky', threads: 1 });
     expect(refusal(() => ALS.sparkCompatible({ nonnegative: true }))).toBe(ErrorCode.INVALID_OPTION);
@@ -313,7 +406,17 @@ describe('implicit files with unusual keys', () => {
 
 describe('the bounded reader of Spark factor parts', () => {
   const part = (ids: number[], features: (number[] | null)[]) =>
-    new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'id', data: Int32Array.from(ids) }, { name: 'features', data: features }], schema: PARQUET_SCHEMA, rowGroupSize: 3, pageSize: 64 }));
+    new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'id', data: Int32Array.from(ids) },
+          { name: 'features', data: features },
+        ],
+        schema: PARQUET_SCHEMA,
+        rowGroupSize: 3,
+        pageSize: 64,
+      }),
+    );
 
   it('reads what hyparquet reads, across row groups and pages', async () => {
     const rng = new Prng(8);
@@ -342,14 +445,23 @@ describe('the bounded reader of Spark factor parts', () => {
   it('refuses ragged, null and empty rows, naming the row', async () => {
     const cases: [(number[] | null)[], string][] = [
       [[[1, 2], [3], [4, 5]], 'userFactors id 2 has 1 features; the rank is 2'],
-      [[[1, 2], [3, 4, 5], [6, 7]], 'userFactors id 2 has 3 features; the rank is 2'],
+      [
+        [
+          [1, 2],
+          [3, 4, 5],
+          [6, 7],
+        ],
+        'userFactors id 2 has 3 features; the rank is 2',
+      ],
       [[[1, 2], null, [4, 5]], 'userFactors id 2 has no features (null)'],
       [[[1, 2], [], [4, 5]], 'userFactors id 2 has an empty features list'],
     ];
     for (const [features, message] of cases) {
       const file = part([1, 2, 3], features);
       expect(() => readFactorTable(file, 2, 'test', 'userFactors')).toThrow(message);
-      const files = writeSparkModel(ALSModel.fromFactors({ userIds: [1, 2, 3], itemIds: [1], userFactors: [1, 2, 3, 4, 5, 6], itemFactors: [1, 1] }));
+      const files = writeSparkModel(
+        ALSModel.fromFactors({ userIds: [1, 2, 3], itemIds: [1], userFactors: [1, 2, 3, 4, 5, 6], itemFactors: [1, 1] }),
+      );
       const userPart = [...files.keys()].find((p) => p.startsWith('userFactors/part-'))!;
       files.set(userPart, file);
       files.delete(userPart.replace(/[^/]*$/, (b) => `.${b}.crc`));

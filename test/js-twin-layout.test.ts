@@ -21,7 +21,13 @@ const source = (path: string) => readFileSync(new URL(`../${path}`, import.meta.
 function signatures(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const m of text.matchAll(/function (\w+)\(([^)]*)\)/g)) {
-    out.set(m[1]!, m[2]!.split(',').map((p) => p.split(':')[0]!.trim()).filter((p) => p !== ''));
+    out.set(
+      m[1]!,
+      m[2]!
+        .split(',')
+        .map((p) => p.split(':')[0]!.trim())
+        .filter((p) => p !== ''),
+    );
   }
   return out;
 }
@@ -51,13 +57,16 @@ describe('the JS twin mirrors assembly/ by file name', () => {
       const wasmSide = source(`assembly/${name}.ts`);
       const names = asExports(wasmSide);
       expect(Object.keys(create(memory))).toEqual(names);
-      const asSig = signatures(wasmSide), jsSig = signatures(source(`src/kernels/js/${name}.ts`));
+      const asSig = signatures(wasmSide),
+        jsSig = signatures(source(`src/kernels/js/${name}.ts`));
       for (const kernel of names) expect([kernel, jsSig.get(kernel)]).toEqual([kernel, asSig.get(kernel)]);
     });
   }
 
   it('createJsKernels assembles exactly the kernels assembly/index.ts exports', () => {
-    const exported = [...source('assembly/index.ts').matchAll(/export \{([^}]*)\}/g)].flatMap((m) => m[1]!.split(',').map((s) => s.trim()));
+    const exported = [...source('assembly/index.ts').matchAll(/export \{([^}]*)\}/g)].flatMap((m) =>
+      m[1]!.split(',').map((s) => s.trim()),
+    );
     expect(Object.keys(createJsKernels(new ArrayBuffer(64))).filter((k) => k !== 'backend')).toEqual(exported);
   });
 });

@@ -15,7 +15,16 @@
  * - LOSS_TOL: losses are f64 reductions of f32 dot products (error ≈ dim·u relative per term).
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GATHER_ROWS, type Kernels, Param, SOLVE_OK, Solver, WeightMode, roundUp, solveScratchFloats } from '../src/kernels/types.js';
+import {
+  GATHER_ROWS,
+  type Kernels,
+  Param,
+  SOLVE_OK,
+  Solver,
+  WeightMode,
+  roundUp,
+  solveScratchFloats,
+} from '../src/kernels/types.js';
 import { Arena, type F32Block, listBackends, rng, uniform } from './helpers.js';
 import * as ref from './reference.js';
 import type { Mat, SparseRow, Vec } from './reference.js';
@@ -58,7 +67,8 @@ function absoluteGram(rows: Mat, dim: number, w: Vec, A0?: Mat): Mat {
 }
 
 function maxDiff(a: Vec | Mat, b: Vec | Mat): number {
-  const fa = a.flat(), fb = b.flat();
+  const fa = a.flat(),
+    fb = b.flat();
   let m = 0;
   for (let i = 0; i < fa.length; i++) m = Math.max(m, Math.abs(fa[i] - fb[i]));
   return fa.some((v) => Number.isNaN(v)) ? Number.NaN : m;
@@ -111,7 +121,9 @@ for (const backend of await listBackends()) {
     };
     /** The full symmetric matrix whose upper triangle is stored in blk. */
     const readUpper = (blk: F32Block, stride: number, dim: number): Mat =>
-      Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (_, j) => blk.view[Math.min(i, j) * stride + Math.max(i, j)]));
+      Array.from({ length: dim }, (_, i) =>
+        Array.from({ length: dim }, (_, j) => blk.view[Math.min(i, j) * stride + Math.max(i, j)]),
+      );
     /** Only the upper triangle (as a flat list), for exact comparisons. */
     const upperEntries = (A: Mat): number[] => A.flatMap((row, i) => row.slice(i));
     const readVec = (blk: F32Block, offset: number, dim: number): Vec => Array.from(blk.view.subarray(offset, offset + dim));
@@ -122,20 +134,43 @@ for (const backend of await listBackends()) {
     };
 
     interface ParamValues {
-      X: number; Y: number; stride: number; dim: number;
-      indptr: number; indices: number; values: number; regWeights: number;
-      lambda: number; mode: number; alpha: number; solver: number; cgSteps: number;
-      YtY: number; mu: number; otherBias: number;
+      X: number;
+      Y: number;
+      stride: number;
+      dim: number;
+      indptr: number;
+      indices: number;
+      values: number;
+      regWeights: number;
+      lambda: number;
+      mode: number;
+      alpha: number;
+      solver: number;
+      cgSteps: number;
+      YtY: number;
+      mu: number;
+      otherBias: number;
     }
     const writeParams = (p: ParamValues): number => {
       const blk = arena.i32(32);
       const f = new Float32Array(buffer, blk.ptr, 32);
       const i = blk.view;
-      i[Param.X] = p.X; i[Param.Y] = p.Y; i[Param.Stride] = p.stride; i[Param.Dim] = p.dim;
-      i[Param.Indptr] = p.indptr; i[Param.Indices] = p.indices; i[Param.Values] = p.values;
-      i[Param.RegWeights] = p.regWeights; f[Param.Lambda] = p.lambda; i[Param.Mode] = p.mode;
-      f[Param.Alpha] = p.alpha; i[Param.Solver] = p.solver; i[Param.CgSteps] = p.cgSteps;
-      i[Param.YtY] = p.YtY; f[Param.Mu] = p.mu; i[Param.OtherBias] = p.otherBias;
+      i[Param.X] = p.X;
+      i[Param.Y] = p.Y;
+      i[Param.Stride] = p.stride;
+      i[Param.Dim] = p.dim;
+      i[Param.Indptr] = p.indptr;
+      i[Param.Indices] = p.indices;
+      i[Param.Values] = p.values;
+      i[Param.RegWeights] = p.regWeights;
+      f[Param.Lambda] = p.lambda;
+      i[Param.Mode] = p.mode;
+      f[Param.Alpha] = p.alpha;
+      i[Param.Solver] = p.solver;
+      i[Param.CgSteps] = p.cgSteps;
+      i[Param.YtY] = p.YtY;
+      f[Param.Mu] = p.mu;
+      i[Param.OtherBias] = p.otherBias;
       return blk.ptr;
     };
 
@@ -155,36 +190,67 @@ for (const backend of await listBackends()) {
 
     describe('known answers', () => {
       it("gramRow: Spark's weighted normal equations", () => {
-        const stride = 8, dim = 2;
-        const Y = storeRows([[1, 2], [4, 5], [7, 8]], stride);
-        const A = arena.f32(stride * stride), A2 = arena.f32(stride * stride), b = arena.f32(stride);
+        const stride = 8,
+          dim = 2;
+        const Y = storeRows(
+          [
+            [1, 2],
+            [4, 5],
+            [7, 8],
+          ],
+          stride,
+        );
+        const A = arena.f32(stride * stride),
+          A2 = arena.f32(stride * stride),
+          b = arena.f32(stride);
         const scratch = arena.f32(2 * GATHER_ROWS * stride);
         // rows [1,2] b=3 weight 1, [4,5] b=12 weight 2: the weight is on AᵀA only
-        const cols = arena.i32([0, 1]), w = arena.f32([1, 2]), t = arena.f32([3, 12]);
+        const cols = arena.i32([0, 1]),
+          w = arena.f32([1, 2]),
+          t = arena.f32([3, 12]);
         K.gramRow(Y.ptr, stride, dim, cols.ptr, w.ptr, t.ptr, 2, 0, A.ptr, b.ptr, scratch.ptr);
         expect(upperEntries(readUpper(A, stride, dim))).toEqual([33, 42, 54]);
         expect(readVec(b, 0, dim)).toEqual([51, 66]);
         // then [7,8] b=9 on top of it (A0 = the first A)
-        const cols3 = arena.i32([2]), w3 = arena.f32([1]), t3 = arena.f32([9]);
+        const cols3 = arena.i32([2]),
+          w3 = arena.f32([1]),
+          t3 = arena.f32([9]);
         K.gramRow(Y.ptr, stride, dim, cols3.ptr, w3.ptr, t3.ptr, 1, A.ptr, A2.ptr, b.ptr, scratch.ptr);
         expect(upperEntries(readUpper(A2, stride, dim))).toEqual([82, 98, 118]);
         expect(readVec(b, 0, dim)).toEqual([63, 72]);
         // all three at once
-        const colsAll = arena.i32([0, 1, 2]), wAll = arena.f32([1, 2, 1]), tAll = arena.f32([3, 12, 9]);
+        const colsAll = arena.i32([0, 1, 2]),
+          wAll = arena.f32([1, 2, 1]),
+          tAll = arena.f32([3, 12, 9]);
         K.gramRow(Y.ptr, stride, dim, colsAll.ptr, wAll.ptr, tAll.ptr, 3, 0, A.ptr, b.ptr, scratch.ptr);
         expect(upperEntries(readUpper(A, stride, dim))).toEqual([82, 98, 118]);
         expect(readVec(b, 0, dim)).toEqual([114, 138]);
       });
 
       it("cholesky + choleskySolve: Spark's least squares, λ = 0 and λ = 1.5", () => {
-        const stride = 8, dim = 2;
-        const Y = storeRows([[1, 2], [1, 3], [1, 4]], stride);
-        const cols = arena.i32([0, 1, 2]), w = arena.f32([1, 1, 1]), t = arena.f32([4, 9, 16]);
-        const A = arena.f32(stride * stride), b = arena.f32(stride), x = arena.f32(stride);
+        const stride = 8,
+          dim = 2;
+        const Y = storeRows(
+          [
+            [1, 2],
+            [1, 3],
+            [1, 4],
+          ],
+          stride,
+        );
+        const cols = arena.i32([0, 1, 2]),
+          w = arena.f32([1, 1, 1]),
+          t = arena.f32([4, 9, 16]);
+        const A = arena.f32(stride * stride),
+          b = arena.f32(stride),
+          x = arena.f32(stride);
         const scratch = arena.f32(2 * GATHER_ROWS * stride);
         // The relative tolerance: Spark asserts 1e-6 in f64; AᵀA = [[3,9],[9,29]] has κ ≈ 169,
         // so f32 can be off by up to ≈ κ·u ≈ 1e-5 relative.
-        for (const [lambda, expected] of [[0, [-8.333333, 6.0]], [1.5, [-0.1155556, 3.28]]] as const) {
+        for (const [lambda, expected] of [
+          [0, [-8.333333, 6.0]],
+          [1.5, [-0.1155556, 3.28]],
+        ] as const) {
           K.gramRow(Y.ptr, stride, dim, cols.ptr, w.ptr, t.ptr, 3, 0, A.ptr, b.ptr, scratch.ptr);
           expect(K.cholesky(A.ptr, stride, dim, lambda)).toBe(-1);
           K.choleskySolve(A.ptr, stride, dim, b.ptr, x.ptr);
@@ -207,9 +273,13 @@ for (const backend of await listBackends()) {
           const values = cols.map(() => uniform(rand, -3, 5));
           if (n > 1) values[1] = 0;
           const otherBias = Array.from({ length: numCols }, () => uniform(rand, -1, 1));
-          const colsB = arena.i32(cols), valuesB = arena.f32(values), obB = arena.f32(otherBias);
-          const w = arena.f32(Math.max(n, 1)), t = arena.f32(Math.max(n, 1));
-          const mu = Math.fround(3.25), alpha = Math.fround(2.5);
+          const colsB = arena.i32(cols),
+            valuesB = arena.f32(values),
+            obB = arena.f32(otherBias);
+          const w = arena.f32(Math.max(n, 1)),
+            t = arena.f32(Math.max(n, 1));
+          const mu = Math.fround(3.25),
+            alpha = Math.fround(2.5);
           const check = (mode: number, ob: number, expected: { w: Vec; t: Vec }, label: string) => {
             w.view.fill(GARBAGE);
             t.view.fill(GARBAGE);
@@ -218,10 +288,20 @@ for (const backend of await listBackends()) {
             expect(maxDiff(readVec(w, 0, n), expected.w), `${label} w`).toBeLessThanOrEqual(1e-6 * 16);
             expect(maxDiff(readVec(t, 0, n), expected.t), `${label} t`).toBeLessThanOrEqual(1e-6 * 16);
           };
-          check(WeightMode.Explicit, obB.ptr, ref.rowWeights(values, cols, ref.MODE_EXPLICIT, alpha, mu, otherBias), 'explicit with otherBias');
+          check(
+            WeightMode.Explicit,
+            obB.ptr,
+            ref.rowWeights(values, cols, ref.MODE_EXPLICIT, alpha, mu, otherBias),
+            'explicit with otherBias',
+          );
           check(WeightMode.Explicit, 0, ref.rowWeights(values, cols, ref.MODE_EXPLICIT, alpha, mu), 'explicit without otherBias');
           // implicit modes ignore mu and otherBias
-          check(WeightMode.ImplicitOnePlusAlpha, obB.ptr, ref.rowWeights(values, cols, ref.MODE_ONE_PLUS_ALPHA, alpha, 0), 'c = 1 + α|r|');
+          check(
+            WeightMode.ImplicitOnePlusAlpha,
+            obB.ptr,
+            ref.rowWeights(values, cols, ref.MODE_ONE_PLUS_ALPHA, alpha, 0),
+            'c = 1 + α|r|',
+          );
           check(WeightMode.ImplicitAlpha, obB.ptr, ref.rowWeights(values, cols, ref.MODE_ALPHA, alpha, 0), 'c = α|r|');
         });
       }
@@ -236,21 +316,49 @@ for (const backend of await listBackends()) {
         const Yrows = randomRows(rand, 100, dim);
         const Y = storeRows(Yrows, stride);
         const A = arena.f32(stride * stride);
-        for (const [start, end] of [[0, 0], [0, 1], [3, 40], [0, 100]]) {
+        for (const [start, end] of [
+          [0, 0],
+          [0, 1],
+          [3, 40],
+          [0, 100],
+        ]) {
           const rows = Yrows.slice(start, end);
           // overwrite: whatever A held is gone
           A.view.fill(12345);
           K.gramBlock(Y.ptr, stride, dim, start, end, A.ptr, 0);
           const expected = ref.gram(rows, dim);
-          const scale = Math.max(1, ref.maxAbs(absoluteGram(rows, dim, rows.map(() => 1))));
-          expect(maxDiff(readUpper(A, stride, dim), expected), `rows [${start}, ${end}) overwrite`).toBeLessThanOrEqual(GRAM_TOL * scale);
+          const scale = Math.max(
+            1,
+            ref.maxAbs(
+              absoluteGram(
+                rows,
+                dim,
+                rows.map(() => 1),
+              ),
+            ),
+          );
+          expect(maxDiff(readUpper(A, stride, dim), expected), `rows [${start}, ${end}) overwrite`).toBeLessThanOrEqual(
+            GRAM_TOL * scale,
+          );
           // accumulate onto a symmetric start
           const start0 = ref.gram(randomRows(rand, 3, dim), dim);
           const A1 = storeSymmetric(start0, stride);
           K.gramBlock(Y.ptr, stride, dim, start, end, A1.ptr, 1);
           const expected1 = ref.gram(rows, dim, undefined, start0);
-          const scale1 = Math.max(1, ref.maxAbs(absoluteGram(rows, dim, rows.map(() => 1), start0)));
-          expect(maxDiff(readUpper(A1, stride, dim), expected1), `rows [${start}, ${end}) accumulate`).toBeLessThanOrEqual(GRAM_TOL * scale1);
+          const scale1 = Math.max(
+            1,
+            ref.maxAbs(
+              absoluteGram(
+                rows,
+                dim,
+                rows.map(() => 1),
+                start0,
+              ),
+            ),
+          );
+          expect(maxDiff(readUpper(A1, stride, dim), expected1), `rows [${start}, ${end}) accumulate`).toBeLessThanOrEqual(
+            GRAM_TOL * scale1,
+          );
         }
       });
 
@@ -265,9 +373,12 @@ for (const backend of await listBackends()) {
             const t = cols.map(() => uniform(rand, -2, 2));
             const A0 = withA0 ? ref.gram(randomRows(rand, 30, dim), dim) : undefined;
             const Y = storeRows(Yrows, stride);
-            const colsB = arena.i32(cols), wB = arena.f32(w), tB = arena.f32(t);
+            const colsB = arena.i32(cols),
+              wB = arena.f32(w),
+              tB = arena.f32(t);
             const A0B = A0 ? storeSymmetric(A0, stride) : undefined;
-            const A = arena.f32(stride * stride), b = arena.f32(stride);
+            const A = arena.f32(stride * stride),
+              b = arena.f32(stride);
             const scratch = arena.f32(2 * GATHER_ROWS * stride);
             A.view.fill(999); // overwritten, never accumulated onto
             b.view.fill(999);
@@ -276,7 +387,16 @@ for (const backend of await listBackends()) {
             const expectedA = ref.gram(rows, dim, w, A0);
             const expectedB = ref.rhs(rows, dim, t);
             const scaleA = Math.max(1, ref.maxAbs(absoluteGram(rows, dim, w, A0)));
-            const scaleB = Math.max(1, ref.maxAbs(ref.rhs(rows.map((y) => y.map(Math.abs)), dim, t.map(Math.abs))));
+            const scaleB = Math.max(
+              1,
+              ref.maxAbs(
+                ref.rhs(
+                  rows.map((y) => y.map(Math.abs)),
+                  dim,
+                  t.map(Math.abs),
+                ),
+              ),
+            );
             expect(maxDiff(readUpper(A, stride, dim), expectedA), 'A').toBeLessThanOrEqual(GRAM_TOL * scaleA);
             expect(maxDiff(readVec(b, 0, dim), expectedB), 'b').toBeLessThanOrEqual(GRAM_TOL * scaleB);
             if (A0B) expect(readUpper(A0B, stride, dim).flat(), 'A0 is read only').toEqual(A0!.flat().map(Math.fround));
@@ -303,17 +423,24 @@ for (const backend of await listBackends()) {
           const UtU = Aref.map((_, i) => Aref.map((_, j) => U.reduce((s, row) => s + row[i] * row[j], 0)));
           expect(maxDiff(UtU, Aref), `factor, ${rowsCount} rows`).toBeLessThanOrEqual(BACKWARD_TOL * ref.maxAbs(Aref));
           // solve into a separate x, then in place (x = b)
-          const bB = arena.f32(stride), x = arena.f32(stride);
+          const bB = arena.f32(stride),
+            x = arena.f32(stride);
           bB.view.set(b);
           K.choleskySolve(A.ptr, stride, dim, bB.ptr, x.ptr);
           const expected = ref.solve(Aref, b);
           expect(relError(readVec(x, 0, dim), expected), `x, ${rowsCount} rows`).toBeLessThanOrEqual(SOLVE_TOL);
           expect(readVec(bB, 0, dim), 'b is read only when x ≠ b').toEqual(b);
-          expect(padding(x, 1, stride, dim).every((v) => v === 0), 'x padding stays zero').toBe(true);
+          expect(
+            padding(x, 1, stride, dim).every((v) => v === 0),
+            'x padding stays zero',
+          ).toBe(true);
           K.choleskySolve(A.ptr, stride, dim, bB.ptr, bB.ptr);
           expect(relError(readVec(bB, 0, dim), expected), `x = b, ${rowsCount} rows`).toBeLessThanOrEqual(SOLVE_TOL);
           const r = ref.subtract(ref.matVec(Aref, readVec(bB, 0, dim)), b);
-          expect(ref.norm(r) / (ref.frobenius(Aref) * ref.norm(expected) + ref.norm(b)), 'backward error of x').toBeLessThanOrEqual(BACKWARD_TOL);
+          expect(
+            ref.norm(r) / (ref.frobenius(Aref) * ref.norm(expected) + ref.norm(b)),
+            'backward error of x',
+          ).toBeLessThanOrEqual(BACKWARD_TOL);
         }
       });
 
@@ -332,7 +459,12 @@ for (const backend of await listBackends()) {
       });
 
       const pivots = [...new Set([0, Math.floor(dim / 2), dim - 1])];
-      for (const [label, value] of [['negative', -1], ['zero', 0], ['NaN', Number.NaN], ['infinite', Number.POSITIVE_INFINITY]] as const) {
+      for (const [label, value] of [
+        ['negative', -1],
+        ['zero', 0],
+        ['NaN', Number.NaN],
+        ['infinite', Number.POSITIVE_INFINITY],
+      ] as const) {
         it(`cholesky: a ${label} pivot returns its index`, () => {
           for (const m of pivots) {
             const rand = rng(4000 + k + m);
@@ -379,7 +511,10 @@ for (const backend of await listBackends()) {
           expect(steps).toBeGreaterThanOrEqual(1);
           expect(steps).toBeLessThanOrEqual(dim);
           expect(relError(readVec(x, 0, dim), ref.solve(A, b))).toBeLessThanOrEqual(SOLVE_TOL);
-          expect(padding(x, 1, stride, dim).every((v) => v === 0), 'x padding stays zero').toBe(true);
+          expect(
+            padding(x, 1, stride, dim).every((v) => v === 0),
+            'x padding stays zero',
+          ).toBe(true);
         });
 
         it(`cgSolve: 3 warm-started steps match f64 CG and reduce the residual (${withA0 ? 'A0 = YᵀY' : 'A0 = 0'})`, () => {
@@ -416,7 +551,10 @@ for (const backend of await listBackends()) {
         const w = arena.f32(cols.map(() => uniform(rand, 0, 3))).ptr;
         const t = arena.f32(cols.map(() => uniform(rand, -2, 4))).ptr;
         const Y = storeRows(Yrows, stride).ptr;
-        const gathered = storeRows(cols.map((c) => Yrows[c]!), stride).ptr;
+        const gathered = storeRows(
+          cols.map((c) => Yrows[c]!),
+          stride,
+        ).ptr;
         const lambda = Math.fround(0.5 * n);
         const x1 = arena.f32(stride);
         const x2 = arena.f32(stride);
@@ -449,14 +587,70 @@ for (const backend of await listBackends()) {
         regWeights: boolean;
       }
       const variants: Variant[] = [
-        { name: 'explicit, Cholesky, μ + otherBias, regWeights', mode: WeightMode.Explicit, solver: Solver.Cholesky, cgSteps: 0, bias: false, regWeights: true },
-        { name: 'explicit, Cholesky, bias column (dim = k + 1), no regWeights', mode: WeightMode.Explicit, solver: Solver.Cholesky, cgSteps: 0, bias: true, regWeights: false },
-        { name: 'implicit 1 + α|r|, Cholesky', mode: WeightMode.ImplicitOnePlusAlpha, solver: Solver.Cholesky, cgSteps: 0, bias: false, regWeights: true },
-        { name: 'implicit α|r|, Cholesky', mode: WeightMode.ImplicitAlpha, solver: Solver.Cholesky, cgSteps: 0, bias: false, regWeights: true },
-        { name: 'explicit, CG 3 steps, bias column', mode: WeightMode.Explicit, solver: Solver.ConjugateGradient, cgSteps: 3, bias: true, regWeights: true },
-        { name: 'implicit 1 + α|r|, CG 3 steps', mode: WeightMode.ImplicitOnePlusAlpha, solver: Solver.ConjugateGradient, cgSteps: 3, bias: false, regWeights: true },
-        { name: 'implicit α|r|, CG 3 steps, no regWeights', mode: WeightMode.ImplicitAlpha, solver: Solver.ConjugateGradient, cgSteps: 3, bias: false, regWeights: false },
-        { name: 'implicit 1 + α|r|, CG dim + 2 steps (≈ exact)', mode: WeightMode.ImplicitOnePlusAlpha, solver: Solver.ConjugateGradient, cgSteps: -1, bias: false, regWeights: true },
+        {
+          name: 'explicit, Cholesky, μ + otherBias, regWeights',
+          mode: WeightMode.Explicit,
+          solver: Solver.Cholesky,
+          cgSteps: 0,
+          bias: false,
+          regWeights: true,
+        },
+        {
+          name: 'explicit, Cholesky, bias column (dim = k + 1), no regWeights',
+          mode: WeightMode.Explicit,
+          solver: Solver.Cholesky,
+          cgSteps: 0,
+          bias: true,
+          regWeights: false,
+        },
+        {
+          name: 'implicit 1 + α|r|, Cholesky',
+          mode: WeightMode.ImplicitOnePlusAlpha,
+          solver: Solver.Cholesky,
+          cgSteps: 0,
+          bias: false,
+          regWeights: true,
+        },
+        {
+          name: 'implicit α|r|, Cholesky',
+          mode: WeightMode.ImplicitAlpha,
+          solver: Solver.Cholesky,
+          cgSteps: 0,
+          bias: false,
+          regWeights: true,
+        },
+        {
+          name: 'explicit, CG 3 steps, bias column',
+          mode: WeightMode.Explicit,
+          solver: Solver.ConjugateGradient,
+          cgSteps: 3,
+          bias: true,
+          regWeights: true,
+        },
+        {
+          name: 'implicit 1 + α|r|, CG 3 steps',
+          mode: WeightMode.ImplicitOnePlusAlpha,
+          solver: Solver.ConjugateGradient,
+          cgSteps: 3,
+          bias: false,
+          regWeights: true,
+        },
+        {
+          name: 'implicit α|r|, CG 3 steps, no regWeights',
+          mode: WeightMode.ImplicitAlpha,
+          solver: Solver.ConjugateGradient,
+          cgSteps: 3,
+          bias: false,
+          regWeights: false,
+        },
+        {
+          name: 'implicit 1 + α|r|, CG dim + 2 steps (≈ exact)',
+          mode: WeightMode.ImplicitOnePlusAlpha,
+          solver: Solver.ConjugateGradient,
+          cgSteps: -1,
+          bias: false,
+          regWeights: true,
+        },
       ];
 
       /** A half-step problem in memory, with the f64 reference system of every row. */
@@ -477,7 +671,9 @@ for (const backend of await listBackends()) {
         const alpha = Math.fround(v.mode === WeightMode.ImplicitAlpha ? 4 : 2);
         // every row's reference system without λ
         const systems = rows.map((row) =>
-          implicit ? ref.implicitNormalEquations(Yrows, d, row, v.mode, alpha, 0) : ref.explicitNormalEquations(Yrows, d, row, 0, mu, otherBias),
+          implicit
+            ? ref.implicitNormalEquations(Yrows, d, row, v.mode, alpha, 0)
+            : ref.explicitNormalEquations(Yrows, d, row, 0, mu, otherBias),
         );
         // λ_u = trace/50 keeps κ ≤ 51 (see SOLVE_TOL): through regWeights, or one λ for all rows
         const lambda = v.regWeights ? Math.fround(0.5) : Math.fround(Math.max(...systems.map((sys) => trace(sys.A))) / 50);
@@ -490,17 +686,30 @@ for (const backend of await listBackends()) {
         const YtY = implicit ? storeSymmetric(ref.gram(Yrows, d), s).ptr : 0;
         const cgSteps = v.cgSteps < 0 ? d + 2 : v.cgSteps;
         const params = writeParams({
-          X: X.ptr, Y: Y.ptr, stride: s, dim: d,
-          indptr: csr.indptr, indices: csr.indices, values: csr.values,
+          X: X.ptr,
+          Y: Y.ptr,
+          stride: s,
+          dim: d,
+          indptr: csr.indptr,
+          indices: csr.indices,
+          values: csr.values,
           regWeights: v.regWeights ? arena.f32(regWeights).ptr : 0,
-          lambda, mode: v.mode, alpha, solver: v.solver, cgSteps,
-          YtY, mu, otherBias: otherBias ? arena.f32(otherBias).ptr : 0,
+          lambda,
+          mode: v.mode,
+          alpha,
+          solver: v.solver,
+          cgSteps,
+          YtY,
+          mu,
+          otherBias: otherBias ? arena.f32(otherBias).ptr : 0,
         });
         const scratch = arena.f32(solveScratchFloats(s, csr.maxNnz));
         const expected = rows.map((row, u) => {
           if (row.cols.length === 0) return new Array<number>(d).fill(0);
           const A = ref.addDiagonal(systems[u].A, lambdas[u]);
-          return v.solver === Solver.Cholesky ? ref.solve(A, systems[u].b) : ref.conjugateGradient(A, systems[u].b, X0[u], cgSteps);
+          return v.solver === Solver.Cholesky
+            ? ref.solve(A, systems[u].b)
+            : ref.conjugateGradient(A, systems[u].b, X0[u], cgSteps);
         });
         /**
          * What row u's error is relative to: ‖x_u‖, and for CG also the warm start ‖x0_u‖, since
@@ -522,7 +731,10 @@ for (const backend of await listBackends()) {
             if (COUNTS[u] === 0) expect(got, `row ${u} has no ratings: zeros`).toEqual(x);
             else expect(relError(got, x, p.scale(u)), `row ${u} (${COUNTS[u]} ratings)`).toBeLessThanOrEqual(tol);
           });
-          expect(padding(p.X, COUNTS.length, p.s, p.d).every((x) => x === 0), 'padding columns stay zero').toBe(true);
+          expect(
+            padding(p.X, COUNTS.length, p.s, p.d).every((x) => x === 0),
+            'padding columns stay zero',
+          ).toBe(true);
         });
       }
 
@@ -556,7 +768,11 @@ for (const backend of await listBackends()) {
           const v = solver === Solver.Cholesky ? variants[0] : variants[4];
           const p = buildProblem(v, 8300 + k);
           // a NaN rating in row 4 (its target is NaN, so is b, so is x)
-          const values = new Float32Array(buffer, p.csr.values, p.rows.reduce((s, r) => s + r.cols.length, 0));
+          const values = new Float32Array(
+            buffer,
+            p.csr.values,
+            p.rows.reduce((s, r) => s + r.cols.length, 0),
+          );
           values[COUNTS.slice(0, 4).reduce((a, b) => a + b, 0)] = Number.NaN;
           expect(K.solveRows(p.params, 0, COUNTS.length, p.scratch.ptr)).toBe(-2 - 4);
           expect(relError(readVec(p.X, 0, p.d), p.expected[0], p.scale(0)), 'row 0 was written').toBeLessThanOrEqual(CG_TOL);
@@ -603,7 +819,10 @@ for (const backend of await listBackends()) {
         for (const cols of [...new Set([dim, Math.max(dim - 1, 0)])]) {
           expect(K.penalty(X.ptr, stride, cols, W.ptr, 0, rows)).toBeCloseToRelative(ref.penalty(Xrows, cols, weights), 1e-6);
           expect(K.penalty(X.ptr, stride, cols, 0, 0, rows)).toBeCloseToRelative(ref.penalty(Xrows, cols), 1e-6);
-          expect(K.penalty(X.ptr, stride, cols, W.ptr, 2, 5)).toBeCloseToRelative(ref.penalty(Xrows.slice(2, 5), cols, weights.slice(2, 5)), 1e-6);
+          expect(K.penalty(X.ptr, stride, cols, W.ptr, 2, 5)).toBeCloseToRelative(
+            ref.penalty(Xrows.slice(2, 5), cols, weights.slice(2, 5)),
+            1e-6,
+          );
         }
         expect(K.penalty(X.ptr, stride, dim, W.ptr, 3, 3)).toBe(0);
       });
@@ -615,14 +834,28 @@ for (const backend of await listBackends()) {
           const rand = rng(10000 + k);
           const Yrows = randomRows(rand, 50, dim);
           const cols = distinctIndices(rand, 40, 50);
-          const w = cols.map(() => uniform(rand, 0, 2)), t = cols.map(() => uniform(rand, -1, 1));
+          const w = cols.map(() => uniform(rand, 0, 2)),
+            t = cols.map(() => uniform(rand, -1, 1));
           const A0 = ref.gram(randomRows(rand, 10, dim), dim);
           const A0B = storeSymmetric(A0, stride, GARBAGE);
-          const A = arena.f32(stride * stride), b = arena.f32(stride);
+          const A = arena.f32(stride * stride),
+            b = arena.f32(stride);
           const scratch = arena.f32(2 * GATHER_ROWS * stride);
           A.view.fill(GARBAGE);
           scratch.view.fill(GARBAGE);
-          K.gramRow(storeRows(Yrows, stride).ptr, stride, dim, arena.i32(cols).ptr, arena.f32(w).ptr, arena.f32(t).ptr, cols.length, A0B.ptr, A.ptr, b.ptr, scratch.ptr);
+          K.gramRow(
+            storeRows(Yrows, stride).ptr,
+            stride,
+            dim,
+            arena.i32(cols).ptr,
+            arena.f32(w).ptr,
+            arena.f32(t).ptr,
+            cols.length,
+            A0B.ptr,
+            A.ptr,
+            b.ptr,
+            scratch.ptr,
+          );
           const rows = cols.map((c) => Yrows[c]);
           const scale = ref.maxAbs(absoluteGram(rows, dim, w, A0));
           expect(maxDiff(readUpper(A, stride, dim), ref.gram(rows, dim, w, A0))).toBeLessThanOrEqual(GRAM_TOL * scale);
@@ -641,7 +874,11 @@ for (const backend of await listBackends()) {
         it('cgSolve: A0 with NaN below the diagonal and in the padding, NaN scratch', () => {
           const rand = rng(10200 + k);
           const { A, b, lambda, n, mem } = cgSystem(rand, 20, true);
-          const A0 = storeSymmetric(readUpper({ ptr: mem.A0, view: new Float32Array(buffer, mem.A0, stride * stride) }, stride, dim), stride, GARBAGE);
+          const A0 = storeSymmetric(
+            readUpper({ ptr: mem.A0, view: new Float32Array(buffer, mem.A0, stride * stride) }, stride, dim),
+            stride,
+            GARBAGE,
+          );
           new Float32Array(buffer, mem.scratch, 3 * stride).fill(GARBAGE);
           const x = arena.f32(stride);
           K.cgSolve(A0.ptr, mem.Y, stride, dim, mem.cols, mem.w, mem.t, n, lambda, x.ptr, dim, mem.scratch);
@@ -653,15 +890,24 @@ for (const backend of await listBackends()) {
             const p = buildProblem(v, 10300 + k);
             const i = new Int32Array(buffer, p.params, 32);
             const YtY = new Float32Array(buffer, i[Param.YtY], p.s * p.s);
-            for (let r = 0; r < p.s; r++) for (let c = 0; c < p.s; c++) if (c < r || r >= p.d || c >= p.d) YtY[r * p.s + c] = GARBAGE;
+            for (let r = 0; r < p.s; r++)
+              for (let c = 0; c < p.s; c++) if (c < r || r >= p.d || c >= p.d) YtY[r * p.s + c] = GARBAGE;
             p.scratch.view.fill(GARBAGE);
             expect(K.solveRows(p.params, 0, COUNTS.length, p.scratch.ptr)).toBe(SOLVE_OK);
             const tol = v.solver === Solver.Cholesky ? SOLVE_TOL : CG_TOL;
-            p.expected.forEach((x, u) => expect(relError(readVec(p.X, u * p.s, p.d), x, p.scale(u)), `row ${u}`).toBeLessThanOrEqual(tol));
-            expect(padding(p.X, COUNTS.length, p.s, p.d).every((x) => x === 0), 'padding columns stay zero').toBe(true);
+            p.expected.forEach((x, u) =>
+              expect(relError(readVec(p.X, u * p.s, p.d), x, p.scale(u)), `row ${u}`).toBeLessThanOrEqual(tol),
+            );
+            expect(
+              padding(p.X, COUNTS.length, p.s, p.d).every((x) => x === 0),
+              'padding columns stay zero',
+            ).toBe(true);
             // and the loss reads only the upper triangle of YᵀY too
             const X = p.rows.map((_, u) => readVec(p.X, u * p.s, p.d));
-            expect(K.dataLoss(p.params, 0, COUNTS.length)).toBeCloseToRelative(ref.implicitLossAllPairs(X, p.Yrows, p.rows, v.mode, p.alpha), LOSS_TOL);
+            expect(K.dataLoss(p.params, 0, COUNTS.length)).toBeCloseToRelative(
+              ref.implicitLossAllPairs(X, p.Yrows, p.rows, v.mode, p.alpha),
+              LOSS_TOL,
+            );
           });
         }
       });

@@ -38,7 +38,11 @@ describe('presets on small generated files', () => {
   it('movielens-100k (u.data: tab separated, timestamp, no header)', async () => {
     const path = file('u.data', '196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n');
     const { ratings, triples } = await loadRatingsFile(path, { format: 'movielens-100k' });
-    expect(rows(triples)).toEqual([[196, 242, 3, 881250949], [186, 302, 3, 891717742], [22, 377, 1, 878887116]]);
+    expect(rows(triples)).toEqual([
+      [196, 242, 3, 881250949],
+      [186, 302, 3, 891717742],
+      [22, 377, 1, 878887116],
+    ]);
     expect(ratings.nnz).toBe(3);
     expect(ratings.userIndex(186)).toBe(1);
   });
@@ -46,13 +50,24 @@ describe('presets on small generated files', () => {
   it('movielens-1m (ratings.dat: ::, no header)', async () => {
     const path = file('ratings.dat', '1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n');
     const { triples } = await loadRatingsFile(path, { format: 'movielens-1m' });
-    expect(rows(triples)).toEqual([[1, 1193, 5, 978300760], [1, 661, 3, 978302109], [2, 1193, 4, 978298413]]);
+    expect(rows(triples)).toEqual([
+      [1, 1193, 5, 978300760],
+      [1, 661, 3, 978302109],
+      [2, 1193, 4, 978298413],
+    ]);
   });
 
   it('movielens-csv (ratings.csv: header by name, half stars)', async () => {
-    const path = file('ratings.csv', 'userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.5,964981247\n2,1,0.5,964982224\n');
+    const path = file(
+      'ratings.csv',
+      'userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.5,964981247\n2,1,0.5,964982224\n',
+    );
     const { triples } = await loadRatingsFile(path, { format: 'movielens-csv' });
-    expect(rows(triples)).toEqual([[1, 1, 4, 964982703], [1, 3, 4.5, 964981247], [2, 1, 0.5, 964982224]]);
+    expect(rows(triples)).toEqual([
+      [1, 1, 4, 964982703],
+      [1, 3, 4.5, 964981247],
+      [2, 1, 0.5, 964982224],
+    ]);
     expect(triples.header).toEqual(['userId', 'movieId', 'rating', 'timestamp']);
   });
 
@@ -64,13 +79,21 @@ describe('presets on small generated files', () => {
   it('lastfm (user_artists.dat: tab, header, CRLF)', async () => {
     const path = file('user_artists.dat', 'userID\tartistID\tweight\r\n2\t51\t13883\r\n2\t52\t11690\r\n3\t51\t7\r\n');
     const { triples } = await loadRatingsFile(path, { format: 'lastfm' });
-    expect(rows(triples)).toEqual([[2, 51, 13883, null], [2, 52, 11690, null], [3, 51, 7, null]]);
+    expect(rows(triples)).toEqual([
+      [2, 51, 13883, null],
+      [2, 52, 11690, null],
+      [3, 51, 7, null],
+    ]);
   });
 
   it('libmf (blank separated, runs of blanks)', async () => {
     const path = file('real.tr.txt', '61 7 4.0\n1647  128\t3.6\n  1850 5 4.6  \n');
     const { triples } = await loadRatingsFile(path, { format: 'libmf' });
-    expect(rows(triples).map((r) => [r[0], r[1], +r[2].toFixed(4)])).toEqual([[61, 7, 4], [1647, 128, 3.6], [1850, 5, 4.6]]);
+    expect(rows(triples).map((r) => [r[0], r[1], +r[2].toFixed(4)])).toEqual([
+      [61, 7, 4],
+      [1647, 128, 3.6],
+      [1850, 5, 4.6],
+    ]);
   });
 
   it('gzip files are read through zlib', async () => {
@@ -83,13 +106,20 @@ describe('format details', () => {
   it('quoted fields with delimiters and escaped quotes; string and numeric IDs are distinct', async () => {
     const text = 'user,item,rating\n"ann, the first","say ""hi""",5\n042,7,3\n"42",7,2\n';
     const p = await parseTriples(text);
-    expect(rows(p)).toEqual([['ann, the first', 'say "hi"', 5, null], ['042', 7, 3, null], [42, 7, 2, null]]);
+    expect(rows(p)).toEqual([
+      ['ann, the first', 'say "hi"', 5, null],
+      ['042', 7, 3, null],
+      [42, 7, 2, null],
+    ]);
   });
 
   it('BOM, CRLF, blank lines, no trailing newline', async () => {
     const text = '\uFEFFuserId,movieId,rating\r\n\r\n1,2,3\r\n   \r\n4,5,1.5';
     const p = await parseTriples(text);
-    expect(rows(p)).toEqual([[1, 2, 3, null], [4, 5, 1.5, null]]);
+    expect(rows(p)).toEqual([
+      [1, 2, 3, null],
+      [4, 5, 1.5, null],
+    ]);
     expect(p.header).toEqual(['userId', 'movieId', 'rating']);
     expect(p.lines).toBe(5);
   });
@@ -107,8 +137,15 @@ describe('format details', () => {
 
   it('columns by index, no value column (implicit: value 1), exponents and signs', async () => {
     const p = await parseTriples('x|9|a\ny|8|b\n', { delimiter: '|', columns: { user: 2, item: 1, value: null } });
-    expect(rows(p)).toEqual([['a', 9, 1, null], ['b', 8, 1, null]]);
-    expect(rows(await parseTriples('1,2,1e-1\n1,3,-2.5\n1,4,+7\n'))).toEqual([[1, 2, Math.fround(0.1), null], [1, 3, -2.5, null], [1, 4, 7, null]]);
+    expect(rows(p)).toEqual([
+      ['a', 9, 1, null],
+      ['b', 8, 1, null],
+    ]);
+    expect(rows(await parseTriples('1,2,1e-1\n1,3,-2.5\n1,4,+7\n'))).toEqual([
+      [1, 2, Math.fround(0.1), null],
+      [1, 3, -2.5, null],
+      [1, 4, 7, null],
+    ]);
   });
 
   it('UTF-8 IDs', async () => {
@@ -128,7 +165,10 @@ describe('format details', () => {
     const text = '1,2,3\n1,2\n,5,3\n"1,2,3\n7,8,9\n';
     expect((await errorOf(parseTriples(text))).message).toContain('<input>:2: expected at least 3 fields, found 2');
     const p = await parseTriples(text, { onBadLine: 'skip' });
-    expect(rows(p)).toEqual([[1, 2, 3, null], [7, 8, 9, null]]);
+    expect(rows(p)).toEqual([
+      [1, 2, 3, null],
+      [7, 8, 9, null],
+    ]);
     expect(p.skipped).toBe(3);
     expect(p.badLines.map((b) => b.line)).toEqual([2, 3, 4]);
   });
@@ -166,7 +206,16 @@ describe('format details', () => {
     const expected = rows(await parseTriples(text));
     expect(rows(await parseTriples(stream))).toEqual(expected);
     expect(rows(await parseTriples(bytes.buffer))).toEqual(expected);
-    expect(rows(await parseTriples((async function* () { yield text.slice(0, 5); yield text.slice(5); })()))).toEqual(expected);
+    expect(
+      rows(
+        await parseTriples(
+          (async function* () {
+            yield text.slice(0, 5);
+            yield text.slice(5);
+          })(),
+        ),
+      ),
+    ).toEqual(expected);
   });
 });
 
@@ -177,7 +226,7 @@ describe('chunk boundaries (property test over random chunk sizes)', () => {
     const user = r % 3 === 0 ? `"ü${r % 17}, x"` : r % 3 === 1 ? `日${r % 11}` : `𝄞${r % 7}`;
     lines.push(`${user},${(r * 7919) % 101},${(r % 9) / 2 + 0.5},${1e9 + r}${r % 5 === 0 ? '\r' : ''}`);
   }
-  const text = '\uFEFF' + lines.join('\n') + '\n';
+  const text = `\uFEFF${lines.join('\n')}\n`;
   const bytes = new TextEncoder().encode(text);
 
   it('any chunking gives the one-chunk result', async () => {
@@ -185,7 +234,7 @@ describe('chunk boundaries (property test over random chunk sizes)', () => {
     expect(whole).toHaveLength(300);
     expect(whole[0]).toEqual(['ü0, x', 0, 0.5, 1e9]);
     let seed = 12345;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
     for (let trial = 0; trial < 60; trial++) {
       const maxChunk = trial < 20 ? 1 + Math.floor(rand() * 8) : 1 + Math.floor(rand() * 300);
       const chunks: Uint8Array[] = [];

@@ -22,7 +22,9 @@ async function smallModel(ids: 'string' | 'number' | 'dense', biases = true) {
   const items: (string | number)[] = [];
   const values: number[] = [];
   const id = (prefix: string, n: number) => (ids === 'string' ? `${prefix}-${n}-é` : ids === 'number' ? n * 10 + 0.5 : n);
-  for (let u = 0; u < 6; u++) for (let i = 0; i < 5; i++) if (rng.next() < 0.6) (users.push(id('u', u)), items.push(id('i', i)), values.push(1 + Math.round(4 * rng.next())));
+  for (let u = 0; u < 6; u++)
+    for (let i = 0; i < 5; i++)
+      if (rng.next() < 0.6) users.push(id('u', u)), items.push(id('i', i)), values.push(1 + Math.round(4 * rng.next()));
   const ratings = Ratings.fromTriples({ users, items, values }, { denseIds: ids === 'dense' });
   return new ALS({ factors: 3, iterations: 3, biases, threads: 1 }).fit(ratings);
 }
@@ -50,7 +52,9 @@ describe('the model file', () => {
     expect(back.toBytes().length).toBeLessThan(model.toBytes().length);
     const user = model.userIds[0]!;
     expect(back.recommend(user, { n: 5 })).toEqual(model.recommend(user, { n: 5, excludeSeen: false }));
-    expect(() => back.recommend(user, { excludeSeen: true })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+    expect(() => back.recommend(user, { excludeSeen: true })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_OPTION }),
+    );
     const seen = model.seen!.indices.subarray(model.seen!.indptr[0]!, model.seen!.indptr[1]!);
     const seenItems = Array.from(seen, (i) => model.itemIds[i]!);
     expect(back.recommend(user, { n: 5, seenItems })).toEqual(model.recommend(user, { n: 5 }));
@@ -109,7 +113,11 @@ describe('the model file', () => {
     const headerLength = view.getUint32(12, true);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(24, 24 + headerLength)));
     for (const lie of [{ numUsers: 1e9 }, { factors: 0 }, { numItems: -1 }, { seenNnz: 3 }, { userIds: 'weird' }]) {
-      const json = new TextEncoder().encode(JSON.stringify({ ...header, ...lie }).padEnd(headerLength, ' ').slice(0, headerLength));
+      const json = new TextEncoder().encode(
+        JSON.stringify({ ...header, ...lie })
+          .padEnd(headerLength, ' ')
+          .slice(0, headerLength),
+      );
       if (json.length !== headerLength) continue;
       const bad = bytes.slice();
       bad.set(json, 24);

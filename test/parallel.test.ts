@@ -9,7 +9,9 @@ import { spawnNodeWorker, spawnWorker } from '../src/parallel/spawn.node.js';
 import type { SpawnWorker } from '../src/parallel/worker-handle.js';
 
 // Workers run the built JavaScript (dist/parallel/worker.node.js): `npm test` builds first.
-const built = existsSync(new URL('../dist/parallel/worker.node.js', import.meta.url)) && existsSync(new URL('../build/als-threads.wasm', import.meta.url));
+const built =
+  existsSync(new URL('../dist/parallel/worker.node.js', import.meta.url)) &&
+  existsSync(new URL('../build/als-threads.wasm', import.meta.url));
 if (!built) console.warn('dist/ or build/ is missing (run `npm run build`): the parallel tests are skipped.');
 
 // Power-law activity: a few users with hundreds of ratings, most with a handful.
@@ -62,7 +64,10 @@ describe.runIf(built)('parallel training', () => {
   it('a failure in one worker rejects fit with that worker’s message', async () => {
     const { options } = new ALS({ factors: 4, iterations: 3, threads: 2 });
     const spawn = oneFailingWorker(1, 0, 'injected kernel failure');
-    const error = await fitAls(ratings, options, {}, { spawnWorker: spawn }).then(() => null, (e: unknown) => e);
+    const error = await fitAls(ratings, options, {}, { spawnWorker: spawn }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AlsError);
     expect((error as AlsError).code).toBe(ErrorCode.WORKER_FAILED);
     expect((error as AlsError).message).toContain('injected kernel failure');
@@ -76,11 +81,20 @@ describe.runIf(built)('parallel training', () => {
       let iterationSeconds = 0;
       // Measure one iteration, then abort a few milliseconds into the next one.
       const started = performance.now();
-      const pending = new ALS({ factors: 64, iterations: 20, threads, signal: controller.signal, onIteration: ({ seconds }) => {
-        iterationSeconds = seconds;
-        setTimeout(() => controller.abort(new Error('user cancelled')), 5);
-      } }).fit(r);
-      const error = await pending.then(() => null, (e: unknown) => e);
+      const pending = new ALS({
+        factors: 64,
+        iterations: 20,
+        threads,
+        signal: controller.signal,
+        onIteration: ({ seconds }) => {
+          iterationSeconds = seconds;
+          setTimeout(() => controller.abort(new Error('user cancelled')), 5);
+        },
+      }).fit(r);
+      const error = await pending.then(
+        () => null,
+        (e: unknown) => e,
+      );
       const abortedAfter = (performance.now() - started) / 1000;
       expect((error as AlsError).code).toBe(ErrorCode.ABORTED);
       expect(((error as AlsError).cause as Error).message).toBe('user cancelled');

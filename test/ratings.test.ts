@@ -39,7 +39,10 @@ describe('Ratings.fromTriples', () => {
   });
 
   it('builds CSR by user and CSC by item with ascending indices', () => {
-    const r = Ratings.fromTriples({ users: [2, 0, 1, 0, 2], items: [1, 2, 0, 0, 0], values: [1, 2, 3, 4, 5] }, { denseIds: true });
+    const r = Ratings.fromTriples(
+      { users: [2, 0, 1, 0, 2], items: [1, 2, 0, 0, 0], values: [1, 2, 3, 4, 5] },
+      { denseIds: true },
+    );
     expect([...r.byUser.indptr]).toEqual([0, 2, 3, 5]);
     expect([...r.byUser.indices]).toEqual([0, 2, 0, 0, 1]);
     expect([...r.byUser.values]).toEqual([4, 2, 3, 5, 1]);
@@ -51,7 +54,10 @@ describe('Ratings.fromTriples', () => {
   it('dense IDs: index = ID, typed arrays read in place, numUsers/numItems add empty rows', () => {
     const users = new Int32Array([0, 3]);
     const items = new Int32Array([1, 1]);
-    const r = Ratings.fromTriples({ users, items, values: new Float32Array([2, 4]) }, { denseIds: true, numUsers: 5, numItems: 3 });
+    const r = Ratings.fromTriples(
+      { users, items, values: new Float32Array([2, 4]) },
+      { denseIds: true, numUsers: 5, numItems: 3 },
+    );
     expect(r.numUsers).toBe(5);
     expect(r.numItems).toBe(3);
     expect(r.users.isDense).toBe(true);
@@ -61,7 +67,10 @@ describe('Ratings.fromTriples', () => {
   });
 
   it('duplicates: error by default, naming both rows', () => {
-    const e = expectCode(() => Ratings.fromTriples({ users: ['a', 'b', 'a'], items: ['x', 'x', 'x'], values: [1, 2, 3] }), ErrorCode.DUPLICATE_RATING);
+    const e = expectCode(
+      () => Ratings.fromTriples({ users: ['a', 'b', 'a'], items: ['x', 'x', 'x'], values: [1, 2, 3] }),
+      ErrorCode.DUPLICATE_RATING,
+    );
     expect(e.message).toContain('rows 0 and 2');
     expect(e.hint).toContain("duplicates: 'sum'");
   });
@@ -78,16 +87,36 @@ describe('Ratings.fromTriples', () => {
   it('refuses bad input with coded errors naming the row', () => {
     expectCode(() => Ratings.fromTriples({ users: [], items: [], values: [] }), ErrorCode.EMPTY_DATA);
     expectCode(() => Ratings.fromTriples({ users: [1], items: [1, 2], values: [1] }), ErrorCode.LENGTH_MISMATCH);
-    expect(expectCode(() => Ratings.fromTriples({ users: [1, 2], items: [1, 2], values: [1, NaN] }), ErrorCode.NON_FINITE_VALUE).message).toContain('Rating 1');
+    expect(
+      expectCode(() => Ratings.fromTriples({ users: [1, 2], items: [1, 2], values: [1, NaN] }), ErrorCode.NON_FINITE_VALUE)
+        .message,
+    ).toContain('Rating 1');
     expectCode(() => Ratings.fromTriples({ users: [1], items: [1], values: [Infinity] }), ErrorCode.NON_FINITE_VALUE);
     expectCode(() => Ratings.fromTriples({ users: [1], items: [1], values: [1e39] }), ErrorCode.NON_FINITE_VALUE);
-    expect(expectCode(() => Ratings.fromTriples({ users: [0, -1], items: [0, 0], values: [1, 1] }, { denseIds: true }), ErrorCode.INVALID_ID).message).toContain('Rating 1');
-    expectCode(() => Ratings.fromTriples({ users: [0, 1.5], items: [0, 0], values: [1, 1] }, { denseIds: true }), ErrorCode.INVALID_ID);
-    expectCode(() => Ratings.fromTriples({ users: new Int32Array([0, -3]), items: [0, 0], values: [1, 1] }, { denseIds: true }), ErrorCode.INVALID_ID);
-    expectCode(() => Ratings.fromTriples({ users: [0, 5], items: [0, 0], values: [1, 1] }, { denseIds: true, numUsers: 5 }), ErrorCode.ID_OUT_OF_RANGE);
+    expect(
+      expectCode(
+        () => Ratings.fromTriples({ users: [0, -1], items: [0, 0], values: [1, 1] }, { denseIds: true }),
+        ErrorCode.INVALID_ID,
+      ).message,
+    ).toContain('Rating 1');
+    expectCode(
+      () => Ratings.fromTriples({ users: [0, 1.5], items: [0, 0], values: [1, 1] }, { denseIds: true }),
+      ErrorCode.INVALID_ID,
+    );
+    expectCode(
+      () => Ratings.fromTriples({ users: new Int32Array([0, -3]), items: [0, 0], values: [1, 1] }, { denseIds: true }),
+      ErrorCode.INVALID_ID,
+    );
+    expectCode(
+      () => Ratings.fromTriples({ users: [0, 5], items: [0, 0], values: [1, 1] }, { denseIds: true, numUsers: 5 }),
+      ErrorCode.ID_OUT_OF_RANGE,
+    );
     expectCode(() => Ratings.fromTriples({ users: [null as unknown as string], items: [0], values: [1] }), ErrorCode.INVALID_ID);
     expectCode(() => Ratings.fromTriples({ users: [0], items: [0], values: [1] }, { numUsers: 3 }), ErrorCode.INVALID_OPTION);
-    expectCode(() => Ratings.fromTriples({ users: [0], items: [0], values: [1] }, { duplicates: 'max' as 'sum' }), ErrorCode.INVALID_OPTION);
+    expectCode(
+      () => Ratings.fromTriples({ users: [0], items: [0], values: [1] }, { duplicates: 'max' as 'sum' }),
+      ErrorCode.INVALID_OPTION,
+    );
   });
 });
 

@@ -44,9 +44,16 @@ export function readmeBlocks(markdown: string): Block[] {
     if (lines[n - 1]?.trim().endsWith('-->')) {
       let start = n - 1;
       while (start > 0 && !lines[start]!.includes('<!--')) start--;
-      const comment = lines.slice(start, n).join('\n').replace(/^\s*<!--\s*readme-test:\s*/, '').replace(/-->\s*$/, '');
+      const comment = lines
+        .slice(start, n)
+        .join('\n')
+        .replace(/^\s*<!--\s*readme-test:\s*/, '')
+        .replace(/-->\s*$/, '');
       const [head = '', ...body] = comment.split('\n');
-      for (const directive of head.split(';').map((d) => d.trim()).filter(Boolean)) {
+      for (const directive of head
+        .split(';')
+        .map((d) => d.trim())
+        .filter(Boolean)) {
         if (directive.startsWith('name ')) block.name = directive.slice(5).trim();
         else if (directive.startsWith('after ')) block.after = directive.slice(6).trim();
         else if (directive.startsWith('files ')) block.files.push(...directive.slice(6).trim().split(/\s+/));
@@ -88,13 +95,19 @@ function moduleOf(block: Block): string {
 describe('README TypeScript blocks run as written (packed package)', () => {
   it('finds the blocks and their directives', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(9);
-    for (const block of blocks) for (const file of block.files) expect(Object.keys(SOURCES), `README line ${block.line}`).toContain(file);
+    for (const block of blocks)
+      for (const file of block.files) expect(Object.keys(SOURCES), `README line ${block.line}`).toContain(file);
   });
 
   blocks.forEach((block) => {
     const missing = block.files.filter((f) => SOURCES[f] && !existsSync(SOURCES[f]!));
-    const title = `line ${block.line}: ${block.code.split('\n').find((l) => l.trim() && !l.startsWith('import'))!.trim().slice(0, 60)}`;
-    if (missing.length) console.warn(`README block at ${title} needs ${missing.join(', ')} from ../shared/data (absent): skipped.`);
+    const title = `line ${block.line}: ${block.code
+      .split('\n')
+      .find((l) => l.trim() && !l.startsWith('import'))!
+      .trim()
+      .slice(0, 60)}`;
+    if (missing.length)
+      console.warn(`README block at ${title} needs ${missing.join(', ')} from ../shared/data (absent): skipped.`);
     it.skipIf(missing.length > 0)(title, () => {
       const { app } = packed();
       const dir = join(work, `block-${block.line}`);

@@ -175,7 +175,14 @@ export interface SparseRow {
  * The implicit normal equations of one row, formed over EVERY fixed-side row i (no YᵀY
  * shortcut): A = Σ_i c_i y_i y_iᵀ + λI, b = Σ_i c_i p_i y_i, with c = 1, p = 0 where unrated.
  */
-export function implicitNormalEquations(Y: Mat, dim: number, row: SparseRow, mode: number, alpha: number, lambda: number): { A: Mat; b: Vec } {
+export function implicitNormalEquations(
+  Y: Mat,
+  dim: number,
+  row: SparseRow,
+  mode: number,
+  alpha: number,
+  lambda: number,
+): { A: Mat; b: Vec } {
   const c = Y.map(() => 1);
   const p = Y.map(() => 0);
   row.cols.forEach((col, j) => {
@@ -183,15 +190,30 @@ export function implicitNormalEquations(Y: Mat, dim: number, row: SparseRow, mod
     p[col] = preference(row.values[j]);
   });
   const A = addDiagonal(gram(Y, dim, c), lambda);
-  const b = rhs(Y, dim, c.map((ci, i) => ci * p[i]));
+  const b = rhs(
+    Y,
+    dim,
+    c.map((ci, i) => ci * p[i]),
+  );
   return { A, b };
 }
 
 /** The explicit normal equations of one row: A = Σ_j y_j y_jᵀ + λI, b = Σ_j (r − μ − b_j) y_j. */
-export function explicitNormalEquations(Y: Mat, dim: number, row: SparseRow, lambda: number, mu: number, otherBias?: Vec): { A: Mat; b: Vec } {
+export function explicitNormalEquations(
+  Y: Mat,
+  dim: number,
+  row: SparseRow,
+  lambda: number,
+  mu: number,
+  otherBias?: Vec,
+): { A: Mat; b: Vec } {
   const rows = row.cols.map((c) => Y[c]);
   const A = addDiagonal(gram(rows, dim), lambda);
-  const b = rhs(rows, dim, row.values.map((r, j) => r - mu - (otherBias ? otherBias[row.cols[j]] : 0)));
+  const b = rhs(
+    rows,
+    dim,
+    row.values.map((r, j) => r - mu - (otherBias ? otherBias[row.cols[j]] : 0)),
+  );
   return { A, b };
 }
 

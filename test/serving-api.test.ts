@@ -29,8 +29,10 @@ const code = (fn: () => unknown) => error(fn).code;
  */
 function clipModel(extra: Partial<Parameters<typeof ALSModel.fromFactors>[0]> = {}): ALSModel {
   return ALSModel.fromFactors({
-    userIds: ['u', 'v'], itemIds: ['a', 'b', 'c', 'd'],
-    userFactors: [2, 1], itemFactors: [3, 2.75, 1, -1],
+    userIds: ['u', 'v'],
+    itemIds: ['a', 'b', 'c', 'd'],
+    userFactors: [2, 1],
+    itemFactors: [3, 2.75, 1, -1],
     valueRange: [1, 5],
     ...extra,
   });
@@ -137,13 +139,17 @@ describe('predictions are clipped to the training range (item 1)', () => {
   });
 
   it('fit records the range of the training values (2 … 4), and the model file keeps it', async () => {
-    const ratings = Ratings.fromTriples({ users: [0, 0, 1, 1, 2], items: [0, 1, 0, 2, 1], values: [2, 3, 4, 2.5, 3] }, { denseIds: true });
+    const ratings = Ratings.fromTriples(
+      { users: [0, 0, 1, 1, 2], items: [0, 1, 0, 2, 1], values: [2, 3, 4, 2.5, 3] },
+      { denseIds: true },
+    );
     const model = await new ALS({ factors: 2, iterations: 3, regularization: 0.1, biases: false, threads: 1 }).fit(ratings);
     expect(model.valueRange).toEqual([2, 4]);
     const back = ALSModel.fromBytes(model.toBytes());
     expect(back.valueRange).toEqual([2, 4]);
     expect(ALSModel.fromBytes(model.toBytes({ seen: false })).valueRange).toEqual([2, 4]);
-    for (let u = 0; u < 3; u++) for (let i = 0; i < 3; i++) expect(back.predict(u, i)).toBe(Math.min(Math.max(model.score(u, i), 2), 4));
+    for (let u = 0; u < 3; u++)
+      for (let i = 0; i < 3; i++) expect(back.predict(u, i)).toBe(Math.min(Math.max(model.score(u, i), 2), 4));
   });
 
   it('a model file without valueRange (as written before it existed) loads with no clipping; a bad one is CORRUPT_MODEL', () => {
@@ -164,11 +170,19 @@ describe('predictions are clipped to the training range (item 1)', () => {
 
 describe('minItemRatings (item 2)', () => {
   // Items w, x, y, z rated 0, 3, 1, 2 times.
-  const seen = new Map<string, string[]>([['a', ['x', 'z']], ['b', ['x']], ['c', ['x', 'y', 'z']]]);
-  const make = () => ALSModel.fromFactors({
-    userIds: ['a', 'b', 'c'], itemIds: ['w', 'x', 'y', 'z'],
-    userFactors: [1, 1, 1], itemFactors: [4, 3, 2, 1], seen,
-  });
+  const seen = new Map<string, string[]>([
+    ['a', ['x', 'z']],
+    ['b', ['x']],
+    ['c', ['x', 'y', 'z']],
+  ]);
+  const make = () =>
+    ALSModel.fromFactors({
+      userIds: ['a', 'b', 'c'],
+      itemIds: ['w', 'x', 'y', 'z'],
+      userFactors: [1, 1, 1],
+      itemFactors: [4, 3, 2, 1],
+      seen,
+    });
 
   it('itemRatingCounts of a hand-made model are 0, 3, 1, 2, counted from the seen items', () => {
     const model = make();
@@ -195,7 +209,8 @@ describe('minItemRatings (item 2)', () => {
     const users = ['a', 'b', 'c'];
     const single = users.map((u) => model.recommend(u, { n: 3, minItemRatings: 2 }));
     expect(model.recommendBatch(users, { n: 3, minItemRatings: 2 })).toEqual(single);
-    const flat = (lists: { items: unknown[] }[]) => lists.flatMap((r) => [...r.items.map((id) => model.itemIndex(id as string)), ...Array(3 - r.items.length).fill(-1)]);
+    const flat = (lists: { items: unknown[] }[]) =>
+      lists.flatMap((r) => [...r.items.map((id) => model.itemIndex(id as string)), ...Array(3 - r.items.length).fill(-1)]);
     const want = flat(single);
     expect(want).toEqual([-1, -1, -1, 3, -1, -1, -1, -1, -1]);
     expect(Array.from(model.recommendAll({ n: 3, minItemRatings: 2 }).indices)).toEqual(want);
@@ -210,14 +225,21 @@ describe('minItemRatings (item 2)', () => {
       expect(Array.from(none.scores).every(Number.isNaN)).toBe(true);
     }
     expect(code(() => model.recommendAll({ minItemRatings: -1 }))).toBe(ErrorCode.INVALID_OPTION);
-    await expect(recommendAll(model, { of: 'items', minItemRatings: 2 })).rejects.toMatchObject({ code: ErrorCode.INVALID_OPTION });
+    await expect(recommendAll(model, { of: 'items', minItemRatings: 2 })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_OPTION,
+    });
   });
 
   it('with biases, the threaded recommendAll over the eligible items gives the lists and scores of model.recommendAll', async () => {
     const model = ALSModel.fromFactors({
-      userIds: ['a', 'b', 'c'], itemIds: ['w', 'x', 'y', 'z'],
-      userFactors: [1, -1, 0.5], itemFactors: [4, 3, 2, 1], seen,
-      userBiases: [0.1, 0.2, 0.3], itemBiases: [-3, 0.5, 4, 2], globalMean: 1,
+      userIds: ['a', 'b', 'c'],
+      itemIds: ['w', 'x', 'y', 'z'],
+      userFactors: [1, -1, 0.5],
+      itemFactors: [4, 3, 2, 1],
+      seen,
+      userBiases: [0.1, 0.2, 0.3],
+      itemBiases: [-3, 0.5, 4, 2],
+      globalMean: 1,
     });
     const want = model.recommendAll({ n: 4, minItemRatings: 1, excludeSeen: false, clip: false });
     // a: y 6, x 3.5, z 3; b: y 2, z 1, x −2.5; c: y 5, z 2.5, x 2 (w, never rated, left out).
@@ -243,7 +265,8 @@ describe('minItemRatings (item 2)', () => {
 
   it('minItemRatings must be an integer ≥ 0', () => {
     const model = make();
-    for (const bad of [-1, 1.5, '2', NaN, null, true]) expect(code(() => model.recommend('a', { minItemRatings: bad as never }))).toBe(ErrorCode.INVALID_OPTION);
+    for (const bad of [-1, 1.5, '2', NaN, null, true])
+      expect(code(() => model.recommend('a', { minItemRatings: bad as never }))).toBe(ErrorCode.INVALID_OPTION);
   });
 
   it('partialFit changes the counts: a user whose seen items are replaced no longer counts for them', () => {
@@ -256,8 +279,11 @@ describe('minItemRatings (item 2)', () => {
 
 describe('factor views and a printable model (item 3)', () => {
   const model = ALSModel.fromFactors({
-    userIds: ['ann', 'bob'], itemIds: ['dune', 'heat', 'up'],
-    userFactors: [1, 2, 3, 4], itemFactors: [5, 6, 7, 8, 9, 10], valueRange: [1, 5],
+    userIds: ['ann', 'bob'],
+    itemIds: ['dune', 'heat', 'up'],
+    userFactors: [1, 2, 3, 4],
+    itemFactors: [5, 6, 7, 8, 9, 10],
+    valueRange: [1, 5],
   });
 
   it('userVector and itemVector are views of the factor rows (same buffer, no copy)', () => {
@@ -279,8 +305,16 @@ describe('factor views and a printable model (item 3)', () => {
     expect(`${model}`).toBe(summary);
     expect(inspect({ model })).toContain(`model: ${summary}`);
     expect(inspect(model)).not.toContain('dune');
-    const implicit = ALSModel.fromFactors({ userIds: [0], itemIds: [0], userFactors: [1], itemFactors: [1], options: { feedback: 'implicit' } });
-    expect(String(implicit)).toBe("ALSModel { numUsers: 1, numItems: 1, factors: 1, feedback: 'implicit', biases: false, clip: false }");
+    const implicit = ALSModel.fromFactors({
+      userIds: [0],
+      itemIds: [0],
+      userFactors: [1],
+      itemFactors: [1],
+      options: { feedback: 'implicit' },
+    });
+    expect(String(implicit)).toBe(
+      "ALSModel { numUsers: 1, numItems: 1, factors: 1, feedback: 'implicit', biases: false, clip: false }",
+    );
   });
 
   it('the serving code imports no node:util (the inspect hook is a registered symbol)', () => {
@@ -292,8 +326,11 @@ describe('factor views and a printable model (item 3)', () => {
 describe('foldIn vectors remember their items (item 4)', () => {
   // k = 1; items a … d score 4, 3, 2, 1 for any positive x.
   const model = ALSModel.fromFactors({
-    userIds: ['u'], itemIds: ['a', 'b', 'c', 'd'],
-    userFactors: [1], itemFactors: [4, 3, 2, 1], options: { regularization: 1 },
+    userIds: ['u'],
+    itemIds: ['a', 'b', 'c', 'd'],
+    userFactors: [1],
+    itemFactors: [4, 3, 2, 1],
+    options: { regularization: 1 },
   });
 
   it('recommend(foldIn(...)) leaves out the folded-in items by default', () => {
@@ -319,7 +356,15 @@ describe('foldIn vectors remember their items (item 4)', () => {
 });
 
 describe("coldStart 'drop' (item 5)", () => {
-  const model = ALSModel.fromFactors({ userIds: ['u'], itemIds: ['a'], userFactors: [1], itemFactors: [2], userBiases: [1], itemBiases: [1], globalMean: 3 });
+  const model = ALSModel.fromFactors({
+    userIds: ['u'],
+    itemIds: ['a'],
+    userFactors: [1],
+    itemFactors: [2],
+    userBiases: [1],
+    itemBiases: [1],
+    globalMean: 3,
+  });
 
   it("predict with coldStart 'drop' returns NaN for an unknown user or item, and the known pair as usual", () => {
     expect(model.predict('nobody', 'a', { coldStart: 'drop' })).toBeNaN();
@@ -354,14 +399,21 @@ describe('Ratings.fromCsr (item 6)', () => {
     const r = Ratings.fromCsr({ indptr: Int32Array.of(0, 1, 3), indices: Int32Array.of(2, 0, 1), numItems: 5 });
     expect(r.numItems).toBe(5);
     expect(Array.from(r.byUser.values)).toEqual([1, 1, 1]);
-    const big = Ratings.fromCsr({ indptr: BigInt64Array.of(0n, 1n, 3n), indices: BigInt64Array.of(2n, 0n, 1n), values: Float64Array.of(1, 2, 3) });
+    const big = Ratings.fromCsr({
+      indptr: BigInt64Array.of(0n, 1n, 3n),
+      indices: BigInt64Array.of(2n, 0n, 1n),
+      values: Float64Array.of(1, 2, 3),
+    });
     expect(Array.from(big.byUser.indices)).toEqual([2, 0, 1]);
     expect(Array.from(big.byUser.values)).toEqual([1, 2, 3]);
   });
 
   it('gives the same ratings, and the same trained model, as fromTriples of the same entries', async () => {
     const csr = Ratings.fromCsr({ indptr: [0, 2, 4, 5], indices: [0, 2, 1, 2, 0], values: [5, 1, 4, 2, 3] });
-    const triples = Ratings.fromTriples({ users: [0, 0, 1, 1, 2], items: [0, 2, 1, 2, 0], values: [5, 1, 4, 2, 3] }, { denseIds: true });
+    const triples = Ratings.fromTriples(
+      { users: [0, 0, 1, 1, 2], items: [0, 2, 1, 2, 0], values: [5, 1, 4, 2, 3] },
+      { denseIds: true },
+    );
     expect(csr.byUser).toEqual(triples.byUser);
     const options = { factors: 2, iterations: 3, regularization: 0.1, biases: false, threads: 1 } as const;
     const a = await new ALS(options).fit(csr);
@@ -440,7 +492,10 @@ describe('the README serving snippets on the quick-start model (item 7)', () => 
 
   it('explicit explain matches a hand-solved fold-in: k = 1, λ = 1, y = 1, 2, 3, ratings 2 and 4 → 5 = 1 + 4', () => {
     const model = ALSModel.fromFactors({
-      userIds: ['u'], itemIds: ['x', 'y', 'z'], userFactors: [0], itemFactors: [1, 2, 3],
+      userIds: ['u'],
+      itemIds: ['x', 'y', 'z'],
+      userFactors: [0],
+      itemFactors: [1, 2, 3],
       options: { regularization: 1, regularizationScaling: 'none' },
     });
     const e = model.explain('u', 'z', { items: ['x', 'y'], values: [2, 4] });
@@ -453,8 +508,13 @@ describe('the README serving snippets on the quick-start model (item 7)', () => 
 
   it('explicit explain with biases: baseline μ + b_i = 2.5 and contributions 1/6 and −1, score 5/3 (solved by hand)', () => {
     const model = ALSModel.fromFactors({
-      userIds: ['u'], itemIds: ['x', 'y', 'z'], userFactors: [0], itemFactors: [1, 2, 3],
-      userBiases: [0], itemBiases: [0.5, 0, -0.5], globalMean: 3,
+      userIds: ['u'],
+      itemIds: ['x', 'y', 'z'],
+      userFactors: [0],
+      itemFactors: [1, 2, 3],
+      userBiases: [0],
+      itemBiases: [0.5, 0, -0.5],
+      globalMean: 3,
       options: { regularization: 1, regularizationScaling: 'none' },
     });
     const e = model.explain('u', 'z', { items: ['x', 'y'], values: [4, 2] });
@@ -475,12 +535,22 @@ describe('the README serving snippets on the quick-start model (item 7)', () => 
 });
 
 const mlSmall = new URL('../../shared/data/ml-latest-small/ratings.csv', import.meta.url);
-if (!existsSync(mlSmall)) console.warn(`Skipping the ml-latest-small serving test: ${mlSmall.pathname} is absent (read from ../shared/data next to the repo).`);
+if (!existsSync(mlSmall))
+  console.warn(
+    `Skipping the ml-latest-small serving test: ${mlSmall.pathname} is absent (read from ../shared/data next to the repo).`,
+  );
 
 describe.skipIf(!existsSync(mlSmall))('ml-latest-small, user 42 (../shared/data, read in place)', () => {
   it('top-10 scores stay within the 0.5–5 rating scale, and minItemRatings: 5 keeps only items rated ≥ 5 times', async () => {
     const { ratings } = await loadRatingsFile(mlSmall.pathname, { format: 'movielens-csv' });
-    const model = await new ALS({ factors: 32, iterations: 10, regularization: 0.1, regularizationScaling: 'count', biases: true, threads: 1 }).fit(ratings);
+    const model = await new ALS({
+      factors: 32,
+      iterations: 10,
+      regularization: 0.1,
+      regularizationScaling: 'count',
+      biases: true,
+      threads: 1,
+    }).fit(ratings);
     expect(model.valueRange).toEqual([0.5, 5]);
     const top = model.recommend(42, { n: 10 });
     for (const s of top.scores) expect(s).toBeLessThanOrEqual(5);

@@ -24,15 +24,46 @@ describe("Spark's recommendForAll fixture (rank 2)", () => {
     itemFactors: [5, 6, 6, 2, 3, 6, 4, 1],
   });
   const users = {
-    0: [[3, 54], [4, 44], [5, 42], [6, 28]],
-    1: [[3, 39], [5, 33], [4, 26], [6, 16]],
-    2: [[3, 51], [5, 45], [4, 30], [6, 18]],
+    0: [
+      [3, 54],
+      [4, 44],
+      [5, 42],
+      [6, 28],
+    ],
+    1: [
+      [3, 39],
+      [5, 33],
+      [4, 26],
+      [6, 16],
+    ],
+    2: [
+      [3, 51],
+      [5, 45],
+      [4, 30],
+      [6, 18],
+    ],
   } as Record<number, number[][]>;
   const items = {
-    3: [[0, 54], [2, 51], [1, 39]],
-    4: [[0, 44], [2, 30], [1, 26]],
-    5: [[2, 45], [0, 42], [1, 33]],
-    6: [[0, 28], [2, 18], [1, 16]],
+    3: [
+      [0, 54],
+      [2, 51],
+      [1, 39],
+    ],
+    4: [
+      [0, 44],
+      [2, 30],
+      [1, 26],
+    ],
+    5: [
+      [2, 45],
+      [0, 42],
+      [1, 33],
+    ],
+    6: [
+      [0, 28],
+      [2, 18],
+      [1, 16],
+    ],
   } as Record<number, number[][]>;
 
   it.each([2, 4, 6])('top %i items per user, and n beyond the count returns all', (n) => {
@@ -64,14 +95,23 @@ describe('the checkerboard (the `implicit` library fixture)', async () => {
   const size = 50;
   const users: number[] = [];
   const items: number[] = [];
-  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) if (i !== j && (i - j) % 2 === 0) (users.push(i), items.push(j));
+  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) if (i !== j && (i - j) % 2 === 0) users.push(i), items.push(j);
   const ratings = Ratings.fromTriples({ users, items, values: users.map(() => 1) }, { denseIds: true });
   const rng = new Prng(7);
   const init = {
     userFactors: Float32Array.from({ length: size * 32 }, () => 0.01 * rng.next()),
     itemFactors: Float32Array.from({ length: size * 32 }, () => 0.01 * rng.next()),
   };
-  const common = { factors: 32, feedback: 'implicit', confidence: 'alpha', alpha: 1, solver: 'cholesky', iterations: 15, init, threads: 1 } as const;
+  const common = {
+    factors: 32,
+    feedback: 'implicit',
+    confidence: 'alpha',
+    alpha: 1,
+    solver: 'cholesky',
+    iterations: 15,
+    init,
+    threads: 1,
+  } as const;
   const model = await new ALS({ ...common, regularization: 0 }).fit(ratings);
   const smooth = await new ALS({ ...common, regularization: 1 }).fit(ratings);
 
@@ -119,7 +159,11 @@ describe('the checkerboard (the `implicit` library fixture)', async () => {
   });
 
   it('explain: the contributions sum to the score and equal a fold-in recomputation', () => {
-    for (const [u, i] of [[3, 3], [3, 8], [10, 21]] as const) {
+    for (const [u, i] of [
+      [3, 3],
+      [3, 8],
+      [10, 21],
+    ] as const) {
       const { score, contributions } = smooth.explain(u, i);
       expect(Math.abs(contributions.reduce((a, c) => a + c.contribution, 0) - score)).toBeLessThan(1e-4);
       const liked = Array.from({ length: size }, (_, j) => j).filter((j) => j !== u && (u - j) % 2 === 0);
@@ -134,9 +178,13 @@ describe('the checkerboard (the `implicit` library fixture)', async () => {
 
 describe('predict, fold-in and their errors', () => {
   const model = ALSModel.fromFactors({
-    userIds: ['a', 'b'], itemIds: ['x', 'y', 'z'],
-    userFactors: [1, 0, 0, 1], itemFactors: [1, 2, 3, 4, 5, 6],
-    userBiases: [0.5, -0.5], itemBiases: [0.1, 0.2, 0.3], globalMean: 3,
+    userIds: ['a', 'b'],
+    itemIds: ['x', 'y', 'z'],
+    userFactors: [1, 0, 0, 1],
+    itemFactors: [1, 2, 3, 4, 5, 6],
+    userBiases: [0.5, -0.5],
+    itemBiases: [0.1, 0.2, 0.3],
+    globalMean: 3,
   });
 
   it('predict = μ + b_u + b_i + x·y; coldStart nan (default), bias, throw, and the model default', () => {
@@ -161,16 +209,26 @@ describe('predict, fold-in and their errors', () => {
     expect(code(() => model.foldIn({ items: ['x', 'x'], values: [1, 2] }))).toBe(ErrorCode.DUPLICATE_RATING);
     expect(code(() => model.foldIn({ items: ['x'], values: [NaN] }))).toBe(ErrorCode.NON_FINITE_VALUE);
     expect(code(() => model.explain('a', 'x'))).toBe(ErrorCode.INVALID_OPTION);
-    expect(code(() => ALSModel.fromFactors({ userIds: ['a'], itemIds: ['x', 'x'], userFactors: [1], itemFactors: [1, 2] }))).toBe(ErrorCode.INVALID_ID);
-    expect(code(() => ALSModel.fromFactors({ userIds: ['a'], itemIds: ['x'], userFactors: [1, 2], itemFactors: [1] }))).toBe(ErrorCode.INVALID_OPTION);
-    expect(code(() => ALSModel.fromFactors({ userIds: ['a'], itemIds: ['x'], userFactors: [NaN], itemFactors: [1] }))).toBe(ErrorCode.NON_FINITE_VALUE);
+    expect(code(() => ALSModel.fromFactors({ userIds: ['a'], itemIds: ['x', 'x'], userFactors: [1], itemFactors: [1, 2] }))).toBe(
+      ErrorCode.INVALID_ID,
+    );
+    expect(code(() => ALSModel.fromFactors({ userIds: ['a'], itemIds: ['x'], userFactors: [1, 2], itemFactors: [1] }))).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
+    expect(code(() => ALSModel.fromFactors({ userIds: ['a'], itemIds: ['x'], userFactors: [NaN], itemFactors: [1] }))).toBe(
+      ErrorCode.NON_FINITE_VALUE,
+    );
   });
 
   it('explicit fold-in with biases solves [x_u, b_u] jointly: it reproduces a trained user', async () => {
     const rng = new Prng(3);
     const t = { users: [] as number[], items: [] as number[], values: [] as number[] };
-    for (let u = 0; u < 40; u++) for (let i = 0; i < 30; i++) if (rng.next() < 0.5) (t.users.push(u), t.items.push(i), t.values.push(1 + Math.round(4 * rng.next())));
-    const trained = await new ALS({ factors: 4, biases: true, regularization: 0.1, iterations: 300, threads: 1 }).fit(Ratings.fromTriples(t, { denseIds: true }));
+    for (let u = 0; u < 40; u++)
+      for (let i = 0; i < 30; i++)
+        if (rng.next() < 0.5) t.users.push(u), t.items.push(i), t.values.push(1 + Math.round(4 * rng.next()));
+    const trained = await new ALS({ factors: 4, biases: true, regularization: 0.1, iterations: 300, threads: 1 }).fit(
+      Ratings.fromTriples(t, { denseIds: true }),
+    );
     // After convergence (300 iterations), re-solving user 5 with the items fixed gives back its factors.
     const mine = t.users.map((u, e) => (u === 5 ? e : -1)).filter((e) => e >= 0);
     const vector = trained.foldIn({ items: mine.map((e) => t.items[e]!), values: mine.map((e) => t.values[e]!) });
@@ -181,8 +239,11 @@ describe('predict, fold-in and their errors', () => {
 describe('recommendAll and partialFit', async () => {
   const rng = new Prng(21);
   const t = { users: [] as string[], items: [] as string[], values: [] as number[] };
-  for (let u = 0; u < 60; u++) for (let i = 0; i < 40; i++) if (rng.next() < 0.3) (t.users.push(`u${u}`), t.items.push(`i${i}`), t.values.push(1 + Math.round(4 * rng.next())));
-  const train = () => new ALS({ factors: 5, regularization: 1, biases: false, iterations: 200, threads: 1 }).fit(Ratings.fromTriples(t));
+  for (let u = 0; u < 60; u++)
+    for (let i = 0; i < 40; i++)
+      if (rng.next() < 0.3) t.users.push(`u${u}`), t.items.push(`i${i}`), t.values.push(1 + Math.round(4 * rng.next()));
+  const train = () =>
+    new ALS({ factors: 5, regularization: 1, biases: false, iterations: 200, threads: 1 }).fit(Ratings.fromTriples(t));
 
   it('recommendAll equals recommend for every user; recommendAllUsers equals recommendUsers', async () => {
     const model = await train();
@@ -218,11 +279,15 @@ describe('recommendAll and partialFit', async () => {
     const model = await train();
     const u7 = t.users.map((u, e) => (u === 'u7' ? e : -1)).filter((e) => e >= 0);
     const before = model.userFactors.slice(7 * 5, 8 * 5);
-    model.partialFit({ users: { users: u7.map(() => 'u7'), items: u7.map((e) => t.items[e]!), values: u7.map((e) => t.values[e]!) } });
+    model.partialFit({
+      users: { users: u7.map(() => 'u7'), items: u7.map((e) => t.items[e]!), values: u7.map((e) => t.values[e]!) },
+    });
     model.userFactors.slice(7 * 5, 8 * 5).forEach((v, c) => expect(Math.abs(v - before[c]!)).toBeLessThan(1e-3));
 
     // A new user who rated what u7 rated, the same way: it gets (nearly) u7's factors and recommendations.
-    model.partialFit({ users: { users: u7.map(() => 'newcomer'), items: u7.map((e) => t.items[e]!), values: u7.map((e) => t.values[e]!) } });
+    model.partialFit({
+      users: { users: u7.map(() => 'newcomer'), items: u7.map((e) => t.items[e]!), values: u7.map((e) => t.values[e]!) },
+    });
     expect(model.numUsers).toBe(61);
     expect(model.recommend('newcomer', { n: 5 }).items).toEqual(model.recommend('u7', { n: 5 }).items);
     expect(model.seen!.indptr).toHaveLength(62);

@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { ALS, AlsError, ErrorCode, Ratings, type ALSModel, type AlsOptions, type Triples as RatingTriples } from '../src/index.js';
+import {
+  ALS,
+  AlsError,
+  ErrorCode,
+  Ratings,
+  type ALSModel,
+  type AlsOptions,
+  type Triples as RatingTriples,
+} from '../src/index.js';
 import { Prng } from '../src/train/prng.js';
 import { planLayout } from '../src/wasm/layout.js';
 import { syntheticRatings } from '../src/data/synthetic.js';
@@ -56,7 +64,15 @@ describe.each(backends)('ALS on the %s backend', (backend) => {
     // Seed 14 is a draw on which every threshold holds.
     const { training, test } = genExplicitTestData(20, 40, rank, noise, 14);
     for (const factors of ranks) {
-      const model = await new ALS({ factors, regularization: λ, regularizationScaling: 'count', biases: false, iterations: 10, backend, seed: 3 }).fit(dense(training, 20, 40));
+      const model = await new ALS({
+        factors,
+        regularization: λ,
+        regularizationScaling: 'count',
+        biases: false,
+        iterations: 10,
+        backend,
+        seed: 3,
+      }).fit(dense(training, 20, 40));
       expect(explicitRmse(test, (u, i) => model.predict(u, i, { clip: false }))).toBeLessThan(target);
     }
   });
@@ -64,7 +80,15 @@ describe.each(backends)('ALS on the %s backend', (backend) => {
   it('implicit: rank-2 preferences with dislikes (Spark)', async () => {
     const { training, test } = genImplicitTestData(20, 40, 2, 0.01);
     expect(training.values.some((v) => v < 0)).toBe(true);
-    const model = await new ALS({ factors: 2, feedback: 'implicit', regularization: 0.01, regularizationScaling: 'count', iterations: 10, backend, seed: 3 }).fit(dense(training, 20, 40));
+    const model = await new ALS({
+      factors: 2,
+      feedback: 'implicit',
+      regularization: 0.01,
+      regularizationScaling: 'count',
+      iterations: 10,
+      backend,
+      seed: 3,
+    }).fit(dense(training, 20, 40));
     expect(weightedImplicitRmse(test, (u, i) => model.predict(u, i))).toBeLessThan(0.3);
   });
 
@@ -79,23 +103,35 @@ describe.each(backends)('ALS on the %s backend', (backend) => {
   });
 
   // The `implicit` library's test_factorize: a 7×6 binary matrix reproduced by k = 6, λ = 0.
-  it.each(['cholesky', 'cg'] as const)('implicit: reconstructs the 7×6 binary matrix (%s, `implicit` library)', async (solver) => {
-    const M = [
-      [1, 1, 0, 1, 0, 0],
-      [0, 1, 1, 1, 0, 0],
-      [1, 0, 1, 0, 0, 0],
-      [1, 1, 0, 0, 0, 0],
-      [0, 0, 1, 1, 0, 1],
-      [0, 1, 0, 0, 0, 1],
-      [0, 0, 0, 0, 1, 1],
-    ];
-    const t: Triples = { users: [], items: [], values: [] };
-    M.forEach((row, u) => row.forEach((v, i) => v && (t.users.push(u), t.items.push(i), t.values.push(v))));
-    const model = await new ALS({
-      factors: 6, feedback: 'implicit', confidence: 'alpha', alpha: 2, regularization: 0, iterations: 15, solver, backend, init: smallInit(7, 6, 6, 42),
-    }).fit(dense(t, 7, 6));
-    for (let u = 0; u < 7; u++) for (let i = 0; i < 6; i++) expect(Math.abs(model.predict(u, i) - M[u]![i]!)).toBeLessThan(1e-3);
-  });
+  it.each(['cholesky', 'cg'] as const)(
+    'implicit: reconstructs the 7×6 binary matrix (%s, `implicit` library)',
+    async (solver) => {
+      const M = [
+        [1, 1, 0, 1, 0, 0],
+        [0, 1, 1, 1, 0, 0],
+        [1, 0, 1, 0, 0, 0],
+        [1, 1, 0, 0, 0, 0],
+        [0, 0, 1, 1, 0, 1],
+        [0, 1, 0, 0, 0, 1],
+        [0, 0, 0, 0, 1, 1],
+      ];
+      const t: Triples = { users: [], items: [], values: [] };
+      M.forEach((row, u) => row.forEach((v, i) => v && (t.users.push(u), t.items.push(i), t.values.push(v))));
+      const model = await new ALS({
+        factors: 6,
+        feedback: 'implicit',
+        confidence: 'alpha',
+        alpha: 2,
+        regularization: 0,
+        iterations: 15,
+        solver,
+        backend,
+        init: smallInit(7, 6, 6, 42),
+      }).fit(dense(t, 7, 6));
+      for (let u = 0; u < 7; u++)
+        for (let i = 0; i < 6; i++) expect(Math.abs(model.predict(u, i) - M[u]![i]!)).toBeLessThan(1e-3);
+    },
+  );
 
   it('the objective never increases under exact (Cholesky) ALS', async () => {
     const data = syntheticRatings({ numUsers: 300, numItems: 200, nnz: 6000, seed: 5 });
@@ -106,7 +142,9 @@ describe.each(backends)('ALS on the %s backend', (backend) => {
       { factors: 5, regularization: 0.1, feedback: 'implicit', confidence: 'alpha', alpha: 3, regularizationScaling: 'count' },
     ] as AlsOptions[]) {
       const losses: number[] = [];
-      await new ALS({ ...options, iterations: 8, backend, onIteration: ({ loss }) => void losses.push(loss) }).fit(dense(data, 300, 200));
+      await new ALS({ ...options, iterations: 8, backend, onIteration: ({ loss }) => void losses.push(loss) }).fit(
+        dense(data, 300, 200),
+      );
       expect(losses).toHaveLength(8);
       for (let it = 1; it < losses.length; it++) expect(losses[it]!).toBeLessThanOrEqual(losses[it - 1]! * (1 + 1e-5));
     }
@@ -118,7 +156,8 @@ describe.each(backends)('ALS on the %s backend', (backend) => {
     const bu = Array.from({ length: 30 }, () => rng.normal());
     const bi = Array.from({ length: 20 }, () => rng.normal());
     const t: Triples = { users: [], items: [], values: [] };
-    for (let u = 0; u < 30; u++) for (let i = 0; i < 20; i++) if (rng.next() < 0.5) (t.users.push(u), t.items.push(i), t.values.push(3 + bu[u]! + bi[i]!));
+    for (let u = 0; u < 30; u++)
+      for (let i = 0; i < 20; i++) if (rng.next() < 0.5) t.users.push(u), t.items.push(i), t.values.push(3 + bu[u]! + bi[i]!);
     const ratings = dense(t, 30, 20);
     const withBiases = await new ALS({ factors: 2, regularization: 1e-4, iterations: 15, biases: true, backend }).fit(ratings);
     expect(withBiases.globalMean).toBeCloseTo(t.values.reduce((a, b) => a + b, 0) / t.values.length, 5);
@@ -127,7 +166,9 @@ describe.each(backends)('ALS on the %s backend', (backend) => {
   });
 
   it('users without ratings get zero factors', async () => {
-    const model = await new ALS({ factors: 3, iterations: 2, backend }).fit(dense({ users: [0, 2], items: [0, 1], values: [1, 2] }, 4, 2));
+    const model = await new ALS({ factors: 3, iterations: 2, backend }).fit(
+      dense({ users: [0, 2], items: [0, 1], values: [1, 2] }, 4, 2),
+    );
     expect([...model.userFactors.subarray(3, 6)]).toEqual([0, 0, 0]);
     expect([...model.userFactors.subarray(9, 12)]).toEqual([0, 0, 0]);
   });
@@ -153,7 +194,8 @@ describe.runIf(wasmBuilt)('WASM and JS backends', () => {
     { feedback: 'implicit', solver: 'cg', alpha: 2 },
   ] as AlsOptions[])('agree to 1e-4 relative after 10 iterations: %o', async (options) => {
     const data = syntheticRatings({ numUsers: 400, numItems: 300, nnz: 12_000, seed: 4 });
-    const fit = (backend: 'wasm' | 'js'): Promise<ALSModel> => new ALS({ factors: 16, iterations: 10, ...options, backend }).fit(dense(data, 400, 300));
+    const fit = (backend: 'wasm' | 'js'): Promise<ALSModel> =>
+      new ALS({ factors: 16, iterations: 10, ...options, backend }).fit(dense(data, 400, 300));
     const [w, j] = [await fit('wasm'), await fit('js')];
     expect(maxRelativeDifference(w.userFactors, j.userFactors)).toBeLessThan(1e-4);
     expect(maxRelativeDifference(w.itemFactors, j.itemFactors)).toBeLessThan(1e-4);
@@ -165,9 +207,21 @@ describe('training errors', () => {
 
   it('refuses bad options in the constructor', async () => {
     for (const bad of [
-      { factors: 0 }, { factors: 2.5 }, { iterations: -1 }, { regularization: -0.1 }, { regularization: NaN },
-      { alpha: -1 }, { feedback: 'implicit', alpha: 0 }, { feedback: 'both' }, { solver: 'lu' }, { cgSteps: 0 },
-      { biases: true, feedback: 'implicit' }, { threads: 0 }, { threads: 1.5 }, { backend: 'gpu' }, { confidence: 'log' },
+      { factors: 0 },
+      { factors: 2.5 },
+      { iterations: -1 },
+      { regularization: -0.1 },
+      { regularization: NaN },
+      { alpha: -1 },
+      { feedback: 'implicit', alpha: 0 },
+      { feedback: 'both' },
+      { solver: 'lu' },
+      { cgSteps: 0 },
+      { biases: true, feedback: 'implicit' },
+      { threads: 0 },
+      { threads: 1.5 },
+      { backend: 'gpu' },
+      { confidence: 'log' },
       { regularizationScaling: 'users' },
     ]) {
       await expectCode(() => new ALS(bad as AlsOptions), ErrorCode.INVALID_OPTION);
@@ -175,8 +229,14 @@ describe('training errors', () => {
   });
 
   it('refuses a bad init and a fit on something that is not Ratings', async () => {
-    await expectCode(new ALS({ factors: 2, init: { userFactors: new Float32Array(3), itemFactors: new Float32Array(4) } }).fit(ratings), ErrorCode.INVALID_OPTION);
-    await expectCode(new ALS({ factors: 1, init: { userFactors: new Float32Array([1, NaN]), itemFactors: new Float32Array(2) } }).fit(ratings), ErrorCode.INVALID_OPTION);
+    await expectCode(
+      new ALS({ factors: 2, init: { userFactors: new Float32Array(3), itemFactors: new Float32Array(4) } }).fit(ratings),
+      ErrorCode.INVALID_OPTION,
+    );
+    await expectCode(
+      new ALS({ factors: 1, init: { userFactors: new Float32Array([1, NaN]), itemFactors: new Float32Array(2) } }).fit(ratings),
+      ErrorCode.INVALID_OPTION,
+    );
     await expectCode(new ALS().fit({} as Ratings), ErrorCode.INVALID_OPTION);
   });
 
@@ -185,7 +245,10 @@ describe('training errors', () => {
     // pivot is 1 − 1·1 = 0 exactly in any arithmetic.
     const oneRating = Ratings.fromTriples({ users: [0, 1, 1], items: [0, 0, 1], values: [1, 2, 3] }, { denseIds: true });
     const init = { userFactors: new Float32Array(8), itemFactors: new Float32Array(8).fill(1) };
-    const e = await expectCode(new ALS({ factors: 4, regularization: 0, backend, init }).fit(oneRating), ErrorCode.NOT_POSITIVE_DEFINITE);
+    const e = await expectCode(
+      new ALS({ factors: 4, regularization: 0, backend, init }).fit(oneRating),
+      ErrorCode.NOT_POSITIVE_DEFINITE,
+    );
     expect(e.message).toMatch(/user 0 \(index 0\)/);
     expect(e.hint).toMatch(/regularization/);
   });
@@ -196,7 +259,10 @@ describe('training errors', () => {
     // longer get this far: Ratings refuses |r| > 2^32 as out of range.)
     const ratings = Ratings.fromTriples({ users: [0, 0, 1], items: [0, 1, 1], values: [1, 1, 1] }, { denseIds: true });
     const init = { userFactors: new Float32Array(4).fill(1e19), itemFactors: new Float32Array(4).fill(1e19) };
-    const e = await expectCode(new ALS({ factors: 2, feedback: 'implicit', solver: 'cg', backend, init }).fit(ratings), ErrorCode.NON_FINITE_FACTORS);
+    const e = await expectCode(
+      new ALS({ factors: 2, feedback: 'implicit', solver: 'cg', backend, init }).fit(ratings),
+      ErrorCode.NON_FINITE_FACTORS,
+    );
     expect(e.message).toMatch(/user 0/);
   });
 
@@ -204,13 +270,20 @@ describe('training errors', () => {
     const controller = new AbortController();
     let seen = 0;
     const e = await expectCode(
-      new ALS({ factors: 2, iterations: 50, signal: controller.signal, onIteration: ({ iteration }) => void ((seen = iteration), iteration === 3 && controller.abort(new Error('stop'))) }).fit(ratings),
+      new ALS({
+        factors: 2,
+        iterations: 50,
+        signal: controller.signal,
+        onIteration: ({ iteration }) => void ((seen = iteration), iteration === 3 && controller.abort(new Error('stop'))),
+      }).fit(ratings),
       ErrorCode.ABORTED,
     );
     expect(seen).toBe(3);
     expect((e.cause as Error).message).toBe('stop');
     let last = 0;
-    await new ALS({ factors: 2, iterations: 50, onIteration: ({ iteration }) => ((last = iteration), iteration < 4) }).fit(ratings);
+    await new ALS({ factors: 2, iterations: 50, onIteration: ({ iteration }) => ((last = iteration), iteration < 4) }).fit(
+      ratings,
+    );
     expect(last).toBe(4);
   });
 
@@ -219,7 +292,10 @@ describe('training errors', () => {
     const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
-      const e = await expectCode(new ALS({ factors: 2, iterations: 1, backend: 'wasm' }).fit(ratings), ErrorCode.BACKEND_UNAVAILABLE);
+      const e = await expectCode(
+        new ALS({ factors: 2, iterations: 1, backend: 'wasm' }).fit(ratings),
+        ErrorCode.BACKEND_UNAVAILABLE,
+      );
       expect(e.hint).toMatch(/'js'/);
       const model = await new ALS({ factors: 2, iterations: 1, backend: 'auto', threads: 1 }).fit(ratings);
       expect(model.options.backend).toBe('js');
@@ -232,7 +308,18 @@ describe('training errors', () => {
 
   it('a data set beyond one 4 GiB memory fails before allocating, with the bytes and what to reduce', async () => {
     const e = await expectCode(
-      () => planLayout({ numUsers: 5e6, numItems: 1e6, nnz: 1e8, stride: 128, maxUserNnz: 1000, maxItemNnz: 1000, threads: 1, userChunks: 16, itemChunks: 16 }),
+      () =>
+        planLayout({
+          numUsers: 5e6,
+          numItems: 1e6,
+          nnz: 1e8,
+          stride: 128,
+          maxUserNnz: 1000,
+          maxItemNnz: 1000,
+          threads: 1,
+          userChunks: 16,
+          itemChunks: 16,
+        }),
       ErrorCode.TOO_LARGE,
     );
     expect(e.message).toMatch(/needs \d+ bytes/);

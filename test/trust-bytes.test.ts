@@ -12,10 +12,28 @@ import { ALS, ALSModel, AlsError, ErrorCode, Ratings } from '../src/index.js';
 import { loadRatings, parseTriples } from '../src/data/loaders/load.js';
 import { loadRatingsFile, parseTriplesFile } from '../src/data/loaders/file.node.js';
 import type { ParsedTriples } from '../src/data/loaders/parse.js';
-import { parseNpy, readImplicitModel, readNpyFactors, readNpz, writeImplicitModel, writeNpy, writeNpz } from '../src/interop/index.js';
+import {
+  parseNpy,
+  readImplicitModel,
+  readNpyFactors,
+  readNpz,
+  writeImplicitModel,
+  writeNpy,
+  writeNpz,
+} from '../src/interop/index.js';
 import { crc32 } from '../src/model/format.js';
 import { Prng } from '../src/train/prng.js';
-import { alsErrorOf, asyncCodeOf, codeOf, concat, craftZip, deflateWithZeros, npyHeader, storedMember, viewAt } from './bytes-helpers.js';
+import {
+  alsErrorOf,
+  asyncCodeOf,
+  codeOf,
+  concat,
+  craftZip,
+  deflateWithZeros,
+  npyHeader,
+  storedMember,
+  viewAt,
+} from './bytes-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'als-trust-bytes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,7 +60,10 @@ async function smallModel(ids: 'dense' | 'string' | 'number', biases = false) {
   const items: (string | number)[] = [];
   const values: number[] = [];
   const id = (prefix: string, n: number) => (ids === 'string' ? `${prefix}${n}é` : ids === 'number' ? n * 10 + 0.5 : n);
-  for (let u = 0; u < 3; u++) for (let i = 0; i < 4; i++) if (rng.next() < 0.7 || i === u) (users.push(id('u', u)), items.push(id('i', i)), values.push(1 + Math.round(4 * rng.next())));
+  for (let u = 0; u < 3; u++)
+    for (let i = 0; i < 4; i++)
+      if (rng.next() < 0.7 || i === u)
+        users.push(id('u', u)), items.push(id('i', i)), values.push(1 + Math.round(4 * rng.next()));
   const ratings = Ratings.fromTriples({ users, items, values }, { denseIds: ids === 'dense' });
   return new ALS({ factors: 4, iterations: 2, biases, threads: 1 }).fit(ratings);
 }
@@ -73,15 +94,18 @@ describe('Node Buffers and views at odd offsets (item 1)', () => {
     expect(back.predict(0, 1)).toBe(model.predict(0, 1));
   });
 
-  it.each(['string', 'number', 'dense'] as const)('fromBytes reads pooled Buffers and odd-offset views (%s IDs, seen items, biases: was CORRUPT_MODEL)', async (ids) => {
-    const model = await smallModel(ids, true);
-    const bytes = model.toBytes();
-    for (const view of [pooled(bytes), viewAt(bytes, 3), viewAt(bytes, 5), viewAt(bytes, 7)]) {
-      const back = ALSModel.fromBytes(view);
-      expect(back.toBytes()).toEqual(bytes);
-      expect(back.seen).toEqual(model.seen);
-    }
-  });
+  it.each(['string', 'number', 'dense'] as const)(
+    'fromBytes reads pooled Buffers and odd-offset views (%s IDs, seen items, biases: was CORRUPT_MODEL)',
+    async (ids) => {
+      const model = await smallModel(ids, true);
+      const bytes = model.toBytes();
+      for (const view of [pooled(bytes), viewAt(bytes, 3), viewAt(bytes, 5), viewAt(bytes, 7)]) {
+        const back = ALSModel.fromBytes(view);
+        expect(back.toBytes()).toEqual(bytes);
+        expect(back.seen).toEqual(model.seen);
+      }
+    },
+  );
 
   it('the model never aliases the caller’s buffer', async () => {
     const bytes = (await smallModel('string')).toBytes();
@@ -119,17 +143,31 @@ describe('Node Buffers and views at odd offsets (item 1)', () => {
     const users = writeNpy({ dtype: '<f4', shape: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) });
     const items = writeNpy({ dtype: '<f8', shape: [1, 3], data: Float64Array.of(0.5, -1, 2) });
     const reference = readNpyFactors({ userFactors: users, itemFactors: items });
-    for (const [u, i] of [[pooled(users), pooled(items)], [viewAt(users, 3), viewAt(items, 5)]] as const) {
+    for (const [u, i] of [
+      [pooled(users), pooled(items)],
+      [viewAt(users, 3), viewAt(items, 5)],
+    ] as const) {
       expectSameModel(reference, readNpyFactors({ userFactors: u, itemFactors: i }));
     }
     expect(Array.from(reference.userFactors)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('readImplicitModel and readNpz read pooled Buffers and odd-offset views (stored and deflated members)', async () => {
-    const model = ALSModel.fromFactors({ userIds: ['a', 'b'], itemIds: [10, 20, 30], userFactors: [1, 2, 3, 4], itemFactors: [1, 0, 0, 1, 1, 1] });
+    const model = ALSModel.fromFactors({
+      userIds: ['a', 'b'],
+      itemIds: [10, 20, 30],
+      userFactors: [1, 2, 3, 4],
+      itemFactors: [1, 0, 0, 1, 1, 1],
+    });
     for (const compress of [false, true]) {
       const bytes = writeImplicitModel(model, { compress });
-      for (const view of [pooled(bytes), viewAt(bytes, 3), viewAt(bytes, 5), viewAt(bytes, 7), readFileSync(file(`m${compress}.npz`, bytes))]) {
+      for (const view of [
+        pooled(bytes),
+        viewAt(bytes, 3),
+        viewAt(bytes, 5),
+        viewAt(bytes, 7),
+        readFileSync(file(`m${compress}.npz`, bytes)),
+      ]) {
         expectSameModel(model, readImplicitModel(view));
         expect([...readNpz(view).keys()]).toContain('user_factors');
       }
@@ -138,7 +176,10 @@ describe('Node Buffers and views at odd offsets (item 1)', () => {
 
   it('the loaders read pooled Buffers and odd-offset views', async () => {
     const bytes = new TextEncoder().encode('user,item,rating\nann,x,4\nbob,y,2.5\n');
-    const expected = [['ann', 'x', 4], ['bob', 'y', 2.5]];
+    const expected = [
+      ['ann', 'x', 4],
+      ['bob', 'y', 2.5],
+    ];
     for (const view of [pooled(bytes), viewAt(bytes, 3), viewAt(bytes, 7)]) {
       expect(rows(await parseTriples(view))).toEqual(expected);
       expect((await loadRatings(view)).ratings.nnz).toBe(2);
@@ -172,8 +213,19 @@ describe('zip bombs (item 6)', () => {
 
   it('the total is capped, not each member: several members under the limit add up to TOO_LARGE', () => {
     const user = npyOf(1 << 14, 16); // 1 MiB each
-    const member = (name: string) => ({ name, data: zlibSync(user).subarray(2, -4), method: 8 as const, size: user.length, crc: crc32(user) });
-    const zip = craftZip([member('user_factors.npy'), member('a.npy'), member('b.npy'), storedMember('item_factors.npy', writeNpy({ dtype: '<f4', shape: [2, 16], data: new Float32Array(32) }))]);
+    const member = (name: string) => ({
+      name,
+      data: zlibSync(user).subarray(2, -4),
+      method: 8 as const,
+      size: user.length,
+      crc: crc32(user),
+    });
+    const zip = craftZip([
+      member('user_factors.npy'),
+      member('a.npy'),
+      member('b.npy'),
+      storedMember('item_factors.npy', writeNpy({ dtype: '<f4', shape: [2, 16], data: new Float32Array(32) })),
+    ]);
     expect(codeOf(() => readNpz(zip, 'x', { maxBytes: 3 << 20 }))).toBe(ErrorCode.TOO_LARGE);
     expect(readNpz(zip, 'x', { maxBytes: 4 << 20 }).get('a')!.shape).toEqual([1 << 14, 16]);
   });
@@ -192,7 +244,16 @@ describe('zip bombs (item 6)', () => {
   it('a member whose declared size disagrees with its .npy header is CORRUPT_MODEL (declared larger or smaller)', () => {
     const user = npyOf(4, 4);
     for (const size of [user.length - 16, user.length + 16, 0x7fffffff]) {
-      const zip = craftZip([{ name: 'user_factors.npy', data: deflateWithZeros(user.subarray(0, 128), user.length - 128), method: 8, size, crc: crc32(user) }, storedMember('item_factors.npy', items)]);
+      const zip = craftZip([
+        {
+          name: 'user_factors.npy',
+          data: deflateWithZeros(user.subarray(0, 128), user.length - 128),
+          method: 8,
+          size,
+          crc: crc32(user),
+        },
+        storedMember('item_factors.npy', items),
+      ]);
       expect(codeOf(() => readImplicitModel(zip, { maxBytes: 2 ** 32 }))).toBe(ErrorCode.CORRUPT_MODEL);
     }
   });
@@ -200,21 +261,51 @@ describe('zip bombs (item 6)', () => {
   it('inflation stops at the declared size: a member that inflates far beyond it is CORRUPT_MODEL at once', () => {
     const user = npyOf(4, 4);
     // The .npy header and the declared size agree (192 bytes); the stream goes on for 256 MiB.
-    const zip = craftZip([{ name: 'user_factors.npy', data: deflateWithZeros(user.subarray(0, 128), 256 << 20), method: 8, size: user.length, crc: crc32(user) }, storedMember('item_factors.npy', items)]);
+    const zip = craftZip([
+      {
+        name: 'user_factors.npy',
+        data: deflateWithZeros(user.subarray(0, 128), 256 << 20),
+        method: 8,
+        size: user.length,
+        crc: crc32(user),
+      },
+      storedMember('item_factors.npy', items),
+    ]);
     const started = performance.now();
     const error = codeOf(() => readImplicitModel(zip));
     expect(error).toBe(ErrorCode.CORRUPT_MODEL);
     expect(performance.now() - started).toBeLessThan(500);
     // A small member (inflated in one call) that runs on past its declared size.
-    const small = craftZip([{ name: 'user_factors.npy', data: deflateWithZeros(user.subarray(0, 128), 64 + 5000), method: 8, size: user.length, crc: crc32(user) }, storedMember('item_factors.npy', items)]);
+    const small = craftZip([
+      {
+        name: 'user_factors.npy',
+        data: deflateWithZeros(user.subarray(0, 128), 64 + 5000),
+        method: 8,
+        size: user.length,
+        crc: crc32(user),
+      },
+      storedMember('item_factors.npy', items),
+    ]);
     expect(codeOf(() => readImplicitModel(small))).toBe(ErrorCode.CORRUPT_MODEL);
   });
 
   it('a member that inflates to less than declared, or a stored member whose sizes differ, is CORRUPT_MODEL', () => {
     const user = npyOf(4, 4);
-    const short = craftZip([{ name: 'user_factors.npy', data: deflateWithZeros(user.subarray(0, 128), 32), method: 8, size: user.length, crc: crc32(user) }, storedMember('item_factors.npy', items)]);
+    const short = craftZip([
+      {
+        name: 'user_factors.npy',
+        data: deflateWithZeros(user.subarray(0, 128), 32),
+        method: 8,
+        size: user.length,
+        crc: crc32(user),
+      },
+      storedMember('item_factors.npy', items),
+    ]);
     expect(codeOf(() => readImplicitModel(short))).toBe(ErrorCode.CORRUPT_MODEL);
-    const stored = craftZip([{ ...storedMember('user_factors.npy', user), size: user.length + 8 }, storedMember('item_factors.npy', items)]);
+    const stored = craftZip([
+      { ...storedMember('user_factors.npy', user), size: user.length + 8 },
+      storedMember('item_factors.npy', items),
+    ]);
     expect(codeOf(() => readImplicitModel(stored))).toBe(ErrorCode.CORRUPT_MODEL);
   });
 
@@ -223,13 +314,19 @@ describe('zip bombs (item 6)', () => {
     const plain = craftZip([storedMember('user_factors.npy', user), storedMember('item_factors.npy', items)]);
     const zip64 = craftZip([storedMember('user_factors.npy', user, true), storedMember('item_factors.npy', items, true)]);
     expectSameModel(readImplicitModel(plain), readImplicitModel(zip64));
-    const lying = craftZip([{ ...storedMember('user_factors.npy', user, true), size: 2 ** 40 }, storedMember('item_factors.npy', items)]);
+    const lying = craftZip([
+      { ...storedMember('user_factors.npy', user, true), size: 2 ** 40 },
+      storedMember('item_factors.npy', items),
+    ]);
     expect(codeOf(() => readImplicitModel(lying))).toBe(ErrorCode.TOO_LARGE);
   });
 
   it('a member whose CRC-32 does not match is CORRUPT_MODEL (deflated too)', () => {
     const user = writeNpy({ dtype: '<f4', shape: [2, 4], data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8) });
-    const zip = craftZip([{ name: 'user_factors.npy', data: zlibSync(user).subarray(2, -4), method: 8, size: user.length, crc: crc32(user) ^ 1 }, storedMember('item_factors.npy', items)]);
+    const zip = craftZip([
+      { name: 'user_factors.npy', data: zlibSync(user).subarray(2, -4), method: 8, size: user.length, crc: crc32(user) ^ 1 },
+      storedMember('item_factors.npy', items),
+    ]);
     expect(codeOf(() => readImplicitModel(zip))).toBe(ErrorCode.CORRUPT_MODEL);
   });
 });
@@ -256,23 +353,49 @@ describe('the model file refuses bad headers and saves only what loads (items 9,
 
   it('an .als header whose JSON is null (or not an object, or has fields of the wrong types) is CORRUPT_MODEL, not a TypeError', async () => {
     const edits: ((h: Record<string, unknown>) => unknown)[] = [
-      () => null, () => [], () => 'model', () => 7, () => ({}),
-      (h) => ({ ...h, factors: '4' }), (h) => ({ ...h, numUsers: null }), (h) => ({ ...h, numItems: 2.5 }),
-      (h) => ({ ...h, biases: 'no' }), (h) => ({ ...h, biases: 1 }), (h) => ({ ...h, globalMean: '3' }),
-      (h) => ({ ...h, globalMean: null }), (h) => ({ ...h, seenNnz: '3' }), (h) => ({ ...h, seenNnz: undefined }),
-      (h) => ({ ...h, options: null }), (h) => ({ ...h, options: [] }), (h) => ({ ...h, options: 'x' }),
-      (h) => ({ ...h, userIds: null }), (h) => ({ ...h, options: { ...(h.options as object), feedback: 'both' } }),
+      () => null,
+      () => [],
+      () => 'model',
+      () => 7,
+      () => ({}),
+      (h) => ({ ...h, factors: '4' }),
+      (h) => ({ ...h, numUsers: null }),
+      (h) => ({ ...h, numItems: 2.5 }),
+      (h) => ({ ...h, biases: 'no' }),
+      (h) => ({ ...h, biases: 1 }),
+      (h) => ({ ...h, globalMean: '3' }),
+      (h) => ({ ...h, globalMean: null }),
+      (h) => ({ ...h, seenNnz: '3' }),
+      (h) => ({ ...h, seenNnz: undefined }),
+      (h) => ({ ...h, options: null }),
+      (h) => ({ ...h, options: [] }),
+      (h) => ({ ...h, options: 'x' }),
+      (h) => ({ ...h, userIds: null }),
+      (h) => ({ ...h, options: { ...(h.options as object), feedback: 'both' } }),
     ];
     for (const edit of edits) {
       const bad = await withHeader(edit);
-      expect(codeOf(() => ALSModel.fromBytes(bad)), String(edit)).toBe(ErrorCode.CORRUPT_MODEL);
+      expect(
+        codeOf(() => ALSModel.fromBytes(bad)),
+        String(edit),
+      ).toBe(ErrorCode.CORRUPT_MODEL);
     }
     // The unchanged header, re-padded, still loads.
     expect(ALSModel.fromBytes(await withHeader((h) => h)).numUsers).toBe(3);
   });
 
   it('toBytes refuses fromFactors({ globalMean: NaN }) with a coded error naming the field (it wrote a file fromBytes refuses)', async () => {
-    const error = await alsErrorOf(() => ALSModel.fromFactors({ userIds: [1], itemIds: [2], userFactors: [1], itemFactors: [1], userBiases: [0], itemBiases: [0], globalMean: NaN }).toBytes());
+    const error = await alsErrorOf(() =>
+      ALSModel.fromFactors({
+        userIds: [1],
+        itemIds: [2],
+        userFactors: [1],
+        itemFactors: [1],
+        userBiases: [0],
+        itemBiases: [0],
+        globalMean: NaN,
+      }).toBytes(),
+    );
     expect([ErrorCode.NON_FINITE_VALUE, ErrorCode.INVALID_OPTION]).toContain(error.code);
     expect(error.message).toContain('globalMean');
   });
@@ -293,10 +416,20 @@ describe('the model file refuses bad headers and saves only what loads (items 9,
       expect(error.message, why).toContain(why.split(' ')[0]!.replace(/\[.*/, ''));
     }
     // Options a reader cannot resolve (fromFactors may refuse them itself; either way nothing unloadable is written).
-    const badOptions = await alsErrorOf(() => ALSModel.fromFactors({ userIds: [1], itemIds: [2], userFactors: [1], itemFactors: [1], options: { regularization: -1 } }).toBytes());
+    const badOptions = await alsErrorOf(() =>
+      ALSModel.fromFactors({
+        userIds: [1],
+        itemIds: [2],
+        userFactors: [1],
+        itemFactors: [1],
+        options: { regularization: -1 },
+      }).toBytes(),
+    );
     expect(badOptions.code).toBe(ErrorCode.INVALID_OPTION);
     // Two IDs with lone surrogates became the same U+FFFD on save: the file then failed to load.
-    const surrogates = await alsErrorOf(() => ALSModel.fromFactors({ userIds: ['\uD800', '\uDBFF'], itemIds: [2], userFactors: [1, 2], itemFactors: [1] }).toBytes());
+    const surrogates = await alsErrorOf(() =>
+      ALSModel.fromFactors({ userIds: ['\uD800', '\uDBFF'], itemIds: [2], userFactors: [1, 2], itemFactors: [1] }).toBytes(),
+    );
     expect(surrogates.code).toBe(ErrorCode.INVALID_ID);
     // And a model that saves, loads.
     const ok = make();
@@ -325,7 +458,9 @@ describe('the loaders: gzip, UTF-8, headers and option values (items 9, 10)', ()
 
   it('loader option defaultValue: NaN is refused (and Infinity, 1e39, a string)', async () => {
     for (const defaultValue of [NaN, Infinity, -Infinity, 1e39, '1']) {
-      expect(await asyncCodeOf(() => parseTriples('a,b\n', { columns: { value: null }, defaultValue: defaultValue as number }))).toBe(ErrorCode.INVALID_OPTION);
+      expect(
+        await asyncCodeOf(() => parseTriples('a,b\n', { columns: { value: null }, defaultValue: defaultValue as number })),
+      ).toBe(ErrorCode.INVALID_OPTION);
     }
     expect(rows(await parseTriples('a,b\n', { columns: { value: null }, defaultValue: 2 }))).toEqual([['a', 'b', 2]]);
   });
@@ -335,7 +470,9 @@ describe('the loaders: gzip, UTF-8, headers and option values (items 9, 10)', ()
     expect(error.code).toBe(ErrorCode.MALFORMED_LINE);
     expect(error.message).toContain('<input>:1:');
     expect(error.message).toContain('"1,2,x"');
-    expect(await asyncCodeOf(() => parseTriples('ann,book,five\n'.replace('five', '5') + 'bob,x,y\n'))).toBe(ErrorCode.MALFORMED_LINE);
+    expect(await asyncCodeOf(() => parseTriples(`${'ann,book,five\n'.replace('five', '5')}bob,x,y\n`))).toBe(
+      ErrorCode.MALFORMED_LINE,
+    );
     // A header when said so, or when no field of the first line is a number.
     expect(rows(await parseTriples('1,2,x\n3,4,5\n', { header: true }))).toEqual([[3, 4, 5]]);
     expect(rows(await parseTriples('user,item,rating\n3,4,5\n'))).toEqual([[3, 4, 5]]);
@@ -346,7 +483,13 @@ describe('the loaders: gzip, UTF-8, headers and option values (items 9, 10)', ()
   });
 
   it('invalid UTF-8 in IDs is CORRUPT_INPUT with the line (distinct IDs collapsed into U+FFFD)', async () => {
-    const bytes = concat([new TextEncoder().encode('a,b,1\nx'), Uint8Array.of(0xff), new TextEncoder().encode(',y,2\nx'), Uint8Array.of(0xfe), new TextEncoder().encode(',y,3\n')]);
+    const bytes = concat([
+      new TextEncoder().encode('a,b,1\nx'),
+      Uint8Array.of(0xff),
+      new TextEncoder().encode(',y,2\nx'),
+      Uint8Array.of(0xfe),
+      new TextEncoder().encode(',y,3\n'),
+    ]);
     const error = await alsErrorOf(() => parseTriples(bytes));
     expect(error.code).toBe(ErrorCode.CORRUPT_INPUT);
     expect(error.message).toContain('<input>:2:');
@@ -354,7 +497,11 @@ describe('the loaders: gzip, UTF-8, headers and option values (items 9, 10)', ()
     // Long IDs (past the ASCII fast path), item IDs, header names, and files.
     const long = concat([new TextEncoder().encode(`1,${'é'.repeat(40)}`), Uint8Array.of(0xc3), new TextEncoder().encode(',5\n')]);
     expect((await alsErrorOf(() => parseTriples(long))).message).toContain('item ID');
-    const header = concat([new TextEncoder().encode('user,it'), Uint8Array.of(0x80), new TextEncoder().encode('em,rating\n1,2,3\n')]);
+    const header = concat([
+      new TextEncoder().encode('user,it'),
+      Uint8Array.of(0x80),
+      new TextEncoder().encode('em,rating\n1,2,3\n'),
+    ]);
     expect(await asyncCodeOf(() => parseTriples(header, { header: true }))).toBe(ErrorCode.CORRUPT_INPUT);
     const path = file('latin1.csv', bytes);
     expect((await alsErrorOf(() => loadRatingsFile(path))).message).toContain(`${path}:2:`);
@@ -369,7 +516,10 @@ describe('the loaders: gzip, UTF-8, headers and option values (items 9, 10)', ()
     expect(error.message).toContain('<input>:3:');
     expect(await asyncCodeOf(() => parseTriples(['a,b,1\nc\uDC00,d,2\n']))).toBe(ErrorCode.CORRUPT_INPUT);
     expect(await asyncCodeOf(() => parseTriples(['a,b,1\nc\uD834']))).toBe(ErrorCode.CORRUPT_INPUT);
-    expect(rows(await parseTriples(['a,b,1\nc\uD834', '\uDD1E,d,2\n']))).toEqual([['a', 'b', 1], ['c𝄞', 'd', 2]]);
+    expect(rows(await parseTriples(['a,b,1\nc\uD834', '\uDD1E,d,2\n']))).toEqual([
+      ['a', 'b', 1],
+      ['c𝄞', 'd', 2],
+    ]);
   });
 });
 
@@ -394,9 +544,22 @@ describe('options objects refuse unknown keys and wrong types (item 4)', () => {
 
   it('loader options check their types and enums', async () => {
     const bad: Record<string, unknown>[] = [
-      { header: 'yes' }, { header: 1 }, { delimiter: 'tab' }, { format: 'movielens100k' }, { onBadLine: 'skipp' },
-      { source: 5 }, { sizeHint: -1 }, { sizeHint: NaN }, { onProgress: 5 }, { columns: null }, { columns: { user: null } },
-      { columns: { item: -1 } }, { columns: { value: 1.5 } }, { columns: { timestamp: '' } }, { duplicates: 'first' }, { duplicates: true },
+      { header: 'yes' },
+      { header: 1 },
+      { delimiter: 'tab' },
+      { format: 'movielens100k' },
+      { onBadLine: 'skipp' },
+      { source: 5 },
+      { sizeHint: -1 },
+      { sizeHint: NaN },
+      { onProgress: 5 },
+      { columns: null },
+      { columns: { user: null } },
+      { columns: { item: -1 } },
+      { columns: { value: 1.5 } },
+      { columns: { timestamp: '' } },
+      { duplicates: 'first' },
+      { duplicates: true },
     ];
     for (const options of bad) await refused(() => loadRatings('1,2,3\n', options as never));
     await refused(() => loadRatings('1,2,3\n', { format: 'movielens100k' } as never), "'movielens-100k'");
@@ -445,7 +608,9 @@ describe('npy headers that lie about their shape', () => {
   });
 
   it('a non-scalar implicit parameter is CORRUPT_MODEL, not INVALID_OPTION', () => {
-    const arrays = readNpz(writeImplicitModel(ALSModel.fromFactors({ userIds: [0], itemIds: [0], userFactors: [1], itemFactors: [1] })));
+    const arrays = readNpz(
+      writeImplicitModel(ALSModel.fromFactors({ userIds: [0], itemIds: [0], userFactors: [1], itemFactors: [1] })),
+    );
     arrays.set('alpha', { dtype: '<f8', shape: [2], data: Float64Array.of(1, 2) });
     expect(codeOf(() => readImplicitModel(writeNpz(arrays)))).toBe(ErrorCode.CORRUPT_MODEL);
     arrays.delete('alpha');

@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IdMap, checkId, checkIds } from '../src/data/id-map.js';
-import { MAX_ABS_RATING, MAX_RATINGS, checkRatingValue, checkTrainingSize, isRatingValue, minimumTrainingBytes } from '../src/data/limits.js';
+import {
+  MAX_ABS_RATING,
+  MAX_RATINGS,
+  checkRatingValue,
+  checkTrainingSize,
+  isRatingValue,
+  minimumTrainingBytes,
+} from '../src/data/limits.js';
 import { loadRatings } from '../src/data/loaders/load.js';
 import { Ratings } from '../src/data/ratings.js';
 import { syntheticRatings } from '../src/data/synthetic.js';
@@ -49,7 +56,8 @@ describe('item 9: every bad input is a coded AlsError, never a TypeError', () =>
   });
 
   it('Ratings.fromTriples with options that are not an object is INVALID_OPTION', () => {
-    for (const options of [null, 5, 'dense', [true]]) expectCode(() => Ratings.fromTriples(one, any(options)), ErrorCode.INVALID_OPTION);
+    for (const options of [null, 5, 'dense', [true]])
+      expectCode(() => Ratings.fromTriples(one, any(options)), ErrorCode.INVALID_OPTION);
   });
 
   it('Ratings.fromTriples reads SyntheticRatings, whose extra fields are data, not options', () => {
@@ -112,7 +120,15 @@ describe('item 9: every bad input is a coded AlsError, never a TypeError', () =>
     expectCode(() => syntheticRatings(any(null)), ErrorCode.INVALID_OPTION);
     expect(expectCode(() => syntheticRatings(any({ numUser: 10 })), ErrorCode.INVALID_OPTION).hint).toContain("'numUsers'");
     expect(expectCode(() => syntheticRatings(any({ factors: 4 })), ErrorCode.INVALID_OPTION).hint).toContain("'rank'");
-    for (const bad of [{ numUsers: 1.5 }, { numUsers: 0 }, { nnz: '100' }, { rank: 0 }, { noise: -1 }, { noise: NaN }, { seed: 0.5 }]) {
+    for (const bad of [
+      { numUsers: 1.5 },
+      { numUsers: 0 },
+      { nnz: '100' },
+      { rank: 0 },
+      { noise: -1 },
+      { noise: NaN },
+      { seed: 0.5 },
+    ]) {
       expectCode(() => syntheticRatings(any(bad)), ErrorCode.INVALID_OPTION);
     }
   });
@@ -136,12 +152,20 @@ describe('item 7: sizes are refused before anything is allocated', () => {
     );
     expect(error.message).toContain('2147483647 users');
     expect(ms).toBeLessThan(1000);
-    expectCode(() => Ratings.fromTriples({ users: [0, 2 ** 31], items: [0, 1], values: [1, 2] }, { denseIds: true }), ErrorCode.INVALID_ID);
-    expectCode(() => Ratings.fromTriples({ users: new Uint32Array([0, 2 ** 32 - 1]), items: [0, 1], values: [1, 2] }, { denseIds: true }), ErrorCode.INVALID_ID);
+    expectCode(
+      () => Ratings.fromTriples({ users: [0, 2 ** 31], items: [0, 1], values: [1, 2] }, { denseIds: true }),
+      ErrorCode.INVALID_ID,
+    );
+    expectCode(
+      () => Ratings.fromTriples({ users: new Uint32Array([0, 2 ** 32 - 1]), items: [0, 1], values: [1, 2] }, { denseIds: true }),
+      ErrorCode.INVALID_ID,
+    );
   });
 
   it('the builder with a dense ID near 2^31 is TOO_LARGE at build, in milliseconds', () => {
-    const b = Ratings.builder({ denseIds: true }).add(0, 0, 1).add(2 ** 31 - 2, 0, 1);
+    const b = Ratings.builder({ denseIds: true })
+      .add(0, 0, 1)
+      .add(2 ** 31 - 2, 0, 1);
     expect(timedCode(() => b.build(), ErrorCode.TOO_LARGE).ms).toBeLessThan(1000);
   });
 
@@ -150,16 +174,24 @@ describe('item 7: sizes are refused before anything is allocated', () => {
       expectCode(() => Ratings.fromTriples(one, { denseIds: true, numUsers: any(numUsers) }), ErrorCode.INVALID_OPTION);
     }
     expectCode(() => Ratings.fromTriples(one, { denseIds: true, numItems: any(2.5) }), ErrorCode.INVALID_OPTION);
-    const e = expectCode(() => Ratings.fromTriples({ users: [0, 4], items: [0, 0], values: [1, 1] }, { denseIds: true, numUsers: 4 }), ErrorCode.ID_OUT_OF_RANGE);
+    const e = expectCode(
+      () => Ratings.fromTriples({ users: [0, 4], items: [0, 0], values: [1, 1] }, { denseIds: true, numUsers: 4 }),
+      ErrorCode.ID_OUT_OF_RANGE,
+    );
     expect(e.message).toContain('numUsers is 4');
   });
 
   it('the TOO_LARGE bound is what planLayout needs at the least, so it never refuses a size fit could train', () => {
     const minimal = (numUsers: number, numItems: number, nnz: number) =>
-      planLayout({ numUsers, numItems, nnz, stride: 8, maxUserNnz: 1, maxItemNnz: 1, threads: 1, userChunks: 1, itemChunks: 1 }).totalBytes;
-    for (const [u, i, n] of [[1, 1, 1], [1000, 500, 20_000], [6_000_000, 1_000_000, 50_000_000]] as const) {
+      planLayout({ numUsers, numItems, nnz, stride: 8, maxUserNnz: 1, maxItemNnz: 1, threads: 1, userChunks: 1, itemChunks: 1 })
+        .totalBytes;
+    for (const [u, i, n] of [
+      [1, 1, 1],
+      [1000, 500, 20_000],
+      [6_000_000, 1_000_000, 50_000_000],
+    ] as const) {
       expect(minimumTrainingBytes(u, i, n)).toBeLessThanOrEqual(minimal(u, i, n));
-      expect(minimal(u, i, n) - minimumTrainingBytes(u, i, n)).toBeLessThan(2 ** 20 + (u + i) / 4096 * 256 + 1024);
+      expect(minimal(u, i, n) - minimumTrainingBytes(u, i, n)).toBeLessThan(2 ** 20 + ((u + i) / 4096) * 256 + 1024);
     }
     // The largest user count checkTrainingSize passes with one item and rating also passes planLayout.
     const maxUsers = Math.floor((MAX_MEMORY_BYTES - 44 - 16) / 44);
@@ -171,7 +203,10 @@ describe('item 7: sizes are refused before anything is allocated', () => {
 
   it('a ratings array longer than any fit could hold is TOO_LARGE before it is read', () => {
     const huge = { length: 2 ** 29 }; // an array-like that would take minutes to walk
-    const { error, ms } = timedCode(() => Ratings.fromTriples({ users: any(huge), items: any(huge), values: any(huge) }), ErrorCode.TOO_LARGE);
+    const { error, ms } = timedCode(
+      () => Ratings.fromTriples({ users: any(huge), items: any(huge), values: any(huge) }),
+      ErrorCode.TOO_LARGE,
+    );
     expect(error.message).toContain('536870912 ratings');
     expect(ms).toBeLessThan(1000);
   });
@@ -179,12 +214,19 @@ describe('item 7: sizes are refused before anything is allocated', () => {
   it('bm25Weight with an index near 2^31 is TOO_LARGE before allocating per-user arrays', () => {
     const data = { users: [0, 2 ** 31 - 2], items: [0, 0], values: [1, 1] };
     expect(timedCode(() => bm25Weight(data), ErrorCode.TOO_LARGE).ms).toBeLessThan(1000);
-    expect(timedCode(() => tfidfWeight({ ...data, users: [0, 1], items: [0, 2 ** 31 - 2] }), ErrorCode.TOO_LARGE).ms).toBeLessThan(1000);
+    expect(
+      timedCode(() => tfidfWeight({ ...data, users: [0, 1], items: [0, 2 ** 31 - 2] }), ErrorCode.TOO_LARGE).ms,
+    ).toBeLessThan(1000);
   });
 
   it('syntheticRatings with sizes no fit could train is TOO_LARGE in milliseconds', () => {
-    expect(timedCode(() => syntheticRatings({ numUsers: 2 ** 30, numItems: 1000, nnz: 2 ** 32 }), ErrorCode.TOO_LARGE).ms).toBeLessThan(1000);
-    expect(timedCode(() => syntheticRatings({ numUsers: 1_000_000, numItems: 1000, nnz: 5_000_000, rank: 4096 }), ErrorCode.TOO_LARGE).ms).toBeLessThan(1000);
+    expect(
+      timedCode(() => syntheticRatings({ numUsers: 2 ** 30, numItems: 1000, nnz: 2 ** 32 }), ErrorCode.TOO_LARGE).ms,
+    ).toBeLessThan(1000);
+    expect(
+      timedCode(() => syntheticRatings({ numUsers: 1_000_000, numItems: 1000, nnz: 5_000_000, rank: 4096 }), ErrorCode.TOO_LARGE)
+        .ms,
+    ).toBeLessThan(1000);
   });
 });
 
@@ -194,7 +236,10 @@ describe('item 10: values training cannot hold are refused up front', () => {
     const e = expectCode(() => b.add('ann', 'y', 1e39), ErrorCode.NON_FINITE_VALUE);
     expect(e.message).toBe('Rating 1 (user ann, item y) has value 1e+39, beyond float32 range. Ratings must be finite numbers.');
     expect(b.size).toBe(1);
-    expectCode(() => Ratings.fromTriples({ users: [0, 1], items: [0, 0], values: new Float64Array([1, -1e39]) }), ErrorCode.NON_FINITE_VALUE);
+    expectCode(
+      () => Ratings.fromTriples({ users: [0, 1], items: [0, 0], values: new Float64Array([1, -1e39]) }),
+      ErrorCode.NON_FINITE_VALUE,
+    );
   });
 
   it("duplicates: 'sum' beyond the value range is NON_FINITE_VALUE naming the pair, not a stored Infinity", () => {
@@ -206,11 +251,16 @@ describe('item 10: values training cannot hold are refused up front', () => {
     for (let e = 0; e < 3; e++) b.add(7, 9, 2 ** 31);
     expect(expectCode(() => b.build(), ErrorCode.NON_FINITE_VALUE).message).toContain('user 7 for item 9');
     // Sums within the range are kept.
-    expect(Ratings.fromTriples({ ...t, values: [1, 2 ** 30, 2 ** 30, 2 ** 30] }, { duplicates: 'sum' }).byUser.values[1]).toBe(3 * 2 ** 30);
+    expect(Ratings.fromTriples({ ...t, values: [1, 2 ** 30, 2 ** 30, 2 ** 30] }, { duplicates: 'sum' }).byUser.values[1]).toBe(
+      3 * 2 ** 30,
+    );
   });
 
   it('ratings of 1e30 are refused as out of range with a hint to rescale, not NOT_POSITIVE_DEFINITE', () => {
-    const e = expectCode(() => Ratings.fromTriples({ users: [0, 1], items: [0, 0], values: [3, 1e30] }), ErrorCode.NON_FINITE_VALUE);
+    const e = expectCode(
+      () => Ratings.fromTriples({ users: [0, 1], items: [0, 0], values: [3, 1e30] }),
+      ErrorCode.NON_FINITE_VALUE,
+    );
     expect(e.message).toContain('Rating 1 has value 1e+30, out of range');
     expect(e.hint).toContain('Rescale the values');
     expectCode(() => Ratings.builder().add('a', 'b', -1e30), ErrorCode.NON_FINITE_VALUE);
@@ -238,7 +288,9 @@ describe('item 2 support: one ID check for Ratings and partialFit', () => {
       expectCode(() => checkId(id, 'dense', 'user', 0), ErrorCode.INVALID_ID);
     }
     expect(checkId(7, 'dense', 'user', 0)).toBe(7);
-    expect(expectCode(() => checkId(3.5, 'dense', 'user', 2), ErrorCode.INVALID_ID).message).toContain('Rating 2 has user ID 3.5, which is not an integer');
+    expect(expectCode(() => checkId(3.5, 'dense', 'user', 2), ErrorCode.INVALID_ID).message).toContain(
+      'Rating 2 has user ID 3.5, which is not an integer',
+    );
   });
 
   it('checkId keeps a map to one kind: numbers for number IDs, strings for string IDs', () => {
@@ -284,10 +336,18 @@ describe('item 2 support: one ID check for Ratings and partialFit', () => {
 
 describe('item 4: options objects refuse unknown keys and wrong types', () => {
   it('Ratings options refuse unknown keys with a did-you-mean hint', () => {
-    expect(expectCode(() => Ratings.fromTriples(one, any({ denseId: true })), ErrorCode.INVALID_OPTION).hint).toBe("Did you mean 'denseIds'?");
-    expect(expectCode(() => Ratings.fromTriples(one, any({ duplicate: 'sum' })), ErrorCode.INVALID_OPTION).hint).toBe("Did you mean 'duplicates'?");
-    expect(expectCode(() => Ratings.fromTriples(one, any({ numUser: 3, denseIds: true })), ErrorCode.INVALID_OPTION).hint).toBe("Did you mean 'numUsers'?");
-    expect(expectCode(() => Ratings.builder(any({ denseIDs: true })), ErrorCode.INVALID_OPTION).hint).toBe("Did you mean 'denseIds'?");
+    expect(expectCode(() => Ratings.fromTriples(one, any({ denseId: true })), ErrorCode.INVALID_OPTION).hint).toBe(
+      "Did you mean 'denseIds'?",
+    );
+    expect(expectCode(() => Ratings.fromTriples(one, any({ duplicate: 'sum' })), ErrorCode.INVALID_OPTION).hint).toBe(
+      "Did you mean 'duplicates'?",
+    );
+    expect(expectCode(() => Ratings.fromTriples(one, any({ numUser: 3, denseIds: true })), ErrorCode.INVALID_OPTION).hint).toBe(
+      "Did you mean 'numUsers'?",
+    );
+    expect(expectCode(() => Ratings.builder(any({ denseIDs: true })), ErrorCode.INVALID_OPTION).hint).toBe(
+      "Did you mean 'denseIds'?",
+    );
   });
 
   it("denseIds: 'yes' is refused, not read as true", () => {
@@ -298,7 +358,9 @@ describe('item 4: options objects refuse unknown keys and wrong types', () => {
   });
 
   it("duplicates must be one of 'error', 'sum', 'last'", () => {
-    expect(expectCode(() => Ratings.fromTriples(one, any({ duplicates: 'Sum' })), ErrorCode.INVALID_OPTION).hint).toBe("Did you mean 'sum'?");
+    expect(expectCode(() => Ratings.fromTriples(one, any({ duplicates: 'Sum' })), ErrorCode.INVALID_OPTION).hint).toBe(
+      "Did you mean 'sum'?",
+    );
     expectCode(() => Ratings.fromTriples(one, any({ duplicates: true })), ErrorCode.INVALID_OPTION);
     expectCode(() => Ratings.builder(any({ duplicates: 'max' })), ErrorCode.INVALID_OPTION);
   });

@@ -25,8 +25,18 @@ beforeEach(() => {
 });
 
 /** Two different models with integer IDs (Spark holds only those) and no biases. */
-const modelA = ALSModel.fromFactors({ userIds: [1, 2, 3], itemIds: [10, 20], userFactors: [1, 0, 0, 1, 1, 1], itemFactors: [1, 2, 3, 4] });
-const modelB = ALSModel.fromFactors({ userIds: [7, 8], itemIds: [30, 40, 50], userFactors: [2, 0, 0, 2], itemFactors: [1, 1, 2, 2, 3, 3] });
+const modelA = ALSModel.fromFactors({
+  userIds: [1, 2, 3],
+  itemIds: [10, 20],
+  userFactors: [1, 0, 0, 1, 1, 1],
+  itemFactors: [1, 2, 3, 4],
+});
+const modelB = ALSModel.fromFactors({
+  userIds: [7, 8],
+  itemIds: [30, 40, 50],
+  userFactors: [2, 0, 0, 2],
+  itemFactors: [1, 1, 2, 2, 3, 3],
+});
 
 async function refusal(f: () => Promise<unknown>): Promise<AlsError> {
   try {
@@ -59,7 +69,10 @@ function foreignDirectory(path: string): void {
 async function withFailing<T>(name: 'rename' | 'open', when: (...args: string[]) => boolean, f: () => Promise<T>): Promise<T> {
   const fsp = createRequire(import.meta.url)('node:fs/promises') as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const original = fsp[name]!;
-  fsp[name] = (...args: unknown[]) => (when(...(args as string[])) ? Promise.reject(Object.assign(new Error(`${name}: no space left on device`), { code: 'ENOSPC' })) : original(...args));
+  fsp[name] = (...args: unknown[]) =>
+    when(...(args as string[]))
+      ? Promise.reject(Object.assign(new Error(`${name}: no space left on device`), { code: 'ENOSPC' }))
+      : original(...args);
   syncBuiltinESMExports();
   try {
     return await f();
@@ -69,12 +82,11 @@ async function withFailing<T>(name: 'rename' | 'open', when: (...args: string[])
   }
 }
 
-
 const ratingsCsv = () => {
   const path = join(dir, 'ratings.csv');
   const lines = ['u,i,r'];
   for (let u = 0; u < 12; u++) for (let i = 0; i < 8; i++) if ((u + i) % 3 !== 0) lines.push(`${u},${i},${1 + ((u * i) % 5)}`);
-  writeFileSync(path, lines.join('\n') + '\n');
+  writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
 };
 const quick = ['--factors', '2', '--iterations', '2', '--threads', '1', '--header'];
@@ -89,7 +101,9 @@ describe('overwrite replaces only our own outputs', () => {
     const r = await run('convert', model, target, '--to', 'spark', '--overwrite');
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^als-wasm: FILE_ERROR: Will not replace .*somedir: it is not an als-wasm output\. It is a directory \(holding notes\.txt, photos\/\) that is not a Spark ALSModel directory: it also holds notes\.txt, so it will not be deleted\./);
+    expect(r.stderr).toMatch(
+      /^als-wasm: FILE_ERROR: Will not replace .*somedir: it is not an als-wasm output\. It is a directory \(holding notes\.txt, photos\/\) that is not a Spark ALSModel directory: it also holds notes\.txt, so it will not be deleted\./,
+    );
     expect(snapshot(target)).toEqual(before);
     expect(readdirSync(dir).sort()).toEqual(['m.als', 'somedir']);
   });
@@ -106,10 +120,17 @@ describe('overwrite replaces only our own outputs', () => {
     // A foreign file inside a factor directory, or metadata that is not an ALSModel's, is not ours either.
     rmSync(join(target, 'README.txt'));
     writeFileSync(join(target, 'userFactors', 'mine.csv'), '1,2');
-    expect((await refusal(() => saveSparkModel(modelB, target, { overwrite: true }))).hint).toContain('userFactors/ also holds mine.csv');
+    expect((await refusal(() => saveSparkModel(modelB, target, { overwrite: true }))).hint).toContain(
+      'userFactors/ also holds mine.csv',
+    );
     rmSync(join(target, 'userFactors', 'mine.csv'));
-    writeFileSync(join(target, 'metadata', 'part-00000'), '{"class":"org.apache.spark.ml.classification.LogisticRegressionModel"}\n');
-    expect((await refusal(() => saveSparkModel(modelB, target, { overwrite: true }))).hint).toContain('metadata/part-00000 does not name an org.apache.spark.ml.recommendation.ALSModel');
+    writeFileSync(
+      join(target, 'metadata', 'part-00000'),
+      '{"class":"org.apache.spark.ml.classification.LogisticRegressionModel"}\n',
+    );
+    expect((await refusal(() => saveSparkModel(modelB, target, { overwrite: true }))).hint).toContain(
+      'metadata/part-00000 does not name an org.apache.spark.ml.recommendation.ALSModel',
+    );
   });
 
   it('saveSparkModel overwrite replaces a Spark model directory with Hadoop _SUCCESS and .crc side files, leaving no litter', async () => {
@@ -138,7 +159,8 @@ describe('overwrite replaces only our own outputs', () => {
     expect((await loadSparkModel(target)).userIds).toEqual([7, 8]);
     expect(readdirSync(dir)).toEqual(['als_model']);
   });
-  if (!existsSync(realSpark)) console.warn(`trust-files: ${realSpark.pathname} is absent; the real Spark overwrite test is skipped.`);
+  if (!existsSync(realSpark))
+    console.warn(`trust-files: ${realSpark.pathname} is absent; the real Spark overwrite test is skipped.`);
 
   it('train -o existing.als --overwrite replaces our own model, atomically and without litter', async () => {
     const csv = ratingsCsv();
@@ -162,7 +184,9 @@ describe('overwrite replaces only our own outputs', () => {
     writeFileSync(thesis, 'four years of work');
     const r = await run('train', csv, ...quick, '-o', thesis, '--overwrite');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('It is a file of 18 bytes that is not an als-wasm model (no ALSWASM magic) nor an .npz, so it will not be overwritten.');
+    expect(r.stderr).toContain(
+      'It is a file of 18 bytes that is not an als-wasm model (no ALSWASM magic) nor an .npz, so it will not be overwritten.',
+    );
     expect(readFileSync(thesis, 'utf8')).toBe('four years of work');
   });
 
@@ -217,10 +241,14 @@ describe('a failure mid-write leaves the old output and no temporary litter', ()
     const bytes = modelB.toBytes();
     const disk = new Error('disk full');
     const error = await refusal(() =>
-      writeFileAtomically(path, async (file) => {
-        await file.write(bytes.subarray(0, bytes.length >> 1));
-        throw disk;
-      }, { overwrite: true }),
+      writeFileAtomically(
+        path,
+        async (file) => {
+          await file.write(bytes.subarray(0, bytes.length >> 1));
+          throw disk;
+        },
+        { overwrite: true },
+      ),
     );
     expect(error.code).toBe(ErrorCode.FILE_ERROR);
     expect(error.message).toContain(path);
@@ -234,11 +262,15 @@ describe('a failure mid-write leaves the old output and no temporary litter', ()
     await saveSparkModel(modelA, target);
     const before = snapshot(target);
     const error = await refusal(() =>
-      writeDirectoryAtomically(target, async (temp) => {
-        mkdirSync(join(temp, 'metadata'));
-        writeFileSync(join(temp, 'metadata', 'part-00000'), '{"cl');
-        throw new Error('killed');
-      }, { overwrite: true }),
+      writeDirectoryAtomically(
+        target,
+        async (temp) => {
+          mkdirSync(join(temp, 'metadata'));
+          writeFileSync(join(temp, 'metadata', 'part-00000'), '{"cl');
+          throw new Error('killed');
+        },
+        { overwrite: true },
+      ),
     );
     expect(error.code).toBe(ErrorCode.FILE_ERROR);
     expect(snapshot(target)).toEqual(before);
@@ -249,7 +281,11 @@ describe('a failure mid-write leaves the old output and no temporary litter', ()
     const path = join(dir, 'm.als');
     await modelA.save(path);
     const before = readFileSync(path);
-    const error = await withFailing('rename', () => true, () => refusal(() => modelB.save(path, { overwrite: true })));
+    const error = await withFailing(
+      'rename',
+      () => true,
+      () => refusal(() => modelB.save(path, { overwrite: true })),
+    );
     expect(error.code).toBe(ErrorCode.FILE_ERROR);
     expect(error.message).toBe(`Cannot write ${path} (ENOSPC). The disk is full.`);
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOSPC');
@@ -262,7 +298,11 @@ describe('a failure mid-write leaves the old output and no temporary litter', ()
     await saveSparkModel(modelA, target);
     const before = snapshot(target);
     // The old model is renamed aside (.old), then renaming the new one (.tmp) in fails.
-    const error = await withFailing('rename', (from) => from.endsWith('.tmp'), () => refusal(() => saveSparkModel(modelB, target, { overwrite: true })));
+    const error = await withFailing(
+      'rename',
+      (from) => from.endsWith('.tmp'),
+      () => refusal(() => saveSparkModel(modelB, target, { overwrite: true })),
+    );
     expect(error.code).toBe(ErrorCode.FILE_ERROR);
     expect(snapshot(target)).toEqual(before);
     expect(readdirSync(dir)).toEqual(['spark']);
@@ -271,7 +311,11 @@ describe('a failure mid-write leaves the old output and no temporary litter', ()
 
   it('saveImplicitModel that cannot create its temporary file leaves nothing behind', async () => {
     const path = join(dir, 'm.npz');
-    const error = await withFailing('open', (p) => String(p).endsWith('.tmp'), () => refusal(() => saveImplicitModel(modelA, path)));
+    const error = await withFailing(
+      'open',
+      (p) => String(p).endsWith('.tmp'),
+      () => refusal(() => saveImplicitModel(modelA, path)),
+    );
     expect(error.message).toBe(`Cannot write ${path} (ENOSPC). The disk is full.`);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -282,20 +326,26 @@ describe('outputs are checked before anything is read or trained', () => {
     // The ratings file does not exist either: the error must be about the output.
     const r = await run('train', join(dir, 'missing.csv'), '-o', join(dir, 'nodir', 'm.als'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`als-wasm: FILE_ERROR: Cannot write ${join(dir, 'nodir', 'm.als')}: the directory ${join(dir, 'nodir')} does not exist. Create it first, or choose another path.\n`);
+    expect(r.stderr).toBe(
+      `als-wasm: FILE_ERROR: Cannot write ${join(dir, 'nodir', 'm.als')}: the directory ${join(dir, 'nodir')} does not exist. Create it first, or choose another path.\n`,
+    );
   });
 
   it('train -o adir.als refuses a directory before reading the ratings', async () => {
     mkdirSync(join(dir, 'adir.als'));
     const r = await run('train', join(dir, 'missing.csv'), '-o', join(dir, 'adir.als'), '--overwrite');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`FILE_ERROR: Cannot write ${join(dir, 'adir.als')}: it is a directory (empty). A model file needs a file path, such as ${join(dir, 'adir.als', 'model.als')}.`);
+    expect(r.stderr).toContain(
+      `FILE_ERROR: Cannot write ${join(dir, 'adir.als')}: it is a directory (empty). A model file needs a file path, such as ${join(dir, 'adir.als', 'model.als')}.`,
+    );
   });
 
   it('train -o through a file used as a directory refuses before reading the ratings', async () => {
     writeFileSync(join(dir, 'afile'), 'x');
     const r = await run('train', join(dir, 'missing.csv'), '-o', join(dir, 'afile', 'm.als'));
-    expect(r.stderr).toBe(`als-wasm: FILE_ERROR: Cannot write ${join(dir, 'afile', 'm.als')}: ${join(dir, 'afile')} is not a directory. Choose a path inside a directory.\n`);
+    expect(r.stderr).toBe(
+      `als-wasm: FILE_ERROR: Cannot write ${join(dir, 'afile', 'm.als')}: ${join(dir, 'afile')} is not a directory. Choose a path inside a directory.\n`,
+    );
   });
 
   it('convert checks its output before reading the input', async () => {
@@ -311,8 +361,12 @@ describe('outputs are checked before anything is read or trained', () => {
 
   it('model.save into a missing directory or onto a directory is a FILE_ERROR naming the path', async () => {
     const missing = join(dir, 'nodir', 'm.als');
-    expect((await refusal(() => modelA.save(missing))).message).toBe(`Cannot write ${missing}: the directory ${join(dir, 'nodir')} does not exist. Create it first, or choose another path.`);
-    expect((await refusal(() => modelA.save(dir, { overwrite: true }))).message).toContain(`Cannot write ${dir}: it is a directory`);
+    expect((await refusal(() => modelA.save(missing))).message).toBe(
+      `Cannot write ${missing}: the directory ${join(dir, 'nodir')} does not exist. Create it first, or choose another path.`,
+    );
+    expect((await refusal(() => modelA.save(dir, { overwrite: true }))).message).toContain(
+      `Cannot write ${dir}: it is a directory`,
+    );
     expect((await refusal(() => modelA.save(''))).code).toBe(ErrorCode.INVALID_OPTION);
   });
 });
@@ -322,31 +376,52 @@ describe('options of the save and load functions are checked', () => {
     const path = join(dir, 'm.als');
     const overwrit = await refusal(() => modelA.save(path, { overwrit: true } as never));
     expect([overwrit.code, overwrit.hint]).toEqual([ErrorCode.INVALID_OPTION, "Did you mean 'overwrite'?"]);
-    expect((await refusal(() => modelA.save(path, { seen: 'no' } as never))).message).toBe('seen must be true or false (got "no").');
+    expect((await refusal(() => modelA.save(path, { seen: 'no' } as never))).message).toBe(
+      'seen must be true or false (got "no").',
+    );
     expect((await refusal(() => modelA.save(path, null as never))).code).toBe(ErrorCode.INVALID_OPTION);
-    expect((await refusal(() => saveSparkModel(modelA, join(dir, 's'), { overwrite: 'yes' } as never))).message).toBe('overwrite must be true or false (got "yes").');
+    expect((await refusal(() => saveSparkModel(modelA, join(dir, 's'), { overwrite: 'yes' } as never))).message).toBe(
+      'overwrite must be true or false (got "yes").',
+    );
     expect((await refusal(() => saveSparkModel(modelA, join(dir, 's'), { timestamp: -1 }))).code).toBe(ErrorCode.INVALID_OPTION);
-    expect((await refusal(() => saveSparkModel(modelA, join(dir, 's'), { sparkVersion: 3 } as never))).code).toBe(ErrorCode.INVALID_OPTION);
+    expect((await refusal(() => saveSparkModel(modelA, join(dir, 's'), { sparkVersion: 3 } as never))).code).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
     const spark = await refusal(() => saveSparkModel(modelA, join(dir, 's'), { mode: 'overwrite' } as never));
-    expect(spark.message).toBe("saveSparkModel options have no option 'mode'. Known options: sparkVersion, uid, timestamp, overwrite.");
-    expect((await refusal(() => saveImplicitModel(modelA, join(dir, 'm.npz'), { compress: 1 } as never))).message).toBe('compress must be true or false (got 1).');
-    expect((await refusal(() => saveImplicitModel(modelA, join(dir, 'm.npz'), { idz: false } as never))).hint).toBe("Did you mean 'ids'?");
+    expect(spark.message).toBe(
+      "saveSparkModel options have no option 'mode'. Known options: sparkVersion, uid, timestamp, overwrite.",
+    );
+    expect((await refusal(() => saveImplicitModel(modelA, join(dir, 'm.npz'), { compress: 1 } as never))).message).toBe(
+      'compress must be true or false (got 1).',
+    );
+    expect((await refusal(() => saveImplicitModel(modelA, join(dir, 'm.npz'), { idz: false } as never))).hint).toBe(
+      "Did you mean 'ids'?",
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('loader options must be objects, and loadNpyFactors needs both paths', async () => {
     expect((await refusal(() => loadSparkModel(dir, null as never))).code).toBe(ErrorCode.INVALID_OPTION);
     expect((await refusal(() => loadImplicitModel(join(dir, 'm.npz'), 'x' as never))).code).toBe(ErrorCode.INVALID_OPTION);
-    expect((await refusal(() => loadNpyFactors({ userFactors: join(dir, 'u.npy') } as never))).message).toBe('The path must be a non-empty string (got undefined).');
-    expect((await refusal(() => loadNpyFactors({ userFactors: 'u', itemFactors: 'i', extra: 1 } as never))).code).toBe(ErrorCode.INVALID_OPTION);
+    expect((await refusal(() => loadNpyFactors({ userFactors: join(dir, 'u.npy') } as never))).message).toBe(
+      'The path must be a non-empty string (got undefined).',
+    );
+    expect((await refusal(() => loadNpyFactors({ userFactors: 'u', itemFactors: 'i', extra: 1 } as never))).code).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
   });
 
   it('loaders name the path of what they cannot read', async () => {
     const error = await refusal(() => loadSparkModel(join(dir, 'nothing')));
-    expect(error.message).toBe(`Cannot read ${join(dir, 'nothing', 'metadata')} (ENOENT). Is ${join(dir, 'nothing')} a saved Spark ALSModel (holding metadata/, userFactors/, itemFactors/)?`);
+    expect(error.message).toBe(
+      `Cannot read ${join(dir, 'nothing', 'metadata')} (ENOENT). Is ${join(dir, 'nothing')} a saved Spark ALSModel (holding metadata/, userFactors/, itemFactors/)?`,
+    );
     expect((await refusal(() => loadImplicitModel(dir))).message).toBe(`Cannot read ${dir} (EISDIR). It is a directory.`);
     const directory = await refusal(() => ALSModel.load(dir));
-    expect([directory.code, directory.message]).toEqual([ErrorCode.FILE_ERROR, `Cannot read model file ${dir} (EISDIR). It is a directory: a Spark model? Load it with loadSparkModel (the CLI: --from spark).`]);
+    expect([directory.code, directory.message]).toEqual([
+      ErrorCode.FILE_ERROR,
+      `Cannot read model file ${dir} (EISDIR). It is a directory: a Spark model? Load it with loadSparkModel (the CLI: --from spark).`,
+    ]);
     expect((await refusal(() => ALSModel.load(undefined as never))).code).toBe(ErrorCode.INVALID_OPTION);
   });
 });

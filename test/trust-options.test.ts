@@ -112,8 +112,17 @@ describe('ALS options', () => {
   });
 
   it('init that is not { userFactors, itemFactors } of Float32Array is refused', () => {
-    expect(refusal(() => new ALS({ init: { userFactors: [1], itemFactors: [1] } } as unknown as AlsOptions)).code).toBe(ErrorCode.INVALID_OPTION);
-    expect(refusal(() => new ALS({ init: { userFactors: new Float32Array(1), itemFactors: new Float32Array(1), extra: 1 } } as unknown as AlsOptions)).code).toBe(ErrorCode.INVALID_OPTION);
+    expect(refusal(() => new ALS({ init: { userFactors: [1], itemFactors: [1] } } as unknown as AlsOptions)).code).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
+    expect(
+      refusal(
+        () =>
+          new ALS({
+            init: { userFactors: new Float32Array(1), itemFactors: new Float32Array(1), extra: 1 },
+          } as unknown as AlsOptions),
+      ).code,
+    ).toBe(ErrorCode.INVALID_OPTION);
   });
 
   it('the options a trained model reports are exactly the ones accepted (every default key round-trips)', () => {
@@ -134,23 +143,43 @@ describe('evaluation options', () => {
 
   it('tune refuses a bad value anywhere in the space before the first candidate trains', async () => {
     let trials = 0;
-    const e = await refusalAsync(() => tune(data, {
-      space: { factors: [2, -1] }, folds: 2, base: { iterations: 1, threads: 1 }, onTrial: () => trials++,
-    }));
+    const e = await refusalAsync(() =>
+      tune(data, {
+        space: { factors: [2, -1] },
+        folds: 2,
+        base: { iterations: 1, threads: 1 },
+        onTrial: () => trials++,
+      }),
+    );
     expect(e.message).toContain('factors must be an integer');
     expect(trials).toBe(0);
   });
 
   it('tune and crossValidate refuse unknown and mistyped keys', async () => {
-    expect((await refusalAsync(() => tune(data, { space: { factors: [2] }, fold: 2 } as never))).hint).toBe("Did you mean 'folds'?");
-    expect((await refusalAsync(() => crossValidate(data, { factors: 2 }, { fols: 2 } as never))).hint).toBe("Did you mean 'folds'?");
-    expect((await refusalAsync(() => crossValidate(data, { factors: 2 }, { baseline: 'no' } as never))).message).toContain('baseline must be true or false');
-    expect((await refusalAsync(() => crossValidate(data, { factors: 2 }, { earlyStopping: { patiense: 3 } } as never))).hint).toBe("Did you mean 'patience'?");
-    expect((await refusalAsync(() => tune(data, { space: { factors: [2] }, strategy: 'randm' } as never))).hint).toBe("Did you mean 'random'?");
+    expect((await refusalAsync(() => tune(data, { space: { factors: [2] }, fold: 2 } as never))).hint).toBe(
+      "Did you mean 'folds'?",
+    );
+    expect((await refusalAsync(() => crossValidate(data, { factors: 2 }, { fols: 2 } as never))).hint).toBe(
+      "Did you mean 'folds'?",
+    );
+    expect((await refusalAsync(() => crossValidate(data, { factors: 2 }, { baseline: 'no' } as never))).message).toContain(
+      'baseline must be true or false',
+    );
+    expect(
+      (await refusalAsync(() => crossValidate(data, { factors: 2 }, { earlyStopping: { patiense: 3 } } as never))).hint,
+    ).toBe("Did you mean 'patience'?");
+    expect((await refusalAsync(() => tune(data, { space: { factors: [2] }, strategy: 'randm' } as never))).hint).toBe(
+      "Did you mean 'random'?",
+    );
   });
 
   it('tune still runs a valid search (validation refuses only what is wrong)', async () => {
-    const result = await tune(data, { space: { regularization: [0.1, 1] }, folds: 2, base: { factors: 2, iterations: 2, threads: 1 }, earlyStopping: false });
+    const result = await tune(data, {
+      space: { regularization: [0.1, 1] },
+      folds: 2,
+      base: { factors: 2, iterations: 2, threads: 1 },
+      earlyStopping: false,
+    });
     expect(result.table).toHaveLength(2);
     expect([0.1, 1]).toContain(result.best.regularization);
   });
@@ -170,7 +199,9 @@ describe('evaluation options', () => {
   it('splits and the baseline refuse unknown keys', () => {
     expect(refusal(() => perUserSplit(data, 0.2, { sed: 1 } as never)).hint).toBe("Did you mean 'seed'?");
     expect(refusal(() => leaveKOut(data, 1, { timestamp: [] } as never)).hint).toBe("Did you mean 'timestamps'?");
-    expect(refusal(() => timeSplit(data, new Float64Array(12), { cut: 1, testFraction: 0.2 } as never)).code).toBe(ErrorCode.INVALID_OPTION);
+    expect(refusal(() => timeSplit(data, new Float64Array(12), { cut: 1, testFraction: 0.2 } as never)).code).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
     expect(refusal(() => fitBaseline(data, 4, 4, { userReg: 1 } as never)).code).toBe(ErrorCode.INVALID_OPTION);
     expect(refusal(() => grid(null as never)).code).toBe(ErrorCode.INVALID_OPTION);
   });
@@ -199,7 +230,12 @@ describe('options of the interop entry points', () => {
   it('an implicit .npz recording regularization -1 is CORRUPT_MODEL (the file is wrong, not the caller)', async () => {
     const { readImplicitModel } = await import('../src/interop/index.js');
     const { writeNpz } = await import('../src/interop/npz.js');
-    const f32 = (shape: number[], data: number[]) => ({ dtype: '<f4', shape, data: Float32Array.from(data), fortranOrder: false });
+    const f32 = (shape: number[], data: number[]) => ({
+      dtype: '<f4',
+      shape,
+      data: Float32Array.from(data),
+      fortranOrder: false,
+    });
     const bytes = writeNpz({
       user_factors: f32([2, 2], [1, 0, 0, 1]),
       item_factors: f32([2, 2], [1, 1, 0, 1]),

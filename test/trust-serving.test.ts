@@ -42,23 +42,32 @@ async function timed(fn: () => unknown): Promise<{ ms: number; error: AlsError }
 }
 
 /** 4 users × 4 items, dense IDs, trained (keeps seen items). */
-const denseRatings = Ratings.fromTriples({ users: [0, 0, 1, 2, 3, 3], items: [0, 1, 1, 2, 3, 0], values: [4, 3, 5, 2, 1, 4] }, { denseIds: true });
+const denseRatings = Ratings.fromTriples(
+  { users: [0, 0, 1, 2, 3, 3], items: [0, 1, 1, 2, 3, 0], values: [4, 3, 5, 2, 1, 4] },
+  { denseIds: true },
+);
 const trainDense = () => new ALS({ factors: 2, iterations: 3, threads: 1 }).fit(denseRatings);
 
 /** A model whose factor arrays only claim their length: what serving plans from, without gigabytes. */
 function claimedModel(numUsers: number, numItems: number, k: number): ALSModel {
   return new ALSModel({
-    users: IdMap.dense(numUsers), items: IdMap.dense(numItems), factors: k,
-    userFactors: { length: numUsers * k } as Float32Array, itemFactors: { length: numItems * k } as Float32Array,
+    users: IdMap.dense(numUsers),
+    items: IdMap.dense(numItems),
+    factors: k,
+    userFactors: { length: numUsers * k } as Float32Array,
+    itemFactors: { length: numItems * k } as Float32Array,
     options: DEFAULTS,
   });
 }
 
-const small = () => ALSModel.fromFactors({
-  userIds: ['a', 'b'], itemIds: ['x', 'y', 'z', 'w'],
-  userFactors: [1, 0, 0, 1], itemFactors: [1, 2, 3, 4, 5, 6, 7, 8],
-  seen: new Map([['a', ['x']]]),
-});
+const small = () =>
+  ALSModel.fromFactors({
+    userIds: ['a', 'b'],
+    itemIds: ['x', 'y', 'z', 'w'],
+    userFactors: [1, 0, 0, 1],
+    itemFactors: [1, 2, 3, 4, 5, 6, 7, 8],
+    seen: new Map([['a', ['x']]]),
+  });
 
 describe('partialFit corrupts dense-ID models (item 2)', () => {
   it('partialFit refuses a fractional dense user ID (3.5) with INVALID_ID and numUsers stays 4', async () => {
@@ -69,7 +78,7 @@ describe('partialFit corrupts dense-ID models (item 2)', () => {
     expect(model.toBytes()).toEqual(before);
   });
 
-  it("partialFit refuses the string '7' on a dense-ID model instead of growing it to \"71\" users", async () => {
+  it('partialFit refuses the string \'7\' on a dense-ID model instead of growing it to "71" users', async () => {
     const model = await trainDense();
     const e = caught(() => model.partialFit({ users: { users: ['7'], items: [0], values: [4] } }));
     expect(e.code).toBe(ErrorCode.INVALID_ID);
@@ -77,20 +86,29 @@ describe('partialFit corrupts dense-ID models (item 2)', () => {
     expect(model.numUsers).toBe(4);
   });
 
-  it.each([[-5], ['dee'], [null], [NaN], [2 ** 31], [Infinity]])('partialFit refuses dense user ID %s with INVALID_ID, not a RangeError', async (id) => {
-    const model = await trainDense();
-    const before = model.toBytes();
-    expect(code(() => model.partialFit({ users: { users: [id as number], items: [0], values: [4] } }))).toBe(ErrorCode.INVALID_ID);
-    expect(model.toBytes()).toEqual(before);
-  });
+  it.each([[-5], ['dee'], [null], [NaN], [2 ** 31], [Infinity]])(
+    'partialFit refuses dense user ID %s with INVALID_ID, not a RangeError',
+    async (id) => {
+      const model = await trainDense();
+      const before = model.toBytes();
+      expect(code(() => model.partialFit({ users: { users: [id as number], items: [0], values: [4] } }))).toBe(
+        ErrorCode.INVALID_ID,
+      );
+      expect(model.toBytes()).toEqual(before);
+    },
+  );
 
   it('partialFit refuses null, NaN and mixed IDs on a string-ID model with INVALID_ID', () => {
     const model = small();
     for (const id of [null, NaN, undefined, {}, 7]) {
-      expect(code(() => model.partialFit({ users: { users: [id as string], items: ['x'], values: [4] } }))).toBe(ErrorCode.INVALID_ID);
+      expect(code(() => model.partialFit({ users: { users: [id as string], items: ['x'], values: [4] } }))).toBe(
+        ErrorCode.INVALID_ID,
+      );
     }
     // The other side's IDs too: a number where the items are strings is never silently "unknown".
-    expect(code(() => model.partialFit({ users: { users: ['a'], items: [1 as unknown as string], values: [4] } }))).toBe(ErrorCode.INVALID_ID);
+    expect(code(() => model.partialFit({ users: { users: ['a'], items: [1 as unknown as string], values: [4] } }))).toBe(
+      ErrorCode.INVALID_ID,
+    );
     expect(model.numUsers).toBe(2);
     expect(() => model.toBytes()).not.toThrow();
   });
@@ -98,7 +116,9 @@ describe('partialFit corrupts dense-ID models (item 2)', () => {
   it('partialFit refuses NaN, Infinity, non-numbers and values beyond float32 with NON_FINITE_VALUE', async () => {
     const model = await trainDense();
     for (const value of [NaN, Infinity, -Infinity, '4', null, 1e39]) {
-      expect(code(() => model.partialFit({ users: { users: [1], items: [0], values: [value as number] } }))).toBe(ErrorCode.NON_FINITE_VALUE);
+      expect(code(() => model.partialFit({ users: { users: [1], items: [0], values: [value as number] } }))).toBe(
+        ErrorCode.NON_FINITE_VALUE,
+      );
     }
   });
 
@@ -119,8 +139,14 @@ describe('partialFit corrupts dense-ID models (item 2)', () => {
     const good = { users: [5, 6, 6], items: [0, 1, 2], values: [4, 3, 2] };
     const failures: [typeof good, string][] = [
       [{ ...good, users: [...good.users, 7], items: [...good.items, 9], values: [...good.values, 1] }, ErrorCode.UNKNOWN_ID],
-      [{ ...good, users: [...good.users, 6], items: [...good.items, 1], values: [...good.values, 1] }, ErrorCode.DUPLICATE_RATING],
-      [{ ...good, users: [...good.users, 7], items: [...good.items, 0], values: [...good.values, NaN] }, ErrorCode.NON_FINITE_VALUE],
+      [
+        { ...good, users: [...good.users, 6], items: [...good.items, 1], values: [...good.values, 1] },
+        ErrorCode.DUPLICATE_RATING,
+      ],
+      [
+        { ...good, users: [...good.users, 7], items: [...good.items, 0], values: [...good.values, NaN] },
+        ErrorCode.NON_FINITE_VALUE,
+      ],
       [{ ...good, users: [...good.users, 7.5], items: [...good.items, 0], values: [...good.values, 1] }, ErrorCode.INVALID_ID],
       [{ ...good, users: [...good.users, 7] }, ErrorCode.LENGTH_MISMATCH],
     ];
@@ -144,14 +170,17 @@ describe('partialFit corrupts dense-ID models (item 2)', () => {
     expect(code(() => model.partialFit({} as never))).toBe(ErrorCode.INVALID_OPTION);
     expect(code(() => model.partialFit(undefined as never))).toBe(ErrorCode.INVALID_OPTION);
     expect(code(() => model.partialFit({ users: { ...ratings, value: [1] } } as never))).toBe(ErrorCode.INVALID_OPTION);
-    expect(code(() => model.partialFit({ users: { users: 'a', items: ['x'], values: [1] } } as never))).toBe(ErrorCode.INVALID_OPTION);
+    expect(code(() => model.partialFit({ users: { users: 'a', items: ['x'], values: [1] } } as never))).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
   });
 });
 
 describe('limits checked before allocating (item 7)', () => {
   // Two ratings among 2^24 users: building it is the Ratings' business (and not timed here).
   let wide: Ratings;
-  const wideRatings = () => (wide ??= Ratings.fromTriples({ users: [0, 1], items: [0, 1], values: [4, 5] }, { denseIds: true, numUsers: 2 ** 24 }));
+  const wideRatings = () =>
+    (wide ??= Ratings.fromTriples({ users: [0, 1], items: [0, 1], values: [4, 5] }, { denseIds: true, numUsers: 2 ** 24 }));
 
   it('fit of 2^24 users at 64 factors is TOO_LARGE within milliseconds, before drawing random factors', async () => {
     const ratings = wideRatings();
@@ -178,14 +207,20 @@ describe('limits checked before allocating (item 7)', () => {
 
   it('fromFactors of a model past 4 GiB is TOO_LARGE before copying the factors', async () => {
     const userIds = new Array<number>(2 ** 24).fill(0); // never read: the plan refuses first
-    const { ms, error } = await timed(() => ALSModel.fromFactors({ userIds, itemIds: [0], userFactors: { length: 2 ** 30 }, itemFactors: new Float32Array(64) }));
+    const { ms, error } = await timed(() =>
+      ALSModel.fromFactors({ userIds, itemIds: [0], userFactors: { length: 2 ** 30 }, itemFactors: new Float32Array(64) }),
+    );
     expect(error.code).toBe(ErrorCode.TOO_LARGE);
     expect(error.message).toMatch(/16777216 users × 1 items × 64 factors/);
     expect(ms).toBeLessThan(1000);
   });
 
   it('serving a model past 4 GiB is TOO_LARGE within milliseconds, not a plain Error "bytes need … pages"', async () => {
-    for (const serve of [(m: ALSModel) => m.recommend(0), (m: ALSModel) => m.similarItems(0), (m: ALSModel) => m.foldIn({ items: [0], values: [1] })]) {
+    for (const serve of [
+      (m: ALSModel) => m.recommend(0),
+      (m: ALSModel) => m.similarItems(0),
+      (m: ALSModel) => m.foldIn({ items: [0], values: [1] }),
+    ]) {
       const { ms, error } = await timed(() => serve(claimedModel(10_000_000, 1_000_000, 64)));
       expect(error.code).toBe(ErrorCode.TOO_LARGE);
       expect(error.message).toMatch(/^Serving a model of 10000000 users × 1000000 items × 64 factors needs 6700061120 bytes/);
@@ -235,8 +270,13 @@ describe('n clamped and checked; the largest model serving holds (item 8)', () =
   it.each([0, -1, 1.5, '3', NaN, null])('n = %s is INVALID_OPTION in every serving method', async (n) => {
     const o = { n: n as number };
     for (const call of [
-      () => model.recommend('a', o), () => model.recommendBatch(['a'], o), () => model.recommendAll(o), () => model.recommendAllUsers(o),
-      () => model.recommendUsers('x', o), () => model.similarItems('x', o), () => model.similarUsers('a', o),
+      () => model.recommend('a', o),
+      () => model.recommendBatch(['a'], o),
+      () => model.recommendAll(o),
+      () => model.recommendAllUsers(o),
+      () => model.recommendUsers('x', o),
+      () => model.similarItems('x', o),
+      () => model.similarUsers('a', o),
     ]) {
       expect(code(call)).toBe(ErrorCode.INVALID_OPTION);
     }
@@ -279,16 +319,34 @@ describe('serving options are checked (items 9 and 10)', () => {
   it('every serving options object refuses unknown keys with INVALID_OPTION', async () => {
     const bad = { nn: 3 } as never;
     for (const call of [
-      () => model.recommend('a', bad), () => model.recommendBatch(['a'], bad), () => model.recommendAll(bad), () => model.recommendAllUsers(bad),
-      () => model.recommendUsers('x', bad), () => model.similarItems('x', bad), () => model.similarUsers('a', bad),
-      () => model.predict('a', 'x', bad), () => model.toBytes(bad), () => model.foldIn({ items: ['x'], values: [1], weights: [1] } as never),
+      () => model.recommend('a', bad),
+      () => model.recommendBatch(['a'], bad),
+      () => model.recommendAll(bad),
+      () => model.recommendAllUsers(bad),
+      () => model.recommendUsers('x', bad),
+      () => model.similarItems('x', bad),
+      () => model.similarUsers('a', bad),
+      () => model.predict('a', 'x', bad),
+      () => model.toBytes(bad),
+      () => model.foldIn({ items: ['x'], values: [1], weights: [1] } as never),
       () => ALSModel.fromFactors({ userIds: ['a'], itemIds: ['x'], userFactors: [1], itemFactors: [1], globalMu: 1 } as never),
-      () => ALSModel.fromFactors({ userIds: ['a'], itemIds: ['x'], userFactors: [1], itemFactors: [1], options: { feedbak: 'implicit' } as never }),
+      () =>
+        ALSModel.fromFactors({
+          userIds: ['a'],
+          itemIds: ['x'],
+          userFactors: [1],
+          itemFactors: [1],
+          options: { feedbak: 'implicit' } as never,
+        }),
     ]) {
       expect(code(call)).toBe(ErrorCode.INVALID_OPTION);
     }
-    expect((await caughtAsync(() => recommendAll(model, { threads: 1, off: 'items' } as never))).code).toBe(ErrorCode.INVALID_OPTION);
-    expect((await caughtAsync(() => recommendAll(model, { threads: 1, of: 'item' as never }))).code).toBe(ErrorCode.INVALID_OPTION);
+    expect((await caughtAsync(() => recommendAll(model, { threads: 1, off: 'items' } as never))).code).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
+    expect((await caughtAsync(() => recommendAll(model, { threads: 1, of: 'item' as never }))).code).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
   });
 
   it('explain checks its ratings like foldIn, and refuses unknown keys', async () => {
@@ -336,7 +394,9 @@ describe('serving options are checked (items 9 and 10)', () => {
     const e = await caughtAsync(() => recommendAll(model, { threads: 1, signal: controller.signal }));
     expect(e.code).toBe(ErrorCode.ABORTED);
     expect(e.message).toBe('recommendAll was aborted.');
-    expect((await caughtAsync(() => recommendAll(model, { threads: 1, signal: {} as never }))).code).toBe(ErrorCode.INVALID_OPTION);
+    expect((await caughtAsync(() => recommendAll(model, { threads: 1, signal: {} as never }))).code).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
   });
 
   it('fromFactors refuses globalMean NaN, mixed user IDs, a seen that is not a Map of arrays, and factors that are not numbers', () => {
@@ -353,7 +413,9 @@ describe('serving options are checked (items 9 and 10)', () => {
 describe('values out of range (item 10)', () => {
   it('training on ratings of 1e30 says the values are out of range (NON_FINITE_VALUE), not NOT_POSITIVE_DEFINITE "increase regularization"', () => {
     // Ratings refuses |r| > 2^32 (data/limits.ts), so the fit never starts.
-    const e = caught(() => Ratings.fromTriples({ users: [0, 0, 1], items: [0, 1, 1], values: [1e30, 2e30, 1e30] }, { denseIds: true }));
+    const e = caught(() =>
+      Ratings.fromTriples({ users: [0, 0, 1], items: [0, 1, 1], values: [1e30, 2e30, 1e30] }, { denseIds: true }),
+    );
     expect(e.code).toBe(ErrorCode.NON_FINITE_VALUE);
     expect(e.message).toMatch(/out of range/);
     expect(e.hint).toMatch(/Rescale/);
@@ -364,7 +426,9 @@ describe('values out of range (item 10)', () => {
     const users = Array.from({ length: 400 }, (_, e) => e % 20);
     const items = Array.from({ length: 400 }, (_, e) => Math.floor(e / 20));
     const ratings = Ratings.fromTriples({ users, items, values: users.map(() => 4e9) }, { denseIds: true });
-    const e = await caughtAsync(() => new ALS({ factors: 2, iterations: 2, regularization: 0.1, biases: false, threads: 1 }).fit(ratings));
+    const e = await caughtAsync(() =>
+      new ALS({ factors: 2, iterations: 2, regularization: 0.1, biases: false, threads: 1 }).fit(ratings),
+    );
     expect(e.code).toBe(ErrorCode.NOT_POSITIVE_DEFINITE);
     expect(e.message).toMatch(/not positive definite in float32 arithmetic/);
     expect(e.hint).toMatch(/ratings up to 4\.00e\+9, regularization 0\.1 is lost in rounding\. Rescale the ratings toward 1/);
@@ -372,7 +436,9 @@ describe('values out of range (item 10)', () => {
 
   it('implicit confidence past 2^24 is out of range before training, naming alpha', async () => {
     const ratings = Ratings.fromTriples({ users: [0, 0, 1], items: [0, 1, 1], values: [1, 2, 1] }, { denseIds: true });
-    const e = await caughtAsync(() => new ALS({ factors: 2, feedback: 'implicit', alpha: MAX_CONFIDENCE, threads: 1 }).fit(ratings));
+    const e = await caughtAsync(() =>
+      new ALS({ factors: 2, feedback: 'implicit', alpha: MAX_CONFIDENCE, threads: 1 }).fit(ratings),
+    );
     expect(e.code).toBe(ErrorCode.NON_FINITE_VALUE);
     expect(e.hint).toMatch(/Lower alpha/);
     await new ALS({ factors: 2, iterations: 1, feedback: 'implicit', alpha: 1e6, threads: 1 }).fit(ratings);
@@ -381,6 +447,8 @@ describe('values out of range (item 10)', () => {
   it('foldIn and partialFit refuse values out of range for the model', async () => {
     const model = await trainDense();
     expect(code(() => model.foldIn({ items: [0, 1], values: [1e30, 1e30] }))).toBe(ErrorCode.NON_FINITE_VALUE);
-    expect(code(() => model.partialFit({ users: { users: [0, 0], items: [0, 1], values: [1e30, 1e30] } }))).toBe(ErrorCode.NON_FINITE_VALUE);
+    expect(code(() => model.partialFit({ users: { users: [0, 0], items: [0, 1], values: [1e30, 1e30] } }))).toBe(
+      ErrorCode.NON_FINITE_VALUE,
+    );
   });
 });

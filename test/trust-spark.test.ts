@@ -21,7 +21,8 @@ if (!haveSpark) console.warn(`trust-spark: ${SPARK_MODEL} is absent; the tests o
 function realFiles(): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   for (const sub of ['metadata', 'userFactors', 'itemFactors']) {
-    for (const name of readdirSync(join(SPARK_MODEL, sub))) files.set(`${sub}/${name}`, new Uint8Array(readFileSync(join(SPARK_MODEL, sub, name))));
+    for (const name of readdirSync(join(SPARK_MODEL, sub)))
+      files.set(`${sub}/${name}`, new Uint8Array(readFileSync(join(SPARK_MODEL, sub, name))));
   }
   return files;
 }
@@ -30,7 +31,13 @@ const partPath = (files: Map<string, Uint8Array>, side: string, n: number) =>
   [...files.keys()].find((p) => p.startsWith(`${side}/part-${String(n).padStart(5, '0')}`))!;
 const crcPath = (part: string) => part.replace(/[^/]*$/, (base) => `.${base}.crc`);
 
-function flipped(files: Map<string, Uint8Array>, path: string, byte: number, mask: number, keepCrc: boolean): Map<string, Uint8Array> {
+function flipped(
+  files: Map<string, Uint8Array>,
+  path: string,
+  byte: number,
+  mask: number,
+  keepCrc: boolean,
+): Map<string, Uint8Array> {
   const out = new Map(files);
   const bytes = files.get(path)!.slice();
   bytes[byte]! ^= mask;
@@ -59,35 +66,46 @@ function expectSameModel(a: ALSModel, b: ALSModel) {
 }
 
 function smallModel(): ALSModel {
-  return ALSModel.fromFactors({ userIds: [3, 9, 4], itemIds: [7, 1], userFactors: [1, 2, 3, 4, 5, 6], itemFactors: [0.5, -1, 2, 0.25] });
+  return ALSModel.fromFactors({
+    userIds: [3, 9, 4],
+    itemIds: [7, 1],
+    userFactors: [1, 2, 3, 4, 5, 6],
+    itemFactors: [0.5, -1, 2, 0.25],
+  });
 }
 
 const metadataWith = (files: Map<string, Uint8Array>, change: (m: Record<string, unknown>) => void) => {
   const out = new Map([...files].filter(([p]) => !p.startsWith('metadata/.')));
   const metadata = JSON.parse(new TextDecoder().decode(files.get('metadata/part-00000')!)) as Record<string, unknown>;
   change(metadata);
-  out.set('metadata/part-00000', new TextEncoder().encode(JSON.stringify(metadata) + '\n'));
+  out.set('metadata/part-00000', new TextEncoder().encode(`${JSON.stringify(metadata)}\n`));
   return out;
 };
 
 describe('hostile Spark parts: no abort, no hang', () => {
-  it.skipIf(!haveSpark)('a userFactors part with byte 488 XOR 0xff (a run of 2^28 levels) is CORRUPT_MODEL, not a V8 abort', async () => {
-    const files = realFiles();
-    const part = partPath(files, 'userFactors', 0);
-    const e = await refusal(() => readSparkModel(flipped(files, part, 488, 0xff, false)));
-    expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
-    expect(e.message).toContain(part);
-  });
+  it.skipIf(!haveSpark)(
+    'a userFactors part with byte 488 XOR 0xff (a run of 2^28 levels) is CORRUPT_MODEL, not a V8 abort',
+    async () => {
+      const files = realFiles();
+      const part = partPath(files, 'userFactors', 0);
+      const e = await refusal(() => readSparkModel(flipped(files, part, 488, 0xff, false)));
+      expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
+      expect(e.message).toContain(part);
+    },
+  );
 
-  it.skipIf(!haveSpark)('a userFactors part with byte 4321 XOR 0x01 (num_children −2 in the footer) is CORRUPT_MODEL within a second, not a hang', async () => {
-    const files = realFiles();
-    const part = partPath(files, 'userFactors', 0);
-    const start = performance.now();
-    const e = await refusal(() => readSparkModel(flipped(files, part, 4321, 0x01, false)));
-    expect(performance.now() - start).toBeLessThan(1000);
-    expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
-    expect(e.message).toContain('features claims -2 children');
-  });
+  it.skipIf(!haveSpark)(
+    'a userFactors part with byte 4321 XOR 0x01 (num_children −2 in the footer) is CORRUPT_MODEL within a second, not a hang',
+    async () => {
+      const files = realFiles();
+      const part = partPath(files, 'userFactors', 0);
+      const start = performance.now();
+      const e = await refusal(() => readSparkModel(flipped(files, part, 4321, 0x01, false)));
+      expect(performance.now() - start).toBeLessThan(1000);
+      expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
+      expect(e.message).toContain('features claims -2 children');
+    },
+  );
 
   it('a footer, page header or run claiming more than the bytes present is refused before allocating', () => {
     // A snappy block that declares more than its header: refused before the output is sized.
@@ -113,29 +131,35 @@ describe('Hadoop checksum files', () => {
     expect(crc32c(digits)).toBe(0xe3069283);
   });
 
-  it.skipIf(!haveSpark)('a flipped byte of a part with its .crc is CORRUPT_MODEL, even where the parquet still parses', async () => {
-    const files = realFiles();
-    const part = partPath(files, 'itemFactors', 3);
-    // Byte 100 lies in the id column's values: without the .crc it loads with another id.
-    const silently = await readSparkModel(flipped(files, part, 100, 0x01, false));
-    expect(silently.numItems).toBe(1682);
-    const e = await refusal(() => readSparkModel(flipped(files, part, 100, 0x01, true)));
-    expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
-    expect(e.message).toContain(`${part} is damaged: bytes 0–511 fail their checksum`);
-    // The metadata's .crc is verified too.
-    const metadata = flipped(files, 'metadata/part-00000', 200, 0x01, true);
-    expect((await refusal(() => readSparkModel(metadata))).message).toContain('metadata/part-00000 is damaged');
-  });
+  it.skipIf(!haveSpark)(
+    'a flipped byte of a part with its .crc is CORRUPT_MODEL, even where the parquet still parses',
+    async () => {
+      const files = realFiles();
+      const part = partPath(files, 'itemFactors', 3);
+      // Byte 100 lies in the id column's values: without the .crc it loads with another id.
+      const silently = await readSparkModel(flipped(files, part, 100, 0x01, false));
+      expect(silently.numItems).toBe(1682);
+      const e = await refusal(() => readSparkModel(flipped(files, part, 100, 0x01, true)));
+      expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
+      expect(e.message).toContain(`${part} is damaged: bytes 0–511 fail their checksum`);
+      // The metadata's .crc is verified too.
+      const metadata = flipped(files, 'metadata/part-00000', 200, 0x01, true);
+      expect((await refusal(() => readSparkModel(metadata))).message).toContain('metadata/part-00000 is damaged');
+    },
+  );
 
-  it.skipIf(!haveSpark)('a part cut short with its .crc present is TRUNCATED_MODEL; one with bytes appended is CORRUPT_MODEL', async () => {
-    const files = realFiles();
-    const part = partPath(files, 'userFactors', 4);
-    const cut = new Map(files).set(part, files.get(part)!.subarray(0, 1000));
-    expect((await refusal(() => readSparkModel(cut))).code).toBe(ErrorCode.TRUNCATED_MODEL);
-    const longer = new Uint8Array(files.get(part)!.length + 600);
-    longer.set(files.get(part)!);
-    expect((await refusal(() => readSparkModel(new Map(files).set(part, longer)))).code).toBe(ErrorCode.CORRUPT_MODEL);
-  });
+  it.skipIf(!haveSpark)(
+    'a part cut short with its .crc present is TRUNCATED_MODEL; one with bytes appended is CORRUPT_MODEL',
+    async () => {
+      const files = realFiles();
+      const part = partPath(files, 'userFactors', 4);
+      const cut = new Map(files).set(part, files.get(part)!.subarray(0, 1000));
+      expect((await refusal(() => readSparkModel(cut))).code).toBe(ErrorCode.TRUNCATED_MODEL);
+      const longer = new Uint8Array(files.get(part)!.length + 600);
+      longer.set(files.get(part)!);
+      expect((await refusal(() => readSparkModel(new Map(files).set(part, longer)))).code).toBe(ErrorCode.CORRUPT_MODEL);
+    },
+  );
 
   it('reads a checksum file of CRC-32C (as HDFS computes them) as well as CRC-32', () => {
     const data = new TextEncoder().encode('x'.repeat(700));
@@ -151,20 +175,25 @@ describe('Hadoop checksum files', () => {
   });
 
   it('refuses a checksum file that is not one', () => {
-    expect(checkHadoopChecksum(Uint8Array.of(1, 2, 3), new TextEncoder().encode('junk'))?.message).toMatch(/not a Hadoop checksum file/);
+    expect(checkHadoopChecksum(Uint8Array.of(1, 2, 3), new TextEncoder().encode('junk'))?.message).toMatch(
+      /not a Hadoop checksum file/,
+    );
   });
 });
 
 describe('missing Spark parts', () => {
-  it.skipIf(!haveSpark)('a gap in the part numbering is refused naming the missing part instead of loading 848 of 943 users', async () => {
-    const files = realFiles();
-    const part = partPath(files, 'userFactors', 2);
-    files.delete(part);
-    files.delete(crcPath(part));
-    const e = await refusal(() => readSparkModel(files));
-    expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
-    expect(e.message).toContain('userFactors/part-00002 is missing');
-  });
+  it.skipIf(!haveSpark)(
+    'a gap in the part numbering is refused naming the missing part instead of loading 848 of 943 users',
+    async () => {
+      const files = realFiles();
+      const part = partPath(files, 'userFactors', 2);
+      files.delete(part);
+      files.delete(crcPath(part));
+      const e = await refusal(() => readSparkModel(files));
+      expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
+      expect(e.message).toContain('userFactors/part-00002 is missing');
+    },
+  );
 
   it.skipIf(!haveSpark)('the last part missing while its .crc is there is refused naming it', async () => {
     const files = realFiles();
@@ -204,38 +233,56 @@ describe('bytes passed as views', () => {
 });
 
 describe('Spark metadata values', () => {
-  it.skipIf(!haveSpark)('Spark metadata rank 1e9 is UNSUPPORTED_FORMAT before anything is allocated, not a RangeError', async () => {
-    const files = realFiles();
-    const e = await refusal(() => readSparkModel(metadataWith(files, (m) => (m.rank = 1e9))));
-    expect(e.code).toBe(ErrorCode.UNSUPPORTED_FORMAT);
-    expect(e.message).toContain('rank is 1000000000; this library holds at most 4096 factors');
-    for (const rank of [2.5, -1, 0, '10', null]) {
-      expect((await refusal(() => readSparkModel(metadataWith(files, (m) => (m.rank = rank))))).code).toBe(ErrorCode.CORRUPT_MODEL);
-    }
-    // A rank that disagrees with the parts names the first row that shows it.
-    expect((await refusal(() => readSparkModel(metadataWith(files, (m) => (m.rank = 12))))).message).toContain('userFactors id 10 has 10 features; the rank is 12');
-  });
+  it.skipIf(!haveSpark)(
+    'Spark metadata rank 1e9 is UNSUPPORTED_FORMAT before anything is allocated, not a RangeError',
+    async () => {
+      const files = realFiles();
+      const e = await refusal(() => readSparkModel(metadataWith(files, (m) => (m.rank = 1e9))));
+      expect(e.code).toBe(ErrorCode.UNSUPPORTED_FORMAT);
+      expect(e.message).toContain('rank is 1000000000; this library holds at most 4096 factors');
+      for (const rank of [2.5, -1, 0, '10', null]) {
+        expect((await refusal(() => readSparkModel(metadataWith(files, (m) => (m.rank = rank))))).code).toBe(
+          ErrorCode.CORRUPT_MODEL,
+        );
+      }
+      // A rank that disagrees with the parts names the first row that shows it.
+      expect((await refusal(() => readSparkModel(metadataWith(files, (m) => (m.rank = 12))))).message).toContain(
+        'userFactors id 10 has 10 features; the rank is 12',
+      );
+    },
+  );
 
-  it.skipIf(!haveSpark)('Spark regParam −1: from the caller INVALID_OPTION, from the metadata CORRUPT_MODEL naming regParam and −1', async () => {
-    const files = realFiles();
-    const caller = await refusal(() => readSparkModel(files, { regParam: -1 }));
-    expect(caller.code).toBe(ErrorCode.INVALID_OPTION);
-    expect(caller.message).toContain('regParam must be a finite number ≥ 0 (got -1)');
-    const recorded = await refusal(() => readSparkModel(metadataWith(files, (m) => ((m.paramMap as Record<string, unknown>).regParam = -1))));
-    expect(recorded.code).toBe(ErrorCode.CORRUPT_MODEL);
-    expect(recorded.message).toContain('invalid paramMap.regParam: regParam must be a finite number ≥ 0 (got -1)');
-    // A valid recorded regParam is used, and the caller's wins over it.
-    const withParams = metadataWith(files, (m) => Object.assign(m.paramMap as object, { regParam: 0.01, implicitPrefs: false }));
-    expect((await readSparkModel(withParams)).options.regularization).toBe(0.01);
-    expect((await readSparkModel(withParams, { regParam: 0.2 })).options.regularization).toBe(0.2);
-  });
+  it.skipIf(!haveSpark)(
+    'Spark regParam −1: from the caller INVALID_OPTION, from the metadata CORRUPT_MODEL naming regParam and −1',
+    async () => {
+      const files = realFiles();
+      const caller = await refusal(() => readSparkModel(files, { regParam: -1 }));
+      expect(caller.code).toBe(ErrorCode.INVALID_OPTION);
+      expect(caller.message).toContain('regParam must be a finite number ≥ 0 (got -1)');
+      const recorded = await refusal(() =>
+        readSparkModel(metadataWith(files, (m) => ((m.paramMap as Record<string, unknown>).regParam = -1))),
+      );
+      expect(recorded.code).toBe(ErrorCode.CORRUPT_MODEL);
+      expect(recorded.message).toContain('invalid paramMap.regParam: regParam must be a finite number ≥ 0 (got -1)');
+      // A valid recorded regParam is used, and the caller's wins over it.
+      const withParams = metadataWith(files, (m) =>
+        Object.assign(m.paramMap as object, { regParam: 0.01, implicitPrefs: false }),
+      );
+      expect((await readSparkModel(withParams)).options.regularization).toBe(0.01);
+      expect((await readSparkModel(withParams, { regParam: 0.2 })).options.regularization).toBe(0.2);
+    },
+  );
 
   it('a negative regularization in the alsWasm field is CORRUPT_MODEL naming the field', async () => {
     const files = writeSparkModel(smallModel());
-    const e = await refusal(() => readSparkModel(metadataWith(files, (m) => ((m.alsWasm as Record<string, unknown>).regularization = -1))));
+    const e = await refusal(() =>
+      readSparkModel(metadataWith(files, (m) => ((m.alsWasm as Record<string, unknown>).regularization = -1))),
+    );
     expect(e.code).toBe(ErrorCode.CORRUPT_MODEL);
     expect(e.message).toContain('invalid alsWasm field: regularization must be a finite number ≥ 0 (got -1)');
-    expect((await refusal(() => readSparkModel(metadataWith(files, (m) => (m.alsWasm = 'x'))))).code).toBe(ErrorCode.CORRUPT_MODEL);
+    expect((await refusal(() => readSparkModel(metadataWith(files, (m) => (m.alsWasm = 'x'))))).code).toBe(
+      ErrorCode.CORRUPT_MODEL,
+    );
   });
 
   it('metadata that is JSON null, not JSON, or another class is refused with a code', async () => {
@@ -247,7 +294,9 @@ describe('Spark metadata values', () => {
     };
     expect((await refusal(() => readSparkModel(withText('null\n')))).code).toBe(ErrorCode.CORRUPT_MODEL);
     expect((await refusal(() => readSparkModel(withText('{"class"')))).code).toBe(ErrorCode.CORRUPT_MODEL);
-    expect((await refusal(() => readSparkModel(withText('{"class":"org.apache.spark.ml.recommendation.ALS","rank":4}')))).code).toBe(ErrorCode.UNSUPPORTED_FORMAT);
+    expect(
+      (await refusal(() => readSparkModel(withText('{"class":"org.apache.spark.ml.recommendation.ALS","rank":4}')))).code,
+    ).toBe(ErrorCode.UNSUPPORTED_FORMAT);
   });
 });
 
@@ -286,11 +335,34 @@ describe('options of the Spark and implicit conventions', () => {
       }
       return 'accepted';
     };
-    for (const bad of [{ rank: 0 }, { rank: 2.5 }, { maxIter: -1 }, { regParam: Number.NaN }, { implicitPrefs: 'yes' }, { alpha: -1 }, { nonnegative: 1 }, { seed: 0.5 }]) {
-      expect(code(() => sparkOptions(bad as never)), JSON.stringify(bad)).toBe(ErrorCode.INVALID_OPTION);
+    for (const bad of [
+      { rank: 0 },
+      { rank: 2.5 },
+      { maxIter: -1 },
+      { regParam: Number.NaN },
+      { implicitPrefs: 'yes' },
+      { alpha: -1 },
+      { nonnegative: 1 },
+      { seed: 0.5 },
+    ]) {
+      expect(
+        code(() => sparkOptions(bad as never)),
+        JSON.stringify(bad),
+      ).toBe(ErrorCode.INVALID_OPTION);
     }
-    for (const bad of [{ factors: 0 }, { regularization: -1 }, { alpha: 0 }, { iterations: 1.5 }, { use_cg: 1 }, { cg_steps: 0 }, { random_state: 'x' }]) {
-      expect(code(() => implicitOptions(bad as never)), JSON.stringify(bad)).toBe(ErrorCode.INVALID_OPTION);
+    for (const bad of [
+      { factors: 0 },
+      { regularization: -1 },
+      { alpha: 0 },
+      { iterations: 1.5 },
+      { use_cg: 1 },
+      { cg_steps: 0 },
+      { random_state: 'x' },
+    ]) {
+      expect(
+        code(() => implicitOptions(bad as never)),
+        JSON.stringify(bad),
+      ).toBe(ErrorCode.INVALID_OPTION);
     }
     expect(code(() => sparkOptions(null as never))).toBe(ErrorCode.INVALID_OPTION);
     // Undefined values are absent (the CLI passes { regParam: undefined, … }).
@@ -304,9 +376,13 @@ describe('options of the Spark and implicit conventions', () => {
     expect((await refusal(() => readSparkModel(files, { implicitPrefs: 'true' } as never))).code).toBe(ErrorCode.INVALID_OPTION);
     expect((await refusal(() => readSparkModel(files, { name: 5 } as never))).code).toBe(ErrorCode.INVALID_OPTION);
     expect((await refusal(() => readSparkModel(null as never))).code).toBe(ErrorCode.INVALID_OPTION);
-    expect((await refusal(() => readSparkModel(new Map([['metadata/part-00000', 'text']]) as never))).code).toBe(ErrorCode.INVALID_OPTION);
+    expect((await refusal(() => readSparkModel(new Map([['metadata/part-00000', 'text']]) as never))).code).toBe(
+      ErrorCode.INVALID_OPTION,
+    );
     expect((await refusal(() => writeSparkModel(model, { timestamp: 'now' } as never))).code).toBe(ErrorCode.INVALID_OPTION);
-    expect((await refusal(() => writeSparkModel(model, { sparkversion: '3.5.0' } as never))).message).toContain("Did you mean 'sparkVersion'?");
+    expect((await refusal(() => writeSparkModel(model, { sparkversion: '3.5.0' } as never))).message).toContain(
+      "Did you mean 'sparkVersion'?",
+    );
     expect((await refusal(() => writeSparkModel(model, { sparkVersion: 'latest' }))).code).toBe(ErrorCode.INVALID_OPTION);
     // The uid names the part files: a path in it is refused.
     expect((await refusal(() => writeSparkModel(model, { uid: 'ALS_../../x' }))).code).toBe(ErrorCode.INVALID_OPTION);
@@ -360,10 +436,20 @@ describe('parquet variants of a factor part', () => {
     const { parquetMetadata } = await import('hyparquet');
     const { PARQUET_SCHEMA } = await import('../src/interop/spark.js');
     const { readFactorTable } = await import('../src/interop/spark-columns.js');
-    const ids = Array.from({ length: 300 }, (_, r) => r % 2 ? r : 1000 + r);
+    const ids = Array.from({ length: 300 }, (_, r) => (r % 2 ? r : 1000 + r));
     const features = ids.map((_, r) => [r % 3, 0.5, r % 2 ? -1 : 0]);
     for (const codec of ['SNAPPY', 'UNCOMPRESSED'] as const) {
-      const file = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'id', data: Int32Array.from(ids) }, { name: 'features', data: features }], schema: PARQUET_SCHEMA, codec, pageSize: 256 }));
+      const file = new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'id', data: Int32Array.from(ids) },
+            { name: 'features', data: features },
+          ],
+          schema: PARQUET_SCHEMA,
+          codec,
+          pageSize: 256,
+        }),
+      );
       const encodings = parquetMetadata(file.buffer).row_groups[0]!.columns.flatMap((c) => c.meta_data!.encodings);
       expect(encodings).toContain('RLE_DICTIONARY');
       const table = readFactorTable(file, 3, 'dictionary', 'itemFactors');
@@ -380,7 +466,8 @@ describe.skipIf(!haveSpark)('loadSparkModel reads the checksums on disk', () => 
       for (const sub of ['metadata', 'userFactors', 'itemFactors']) {
         const out = join(dir, sub);
         mkdirSync(out);
-        for (const name of readdirSync(join(SPARK_MODEL, sub))) writeFileSync(join(out, name), readFileSync(join(SPARK_MODEL, sub, name)));
+        for (const name of readdirSync(join(SPARK_MODEL, sub)))
+          writeFileSync(join(out, name), readFileSync(join(SPARK_MODEL, sub, name)));
       }
       const intact = await loadSparkModel(dir);
       expect(intact.userIds.length).toBe(943);
@@ -388,7 +475,10 @@ describe.skipIf(!haveSpark)('loadSparkModel reads the checksums on disk', () => 
       const bytes = readFileSync(join(dir, 'userFactors', part));
       bytes[bytes.length >> 1]! ^= 0x01;
       writeFileSync(join(dir, 'userFactors', part), bytes);
-      const error = await loadSparkModel(dir).then(() => null, (e: unknown) => e);
+      const error = await loadSparkModel(dir).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(AlsError);
       expect((error as AlsError).code).toBe(ErrorCode.CORRUPT_MODEL);
     } finally {

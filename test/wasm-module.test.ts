@@ -12,7 +12,18 @@ const buildFile = (name: string) => fileURLToPath(new URL(`../build/${name}`, im
 const VARIANTS = ['als.wasm', 'als-threads.wasm', 'als-relaxed.wasm', 'als-relaxed-threads.wasm'];
 
 const KERNEL_NAMES = [
-  'gramBlock', 'rowWeights', 'gramRow', 'cholesky', 'choleskySolve', 'cgSolve', 'solveRows', 'dataLoss', 'penalty', 'scoreTopK', 'scoreTopKRanks', 'rankQueries',
+  'gramBlock',
+  'rowWeights',
+  'gramRow',
+  'cholesky',
+  'choleskySolve',
+  'cgSolve',
+  'solveRows',
+  'dataLoss',
+  'penalty',
+  'scoreTopK',
+  'scoreTopKRanks',
+  'rankQueries',
 ] satisfies (keyof Omit<Kernels, 'backend'>)[];
 
 beforeAll(() => {
@@ -142,7 +153,16 @@ describe.each([false, true])('known answers (threads build: %s)', (threads) => {
 
   it("gramRow: Spark's weighted Gram", async () => {
     const { k, f32, alloc, f32s, i32s } = await setup(threads);
-    const Y = f32s(padded([[1, 2], [4, 5], [7, 8]], stride));
+    const Y = f32s(
+      padded(
+        [
+          [1, 2],
+          [4, 5],
+          [7, 8],
+        ],
+        stride,
+      ),
+    );
     const A = alloc(stride * stride);
     const b = alloc(stride);
     const scratch = alloc(2 * 32 * stride);
@@ -162,9 +182,18 @@ describe.each([false, true])('known answers (threads build: %s)', (threads) => {
   it.each([
     [0, [-8.333333, 6.0]],
     [1.5, [-0.1155556, 3.28]],
-  ])("Cholesky (Spark), λ = %s", async (lambda, expected) => {
+  ])('Cholesky (Spark), λ = %s', async (lambda, expected) => {
     const { k, f32, alloc, f32s, i32s } = await setup(threads);
-    const Y = f32s(padded([[1, 2], [1, 3], [1, 4]], stride));
+    const Y = f32s(
+      padded(
+        [
+          [1, 2],
+          [1, 3],
+          [1, 4],
+        ],
+        stride,
+      ),
+    );
     const A = alloc(stride * stride);
     const b = alloc(stride);
     const x = alloc(stride);
@@ -182,9 +211,25 @@ describe.each([false, true])('known answers (threads build: %s)', (threads) => {
   it('cholesky reports the first non-positive pivot', async () => {
     const { k, alloc, f32s } = await setup(threads);
     // [[1, 2], [2, 4]] is singular: the second pivot is 0.
-    const A = f32s(padded([[1, 2], [2, 4]], stride));
+    const A = f32s(
+      padded(
+        [
+          [1, 2],
+          [2, 4],
+        ],
+        stride,
+      ),
+    );
     expect(k.cholesky(A, stride, 2, 0)).toBe(1);
-    const B = f32s(padded([[-1, 0], [0, 1]], stride));
+    const B = f32s(
+      padded(
+        [
+          [-1, 0],
+          [0, 1],
+        ],
+        stride,
+      ),
+    );
     expect(k.cholesky(B, stride, 2, 0)).toBe(0);
     void alloc;
   });

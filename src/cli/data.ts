@@ -35,10 +35,12 @@ export function parseOptions(o: Common, pairsOnly = false): ParseOptions {
     columns: {
       ...(o.userCol !== undefined && { user: column(o.userCol)! }),
       ...(o.itemCol !== undefined && { item: column(o.itemCol)! }),
-      ...(pairsOnly ? { value: null, timestamp: null } : {
-        ...(o.valueCol !== undefined && { value: o.valueCol === 'none' ? null : column(o.valueCol)! }),
-        ...(o.timeCol !== undefined && { timestamp: column(o.timeCol)! }),
-      }),
+      ...(pairsOnly
+        ? { value: null, timestamp: null }
+        : {
+            ...(o.valueCol !== undefined && { value: o.valueCol === 'none' ? null : column(o.valueCol)! }),
+            ...(o.timeCol !== undefined && { timestamp: column(o.timeCol)! }),
+          }),
     },
     onBadLine: o.skipBadLines ? 'skip' : 'error',
   };
@@ -56,7 +58,10 @@ export async function parseFile(file: string, o: Common, options: ParseOptions):
         progress?.update(Math.round(p.bytes / 1e6));
       },
     });
-    if (parsed.skipped > 0 && !o.json) process.stderr.write(`als-wasm: ${file}: skipped ${parsed.skipped} malformed line(s), first at line ${parsed.badLines[0]!.line}.\n`);
+    if (parsed.skipped > 0 && !o.json)
+      process.stderr.write(
+        `als-wasm: ${file}: skipped ${parsed.skipped} malformed line(s), first at line ${parsed.badLines[0]!.line}.\n`,
+      );
     return parsed;
   } finally {
     (progress as Progress | null)?.stop();
@@ -66,7 +71,12 @@ export async function parseFile(file: string, o: Common, options: ParseOptions):
 /** A ratings file as training data. */
 export async function load(file: string, o: Common): Promise<Loaded> {
   const parsed = await parseFile(file, o, parseOptions(o));
-  if (parsed.values.length === 0) throw new AlsError(ErrorCode.EMPTY_DATA, `${file}: no ratings found.`, 'Check --format, --delimiter and --user-col, --item-col, --value-col.');
+  if (parsed.values.length === 0)
+    throw new AlsError(
+      ErrorCode.EMPTY_DATA,
+      `${file}: no ratings found.`,
+      'Check --format, --delimiter and --user-col, --item-col, --value-col.',
+    );
   const combined = combineDuplicates(file, parsed, o.duplicates ?? 'error');
   let values: Float32Array = combined.values;
   if (o.weighting === 'bm25') values = bm25Weight(combined);
@@ -129,7 +139,11 @@ export function combineDuplicates(file: string, parsed: ParsedTriples, policy: D
  * A test file (eval --test) on the training file's dense indices. Pairs whose user or item the
  * training file does not have are left out (as Spark's coldStartStrategy 'drop'), and counted.
  */
-export async function loadTestFile(file: string, o: Common, train: ParsedTriples): Promise<{ test: SplitTriples; dropped: number; total: number }> {
+export async function loadTestFile(
+  file: string,
+  o: Common,
+  train: ParsedTriples,
+): Promise<{ test: SplitTriples; dropped: number; total: number }> {
   const parsed = await parseFile(file, o, parseOptions(o));
   const userOf = remap(parsed.userMap.ids(), train.userMap);
   const itemOf = remap(parsed.itemMap.ids(), train.itemMap);
@@ -146,7 +160,11 @@ export async function loadTestFile(file: string, o: Common, train: ParsedTriples
     items[kept] = i;
     values[kept++] = parsed.values[e]!;
   }
-  return { test: { users: users.slice(0, kept), items: items.slice(0, kept), values: values.slice(0, kept) }, dropped: n - kept, total: n };
+  return {
+    test: { users: users.slice(0, kept), items: items.slice(0, kept), values: values.slice(0, kept) },
+    dropped: n - kept,
+    total: n,
+  };
 }
 
 /** Each ID's index in `map`, or -1. Both files are read by the same parser, so 42 is 42 in both. */

@@ -22,10 +22,15 @@ export interface DemoResult {
   threads: number;
 }
 
-export async function runDemo(log: (line: string) => void = console.log, options: { threads?: number | 'auto'; onIteration?: (info: IterationInfo) => void } = {}): Promise<DemoResult> {
+export async function runDemo(
+  log: (line: string) => void = console.log,
+  options: { threads?: number | 'auto'; onIteration?: (info: IterationInfo) => void } = {},
+): Promise<DemoResult> {
   const data = syntheticRatings({ numUsers: 6000, numItems: 3000, nnz: 300_000, seed: 1 });
   const { train, test } = randomSplit(data, 0.1, 7);
-  log(`Synthetic ratings: ${data.numUsers} users × ${data.numItems} items, ${train.values.length} train / ${test.values.length} test.`);
+  log(
+    `Synthetic ratings: ${data.numUsers} users × ${data.numItems} items, ${train.values.length} train / ${test.values.length} test.`,
+  );
 
   const ratings = Ratings.fromTriples(train, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
   const iterations: IterationInfo[] = [];
@@ -40,7 +45,9 @@ export async function runDemo(log: (line: string) => void = console.log, options
     onIteration: (info) => {
       iterations.push(info);
       options.onIteration?.(info);
-      log(`  iteration ${String(info.iteration).padStart(2)}  loss ${info.loss.toFixed(4)}  ${(info.seconds * 1000).toFixed(1)} ms`);
+      log(
+        `  iteration ${String(info.iteration).padStart(2)}  loss ${info.loss.toFixed(4)}  ${(info.seconds * 1000).toFixed(1)} ms`,
+      );
     },
   });
   log(`Training explicit ALS: k = ${als.options.factors}, λ = ${als.options.regularization} × count, biases.`);
@@ -50,7 +57,9 @@ export async function runDemo(log: (line: string) => void = console.log, options
   // predict, not the raw score: what serving returns (clipped to the rating scale where the model clips).
   const alsRmse = rmse(test, (u, i) => model.predict(u, i));
   const baselineRmse = rmse(test, baseline.predict);
-  log(`Held-out RMSE: ALS ${alsRmse.toFixed(4)}, bias-only baseline ${baselineRmse.toFixed(4)} (${(100 * (1 - alsRmse / baselineRmse)).toFixed(1)}% lower); backend ${model.options.backend}, ${String(model.options.threads)} thread(s).`);
+  log(
+    `Held-out RMSE: ALS ${alsRmse.toFixed(4)}, bias-only baseline ${baselineRmse.toFixed(4)} (${(100 * (1 - alsRmse / baselineRmse)).toFixed(1)}% lower); backend ${model.options.backend}, ${String(model.options.threads)} thread(s).`,
+  );
 
   // Top 5 unseen items for the first three users, by predicted rating.
   for (let u = 0; u < 3; u++) {

@@ -42,7 +42,9 @@ export function packageVersion(): string {
 
 export function program(): Command {
   const prog = new Command('als-wasm')
-    .description('Matrix factorization by Alternating Least Squares (WebAssembly SIMD): train, evaluate, tune, recommend, predict, convert.')
+    .description(
+      'Matrix factorization by Alternating Least Squares (WebAssembly SIMD): train, evaluate, tune, recommend, predict, convert.',
+    )
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -64,21 +66,28 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors were already printed.
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? EXIT_CODES.ok : EXIT_CODES.userError;
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help'
+        ? EXIT_CODES.ok
+        : EXIT_CODES.userError;
     }
     if (isAlsError(error)) {
       // The message is written for the user; a stack would only bury it.
       process.stderr.write(`als-wasm: ${error.code}: ${cliMessage(error.message.replace(/\s*\n\s*/g, ' '))}\n`);
       return EXIT_CODES.userError;
     }
-    process.stderr.write(`als-wasm: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `als-wasm: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT_CODES.internalError;
   }
 }
 
 /** An AlsError, also one from another copy of the package (a worker's, a second install). */
 function isAlsError(error: unknown): error is AlsError {
-  return error instanceof AlsError || (error instanceof Error && error.name === 'AlsError' && typeof (error as { code?: unknown }).code === 'string');
+  return (
+    error instanceof AlsError ||
+    (error instanceof Error && error.name === 'AlsError' && typeof (error as { code?: unknown }).code === 'string')
+  );
 }
 
 function invokedDirectly(): boolean {

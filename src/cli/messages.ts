@@ -55,7 +55,10 @@ const VALUE_FLAGS: Readonly<Record<string, string>> = {
 /** Whole hints about the JavaScript API that have a CLI counterpart. */
 const PHRASES: readonly [RegExp, string][] = [
   [/this library's own format \(model\.toBytes\(\)\)/g, "this library's own format (a .als file)"],
-  [/Pass the bytes written by model\.toBytes\(\) or model\.save\(\)\./g, 'Pass a model file written by als-wasm train -o or als-wasm convert.'],
+  [
+    /Pass the bytes written by model\.toBytes\(\) or model\.save\(\)\./g,
+    'Pass a model file written by als-wasm train -o or als-wasm convert.',
+  ],
   [/Pass the directory that model\.save\(path\) wrote/g, 'Pass the directory of a saved Spark ALSModel'],
   [/Check the format, delimiter and columns options\./g, 'Check --format, --delimiter and --user-col, --item-col, --value-col.'],
   [/train without biases/g, 'train without --biases'],
@@ -69,7 +72,10 @@ export function cliMessage(message: string): string {
   for (const [pattern, replacement] of PHRASES) text = text.replace(pattern, replacement);
   for (const [phrase, flag] of Object.entries(VALUE_FLAGS)) text = text.split(phrase).join(flag);
   // columns: { user: <name or 0-based index> } → --user-col <name or 0-based index>
-  text = text.replace(/columns: \{ (user|item|value|timestamp): ([^}]*?) \}/g, (_, column: string, value: string) => `${OPTION_FLAGS[`columns.${column}`]} ${value}`);
+  text = text.replace(
+    /columns: \{ (user|item|value|timestamp): ([^}]*?) \}/g,
+    (_, column: string, value: string) => `${OPTION_FLAGS[`columns.${column}`]} ${value}`,
+  );
   // duplicates: 'sum' or 'last' → --duplicates sum or --duplicates last
   text = text.replace(/\b([a-zA-Z]+): '([^']*)'((?: or '[^']*')*)/g, (whole, name: string, first: string, rest: string) => {
     const flag = OPTION_FLAGS[name];
@@ -84,16 +90,24 @@ export function cliMessage(message: string): string {
     return value === 'true' ? flag : `${flag} ${value}`;
   });
   // "factors must be …": an option named at the start of a sentence; "Drop biases", "increase regularization".
-  text = text.replace(/(^|[.;] )([a-zA-Z]+)(?= (?:must|is|are|cannot|applies|apply)\b)/g, (whole, before: string, name: string) => {
-    const flag = OPTION_FLAGS[name];
-    return flag ? `${before}${flag}` : whole;
-  });
-  text = text.replace(/\b(Drop|drop|Raise|raise|Increase|increase|Lower|lower) ([a-zA-Z]+)\b/g, (whole, verb: string, name: string) => {
-    const flag = OPTION_FLAGS[name];
-    return flag ? `${verb} ${flag}` : whole;
-  });
+  text = text.replace(
+    /(^|[.;] )([a-zA-Z]+)(?= (?:must|is|are|cannot|applies|apply)\b)/g,
+    (whole, before: string, name: string) => {
+      const flag = OPTION_FLAGS[name];
+      return flag ? `${before}${flag}` : whole;
+    },
+  );
+  text = text.replace(
+    /\b(Drop|drop|Raise|raise|Increase|increase|Lower|lower) ([a-zA-Z]+)\b/g,
+    (whole, verb: string, name: string) => {
+      const flag = OPTION_FLAGS[name];
+      return flag ? `${verb} ${flag}` : whole;
+    },
+  );
   // "recommend options have no option 'minItemRatings'": the flag that passed it.
-  text = text.replace(/have no option '([a-zA-Z.]+)'/g, (whole, name: string) => (OPTION_FLAGS[name] ? `${whole} (${OPTION_FLAGS[name]})` : whole));
+  text = text.replace(/have no option '([a-zA-Z.]+)'/g, (whole, name: string) =>
+    OPTION_FLAGS[name] ? `${whole} (${OPTION_FLAGS[name]})` : whole,
+  );
   return escapeForTerminal(text);
 }
 

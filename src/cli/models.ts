@@ -15,7 +15,8 @@ export const MODEL_FORMATS: readonly ModelFormat[] = ['als', 'spark', 'npz'];
 
 export function modelFormat(path: string, given: string | undefined, forWriting: boolean): ModelFormat {
   if (given !== undefined) {
-    if (!MODEL_FORMATS.includes(given as ModelFormat)) throw new AlsError(ErrorCode.INVALID_OPTION, `Unknown model format '${given}'.`, `Use one of ${MODEL_FORMATS.join(', ')}.`);
+    if (!MODEL_FORMATS.includes(given as ModelFormat))
+      throw new AlsError(ErrorCode.INVALID_OPTION, `Unknown model format '${given}'.`, `Use one of ${MODEL_FORMATS.join(', ')}.`);
     return given as ModelFormat;
   }
   if (/\.npz$/i.test(path)) return 'npz';
@@ -63,5 +64,9 @@ export function idFor(model: ALSModel, side: 'user' | 'item', raw: string): Id {
   if (index(raw) >= 0) return raw;
   const n = Number(raw);
   if (raw.trim() !== '' && Number.isFinite(n) && index(n) >= 0) return n;
-  throw new AlsError(ErrorCode.UNKNOWN_ID, `The model has no ${side} '${raw}'.`, `It has ${side === 'user' ? model.numUsers : model.numItems} ${side}s; check the ID.`);
+  throw new AlsError(
+    ErrorCode.UNKNOWN_ID,
+    `The model has no ${side} '${raw}'.`,
+    `It has ${side === 'user' ? model.numUsers : model.numItems} ${side}s; check the ID.`,
+  );
 }

@@ -22,7 +22,11 @@ export const NUMBER_FORMS = `whole-number options (--factors, --iterations, --se
 export function integerFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!INTEGER.test(value)) {
-    fail(ErrorCode.INVALID_OPTION, `--${flag} must be a whole number in decimal digits (got ${quote(value)}).`, integerHint(value));
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `--${flag} must be a whole number in decimal digits (got ${quote(value)}).`,
+      integerHint(value),
+    );
   }
   const n = Number(value);
   if (!Number.isSafeInteger(n)) fail(ErrorCode.INVALID_OPTION, `--${flag} is out of range (got ${quote(value)}).`);
@@ -33,7 +37,8 @@ export function integerFlag(flag: string, value: string | undefined): number | u
 export function realFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!REAL.test(value) || !Number.isFinite(n)) fail(ErrorCode.INVALID_OPTION, `--${flag} must be a decimal number such as 0.1 or 1e-3 (got ${quote(value)}).`);
+  if (!REAL.test(value) || !Number.isFinite(n))
+    fail(ErrorCode.INVALID_OPTION, `--${flag} must be a decimal number such as 0.1 or 1e-3 (got ${quote(value)}).`);
   return n;
 }
 
@@ -53,7 +58,12 @@ export function threadsFlag(value: string | undefined): number | 'auto' | undefi
 export function listFlag(flag: string, value: string | undefined, kind: 'integer' | 'real'): number[] | undefined {
   if (value === undefined) return undefined;
   return value.split(',').map((v) => {
-    if (v === '') fail(ErrorCode.INVALID_OPTION, `--${flag} has an empty entry (got ${quote(value)}).`, 'Separate the values by single commas, e.g. 16,32,64.');
+    if (v === '')
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `--${flag} has an empty entry (got ${quote(value)}).`,
+        'Separate the values by single commas, e.g. 16,32,64.',
+      );
     return (kind === 'integer' ? integerFlag(flag, v) : realFlag(flag, v))!;
   });
 }

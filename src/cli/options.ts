@@ -4,7 +4,7 @@
  * so the help cannot drift from what training does; a default commander fills in itself it
  * prints as "(default: …)", and no description repeats it.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { AlsError, ErrorCode } from '../errors.js';
 import { ALS } from '../train/als.js';
 import type { AlsOptions, ResolvedOptions } from '../train/options.js';
@@ -68,7 +68,14 @@ export function addDataOptions(cmd: Command, pairsOnly = false): Command {
 /** What a repeated (user, item) pair means, and how implicit counts are re-weighted. */
 export function addRatingOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--duplicates <policy>', "a repeated (user, item) pair: 'sum' its values, keep the 'last', or stop with an 'error'").choices(['sum', 'last', 'error']).default('error', 'error'))
+    .addOption(
+      new Option(
+        '--duplicates <policy>',
+        "a repeated (user, item) pair: 'sum' its values, keep the 'last', or stop with an 'error'",
+      )
+        .choices(['sum', 'last', 'error'])
+        .default('error', 'error'),
+    )
     .addOption(new Option('--weighting <w>', 're-weight implicit counts').choices(['bm25', 'tfidf', 'log']));
 }
 
@@ -80,16 +87,28 @@ export function addTrainingOptions(cmd: Command, defaults: TrainingDefaults = {}
   const explicit = { ...new ALS({ feedback: 'explicit' }).options, ...defaults };
   const implicit = { ...new ALS({ feedback: 'implicit' }).options, ...defaults };
   const byKind = <T>(pick: (o: ResolvedOptions) => T, show: (v: T) => string = String) =>
-    pick(explicit) === pick(implicit) ? show(pick(explicit)) : `${show(pick(explicit))} explicit, ${show(pick(implicit))} implicit`;
+    pick(explicit) === pick(implicit)
+      ? show(pick(explicit))
+      : `${show(pick(explicit))} explicit, ${show(pick(implicit))} implicit`;
   return cmd
     .option('--factors <k>', `latent factors (default: ${byKind((o) => o.factors)})`)
     .option('--iterations <n>', `iterations, ≥ 1 (default: ${byKind((o) => o.iterations)})`)
     .option('--regularization <λ>', `λ ≥ 0 (default: ${regularizationDefaults(defaults)})`)
-    .addOption(new Option('--scaling <s>', `regularization scaling: λ as given, or λ × the row's count (default: ${byKind((o) => o.regularizationScaling)})`).choices(['none', 'count']))
+    .addOption(
+      new Option(
+        '--scaling <s>',
+        `regularization scaling: λ as given, or λ × the row's count (default: ${byKind((o) => o.regularizationScaling)})`,
+      ).choices(['none', 'count']),
+    )
     .option('--implicit', 'implicit feedback (counts, clicks, plays)')
     .option('--explicit', 'explicit ratings, also for a format preset of implicit data')
     .option('--alpha <α>', `implicit: confidence α (default: ${implicit.alpha})`)
-    .addOption(new Option('--confidence <c>', `implicit: confidence form (default: ${implicit.confidence})`).choices(['one-plus-alpha', 'alpha']))
+    .addOption(
+      new Option('--confidence <c>', `implicit: confidence form (default: ${implicit.confidence})`).choices([
+        'one-plus-alpha',
+        'alpha',
+      ]),
+    )
     .addOption(new Option('--solver <s>', `solver (default: ${byKind((o) => o.solver)})`).choices(['cholesky', 'cg']))
     .option('--cg-steps <n>', `CG steps (default: ${explicit.cgSteps})`)
     .option('--biases', `explicit: learn μ, b_u, b_i (default: ${explicit.biases ? 'on' : 'off'})`)
@@ -131,14 +150,28 @@ export function alsOptions(o: Common, defaults: TrainingDefaults = {}): AlsOptio
   const feedback = feedbackOf(o);
   const alpha = realFlag('alpha', o.alpha); // its written form is checked first, as every number's
   const iterations = integerFlag('iterations', o.iterations) ?? defaults.iterations;
-  if (iterations === 0) userError('--iterations must be at least 1 (got 0).', 'Every iteration updates all users, then all items; 0 would leave the random starting factors.');
+  if (iterations === 0)
+    userError(
+      '--iterations must be at least 1 (got 0).',
+      'Every iteration updates all users, then all items; 0 would leave the random starting factors.',
+    );
   if (feedback === 'explicit') {
-    for (const [flag, given] of [['--alpha', o.alpha], ['--confidence', o.confidence]] as const) {
-      if (given !== undefined) userError(`${flag} applies to implicit feedback only; these ratings are trained as explicit.`, `Add --implicit to train on them as implicit feedback, or leave out ${flag}.`);
+    for (const [flag, given] of [
+      ['--alpha', o.alpha],
+      ['--confidence', o.confidence],
+    ] as const) {
+      if (given !== undefined)
+        userError(
+          `${flag} applies to implicit feedback only; these ratings are trained as explicit.`,
+          `Add --implicit to train on them as implicit feedback, or leave out ${flag}.`,
+        );
     }
   } else if (o.biases) {
     const why = o.implicit ? '--implicit' : `--format ${o.format}`;
-    userError(`--biases applies to explicit ratings only; ${why} trains implicit feedback.`, o.implicit ? 'Leave out --biases or --implicit.' : 'Pass --explicit to train the values as ratings, or leave out --biases.');
+    userError(
+      `--biases applies to explicit ratings only; ${why} trains implicit feedback.`,
+      o.implicit ? 'Leave out --biases or --implicit.' : 'Pass --explicit to train the values as ratings, or leave out --biases.',
+    );
   }
   const options: AlsOptions = {
     factors: integerFlag('factors', o.factors) ?? defaults.factors,
@@ -179,5 +212,9 @@ export function withModelInput(cmd: Command, json = true): Command {
 }
 
 export async function openModel(path: string, o: ModelInput): Promise<ALSModel> {
-  return loadModel(path, modelFormat(path, o.from, false), { regParam: realFlag('reg-param', o.regParam), implicitPrefs: o.implicitPrefs, alpha: realFlag('alpha', o.alpha) });
+  return loadModel(path, modelFormat(path, o.from, false), {
+    regParam: realFlag('reg-param', o.regParam),
+    implicitPrefs: o.implicitPrefs,
+    alpha: realFlag('alpha', o.alpha),
+  });
 }

@@ -4,10 +4,10 @@ import { titleOf, type Titles } from './titles.js';
 
 export const out = (json: boolean | undefined) => ({
   line(text: string) {
-    if (!json) process.stdout.write(text + '\n');
+    if (!json) process.stdout.write(`${text}\n`);
   },
   json(object: object) {
-    if (json) process.stdout.write(JSON.stringify(object) + '\n');
+    if (json) process.stdout.write(`${JSON.stringify(object)}\n`);
   },
 });
 
@@ -18,10 +18,21 @@ export function formatScores(scores: Record<string, number | undefined>): string
 }
 
 /** A ranked list: rank, ID, score and (with --titles) the name; JSON adds `titles` beside the IDs. */
-export function printRanking(json: boolean | undefined, query: Record<string, unknown>, ids: Id[], scores: Float32Array, what: 'items' | 'users', titles: Titles | null = null): void {
+export function printRanking(
+  json: boolean | undefined,
+  query: Record<string, unknown>,
+  ids: Id[],
+  scores: Float32Array,
+  what: 'items' | 'users',
+  titles: Titles | null = null,
+): void {
   const names = titles && what === 'items' ? ids.map((id) => titleOf(titles, id) ?? null) : null;
   out(json).json({ ...query, [what]: ids, scores: Array.from(scores), ...(names && { titles: names }) });
-  ids.forEach((id, r) => out(json).line(`${String(r + 1).padStart(3)}  ${String(id).padEnd(16)} ${scores[r]!.toFixed(4)}${names?.[r] ? `  ${names[r]}` : ''}`));
+  ids.forEach((id, r) =>
+    out(json).line(
+      `${String(r + 1).padStart(3)}  ${String(id).padEnd(16)} ${scores[r]!.toFixed(4)}${names?.[r] ? `  ${names[r]}` : ''}`,
+    ),
+  );
   if (ids.length === 0) out(json).line(`(no ${what})`);
 }
 

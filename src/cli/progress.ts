@@ -19,7 +19,11 @@ export class Progress {
   private readonly started = Date.now();
   private done = 0;
 
-  private constructor(label: string, private readonly total: number, unit: string) {
+  private constructor(
+    label: string,
+    private readonly total: number,
+    unit: string,
+  ) {
     this.bar = new cliProgress.SingleBar(
       {
         format: `${label} [{bar}] {value}/{total} ${unit}{detail}  {duration_formatted} elapsed, ETA {estimate}`,
@@ -46,7 +50,7 @@ export class Progress {
   /** A line on stdout above the bar (the bar is cleared, the line written, the bar drawn again). */
   print(line: string): void {
     process.stderr.write('\r\x1b[K');
-    process.stdout.write(line + '\n');
+    process.stdout.write(`${line}\n`);
     this.bar.render();
   }
 
@@ -75,7 +79,11 @@ export function formatSeconds(seconds: number): string {
  * onProgress): the bar starts on the first call, once the total is known, and stops when
  * done reaches it. Returns undefined when bars are not shown, so nothing is passed at all.
  */
-export function progressCallback(o: ProgressWhere, label: string, unit: string): ((done: number, total: number) => void) | undefined {
+export function progressCallback(
+  o: ProgressWhere,
+  label: string,
+  unit: string,
+): ((done: number, total: number) => void) | undefined {
   if (!showsProgress(o)) return undefined;
   let bar: Progress | null = null;
   return (done, total) => {

@@ -29,14 +29,23 @@ export async function checkTextOutput(path: string, overwrite: boolean): Promise
  * Runs `produce` with a writer to `path` (written atomically; when `produce` throws, the
  * target is left as it was) or to stdout when there is no path.
  */
-export async function writeTextOutput(path: string | undefined, overwrite: boolean, produce: (write: WriteText) => Promise<void>): Promise<void> {
+export async function writeTextOutput(
+  path: string | undefined,
+  overwrite: boolean,
+  produce: (write: WriteText) => Promise<void>,
+): Promise<void> {
   if (path === undefined) {
     await buffered(async (text) => {
       if (!process.stdout.write(text)) await once(process.stdout, 'drain');
     }, produce);
     return;
   }
-  await writeFileAtomically(path, (file) => buffered(async (text) => void (await file.write(text)), produce), OPTIONS(overwrite), 'text');
+  await writeFileAtomically(
+    path,
+    (file) => buffered(async (text) => void (await file.write(text)), produce),
+    OPTIONS(overwrite),
+    'text',
+  );
 }
 
 async function buffered(sink: (text: string) => Promise<void>, produce: (write: WriteText) => Promise<void>): Promise<void> {

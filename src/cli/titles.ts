@@ -26,8 +26,18 @@ export async function readTitles(path: string, format?: TitlesFormat): Promise<T
   let bytes: Uint8Array;
   try {
     const stats = await fs.stat(path);
-    if (!stats.isFile()) fail(ErrorCode.FILE_ERROR, `${path} is not a file.`, 'Pass a names file such as movies.csv, u.item or artists.dat to --titles.');
-    if (stats.size > MAX_TITLES_BYTES) fail(ErrorCode.TOO_LARGE, `${path} has ${stats.size} bytes, more than a names file (at most ${MAX_TITLES_BYTES}).`, 'Pass a file of ID and name per line to --titles.');
+    if (!stats.isFile())
+      fail(
+        ErrorCode.FILE_ERROR,
+        `${path} is not a file.`,
+        'Pass a names file such as movies.csv, u.item or artists.dat to --titles.',
+      );
+    if (stats.size > MAX_TITLES_BYTES)
+      fail(
+        ErrorCode.TOO_LARGE,
+        `${path} has ${stats.size} bytes, more than a names file (at most ${MAX_TITLES_BYTES}).`,
+        'Pass a file of ID and name per line to --titles.',
+      );
     bytes = await fs.readFile(path);
   } catch (error) {
     throw fileError('read', path, error);

@@ -21,7 +21,13 @@ export function median(xs: number[]): number {
  * Trains with per-iteration output (a bar, or one JSON line per iteration). With `ids` the
  * model is keyed by them (the file's IDs, see fileIds), else by dense indices.
  */
-export async function trainVerbose(data: EvalData, options: AlsOptions, o: Common, train: TripleArrays = data, ids?: { users: IdMap; items: IdMap }) {
+export async function trainVerbose(
+  data: EvalData,
+  options: AlsOptions,
+  o: Common,
+  train: TripleArrays = data,
+  ids?: { users: IdMap; items: IdMap },
+) {
   const iterations: IterationInfo[] = [];
   const total = new ALS(options).options.iterations;
   const progress = Progress.start(o, 'training', total, 'iterations');
@@ -34,9 +40,16 @@ export async function trainVerbose(data: EvalData, options: AlsOptions, o: Commo
         iterations.push(info);
         progress?.update(info.iteration, `, loss ${info.loss.toFixed(4)}`);
         print.json({ iteration: info.iteration, seconds: info.seconds, loss: info.loss });
-        if (!progress) print.line(`iteration ${String(info.iteration).padStart(3)}  loss ${info.loss.toFixed(5)}  ${(info.seconds * 1000).toFixed(1)} ms`);
+        if (!progress)
+          print.line(
+            `iteration ${String(info.iteration).padStart(3)}  loss ${info.loss.toFixed(5)}  ${(info.seconds * 1000).toFixed(1)} ms`,
+          );
       },
-    }).fit(ids ? Ratings.fromIndices(ids.users, ids.items, train.users, train.items, train.values, 'error') : ratingsOf(train, data.numUsers, data.numItems));
+    }).fit(
+      ids
+        ? Ratings.fromIndices(ids.users, ids.items, train.users, train.items, train.values, 'error')
+        : ratingsOf(train, data.numUsers, data.numItems),
+    );
   } finally {
     progress?.stop();
   }
@@ -71,7 +84,9 @@ export function warnIfCounts(options: AlsOptions, values: ArrayLike<number>): vo
 export function fileIds(parsed: ParsedTriples): { users: IdMap; items: IdMap } {
   const oneKind = (map: IdMap) => {
     const ids = map.ids();
-    return ids.some((id) => typeof id === 'string') && ids.some((id) => typeof id === 'number') ? IdMap.fromIds(ids.map(String)) : map.clone();
+    return ids.some((id) => typeof id === 'string') && ids.some((id) => typeof id === 'number')
+      ? IdMap.fromIds(ids.map(String))
+      : map.clone();
   };
   return { users: oneKind(parsed.userMap), items: oneKind(parsed.itemMap) };
 }

@@ -36,9 +36,14 @@ export function checkId(id: unknown, kind: IdKind, what: string, at: number): Id
 
 /** The INVALID_ID for an ID checkId does not take, saying why. */
 function refuseId(id: unknown, kind: IdKind, what: string, at: number): never {
-  const bad = (why: string, hint: string): never => fail(ErrorCode.INVALID_ID, `Rating ${at} has ${what} ID ${describe(id)}${why}.`, hint);
+  const bad = (why: string, hint: string): never =>
+    fail(ErrorCode.INVALID_ID, `Rating ${at} has ${what} ID ${describe(id)}${why}.`, hint);
   if (kind === 'dense') {
-    if (typeof id === 'string') bad(', a string where the IDs are dense indices', `Pass the number ${what} ID (a string such as '7' is not index 7). ${DENSE_HINT}`);
+    if (typeof id === 'string')
+      bad(
+        ', a string where the IDs are dense indices',
+        `Pass the number ${what} ID (a string such as '7' is not index 7). ${DENSE_HINT}`,
+      );
     if (typeof id !== 'number' || !Number.isInteger(id)) bad(', which is not an integer', DENSE_HINT);
     if ((id as number) < 0) bad(', which is negative', DENSE_HINT);
     bad(', beyond 2^31 − 1', DENSE_HINT);
@@ -49,9 +54,19 @@ function refuseId(id: unknown, kind: IdKind, what: string, at: number): never {
   }
   if (typeof id === 'string') {
     if (kind === 'number') bad(', a string where the IDs are numbers', 'Pass it as a number: a model file holds one kind of ID.');
-    bad(', which has a lone surrogate (not valid Unicode)', 'IDs must be well-formed strings: a model file stores them as UTF-8.');
+    bad(
+      ', which has a lone surrogate (not valid Unicode)',
+      'IDs must be well-formed strings: a model file stores them as UTF-8.',
+    );
   }
-  return bad('', kind === 'number' ? 'IDs must be finite numbers.' : kind === 'string' ? 'IDs must be strings.' : 'IDs must be strings or finite numbers.');
+  return bad(
+    '',
+    kind === 'number'
+      ? 'IDs must be finite numbers.'
+      : kind === 'string'
+        ? 'IDs must be strings.'
+        : 'IDs must be strings or finite numbers.',
+  );
 }
 
 /**
@@ -60,7 +75,8 @@ function refuseId(id: unknown, kind: IdKind, what: string, at: number): never {
  * (`checkIds(ids, model.users.kind, 'user')`), exactly as Ratings checks them.
  */
 export function checkIds(ids: unknown, kind: IdKind, what: string): Id[] {
-  if (!isArrayLike(ids)) fail(ErrorCode.INVALID_OPTION, `The ${what} IDs must be an array or typed array (got ${describe(ids)}).`);
+  if (!isArrayLike(ids))
+    fail(ErrorCode.INVALID_OPTION, `The ${what} IDs must be an array or typed array (got ${describe(ids)}).`);
   const out: Id[] = new Array(ids.length);
   for (let e = 0; e < ids.length; e++) out[e] = checkId(ids[e], kind, what, e);
   return out;
@@ -71,7 +87,8 @@ export function checkIds(ids: unknown, kind: IdKind, what: string): Id[] {
  * of the first one's kind, since a model file holds all-number or all-string IDs per side.
  */
 export function checkUniformIds(ids: unknown, what: string): Id[] {
-  if (!isArrayLike(ids)) fail(ErrorCode.INVALID_OPTION, `The ${what} IDs must be an array or typed array (got ${describe(ids)}).`);
+  if (!isArrayLike(ids))
+    fail(ErrorCode.INVALID_OPTION, `The ${what} IDs must be an array or typed array (got ${describe(ids)}).`);
   let kind: IdKind = 'any';
   const out: Id[] = new Array(ids.length);
   for (let e = 0; e < ids.length; e++) {

@@ -92,7 +92,8 @@ export function checkRatingValue(value: unknown, where: string): number {
     const why = Number.isFinite(value) ? ', beyond float32 range' : '';
     fail(ErrorCode.NON_FINITE_VALUE, `${where} has value ${value}${why}.`, 'Ratings must be finite numbers.');
   }
-  if (Math.abs(stored) > MAX_ABS_RATING) fail(ErrorCode.NON_FINITE_VALUE, `${where} has value ${value}, ${OUT_OF_RANGE}`, RESCALE);
+  if (Math.abs(stored) > MAX_ABS_RATING)
+    fail(ErrorCode.NON_FINITE_VALUE, `${where} has value ${value}, ${OUT_OF_RANGE}`, RESCALE);
   return value;
 }
 

@@ -1,7 +1,16 @@
 import { ErrorCode, fail } from '../errors.js';
 import { boolean, checkOptions, describe, oneOf } from '../validate.js';
 import { IdMap, checkId, isArrayLike, type Id } from './id-map.js';
-import { MAX_ABS_RATING, MAX_RATINGS, OUT_OF_RANGE, RESCALE, checkRatingValue, checkRatingValues, checkTrainingSize, isRatingValue } from './limits.js';
+import {
+  MAX_ABS_RATING,
+  MAX_RATINGS,
+  OUT_OF_RANGE,
+  RESCALE,
+  checkRatingValue,
+  checkRatingValues,
+  checkTrainingSize,
+  isRatingValue,
+} from './limits.js';
 import { buildRows, transpose, type DuplicatePolicy, type SparseRows } from './sparse.js';
 
 export interface Triples {
@@ -123,29 +132,59 @@ export class Ratings {
     });
     const policy = o.duplicates === undefined ? 'error' : oneOf('duplicates', o.duplicates, DUPLICATE_POLICIES);
     for (const key of ['indptr', 'indices'] as const) {
-      if (!isArrayLike(input[key])) fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: ${key} must be an array or typed array (got ${describe(input[key])}).`, 'Pass the CSR arrays, e.g. csr.indptr and csr.indices of a scipy matrix.');
+      if (!isArrayLike(input[key]))
+        fail(
+          ErrorCode.INVALID_OPTION,
+          `Ratings.fromCsr: ${key} must be an array or typed array (got ${describe(input[key])}).`,
+          'Pass the CSR arrays, e.g. csr.indptr and csr.indices of a scipy matrix.',
+        );
     }
     if (input.values !== undefined && !isArrayLike(input.values)) {
-      fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: values must be an array or typed array (got ${describe(input.values)}).`, 'Leave values out for a binary matrix (every value 1).');
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `Ratings.fromCsr: values must be an array or typed array (got ${describe(input.values)}).`,
+        'Leave values out for a binary matrix (every value 1).',
+      );
     }
     const numItems = input.numItems;
     if (numItems !== undefined && !(typeof numItems === 'number' && Number.isInteger(numItems) && numItems >= 0)) {
-      fail(ErrorCode.INVALID_OPTION, `numItems must be an integer ≥ 0 (got ${describe(numItems)}).`, 'Pass the number of columns of the matrix.');
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `numItems must be an integer ≥ 0 (got ${describe(numItems)}).`,
+        'Pass the number of columns of the matrix.',
+      );
     }
     const { indptr, indices } = input;
-    if (indptr.length === 0) fail(ErrorCode.INVALID_OPTION, 'Ratings.fromCsr: indptr is empty; it has numUsers + 1 entries, starting with 0.', 'Pass csr.indptr as it is.');
+    if (indptr.length === 0)
+      fail(
+        ErrorCode.INVALID_OPTION,
+        'Ratings.fromCsr: indptr is empty; it has numUsers + 1 entries, starting with 0.',
+        'Pass csr.indptr as it is.',
+      );
     const numUsers = indptr.length - 1;
     const nnz = indices.length;
     // Sizes first, in O(1): nothing is read or allocated for data no fit could hold.
     checkTrainingSize('Ratings.fromCsr', numUsers, numItems ?? 0, nnz);
     if (input.values !== undefined && input.values.length !== nnz) {
-      fail(ErrorCode.LENGTH_MISMATCH, `Ratings.fromCsr: indices and values must have the same length (got ${nnz}, ${input.values.length}).`);
+      fail(
+        ErrorCode.LENGTH_MISMATCH,
+        `Ratings.fromCsr: indices and values must have the same length (got ${nnz}, ${input.values.length}).`,
+      );
     }
-    if (nnz === 0) fail(ErrorCode.EMPTY_DATA, 'Ratings.fromCsr: the matrix has no entries.', 'Pass at least one (row, column, value).');
+    if (nnz === 0)
+      fail(ErrorCode.EMPTY_DATA, 'Ratings.fromCsr: the matrix has no entries.', 'Pass at least one (row, column, value).');
     const rowOf = rowsOfCsr(indptr, nnz);
     const colOf = checkDense(asNumbers(indices), 'item', numItems);
     const values = input.values ?? new Float32Array(nnz).fill(1);
-    return Ratings.fromIndices(IdMap.dense(numUsers), IdMap.dense(numItems ?? maxPlusOne(colOf)), rowOf, colOf, values, policy, 'entries');
+    return Ratings.fromIndices(
+      IdMap.dense(numUsers),
+      IdMap.dense(numItems ?? maxPlusOne(colOf)),
+      rowOf,
+      colOf,
+      values,
+      policy,
+      'entries',
+    );
   }
 
   /** A builder that takes one rating at a time. */
@@ -288,7 +327,8 @@ export class RatingsBuilder {
 
   private grow(): void {
     // No fit could hold more ratings than MAX_RATINGS: refuse instead of doubling past it.
-    if (this.rows.length >= MAX_RATINGS) checkTrainingSize('Ratings.builder', this.userMap.size, this.itemMap.size, this.rows.length + 1);
+    if (this.rows.length >= MAX_RATINGS)
+      checkTrainingSize('Ratings.builder', this.userMap.size, this.itemMap.size, this.rows.length + 1);
     const size = Math.min(this.rows.length * 2, MAX_RATINGS);
     const rows = new Int32Array(size);
     const cols = new Int32Array(size);
@@ -334,7 +374,11 @@ function checkRatingsOptions(options: RatingsOptions): RatingsOptions {
   for (const name of ['numUsers', 'numItems'] as const) {
     const n = o[name];
     if (n !== undefined && !(typeof n === 'number' && Number.isInteger(n) && n >= 0)) {
-      fail(ErrorCode.INVALID_OPTION, `${name} must be an integer ≥ 0 (got ${describe(n)}).`, `With denseIds, ${name} must be at least the largest ID + 1.`);
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `${name} must be an integer ≥ 0 (got ${describe(n)}).`,
+        `With denseIds, ${name} must be at least the largest ID + 1.`,
+      );
     }
   }
   return o;
@@ -350,7 +394,11 @@ function checkDense(ids: ArrayLike<unknown>, kind: 'user' | 'item', declared: nu
     const id = ids[e];
     if (!intTyped || (id as number) < 0 || (id as number) > 0x7fffffff) checkId(id, 'dense', kind, e);
     if (declared !== undefined && (id as number) >= declared) {
-      fail(ErrorCode.ID_OUT_OF_RANGE, `Rating ${e} has ${kind} ID ${String(id)}, but ${name} is ${declared}.`, `Raise ${name} or fix the ID.`);
+      fail(
+        ErrorCode.ID_OUT_OF_RANGE,
+        `Rating ${e} has ${kind} ID ${String(id)}, but ${name} is ${declared}.`,
+        `Raise ${name} or fix the ID.`,
+      );
     }
   }
   return ids as ArrayLike<number>;
@@ -377,10 +425,19 @@ function rowsOfCsr(indptrIn: ArrayLike<number | bigint>, nnz: number): Int32Arra
   for (let u = 0; u <= numUsers; u++) {
     const p = indptr[u];
     if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > nnz) {
-      fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: indptr[${u}] is ${describe(p)}, not an integer in [0, ${nnz}] (the number of entries).`, hint);
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `Ratings.fromCsr: indptr[${u}] is ${describe(p)}, not an integer in [0, ${nnz}] (the number of entries).`,
+        hint,
+      );
     }
     if (u === 0 && p !== 0) fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: indptr[0] is ${p}; it must be 0.`, hint);
-    if (p < previous) fail(ErrorCode.INVALID_OPTION, `Ratings.fromCsr: indptr[${u}] is ${p}, less than indptr[${u - 1}] = ${previous}; row offsets never decrease.`, hint);
+    if (p < previous)
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `Ratings.fromCsr: indptr[${u}] is ${p}, less than indptr[${u - 1}] = ${previous}; row offsets never decrease.`,
+        hint,
+      );
     previous = p;
   }
   if (previous !== nnz) {
@@ -425,4 +482,3 @@ function firstOccurrences(rows: ArrayLike<number>, cols: ArrayLike<number>, row:
   for (let e = 0; e < rows.length && at.length < 2; e++) if (rows[e] === row && cols[e] === col) at.push(e);
   return at;
 }
-

@@ -56,7 +56,11 @@ export function syntheticRatings(options: SyntheticOptions = {}): SyntheticRatin
   // The planted factors are float64 on the JS heap; capped at wasm32's 4 GiB, so making a
   // data set never takes more memory than training on it could.
   if ((numUsers + numItems) * rank * 8 > MAX_MEMORY_BYTES) {
-    fail(ErrorCode.TOO_LARGE, `syntheticRatings: a rank-${rank} planted model of ${numUsers} users and ${numItems} items needs more than 4 GiB.`, 'Lower rank, numUsers or numItems.');
+    fail(
+      ErrorCode.TOO_LARGE,
+      `syntheticRatings: a rank-${rank} planted model of ${numUsers} users and ${numItems} items needs more than 4 GiB.`,
+      'Lower rank, numUsers or numItems.',
+    );
   }
   const rng = new Prng(seed);
   const cap = Math.max(5, Math.floor(0.3 * numItems));
@@ -129,8 +133,8 @@ function userCounts(rng: Prng, numUsers: number, nnz: number, min: number, cap: 
   // Settle the remainder one rating at a time on random users with room.
   while (sum !== nnz) {
     const u = rng.int(numUsers);
-    if (sum < nnz && counts[u]! < cap) (counts[u]!++, sum++);
-    else if (sum > nnz && counts[u]! > min) (counts[u]!--, sum--);
+    if (sum < nnz && counts[u]! < cap) counts[u]!++, sum++;
+    else if (sum > nnz && counts[u]! > min) counts[u]!--, sum--;
   }
   return counts;
 }

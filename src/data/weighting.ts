@@ -69,13 +69,18 @@ export function logScale(values: ArrayLike<number>, options: { epsilon?: number 
  * the per-user and per-item arrays (sized by the largest index) are allocated.
  */
 function checkCounts(data: DenseTriples, what: string): void {
-  if (data === null || typeof data !== 'object') fail(ErrorCode.INVALID_OPTION, `${what} needs { users, items, values } (got ${describe(data)}).`);
+  if (data === null || typeof data !== 'object')
+    fail(ErrorCode.INVALID_OPTION, `${what} needs { users, items, values } (got ${describe(data)}).`);
   for (const key of ['users', 'items', 'values'] as const) {
-    if (!isArrayLike(data[key])) fail(ErrorCode.INVALID_OPTION, `${what}: ${key} must be an array or typed array (got ${describe(data[key])}).`);
+    if (!isArrayLike(data[key]))
+      fail(ErrorCode.INVALID_OPTION, `${what}: ${key} must be an array or typed array (got ${describe(data[key])}).`);
   }
   const { users, items, values } = data;
   if (users.length !== values.length || items.length !== values.length) {
-    fail(ErrorCode.LENGTH_MISMATCH, `${what}: users, items and values must have the same length (got ${users.length}, ${items.length}, ${values.length}).`);
+    fail(
+      ErrorCode.LENGTH_MISMATCH,
+      `${what}: users, items and values must have the same length (got ${users.length}, ${items.length}, ${values.length}).`,
+    );
   }
   checkTrainingSize(what, 0, 0, values.length);
   let numUsers = 0;

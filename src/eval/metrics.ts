@@ -209,7 +209,11 @@ export interface EvaluatedUsers {
  * The one walk over the users that both ranking paths (rankingMetrics here, evaluateRanking in
  * ranking.ts) take, so they score the same users in the same order and skip the same ones.
  */
-export function evaluatedUsers(test: TripleArrays, train: TripleArrays | undefined, maxUsers: number | undefined): EvaluatedUsers {
+export function evaluatedUsers(
+  test: TripleArrays,
+  train: TripleArrays | undefined,
+  maxUsers: number | undefined,
+): EvaluatedUsers {
   const testBy = groupByUser(test.users);
   const trainBy = train ? groupByUser(train.users) : null;
   const numUsers = Math.max(testBy.start.length, trainBy ? trainBy.start.length : 0) - 1;

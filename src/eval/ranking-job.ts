@@ -45,7 +45,14 @@ export class RankingJob {
   private readonly at: RankLayout;
   private readonly order: Int32Array;
 
-  private constructor(shape: RankJobShape, queries: RankQueries, backend: Backend, executor: Executor, stride: number, at: RankLayout) {
+  private constructor(
+    shape: RankJobShape,
+    queries: RankQueries,
+    backend: Backend,
+    executor: Executor,
+    stride: number,
+    at: RankLayout,
+  ) {
     this.shape = shape;
     this.queries = queries;
     this.executor = executor;
@@ -81,10 +88,22 @@ export class RankingJob {
       i32[(at.posCount >>> 2) + q] = hi - lo;
     }
     const args: [number, number][] = [
-      [RankParam.Queries, at.queries], [RankParam.Stride, stride], [RankParam.Dim, k], [RankParam.Rows, at.rows], [RankParam.NumRows, numItems],
-      [RankParam.ExclIndptr, at.exclIndptr], [RankParam.ExclIndices, at.exclIndices], [RankParam.PosIndptr, at.posIndptr],
-      [RankParam.PosIndices, at.posIndices], [RankParam.PosCount, at.posCount], [RankParam.N, n], [RankParam.OutIdx, at.outIdx],
-      [RankParam.OutScore, at.outScore], [RankParam.Kept, at.kept], [RankParam.PosScore, at.posScore], [RankParam.OutRank, at.outRank],
+      [RankParam.Queries, at.queries],
+      [RankParam.Stride, stride],
+      [RankParam.Dim, k],
+      [RankParam.Rows, at.rows],
+      [RankParam.NumRows, numItems],
+      [RankParam.ExclIndptr, at.exclIndptr],
+      [RankParam.ExclIndices, at.exclIndices],
+      [RankParam.PosIndptr, at.posIndptr],
+      [RankParam.PosIndices, at.posIndices],
+      [RankParam.PosCount, at.posCount],
+      [RankParam.N, n],
+      [RankParam.OutIdx, at.outIdx],
+      [RankParam.OutScore, at.outScore],
+      [RankParam.Kept, at.kept],
+      [RankParam.PosScore, at.posScore],
+      [RankParam.OutRank, at.outRank],
     ];
     for (const [slot, value] of args) i32[(at.args >>> 2) + slot] = value;
     const c0 = at.ctrl >>> 2;
@@ -101,7 +120,10 @@ export class RankingJob {
   async run(model: FactorModel, onSlice?: (done: number) => void): Promise<void> {
     const { k, numItems } = this.shape;
     if (model.factors !== k || model.itemFactors.length !== numItems * k) {
-      fail(ErrorCode.INVALID_OPTION, `This evaluation was planned for ${numItems} items × ${k} factors; the model has ${model.itemFactors.length / model.factors} × ${model.factors}.`);
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `This evaluation was planned for ${numItems} items × ${k} factors; the model has ${model.itemFactors.length / model.factors} × ${model.factors}.`,
+      );
     }
     const { f32, i32, stride, at } = this;
     const users = this.queries.users;
@@ -179,7 +201,10 @@ function planRankJob(numQueries: number, numItems: number, stride: number, nnz: 
     kept: plan.take(numQueries * 4, 'lists'),
   };
   plan.refuseBeyondMemory('Ranking evaluation', {
-    factors: { label: `factors (${numQueries + numItems} rows of ${stride} floats)`, hint: 'Evaluate fewer users (maxUsers), or a model with fewer factors.' },
+    factors: {
+      label: `factors (${numQueries + numItems} rows of ${stride} floats)`,
+      hint: 'Evaluate fewer users (maxUsers), or a model with fewer factors.',
+    },
     excluded: { label: `training items (${nnz})`, hint: 'Evaluate fewer users (maxUsers).' },
     test: { label: `test items (${padded})`, hint: 'Evaluate fewer users (maxUsers).' },
     lists: { label: `the lists (${numQueries} × k = ${n})`, hint: 'Lower k.' },

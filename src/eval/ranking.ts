@@ -14,7 +14,15 @@ import { ErrorCode, fail } from '../errors.js';
 import { throwIfAborted } from '../parallel/executor.js';
 import { checkThreads, resolveThreads } from '../parallel/threads.js';
 import { abortSignal, checkOptions } from '../validate.js';
-import { RANKING_KEYS, RankingSums, checkRankingOptions, evaluatedUsers, type EvaluatedUsers, type RankingMetrics, type RankingOptions } from './metrics.js';
+import {
+  RANKING_KEYS,
+  RankingSums,
+  checkRankingOptions,
+  evaluatedUsers,
+  type EvaluatedUsers,
+  type RankingMetrics,
+  type RankingOptions,
+} from './metrics.js';
 import { RankingJob, type RankQueries } from './ranking-job.js';
 import type { FactorModel } from './scoring.js';
 import type { TripleArrays } from './split.js';
@@ -41,7 +49,11 @@ const KEYS = [...RANKING_KEYS, 'threads', 'signal'] as const;
  * kernel twin of rankingMetrics(factorScorer(model), test, options). Resolves to the same
  * RankingMetrics. threads: as recommendAll ('auto' by default).
  */
-export async function evaluateRanking(model: FactorModel, test: TripleArrays, options: RankingEvaluationOptions = {}): Promise<RankingMetrics> {
+export async function evaluateRanking(
+  model: FactorModel,
+  test: TripleArrays,
+  options: RankingEvaluationOptions = {},
+): Promise<RankingMetrics> {
   const evaluator = await rankingEvaluator(test, options);
   try {
     return await evaluator.evaluate(model);
@@ -75,7 +87,10 @@ export async function rankingEvaluator(test: TripleArrays, options: RankingEvalu
         await job?.close();
         job = null;
         const queries = rankQueries(groups, options.train, numItems, numUsers);
-        job = await RankingJob.start({ k: model.factors, numItems, n: Math.min(k, numItems), threads, signal: options.signal }, queries);
+        job = await RankingJob.start(
+          { k: model.factors, numItems, n: Math.min(k, numItems), threads, signal: options.signal },
+          queries,
+        );
         plannedFor = shape;
       }
       const total = groups.users.length;
@@ -127,7 +142,11 @@ function rankQueries(groups: UserGroups, train: TripleArrays | undefined, numIte
   for (let j = 0; j < q; j++) {
     const u = users[j]!;
     if (u >= numUsers) {
-      fail(ErrorCode.UNKNOWN_ID, `Test user index ${u} has no factors: the model has ${numUsers} users.`, 'Evaluate a model trained on the same user indices as the split (ratingsOf(split.train, numUsers, numItems)).');
+      fail(
+        ErrorCode.UNKNOWN_ID,
+        `Test user index ${u} has no factors: the model has ${numUsers} users.`,
+        'Evaluate a model trained on the same user indices as the split (ratingsOf(split.train, numUsers, numItems)).',
+      );
     }
     const mine = new Set<number>();
     if (trainBy && train && u + 1 < trainBy.start.length) {
@@ -145,16 +164,27 @@ function rankQueries(groups: UserGroups, train: TripleArrays | undefined, numIte
     groups.positives[j] = positives.length;
     groups.excludedCount[j] = sortedExcl.length;
   }
-  return { users, excluded: { indptr: exclIndptr, indices: Int32Array.from(excl) }, positives: { indptr: posIndptr, indices: Int32Array.from(pos) } };
+  return {
+    users,
+    excluded: { indptr: exclIndptr, indices: Int32Array.from(excl) },
+    positives: { indptr: posIndptr, indices: Int32Array.from(pos) },
+  };
 }
 
 /** Dense indices: non-negative integers (a negative index would address another row). */
 function checkIndices(what: string, data: TripleArrays): void {
-  for (const [name, list] of [['users', data.users], ['items', data.items]] as const) {
+  for (const [name, list] of [
+    ['users', data.users],
+    ['items', data.items],
+  ] as const) {
     for (let e = 0; e < list.length; e++) {
       const v = list[e]!;
       if (!(Number.isInteger(v) && v >= 0 && v < 2 ** 31)) {
-        fail(ErrorCode.INVALID_ID, `${what}.${name}[${e}] is ${String(v)}, not a dense index.`, 'Pass triples with dense indices (0 … n − 1), e.g. from triplesOf(ratings) or a split.');
+        fail(
+          ErrorCode.INVALID_ID,
+          `${what}.${name}[${e}] is ${String(v)}, not a dense index.`,
+          'Pass triples with dense indices (0 … n − 1), e.g. from triplesOf(ratings) or a split.',
+        );
       }
     }
   }

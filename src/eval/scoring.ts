@@ -61,7 +61,7 @@ export function topK(scores: ArrayLike<number>, n: number, excluded?: Uint8Array
   const bestScore = new Float64Array(n).fill(-Infinity);
   let size = 0;
   for (let i = 0; i < scores.length; i++) {
-    if (excluded && excluded[i]) continue;
+    if (excluded?.[i]) continue;
     const s = scores[i]!;
     if (size === n && !(s > bestScore[n - 1]!)) continue;
     // Insertion into the sorted list; strict > keeps the earlier (lower) index ahead on ties.

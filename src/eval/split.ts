@@ -40,7 +40,11 @@ export function randomSplit(data: TripleArrays, testFraction: number, seed = 0):
  * 1, at most n − 1) into test, chosen at random — or the latest ones when `timestamps` is given.
  * Users with a single rating stay in train.
  */
-export function perUserSplit(data: TripleArrays, testFraction: number, options: { seed?: number; timestamps?: ArrayLike<number> } = {}): Split {
+export function perUserSplit(
+  data: TripleArrays,
+  testFraction: number,
+  options: { seed?: number; timestamps?: ArrayLike<number> } = {},
+): Split {
   checkFraction(testFraction);
   checkPerUserOptions('perUserSplit options', options);
   return perUser(data, options, (n) => (n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * testFraction)))));
@@ -62,14 +66,19 @@ export function leaveKOut(data: TripleArrays, k: number, options: { seed?: numbe
  * By time: ratings with timestamp ≥ `cut` go to test. Give `{ cut }` (same unit as the
  * timestamps) or `{ testFraction }` (the cut is the timestamp at that quantile from the end).
  */
-export function timeSplit(data: TripleArrays, timestamps: ArrayLike<number>, by: { cut: number } | { testFraction: number }): Split {
+export function timeSplit(
+  data: TripleArrays,
+  timestamps: ArrayLike<number>,
+  by: { cut: number } | { testFraction: number },
+): Split {
   const n = data.values.length;
   if (timestamps.length !== n) fail(ErrorCode.LENGTH_MISMATCH, `timestamps has ${timestamps.length} entries for ${n} ratings.`);
   checkOptions('timeSplit options', by, 'cut' in by ? ['cut'] : ['testFraction']);
   let cut: number;
   if ('cut' in by) {
     cut = by.cut;
-    if (typeof cut !== 'number' || Number.isNaN(cut)) fail(ErrorCode.INVALID_OPTION, `cut must be a number (got ${String(cut)}).`);
+    if (typeof cut !== 'number' || Number.isNaN(cut))
+      fail(ErrorCode.INVALID_OPTION, `cut must be a number (got ${String(cut)}).`);
   } else {
     checkFraction(by.testFraction);
     const sorted = Float64Array.from(timestamps).sort();
@@ -87,7 +96,11 @@ export function timeSplit(data: TripleArrays, timestamps: ArrayLike<number>, by:
 export function kFold(data: TripleArrays, folds: number, seed = 0): Split[] {
   const n = data.values.length;
   if (!(Number.isInteger(folds) && folds >= 2 && folds <= n)) {
-    fail(ErrorCode.INVALID_OPTION, `folds must be an integer in [2, ${n}] (got ${String(folds)}).`, 'Five folds is the usual choice.');
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `folds must be an integer in [2, ${n}] (got ${String(folds)}).`,
+      'Five folds is the usual choice.',
+    );
   }
   const order = permutation(n, seed);
   const fold = new Uint8Array(n);
@@ -108,7 +121,10 @@ function checkPerUserOptions(what: string, options: { seed?: number; timestamps?
 export function splitByMask(data: TripleArrays, inTest: Uint8Array): Split {
   const n = data.values.length;
   if (data.users.length !== n || data.items.length !== n) {
-    fail(ErrorCode.LENGTH_MISMATCH, `users, items and values must have the same length (got ${data.users.length}, ${data.items.length}, ${n}).`);
+    fail(
+      ErrorCode.LENGTH_MISMATCH,
+      `users, items and values must have the same length (got ${data.users.length}, ${data.items.length}, ${n}).`,
+    );
   }
   let testCount = 0;
   for (let e = 0; e < n; e++) testCount += inTest[e]!;
@@ -155,10 +171,15 @@ export function groupByUser(users: ArrayLike<number>, numUsers?: number): { star
   return { start, order };
 }
 
-function perUser(data: TripleArrays, options: { seed?: number; timestamps?: ArrayLike<number> }, testCount: (n: number) => number): Split {
+function perUser(
+  data: TripleArrays,
+  options: { seed?: number; timestamps?: ArrayLike<number> },
+  testCount: (n: number) => number,
+): Split {
   const n = data.values.length;
   const { timestamps, seed = 0 } = options;
-  if (timestamps && timestamps.length !== n) fail(ErrorCode.LENGTH_MISMATCH, `timestamps has ${timestamps.length} entries for ${n} ratings.`);
+  if (timestamps && timestamps.length !== n)
+    fail(ErrorCode.LENGTH_MISMATCH, `timestamps has ${timestamps.length} entries for ${n} ratings.`);
   const { start, order } = groupByUser(data.users);
   const rng = new Prng(seed);
   const inTest = new Uint8Array(n);
@@ -188,5 +209,10 @@ function perUser(data: TripleArrays, options: { seed?: number; timestamps?: Arra
 }
 
 function checkFraction(testFraction: number): void {
-  if (!(testFraction > 0 && testFraction < 1)) fail(ErrorCode.INVALID_OPTION, `testFraction must be in (0, 1) (got ${testFraction}).`, 'For example 0.2 for an 80/20 split.');
+  if (!(testFraction > 0 && testFraction < 1))
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `testFraction must be in (0, 1) (got ${testFraction}).`,
+      'For example 0.2 for an 80/20 split.',
+    );
 }

@@ -65,8 +65,27 @@ const SINGLE_EVAL_KEYS = [...EVAL_KEYS, 'onProgress', 'threads'] as const;
 const STOPPING_KEYS = ['metric', 'evalEvery', 'patience', 'minDelta'] as const;
 const CV_KEYS = [...EVAL_KEYS, 'folds', 'seed', 'earlyStopping', 'baseline', 'onFold'] as const;
 const TUNE_KEYS = [...CV_KEYS, 'base', 'space', 'strategy', 'trials', 'metric', 'onTrial'] as const;
-const SPACE_KEYS = ['factors', 'regularization', 'alpha', 'iterations', 'regularizationScaling', 'confidence', 'biases', 'solver'] as const;
-const METRICS: readonly MetricName[] = ['rmse', 'mae', 'precision', 'precisionImplicit', 'recall', 'map', 'ndcg', 'auc', 'coverage'];
+const SPACE_KEYS = [
+  'factors',
+  'regularization',
+  'alpha',
+  'iterations',
+  'regularizationScaling',
+  'confidence',
+  'biases',
+  'solver',
+] as const;
+const METRICS: readonly MetricName[] = [
+  'rmse',
+  'mae',
+  'precision',
+  'precisionImplicit',
+  'recall',
+  'map',
+  'ndcg',
+  'auc',
+  'coverage',
+];
 
 function checkEvalOptions(what: string, options: EvalOptions | undefined, keys: readonly string[]): EvalOptions {
   const o = checkOptions(what, options, keys);
@@ -85,7 +104,11 @@ function checkStopping(stopping: EarlyStopping | false | undefined): void {
   if (s.minDelta !== undefined) nonNegative('minDelta', s.minDelta);
 }
 
-function checkCrossValidateOptions(what: string, cv: CrossValidateOptions | undefined, keys: readonly string[]): CrossValidateOptions {
+function checkCrossValidateOptions(
+  what: string,
+  cv: CrossValidateOptions | undefined,
+  keys: readonly string[],
+): CrossValidateOptions {
   const o = checkEvalOptions(what, cv, keys) as CrossValidateOptions;
   if (o.folds !== undefined) integer('folds', o.folds, 2, 1000);
   if (o.seed !== undefined) integer('seed', o.seed, -(2 ** 31), 2 ** 32 - 1);
@@ -100,7 +123,13 @@ export function triplesOf(ratings: Ratings): EvalData {
   const { indptr, indices, values } = ratings.byUser;
   const users = new Int32Array(indices.length);
   for (let u = 0; u < ratings.numUsers; u++) users.fill(u, indptr[u]!, indptr[u + 1]!);
-  return { users, items: Int32Array.from(indices), values: Float32Array.from(values), numUsers: ratings.numUsers, numItems: ratings.numItems };
+  return {
+    users,
+    items: Int32Array.from(indices),
+    values: Float32Array.from(values),
+    numUsers: ratings.numUsers,
+    numItems: ratings.numItems,
+  };
 }
 
 /** Ratings over the dense indices of `data` (every user and item kept, even without ratings here). */
@@ -117,7 +146,13 @@ export function ratingsOf(triples: TripleArrays, numUsers: number, numItems: num
 export async function evaluateModel(model: ALSModel, split: Split, options: SingleEvalOptions = {}): Promise<Scores> {
   checkEvalOptions('evaluateModel options', options, SINGLE_EVAL_KEYS);
   if (model.options.feedback === 'explicit') return accuracy(model, split.test, options.coldStart ?? 'nan');
-  const metrics = await evaluateRanking(model, split.test, { k: options.k, train: split.train, auc: options.auc, threads: options.threads, onProgress: options.onProgress });
+  const metrics = await evaluateRanking(model, split.test, {
+    k: options.k,
+    train: split.train,
+    auc: options.auc,
+    threads: options.threads,
+    onProgress: options.onProgress,
+  });
   return rankingScores(metrics);
 }
 
@@ -125,7 +160,13 @@ export async function evaluateModel(model: ALSModel, split: Split, options: Sing
  * The baseline of the same kind: bias-only (explicit) or popularity (implicit; ranked by the
  * kernel as a one-factor model whose scores are the training counts, exact in f32).
  */
-export async function evaluateBaseline(feedback: 'explicit' | 'implicit', split: Split, numUsers: number, numItems: number, options: SingleEvalOptions = {}): Promise<Scores> {
+export async function evaluateBaseline(
+  feedback: 'explicit' | 'implicit',
+  split: Split,
+  numUsers: number,
+  numItems: number,
+  options: SingleEvalOptions = {},
+): Promise<Scores> {
   oneOf('feedback', feedback, ['explicit', 'implicit']);
   checkEvalOptions('evaluateBaseline options', options, SINGLE_EVAL_KEYS);
   if (feedback === 'explicit') {
@@ -133,7 +174,11 @@ export async function evaluateBaseline(feedback: 'explicit' | 'implicit', split:
     return { rmse: rmse(split.test, baseline.predict), mae: mae(split.test, baseline.predict) };
   }
   const metrics = await evaluateRanking(popularityModel(split.train, numUsers, numItems), split.test, {
-    k: options.k, train: split.train, auc: options.auc, threads: options.threads, onProgress: options.onProgress,
+    k: options.k,
+    train: split.train,
+    auc: options.auc,
+    threads: options.threads,
+    onProgress: options.onProgress,
   });
   return rankingScores(metrics);
 }
@@ -148,7 +193,15 @@ export function popularityModel(train: { items: ArrayLike<number> }, numUsers: n
   return { factors: 1, userFactors: new Float32Array(numUsers), itemFactors: new Float32Array(numItems), itemBiases: counts };
 }
 
-function rankingScores(m: { precision: number; precisionImplicit: number; recall: number; map: number; ndcg: number; auc: number; coverage: number }): Scores {
+function rankingScores(m: {
+  precision: number;
+  precisionImplicit: number;
+  recall: number;
+  map: number;
+  ndcg: number;
+  auc: number;
+  coverage: number;
+}): Scores {
   const { precision, precisionImplicit, recall, map, ndcg, auc, coverage } = m;
   return { precision, precisionImplicit, recall, map, ndcg, auc, coverage };
 }
@@ -169,7 +222,11 @@ function accuracy(model: ALSModel, test: TripleArrays, coldStart: EvalColdStart)
     for (let e = 0, j = 0; e < keep.length; e++) if (keep[e]) out[j++] = from[e]!;
     return out;
   };
-  const known = { users: pick(test.users, Int32Array), items: pick(test.items, Int32Array), values: pick(test.values, Float32Array) };
+  const known = {
+    users: pick(test.users, Int32Array),
+    items: pick(test.items, Int32Array),
+    values: pick(test.values, Float32Array),
+  };
   return { rmse: rmse(known, predict), mae: mae(known, predict), dropped: keep.length - kept };
 }
 
@@ -207,12 +264,27 @@ export interface FitResult {
 }
 
 /** Trains up to `options.iterations` iterations, stopping early on the validation metric of `split.test`. */
-export async function fitWithEarlyStopping(split: Split, numUsers: number, numItems: number, options: AlsOptions, stopping: EarlyStopping = {}, evalOptions: EvalOptions = {}): Promise<FitResult> {
+export async function fitWithEarlyStopping(
+  split: Split,
+  numUsers: number,
+  numItems: number,
+  options: AlsOptions,
+  stopping: EarlyStopping = {},
+  evalOptions: EvalOptions = {},
+): Promise<FitResult> {
   return fitStopping(split, numUsers, numItems, options, stopping, evalOptions, options.threads ?? 'auto');
 }
 
 /** fitWithEarlyStopping with the evaluation's threads given (CV passes the user's, not the fits' 1). */
-async function fitStopping(split: Split, numUsers: number, numItems: number, options: AlsOptions, stopping: EarlyStopping, evalOptions: EvalOptions, evalThreads: number | 'auto'): Promise<FitResult> {
+async function fitStopping(
+  split: Split,
+  numUsers: number,
+  numItems: number,
+  options: AlsOptions,
+  stopping: EarlyStopping,
+  evalOptions: EvalOptions,
+  evalThreads: number | 'auto',
+): Promise<FitResult> {
   const start = performance.now();
   options = withThreads(options);
   const als = new ALS(options); // validates the options
@@ -254,19 +326,35 @@ async function fitStopping(split: Split, numUsers: number, numItems: number, opt
   } finally {
     await evaluator.close();
   }
-  return { model: best.model, iterations: best.iterations, scores: best.scores, history, seconds: (performance.now() - start) / 1000 };
+  return {
+    model: best.model,
+    iterations: best.iterations,
+    scores: best.scores,
+    history,
+    seconds: (performance.now() - start) / 1000,
+  };
 }
 
 /**
  * Evaluates the models fitted on one split: RMSE / MAE (explicit), or ranking metrics through
  * one RankingEvaluator kept for the whole series (memory and worker threads set up once).
  */
-async function splitEvaluator(split: Split, feedback: 'explicit' | 'implicit', threads: number | 'auto', options: EvalOptions): Promise<{ evaluate(model: ALSModel): Promise<Scores>; close(): Promise<void> }> {
+async function splitEvaluator(
+  split: Split,
+  feedback: 'explicit' | 'implicit',
+  threads: number | 'auto',
+  options: EvalOptions,
+): Promise<{ evaluate(model: ALSModel): Promise<Scores>; close(): Promise<void> }> {
   if (feedback === 'explicit') {
     const coldStart = options.coldStart ?? 'nan';
     return { evaluate: async (model) => accuracy(model, split.test, coldStart), close: async () => undefined };
   }
-  const ranking: RankingEvaluator = await rankingEvaluator(split.test, { k: options.k, train: split.train, auc: options.auc, threads });
+  const ranking: RankingEvaluator = await rankingEvaluator(split.test, {
+    k: options.k,
+    train: split.train,
+    auc: options.auc,
+    threads,
+  });
   return { evaluate: async (model) => rankingScores(await ranking.evaluate(model)), close: () => ranking.close() };
 }
 
@@ -303,7 +391,11 @@ export interface CrossValidation {
 }
 
 /** k-fold cross-validation of ALS with the given options (seeded folds). */
-export async function crossValidate(data: EvalData, options: AlsOptions, cv: CrossValidateOptions = {}): Promise<CrossValidation> {
+export async function crossValidate(
+  data: EvalData,
+  options: AlsOptions,
+  cv: CrossValidateOptions = {},
+): Promise<CrossValidation> {
   checkCrossValidateOptions('crossValidate options', cv, CV_KEYS);
   return runCrossValidation(data, options, cv);
 }
@@ -326,7 +418,9 @@ async function runCrossValidation(data: EvalData, options: AlsOptions, cv: Cross
       scores = fit.scores;
       iterations = fit.iterations;
     } else {
-      const model = await new ALS({ ...options, onIteration: undefined }).fit(ratingsOf(split.train, data.numUsers, data.numItems));
+      const model = await new ALS({ ...options, onIteration: undefined }).fit(
+        ratingsOf(split.train, data.numUsers, data.numItems),
+      );
       const evaluator = await splitEvaluator(split, feedback, evalThreads, evalOptions);
       try {
         scores = await evaluator.evaluate(model);
@@ -335,7 +429,10 @@ async function runCrossValidation(data: EvalData, options: AlsOptions, cv: Cross
       }
       iterations = model.options.iterations;
     }
-    const baseline = cv.baseline === false ? null : await evaluateBaseline(feedback, split, data.numUsers, data.numItems, { ...evalOptions, threads: evalThreads });
+    const baseline =
+      cv.baseline === false
+        ? null
+        : await evaluateBaseline(feedback, split, data.numUsers, data.numItems, { ...evalOptions, threads: evalThreads });
     const result = { scores, baseline, iterations, seconds: (performance.now() - t0) / 1000 };
     results.push(result);
     cv.onFold?.(result, f, folds.length);
@@ -364,7 +461,12 @@ async function runCrossValidation(data: EvalData, options: AlsOptions, cv: Cross
 }
 
 /** Values to try per option, e.g. { factors: [16, 32], regularization: [0.05, 0.1] }. */
-export type SearchSpace = Partial<Record<'factors' | 'regularization' | 'alpha' | 'iterations' | 'regularizationScaling' | 'confidence' | 'biases' | 'solver', readonly (number | string | boolean)[]>>;
+export type SearchSpace = Partial<
+  Record<
+    'factors' | 'regularization' | 'alpha' | 'iterations' | 'regularizationScaling' | 'confidence' | 'biases' | 'solver',
+    readonly (number | string | boolean)[]
+  >
+>;
 
 export interface TuneOptions extends CrossValidateOptions {
   /** The options every candidate starts from (the space's values override them). */
@@ -405,7 +507,8 @@ export interface TuneResult {
 export async function tune(data: EvalData, options: TuneOptions): Promise<TuneResult> {
   const start = performance.now();
   checkCrossValidateOptions('tune options', options, TUNE_KEYS);
-  if (options.space === undefined) fail(ErrorCode.INVALID_OPTION, 'tune needs a search space.', 'Pass space: { regularization: [0.01, 0.1] } or the like.');
+  if (options.space === undefined)
+    fail(ErrorCode.INVALID_OPTION, 'tune needs a search space.', 'Pass space: { regularization: [0.01, 0.1] } or the like.');
   if (options.strategy !== undefined) oneOf('strategy', options.strategy, ['grid', 'random']);
   if (options.trials !== undefined) integer('trials', options.trials, 1, 1e6);
   if (options.metric !== undefined) oneOf('metric', options.metric, METRICS);
@@ -429,14 +532,30 @@ export async function tune(data: EvalData, options: TuneOptions): Promise<TuneRe
   // Every candidate is checked before the first one trains: a bad value in the space is an
   // error now, not after an hour of search.
   for (const candidate of candidates) new ALS({ ...base, ...candidate } as AlsOptions);
-  const cv: CrossValidateOptions = { k: options.k, auc: options.auc, coldStart: options.coldStart, folds: options.folds, seed: options.seed };
+  const cv: CrossValidateOptions = {
+    k: options.k,
+    auc: options.auc,
+    coldStart: options.coldStart,
+    folds: options.folds,
+    seed: options.seed,
+  };
   const table: TuneRow[] = [];
   let baseline: Scores | null = null;
   for (let c = 0; c < candidates.length; c++) {
     const candidate = { ...base, ...candidates[c] } as AlsOptions;
-    const result = await runCrossValidation(data, candidate, { ...cv, earlyStopping: stopping, baseline: c === 0 && options.baseline !== false });
+    const result = await runCrossValidation(data, candidate, {
+      ...cv,
+      earlyStopping: stopping,
+      baseline: c === 0 && options.baseline !== false,
+    });
     baseline ??= result.baseline;
-    const row = { options: candidates[c] as AlsOptions, scores: result.mean, std: result.std, iterations: result.iterations, seconds: result.seconds };
+    const row = {
+      options: candidates[c] as AlsOptions,
+      scores: result.mean,
+      std: result.std,
+      iterations: result.iterations,
+      seconds: result.seconds,
+    };
     table.push(row);
     options.onTrial?.(row, c, candidates.length);
   }
@@ -455,10 +574,17 @@ export async function tune(data: EvalData, options: TuneOptions): Promise<TuneRe
 
 /** Every combination of the space's values. */
 export function grid(space: SearchSpace): Record<string, number | string | boolean>[] {
-  checkOptions('The search space', space, SPACE_KEYS, { lambda: 'Use regularization.', rank: 'Use factors.', k: 'Use factors.', maxIter: 'Use iterations.', regParam: 'Use regularization.' });
+  checkOptions('The search space', space, SPACE_KEYS, {
+    lambda: 'Use regularization.',
+    rank: 'Use factors.',
+    k: 'Use factors.',
+    maxIter: 'Use iterations.',
+    regParam: 'Use regularization.',
+  });
   let out: Record<string, number | string | boolean>[] = [{}];
   for (const [key, values] of Object.entries(space)) {
-    if (!Array.isArray(values) || values.length === 0) fail(ErrorCode.INVALID_OPTION, `The search space for ${key} must be a non-empty array.`);
+    if (!Array.isArray(values) || values.length === 0)
+      fail(ErrorCode.INVALID_OPTION, `The search space for ${key} must be a non-empty array.`);
     out = out.flatMap((partial) => values.map((v) => ({ ...partial, [key]: v })));
   }
   return out;
@@ -469,8 +595,13 @@ function withThreads(options: AlsOptions): AlsOptions {
 }
 
 function checkMetric(metric: MetricName, feedback: 'explicit' | 'implicit'): void {
-  const allowed: MetricName[] = feedback === 'explicit' ? ['rmse', 'mae'] : ['precision', 'precisionImplicit', 'recall', 'map', 'ndcg', 'auc', 'coverage'];
+  const allowed: MetricName[] =
+    feedback === 'explicit' ? ['rmse', 'mae'] : ['precision', 'precisionImplicit', 'recall', 'map', 'ndcg', 'auc', 'coverage'];
   if (!allowed.includes(metric)) {
-    fail(ErrorCode.INVALID_OPTION, `Metric '${String(metric)}' does not apply to ${feedback} feedback.`, `Use one of ${allowed.join(', ')}.`);
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `Metric '${String(metric)}' does not apply to ${feedback} feedback.`,
+      `Use one of ${allowed.join(', ')}.`,
+    );
   }
 }

@@ -75,7 +75,7 @@ const IMPLICIT_ALIASES = {
   regParam: "implicit's name for it is 'regularization'.",
   maxIter: "implicit's name for it is 'iterations'.",
   seed: "implicit's name for it is 'random_state'.",
-  num_threads: 'Pass threads (this library\'s name).',
+  num_threads: "Pass threads (this library's name).",
   dtype: 'Factors are always float32 here.',
   use_gpu: 'There is no GPU solver here; training runs in WebAssembly.',
   use_native: 'Training always runs in WebAssembly here.',
@@ -88,7 +88,8 @@ const IMPLICIT_ALIASES = {
  */
 export function sparkOptions(params: SparkParams = {}): AlsOptions {
   checkOptions('Spark ALS parameters', params, SPARK_PARAMS, SPARK_ALIASES);
-  const given = <T>(key: keyof SparkParams, check: (name: string, value: unknown) => T): T | undefined => (params[key] === undefined ? undefined : check(key, params[key]));
+  const given = <T>(key: keyof SparkParams, check: (name: string, value: unknown) => T): T | undefined =>
+    params[key] === undefined ? undefined : check(key, params[key]);
   given('rank', (k, v) => integer(k, v, 1, 4096));
   given('maxIter', (k, v) => integer(k, v, 0, 1e6));
   given('regParam', nonNegative);
@@ -97,7 +98,11 @@ export function sparkOptions(params: SparkParams = {}): AlsOptions {
   given('nonnegative', boolean);
   given('seed', (k, v) => integer(k, v, -(2 ** 31), 2 ** 32 - 1));
   if (params.nonnegative) {
-    fail(ErrorCode.INVALID_OPTION, 'nonnegative (NNLS) is not supported by this library.', 'Train with nonnegative: false, or train on Spark and load the model here.');
+    fail(
+      ErrorCode.INVALID_OPTION,
+      'nonnegative (NNLS) is not supported by this library.',
+      'Train with nonnegative: false, or train on Spark and load the model here.',
+    );
   }
   return {
     factors: params.rank ?? 10,
@@ -120,7 +125,8 @@ export function sparkOptions(params: SparkParams = {}): AlsOptions {
  */
 export function implicitOptions(params: ImplicitParams = {}): AlsOptions {
   checkOptions('implicit parameters', params, IMPLICIT_PARAMS, IMPLICIT_ALIASES);
-  const given = <T>(key: keyof ImplicitParams, check: (name: string, value: unknown) => T): T | undefined => (params[key] === undefined ? undefined : check(key, params[key]));
+  const given = <T>(key: keyof ImplicitParams, check: (name: string, value: unknown) => T): T | undefined =>
+    params[key] === undefined ? undefined : check(key, params[key]);
   given('factors', (k, v) => integer(k, v, 1, 4096));
   given('regularization', nonNegative);
   given('alpha', positive);
@@ -136,7 +142,7 @@ export function implicitOptions(params: ImplicitParams = {}): AlsOptions {
     feedback: 'implicit',
     alpha: params.alpha ?? 1,
     confidence: 'alpha',
-    solver: params.use_cg ?? true ? 'cg' : 'cholesky',
+    solver: (params.use_cg ?? true) ? 'cg' : 'cholesky',
     cgSteps: params.cg_steps ?? 3,
     biases: false,
     seed: params.random_state ?? 0,

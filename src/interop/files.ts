@@ -66,11 +66,19 @@ export async function loadSparkModel(dir: string, options: SparkReadOptions = {}
  * Spark ALSModel directory and never anything else.
  */
 export async function saveSparkModel(model: ALSModel, dir: string, options: SparkSaveOptions = {}): Promise<void> {
-  const { overwrite, ...write } = checkOptions('saveSparkModel options', options, ['sparkVersion', 'uid', 'timestamp', 'overwrite']);
+  const { overwrite, ...write } = checkOptions('saveSparkModel options', options, [
+    'sparkVersion',
+    'uid',
+    'timestamp',
+    'overwrite',
+  ]);
   if (write.sparkVersion !== undefined) nonEmptyString('sparkVersion', write.sparkVersion);
   if (write.uid !== undefined) nonEmptyString('uid', write.uid);
   if (write.timestamp !== undefined) integer('timestamp', write.timestamp, 0, Number.MAX_SAFE_INTEGER);
-  const target = { overwrite: overwrite === undefined ? false : boolean('overwrite', overwrite), overwriteFlag: "overwrite: true (as Spark's write.overwrite())" };
+  const target = {
+    overwrite: overwrite === undefined ? false : boolean('overwrite', overwrite),
+    overwriteFlag: "overwrite: true (as Spark's write.overwrite())",
+  };
   await checkOutput(dir, 'spark', target); // before encoding: a refused path costs nothing
   await writeDirectoryAtomically(dir, writeSparkModel(model, write), target);
 }
@@ -98,7 +106,10 @@ export async function saveImplicitModel(model: ALSModel, path: string, options: 
 }
 
 /** Node: reads two .npy factor matrices. */
-export async function loadNpyFactors(paths: { userFactors: string; itemFactors: string }, options: ImplicitReadOptions & { conventions?: AlsOptions } = {}): Promise<ALSModel> {
+export async function loadNpyFactors(
+  paths: { userFactors: string; itemFactors: string },
+  options: ImplicitReadOptions & { conventions?: AlsOptions } = {},
+): Promise<ALSModel> {
   const p = checkOptions('loadNpyFactors paths', paths, ['userFactors', 'itemFactors']);
   checkPath(p.userFactors);
   checkPath(p.itemFactors);
@@ -119,5 +130,6 @@ async function readBytes(readFile: Fs['readFile'], path: string): Promise<Uint8A
 }
 
 function nonEmptyString(name: string, value: unknown): void {
-  if (typeof value !== 'string' || value === '') fail(ErrorCode.INVALID_OPTION, `${name} must be a non-empty string (got ${describe(value)}).`);
+  if (typeof value !== 'string' || value === '')
+    fail(ErrorCode.INVALID_OPTION, `${name} must be a non-empty string (got ${describe(value)}).`);
 }

@@ -28,7 +28,8 @@ export function checkHadoopChecksum(data: Uint8Array, checksum: Uint8Array): Che
   }
   const view = new DataView(checksum.buffer, checksum.byteOffset, checksum.byteLength);
   const chunk = view.getUint32(4, false);
-  if (chunk === 0 || (checksum.length - 8) % 4) return corrupt(`its checksum file is damaged (${chunk} bytes per checksum, ${checksum.length} bytes)`);
+  if (chunk === 0 || (checksum.length - 8) % 4)
+    return corrupt(`its checksum file is damaged (${chunk} bytes per checksum, ${checksum.length} bytes)`);
   const stored = (checksum.length - 8) / 4;
   const chunks = Math.ceil(data.length / chunk);
   if (stored !== chunks) {
@@ -52,6 +53,7 @@ export function hadoopChecksumFile(data: Uint8Array, bytesPerChecksum = 512): Ui
   const view = new DataView(out.buffer);
   out.set([0x63, 0x72, 0x63, 0]);
   view.setUint32(4, bytesPerChecksum, false);
-  for (let c = 0; c < chunks; c++) view.setUint32(8 + 4 * c, crc32(data.subarray(c * bytesPerChecksum, (c + 1) * bytesPerChecksum)), false);
+  for (let c = 0; c < chunks; c++)
+    view.setUint32(8 + 4 * c, crc32(data.subarray(c * bytesPerChecksum, (c + 1) * bytesPerChecksum)), false);
   return out;
 }

@@ -45,13 +45,23 @@ export interface ImplicitWriteOptions {
 const READ_KEYS = ['userIds', 'itemIds', 'name', 'maxBytes'] as const;
 
 /** Checks the read options; returns the label for errors and the byte limit. */
-function readOptions(what: string, options: NpyFactorsReadOptions | undefined, keys: readonly string[], defaultName: string): { name: string; maxBytes: number } {
+function readOptions(
+  what: string,
+  options: NpyFactorsReadOptions | undefined,
+  keys: readonly string[],
+  defaultName: string,
+): { name: string; maxBytes: number } {
   const o = checkOptions(`${what} options`, options, keys, { user_ids: "Use 'userIds'.", item_ids: "Use 'itemIds'." });
   for (const key of ['userIds', 'itemIds'] as const) {
-    if (o[key] !== undefined && !Array.isArray(o[key])) fail(ErrorCode.INVALID_OPTION, `${what}: ${key} must be an array of IDs (got ${describe(o[key])}).`);
+    if (o[key] !== undefined && !Array.isArray(o[key]))
+      fail(ErrorCode.INVALID_OPTION, `${what}: ${key} must be an array of IDs (got ${describe(o[key])}).`);
   }
-  if (o.name !== undefined && typeof o.name !== 'string') fail(ErrorCode.INVALID_OPTION, `${what}: name must be a string (got ${describe(o.name)}).`);
-  if (o.conventions !== undefined && (typeof o.conventions !== 'object' || o.conventions === null || Array.isArray(o.conventions))) {
+  if (o.name !== undefined && typeof o.name !== 'string')
+    fail(ErrorCode.INVALID_OPTION, `${what}: name must be a string (got ${describe(o.name)}).`);
+  if (
+    o.conventions !== undefined &&
+    (typeof o.conventions !== 'object' || o.conventions === null || Array.isArray(o.conventions))
+  ) {
     fail(ErrorCode.INVALID_OPTION, `${what}: conventions must be an options object (got ${describe(o.conventions)}).`);
   }
   return { name: o.name ?? defaultName, maxBytes: checkMaxBytes(o.maxBytes) };
@@ -73,8 +83,12 @@ export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOption
       const pickled = arrays.skipped.includes(key);
       throw new AlsError(
         pickled ? ErrorCode.PICKLED_DATA : ErrorCode.CORRUPT_MODEL,
-        pickled ? `${name}: ${key} is a pickled object array; pickles are never loaded.` : `${name} has no ${key} array; it is not an implicit ALS model.`,
-        pickled ? 'Save float32 factors (model.to_cpu() before save for GPU models).' : 'Save it with implicit\'s model.save(path).',
+        pickled
+          ? `${name}: ${key} is a pickled object array; pickles are never loaded.`
+          : `${name} has no ${key} array; it is not an implicit ALS model.`,
+        pickled
+          ? 'Save float32 factors (model.to_cpu() before save for GPU models).'
+          : "Save it with implicit's model.save(path).",
       );
     }
     return array;
@@ -84,13 +98,15 @@ export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOption
   const scalar = (key: string) => {
     const a = arrays.get(key);
     if (!a) return undefined;
-    if (a.data.length !== 1) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${key} holds ${a.data.length} values, not one.`);
+    if (a.data.length !== 1)
+      throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${key} holds ${a.data.length} values, not one.`);
     return scalarOf(a);
   };
   const number = (key: string) => {
     const v = scalar(key);
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${key} is ${String(v)}, not a number.`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${key} is ${String(v)}, not a number.`);
     return v;
   };
   params.regularization = number('regularization');
@@ -108,7 +124,12 @@ export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOption
   } catch (cause) {
     // The values came from the file, so no option of the caller's would fix them.
     if (!(cause instanceof AlsError)) throw cause;
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name} records training parameters this library cannot use: ${cause.message}`, 'The file was damaged or not written by implicit.', { cause });
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${name} records training parameters this library cannot use: ${cause.message}`,
+      'The file was damaged or not written by implicit.',
+      { cause },
+    );
   }
   const stored = scalar(OPTIONS_KEY);
   if (stored !== undefined) {
@@ -118,7 +139,8 @@ export function readImplicitModel(bytes: Uint8Array, options: ImplicitReadOption
     } catch {
       throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${OPTIONS_KEY} is not JSON.`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${OPTIONS_KEY} is not a JSON object.`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${OPTIONS_KEY} is not a JSON object.`);
     conventions = parsed as AlsOptions;
   }
   return modelFromArrays(factorsOf('user_factors'), factorsOf('item_factors'), {
@@ -137,16 +159,29 @@ export function readNpyFactors(
   const { name, maxBytes } = readOptions('readNpyFactors', options, [...READ_KEYS, 'conventions'], 'the .npy factors');
   checkOptions('readNpyFactors files', files, ['userFactors', 'itemFactors']);
   for (const key of ['userFactors', 'itemFactors'] as const) {
-    if (!(files[key] instanceof Uint8Array)) fail(ErrorCode.INVALID_OPTION, `readNpyFactors: files.${key} must be the bytes of an .npy file (got ${describe(files[key])}).`);
+    if (!(files[key] instanceof Uint8Array))
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `readNpyFactors: files.${key} must be the bytes of an .npy file (got ${describe(files[key])}).`,
+      );
   }
   const total = files.userFactors.byteLength + files.itemFactors.byteLength;
-  if (total > maxBytes) fail(ErrorCode.TOO_LARGE, `${name}: the two .npy files hold ${total} bytes, more than maxBytes (${maxBytes}).`, 'If the files are trusted and the model that large, pass a larger maxBytes.');
-  return modelFromArrays(parseNpy(files.userFactors, `${name} (user factors)`), parseNpy(files.itemFactors, `${name} (item factors)`), {
-    userIds: options.userIds,
-    itemIds: options.itemIds,
-    conventions: options.conventions ?? implicitOptions(),
-    name,
-  });
+  if (total > maxBytes)
+    fail(
+      ErrorCode.TOO_LARGE,
+      `${name}: the two .npy files hold ${total} bytes, more than maxBytes (${maxBytes}).`,
+      'If the files are trusted and the model that large, pass a larger maxBytes.',
+    );
+  return modelFromArrays(
+    parseNpy(files.userFactors, `${name} (user factors)`),
+    parseNpy(files.itemFactors, `${name} (item factors)`),
+    {
+      userIds: options.userIds,
+      itemIds: options.itemIds,
+      conventions: options.conventions ?? implicitOptions(),
+      name,
+    },
+  );
 }
 
 /**
@@ -159,7 +194,11 @@ export function writeImplicitModel(model: ALSModel, options: ImplicitWriteOption
   const writeIds = options.ids === undefined ? true : boolean('ids', options.ids);
   const compress = options.compress === undefined ? false : boolean('compress', options.compress);
   if (model.userBiases) {
-    fail(ErrorCode.UNSUPPORTED_FORMAT, 'implicit models have no biases; this model has them.', "Keep it in this library's own format (model.toBytes()), or train without biases.");
+    fail(
+      ErrorCode.UNSUPPORTED_FORMAT,
+      'implicit models have no biases; this model has them.',
+      "Keep it in this library's own format (model.toBytes()), or train without biases.",
+    );
   }
   const o = model.options;
   const k = model.factors;
@@ -191,15 +230,20 @@ export function writeImplicitModel(model: ALSModel, options: ImplicitWriteOption
 }
 
 function modelFromArrays(
-  users: NpyArray, items: NpyArray,
+  users: NpyArray,
+  items: NpyArray,
   o: { userIds: readonly Id[] | undefined; itemIds: readonly Id[] | undefined; conventions: AlsOptions; name: string },
 ): ALSModel {
   if (users.shape.length !== 2 || items.shape.length !== 2) {
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${o.name}: factors must be 2-D matrices (got shapes (${users.shape}) and (${items.shape})).`);
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${o.name}: factors must be 2-D matrices (got shapes (${users.shape}) and (${items.shape})).`,
+    );
   }
   const [numUsers, k] = users.shape as [number, number];
   const [numItems, kItems] = items.shape as [number, number];
-  if (k !== kItems || k < 1) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${o.name}: user factors have ${k} columns, item factors ${kItems}.`);
+  if (k !== kItems || k < 1)
+    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${o.name}: user factors have ${k} columns, item factors ${kItems}.`);
   if (numItems < 1) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${o.name} has no items.`);
   const userFactors = finite(toFloat32(users, 'user_factors'), 'user_factors', o.name);
   const itemFactors = finite(toFloat32(items, 'item_factors'), 'item_factors', o.name);
@@ -207,7 +251,12 @@ function modelFromArrays(
   try {
     resolved = { ...resolveOptions({ ...o.conventions, factors: k }), biases: false };
   } catch (cause) {
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${o.name} records options this library cannot use (${(cause as Error).message}).`, undefined, { cause });
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${o.name} records options this library cannot use (${(cause as Error).message}).`,
+      undefined,
+      { cause },
+    );
   }
   return new ALSModel({
     users: idMap(o.userIds, numUsers, 'user', o.name),
@@ -221,9 +270,11 @@ function modelFromArrays(
 
 function idMap(ids: readonly Id[] | undefined, rows: number, what: string, name: string): IdMap {
   if (!ids) return IdMap.dense(rows);
-  if (ids.length !== rows) fail(ErrorCode.LENGTH_MISMATCH, `${name}: ${ids.length} ${what} IDs for ${rows} rows of ${what} factors.`);
+  if (ids.length !== rows)
+    fail(ErrorCode.LENGTH_MISMATCH, `${name}: ${ids.length} ${what} IDs for ${rows} rows of ${what} factors.`);
   const bad = ids.findIndex((id) => typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)));
-  if (bad >= 0) fail(ErrorCode.INVALID_ID, `${name}: ${what} ID [${bad}] is ${describe(ids[bad])}, not a string or finite number.`);
+  if (bad >= 0)
+    fail(ErrorCode.INVALID_ID, `${name}: ${what} ID [${bad}] is ${describe(ids[bad])}, not a string or finite number.`);
   try {
     return IdMap.fromIds(ids);
   } catch (e) {
@@ -235,10 +286,12 @@ function idsOf(array: NpyArray | undefined, name: string): Id[] | undefined {
   if (!array) return undefined;
   if (array.shape.length !== 1) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: an ID list must be 1-D.`);
   if (Array.isArray(array.data)) return array.data;
-  if (array.dtype.endsWith('f2')) throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name}: float16 IDs are not read.`, 'Save IDs as integers or strings.');
+  if (array.dtype.endsWith('f2'))
+    throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name}: float16 IDs are not read.`, 'Save IDs as integers or strings.');
   return Array.from(array.data as ArrayLike<number | bigint>, (v) => {
     const n = Number(v);
-    if (!Number.isSafeInteger(n) && typeof v === 'bigint') throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name}: ID ${v} is beyond 2^53.`);
+    if (!Number.isSafeInteger(n) && typeof v === 'bigint')
+      throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name}: ID ${v} is beyond 2^53.`);
     if (!Number.isFinite(n)) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: an ID is ${n}.`);
     return n;
   });
@@ -248,12 +301,17 @@ function idArray(ids: Id[], what: string): NpyArray {
   if (ids.every((id) => typeof id === 'number' && Number.isSafeInteger(id))) {
     return { dtype: '<i8', shape: [ids.length], data: BigInt64Array.from(ids as number[], (v) => BigInt(v)) };
   }
-  if (ids.every((id) => typeof id === 'number')) return { dtype: '<f8', shape: [ids.length], data: Float64Array.from(ids as number[]) };
+  if (ids.every((id) => typeof id === 'number'))
+    return { dtype: '<f8', shape: [ids.length], data: Float64Array.from(ids as number[]) };
   if (ids.every((id) => typeof id === 'string')) {
     const width = Math.max(1, ...ids.map((s) => Array.from(s as string).length));
     return { dtype: `<U${width}`, shape: [ids.length], data: ids as string[] };
   }
-  fail(ErrorCode.UNSUPPORTED_FORMAT, `The model's ${what} IDs mix numbers and strings; a numpy array holds one kind.`, 'Map them to strings first, or write with { ids: false } and keep the ID list yourself.');
+  fail(
+    ErrorCode.UNSUPPORTED_FORMAT,
+    `The model's ${what} IDs mix numbers and strings; a numpy array holds one kind.`,
+    'Map them to strings first, or write with { ids: false } and keep the ID list yourself.',
+  );
 }
 
 function stringScalar(s: string): NpyArray {
@@ -266,7 +324,8 @@ function hasImplicitConventions(o: ResolvedOptions): boolean {
 
 function finite(a: Float32Array, key: string, name: string): Float32Array {
   for (let e = 0; e < a.length; e++) {
-    if (!Number.isFinite(a[e]!)) throw new AlsError(ErrorCode.NON_FINITE_VALUE, `${name}: ${key}[${e}] is ${a[e]}.`, 'Factors must be finite.');
+    if (!Number.isFinite(a[e]!))
+      throw new AlsError(ErrorCode.NON_FINITE_VALUE, `${name}: ${key}[${e}] is ${a[e]}.`, 'Factors must be finite.');
   }
   return a;
 }

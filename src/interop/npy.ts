@@ -12,8 +12,17 @@ import { AlsError, ErrorCode, fail } from '../errors.js';
 import { describe } from '../validate.js';
 
 export type NpyData =
-  | Float32Array | Float64Array | Uint16Array | Int8Array | Uint8Array | Int16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array | string[];
+  | Float32Array
+  | Float64Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[];
 
 export interface NpyArray {
   /**
@@ -59,7 +68,8 @@ interface NpyHeader {
 
 /** Parses one .npy file. `name` only labels errors. */
 export function parseNpy(bytes: Uint8Array, name = 'the .npy data'): NpyArray {
-  if (!(bytes instanceof Uint8Array)) fail(ErrorCode.INVALID_OPTION, `${name}: expected a Uint8Array of the file's bytes (got ${describe(bytes)}).`);
+  if (!(bytes instanceof Uint8Array))
+    fail(ErrorCode.INVALID_OPTION, `${name}: expected a Uint8Array of the file's bytes (got ${describe(bytes)}).`);
   // A Node Buffer is often a view into a shared pool: read through a plain view of exactly its bytes.
   bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const header = readHeader(bytes, name);
@@ -96,17 +106,23 @@ export function npyFileLength(prefix: Uint8Array, name = 'the .npy data'): { len
 /** Where the header of an .npy ends, from its first 12 bytes; null when fewer are present. Checks the magic and version. */
 function headerEnd(bytes: Uint8Array, name = 'the .npy data'): number | null {
   if (bytes.length < 10) {
-    if (!MAGIC.every((m, i) => i >= bytes.length || bytes[i] === m)) throw corruptNpy(name, 'it does not start with the .npy magic');
+    if (!MAGIC.every((m, i) => i >= bytes.length || bytes[i] === m))
+      throw corruptNpy(name, 'it does not start with the .npy magic');
     return null;
   }
   if (!MAGIC.every((m, i) => bytes[i] === m)) throw corruptNpy(name, 'it does not start with the .npy magic');
   const major = bytes[6]!;
-  if (major < 1 || major > 3) throw new AlsError(ErrorCode.UNSUPPORTED_VERSION, `${name} is .npy format version ${major}.${bytes[7]}; this build reads versions 1 to 3.`);
+  if (major < 1 || major > 3)
+    throw new AlsError(
+      ErrorCode.UNSUPPORTED_VERSION,
+      `${name} is .npy format version ${major}.${bytes[7]}; this build reads versions 1 to 3.`,
+    );
   const lengthBytes = major === 1 ? 2 : 4;
   if (bytes.length < 8 + lengthBytes) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (headerLength > MAX_HEADER_BYTES) throw corruptNpy(name, `its header claims ${headerLength} bytes (numpy writes a few hundred)`);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw corruptNpy(name, `its header claims ${headerLength} bytes (numpy writes a few hundred)`);
   return 8 + lengthBytes + headerLength;
 }
 
@@ -131,11 +147,19 @@ function readHeader(bytes: Uint8Array, name: string): NpyHeader | null {
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw corruptNpy(name, 'its header is not a dict');
   const { descr, fortran_order: fortranOrder, shape } = header as { descr?: unknown; fortran_order?: unknown; shape?: unknown };
   if (typeof fortranOrder !== 'boolean') throw corruptNpy(name, "its header has no 'fortran_order'");
-  if (!Array.isArray(shape) || shape.length > MAX_AXES || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+  if (
+    !Array.isArray(shape) ||
+    shape.length > MAX_AXES ||
+    !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)
+  ) {
     throw corruptNpy(name, "its header has no valid 'shape'");
   }
   if (typeof descr !== 'string') {
-    throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name} holds a structured dtype (${JSON.stringify(descr)}).`, 'Only plain numeric, boolean and string arrays are read.');
+    throw new AlsError(
+      ErrorCode.UNSUPPORTED_FORMAT,
+      `${name} holds a structured dtype (${JSON.stringify(descr)}).`,
+      'Only plain numeric, boolean and string arrays are read.',
+    );
   }
   const dtype = parseDtype(descr, name);
   // The product stays exact (or is refused) even for hostile shapes: a zero axis makes it 0,
@@ -144,7 +168,8 @@ function readHeader(bytes: Uint8Array, name: string): NpyHeader | null {
   if (!shape.includes(0)) {
     for (const d of shape as number[]) {
       count *= d;
-      if (count * dtype.size > Number.MAX_SAFE_INTEGER) throw corruptNpy(name, `its shape (${shape.join(', ')}) is larger than any file`);
+      if (count * dtype.size > Number.MAX_SAFE_INTEGER)
+        throw corruptNpy(name, `its shape (${shape.join(', ')}) is larger than any file`);
     }
   } else count = 0;
   return { dtype, shape: shape as number[], fortranOrder, dataStart, dataLength: count * dtype.size };
@@ -157,9 +182,14 @@ function corruptNpy(name: string, why: string): AlsError {
 /** Writes an array as numpy.save would, byte for byte (version 1.0 header unless it is too long). */
 export function writeNpy(array: NpyArray): Uint8Array {
   const dtype = parseDtype(array.dtype, 'the array');
-  if (dtype.bigEndian) throw new AlsError(ErrorCode.INVALID_OPTION, `writeNpy writes little-endian dtypes only (got '${array.dtype}').`);
+  if (dtype.bigEndian)
+    throw new AlsError(ErrorCode.INVALID_OPTION, `writeNpy writes little-endian dtypes only (got '${array.dtype}').`);
   const count = array.shape.reduce((a, d) => a * d, 1);
-  if (array.data.length !== count) throw new AlsError(ErrorCode.LENGTH_MISMATCH, `Shape (${array.shape.join(', ')}) holds ${count} values; data has ${array.data.length}.`);
+  if (array.data.length !== count)
+    throw new AlsError(
+      ErrorCode.LENGTH_MISMATCH,
+      `Shape (${array.shape.join(', ')}) holds ${count} values; data has ${array.data.length}.`,
+    );
   const shapeRepr = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`;
   let header = `{'descr': '${normalizedDtype(dtype)}', 'fortran_order': False, 'shape': ${shapeRepr}, }`;
   if (array.shape.length > 0) header += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(array.shape[0]).length));
@@ -169,7 +199,7 @@ export function writeNpy(array: NpyArray): Uint8Array {
     lengthBytes = 4;
     padding = ARRAY_ALIGN - ((8 + lengthBytes + header.length + 1) % ARRAY_ALIGN);
   }
-  header += ' '.repeat(padding) + '\n';
+  header += `${' '.repeat(padding)}\n`;
   const body = encode(array.data, dtype, count);
   const out = new Uint8Array(8 + lengthBytes + header.length + body.length);
   out.set(MAGIC);
@@ -187,14 +217,16 @@ export function writeNpy(array: NpyArray): Uint8Array {
 export function toFloat32(array: NpyArray, name = 'the array'): Float32Array {
   const { data } = array;
   if (array.dtype.endsWith('f2')) return halfToFloat32(data as Uint16Array);
-  if (Array.isArray(data)) throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name} is a string array (${array.dtype}), not numbers.`);
+  if (Array.isArray(data))
+    throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name} is a string array (${array.dtype}), not numbers.`);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float32Array.from(data, (v) => Number(v));
   return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
 }
 
 /** A scalar (0-d or one-element) array as a JS value: number, boolean, string or bigint beyond 2^53. */
 export function scalarOf(array: NpyArray): number | boolean | string | bigint {
-  if (array.data.length !== 1) throw new AlsError(ErrorCode.INVALID_OPTION, `Expected a scalar; the array has ${array.data.length} values.`);
+  if (array.data.length !== 1)
+    throw new AlsError(ErrorCode.INVALID_OPTION, `Expected a scalar; the array has ${array.data.length} values.`);
   const v = array.data[0]!;
   if (array.dtype === '|b1') return v !== 0;
   if (array.dtype.endsWith('f2')) return halfToFloat32(array.data as Uint16Array)[0]!;
@@ -218,26 +250,46 @@ export function halfToFloat32(bits: Uint16Array): Float32Array {
 }
 
 function truncated(name: string): AlsError {
-  return new AlsError(ErrorCode.TRUNCATED_MODEL, `${name} is cut off: it is shorter than its .npy header says.`, 'Copy or download the file again.');
+  return new AlsError(
+    ErrorCode.TRUNCATED_MODEL,
+    `${name} is cut off: it is shorter than its .npy header says.`,
+    'Copy or download the file again.',
+  );
 }
 
 function parseDtype(descr: string, name: string): Dtype {
   if (/^[|<>=]?O\d*$/.test(descr)) {
-    throw new AlsError(ErrorCode.PICKLED_DATA, `${name} is a numpy object array (dtype '${descr}'), which is stored as a Python pickle.`, 'Pickles can run code, so they are never loaded; save plain numeric arrays (e.g. arr.astype(np.float32)).');
+    throw new AlsError(
+      ErrorCode.PICKLED_DATA,
+      `${name} is a numpy object array (dtype '${descr}'), which is stored as a Python pickle.`,
+      'Pickles can run code, so they are never loaded; save plain numeric arrays (e.g. arr.astype(np.float32)).',
+    );
   }
   const m = /^([|<>=])?([fiubUS])(\d+)$/.exec(descr);
-  if (!m) throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name} has dtype '${descr}', which this build does not read.`, 'Use float16/32/64, integer, boolean or string arrays.');
+  if (!m)
+    throw new AlsError(
+      ErrorCode.UNSUPPORTED_FORMAT,
+      `${name} has dtype '${descr}', which this build does not read.`,
+      'Use float16/32/64, integer, boolean or string arrays.',
+    );
   const kind = m[2] as Kind;
   const n = Number(m[3]);
   const size = kind === 'U' ? 4 * n : n;
   const valid =
-    kind === 'f' ? [2, 4, 8].includes(n) : kind === 'i' || kind === 'u' ? [1, 2, 4, 8].includes(n) : kind === 'b' ? n === 1 : n >= 1 && n <= 1 << 20;
+    kind === 'f'
+      ? [2, 4, 8].includes(n)
+      : kind === 'i' || kind === 'u'
+        ? [1, 2, 4, 8].includes(n)
+        : kind === 'b'
+          ? n === 1
+          : n >= 1 && n <= 1 << 20;
   if (!valid) throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name} has dtype '${descr}', which this build does not read.`);
   return { kind, size, bigEndian: m[1] === '>' && size > 1 && kind !== 'S' };
 }
 
 function normalizedDtype(d: Dtype): string {
-  const order = d.kind === 'b' || d.kind === 'S' || (d.size === 1 && (d.kind === 'i' || d.kind === 'u')) ? '|' : d.bigEndian ? '>' : '<';
+  const order =
+    d.kind === 'b' || d.kind === 'S' || (d.size === 1 && (d.kind === 'i' || d.kind === 'u')) ? '|' : d.bigEndian ? '>' : '<';
   return `${order}${d.kind}${d.kind === 'U' ? d.size / 4 : d.size}`;
 }
 
@@ -265,17 +317,28 @@ function decode(raw: Uint8Array, d: Dtype, count: number, name: string): NpyData
   if (d.bigEndian) for (let e = 0; e < count; e++) bytes.subarray(e * d.size, (e + 1) * d.size).reverse();
   const { buffer } = bytes;
   switch (`${d.kind}${d.size}`) {
-    case 'f2': return new Uint16Array(buffer);
-    case 'f4': return new Float32Array(buffer);
-    case 'f8': return new Float64Array(buffer);
-    case 'i1': return new Int8Array(buffer);
-    case 'i2': return new Int16Array(buffer);
-    case 'i4': return new Int32Array(buffer);
-    case 'i8': return new BigInt64Array(buffer);
-    case 'u2': return new Uint16Array(buffer);
-    case 'u4': return new Uint32Array(buffer);
-    case 'u8': return new BigUint64Array(buffer);
-    default: return bytes; // u1, b1
+    case 'f2':
+      return new Uint16Array(buffer);
+    case 'f4':
+      return new Float32Array(buffer);
+    case 'f8':
+      return new Float64Array(buffer);
+    case 'i1':
+      return new Int8Array(buffer);
+    case 'i2':
+      return new Int16Array(buffer);
+    case 'i4':
+      return new Int32Array(buffer);
+    case 'i8':
+      return new BigInt64Array(buffer);
+    case 'u2':
+      return new Uint16Array(buffer);
+    case 'u4':
+      return new Uint32Array(buffer);
+    case 'u8':
+      return new BigUint64Array(buffer);
+    default:
+      return bytes; // u1, b1
   }
 }
 
@@ -305,10 +368,12 @@ function encode(data: NpyData, d: Dtype, count: number): Uint8Array {
 function toCOrder(data: NpyData, shape: number[]): NpyData {
   // Fortran order: the first axis varies fastest. Walk C order and compute the Fortran offset.
   const n = data.length;
-  const out = Array.isArray(data) ? new Array<string>(n) : new (data.constructor as new (n: number) => Exclude<NpyData, string[]>)(n);
+  const out = Array.isArray(data)
+    ? new Array<string>(n)
+    : new (data.constructor as new (n: number) => Exclude<NpyData, string[]>)(n);
   const strides: number[] = [];
   let s = 1;
-  for (const d of shape) (strides.push(s), (s *= d));
+  for (const d of shape) strides.push(s), (s *= d);
   const index = new Array<number>(shape.length).fill(0);
   for (let c = 0; c < n; c++) {
     let f = 0;

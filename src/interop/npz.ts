@@ -77,7 +77,11 @@ export function readNpz(bytes: Uint8Array, name = 'the .npz data', options: NpzR
   // A Node Buffer is often a view into a shared pool: read through a plain view of exactly its bytes.
   bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name} is not a zip archive (an .npz starts with 'PK').`, 'Save it with numpy.savez.');
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${name} is not a zip archive (an .npz starts with 'PK').`,
+      'Save it with numpy.savez.',
+    );
   }
   const members = centralDirectory(bytes, name).filter((m) => m.name.endsWith('.npy'));
   const seen = new Set<string>();
@@ -99,7 +103,8 @@ export function readNpz(bytes: Uint8Array, name = 'the .npz data', options: NpzR
     const label = `${name}: member ${m.name}`;
     const data = memberBytes(bytes, m, label);
     // fflate checks no CRC-32; a flipped bit in a stored member would be a silently wrong factor.
-    if (crc32(data) !== m.crc) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${label} fails its CRC-32 check.`, 'Copy or download the file again.');
+    if (crc32(data) !== m.crc)
+      throw new AlsError(ErrorCode.CORRUPT_MODEL, `${label} fails its CRC-32 check.`, 'Copy or download the file again.');
     const key = m.name.slice(0, -'.npy'.length);
     try {
       out.set(key, parseNpy(data, `${name}: ${m.name}`));
@@ -112,7 +117,10 @@ export function readNpz(bytes: Uint8Array, name = 'the .npz data', options: NpzR
 }
 
 /** An .npz numpy.load reads; `compress` deflates members as savez_compressed does. Default false. */
-export function writeNpz(arrays: ReadonlyMap<string, NpyArray> | Record<string, NpyArray>, options: { compress?: boolean } = {}): Uint8Array {
+export function writeNpz(
+  arrays: ReadonlyMap<string, NpyArray> | Record<string, NpyArray>,
+  options: { compress?: boolean } = {},
+): Uint8Array {
   checkOptions('writeNpz options', options, ['compress']);
   const compress = options.compress === undefined ? false : boolean('compress', options.compress);
   const entries = arrays instanceof Map ? [...arrays] : Object.entries(arrays);
@@ -130,7 +138,11 @@ export function checkMaxBytes(value: unknown): number {
 function memberBytes(bytes: Uint8Array, m: Member, label: string): Uint8Array {
   if (m.flags & 1) fail(ErrorCode.UNSUPPORTED_FORMAT, `${label} is encrypted.`, 'Save it with numpy.savez, without a password.');
   if (m.method !== 0 && m.method !== 8) {
-    fail(ErrorCode.UNSUPPORTED_FORMAT, `${label} uses zip compression method ${m.method}; .npz members are stored (0) or deflated (8).`, 'Save it with numpy.savez or numpy.savez_compressed.');
+    fail(
+      ErrorCode.UNSUPPORTED_FORMAT,
+      `${label} uses zip compression method ${m.method}; .npz members are stored (0) or deflated (8).`,
+      'Save it with numpy.savez or numpy.savez_compressed.',
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const start = m.localOffset + 30 + view.getUint16(m.localOffset + 26, true) + view.getUint16(m.localOffset + 28, true);
@@ -138,7 +150,8 @@ function memberBytes(bytes: Uint8Array, m: Member, label: string): Uint8Array {
   const compressed = bytes.subarray(start, start + m.compressedSize);
   if (m.method === 0) {
     // All bytes are present: parseNpy compares them with the header, after the CRC.
-    if (m.compressedSize !== m.size) throw corruptZip(label, `it is stored with ${m.compressedSize} bytes but declares ${m.size}`);
+    if (m.compressedSize !== m.size)
+      throw corruptZip(label, `it is stored with ${m.compressedSize} bytes but declares ${m.size}`);
     return compressed;
   }
   return inflateExactly(compressed, m, label);
@@ -159,10 +172,12 @@ function checkNpyLength(prefix: Uint8Array, m: Member, label: string): 'agrees' 
     throw e;
   }
   if ('needed' in layout) {
-    if (layout.needed > m.size) throw corruptZip(label, `its .npy header needs ${layout.needed} bytes; the member declares ${m.size}`);
+    if (layout.needed > m.size)
+      throw corruptZip(label, `its .npy header needs ${layout.needed} bytes; the member declares ${m.size}`);
     return 'more';
   }
-  if (layout.length !== null && layout.length !== m.size) throw corruptZip(label, `its .npy header describes ${layout.length} bytes; the member declares ${m.size}`);
+  if (layout.length !== null && layout.length !== m.size)
+    throw corruptZip(label, `its .npy header describes ${layout.length} bytes; the member declares ${m.size}`);
   return 'agrees';
 }
 
@@ -188,7 +203,12 @@ function inflateExactly(compressed: Uint8Array, m: Member, label: string): Uint8
       try {
         out = new Uint8Array(m.size);
       } catch (cause) {
-        fail(ErrorCode.TOO_LARGE, `${label} declares ${m.size} bytes, more than this runtime can allocate.`, 'Pass a smaller maxBytes to refuse such files early, or load it where more memory is available.', cause);
+        fail(
+          ErrorCode.TOO_LARGE,
+          `${label} declares ${m.size} bytes, more than this runtime can allocate.`,
+          'Pass a smaller maxBytes to refuse such files early, or load it where more memory is available.',
+          cause,
+        );
       }
       out.set(prefix);
       return;
@@ -206,7 +226,12 @@ function inflateExactly(compressed: Uint8Array, m: Member, label: string): Uint8
     }
   } catch (cause) {
     if (cause instanceof AlsError) throw cause;
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${label} is not valid deflate data (${(cause as Error).message}).`, 'Copy or download the file again.', { cause });
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${label} is not valid deflate data (${(cause as Error).message}).`,
+      'Copy or download the file again.',
+      { cause },
+    );
   }
   if (out === null) throw corruptZip(label, `it inflates to ${length} bytes; its .npy header needs more`);
   if (length !== m.size) throw corruptZip(label, `it inflates to ${length} of the ${m.size} bytes it declares`);
@@ -225,10 +250,22 @@ function inflateSmall(compressed: Uint8Array, m: Member, label: string): Uint8Ar
   try {
     out = inflateSync(compressed, { out: new Uint8Array(m.size + 1) });
   } catch (cause) {
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${label} is not valid deflate data (${(cause as Error).message}).`, 'Copy or download the file again.', { cause });
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${label} is not valid deflate data (${(cause as Error).message}).`,
+      'Copy or download the file again.',
+      { cause },
+    );
   }
-  if (out.length !== m.size) throw corruptZip(label, out.length > m.size ? `it inflates to more than the ${m.size} bytes it declares` : `it inflates to ${out.length} of the ${m.size} bytes it declares`);
-  if (checkNpyLength(out, m, label) === 'more') throw corruptZip(label, `it inflates to ${out.length} bytes; its .npy header needs more`);
+  if (out.length !== m.size)
+    throw corruptZip(
+      label,
+      out.length > m.size
+        ? `it inflates to more than the ${m.size} bytes it declares`
+        : `it inflates to ${out.length} of the ${m.size} bytes it declares`,
+    );
+  if (checkNpyLength(out, m, label) === 'more')
+    throw corruptZip(label, `it inflates to ${out.length} bytes; its .npy header needs more`);
   return out;
 }
 
@@ -237,7 +274,11 @@ function centralDirectory(bytes: Uint8Array, name: string): Member[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const eocd = endOfCentralDirectory(bytes);
   if (eocd < 0) {
-    throw new AlsError(ErrorCode.TRUNCATED_MODEL, `${name} is a cut-off zip archive (no end-of-central-directory record).`, 'Copy or download the file again.');
+    throw new AlsError(
+      ErrorCode.TRUNCATED_MODEL,
+      `${name} is a cut-off zip archive (no end-of-central-directory record).`,
+      'Copy or download the file again.',
+    );
   }
   let entries = view.getUint16(eocd + 10, true);
   let directorySize = view.getUint32(eocd + 12, true);
@@ -247,12 +288,14 @@ function centralDirectory(bytes: Uint8Array, name: string): Member[] {
     const locator = eocd - 20;
     if (locator < 0 || view.getUint32(locator, true) !== 0x07064b50) throw corruptZip(name, 'its zip64 locator is missing');
     const record = safeNumber(view.getBigUint64(locator + 8, true));
-    if (record + 56 > bytes.length || view.getUint32(record, true) !== 0x06064b50) throw corruptZip(name, 'its zip64 end record is missing');
+    if (record + 56 > bytes.length || view.getUint32(record, true) !== 0x06064b50)
+      throw corruptZip(name, 'its zip64 end record is missing');
     entries = safeNumber(view.getBigUint64(record + 32, true));
     directorySize = safeNumber(view.getBigUint64(record + 40, true));
     directoryOffset = safeNumber(view.getBigUint64(record + 48, true));
   }
-  if (directoryOffset + directorySize > bytes.length || entries * 46 > directorySize) throw corruptZip(name, 'its central directory runs past the end');
+  if (directoryOffset + directorySize > bytes.length || entries * 46 > directorySize)
+    throw corruptZip(name, 'its central directory runs past the end');
   const decoder = new TextDecoder();
   const members: Member[] = [];
   let p = directoryOffset;
@@ -277,7 +320,8 @@ function centralDirectory(bytes: Uint8Array, name: string): Member[] {
     // Names are outside every CRC, and a member whose name changed would be silently dropped
     // (a lost user_ids.npy is a model with other IDs): the local header must say the same.
     const local = member.localOffset;
-    if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) throw corruptZip(name, `the local header of ${member.name} is missing`);
+    if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50)
+      throw corruptZip(name, `the local header of ${member.name} is missing`);
     const localName = bytes.subarray(local + 30, local + 30 + view.getUint16(local + 26, true));
     if (localName.length !== nameBytes.length || localName.some((b, i) => b !== nameBytes[i])) {
       throw corruptZip(name, `member ${member.name} is named differently in its local header`);

@@ -8,7 +8,16 @@
  *
  * Only what a reader of plain columns needs is kept: no statistics, indexes or encryption.
  */
-import { intField, optionalInt, listField, ParquetError, stringField, structField, ThriftReader, type ThriftStruct } from './parquet-thrift.js';
+import {
+  intField,
+  optionalInt,
+  listField,
+  ParquetError,
+  stringField,
+  structField,
+  ThriftReader,
+  type ThriftStruct,
+} from './parquet-thrift.js';
 
 export const enum Repetition {
   REQUIRED = 0,
@@ -17,7 +26,16 @@ export const enum Repetition {
 }
 
 /** Parquet physical types, by their Thrift numbers. */
-export const PhysicalType = { BOOLEAN: 0, INT32: 1, INT64: 2, INT96: 3, FLOAT: 4, DOUBLE: 5, BYTE_ARRAY: 6, FIXED_LEN_BYTE_ARRAY: 7 } as const;
+export const PhysicalType = {
+  BOOLEAN: 0,
+  INT32: 1,
+  INT64: 2,
+  INT96: 3,
+  FLOAT: 4,
+  DOUBLE: 5,
+  BYTE_ARRAY: 6,
+  FIXED_LEN_BYTE_ARRAY: 7,
+} as const;
 export const CODEC_NAMES = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'LZO', 'BROTLI', 'LZ4', 'ZSTD', 'LZ4_RAW'];
 export const TYPE_NAMES = ['BOOLEAN', 'INT32', 'INT64', 'INT96', 'FLOAT', 'DOUBLE', 'BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY'];
 
@@ -62,16 +80,20 @@ export function readFooter(file: Uint8Array): ParquetFooter {
   if (view.getUint32(0, true) !== MAGIC) throw new ParquetError('it does not start with PAR1');
   if (view.getUint32(file.length - 4, true) !== MAGIC) throw new ParquetError('it does not end with PAR1 (cut short?)');
   const footerLength = view.getUint32(file.length - 8, true);
-  if (footerLength > file.length - 12) throw new ParquetError(`its footer claims ${footerLength} bytes; the file has ${file.length - 12} after the magic numbers`);
+  if (footerLength > file.length - 12)
+    throw new ParquetError(`its footer claims ${footerLength} bytes; the file has ${file.length - 12} after the magic numbers`);
   const footerStart = file.length - 8 - footerLength;
   const reader = new ThriftReader(file, footerStart, file.length - 8);
   const metadata = reader.readStruct();
-  if (reader.offset !== file.length - 8) throw new ParquetError(`its footer ends at byte ${reader.offset}, not at ${file.length - 8} as its length says`);
+  if (reader.offset !== file.length - 8)
+    throw new ParquetError(`its footer ends at byte ${reader.offset}, not at ${file.length - 8} as its length says`);
 
   const root = schemaTree(listField(metadata, 2, 'the schema'));
   const numRows = intField(metadata, 3, 'num_rows');
   if (numRows < 0) throw new ParquetError(`num_rows is ${numRows}`);
-  const rowGroups = listField(metadata, 4, 'the row groups').map((group, g) => rowGroup(asStruct(group, `row group ${g}`), g, footerStart));
+  const rowGroups = listField(metadata, 4, 'the row groups').map((group, g) =>
+    rowGroup(asStruct(group, `row group ${g}`), g, footerStart),
+  );
   const sum = rowGroups.reduce((n, g) => n + g.numRows, 0);
   if (sum !== numRows) throw new ParquetError(`its row groups hold ${sum} rows; the footer says ${numRows}`);
   return { root, numRows, rowGroups };
@@ -91,9 +113,11 @@ function schemaTree(elements: unknown[]): SchemaNode {
     const repetition = optionalInt(e, 3, `the repetition of ${name}`) ?? (at === 0 ? Repetition.REQUIRED : undefined);
     if (repetition === undefined || repetition < 0 || repetition > 2) throw new ParquetError(`${name} has no valid repetition`);
     const count = optionalInt(e, 5, `num_children of ${name}`) ?? 0;
-    if (count < 0 || count > elements.length - next) throw new ParquetError(`${name} claims ${count} children; ${elements.length - next} elements follow`);
+    if (count < 0 || count > elements.length - next)
+      throw new ParquetError(`${name} claims ${count} children; ${elements.length - next} elements follow`);
     if (type !== undefined && (type < 0 || type >= TYPE_NAMES.length)) throw new ParquetError(`${name} has type ${type}`);
-    if ((type === undefined) === (count === 0) && at !== 0) throw new ParquetError(`${name} is ${count ? 'a group with a type' : 'a leaf without a type'}`);
+    if ((type === undefined) === (count === 0) && at !== 0)
+      throw new ParquetError(`${name} is ${count ? 'a group with a type' : 'a leaf without a type'}`);
     const children: SchemaNode[] = [];
     for (let c = 0; c < count; c++) children.push(node(depth + 1));
     return { name, type, repetition, children };
@@ -131,7 +155,8 @@ function columnChunk(m: ThriftStruct, what: string, dataEnd: number): ColumnChun
   // Some writers store 0 for "no dictionary page".
   const start = dictionaryPage !== undefined && dictionaryPage > 0 ? Math.min(dictionaryPage, dataPage) : dataPage;
   if (numValues < 0) throw new ParquetError(`${name} claims ${numValues} values`);
-  if (start < 4 || size < 0 || start + size > dataEnd) throw new ParquetError(`${name}'s pages (bytes ${start}–${start + size}) lie outside the data (bytes 4–${dataEnd})`);
+  if (start < 4 || size < 0 || start + size > dataEnd)
+    throw new ParquetError(`${name}'s pages (bytes ${start}–${start + size}) lie outside the data (bytes 4–${dataEnd})`);
   return { path, type, codec, numValues, start, end: start + size };
 }
 

@@ -41,7 +41,18 @@ const enum Codec {
   SNAPPY = 1,
 }
 
-const ENCODING_NAMES = ['PLAIN', 'GROUP_VAR_INT', 'PLAIN_DICTIONARY', 'RLE', 'BIT_PACKED', 'DELTA_BINARY_PACKED', 'DELTA_LENGTH_BYTE_ARRAY', 'DELTA_BYTE_ARRAY', 'RLE_DICTIONARY', 'BYTE_STREAM_SPLIT'];
+const ENCODING_NAMES = [
+  'PLAIN',
+  'GROUP_VAR_INT',
+  'PLAIN_DICTIONARY',
+  'RLE',
+  'BIT_PACKED',
+  'DELTA_BINARY_PACKED',
+  'DELTA_LENGTH_BYTE_ARRAY',
+  'DELTA_BYTE_ARRAY',
+  'RLE_DICTIONARY',
+  'BYTE_STREAM_SPLIT',
+];
 /** Snappy's densest element is a 3-byte copy of 64 bytes. */
 const SNAPPY_MAX_RATIO = 22;
 
@@ -64,7 +75,10 @@ export interface Page {
 export function scanPages(file: Uint8Array, chunk: ColumnChunk): Page[] {
   const name = chunk.path.join('.');
   if (chunk.codec !== Codec.UNCOMPRESSED && chunk.codec !== Codec.SNAPPY) {
-    throw new ParquetError(`${name} is compressed with ${CODEC_NAMES[chunk.codec] ?? `codec ${chunk.codec}`}; only snappy and uncompressed parts are read`, true);
+    throw new ParquetError(
+      `${name} is compressed with ${CODEC_NAMES[chunk.codec] ?? `codec ${chunk.codec}`}; only snappy and uncompressed parts are read`,
+      true,
+    );
   }
   const pages: Page[] = [];
   let at = chunk.start;
@@ -76,8 +90,12 @@ export function scanPages(file: Uint8Array, chunk: ColumnChunk): Page[] {
     const uncompressedSize = intField(header, 2, `a page size of ${name}`);
     const compressedSize = intField(header, 3, `a page size of ${name}`);
     const start = reader.offset;
-    if (compressedSize < 0 || compressedSize > chunk.end - start) throw new ParquetError(`a page of ${name} at byte ${at} claims ${compressedSize} bytes; its chunk has ${chunk.end - start} left`);
-    if (uncompressedSize < 0) throw new ParquetError(`a page of ${name} at byte ${at} claims ${uncompressedSize} bytes uncompressed`);
+    if (compressedSize < 0 || compressedSize > chunk.end - start)
+      throw new ParquetError(
+        `a page of ${name} at byte ${at} claims ${compressedSize} bytes; its chunk has ${chunk.end - start} left`,
+      );
+    if (uncompressedSize < 0)
+      throw new ParquetError(`a page of ${name} at byte ${at} claims ${uncompressedSize} bytes uncompressed`);
     const crc = optionalInt(header, 4, `a page checksum of ${name}`);
     if (crc !== undefined && crc32(file.subarray(start, start + compressedSize)) !== crc >>> 0) {
       throw new ParquetError(`the page of ${name} at byte ${at} fails its checksum`);
@@ -89,26 +107,56 @@ export function scanPages(file: Uint8Array, chunk: ColumnChunk): Page[] {
       if (pages.length) throw new ParquetError(`${name} has a dictionary page after its first page`);
       const h = structField(header, 7, 'a dictionary page header');
       if (!h) throw new ParquetError(`the dictionary page of ${name} has no header`);
-      page = { dictionary: true, numValues: intField(h, 1, 'a dictionary size'), encoding: intField(h, 2, 'a dictionary encoding'), start, compressedSize, uncompressedSize };
-      if (page.encoding !== Encoding.PLAIN && page.encoding !== Encoding.PLAIN_DICTIONARY) unsupportedEncoding(name, page.encoding);
+      page = {
+        dictionary: true,
+        numValues: intField(h, 1, 'a dictionary size'),
+        encoding: intField(h, 2, 'a dictionary encoding'),
+        start,
+        compressedSize,
+        uncompressedSize,
+      };
+      if (page.encoding !== Encoding.PLAIN && page.encoding !== Encoding.PLAIN_DICTIONARY)
+        unsupportedEncoding(name, page.encoding);
     } else if (type === PageType.DATA_PAGE || type === PageType.DATA_PAGE_V2) {
       const v1 = type === PageType.DATA_PAGE;
       const h = structField(header, v1 ? 5 : 8, 'a data page header');
       if (!h) throw new ParquetError(`a data page of ${name} has no header`);
-      page = { dictionary: false, numValues: intField(h, 1, 'a page value count'), encoding: intField(h, v1 ? 2 : 4, 'a page encoding'), start, compressedSize, uncompressedSize };
+      page = {
+        dictionary: false,
+        numValues: intField(h, 1, 'a page value count'),
+        encoding: intField(h, v1 ? 2 : 4, 'a page encoding'),
+        start,
+        compressedSize,
+        uncompressedSize,
+      };
       if (v1) {
-        page.levelEncodings = { definition: optionalInt(h, 3, 'the definition level encoding') ?? Encoding.RLE, repetition: optionalInt(h, 4, 'the repetition level encoding') ?? Encoding.RLE };
+        page.levelEncodings = {
+          definition: optionalInt(h, 3, 'the definition level encoding') ?? Encoding.RLE,
+          repetition: optionalInt(h, 4, 'the repetition level encoding') ?? Encoding.RLE,
+        };
       } else {
         const definitionBytes = intField(h, 5, 'the definition level length');
         const repetitionBytes = intField(h, 6, 'the repetition level length');
         const compressed = h.get(7) !== false;
-        if (definitionBytes < 0 || repetitionBytes < 0 || definitionBytes + repetitionBytes > Math.min(compressedSize, uncompressedSize)) {
-          throw new ParquetError(`a page of ${name} at byte ${start} claims ${repetitionBytes} + ${definitionBytes} bytes of levels in ${compressedSize}`);
+        if (
+          definitionBytes < 0 ||
+          repetitionBytes < 0 ||
+          definitionBytes + repetitionBytes > Math.min(compressedSize, uncompressedSize)
+        ) {
+          throw new ParquetError(
+            `a page of ${name} at byte ${start} claims ${repetitionBytes} + ${definitionBytes} bytes of levels in ${compressedSize}`,
+          );
         }
         page.v2 = { repetitionBytes, definitionBytes, compressed };
       }
-      if (page.encoding !== Encoding.PLAIN && page.encoding !== Encoding.PLAIN_DICTIONARY && page.encoding !== Encoding.RLE_DICTIONARY) unsupportedEncoding(name, page.encoding);
-      if (page.numValues > chunk.numValues - values) throw new ParquetError(`${name} holds more values than the ${chunk.numValues} its metadata says`);
+      if (
+        page.encoding !== Encoding.PLAIN &&
+        page.encoding !== Encoding.PLAIN_DICTIONARY &&
+        page.encoding !== Encoding.RLE_DICTIONARY
+      )
+        unsupportedEncoding(name, page.encoding);
+      if (page.numValues > chunk.numValues - values)
+        throw new ParquetError(`${name} holds more values than the ${chunk.numValues} its metadata says`);
       values += page.numValues;
     } else {
       throw new ParquetError(`${name} has a page of type ${type} at byte ${start}`);
@@ -116,17 +164,25 @@ export function scanPages(file: Uint8Array, chunk: ColumnChunk): Page[] {
     checkSizes(page, chunk.codec, name);
     pages.push(page);
   }
-  if (values !== chunk.numValues) throw new ParquetError(`${name}'s pages hold ${values} values; its metadata says ${chunk.numValues}`);
+  if (values !== chunk.numValues)
+    throw new ParquetError(`${name}'s pages hold ${values} values; its metadata says ${chunk.numValues}`);
   return pages;
 }
 
 /** Levels (of a column that has them) are read in the RLE/bit-packed hybrid only. */
 export function checkLevelEncoding(encoding: number, what: string): void {
-  if (encoding !== Encoding.RLE) throw new ParquetError(`${what} levels are stored as ${ENCODING_NAMES[encoding] ?? `encoding ${encoding}`}; only RLE is read`, true);
+  if (encoding !== Encoding.RLE)
+    throw new ParquetError(
+      `${what} levels are stored as ${ENCODING_NAMES[encoding] ?? `encoding ${encoding}`}; only RLE is read`,
+      true,
+    );
 }
 
 function unsupportedEncoding(name: string, encoding: number): never {
-  throw new ParquetError(`${name} is encoded as ${ENCODING_NAMES[encoding] ?? `encoding ${encoding}`}; only PLAIN and dictionary encodings are read`, true);
+  throw new ParquetError(
+    `${name} is encoded as ${ENCODING_NAMES[encoding] ?? `encoding ${encoding}`}; only PLAIN and dictionary encodings are read`,
+    true,
+  );
 }
 
 /** Sizes a page can really have: what is allocated from them stays within a constant factor of the file. */
@@ -136,11 +192,16 @@ function checkSizes(page: Page, codec: number, name: string): void {
   const plain = page.uncompressedSize - levels;
   const compressed = codec === Codec.SNAPPY && (!page.v2 || page.v2.compressed);
   if (plain < 0 || (compressed ? plain > SNAPPY_MAX_RATIO * stored + 32 : plain !== stored)) {
-    throw new ParquetError(`a page of ${name} at byte ${page.start} claims ${page.uncompressedSize} bytes from ${page.compressedSize} stored`);
+    throw new ParquetError(
+      `a page of ${name} at byte ${page.start} claims ${page.uncompressedSize} bytes from ${page.compressedSize} stored`,
+    );
   }
   // Every value takes at least a bit, and a dictionary value its 4 bytes or more.
   const most = page.dictionary ? Math.floor(page.uncompressedSize / 4) : 8 * page.uncompressedSize + 64;
-  if (page.numValues < 0 || page.numValues > most) throw new ParquetError(`a page of ${name} at byte ${page.start} claims ${page.numValues} values in ${page.uncompressedSize} bytes`);
+  if (page.numValues < 0 || page.numValues > most)
+    throw new ParquetError(
+      `a page of ${name} at byte ${page.start} claims ${page.numValues} values in ${page.uncompressedSize} bytes`,
+    );
 }
 
 /** A page's bytes as decoded: the levels (v2) and the values, decompressed. */
@@ -156,7 +217,10 @@ export function pageBytes(file: Uint8Array, page: Page, codec: number): PageByte
   const levelBytes = page.v2.repetitionBytes + page.v2.definitionBytes;
   const values = stored.subarray(levelBytes);
   const plain = page.uncompressedSize - levelBytes;
-  return { levels: stored.subarray(0, levelBytes), values: codec === Codec.SNAPPY && page.v2.compressed ? snappy(values, plain) : values };
+  return {
+    levels: stored.subarray(0, levelBytes),
+    values: codec === Codec.SNAPPY && page.v2.compressed ? snappy(values, plain) : values,
+  };
 }
 
 /** Snappy raw decompression into exactly `length` bytes (checked by the caller against the input's size). */
@@ -224,7 +288,14 @@ export function bitWidth(max: number): number {
  * Decodes `count` values of the RLE/bit-packed hybrid in bytes [pos, end) into `out`
  * (from index 0); returns the position after the runs read. Runs never write past `count`.
  */
-export function decodeHybrid(b: Uint8Array, pos: number, end: number, width: number, out: Uint8Array | Uint32Array, count: number): number {
+export function decodeHybrid(
+  b: Uint8Array,
+  pos: number,
+  end: number,
+  width: number,
+  out: Uint8Array | Uint32Array,
+  count: number,
+): number {
   if (width > 32) throw new ParquetError(`a bit width of ${width}`);
   if (end > b.length || pos > end) throw new ParquetError('levels or indices lie outside their page');
   const valueBytes = (width + 7) >>> 3;

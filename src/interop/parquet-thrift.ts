@@ -51,7 +51,8 @@ export class ThriftReader {
     start: number,
     private readonly end: number,
   ) {
-    if (!(start >= 0 && start <= end && end <= bytes.length)) throw new ParquetError(`a thrift structure at ${start}–${end} lies outside the ${bytes.length} bytes`);
+    if (!(start >= 0 && start <= end && end <= bytes.length))
+      throw new ParquetError(`a thrift structure at ${start}–${end} lies outside the ${bytes.length} bytes`);
     this.offset = start;
   }
 
@@ -105,7 +106,8 @@ export class ThriftReader {
         this.need(size);
         const list: ThriftValue[] = new Array(size);
         for (let i = 0; i < size; i++) {
-          list[i] = elementType === Type.TRUE || elementType === Type.FALSE ? this.byte() === 1 : this.value(elementType, depth + 1);
+          list[i] =
+            elementType === Type.TRUE || elementType === Type.FALSE ? this.byte() === 1 : this.value(elementType, depth + 1);
         }
         return list;
       }
@@ -117,7 +119,8 @@ export class ThriftReader {
   }
 
   private need(n: number): void {
-    if (n > this.end - this.offset) throw new ParquetError(`a thrift field at byte ${this.offset} needs ${n} bytes; ${this.end - this.offset} remain`);
+    if (n > this.end - this.offset)
+      throw new ParquetError(`a thrift field at byte ${this.offset} needs ${n} bytes; ${this.end - this.offset} remain`);
   }
 
   private byte(): number {

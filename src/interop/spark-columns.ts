@@ -13,7 +13,15 @@
  * (a codec other than snappy, DELTA encodings, INT64 ids, double factors) UNSUPPORTED_FORMAT.
  */
 import { AlsError, ErrorCode } from '../errors.js';
-import { PhysicalType, readFooter, Repetition, TYPE_NAMES, type ColumnChunk, type ParquetFooter, type SchemaNode } from './parquet-footer.js';
+import {
+  PhysicalType,
+  readFooter,
+  Repetition,
+  TYPE_NAMES,
+  type ColumnChunk,
+  type ParquetFooter,
+  type SchemaNode,
+} from './parquet-footer.js';
 import { bitWidth, checkLevelEncoding, decodeHybrid, Encoding, pageBytes, scanPages, type Page } from './parquet-pages.js';
 import { ParquetError } from './parquet-thrift.js';
 
@@ -47,7 +55,9 @@ export function readFactorTable(file: Uint8Array, rank: number, label: string, s
     throw new AlsError(
       unsupported ? ErrorCode.UNSUPPORTED_FORMAT : ErrorCode.CORRUPT_MODEL,
       `${label} cannot be read as a factor table: ${(cause as Error).message}.`,
-      unsupported ? 'Save the model from Spark with its defaults (snappy parquet, writer version 1).' : 'Copy the model directory again.',
+      unsupported
+        ? 'Save the model from Spark with its defaults (snappy parquet, writer version 1).'
+        : 'Copy the model directory again.',
       { cause },
     );
   }
@@ -78,7 +88,8 @@ function idLeaf(root: SchemaNode): Leaf {
   const node = root.children.find((c) => c.name === 'id');
   if (!node) throw new ParquetError(`it has no id column (its columns are ${root.children.map((c) => c.name).join(', ')})`);
   if (node.type === undefined) throw new ParquetError('its id column is a group');
-  if (node.type !== PhysicalType.INT32) throw new ParquetError(`its ids are ${TYPE_NAMES[node.type]}, not INT32 as Spark writes them`, true);
+  if (node.type !== PhysicalType.INT32)
+    throw new ParquetError(`its ids are ${TYPE_NAMES[node.type]}, not INT32 as Spark writes them`, true);
   if (node.repetition === Repetition.REPEATED) throw new ParquetError('its id column is repeated');
   const maxDefinition = node.repetition === Repetition.OPTIONAL ? 1 : 0;
   return { path: ['id'], type: node.type, maxDefinition, maxRepetition: 0, listDefinition: 0 };
@@ -99,11 +110,13 @@ function featuresLeaf(root: SchemaNode): Leaf {
       listDefinition = definition;
     }
     if (node.type !== undefined) break;
-    if (node.children.length !== 1) throw new ParquetError(`its features column is not a list (${path.join('.')} has ${node.children.length} children)`);
+    if (node.children.length !== 1)
+      throw new ParquetError(`its features column is not a list (${path.join('.')} has ${node.children.length} children)`);
     node = node.children[0]!;
   }
   if (repetition !== 1) throw new ParquetError(`its features column is ${repetition ? 'a nested list' : 'not a list'}`);
-  if (node.type !== PhysicalType.FLOAT) throw new ParquetError(`its factors are ${TYPE_NAMES[node.type!]}, not FLOAT as Spark writes them`, true);
+  if (node.type !== PhysicalType.FLOAT)
+    throw new ParquetError(`its factors are ${TYPE_NAMES[node.type!]}, not FLOAT as Spark writes them`, true);
   return { path, type: node.type, maxDefinition: definition, maxRepetition: repetition, listDefinition };
 }
 
@@ -111,8 +124,12 @@ function chunkOf(columns: ColumnChunk[], leaf: Leaf, rows: number | undefined): 
   const name = leaf.path.join('.');
   const chunk = columns.find((c) => c.path.join('.') === name);
   if (!chunk) throw new ParquetError(`a row group has no ${name} column`);
-  if (chunk.type !== leaf.type) throw new ParquetError(`${name} is stored as ${TYPE_NAMES[chunk.type] ?? chunk.type}; its schema says ${TYPE_NAMES[leaf.type]}`);
-  if (rows !== undefined && chunk.numValues !== rows) throw new ParquetError(`${name} holds ${chunk.numValues} values for ${rows} rows`);
+  if (chunk.type !== leaf.type)
+    throw new ParquetError(
+      `${name} is stored as ${TYPE_NAMES[chunk.type] ?? chunk.type}; its schema says ${TYPE_NAMES[leaf.type]}`,
+    );
+  if (rows !== undefined && chunk.numValues !== rows)
+    throw new ParquetError(`${name} holds ${chunk.numValues} values for ${rows} rows`);
   return chunk;
 }
 
@@ -126,7 +143,14 @@ interface DecodedPage {
   put(target: Int32Array | Float32Array | null, at: number): void;
 }
 
-function readIds(file: Uint8Array, footer: ParquetFooter, chunks: ColumnChunk[], pages: Page[][], leaf: Leaf, ids: Int32Array): void {
+function readIds(
+  file: Uint8Array,
+  footer: ParquetFooter,
+  chunks: ColumnChunk[],
+  pages: Page[][],
+  leaf: Leaf,
+  ids: Int32Array,
+): void {
   let at = 0;
   chunks.forEach((chunk, g) => {
     let dictionary: Int32Array | Float32Array | null = null;
@@ -145,8 +169,15 @@ function readIds(file: Uint8Array, footer: ParquetFooter, chunks: ColumnChunk[],
 }
 
 function readFeatures(
-  file: Uint8Array, footer: ParquetFooter, chunks: ColumnChunk[], pages: Page[][], leaf: Leaf, ids: Int32Array, rank: number,
-  factors: Float32Array | null, where: string,
+  file: Uint8Array,
+  footer: ParquetFooter,
+  chunks: ColumnChunk[],
+  pages: Page[][],
+  leaf: Leaf,
+  ids: Int32Array,
+  rank: number,
+  factors: Float32Array | null,
+  where: string,
 ): void {
   let row = -1; // the row being read
   let length = 0; // its values so far
@@ -171,41 +202,70 @@ function readFeatures(
           endRow();
           row++;
           length = 0;
-          if (row >= groupEnd) throw new ParquetError(`its features column holds more rows than the ${footer.rowGroups[g]!.numRows} of row group ${g}`);
+          if (row >= groupEnd)
+            throw new ParquetError(
+              `its features column holds more rows than the ${footer.rowGroups[g]!.numRows} of row group ${g}`,
+            );
         } else if (row < firstRow) {
           throw new ParquetError(`row group ${g} starts inside a row`);
         }
         const d = definition ? definition[e]! : leaf.maxDefinition;
         if (d !== leaf.maxDefinition) {
-          rowError(where, ids[row]!, d < leaf.listDefinition - 1 ? 'has no features (null)' : d < leaf.listDefinition ? 'has an empty features list' : 'has a null feature');
+          rowError(
+            where,
+            ids[row]!,
+            d < leaf.listDefinition - 1
+              ? 'has no features (null)'
+              : d < leaf.listDefinition
+                ? 'has an empty features list'
+                : 'has a null feature',
+          );
         }
         length++;
       }
       if (factors) {
-        if (decoded.present > factors.length - written) throw new ParquetError(`its features column holds more values than ${ids.length} rows of rank ${rank}`);
+        if (decoded.present > factors.length - written)
+          throw new ParquetError(`its features column holds more values than ${ids.length} rows of rank ${rank}`);
         decoded.put(factors, written);
       }
       written += decoded.present;
     }
     endRow();
-    if (row !== groupEnd - 1) throw new ParquetError(`row group ${g} has fewer feature rows than its ${footer.rowGroups[g]!.numRows} ids`);
+    if (row !== groupEnd - 1)
+      throw new ParquetError(`row group ${g} has fewer feature rows than its ${footer.rowGroups[g]!.numRows} ids`);
     length = rank; // the row group's last row was checked by endRow()
   });
 }
 
 function rowError(where: string, id: number, what: string): never {
-  throw new AlsError(ErrorCode.CORRUPT_MODEL, `${where} id ${id} ${what}.`, 'Every row of a Spark factor table holds exactly rank values; copy the model directory again.');
+  throw new AlsError(
+    ErrorCode.CORRUPT_MODEL,
+    `${where} id ${id} ${what}.`,
+    'Every row of a Spark factor table holds exactly rank values; copy the model directory again.',
+  );
 }
 
-function readDictionary<T extends Int32Array | Float32Array>(file: Uint8Array, page: Page, codec: number, Type: { new (n: number): T }): T {
+function readDictionary<T extends Int32Array | Float32Array>(
+  file: Uint8Array,
+  page: Page,
+  codec: number,
+  Type: { new (n: number): T },
+): T {
   const bytes = pageBytes(file, page, codec).values;
-  if (page.numValues * 4 > bytes.length) throw new ParquetError(`a dictionary page claims ${page.numValues} values in ${bytes.length} bytes`);
+  if (page.numValues * 4 > bytes.length)
+    throw new ParquetError(`a dictionary page claims ${page.numValues} values in ${bytes.length} bytes`);
   const out = new Type(page.numValues);
   copyWords(bytes, 0, out, 0, page.numValues);
   return out;
 }
 
-function decodePage(file: Uint8Array, page: Page, codec: number, leaf: Leaf, dictionary: Int32Array | Float32Array | null): DecodedPage {
+function decodePage(
+  file: Uint8Array,
+  page: Page,
+  codec: number,
+  leaf: Leaf,
+  dictionary: Int32Array | Float32Array | null,
+): DecodedPage {
   const n = page.numValues;
   const { levels, values } = pageBytes(file, page, codec);
   let repetition: Uint8Array | null = null;
@@ -214,15 +274,18 @@ function decodePage(file: Uint8Array, page: Page, codec: number, leaf: Leaf, dic
   if (levels) {
     // v2: levels uncompressed, lengths from the header, no length prefix.
     const v2 = page.v2!;
-    if (leaf.maxRepetition) decodeHybrid(levels, 0, v2.repetitionBytes, bitWidth(leaf.maxRepetition), (repetition = new Uint8Array(n)), n);
-    if (leaf.maxDefinition) decodeHybrid(levels, v2.repetitionBytes, levels.length, bitWidth(leaf.maxDefinition), (definition = new Uint8Array(n)), n);
+    if (leaf.maxRepetition)
+      decodeHybrid(levels, 0, v2.repetitionBytes, bitWidth(leaf.maxRepetition), (repetition = new Uint8Array(n)), n);
+    if (leaf.maxDefinition)
+      decodeHybrid(levels, v2.repetitionBytes, levels.length, bitWidth(leaf.maxDefinition), (definition = new Uint8Array(n)), n);
   } else {
     const prefixed = (max: number, encoding: number, what: string): Uint8Array => {
       checkLevelEncoding(encoding, `${leaf.path.join('.')} ${what}`);
       if (4 > values.length - pos) throw new ParquetError('a page ends in its levels');
       const length = new DataView(values.buffer, values.byteOffset + pos, 4).getUint32(0, true);
       pos += 4;
-      if (length > values.length - pos) throw new ParquetError(`a page's levels claim ${length} bytes; ${values.length - pos} remain`);
+      if (length > values.length - pos)
+        throw new ParquetError(`a page's levels claim ${length} bytes; ${values.length - pos} remain`);
       const out = new Uint8Array(n);
       decodeHybrid(values, pos, pos + length, bitWidth(max), out, n);
       pos += length;
@@ -231,7 +294,9 @@ function decodePage(file: Uint8Array, page: Page, codec: number, leaf: Leaf, dic
     if (leaf.maxRepetition) repetition = prefixed(leaf.maxRepetition, page.levelEncodings!.repetition, 'repetition');
     if (leaf.maxDefinition) definition = prefixed(leaf.maxDefinition, page.levelEncodings!.definition, 'definition');
   }
-  if (repetition) for (let e = 0; e < n; e++) if (repetition[e]! > leaf.maxRepetition) throw new ParquetError(`a repetition level of ${repetition[e]}`);
+  if (repetition)
+    for (let e = 0; e < n; e++)
+      if (repetition[e]! > leaf.maxRepetition) throw new ParquetError(`a repetition level of ${repetition[e]}`);
   let present = n;
   if (definition) {
     present = 0;
@@ -243,7 +308,8 @@ function decodePage(file: Uint8Array, page: Page, codec: number, leaf: Leaf, dic
   }
   const start = pos;
   if (page.encoding === Encoding.PLAIN) {
-    if (present * 4 > values.length - start) throw new ParquetError(`a page holds ${values.length - start} bytes for ${present} values`);
+    if (present * 4 > values.length - start)
+      throw new ParquetError(`a page holds ${values.length - start} bytes for ${present} values`);
     return { repetition, definition, present, put: (target, at) => target && copyWords(values, start, target, at, present) };
   }
   // PLAIN_DICTIONARY / RLE_DICTIONARY: a bit width, then indices into the dictionary page.
@@ -253,7 +319,9 @@ function decodePage(file: Uint8Array, page: Page, codec: number, leaf: Leaf, dic
   if (start >= values.length) throw new ParquetError('a dictionary-encoded page has no indices');
   const indices = new Uint32Array(present);
   decodeHybrid(values, start + 1, values.length, values[start]!, indices, present);
-  for (let i = 0; i < present; i++) if (indices[i]! >= dict.length) throw new ParquetError(`a dictionary index ${indices[i]} is beyond its ${dict.length} entries`);
+  for (let i = 0; i < present; i++)
+    if (indices[i]! >= dict.length)
+      throw new ParquetError(`a dictionary index ${indices[i]} is beyond its ${dict.length} entries`);
   return {
     repetition,
     definition,

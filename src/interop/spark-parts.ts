@@ -31,13 +31,22 @@ export function sparkParts(files: ReadonlyMap<string, Uint8Array>, dir: string, 
     if (base.startsWith('.part-') && base.endsWith('.crc')) checksums.set(base.slice(1, -4), bytes);
     else if (base.startsWith('part-') && !base.endsWith('.crc')) {
       const number = PART_NUMBER.exec(base);
-      if (!number) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${path} is not named as Spark names its parts (part-NNNNN…).`, 'Remove files you added to the model directory, or copy it again.');
+      if (!number)
+        throw new AlsError(
+          ErrorCode.CORRUPT_MODEL,
+          `${name}: ${path} is not named as Spark names its parts (part-NNNNN…).`,
+          'Remove files you added to the model directory, or copy it again.',
+        );
       parts.push({ path, bytes, base, number: Number(number[1]) });
     }
   }
   for (const target of checksums.keys()) {
     if (!parts.some((p) => p.base === target)) {
-      throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: ${dir}/${target} is missing; its checksum file ${dir}/.${target}.crc is there.`, 'Copy the whole model directory again.');
+      throw new AlsError(
+        ErrorCode.CORRUPT_MODEL,
+        `${name}: ${dir}/${target} is missing; its checksum file ${dir}/.${target}.crc is there.`,
+        'Copy the whole model directory again.',
+      );
     }
   }
   parts.sort((a, b) => a.number - b.number || (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
@@ -60,7 +69,11 @@ export function sparkParts(files: ReadonlyMap<string, Uint8Array>, dir: string, 
     if (!checksum) continue;
     const problem = checkHadoopChecksum(part.bytes, checksum);
     if (problem) {
-      throw new AlsError(problem.truncated ? ErrorCode.TRUNCATED_MODEL : ErrorCode.CORRUPT_MODEL, `${name}: ${part.path} is damaged: ${problem.message}.`, 'Copy the model directory again.');
+      throw new AlsError(
+        problem.truncated ? ErrorCode.TRUNCATED_MODEL : ErrorCode.CORRUPT_MODEL,
+        `${name}: ${part.path} is damaged: ${problem.message}.`,
+        'Copy the model directory again.',
+      );
     }
   }
   return parts.map(({ path, bytes }) => ({ path, bytes }));

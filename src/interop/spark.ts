@@ -45,9 +45,25 @@ export interface SparkWriteOptions {
 
 const READ_OPTIONS = ['name', 'implicitPrefs', 'regParam', 'alpha', 'maxIter'];
 const WRITE_OPTIONS = ['sparkVersion', 'uid', 'timestamp'];
-const OUR_NAMES = { regularization: "Spark's name for it is 'regParam'.", iterations: "Spark's name for it is 'maxIter'.", feedback: "Spark's name for it is 'implicitPrefs' (true or false).", factors: "The rank is read from the model's metadata." };
+const OUR_NAMES = {
+  regularization: "Spark's name for it is 'regParam'.",
+  iterations: "Spark's name for it is 'maxIter'.",
+  feedback: "Spark's name for it is 'implicitPrefs' (true or false).",
+  factors: "The rank is read from the model's metadata.",
+};
 /** The options a model written here carries in its metadata (what fold-in must reproduce). */
-const CONVENTION_KEYS = ['factors', 'iterations', 'regularization', 'regularizationScaling', 'feedback', 'alpha', 'confidence', 'solver', 'cgSteps', 'seed'];
+const CONVENTION_KEYS = [
+  'factors',
+  'iterations',
+  'regularization',
+  'regularizationScaling',
+  'feedback',
+  'alpha',
+  'confidence',
+  'solver',
+  'cgSteps',
+  'seed',
+];
 /** The most factors this library trains or serves. */
 const MAX_RANK = 4096;
 
@@ -69,7 +85,13 @@ export const PARQUET_SCHEMA = [
   { name: 'element', type: 'FLOAT' as const, repetition_type: 'REQUIRED' as const },
 ];
 /** ALSModel's own params and Spark 3's defaults for them. */
-const DEFAULT_PARAMS = { blockSize: 4096, coldStartStrategy: 'nan', itemCol: 'item', predictionCol: 'prediction', userCol: 'user' };
+const DEFAULT_PARAMS = {
+  blockSize: 4096,
+  coldStartStrategy: 'nan',
+  itemCol: 'item',
+  predictionCol: 'prediction',
+  userCol: 'user',
+};
 
 interface SparkMetadata {
   class?: unknown;
@@ -92,7 +114,11 @@ export async function readSparkModel(files: SparkModelFiles, options: SparkReadO
   const byPath = filesByPath(files);
   const metadataParts = sparkParts(byPath, 'metadata', name);
   if (metadataParts.length === 0) {
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name} has no metadata/part-00000; it is not a saved Spark model.`, 'Pass the directory that model.save(path) wrote (holding metadata/, userFactors/, itemFactors/).');
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${name} has no metadata/part-00000; it is not a saved Spark model.`,
+      'Pass the directory that model.save(path) wrote (holding metadata/, userFactors/, itemFactors/).',
+    );
   }
   const metadata = parseMetadata(metadataParts[0]!.bytes, name);
   const rank = rankOf(metadata, name);
@@ -112,7 +138,8 @@ export async function readSparkModel(files: SparkModelFiles, options: SparkReadO
 
 function checkReadOptions(options: SparkReadOptions): void {
   checkOptions('Spark read options', options, READ_OPTIONS, OUR_NAMES);
-  if (options.name !== undefined && typeof options.name !== 'string') fail(ErrorCode.INVALID_OPTION, `name must be a string (got ${describe(options.name)}).`);
+  if (options.name !== undefined && typeof options.name !== 'string')
+    fail(ErrorCode.INVALID_OPTION, `name must be a string (got ${describe(options.name)}).`);
   if (options.implicitPrefs !== undefined) boolean('implicitPrefs', options.implicitPrefs);
   if (options.regParam !== undefined) nonNegative('regParam', options.regParam);
   if (options.alpha !== undefined) nonNegative('alpha', options.alpha);
@@ -121,7 +148,8 @@ function checkReadOptions(options: SparkReadOptions): void {
 
 /** The files by normalized path (forward slashes, no leading ./); every value must be bytes. */
 function filesByPath(files: SparkModelFiles): Map<string, Uint8Array> {
-  if (files === null || typeof files !== 'object') fail(ErrorCode.INVALID_OPTION, `readSparkModel expects a Map or an object of path → bytes (got ${describe(files)}).`);
+  if (files === null || typeof files !== 'object')
+    fail(ErrorCode.INVALID_OPTION, `readSparkModel expects a Map or an object of path → bytes (got ${describe(files)}).`);
   const entries = files instanceof Map ? [...files] : Object.entries(files as Record<string, Uint8Array>);
   const byPath = new Map<string, Uint8Array>();
   for (const [path, bytes] of entries) {
@@ -137,10 +165,17 @@ function filesByPath(files: SparkModelFiles): Map<string, Uint8Array> {
 function rankOf(metadata: SparkMetadata, name: string): number {
   const rank = metadata.rank;
   if (typeof rank !== 'number' || !Number.isInteger(rank) || rank < 1) {
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: its metadata's rank is ${describe(rank)}, not a positive integer.`, 'Copy the model directory again.');
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${name}: its metadata's rank is ${describe(rank)}, not a positive integer.`,
+      'Copy the model directory again.',
+    );
   }
   if (rank > MAX_RANK) {
-    throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name}: its metadata's rank is ${rank}; this library holds at most ${MAX_RANK} factors.`);
+    throw new AlsError(
+      ErrorCode.UNSUPPORTED_FORMAT,
+      `${name}: its metadata's rank is ${rank}; this library holds at most ${MAX_RANK} factors.`,
+    );
   }
   return rank;
 }
@@ -154,13 +189,20 @@ function rankOf(metadata: SparkMetadata, name: string): number {
 function conventionsOf(metadata: SparkMetadata, options: SparkReadOptions, rank: number, name: string): ResolvedOptions {
   const invalid = (field: string, cause: unknown): never => {
     const why = cause instanceof AlsError ? cause.message : String(cause);
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: metadata/part-00000 has an invalid ${field}: ${why}`, 'Fix or restore metadata/part-00000, or copy the model directory again.', { cause });
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${name}: metadata/part-00000 has an invalid ${field}: ${why}`,
+      'Fix or restore metadata/part-00000, or copy the model directory again.',
+      { cause },
+    );
   };
   if (metadata.alsWasm !== undefined) {
     const stored = metadata.alsWasm;
-    if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) invalid('alsWasm field', `it is ${describe(stored)}, not an object.`);
+    if (stored === null || typeof stored !== 'object' || Array.isArray(stored))
+      invalid('alsWasm field', `it is ${describe(stored)}, not an object.`);
     const conventions: Record<string, unknown> = {};
-    for (const key of CONVENTION_KEYS) if (Object.hasOwn(stored as object, key)) conventions[key] = (stored as Record<string, unknown>)[key];
+    for (const key of CONVENTION_KEYS)
+      if (Object.hasOwn(stored as object, key)) conventions[key] = (stored as Record<string, unknown>)[key];
     try {
       return { ...resolveOptions({ ...(conventions as AlsOptions), factors: rank }), biases: false };
     } catch (cause) {
@@ -169,7 +211,8 @@ function conventionsOf(metadata: SparkMetadata, options: SparkReadOptions, rank:
   }
   const recorded = recordedParams(metadata.paramMap, invalid);
   const given: Record<string, unknown> = {};
-  for (const key of ['implicitPrefs', 'regParam', 'alpha', 'maxIter'] as const) if (options[key] !== undefined) given[key] = options[key];
+  for (const key of ['implicitPrefs', 'regParam', 'alpha', 'maxIter'] as const)
+    if (options[key] !== undefined) given[key] = options[key];
   return { ...resolveOptions(sparkOptions({ ...recorded, ...given, rank })), biases: false };
 }
 
@@ -202,10 +245,15 @@ function recordedParams(paramMap: unknown, invalid: (field: string, cause: unkno
  * IDs must be integers in Spark's Int range (Spark's ALS has no other kind).
  */
 export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}): Map<string, Uint8Array> {
-  if (!(model instanceof ALSModel)) fail(ErrorCode.INVALID_OPTION, `writeSparkModel expects an ALSModel (got ${describe(model)}).`);
+  if (!(model instanceof ALSModel))
+    fail(ErrorCode.INVALID_OPTION, `writeSparkModel expects an ALSModel (got ${describe(model)}).`);
   checkWriteOptions(options);
   if (model.userBiases) {
-    fail(ErrorCode.UNSUPPORTED_FORMAT, 'Spark ALS models have no biases; this model has them.', "Keep it in this library's own format (model.toBytes()), or train without biases.");
+    fail(
+      ErrorCode.UNSUPPORTED_FORMAT,
+      'Spark ALS models have no biases; this model has them.',
+      "Keep it in this library's own format (model.toBytes()), or train without biases.",
+    );
   }
   const userIds = intIds(model.userIds, 'user');
   const itemIds = intIds(model.itemIds, 'item');
@@ -220,9 +268,10 @@ export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}
     rank: model.factors,
     alsWasm: trainingConventions(model.options),
   };
-  const partName = (side: number) => `part-00000-${tag.slice(4).padEnd(12, '0').slice(0, 8)}-0000-4000-8000-${side}00000000000-c000.snappy.parquet`;
+  const partName = (side: number) =>
+    `part-00000-${tag.slice(4).padEnd(12, '0').slice(0, 8)}-0000-4000-8000-${side}00000000000-c000.snappy.parquet`;
   const files = new Map<string, Uint8Array>([
-    ['metadata/part-00000', new TextEncoder().encode(JSON.stringify(metadata) + '\n')],
+    ['metadata/part-00000', new TextEncoder().encode(`${JSON.stringify(metadata)}\n`)],
     ['metadata/_SUCCESS', new Uint8Array(0)],
     [`userFactors/${partName(1)}`, factorPart(userIds, model.userFactors, model.factors, metadata.sparkVersion)],
     ['userFactors/_SUCCESS', new Uint8Array(0)],
@@ -231,19 +280,30 @@ export function writeSparkModel(model: ALSModel, options: SparkWriteOptions = {}
   ]);
   // Hadoop's checksum side files, as Spark writes them: Spark verifies them when it loads the
   // model, and so does readSparkModel, so a damaged copy is caught on either side.
-  for (const [path, bytes] of [...files]) files.set(path.replace(/[^/]*$/, (base) => `.${base}.crc`), hadoopChecksumFile(bytes));
+  for (const [path, bytes] of [...files])
+    files.set(
+      path.replace(/[^/]*$/, (base) => `.${base}.crc`),
+      hadoopChecksumFile(bytes),
+    );
   return files;
 }
 
 function checkWriteOptions(options: SparkWriteOptions): void {
   checkOptions('Spark write options', options, WRITE_OPTIONS);
   // Spark parses the version as major.minor when it loads the model.
-  if (options.sparkVersion !== undefined && (typeof options.sparkVersion !== 'string' || !/^\d+\.\d+/.test(options.sparkVersion))) {
+  if (
+    options.sparkVersion !== undefined &&
+    (typeof options.sparkVersion !== 'string' || !/^\d+\.\d+/.test(options.sparkVersion))
+  ) {
     fail(ErrorCode.INVALID_OPTION, `sparkVersion must be a version such as '3.5.0' (got ${describe(options.sparkVersion)}).`);
   }
   // The uid names the part files: nothing that could leave the directory.
   if (options.uid !== undefined && (typeof options.uid !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(options.uid))) {
-    fail(ErrorCode.INVALID_OPTION, `uid must be letters, digits and '_' (got ${describe(options.uid)}).`, "Spark's own look like 'ALS_4f2a9c1b7d3e'.");
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `uid must be letters, digits and '_' (got ${describe(options.uid)}).`,
+      "Spark's own look like 'ALS_4f2a9c1b7d3e'.",
+    );
   }
   if (options.timestamp !== undefined) integer('timestamp', options.timestamp, 0, Number.MAX_SAFE_INTEGER);
 }
@@ -254,18 +314,33 @@ function parseMetadata(bytes: Uint8Array, name: string): SparkMetadata {
     const line = new TextDecoder('utf-8', { fatal: true }).decode(bytes).split('\n')[0]!;
     metadata = JSON.parse(line) as SparkMetadata;
   } catch (cause) {
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: metadata/part-00000 is not a JSON line.`, 'Copy the model directory again.', { cause });
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${name}: metadata/part-00000 is not a JSON line.`,
+      'Copy the model directory again.',
+      { cause },
+    );
   }
-  if (typeof metadata !== 'object' || metadata === null) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: metadata/part-00000 is not a JSON object.`);
+  if (typeof metadata !== 'object' || metadata === null)
+    throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name}: metadata/part-00000 is not a JSON object.`);
   if (metadata.class !== ALS_MODEL_CLASS) {
-    throw new AlsError(ErrorCode.UNSUPPORTED_FORMAT, `${name} is a ${String(metadata.class)}, not an ${ALS_MODEL_CLASS}.`, 'Save the fitted ALSModel (als.fit(df)), not the ALS estimator or a pipeline.');
+    throw new AlsError(
+      ErrorCode.UNSUPPORTED_FORMAT,
+      `${name} is a ${String(metadata.class)}, not an ${ALS_MODEL_CLASS}.`,
+      'Save the fitted ALSModel (als.fit(df)), not the ALS estimator or a pipeline.',
+    );
   }
   return metadata;
 }
 
 /** The parts of one side, in order, as one id list and one row-major factor array. */
 function readFactors(parts: SparkPart[], side: string, rank: number, name: string): { ids: number[]; factors: Float32Array } {
-  if (parts.length === 0) throw new AlsError(ErrorCode.CORRUPT_MODEL, `${name} has no ${side}/part-*.parquet files.`, 'Copy the whole model directory.');
+  if (parts.length === 0)
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      `${name} has no ${side}/part-*.parquet files.`,
+      'Copy the whole model directory.',
+    );
   const tables = parts.map((part) => readFactorTable(part.bytes, rank, `${name}: ${part.path}`, side));
   const ids: number[] = [];
   for (const table of tables) for (let r = 0; r < table.ids.length; r++) ids.push(table.ids[r]!);
@@ -273,10 +348,11 @@ function readFactors(parts: SparkPart[], side: string, rank: number, name: strin
   if (tables.length > 1) {
     factors = new Float32Array(ids.length * rank);
     let at = 0;
-    for (const table of tables) (factors.set(table.factors, at), (at += table.factors.length));
+    for (const table of tables) factors.set(table.factors, at), (at += table.factors.length);
   }
   for (let e = 0; e < factors.length; e++) {
-    if (!Number.isFinite(factors[e]!)) throw new AlsError(ErrorCode.NON_FINITE_VALUE, `${name}: ${side} id ${ids[Math.floor(e / rank)]} has a non-finite factor.`);
+    if (!Number.isFinite(factors[e]!))
+      throw new AlsError(ErrorCode.NON_FINITE_VALUE, `${name}: ${side} id ${ids[Math.floor(e / rank)]} has a non-finite factor.`);
   }
   return { ids, factors };
 }
@@ -295,7 +371,11 @@ function intIds(ids: readonly (string | number)[], what: string): Int32Array {
   const out = new Int32Array(ids.length);
   ids.forEach((id, i) => {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < -(2 ** 31) || id >= 2 ** 31) {
-      fail(ErrorCode.UNSUPPORTED_FORMAT, `${what} ID ${JSON.stringify(id)} is not a 32-bit integer; Spark's ALS keys factors by Int.`, 'Map IDs to integers (as Spark\'s StringIndexer does) before training, and keep the mapping.');
+      fail(
+        ErrorCode.UNSUPPORTED_FORMAT,
+        `${what} ID ${JSON.stringify(id)} is not a 32-bit integer; Spark's ALS keys factors by Int.`,
+        "Map IDs to integers (as Spark's StringIndexer does) before training, and keep the mapping.",
+      );
     }
     out[i] = id;
   });
@@ -306,7 +386,10 @@ function factorPart(ids: Int32Array, factors: Float32Array, k: number, sparkVers
   const features: number[][] = new Array(ids.length);
   for (let r = 0; r < ids.length; r++) features[r] = Array.from(factors.subarray(r * k, (r + 1) * k));
   const buffer = parquetWriteBuffer({
-    columnData: [{ name: 'id', data: ids }, { name: 'features', data: features }],
+    columnData: [
+      { name: 'id', data: ids },
+      { name: 'features', data: features },
+    ],
     schema: PARQUET_SCHEMA,
     kvMetadata: [
       { key: 'org.apache.spark.version', value: sparkVersion },
@@ -320,7 +403,11 @@ function factorPart(ids: Int32Array, factors: Float32Array, k: number, sparkVers
 /** A stable tag from the factors, so the same model always writes the same file names. */
 function hex12(model: ALSModel): string {
   let h = 0x811c9dc5;
-  const bytes = new Uint8Array(model.itemFactors.buffer, model.itemFactors.byteOffset, Math.min(model.itemFactors.byteLength, 4096));
+  const bytes = new Uint8Array(
+    model.itemFactors.buffer,
+    model.itemFactors.byteOffset,
+    Math.min(model.itemFactors.byteLength, 4096),
+  );
   for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
   return (h.toString(16).padStart(8, '0') + model.numUsers.toString(16).padStart(4, '0')).slice(-12);
 }

@@ -20,7 +20,12 @@ export type DirectoryWriter = (dir: string) => Promise<void>;
  * Writes one file atomically: a model file (.als or .npz, kind 'file') or a CLI text output
  * (kind 'text'); an existing target is replaced only with overwrite and only when ours.
  */
-export async function writeFileAtomically(path: string, content: Uint8Array | FileWriter, options: OutputOptions, kind: 'file' | 'text' = 'file'): Promise<void> {
+export async function writeFileAtomically(
+  path: string,
+  content: Uint8Array | FileWriter,
+  options: OutputOptions,
+  kind: 'file' | 'text' = 'file',
+): Promise<void> {
   const { target, existing } = await checkOutput(path, kind, options);
   const fs = await nodeFs();
   const p = await nodePath();
@@ -48,7 +53,11 @@ export async function writeFileAtomically(path: string, content: Uint8Array | Fi
  * Writes a directory (a Spark model) atomically from relative paths → bytes. An existing
  * target is replaced only with overwrite and only when it is a Spark model directory.
  */
-export async function writeDirectoryAtomically(path: string, content: ReadonlyMap<string, Uint8Array> | DirectoryWriter, options: OutputOptions): Promise<void> {
+export async function writeDirectoryAtomically(
+  path: string,
+  content: ReadonlyMap<string, Uint8Array> | DirectoryWriter,
+  options: OutputOptions,
+): Promise<void> {
   const { target, existing } = await checkOutput(path, 'spark', options);
   const fs = await nodeFs();
   const p = await nodePath();
@@ -83,7 +92,12 @@ async function restore(fs: Fs, aside: string, target: string, path: string): Pro
   try {
     await fs.rename(aside, target);
   } catch (cause) {
-    fail(ErrorCode.FILE_ERROR, `Cannot write ${path}, nor put the previous one back: it is now at ${aside}.`, `Rename ${aside} to ${target} yourself.`, cause);
+    fail(
+      ErrorCode.FILE_ERROR,
+      `Cannot write ${path}, nor put the previous one back: it is now at ${aside}.`,
+      `Rename ${aside} to ${target} yourself.`,
+      cause,
+    );
   }
 }
 

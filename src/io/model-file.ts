@@ -17,7 +17,11 @@ export interface SaveOptions {
 }
 
 /** Writes model.toBytes() to `path` atomically (see atomic-write.ts). */
-export async function saveModelFile(model: { toBytes(options: { seen?: boolean }): Uint8Array }, path: string, options: SaveOptions | undefined): Promise<void> {
+export async function saveModelFile(
+  model: { toBytes(options: { seen?: boolean }): Uint8Array },
+  path: string,
+  options: SaveOptions | undefined,
+): Promise<void> {
   const o = checkOptions('save options', options, ['seen', 'overwrite']);
   const seen = o.seen === undefined ? true : boolean('seen', o.seen);
   const overwrite = o.overwrite === undefined ? false : boolean('overwrite', o.overwrite);

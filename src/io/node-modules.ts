@@ -24,6 +24,11 @@ async function importNode(name: string): Promise<unknown> {
   try {
     return await import(name);
   } catch (cause) {
-    return fail(ErrorCode.FILE_ERROR, 'Files can be read and written only in Node.', 'Use toBytes()/fromBytes() (or the byte-level read/write functions) and store the bytes yourself.', cause);
+    return fail(
+      ErrorCode.FILE_ERROR,
+      'Files can be read and written only in Node.',
+      'Use toBytes()/fromBytes() (or the byte-level read/write functions) and store the bytes yourself.',
+      cause,
+    );
   }
 }

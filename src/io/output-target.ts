@@ -63,7 +63,12 @@ export async function checkOutput(path: string, kind: OutputKind, options: Outpu
     try {
       target = await fs.realpath(path);
     } catch (cause) {
-      fail(ErrorCode.FILE_ERROR, `Cannot write ${path}: it is a symbolic link to a missing or unreachable file.`, 'Remove the link or point it at a file, or choose another path.', cause);
+      fail(
+        ErrorCode.FILE_ERROR,
+        `Cannot write ${path}: it is a symbolic link to a missing or unreachable file.`,
+        'Remove the link or point it at a file, or choose another path.',
+        cause,
+      );
     }
     existing = await lstatOrNull(fs, target);
   }
@@ -72,19 +77,35 @@ export async function checkOutput(path: string, kind: OutputKind, options: Outpu
 
   if (kind !== 'spark' && existing.isDirectory()) {
     const [what, example] = kind === 'file' ? ['A model file', 'model.als'] : ['A text output', 'out.csv'];
-    fail(ErrorCode.FILE_ERROR, `Cannot write ${path}: it is a directory (${await listing(fs, target)}).`, `${what} needs a file path, such as ${p.join(path, example)}.`);
+    fail(
+      ErrorCode.FILE_ERROR,
+      `Cannot write ${path}: it is a directory (${await listing(fs, target)}).`,
+      `${what} needs a file path, such as ${p.join(path, example)}.`,
+    );
   }
   if (kind === 'spark' && !existing.isDirectory()) {
-    fail(ErrorCode.FILE_ERROR, `Cannot write a Spark model directory at ${path}: it is ${describeFile(existing)}.`, 'It will not be replaced. Choose another path.');
+    fail(
+      ErrorCode.FILE_ERROR,
+      `Cannot write a Spark model directory at ${path}: it is ${describeFile(existing)}.`,
+      'It will not be replaced. Choose another path.',
+    );
   }
   let notOurs: string | null;
   try {
-    notOurs = kind === 'file' ? await foreignFile(fs, p, target, existing) : kind === 'text' ? await foreignText(fs, target, existing) : await sparkModelProblem(fs, p, target);
+    notOurs =
+      kind === 'file'
+        ? await foreignFile(fs, p, target, existing)
+        : kind === 'text'
+          ? await foreignText(fs, target, existing)
+          : await sparkModelProblem(fs, p, target);
   } catch (cause) {
     throw fileError('read', path, cause); // cannot tell what it is: it is not replaced
   }
   if (notOurs) {
-    const what = kind === 'spark' ? `a directory (${await listing(fs, target)}) that is not a Spark ALSModel directory: ${notOurs}` : notOurs;
+    const what =
+      kind === 'spark'
+        ? `a directory (${await listing(fs, target)}) that is not a Spark ALSModel directory: ${notOurs}`
+        : notOurs;
     fail(
       ErrorCode.FILE_ERROR,
       `Will not replace ${path}: it is not ${kind === 'text' ? 'an output of als-wasm predict or recommend --all' : 'an als-wasm output'}.`,
@@ -111,7 +132,12 @@ async function lstatOrNull(fs: Fs, path: string): Promise<Stats | null> {
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null; // the parent check says which
-    return fail(ErrorCode.FILE_ERROR, `Cannot inspect ${path} (${code ?? String(cause)}).`, 'Check the path and its permissions.', cause);
+    return fail(
+      ErrorCode.FILE_ERROR,
+      `Cannot inspect ${path} (${code ?? String(cause)}).`,
+      'Check the path and its permissions.',
+      cause,
+    );
   }
 }
 
@@ -122,15 +148,31 @@ async function checkParent(fs: Fs, path: string, parent: string): Promise<void> 
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      fail(ErrorCode.FILE_ERROR, `Cannot write ${path}: the directory ${parent} does not exist.`, 'Create it first, or choose another path.', cause);
+      fail(
+        ErrorCode.FILE_ERROR,
+        `Cannot write ${path}: the directory ${parent} does not exist.`,
+        'Create it first, or choose another path.',
+        cause,
+      );
     }
-    return fail(ErrorCode.FILE_ERROR, `Cannot write ${path}: ${parent} cannot be inspected (${code ?? String(cause)}).`, 'Check the path and its permissions.', cause);
+    return fail(
+      ErrorCode.FILE_ERROR,
+      `Cannot write ${path}: ${parent} cannot be inspected (${code ?? String(cause)}).`,
+      'Check the path and its permissions.',
+      cause,
+    );
   }
-  if (!stats.isDirectory()) fail(ErrorCode.FILE_ERROR, `Cannot write ${path}: ${parent} is not a directory.`, 'Choose a path inside a directory.');
+  if (!stats.isDirectory())
+    fail(ErrorCode.FILE_ERROR, `Cannot write ${path}: ${parent} is not a directory.`, 'Choose a path inside a directory.');
   try {
     await fs.access(parent, fs.constants.W_OK);
   } catch (cause) {
-    fail(ErrorCode.FILE_ERROR, `Cannot write ${path}: no permission to write in ${parent === '.' ? 'the current directory' : parent}.`, 'Choose a directory you can write in.', cause);
+    fail(
+      ErrorCode.FILE_ERROR,
+      `Cannot write ${path}: no permission to write in ${parent === '.' ? 'the current directory' : parent}.`,
+      'Choose a directory you can write in.',
+      cause,
+    );
   }
 }
 
@@ -192,7 +234,8 @@ async function sparkModelProblem(fs: Fs, p: Path, dir: string): Promise<string |
   } catch {
     return 'metadata/part-00000 is not a JSON line';
   }
-  if ((metadata as { class?: unknown } | null)?.class !== ALS_MODEL_CLASS) return `metadata/part-00000 does not name an ${ALS_MODEL_CLASS}`;
+  if ((metadata as { class?: unknown } | null)?.class !== ALS_MODEL_CLASS)
+    return `metadata/part-00000 does not name an ${ALS_MODEL_CLASS}`;
   return null;
 }
 
@@ -229,7 +272,12 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
  * Any failure as a FILE_ERROR naming the path (coded errors pass through); the original is
  * the cause. `hintFor` overrides the hint of an errno code (EISDIR when reading a model).
  */
-export function fileError(action: 'write' | 'read', path: string, cause: unknown, hintFor: Readonly<Record<string, string>> = {}): AlsError {
+export function fileError(
+  action: 'write' | 'read',
+  path: string,
+  cause: unknown,
+  hintFor: Readonly<Record<string, string>> = {},
+): AlsError {
   if (cause instanceof AlsError) return cause;
   const code = (cause as NodeJS.ErrnoException | null)?.code;
   const hints: Record<string, string> = {
@@ -243,5 +291,10 @@ export function fileError(action: 'write' | 'read', path: string, cause: unknown
     ENAMETOOLONG: 'The name is too long.',
   };
   const hint = (code && (hintFor[code] ?? hints[code])) || 'Check the path and its permissions.';
-  return new AlsError(ErrorCode.FILE_ERROR, `Cannot ${action} ${path} (${code ?? (cause instanceof Error ? cause.message : String(cause))}).`, hint, { cause });
+  return new AlsError(
+    ErrorCode.FILE_ERROR,
+    `Cannot ${action} ${path} (${code ?? (cause instanceof Error ? cause.message : String(cause))}).`,
+    hint,
+    { cause },
+  );
 }

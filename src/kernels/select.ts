@@ -43,7 +43,12 @@ export async function createBackend(name: 'auto' | 'wasm' | 'js', bytes: number,
   try {
     memory = createMemory(bytes, shared);
   } catch (cause) {
-    throw new AlsError(ErrorCode.TOO_LARGE, `Could not allocate ${bytes} bytes of WebAssembly memory.`, 'Reduce factors or the data set, or free memory.', { cause });
+    throw new AlsError(
+      ErrorCode.TOO_LARGE,
+      `Could not allocate ${bytes} bytes of WebAssembly memory.`,
+      'Reduce factors or the data set, or free memory.',
+      { cause },
+    );
   }
   if (!wasm) return { kernels: createJsKernels(memory.buffer), buffer: memory.buffer, memory, module: null };
   const module = await loadWasmModule({ threads: shared });

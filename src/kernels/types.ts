@@ -96,9 +96,25 @@ export const PARAM_BYTES = 128;
  * at Kept[q]. First / End are the current job's query range (read by the task loop only).
  */
 export const RankParam = {
-  Queries: 0, Stride: 1, Dim: 2, Rows: 3, NumRows: 4, Bias: 5, ExclIndptr: 6, ExclIndices: 7,
-  PosIndptr: 8, PosIndices: 9, PosCount: 10, N: 11, OutIdx: 12, OutScore: 13, Kept: 14, PosScore: 15, OutRank: 16,
-  First: 17, End: 18,
+  Queries: 0,
+  Stride: 1,
+  Dim: 2,
+  Rows: 3,
+  NumRows: 4,
+  Bias: 5,
+  ExclIndptr: 6,
+  ExclIndices: 7,
+  PosIndptr: 8,
+  PosIndices: 9,
+  PosCount: 10,
+  N: 11,
+  OutIdx: 12,
+  OutScore: 13,
+  Kept: 14,
+  PosScore: 15,
+  OutRank: 16,
+  First: 17,
+  End: 18,
 } as const;
 
 /** Slots of the rankQueries parameter block. */
@@ -140,7 +156,17 @@ export interface Kernels {
    * w[j], t[j] from values[j]; in explicit mode t[j] = values[j] − mu − otherBias[cols[j]]
    * (otherBias = 0: no bias term). w and t are f32 arrays of n.
    */
-  rowWeights(cols: number, values: number, n: number, mode: number, alpha: number, mu: number, otherBias: number, w: number, t: number): void;
+  rowWeights(
+    cols: number,
+    values: number,
+    n: number,
+    mode: number,
+    alpha: number,
+    mu: number,
+    otherBias: number,
+    w: number,
+    t: number,
+  ): void;
 
   /**
    * The normal equations of one row, register-tiled (never rank-1 updates):
@@ -148,7 +174,19 @@ export interface Kernels {
    * over the n ratings (cols, w, t). A0 = 0 means a zero start (explicit); otherwise it is
    * YᵀY (implicit). `scratch` holds 2·GATHER_ROWS·stride floats.
    */
-  gramRow(Y: number, stride: number, dim: number, cols: number, w: number, t: number, n: number, A0: number, A: number, b: number, scratch: number): void;
+  gramRow(
+    Y: number,
+    stride: number,
+    dim: number,
+    cols: number,
+    w: number,
+    t: number,
+    n: number,
+    A0: number,
+    A: number,
+    b: number,
+    scratch: number,
+  ): void;
 
   /**
    * In-place Cholesky of A + λI (upper triangle, A = UᵀU, U stored in the upper triangle).
@@ -166,7 +204,20 @@ export interface Kernels {
    * gathered). Stops early when the residual r·r < 1e-20. `scratch` holds 3·stride floats.
    * Returns the number of steps taken.
    */
-  cgSolve(A0: number, Y: number, stride: number, dim: number, cols: number, w: number, t: number, n: number, lambda: number, x: number, steps: number, scratch: number): number;
+  cgSolve(
+    A0: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    cols: number,
+    w: number,
+    t: number,
+    n: number,
+    lambda: number,
+    x: number,
+    steps: number,
+    scratch: number,
+  ): number;
 
   /**
    * One half-step over rows [start, end) of the solved side, as described by the parameter
@@ -197,8 +248,20 @@ export interface Kernels {
    * Returns how many were kept (≤ n), in heap order: the caller sorts those few.
    */
   scoreTopK(
-    Y: number, stride: number, dim: number, start: number, end: number, cands: number, numCands: number,
-    x: number, bias: number, excl: number, numExcl: number, n: number, outIdx: number, outScore: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    cands: number,
+    numCands: number,
+    x: number,
+    bias: number,
+    excl: number,
+    numExcl: number,
+    n: number,
+    outIdx: number,
+    outScore: number,
   ): number;
 
   /**
@@ -213,8 +276,23 @@ export interface Kernels {
    * Returns how many are in the heap (≤ n), in heap order.
    */
   scoreTopKRanks(
-    Y: number, stride: number, dim: number, start: number, end: number, x: number, bias: number, excl: number, numExcl: number,
-    pos: number, numPos: number, n: number, kept: number, outIdx: number, outScore: number, posScore: number, outRank: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    x: number,
+    bias: number,
+    excl: number,
+    numExcl: number,
+    pos: number,
+    numPos: number,
+    n: number,
+    kept: number,
+    outIdx: number,
+    outScore: number,
+    posScore: number,
+    outRank: number,
   ): number;
 
   /**

@@ -44,17 +44,38 @@ export class ServingEngine {
   readonly values: number;
   readonly gather: number;
 
-  constructor(k: number, userFactors: Float32Array, itemFactors: Float32Array, userBiases: Float32Array | null, itemBiases: Float32Array | null) {
+  constructor(
+    k: number,
+    userFactors: Float32Array,
+    itemFactors: Float32Array,
+    userBiases: Float32Array | null,
+    itemBiases: Float32Array | null,
+  ) {
     const numUsers = userFactors.length / k;
     const numItems = itemFactors.length / k;
     // Planned before anything is allocated: past 4 GiB this refuses with TOO_LARGE at once.
     const layout = planServing(numUsers, numItems, k);
     const { stride, maxList } = layout;
     ({
-      users: this.users, items: this.items, userNormed: this.userNormed, itemNormed: this.itemNormed,
-      itemBias: this.itemBias, userBias: this.userBias, itemGram: this.itemGram, x: this.x, cands: this.cands,
-      excl: this.excl, outIdx: this.outIdx, outScore: this.outScore, A: this.A, b: this.b, w: this.w, t: this.t,
-      cols: this.cols, values: this.values, gather: this.gather,
+      users: this.users,
+      items: this.items,
+      userNormed: this.userNormed,
+      itemNormed: this.itemNormed,
+      itemBias: this.itemBias,
+      userBias: this.userBias,
+      itemGram: this.itemGram,
+      x: this.x,
+      cands: this.cands,
+      excl: this.excl,
+      outIdx: this.outIdx,
+      outScore: this.outScore,
+      A: this.A,
+      b: this.b,
+      w: this.w,
+      t: this.t,
+      cols: this.cols,
+      values: this.values,
+      gather: this.gather,
     } = layout);
     const offset = layout.totalBytes;
     const module = loadedWasmModule();
@@ -65,7 +86,12 @@ export class ServingEngine {
       buffer = memory ? memory.buffer : new ArrayBuffer(offset);
     } catch (cause) {
       // Within 4 GiB by the plan, so this is the runtime (or the machine) refusing the memory.
-      fail(ErrorCode.TOO_LARGE, `Could not allocate ${offset} bytes to serve a model of ${numUsers} users × ${numItems} items × ${k} factors.`, 'Free memory, or serve a smaller model.', cause);
+      fail(
+        ErrorCode.TOO_LARGE,
+        `Could not allocate ${offset} bytes to serve a model of ${numUsers} users × ${numItems} items × ${k} factors.`,
+        'Free memory, or serve a smaller model.',
+        cause,
+      );
     }
     this.kernels = module && memory ? createWasmKernels(module, memory) : createJsKernels(buffer);
     this.f32 = new Float32Array(buffer);

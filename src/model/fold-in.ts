@@ -20,14 +20,27 @@ export interface RowRatings {
 function factorRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: RowRatings): number {
   const { kernels, i32, f32, stride } = engine;
   const n = row.items.length;
-  if (n > engine.maxList - 8) throw new AlsError(ErrorCode.INVALID_OPTION, `A row of ${n} ratings is longer than the catalogue.`, 'Remove repeated items.');
+  if (n > engine.maxList - 8)
+    throw new AlsError(ErrorCode.INVALID_OPTION, `A row of ${n} ratings is longer than the catalogue.`, 'Remove repeated items.');
   i32.set(row.items, engine.cols >>> 2);
   f32.set(row.values, engine.values >>> 2);
   const dim = engine.k + (o.biases ? 1 : 0);
   const m = weightMode(o);
   kernels.rowWeights(engine.cols, engine.values, n, m, o.alpha, mu, o.biases ? engine.itemBias : 0, engine.w, engine.t);
   const implicit = m !== WeightMode.Explicit;
-  kernels.gramRow(engine.items, stride, dim, engine.cols, engine.w, engine.t, n, implicit ? engine.itemGram : 0, engine.A, engine.b, engine.gather);
+  kernels.gramRow(
+    engine.items,
+    stride,
+    dim,
+    engine.cols,
+    engine.w,
+    engine.t,
+    n,
+    implicit ? engine.itemGram : 0,
+    engine.A,
+    engine.b,
+    engine.gather,
+  );
   const status = kernels.cholesky(engine.A, stride, dim, o.regularization * regularizationWeight(o, row.values, 0, n));
   if (status >= 0) {
     throw new AlsError(
@@ -40,14 +53,20 @@ function factorRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: R
 }
 
 /** x_u for one new or changed user, solved exactly (Cholesky); with biases also b_u. */
-export function foldInRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: RowRatings): { factors: Float32Array; bias: number } {
+export function foldInRow(
+  engine: ServingEngine,
+  o: ResolvedOptions,
+  mu: number,
+  row: RowRatings,
+): { factors: Float32Array; bias: number } {
   if (row.items.length === 0) return { factors: new Float32Array(engine.k), bias: 0 };
   const dim = factorRow(engine, o, mu, row);
   engine.kernels.choleskySolve(engine.A, engine.stride, dim, engine.b, engine.b);
   const b = engine.b >>> 2;
   const factors = engine.f32.slice(b, b + engine.k);
   for (let c = 0; c < engine.k; c++) {
-    if (!Number.isFinite(factors[c]!)) throw new AlsError(ErrorCode.NON_FINITE_FACTORS, 'The fold-in solution is not finite.', 'Check the rating values.');
+    if (!Number.isFinite(factors[c]!))
+      throw new AlsError(ErrorCode.NON_FINITE_FACTORS, 'The fold-in solution is not finite.', 'Check the rating values.');
   }
   return { factors, bias: o.biases ? engine.f32[b + engine.k]! : 0 };
 }
@@ -78,7 +97,13 @@ export function foldedItems(vector: unknown): readonly Id[] | undefined {
  * - explicit: ŝ_ui = μ + b_i + Σ_j (ỹ_iᵀ W ỹ_j)(r_uj − μ − b_j): the baseline μ + b_i plus a
  *   linear combination of the residuals of the rated items.
  */
-export function explainRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: RowRatings, item: number): { score: number; baseline: number; contributions: Float64Array } {
+export function explainRow(
+  engine: ServingEngine,
+  o: ResolvedOptions,
+  mu: number,
+  row: RowRatings,
+  item: number,
+): { score: number; baseline: number; contributions: Float64Array } {
   const n = row.items.length;
   const contributions = new Float64Array(n);
   const explicit = o.feedback === 'explicit';

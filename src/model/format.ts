@@ -50,42 +50,66 @@ export function encodeModel(parts: ModelParts, withSeen: boolean): Uint8Array {
   const numUsers = parts.users.size;
   const numItems = parts.items.size;
   if (!isCount(k) || k < 1) unsavable(ErrorCode.INVALID_OPTION, `factors is ${String(k)}, not an integer in [1, 2^31)`);
-  if (!isCount(numUsers) || !isCount(numItems)) unsavable(ErrorCode.TOO_LARGE, `it has ${numUsers} users and ${numItems} items; a model file holds fewer than 2^31 of each`);
+  if (!isCount(numUsers) || !isCount(numItems))
+    unsavable(ErrorCode.TOO_LARGE, `it has ${numUsers} users and ${numItems} items; a model file holds fewer than 2^31 of each`);
   const biased = parts.userBiases != null || parts.itemBiases != null;
-  if (biased && (parts.userBiases == null || parts.itemBiases == null)) unsavable(ErrorCode.LENGTH_MISMATCH, 'it has user biases or item biases, not both');
+  if (biased && (parts.userBiases == null || parts.itemBiases == null))
+    unsavable(ErrorCode.LENGTH_MISMATCH, 'it has user biases or item biases, not both');
   const globalMean = parts.globalMean ?? 0;
-  if (typeof globalMean !== 'number' || !Number.isFinite(globalMean)) unsavable(ErrorCode.NON_FINITE_VALUE, `globalMean is ${String(globalMean)}`, 'A saved model needs a finite global mean.');
+  if (typeof globalMean !== 'number' || !Number.isFinite(globalMean))
+    unsavable(ErrorCode.NON_FINITE_VALUE, `globalMean is ${String(globalMean)}`, 'A saved model needs a finite global mean.');
   checkSavedArray('userFactors', parts.userFactors, numUsers * k);
   checkSavedArray('itemFactors', parts.itemFactors, numItems * k);
   if (biased) {
     checkSavedArray('userBiases', parts.userBiases!, numUsers);
     checkSavedArray('itemBiases', parts.itemBiases!, numItems);
   }
-  const seen = withSeen ? parts.seen ?? null : null;
+  const seen = withSeen ? (parts.seen ?? null) : null;
   if (seen) {
     const why = seenTableProblem(seen.indptr, seen.indices, numUsers, numItems, seen.indices.length);
-    if (why) unsavable(ErrorCode.LENGTH_MISMATCH, `its seen-items table ${why}`, 'Save with { seen: false }, or rebuild the model.');
-    if (seen.values.length !== seen.indices.length) unsavable(ErrorCode.LENGTH_MISMATCH, `its seen-items table has ${seen.indices.length} items and ${seen.values.length} values`);
+    if (why)
+      unsavable(ErrorCode.LENGTH_MISMATCH, `its seen-items table ${why}`, 'Save with { seen: false }, or rebuild the model.');
+    if (seen.values.length !== seen.indices.length)
+      unsavable(
+        ErrorCode.LENGTH_MISMATCH,
+        `its seen-items table has ${seen.indices.length} items and ${seen.values.length} values`,
+      );
     checkSectionSize('the seen-items table', seen.indices.length * 4);
   }
   const range = parts.valueRange ?? null;
-  if (range && !isRange(range)) unsavable(ErrorCode.INVALID_OPTION, `its valueRange is not [min, max] of finite numbers with min ≤ max`);
+  if (range && !isRange(range))
+    unsavable(ErrorCode.INVALID_OPTION, `its valueRange is not [min, max] of finite numbers with min ≤ max`);
   const userIds = encodeIds(parts.users, 'user');
   const itemIds = encodeIds(parts.items, 'item');
   const header: Header = {
-    factors: k, numUsers, numItems, userIds: userIds.kind, itemIds: itemIds.kind,
-    biases: biased, globalMean,
-    seenNnz: seen ? seen.indices.length : null, options: parts.options,
+    factors: k,
+    numUsers,
+    numItems,
+    userIds: userIds.kind,
+    itemIds: itemIds.kind,
+    biases: biased,
+    globalMean,
+    seenNnz: seen ? seen.indices.length : null,
+    options: parts.options,
   };
   // Written only when known, so the files of models without a range stay as they were.
   if (range) header.valueRange = [range[0], range[1]];
   try {
     optionsFromHeader(JSON.parse(JSON.stringify(header.options)) as unknown, k, biased);
   } catch (e) {
-    unsavable(ErrorCode.INVALID_OPTION, `its options cannot be read back (${(e as Error).message})`, 'Pass options that new ALS(options) accepts (e.g. to fromFactors).');
+    unsavable(
+      ErrorCode.INVALID_OPTION,
+      `its options cannot be read back (${(e as Error).message})`,
+      'Pass options that new ALS(options) accepts (e.g. to fromFactors).',
+    );
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const sections: Uint8Array[] = [...userIds.sections, ...itemIds.sections, bytesOf(parts.userFactors), bytesOf(parts.itemFactors)];
+  const sections: Uint8Array[] = [
+    ...userIds.sections,
+    ...itemIds.sections,
+    bytesOf(parts.userFactors),
+    bytesOf(parts.itemFactors),
+  ];
   if (header.biases) sections.push(bytesOf(parts.userBiases!), bytesOf(parts.itemBiases!));
   if (seen) sections.push(bytesOf(seen.indptr), bytesOf(seen.indices), bytesOf(seen.values));
   let length = pad8(FIXED + json.length);
@@ -95,7 +119,12 @@ export function encodeModel(parts: ModelParts, withSeen: boolean): Uint8Array {
   try {
     out = new Uint8Array(length);
   } catch (cause) {
-    fail(ErrorCode.TOO_LARGE, `The model file would be ${length} bytes, more than this runtime can hold in one array.`, 'Save a smaller model, or export it in parts (e.g. writeSparkModel).', cause);
+    fail(
+      ErrorCode.TOO_LARGE,
+      `The model file would be ${length} bytes, more than this runtime can hold in one array.`,
+      'Save a smaller model, or export it in parts (e.g. writeSparkModel).',
+      cause,
+    );
   }
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out.set(new TextEncoder().encode(MAGIC), 0);
@@ -117,19 +146,31 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
   // A Node Buffer is often a view into a shared pool: read through a plain view of exactly its bytes.
   bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < FIXED + 4 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
-    throw new AlsError(ErrorCode.CORRUPT_MODEL, 'This is not an als-wasm model file (no ALSWASM magic).', 'Pass the bytes written by model.toBytes() or model.save().');
+    throw new AlsError(
+      ErrorCode.CORRUPT_MODEL,
+      'This is not an als-wasm model file (no ALSWASM magic).',
+      'Pass the bytes written by model.toBytes() or model.save().',
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(16, true);
   if (declared > BigInt(bytes.length)) {
-    throw new AlsError(ErrorCode.TRUNCATED_MODEL, `The model file is cut short: ${bytes.length} of ${declared} bytes.`, 'Copy or download the file again.');
+    throw new AlsError(
+      ErrorCode.TRUNCATED_MODEL,
+      `The model file is cut short: ${bytes.length} of ${declared} bytes.`,
+      'Copy or download the file again.',
+    );
   }
   if (declared < BigInt(bytes.length)) throw corrupt(`it has ${bytes.length} bytes where its header says ${declared}`);
   const stored = view.getUint32(bytes.length - 4, true);
   if (crc32(bytes.subarray(0, bytes.length - 4)) !== stored) throw corrupt('its checksum does not match its contents');
   const version = view.getUint32(8, true);
   if (version !== FORMAT_VERSION) {
-    throw new AlsError(ErrorCode.UNSUPPORTED_VERSION, `The model file has format version ${version}; this als-wasm reads version ${FORMAT_VERSION}.`, 'Use the als-wasm version that wrote it, or re-save the model.');
+    throw new AlsError(
+      ErrorCode.UNSUPPORTED_VERSION,
+      `The model file has format version ${version}; this als-wasm reads version ${FORMAT_VERSION}.`,
+      'Use the als-wasm version that wrote it, or re-save the model.',
+    );
   }
   // The checksum held, so what follows was written by us; still check every size and type,
   // since a file can be crafted with a valid checksum.
@@ -159,7 +200,12 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
     seen = { indptr, indices, values };
   }
   if (reader.at + 4 !== bytes.length) throw corrupt('it has bytes after the last section');
-  for (const [name, a] of [['user factors', userFactors], ['item factors', itemFactors], ['user biases', userBiases], ['item biases', itemBiases]] as const) {
+  for (const [name, a] of [
+    ['user factors', userFactors],
+    ['item factors', itemFactors],
+    ['user biases', userBiases],
+    ['item biases', itemBiases],
+  ] as const) {
     if (a) for (let e = 0; e < a.length; e++) if (!Number.isFinite(a[e]!)) throw corrupt(`its ${name} hold a non-finite value`);
   }
   let options: ResolvedOptions;
@@ -168,7 +214,19 @@ export function decodeModel(bytes: Uint8Array): ModelParts {
   } catch {
     throw corrupt('its options are not valid');
   }
-  return { users, items, factors: k, userFactors, itemFactors, userBiases, itemBiases, globalMean: header.globalMean, options, seen, valueRange: header.valueRange ?? null };
+  return {
+    users,
+    items,
+    factors: k,
+    userFactors,
+    itemFactors,
+    userBiases,
+    itemBiases,
+    globalMean: header.globalMean,
+    options,
+    seen,
+    valueRange: header.valueRange ?? null,
+  };
 }
 
 /** The header JSON as a Header, every field of the right type and range, or CORRUPT_MODEL naming the field. */
@@ -192,22 +250,37 @@ function checkHeader(h: unknown): Header {
 function optionsFromHeader(raw: unknown, k: number, biases: boolean): ResolvedOptions {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('options must be an object');
   const saved = raw as Partial<ResolvedOptions>;
-  const options = { ...resolveOptions({ ...saved, init: undefined, onIteration: undefined, signal: undefined } as AlsOptions), factors: k, biases };
+  const options = {
+    ...resolveOptions({ ...saved, init: undefined, onIteration: undefined, signal: undefined } as AlsOptions),
+    factors: k,
+    biases,
+  };
   options.threads = saved.threads ?? DEFAULTS.threads;
   options.backend = saved.backend ?? DEFAULTS.backend;
   return options;
 }
 
 /** Why a seen-items CSR table does not fit the model, or null when it does. */
-function seenTableProblem(indptr: Int32Array, indices: Int32Array, numUsers: number, numItems: number, nnz: number): string | null {
+function seenTableProblem(
+  indptr: Int32Array,
+  indices: Int32Array,
+  numUsers: number,
+  numItems: number,
+  nnz: number,
+): string | null {
   if (indptr.length !== numUsers + 1 || indices.length !== nnz) return 'has the wrong length';
   if (indptr[0] !== 0 || indptr[numUsers] !== nnz) return 'is inconsistent';
   for (let u = 0; u < numUsers; u++) if (indptr[u + 1]! < indptr[u]!) return 'is inconsistent';
-  for (let e = 0; e < indices.length; e++) if (!(indices[e]! >= 0 && indices[e]! < numItems)) return 'names an item that does not exist';
+  for (let e = 0; e < indices.length; e++)
+    if (!(indices[e]! >= 0 && indices[e]! < numItems)) return 'names an item that does not exist';
   return null;
 }
 
-function unsavable(code: ErrorCode, why: string, hint = 'Fix the model (e.g. the arrays given to fromFactors) before saving.'): never {
+function unsavable(
+  code: ErrorCode,
+  why: string,
+  hint = 'Fix the model (e.g. the arrays given to fromFactors) before saving.',
+): never {
   fail(code, `The model cannot be saved: ${why}.`, hint);
 }
 
@@ -216,15 +289,26 @@ function checkSavedArray(name: string, a: Float32Array, length: number): void {
   if (!(a instanceof Float32Array)) unsavable(ErrorCode.INVALID_OPTION, `${name} is ${describe(a)}, not a Float32Array`);
   if (a.length !== length) unsavable(ErrorCode.LENGTH_MISMATCH, `${name} has ${a.length} values where its sizes need ${length}`);
   checkSectionSize(name, a.byteLength);
-  for (let e = 0; e < a.length; e++) if (!Number.isFinite(a[e]!)) unsavable(ErrorCode.NON_FINITE_VALUE, `${name}[${e}] is ${a[e]}`, 'A saved model needs finite factors and biases.');
+  for (let e = 0; e < a.length; e++)
+    if (!Number.isFinite(a[e]!))
+      unsavable(ErrorCode.NON_FINITE_VALUE, `${name}[${e}] is ${a[e]}`, 'A saved model needs finite factors and biases.');
 }
 
 function checkSectionSize(name: string, bytes: number): void {
-  if (!isCount(bytes)) unsavable(ErrorCode.TOO_LARGE, `${name} would take ${bytes} bytes; a model file section holds less than 2 GiB`, 'Export it as a Spark model or .npy matrices instead.');
+  if (!isCount(bytes))
+    unsavable(
+      ErrorCode.TOO_LARGE,
+      `${name} would take ${bytes} bytes; a model file section holds less than 2 GiB`,
+      'Export it as a Spark model or .npy matrices instead.',
+    );
 }
 
 function corrupt(why: string): AlsError {
-  return new AlsError(ErrorCode.CORRUPT_MODEL, `The model file is damaged: ${why}.`, 'Copy or download the file again, or re-save the model.');
+  return new AlsError(
+    ErrorCode.CORRUPT_MODEL,
+    `The model file is damaged: ${why}.`,
+    'Copy or download the file again, or re-save the model.',
+  );
 }
 
 function isCount(n: unknown): n is number {
@@ -246,20 +330,30 @@ function bytesOf(a: Float32Array | Int32Array | Float64Array | Uint32Array): Uin
 function encodeIds(map: IdMap, what: 'user' | 'item'): { kind: IdKind; sections: Uint8Array[] } {
   if (map.isDense) return { kind: 'dense', sections: [] };
   const ids = map.ids();
-  if (ids.every((id) => typeof id === 'number')) return { kind: 'number', sections: [bytesOf(Float64Array.from(ids as number[]))] };
+  if (ids.every((id) => typeof id === 'number'))
+    return { kind: 'number', sections: [bytesOf(Float64Array.from(ids as number[]))] };
   if (ids.every((id) => typeof id === 'string')) {
     // A lone surrogate would be written as U+FFFD and read back as another ID (or a duplicate).
     const broken = (ids as string[]).findIndex((id) => LONE_SURROGATE.test(id));
-    if (broken >= 0) unsavable(ErrorCode.INVALID_ID, `${what} ID ${JSON.stringify(ids[broken])} is not well-formed Unicode (a lone surrogate)`, 'Use IDs that are valid Unicode text.');
+    if (broken >= 0)
+      unsavable(
+        ErrorCode.INVALID_ID,
+        `${what} ID ${JSON.stringify(ids[broken])} is not well-formed Unicode (a lone surrogate)`,
+        'Use IDs that are valid Unicode text.',
+      );
     const encoded = ids.map((id) => new TextEncoder().encode(id as string));
     const lengths = Uint32Array.from(encoded, (e) => e.length);
     const blob = new Uint8Array(encoded.reduce((a, e) => a + e.length, 0));
     checkSectionSize(`the ${what} IDs`, blob.length);
     let at = 0;
-    for (const e of encoded) (blob.set(e, at), (at += e.length));
+    for (const e of encoded) blob.set(e, at), (at += e.length);
     return { kind: 'string', sections: [bytesOf(lengths), blob] };
   }
-  throw new AlsError(ErrorCode.INVALID_ID, 'A model file holds either all-number or all-string IDs, not a mix.', 'Convert the IDs to strings before training.');
+  throw new AlsError(
+    ErrorCode.INVALID_ID,
+    'A model file holds either all-number or all-string IDs, not a mix.',
+    'Convert the IDs to strings before training.',
+  );
 }
 
 /** Sequential, bounds-checked reads of 8-byte-aligned sections. */
@@ -302,7 +396,7 @@ class Reader {
       ids = [];
       let at = 0;
       try {
-        for (const n of lengths) (ids.push(decoder.decode(blob.subarray(at, at + n))), (at += n));
+        for (const n of lengths) ids.push(decoder.decode(blob.subarray(at, at + n))), (at += n);
       } catch {
         throw corrupt('an ID is not valid UTF-8');
       }

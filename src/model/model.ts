@@ -13,8 +13,23 @@ import { preparePartialFit, type PartialFitInput } from './partial-fit.js';
 import { topN } from './recommend.js';
 import { decodeModel, encodeModel } from './format.js';
 import {
-  checkClip, checkColdStart, checkRange, clamp, clipRangeOf, checkRecommendOptions, checkRowInput, checkVector, distinct, idList, minItemRatings, numberList, topCount,
-  type Clip, type ColdStart, type RecommendOptions, type RowInput,
+  checkClip,
+  checkColdStart,
+  checkRange,
+  clamp,
+  clipRangeOf,
+  checkRecommendOptions,
+  checkRowInput,
+  checkVector,
+  distinct,
+  idList,
+  minItemRatings,
+  numberList,
+  topCount,
+  type Clip,
+  type ColdStart,
+  type RecommendOptions,
+  type RowInput,
 } from './serving-options.js';
 
 export type { Clip, ColdStart, RecommendOptions } from './serving-options.js';
@@ -147,7 +162,18 @@ export class ALSModel {
    * per side, as a model file holds them). Sizes are checked before anything is copied.
    */
   static fromFactors(input: FactorsInput): ALSModel {
-    const o = checkOptions('fromFactors input', input, ['userIds', 'itemIds', 'userFactors', 'itemFactors', 'userBiases', 'itemBiases', 'globalMean', 'options', 'seen', 'valueRange']);
+    const o = checkOptions('fromFactors input', input, [
+      'userIds',
+      'itemIds',
+      'userFactors',
+      'itemFactors',
+      'userBiases',
+      'itemBiases',
+      'globalMean',
+      'options',
+      'seen',
+      'valueRange',
+    ]);
     const userIds = idList('userIds', o.userIds) ?? fail(ErrorCode.INVALID_OPTION, 'fromFactors needs userIds.');
     const itemIds = idList('itemIds', o.itemIds) ?? fail(ErrorCode.INVALID_OPTION, 'fromFactors needs itemIds.');
     const numUsers = userIds.length;
@@ -156,8 +182,10 @@ export class ALSModel {
     const userFactors = numberList('userFactors', o.userFactors);
     const itemFactors = numberList('itemFactors', o.itemFactors);
     const k = itemFactors.length / numItems;
-    if (!Number.isInteger(k) || k < 1) fail(ErrorCode.INVALID_OPTION, `itemFactors has ${itemFactors.length} values, not a multiple of ${numItems} items.`);
-    if (userFactors.length !== numUsers * k) fail(ErrorCode.INVALID_OPTION, `userFactors must hold ${numUsers} × ${k} values (got ${userFactors.length}).`);
+    if (!Number.isInteger(k) || k < 1)
+      fail(ErrorCode.INVALID_OPTION, `itemFactors has ${itemFactors.length} values, not a multiple of ${numItems} items.`);
+    if (userFactors.length !== numUsers * k)
+      fail(ErrorCode.INVALID_OPTION, `userFactors must hold ${numUsers} × ${k} values (got ${userFactors.length}).`);
     const biased = o.userBiases !== undefined || o.itemBiases !== undefined;
     const userBiases = biased ? numberList('userBiases', o.userBiases) : null;
     const itemBiases = biased ? numberList('itemBiases', o.itemBiases) : null;
@@ -169,7 +197,13 @@ export class ALSModel {
     const globalMean = finite('globalMean', o.globalMean ?? 0);
     const f32 = (a: ArrayLike<number>, name: string) => {
       const out = Float32Array.from(a);
-      for (let e = 0; e < out.length; e++) if (typeof a[e] !== 'number' || !Number.isFinite(out[e]!)) fail(ErrorCode.NON_FINITE_VALUE, `${name}[${e}] is ${describe(a[e])}.`, 'Factors must be finite numbers within float32 range.');
+      for (let e = 0; e < out.length; e++)
+        if (typeof a[e] !== 'number' || !Number.isFinite(out[e]!))
+          fail(
+            ErrorCode.NON_FINITE_VALUE,
+            `${name}[${e}] is ${describe(a[e])}.`,
+            'Factors must be finite numbers within float32 range.',
+          );
       return out;
     };
     let users: IdMap;
@@ -183,13 +217,16 @@ export class ALSModel {
     }
     let seen: SparseRows | null = null;
     if (o.seen !== undefined) {
-      if (!(o.seen instanceof Map)) fail(ErrorCode.INVALID_OPTION, `seen must be a Map from user ID to item IDs (got ${describe(o.seen)}).`);
+      if (!(o.seen instanceof Map))
+        fail(ErrorCode.INVALID_OPTION, `seen must be a Map from user ID to item IDs (got ${describe(o.seen)}).`);
       seen = seenRows(o.seen, users, items);
     }
     const valueRange = o.valueRange === undefined ? null : checkRange('valueRange', o.valueRange);
     const { factors: _k, biases: _b, ...conventions } = checkOptions('fromFactors options', o.options, Object.keys(DEFAULTS));
     return new ALSModel({
-      users, items, factors: k,
+      users,
+      items,
+      factors: k,
       userFactors: f32(userFactors, 'userFactors'),
       itemFactors: f32(itemFactors, 'itemFactors'),
       userBiases: userBiases && f32(userBiases, 'userBiases'),
@@ -297,9 +334,19 @@ export class ALSModel {
     const i = this.items.index(item);
     if (u >= 0 && i >= 0) return clamp(this.score(u, i), range);
     if (mode === 'throw') {
-      fail(ErrorCode.UNKNOWN_ID, `${u < 0 ? `User ${String(user)}` : `Item ${String(item)}`} is not in the model.`, "Pass coldStart: 'nan', 'bias' or 'drop' to get a value instead.");
+      fail(
+        ErrorCode.UNKNOWN_ID,
+        `${u < 0 ? `User ${String(user)}` : `Item ${String(item)}`} is not in the model.`,
+        "Pass coldStart: 'nan', 'bias' or 'drop' to get a value instead.",
+      );
     }
-    if (mode === 'bias') return clamp(this.globalMean + (u >= 0 && this.userBiases ? this.userBiases[u]! : 0) + (i >= 0 && this.itemBiases ? this.itemBiases[i]! : 0), range);
+    if (mode === 'bias')
+      return clamp(
+        this.globalMean +
+          (u >= 0 && this.userBiases ? this.userBiases[u]! : 0) +
+          (i >= 0 && this.itemBiases ? this.itemBiases[i]! : 0),
+        range,
+      );
     return NaN;
   }
 
@@ -343,20 +390,35 @@ export class ALSModel {
     const knowsSeen = isVector(user) || this.seen !== null || o.seenItems !== undefined;
     const excludeSeen = o.excludeSeen ?? knowsSeen;
     if (excludeSeen && !knowsSeen) {
-      fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ seen items, so excludeSeen cannot work.', 'Pass excludeSeen: false, or seenItems.');
+      fail(
+        ErrorCode.INVALID_OPTION,
+        'This model does not keep the users’ seen items, so excludeSeen cannot work.',
+        'Pass excludeSeen: false, or seenItems.',
+      );
     }
     const exclude = [...o.exclude.map((id) => this.items.index(id)).filter((i) => i >= 0), ...rare];
     const candidates = o.candidates ? o.candidates.map((id) => this.requireItem(id)) : null;
     const base = { vector, rows: engine.items, numRows: this.numItems, bias: this.itemBiases ? engine.itemBias : 0 };
     if (excludeSeen || !candidates || seen.length === 0) {
       const top = topN(engine, { ...base, n, exclude: excludeSeen ? [...exclude, ...seen] : exclude, candidates });
-      return this.named(top.indices, top.scores.map((s) => clamp(s + shift, range)));
+      return this.named(
+        top.indices,
+        top.scores.map((s) => clamp(s + shift, range)),
+      );
     }
     // Candidates and seen items kept: the unseen candidates first, then the seen ones.
     const seenSet = new Set(seen);
     const unseen = topN(engine, { ...base, n, exclude: [...exclude, ...seen], candidates });
-    const rest = topN(engine, { ...base, n: n - unseen.indices.length, exclude, candidates: candidates.filter((i) => seenSet.has(i)) });
-    return this.named(concat(unseen.indices, rest.indices), Float32Array.from([...unseen.scores, ...rest.scores], (s) => clamp(s + shift, range)));
+    const rest = topN(engine, {
+      ...base,
+      n: n - unseen.indices.length,
+      exclude,
+      candidates: candidates.filter((i) => seenSet.has(i)),
+    });
+    return this.named(
+      concat(unseen.indices, rest.indices),
+      Float32Array.from([...unseen.scores, ...rest.scores], (s) => clamp(s + shift, range)),
+    );
   }
 
   /**
@@ -392,12 +454,22 @@ export class ALSModel {
     }));
   }
 
-  private allTopN(n: number, count: number, answers: 'items' | 'users', range: readonly [number, number] | null, query: (q: number) => { vector: ArrayLike<number>; exclude: ArrayLike<number>; shift: number }): AllRecommendations {
+  private allTopN(
+    n: number,
+    count: number,
+    answers: 'items' | 'users',
+    range: readonly [number, number] | null,
+    query: (q: number) => { vector: ArrayLike<number>; exclude: ArrayLike<number>; shift: number },
+  ): AllRecommendations {
     checkListBytes(answers === 'items' ? 'recommendAll' : 'recommendAllUsers', count, n);
     const engine = this.engine();
     const rows = answers === 'items' ? engine.items : engine.users;
     const numRows = answers === 'items' ? this.numItems : this.numUsers;
-    const bias = (answers === 'items' ? this.itemBiases : this.userBiases) ? (answers === 'items' ? engine.itemBias : engine.userBias) : 0;
+    const bias = (answers === 'items' ? this.itemBiases : this.userBiases)
+      ? answers === 'items'
+        ? engine.itemBias
+        : engine.userBias
+      : 0;
     const indices = new Int32Array(count * n).fill(-1);
     const scores = new Float32Array(count * n).fill(NaN);
     for (let q = 0; q < count; q++) {
@@ -411,13 +483,21 @@ export class ALSModel {
 
   /** recommend for many users; the same results as one call each. */
   recommendBatch(users: readonly Id[], options: RecommendOptions = {}): Recommendations[] {
-    if (!Array.isArray(users)) fail(ErrorCode.INVALID_OPTION, `recommendBatch takes an array of user IDs (got ${describe(users)}).`, 'Use recommend for one user or vector.');
+    if (!Array.isArray(users))
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `recommendBatch takes an array of user IDs (got ${describe(users)}).`,
+        'Use recommend for one user or vector.',
+      );
     checkRecommendOptions('recommendBatch', options);
     return users.map((user) => this.recommend(user, options));
   }
 
   /** The n users who would score an item highest (μ + b_u + b_i + x_u·y_i), best first; scores clipped as `clip` says. */
-  recommendUsers(item: Id, options: { n?: number; exclude?: readonly Id[]; clip?: Clip } = {}): { users: Id[]; scores: Float32Array } {
+  recommendUsers(
+    item: Id,
+    options: { n?: number; exclude?: readonly Id[]; clip?: Clip } = {},
+  ): { users: Id[]; scores: Float32Array } {
     const o = checkOptions('recommendUsers options', options, ['n', 'exclude', 'clip']);
     const n = topCount(o.n, this.numUsers);
     const range = this.rangeOf(o.clip === undefined ? this.clipSetting : checkClip(o.clip));
@@ -425,7 +505,14 @@ export class ALSModel {
     const engine = this.engine();
     const i = this.requireItem(item);
     const vector = this.itemFactors.subarray(i * this.factors, (i + 1) * this.factors);
-    const top = topN(engine, { vector, rows: engine.users, numRows: this.numUsers, bias: this.userBiases ? engine.userBias : 0, n, exclude });
+    const top = topN(engine, {
+      vector,
+      rows: engine.users,
+      numRows: this.numUsers,
+      bias: this.userBiases ? engine.userBias : 0,
+      n,
+      exclude,
+    });
     // The item's own bias and μ shift every user alike: add them so scores are predictions.
     const shift = this.globalMean + (this.itemBiases ? this.itemBiases[i]! : 0);
     return { users: Array.from(top.indices, (x) => this.users.id(x)), scores: top.scores.map((s) => clamp(s + shift, range)) };
@@ -440,9 +527,17 @@ export class ALSModel {
     const engine = this.engine();
     const i = this.requireItem(item);
     const k = this.factors;
-    const query = engine.f32.slice((engine.itemNormed >>> 2) + i * engine.stride, (engine.itemNormed >>> 2) + i * engine.stride + k);
+    const query = engine.f32.slice(
+      (engine.itemNormed >>> 2) + i * engine.stride,
+      (engine.itemNormed >>> 2) + i * engine.stride + k,
+    );
     const top = topN(engine, {
-      vector: query, rows: engine.itemNormed, numRows: this.numItems, bias: 0, n, exclude,
+      vector: query,
+      rows: engine.itemNormed,
+      numRows: this.numItems,
+      bias: 0,
+      n,
+      exclude,
       candidates: candidateIds ? distinct(candidateIds).map((id) => this.requireItem(id)) : null,
     });
     return this.named(top.indices, top.scores);
@@ -455,7 +550,10 @@ export class ALSModel {
     const exclude = (idList('exclude', o.exclude) ?? []).map((id) => this.users.index(id)).filter((x) => x >= 0);
     const engine = this.engine();
     const u = this.requireUser(user);
-    const query = engine.f32.slice((engine.userNormed >>> 2) + u * engine.stride, (engine.userNormed >>> 2) + u * engine.stride + this.factors);
+    const query = engine.f32.slice(
+      (engine.userNormed >>> 2) + u * engine.stride,
+      (engine.userNormed >>> 2) + u * engine.stride + this.factors,
+    );
     const top = topN(engine, { vector: query, rows: engine.userNormed, numRows: this.numUsers, bias: 0, n, exclude });
     return { users: Array.from(top.indices, (x) => this.users.id(x)), scores: top.scores };
   }
@@ -487,7 +585,8 @@ export class ALSModel {
     if (ratings !== undefined) row = this.rowOf('explain', ratings);
     else {
       const u = this.requireUser(user);
-      if (!this.seen) fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ ratings.', 'Pass the ratings to explain.');
+      if (!this.seen)
+        fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ ratings.', 'Pass the ratings to explain.');
       const lo = this.seen.indptr[u]!;
       const hi = this.seen.indptr[u + 1]!;
       row = { items: this.seen.indices.slice(lo, hi), values: this.seen.values.slice(lo, hi) };
@@ -510,7 +609,9 @@ export class ALSModel {
     const update = preparePartialFit(input, this);
     const { byUser, rows, size } = update;
     // With the sides swapped, the engine's "items" are the users: the same fold-in solves items.
-    const engine = byUser ? this.engine() : new ServingEngine(this.factors, this.itemFactors, this.userFactors, this.itemBiases, this.userBiases);
+    const engine = byUser
+      ? this.engine()
+      : new ServingEngine(this.factors, this.itemFactors, this.userFactors, this.itemBiases, this.userBiases);
     const solved = rows.map((row) => ({ ...row, ...foldInRow(engine, this.options, this.globalMean, row) }));
     const k = this.factors;
     const grow = (a: Float32Array, width: number) => {
@@ -566,14 +667,18 @@ export class ALSModel {
 
   /** Node: reads a model file. */
   static async load(path: string): Promise<ALSModel> {
-    if (typeof path !== 'string' || path === '') fail(ErrorCode.INVALID_OPTION, `ALSModel.load needs a file path (got ${path === '' ? 'an empty string' : typeof path}).`);
+    if (typeof path !== 'string' || path === '')
+      fail(ErrorCode.INVALID_OPTION, `ALSModel.load needs a file path (got ${path === '' ? 'an empty string' : typeof path}).`);
     const { readFile } = (await import(NODE_FS)) as typeof import('node:fs/promises');
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await readFile(path));
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
-      const hint = code === 'EISDIR' ? 'It is a directory: a Spark model? Load it with loadSparkModel (the CLI: --from spark).' : 'Check the path.';
+      const hint =
+        code === 'EISDIR'
+          ? 'It is a directory: a Spark model? Load it with loadSparkModel (the CLI: --from spark).'
+          : 'Check the path.';
       throw new AlsError(ErrorCode.FILE_ERROR, `Cannot read model file ${path} (${code ?? String(cause)}).`, hint, { cause });
     }
     return ALSModel.fromBytes(bytes);
@@ -581,8 +686,16 @@ export class ALSModel {
 
   private parts(): ModelParts {
     return {
-      users: this.users, items: this.items, factors: this.factors, userFactors: this.userFactors, itemFactors: this.itemFactors,
-      userBiases: this.userBiases, itemBiases: this.itemBiases, globalMean: this.globalMean, options: this.options, seen: this.seen,
+      users: this.users,
+      items: this.items,
+      factors: this.factors,
+      userFactors: this.userFactors,
+      itemFactors: this.itemFactors,
+      userBiases: this.userBiases,
+      itemBiases: this.itemBiases,
+      globalMean: this.globalMean,
+      options: this.options,
+      seen: this.seen,
       valueRange: this.valueRange,
     };
   }
@@ -595,7 +708,8 @@ export class ALSModel {
   /** Ratings per item from the seen table, counted once per seen table. */
   private counts(): Int32Array {
     const seen = this.seen!;
-    if (this.countsCache?.seen !== seen || this.countsCache.counts.length !== this.numItems) this.countsCache = { seen, counts: countPerItem(seen, this.numItems) };
+    if (this.countsCache?.seen !== seen || this.countsCache.counts.length !== this.numItems)
+      this.countsCache = { seen, counts: countPerItem(seen, this.numItems) };
     return this.countsCache.counts;
   }
 
@@ -605,33 +719,52 @@ export class ALSModel {
     if (!this.seen) noCounts(what);
     const counts = this.counts();
     // recommendBatch asks once per user: the list is kept for the last threshold.
-    if (this.rareCache?.counts !== counts || this.rareCache.min !== min) this.rareCache = { counts, min, items: itemsBelow(counts, min) };
+    if (this.rareCache?.counts !== counts || this.rareCache.min !== min)
+      this.rareCache = { counts, min, items: itemsBelow(counts, min) };
     return this.rareCache.items;
   }
 
   /** @internal The serving memory, built on first use. */
   engine(): ServingEngine {
-    return (this.engineCache ??= new ServingEngine(this.factors, this.userFactors, this.itemFactors, this.userBiases, this.itemBiases));
+    return (this.engineCache ??= new ServingEngine(
+      this.factors,
+      this.userFactors,
+      this.itemFactors,
+      this.userBiases,
+      this.itemBiases,
+    ));
   }
 
   /** A fold-in row from `{ items, values }`: known items, each once, finite values in range. */
   private rowOf(what: string, ratings: RowInput): RowRatings {
     const input = checkRowInput(what, ratings);
-    if (input.items.length !== input.values.length) fail(ErrorCode.LENGTH_MISMATCH, `items and values differ in length (${input.items.length}, ${input.values.length}).`);
+    if (input.items.length !== input.values.length)
+      fail(ErrorCode.LENGTH_MISMATCH, `items and values differ in length (${input.items.length}, ${input.values.length}).`);
     const items = Int32Array.from(input.items, (id) => this.requireItem(id));
     for (let e = 0; e < input.values.length; e++) {
       const v = input.values[e];
-      if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) fail(ErrorCode.NON_FINITE_VALUE, `Rating ${e} is ${describe(v)}.`, 'Ratings must be finite numbers within float32 range.');
+      if (typeof v !== 'number' || !Number.isFinite(Math.fround(v)))
+        fail(
+          ErrorCode.NON_FINITE_VALUE,
+          `Rating ${e} is ${describe(v)}.`,
+          'Ratings must be finite numbers within float32 range.',
+        );
     }
     const values = Float32Array.from(input.values);
-    if (new Set(items).size !== items.length) fail(ErrorCode.DUPLICATE_RATING, 'An item occurs twice in the ratings.', 'Combine repeated items first.');
+    if (new Set(items).size !== items.length)
+      fail(ErrorCode.DUPLICATE_RATING, 'An item occurs twice in the ratings.', 'Combine repeated items first.');
     checkValueRange(values, this.options, `The ${what} ratings`);
     return { items, values };
   }
 
   private requireUser(id: Id): number {
     const u = this.users.index(id);
-    if (u < 0) fail(ErrorCode.UNKNOWN_ID, `User ${String(id)} is not in the model.`, 'Fold the user in with foldIn(ratings) and pass the vector instead.');
+    if (u < 0)
+      fail(
+        ErrorCode.UNKNOWN_ID,
+        `User ${String(id)} is not in the model.`,
+        'Fold the user in with foldIn(ratings) and pass the vector instead.',
+      );
     return u;
   }
 
@@ -663,12 +796,18 @@ function seenRows(seen: ReadonlyMap<Id, readonly Id[]>, users: IdMap, items: IdM
   for (const [user, list] of seen) {
     const u = users.index(user);
     if (u < 0) fail(ErrorCode.UNKNOWN_ID, `seen names user ${String(user)}, which is not in userIds.`);
-    const ids = idList(`seen of user ${String(user)}`, list) ?? fail(ErrorCode.INVALID_OPTION, `seen of user ${String(user)} must be an array of item IDs.`);
-    rows[u] = Int32Array.from(new Set(ids.map((id) => {
-      const i = items.index(id);
-      if (i < 0) fail(ErrorCode.UNKNOWN_ID, `seen names item ${String(id)}, which is not in itemIds.`);
-      return i;
-    }))).sort();
+    const ids =
+      idList(`seen of user ${String(user)}`, list) ??
+      fail(ErrorCode.INVALID_OPTION, `seen of user ${String(user)} must be an array of item IDs.`);
+    rows[u] = Int32Array.from(
+      new Set(
+        ids.map((id) => {
+          const i = items.index(id);
+          if (i < 0) fail(ErrorCode.UNKNOWN_ID, `seen names item ${String(id)}, which is not in itemIds.`);
+          return i;
+        }),
+      ),
+    ).sort();
   }
   rows.forEach((r, u) => (indptr[u + 1] = indptr[u]! + r.length));
   const indices = new Int32Array(indptr[users.size]!);

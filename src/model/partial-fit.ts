@@ -51,21 +51,36 @@ export interface ModelShape {
 export function preparePartialFit(input: PartialFitInput, model: ModelShape): PreparedPartialFit {
   const outer = checkOptions('partialFit input', input as Partial<Record<'users' | 'items', PartialRatings>>, ['users', 'items']);
   if ((outer.users === undefined) === (outer.items === undefined)) {
-    fail(ErrorCode.INVALID_OPTION, 'partialFit takes either { users: ratings } (recompute users) or { items: ratings } (recompute items).', 'partialFit({ users: { users, items, values } })');
+    fail(
+      ErrorCode.INVALID_OPTION,
+      'partialFit takes either { users: ratings } (recompute users) or { items: ratings } (recompute items).',
+      'partialFit({ users: { users, items, values } })',
+    );
   }
   const byUser = outer.users !== undefined;
-  const data = checkOptions(`partialFit({ ${byUser ? 'users' : 'items'} }) ratings`, byUser ? outer.users : outer.items, ['users', 'items', 'values']);
+  const data = checkOptions(`partialFit({ ${byUser ? 'users' : 'items'} }) ratings`, byUser ? outer.users : outer.items, [
+    'users',
+    'items',
+    'values',
+  ]);
   for (const key of ['users', 'items', 'values'] as const) {
     const list = data[key] as unknown;
     if (!Array.isArray(list) && !(ArrayBuffer.isView(list) && !(list instanceof DataView))) {
-      fail(ErrorCode.INVALID_OPTION, `partialFit ratings need ${key}, an array (got ${describe(list)}).`, 'partialFit({ users: { users: [...], items: [...], values: [...] } })');
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `partialFit ratings need ${key}, an array (got ${describe(list)}).`,
+        'partialFit({ users: { users: [...], items: [...], values: [...] } })',
+      );
     }
   }
   const own = byUser ? data.users : data.items;
   const other = byUser ? data.items : data.users;
   const values = data.values;
   if (own.length !== other.length || own.length !== values.length) {
-    fail(ErrorCode.LENGTH_MISMATCH, `users, items and values must have the same length (got ${data.users.length}, ${data.items.length}, ${values.length}).`);
+    fail(
+      ErrorCode.LENGTH_MISMATCH,
+      `users, items and values must have the same length (got ${data.users.length}, ${data.items.length}, ${values.length}).`,
+    );
   }
   const ownSide = byUser ? 'user' : 'item';
   const otherSide = byUser ? 'item' : 'user';
@@ -85,13 +100,21 @@ export function preparePartialFit(input: PartialFitInput, model: ModelShape): Pr
     const where = `Rating ${e} of partialFit`;
     const value = values[e];
     if (typeof value !== 'number' || !Number.isFinite(Math.fround(value))) {
-      fail(ErrorCode.NON_FINITE_VALUE, `${where} has value ${describe(value)}.`, 'Ratings must be finite numbers within float32 range.');
+      fail(
+        ErrorCode.NON_FINITE_VALUE,
+        `${where} has value ${describe(value)}.`,
+        'Ratings must be finite numbers within float32 range.',
+      );
     }
     const id = checkId(own[e], ownKind, ownSide, e);
     if (ownKind === 'any') ownKind = typeof id === 'string' ? 'string' : 'number';
     const otherIndex = otherMap.index(checkId(other[e], otherKind, otherSide, e));
     if (otherIndex < 0) {
-      fail(ErrorCode.UNKNOWN_ID, `${where} names ${otherSide} ${describe(other[e])}, which is not in the model.`, `partialFit({ ${otherSide}s }) first adds it.`);
+      fail(
+        ErrorCode.UNKNOWN_ID,
+        `${where} names ${otherSide} ${describe(other[e])}, which is not in the model.`,
+        `partialFit({ ${otherSide}s }) first adds it.`,
+      );
     }
     let row = rows.get(id);
     if (!row) {
@@ -110,7 +133,11 @@ export function preparePartialFit(input: PartialFitInput, model: ModelShape): Pr
   const prepared = [...rows].map(([id, row]): PartialRow => {
     const items = Int32Array.from(row.items);
     if (new Set(row.items).size !== row.items.length) {
-      fail(ErrorCode.DUPLICATE_RATING, `${ownSide[0]!.toUpperCase()}${ownSide.slice(1)} ${describe(id)} rates ${otherSide} ${describe(otherMap.id(firstRepeat(row.items)))} twice.`, 'Combine repeated pairs first.');
+      fail(
+        ErrorCode.DUPLICATE_RATING,
+        `${ownSide[0]!.toUpperCase()}${ownSide.slice(1)} ${describe(id)} rates ${otherSide} ${describe(otherMap.id(firstRepeat(row.items)))} twice.`,
+        'Combine repeated pairs first.',
+      );
     }
     const rowValues = Float32Array.from(row.values);
     checkValueRange(rowValues, model.options, `The partialFit ratings of ${ownSide} ${describe(id)}`);

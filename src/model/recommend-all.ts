@@ -64,7 +64,9 @@ export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
   const c0 = ctrl >>> 2;
   i32[c0 + Ctrl.Job] = Job.TopN;
   i32[c0 + Ctrl.Tasks] = Math.ceil(numQueries / QUERY_BLOCK);
-  [queries, stride, k, numQueries, rows, numRows, bias, indptr, indices, n, outIdx, outScore].forEach((v, j) => (i32[c0 + Ctrl.A0 + j] = v));
+  [queries, stride, k, numQueries, rows, numRows, bias, indptr, indices, n, outIdx, outScore].forEach(
+    (v, j) => (i32[c0 + Ctrl.A0 + j] = v),
+  );
 
   const executor = await startExecutor({ threads: input.threads, backend, ctrl, signal: input.signal, what: 'recommendAll' });
   try {
@@ -119,14 +121,27 @@ export interface RecommendAllOptions {
  * every core where workers exist).
  */
 export async function recommendAll(model: ALSModel, options: RecommendAllOptions = {}): Promise<AllRecommendations> {
-  const o = checkOptions('recommendAll options', options, ['n', 'of', 'excludeSeen', 'threads', 'signal', 'minItemRatings', 'clip']);
+  const o = checkOptions('recommendAll options', options, [
+    'n',
+    'of',
+    'excludeSeen',
+    'threads',
+    'signal',
+    'minItemRatings',
+    'clip',
+  ]);
   const of = oneOf('of', o.of ?? 'users', ['users', 'items']);
   const users = of === 'users';
   // n past the rows that exist would only pad: clamped, so it can never size an allocation.
   const n = topCount(o.n, users ? model.numItems : model.numUsers);
   const excludeSeen = o.excludeSeen === undefined ? true : boolean('excludeSeen', o.excludeSeen);
   const minRatings = minItemRatings(o.minItemRatings);
-  if (!users && minRatings > 0) fail(ErrorCode.INVALID_OPTION, "recommendAll: minItemRatings applies to of: 'users' (the top items of every user).", "Leave minItemRatings out with of: 'items'.");
+  if (!users && minRatings > 0)
+    fail(
+      ErrorCode.INVALID_OPTION,
+      "recommendAll: minItemRatings applies to of: 'users' (the top items of every user).",
+      "Leave minItemRatings out with of: 'items'.",
+    );
   const range = clipRangeOf(o.clip === undefined ? model.clip : checkClip(o.clip), model.options.feedback, model.valueRange);
   // The eligible items (null: all); checked before any work so a model without counts fails at once.
   let kept: Int32Array | null = null;
@@ -142,24 +157,44 @@ export async function recommendAll(model: ALSModel, options: RecommendAllOptions
     // Only the eligible items are scored: the catalogue is cut down to them (seen items
     // renumbered alike) rather than every user excluding the rare ones, which would cost
     // numUsers × rare entries. Order is kept, so ties break as on the full catalogue.
-    if (kept.length === 0) return { n, indices: new Int32Array(model.numUsers * n).fill(-1), scores: new Float32Array(model.numUsers * n).fill(NaN) };
+    if (kept.length === 0)
+      return { n, indices: new Int32Array(model.numUsers * n).fill(-1), scores: new Float32Array(model.numUsers * n).fill(NaN) };
     result = await allTopN({
-      k, queries: model.userFactors, rows: gatherRows(model.itemFactors, kept, k), rowBias: model.itemBiases && gatherRows(model.itemBiases, kept, 1),
+      k,
+      queries: model.userFactors,
+      rows: gatherRows(model.itemFactors, kept, k),
+      rowBias: model.itemBiases && gatherRows(model.itemBiases, kept, 1),
       shift: (u) => mu + (model.userBiases ? model.userBiases[u]! : 0),
-      excluded: excludeSeen && model.seen ? restrictColumns(model.seen, kept, model.numItems) : null, n, threads, signal: o.signal,
+      excluded: excludeSeen && model.seen ? restrictColumns(model.seen, kept, model.numItems) : null,
+      n,
+      threads,
+      signal: o.signal,
     });
     const { indices } = result;
     for (let e = 0; e < indices.length; e++) if (indices[e]! >= 0) indices[e] = kept[indices[e]!]!;
   } else if (users) {
     result = await allTopN({
-      k, queries: model.userFactors, rows: model.itemFactors, rowBias: model.itemBiases,
+      k,
+      queries: model.userFactors,
+      rows: model.itemFactors,
+      rowBias: model.itemBiases,
       shift: (u) => mu + (model.userBiases ? model.userBiases[u]! : 0),
-      excluded: excludeSeen ? model.seen : null, n, threads, signal: o.signal,
+      excluded: excludeSeen ? model.seen : null,
+      n,
+      threads,
+      signal: o.signal,
     });
   } else {
     result = await allTopN({
-      k, queries: model.itemFactors, rows: model.userFactors, rowBias: model.userBiases,
-      shift: (i) => mu + (model.itemBiases ? model.itemBiases[i]! : 0), excluded: null, n, threads, signal: o.signal,
+      k,
+      queries: model.itemFactors,
+      rows: model.userFactors,
+      rowBias: model.userBiases,
+      shift: (i) => mu + (model.itemBiases ? model.itemBiases[i]! : 0),
+      excluded: null,
+      n,
+      threads,
+      signal: o.signal,
     });
   }
   if (range) {

@@ -36,8 +36,20 @@ export function topN(engine: ServingEngine, q: TopNQuery): TopN {
   if (cands) i32.set(cands, engine.cands >>> 2);
   const n = Math.max(0, Math.min(q.n, cands ? cands.length : q.numRows));
   const kept = kernels.scoreTopK(
-    q.rows, stride, k, 0, q.numRows, cands ? engine.cands : 0, cands ? cands.length : 0,
-    engine.x, q.bias, engine.excl, excl.length, n, engine.outIdx, engine.outScore,
+    q.rows,
+    stride,
+    k,
+    0,
+    q.numRows,
+    cands ? engine.cands : 0,
+    cands ? cands.length : 0,
+    engine.x,
+    q.bias,
+    engine.excl,
+    excl.length,
+    n,
+    engine.outIdx,
+    engine.outScore,
   );
   const order = Array.from({ length: kept }, (_, j) => j);
   const idx = i32.subarray(engine.outIdx >>> 2, (engine.outIdx >>> 2) + kept);

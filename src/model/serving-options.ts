@@ -59,7 +59,8 @@ export const RECOMMEND_KEYS = ['n', 'excludeSeen', 'exclude', 'candidates', 'see
 /** n as asked (an integer ≥ 1, default 10), clamped to the `available` rows. */
 export function topCount(value: unknown, available: number): number {
   const n = value === undefined ? 10 : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) fail(ErrorCode.INVALID_OPTION, `n must be an integer ≥ 1 (got ${describe(n)}).`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+    fail(ErrorCode.INVALID_OPTION, `n must be an integer ≥ 1 (got ${describe(n)}).`);
   return Math.min(n, available);
 }
 
@@ -68,7 +69,11 @@ export function idList(name: string, value: unknown): readonly Id[] | undefined 
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value as Id[];
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
-  fail(ErrorCode.INVALID_OPTION, `${name} must be an array of IDs (got ${describe(value)}).`, typeof value === 'string' || typeof value === 'number' ? `Pass [${JSON.stringify(value)}].` : undefined);
+  fail(
+    ErrorCode.INVALID_OPTION,
+    `${name} must be an array of IDs (got ${describe(value)}).`,
+    typeof value === 'string' || typeof value === 'number' ? `Pass [${JSON.stringify(value)}].` : undefined,
+  );
 }
 
 /** The IDs in order of first appearance, each once. */
@@ -108,7 +113,11 @@ export function minItemRatings(value: unknown): number {
 }
 
 /** What a clip setting clips to: 'auto' is the training value range for explicit models (none for implicit or an unknown range). */
-export function clipRangeOf(setting: Clip, feedback: string, valueRange: readonly [number, number] | null): readonly [number, number] | null {
+export function clipRangeOf(
+  setting: Clip,
+  feedback: string,
+  valueRange: readonly [number, number] | null,
+): readonly [number, number] | null {
   if (setting === false) return null;
   if (setting === 'auto') return feedback === 'explicit' ? valueRange : null;
   return setting;
@@ -123,19 +132,31 @@ export function clamp(s: number, range: readonly [number, number] | null): numbe
 export function checkClip(value: unknown): Clip {
   if (value === 'auto' || value === false) return value;
   if (isRange(value)) return Object.freeze([value[0], value[1]]) as readonly [number, number];
-  const hint = value === true ? "clip: 'auto' (the default) clips explicit scores to the training range." : "Pass 'auto', false, or [min, max] with min ≤ max, e.g. [1, 5].";
+  const hint =
+    value === true
+      ? "clip: 'auto' (the default) clips explicit scores to the training range."
+      : "Pass 'auto', false, or [min, max] with min ≤ max, e.g. [1, 5].";
   fail(ErrorCode.INVALID_OPTION, `clip must be 'auto', false or [min, max] (got ${describeRange(value)}).`, hint);
 }
 
 /** A [min, max] option (fromFactors' valueRange): two finite numbers, min ≤ max. */
 export function checkRange(name: string, value: unknown): readonly [number, number] {
   if (isRange(value)) return Object.freeze([value[0], value[1]]) as readonly [number, number];
-  fail(ErrorCode.INVALID_OPTION, `${name} must be [min, max], two finite numbers with min ≤ max (got ${describeRange(value)}).`, 'e.g. [1, 5] for ratings of 1 to 5 stars.');
+  fail(
+    ErrorCode.INVALID_OPTION,
+    `${name} must be [min, max], two finite numbers with min ≤ max (got ${describeRange(value)}).`,
+    'e.g. [1, 5] for ratings of 1 to 5 stars.',
+  );
 }
 
 /** Two finite numbers, min ≤ max. */
 export function isRange(value: unknown): value is readonly [number, number] {
-  return Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v)) && value[0] <= value[1];
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+    value[0] <= value[1]
+  );
 }
 
 function describeRange(value: unknown): string {
@@ -144,11 +165,20 @@ function describeRange(value: unknown): string {
 
 /** A query vector: k finite numbers. */
 export function checkVector(vector: ArrayLike<number>, k: number): ArrayLike<number> {
-  if (vector.length !== k) fail(ErrorCode.INVALID_OPTION, `A user vector must have ${k} values (got ${vector.length}).`, 'Pass userFactors rows or foldIn output of this model.');
+  if (vector.length !== k)
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `A user vector must have ${k} values (got ${vector.length}).`,
+      'Pass userFactors rows or foldIn output of this model.',
+    );
   for (let c = 0; c < k; c++) {
     const v = vector[c];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      fail(ErrorCode.NON_FINITE_VALUE, `Value ${c} of the user vector is ${describe(v)}.`, 'A user vector must hold finite numbers.');
+      fail(
+        ErrorCode.NON_FINITE_VALUE,
+        `Value ${c} of the user vector is ${describe(v)}.`,
+        'A user vector must hold finite numbers.',
+      );
     }
   }
   return vector;
@@ -167,7 +197,11 @@ export interface RowInput {
 /** `{ items, values }`, both lists; lengths and values are checked against the model later. */
 export function checkRowInput(what: string, ratings: unknown): { items: readonly Id[]; values: ArrayLike<number> } {
   if (ratings === undefined || ratings === null) {
-    fail(ErrorCode.INVALID_OPTION, `${what} needs the user's ratings as { items, values } (got ${describe(ratings)}).`, `${what}({ items: ['x', 'y'], values: [5, 3] })`);
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `${what} needs the user's ratings as { items, values } (got ${describe(ratings)}).`,
+      `${what}({ items: ['x', 'y'], values: [5, 3] })`,
+    );
   }
   const o = checkOptions(`${what} ratings`, ratings as RowInput, ['items', 'values']);
   const items = idList('items', o.items);

@@ -18,7 +18,4 @@ export interface RunMessage {
 
 export type ToWorker = InitMessage | RunMessage;
 
-export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'done' }
-  | { type: 'error'; message: string; stack?: string };
+export type FromWorker = { type: 'ready' } | { type: 'done' } | { type: 'error'; message: string; stack?: string };

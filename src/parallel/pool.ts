@@ -35,7 +35,12 @@ export class WorkerPool implements Executor {
   }
 
   /** Starts `threads` workers, thread t by the t-th call of `spawn`, and waits for each to be ready. */
-  static async start(threads: number, init: PoolInit, control: JobControl, spawn: SpawnWorker = spawnWorker): Promise<WorkerPool> {
+  static async start(
+    threads: number,
+    init: PoolInit,
+    control: JobControl,
+    spawn: SpawnWorker = spawnWorker,
+  ): Promise<WorkerPool> {
     const workers = Array.from({ length: threads }, () => spawn());
     const pool = new WorkerPool(workers, control);
     workers.forEach((worker, t) => {
@@ -84,7 +89,10 @@ export class WorkerPool implements Executor {
   }
 
   private receive(thread: number, message: FromWorker): void {
-    if (message.type === 'error') return this.fail(thread, message.message);
+    if (message.type === 'error') {
+      this.fail(thread, message.message);
+      return;
+    }
     const pending = this.pending;
     if (pending && --pending.remaining === 0) {
       this.pending = null;
@@ -94,7 +102,11 @@ export class WorkerPool implements Executor {
 
   private fail(thread: number, message: string): void {
     if (this.failure) return;
-    this.failure = new AlsError(ErrorCode.WORKER_FAILED, `Worker thread ${thread} failed: ${message}`, 'Training was stopped and every worker terminated.');
+    this.failure = new AlsError(
+      ErrorCode.WORKER_FAILED,
+      `Worker thread ${thread} failed: ${message}`,
+      'Training was stopped and every worker terminated.',
+    );
     const pending = this.pending;
     this.pending = null;
     void this.close();

@@ -8,7 +8,9 @@ import type { WorkerHandle } from './worker-handle.js';
  * (vitest, tsx), the built one in dist/ — a worker thread cannot load .ts.
  */
 function workerUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('../../dist/parallel/worker.node.js', import.meta.url) : new URL('./worker.node.js', import.meta.url);
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/parallel/worker.node.js', import.meta.url)
+    : new URL('./worker.node.js', import.meta.url);
 }
 
 export function spawnWorker(): WorkerHandle {

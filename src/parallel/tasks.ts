@@ -52,7 +52,6 @@ export const RANK_QUERY_BLOCK = 32;
 /** Bytes of item rows the TopNRanks job's queries share while they are in cache. */
 export const RANK_ROW_BLOCK_BYTES = 128 * 1024;
 
-
 /** Where a thread finds its scratch. */
 export interface ThreadContext {
   kernels: Kernels;
@@ -107,14 +106,29 @@ export function runTasks(t: ThreadContext, deadline = Infinity): boolean {
         // A0 queries, A1 stride, A2 dim, A3 numQueries, A4 rows, A5 numRows, A6 bias,
         // A7 excluded-row CSR indptr (0: none), A8 its indices, A9 n, A10 outIdx, A11 outScore;
         // the count kept for query q goes to i32 at A10 + (numQueries·n + q)·4.
-        const stride = a(1), numQueries = a(3), n = a(9), indptr = a(7);
+        const stride = a(1),
+          numQueries = a(3),
+          n = a(9),
+          indptr = a(7);
         const end = Math.min(numQueries, (c + 1) * QUERY_BLOCK);
         for (let q = c * QUERY_BLOCK; q < end; q++) {
           const lo = indptr ? i32[(indptr >>> 2) + q]! : 0;
           const hi = indptr ? i32[(indptr >>> 2) + q + 1]! : 0;
           i32[(a(10) >>> 2) + numQueries * n + q] = kernels.scoreTopK(
-            a(4), stride, a(2), 0, a(5), 0, 0, a(0) + q * stride * 4, a(6), a(8) + lo * 4, hi - lo, n,
-            a(10) + q * n * 4, a(11) + q * n * 4,
+            a(4),
+            stride,
+            a(2),
+            0,
+            a(5),
+            0,
+            0,
+            a(0) + q * stride * 4,
+            a(6),
+            a(8) + lo * 4,
+            hi - lo,
+            n,
+            a(10) + q * n * 4,
+            a(11) + q * n * 4,
           );
         }
         break;

@@ -5,7 +5,12 @@ const NODE_OS = 'node:os';
 
 /** Whether this runtime can run worker threads on one shared memory, and if not, why. */
 export function threadsUnavailableReason(): string | null {
-  const g = globalThis as { SharedArrayBuffer?: unknown; Worker?: unknown; crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
+  const g = globalThis as {
+    SharedArrayBuffer?: unknown;
+    Worker?: unknown;
+    crossOriginIsolated?: boolean;
+    process?: { versions?: { node?: string } };
+  };
   const node = typeof g.process?.versions?.node === 'string';
   if (typeof g.SharedArrayBuffer !== 'function') {
     return g.crossOriginIsolated === false

@@ -9,12 +9,18 @@ import { Ctrl, runTasks, type ThreadContext } from './tasks.js';
  * caught, stops the other threads (Stop), and is posted back with its message.
  * `runJob` runs this thread's share of one job: runTasks, unless a test's worker entry wraps it.
  */
-export function createWorkerHandler(post: (message: FromWorker) => void, runJob: (context: ThreadContext) => void = runTasks): (message: ToWorker) => void {
+export function createWorkerHandler(
+  post: (message: FromWorker) => void,
+  runJob: (context: ThreadContext) => void = runTasks,
+): (message: ToWorker) => void {
   let context: ThreadContext | null = null;
   return (message) => {
     try {
       if (message.type === 'init') {
-        const kernels = message.backend === 'wasm' ? createWasmKernels(message.module!, message.memory) : createJsKernels(message.memory.buffer);
+        const kernels =
+          message.backend === 'wasm'
+            ? createWasmKernels(message.module!, message.memory)
+            : createJsKernels(message.memory.buffer);
         context = { kernels, i32: new Int32Array(message.memory.buffer), ctrl: message.ctrl, scratch: message.scratch };
         post({ type: 'ready' });
       } else if (message.type === 'run') {

@@ -14,7 +14,13 @@ import { chunkCount } from './schedule.js';
 import { startExecutor, throwIfAborted } from '../parallel/executor.js';
 import { resolveThreads } from '../parallel/threads.js';
 import type { SpawnWorker } from '../parallel/worker-handle.js';
-import { implicitOptions, sparkOptions, type ImplicitParams, type RuntimeOptions, type SparkParams } from '../interop/conventions.js';
+import {
+  implicitOptions,
+  sparkOptions,
+  type ImplicitParams,
+  type RuntimeOptions,
+  type SparkParams,
+} from '../interop/conventions.js';
 
 /**
  * Alternating Least Squares. Hyperparameters go to the constructor (checked there), data to
@@ -74,7 +80,12 @@ export interface FitRuntime {
 }
 
 /** ALS.fit: `o` resolved (and checked) by the ALS constructor. */
-export async function fitAls(ratings: Ratings, o: ResolvedOptions, callbacks: FitCallbacks, runtime: FitRuntime = {}): Promise<ALSModel> {
+export async function fitAls(
+  ratings: Ratings,
+  o: ResolvedOptions,
+  callbacks: FitCallbacks,
+  runtime: FitRuntime = {},
+): Promise<ALSModel> {
   if (!(ratings instanceof Ratings)) {
     fail(ErrorCode.INVALID_OPTION, 'fit expects a Ratings.', 'Build one with Ratings.fromTriples({ users, items, values }).');
   }
@@ -99,7 +110,11 @@ export async function fitAls(ratings: Ratings, o: ResolvedOptions, callbacks: Fi
   // A lower bound first, in O(1) (the longest rows taken as empty): a problem too large on
   // its factors or ratings alone is refused before the O(rows) scan for the longest row.
   planLayout({ ...sizes, maxUserNnz: 0, maxItemNnz: 0 });
-  const layout = planLayout({ ...sizes, maxUserNnz: maxRowLength(ratings.byUser.indptr), maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems) });
+  const layout = planLayout({
+    ...sizes,
+    maxUserNnz: maxRowLength(ratings.byUser.indptr),
+    maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems),
+  });
   checkValueRange(ratings.byUser.values, o, 'The ratings');
   if (callbacks.init) checkInit(callbacks.init, ratings, k);
   const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
@@ -168,11 +183,14 @@ function checkInit(init: { userFactors: Float32Array; itemFactors: Float32Array 
     ['itemFactors', init.itemFactors, ratings.numItems],
   ] as const) {
     if (!(array instanceof Float32Array) || array.length !== rows * k) {
-      fail(ErrorCode.INVALID_OPTION, `init.${name} must be a Float32Array of ${rows} × ${k} = ${rows * k} values (got ${array instanceof Float32Array ? array.length : typeof array}).`);
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `init.${name} must be a Float32Array of ${rows} × ${k} = ${rows * k} values (got ${array instanceof Float32Array ? array.length : typeof array}).`,
+      );
     }
     for (let e = 0; e < array.length; e++) {
-      if (!Number.isFinite(array[e]!)) fail(ErrorCode.INVALID_OPTION, `init.${name}[${e}] is ${array[e]}.`, 'Starting factors must be finite.');
+      if (!Number.isFinite(array[e]!))
+        fail(ErrorCode.INVALID_OPTION, `init.${name}[${e}] is ${array[e]}.`, 'Starting factors must be finite.');
     }
   }
 }
-

@@ -119,8 +119,22 @@ export const DEFAULTS: ResolvedOptions = {
 
 /** Every key AlsOptions has: anything else is refused, so a typo never trains with a default. */
 export const ALS_OPTION_KEYS: readonly (keyof AlsOptions)[] = [
-  'factors', 'iterations', 'regularization', 'regularizationScaling', 'feedback', 'alpha', 'confidence',
-  'solver', 'cgSteps', 'biases', 'seed', 'init', 'backend', 'threads', 'onIteration', 'signal',
+  'factors',
+  'iterations',
+  'regularization',
+  'regularizationScaling',
+  'feedback',
+  'alpha',
+  'confidence',
+  'solver',
+  'cgSteps',
+  'biases',
+  'seed',
+  'init',
+  'backend',
+  'threads',
+  'onIteration',
+  'signal',
 ];
 
 /** Names users bring from Spark MLlib and the Python `implicit` library, and what ours are. */
@@ -144,9 +158,15 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
   const o = { ...DEFAULTS };
   o.factors = integer('factors', options.factors ?? o.factors, 1, 4096);
   o.iterations = integer('iterations', options.iterations ?? o.iterations, 0, 1e6);
-  o.regularizationScaling = oneOf('regularizationScaling', options.regularizationScaling ?? o.regularizationScaling, ['none', 'count']);
+  o.regularizationScaling = oneOf('regularizationScaling', options.regularizationScaling ?? o.regularizationScaling, [
+    'none',
+    'count',
+  ]);
   // λ·n_u with the unscaled default would be 100× too strong: 'count' takes Spark's 0.1.
-  o.regularization = nonNegative('regularization', options.regularization ?? (o.regularizationScaling === 'count' ? COUNT_SCALED_REGULARIZATION : o.regularization));
+  o.regularization = nonNegative(
+    'regularization',
+    options.regularization ?? (o.regularizationScaling === 'count' ? COUNT_SCALED_REGULARIZATION : o.regularization),
+  );
   o.feedback = oneOf('feedback', options.feedback ?? o.feedback, ['explicit', 'implicit']);
   o.alpha = nonNegative('alpha', options.alpha ?? o.alpha);
   if (o.alpha === 0 && o.feedback === 'implicit') {
@@ -171,8 +191,16 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
 /** The shape of `init` (its sizes are checked against the data in fit). */
 function checkInitShape(init: unknown): void {
   const i = init as { userFactors?: unknown; itemFactors?: unknown } | null;
-  if (i === null || typeof i !== 'object' || !(i.userFactors instanceof Float32Array) || !(i.itemFactors instanceof Float32Array)) {
-    fail(ErrorCode.INVALID_OPTION, `init must be { userFactors: Float32Array, itemFactors: Float32Array } (got ${describe(init)}).`);
+  if (
+    i === null ||
+    typeof i !== 'object' ||
+    !(i.userFactors instanceof Float32Array) ||
+    !(i.itemFactors instanceof Float32Array)
+  ) {
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `init must be { userFactors: Float32Array, itemFactors: Float32Array } (got ${describe(init)}).`,
+    );
   }
   checkOptions('init', i, ['userFactors', 'itemFactors']);
 }

@@ -5,7 +5,12 @@ import { Prng } from './prng.js';
  * length, so every starting score x·y lies in (0, 1] whatever k is. Users are drawn first,
  * then items, from one stream.
  */
-export function randomFactors(numUsers: number, numItems: number, k: number, seed: number): { userFactors: Float32Array; itemFactors: Float32Array } {
+export function randomFactors(
+  numUsers: number,
+  numItems: number,
+  k: number,
+  seed: number,
+): { userFactors: Float32Array; itemFactors: Float32Array } {
   const rng = new Prng(seed);
   const draw = (rows: number): Float32Array => {
     const out = new Float32Array(rows * k);

@@ -133,7 +133,14 @@ export class TrainingState {
     await this.runJob(Job.DataLoss, blocks(solved.rows), [solved.params, solved.rows, sums]);
     const data = this.sumBlocks(solved.rows);
     // The solved side's bias sits in slot k (inside dim); the fixed side's in its bias array.
-    await this.runJob(Job.Penalty, blocks(solved.rows), [solved.factors, this.stride, this.dim, solved.regWeights, solved.rows, sums]);
+    await this.runJob(Job.Penalty, blocks(solved.rows), [
+      solved.factors,
+      this.stride,
+      this.dim,
+      solved.regWeights,
+      solved.rows,
+      sums,
+    ]);
     let penalty = this.sumBlocks(solved.rows);
     await this.runJob(Job.Penalty, blocks(fixed.rows), [fixed.factors, this.stride, this.k, fixed.regWeights, fixed.rows, sums]);
     penalty += this.sumBlocks(fixed.rows);
@@ -151,7 +158,8 @@ export class TrainingState {
     const s = this.layout[side];
     const factors = new Float32Array(s.rows * this.k);
     const base = s.factors >>> 2;
-    for (let r = 0; r < s.rows; r++) factors.set(this.f32.subarray(base + r * this.stride, base + r * this.stride + this.k), r * this.k);
+    for (let r = 0; r < s.rows; r++)
+      factors.set(this.f32.subarray(base + r * this.stride, base + r * this.stride + this.k), r * this.k);
     if (!this.options.biases) return { factors, biases: null };
     const biases = new Float32Array(s.rows);
     for (let r = 0; r < s.rows; r++) {
@@ -174,7 +182,8 @@ export class TrainingState {
       this.f32.set(rows.values, s.values >>> 2);
     }
     const w = s.regWeights >>> 2;
-    for (let r = 0; r < s.rows; r++) this.f32[w + r] = regularizationWeight(this.options, rows.values, rows.indptr[r]!, rows.indptr[r + 1]!);
+    for (let r = 0; r < s.rows; r++)
+      this.f32[w + r] = regularizationWeight(this.options, rows.values, rows.indptr[r]!, rows.indptr[r + 1]!);
   }
 
   /** Writes a job into the control words and runs it to completion. */

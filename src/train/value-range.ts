@@ -18,7 +18,11 @@ export const MAX_CONFIDENCE = 2 ** 24;
  *   depends on α and so is checked here, where the options are known.
  * `what` names the data in the message ("The ratings", "The fold-in ratings").
  */
-export function checkValueRange(values: ArrayLike<number>, o: Pick<ResolvedOptions, 'feedback' | 'alpha' | 'confidence'>, what: string): void {
+export function checkValueRange(
+  values: ArrayLike<number>,
+  o: Pick<ResolvedOptions, 'feedback' | 'alpha' | 'confidence'>,
+  what: string,
+): void {
   let max = 0;
   for (let e = 0; e < values.length; e++) {
     if (!isRatingValue(values[e])) checkRatingValue(values[e], `${what}: value ${e}`);

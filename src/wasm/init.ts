@@ -75,7 +75,8 @@ let initialized: Promise<WasmInfo> | null = null;
 export function wasmInfo(): WasmInfo {
   const loaded = loadedBuilds();
   const simd = simdSupported();
-  const reason = threadsUnavailableReason() ?? (sharedMemorySupported() ? null : 'this runtime cannot create a shared WebAssembly memory');
+  const reason =
+    threadsUnavailableReason() ?? (sharedMemorySupported() ? null : 'this runtime cannot create a shared WebAssembly memory');
   return {
     build: loaded.single ?? (!simd && wasmUsed() ? 'js' : null),
     threadsBuild: loaded.threads,
@@ -88,7 +89,12 @@ export function wasmInfo(): WasmInfo {
 }
 
 function isOptions(value: unknown): value is InitOptions {
-  return typeof value === 'object' && value !== null && !isWasmSource(value) && typeof (value as PromiseLike<unknown>).then !== 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !isWasmSource(value) &&
+    typeof (value as PromiseLike<unknown>).then !== 'function'
+  );
 }
 
 const SIMD_CHOICES: readonly SimdChoice[] = ['simd', 'auto', 'relaxed'];
@@ -118,9 +124,16 @@ export function init(source?: WasmSource | PromiseLike<WasmSource> | InitOptions
   let options: InitOptions;
   if (source === undefined) options = {};
   else if (isOptions(source)) options = source;
-  else if (isWasmSource(source) || typeof (source as PromiseLike<unknown>).then === 'function') options = { wasm: source as WasmSource };
+  else if (isWasmSource(source) || typeof (source as PromiseLike<unknown>).then === 'function')
+    options = { wasm: source as WasmSource };
   else {
-    return Promise.reject(new AlsError(ErrorCode.INVALID_WASM_SOURCE, `init() cannot load the WebAssembly module from ${Object.prototype.toString.call(source)}.`, 'Pass a WebAssembly.Module, the bytes of als.wasm, a Response, a URL, or { wasm, threadsWasm, simd }.'));
+    return Promise.reject(
+      new AlsError(
+        ErrorCode.INVALID_WASM_SOURCE,
+        `init() cannot load the WebAssembly module from ${Object.prototype.toString.call(source)}.`,
+        'Pass a WebAssembly.Module, the bytes of als.wasm, a Response, a URL, or { wasm, threadsWasm, simd }.',
+      ),
+    );
   }
   try {
     checkOptions('init options', options, ['wasm', 'threadsWasm', 'simd']);
@@ -130,11 +143,15 @@ export function init(source?: WasmSource | PromiseLike<WasmSource> | InitOptions
   }
   // Checked after the options, so a mistyped option is reported as such even after first use.
   if (wasmUsed()) {
-    return Promise.reject(new AlsError(
-      ErrorCode.INIT_AFTER_USE,
-      initialized ? 'init() was already called.' : 'init() was called after the WebAssembly kernels were first used (by a fit, a model or loadWasmModule).',
-      'Call init() once, before training or loading any model (e.g. at the top of your module or Worker).',
-    ));
+    return Promise.reject(
+      new AlsError(
+        ErrorCode.INIT_AFTER_USE,
+        initialized
+          ? 'init() was already called.'
+          : 'init() was called after the WebAssembly kernels were first used (by a fit, a model or loadWasmModule).',
+        'Call init() once, before training or loading any model (e.g. at the top of your module or Worker).',
+      ),
+    );
   }
   configureWasm({
     simd: options.simd,

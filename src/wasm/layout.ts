@@ -47,7 +47,11 @@ export class MemoryPlan {
    * TOO_LARGE when the plan passes one wasm32 memory: the message gives the total and every
    * part largest first (so the real cause is named first), the hint is the largest part's.
    */
-  refuseBeyondMemory(what: string, info: Readonly<Record<string, PartInfo>>, place = "in one WebAssembly memory, more than wasm32's 4 GiB"): void {
+  refuseBeyondMemory(
+    what: string,
+    info: Readonly<Record<string, PartInfo>>,
+    place = "in one WebAssembly memory, more than wasm32's 4 GiB",
+  ): void {
     if (this.offset <= MAX_MEMORY_BYTES) return;
     // Largest first, leaving out parts under 1% of the total (they are not the cause).
     const parts = [...this.parts].sort((a, b) => b[1] - a[1]).filter(([, bytes], j) => j === 0 || bytes >= this.offset / 100);
@@ -282,8 +286,14 @@ export function planTopN(input: TopNInput): TopNLayout {
   };
   plan.refuseBeyondMemory('recommendAll', {
     lists: { label: `the lists (${numQueries} × n = ${n})`, hint: 'Lower n.' },
-    factors: { label: `factors (${numQueries + numRows} rows of ${stride} floats)`, hint: 'The model is too large for one memory: serve it with fewer factors, or fewer users or items.' },
-    excluded: { label: `seen items (${input.excludedNnz ?? 0})`, hint: 'Pass excludeSeen: false, or save and load the model with seen: false.' },
+    factors: {
+      label: `factors (${numQueries + numRows} rows of ${stride} floats)`,
+      hint: 'The model is too large for one memory: serve it with fewer factors, or fewer users or items.',
+    },
+    excluded: {
+      label: `seen items (${input.excludedNnz ?? 0})`,
+      hint: 'Pass excludeSeen: false, or save and load the model with seen: false.',
+    },
   });
   return { ...layout, totalBytes: plan.totalBytes };
 }
@@ -296,7 +306,11 @@ export function checkListBytes(what: string, numQueries: number, n: number): voi
   const plan = new MemoryPlan();
   plan.take(numQueries * n * 4, 'lists');
   plan.take(numQueries * n * 4, 'lists');
-  plan.refuseBeyondMemory(what, { lists: { label: `the lists (${numQueries} × n = ${n}, indices and scores)`, hint: 'Lower n.' } }, 'for its lists, more than the 4 GiB allowed (as on threads, where they share one WebAssembly memory)');
+  plan.refuseBeyondMemory(
+    what,
+    { lists: { label: `the lists (${numQueries} × n = ${n}, indices and scores)`, hint: 'Lower n.' } },
+    'for its lists, more than the 4 GiB allowed (as on threads, where they share one WebAssembly memory)',
+  );
 }
 
 /**

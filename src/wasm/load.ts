@@ -108,9 +108,14 @@ function useRelaxed(options: WasmLoadOptions): boolean {
   if (options.relaxed !== undefined) return options.relaxed;
   if (state.simd === 'simd') return false;
   // 'auto' also needs the relaxed build to be shipped for this runtime (Workers bundle one).
-  if (state.simd === 'auto') return relaxedSimdSupported() && runtimeSource(fileName(options.threads === true, true)) !== undefined;
+  if (state.simd === 'auto')
+    return relaxedSimdSupported() && runtimeSource(fileName(options.threads === true, true)) !== undefined;
   if (!relaxedSimdSupported()) {
-    throw new AlsError(ErrorCode.BACKEND_UNAVAILABLE, 'This runtime does not validate relaxed SIMD.', "Use init({ simd: 'auto' }) to fall back to plain SIMD where relaxed SIMD is missing.");
+    throw new AlsError(
+      ErrorCode.BACKEND_UNAVAILABLE,
+      'This runtime does not validate relaxed SIMD.',
+      "Use init({ simd: 'auto' }) to fall back to plain SIMD where relaxed SIMD is missing.",
+    );
   }
   return true;
 }
@@ -136,7 +141,12 @@ function isBytes(value: unknown): value is ArrayBuffer | ArrayBufferView {
 }
 
 function isResponse(value: unknown): value is Response {
-  return typeof value === 'object' && value !== null && typeof (value as Response).arrayBuffer === 'function' && typeof (value as Response).status === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Response).arrayBuffer === 'function' &&
+    typeof (value as Response).status === 'number'
+  );
 }
 
 function isUrl(value: unknown): value is URL | string {
@@ -152,8 +162,10 @@ function invalid(message: string, hint: string, cause?: unknown): AlsError {
   return new AlsError(ErrorCode.INVALID_WASM_SOURCE, message, hint, cause === undefined ? undefined : { cause });
 }
 
-const SOURCE_HINT = 'Pass a WebAssembly.Module, the bytes of als.wasm (ArrayBuffer or Uint8Array), a Response, or a URL of the file.';
-const WORKERS_HINT = "Runtimes that refuse to compile bytes (Cloudflare Workers, Vercel Edge) need the precompiled module: import wasm from 'als-wasm/als.wasm' (Vercel: 'als-wasm/als.wasm?module') and init(wasm).";
+const SOURCE_HINT =
+  'Pass a WebAssembly.Module, the bytes of als.wasm (ArrayBuffer or Uint8Array), a Response, or a URL of the file.';
+const WORKERS_HINT =
+  "Runtimes that refuse to compile bytes (Cloudflare Workers, Vercel Edge) need the precompiled module: import wasm from 'als-wasm/als.wasm' (Vercel: 'als-wasm/als.wasm?module') and init(wasm).";
 
 async function readUrl(url: URL, file: WasmFile | null): Promise<ArrayBuffer | Uint8Array> {
   if (isNode() && url.protocol === 'file:') {
@@ -193,7 +205,8 @@ export async function compileSource(pending: Pending, file: WasmFile | null): Pr
       where = response.url ? ` from ${response.url}` : '';
       bytes = await response.arrayBuffer();
     } else if (isUrl(source)) {
-      const url = typeof source === 'string' ? new URL(source, (globalThis as { location?: { href: string } }).location?.href) : source;
+      const url =
+        typeof source === 'string' ? new URL(source, (globalThis as { location?: { href: string } }).location?.href) : source;
       where = ` from ${url.href}`;
       bytes = await readUrl(url, file);
     } else {
@@ -201,7 +214,11 @@ export async function compileSource(pending: Pending, file: WasmFile | null): Pr
     }
   } catch (cause) {
     if (cause instanceof AlsError) throw cause;
-    throw invalid(`Could not read the WebAssembly module${where}: ${String((cause as Error)?.message ?? cause)}`, SOURCE_HINT, cause);
+    throw invalid(
+      `Could not read the WebAssembly module${where}: ${String((cause as Error)?.message ?? cause)}`,
+      SOURCE_HINT,
+      cause,
+    );
   }
   try {
     return await WebAssembly.compile(bytes as BufferSource);
@@ -216,7 +233,10 @@ export async function compileSource(pending: Pending, file: WasmFile | null): Pr
 function defaultSource(file: WasmFile): Pending {
   const own = runtimeSource(file);
   if (own === undefined) {
-    throw invalid(`${file} is not bundled for this runtime.`, `Import it yourself (import wasm from 'als-wasm/${file}') and pass it to init(), or use the default build.`);
+    throw invalid(
+      `${file} is not bundled for this runtime.`,
+      `Import it yourself (import wasm from 'als-wasm/${file}') and pass it to init(), or use the default build.`,
+    );
   }
   if (own !== null) return own;
   // dist/wasm/load.js → dist/<file>; from the TypeScript source (vitest, tsx) → build/<file>.
@@ -332,22 +352,44 @@ function precompiled(): boolean {
 
 /** Fixed-width SIMD: i32.const 0; i8x16.splat; i8x16.popcnt. */
 export function simdSupported(): boolean {
-  return validates([...HEADER, ...V128_FUNC, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0xfd, 0x62, 0x0b]) || precompiled();
+  return (
+    validates([...HEADER, ...V128_FUNC, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0xfd, 0x62, 0x0b]) || precompiled()
+  );
 }
 
 /** Relaxed SIMD: i8x16.relaxed_swizzle of two splats (off by default on Node 20). */
 export function relaxedSimdSupported(): boolean {
   return validates([
-    ...HEADER, ...V128_FUNC,
-    0x0a, 0x0f, 0x01, 0x0d, 0x00, 0x41, 0x01, 0xfd, 0x0f, 0x41, 0x02, 0xfd, 0x0f, 0xfd, 0x80, 0x02, 0x0b,
+    ...HEADER,
+    ...V128_FUNC,
+    0x0a,
+    0x0f,
+    0x01,
+    0x0d,
+    0x00,
+    0x41,
+    0x01,
+    0xfd,
+    0x0f,
+    0x41,
+    0x02,
+    0xfd,
+    0x0f,
+    0xfd,
+    0x80,
+    0x02,
+    0x0b,
   ]);
 }
 
 /** Shared memories (the threads build) can be created here. */
 export function sharedMemorySupported(): boolean {
   try {
-    return typeof SharedArrayBuffer === 'function' &&
-      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor).buffer instanceof SharedArrayBuffer;
+    return (
+      typeof SharedArrayBuffer === 'function' &&
+      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor).buffer instanceof
+        SharedArrayBuffer
+    );
   } catch {
     return false;
   }

@@ -21,7 +21,8 @@ interface Job {
 const job = JSON.parse(readFileSync(0, 'utf8')) as Job;
 const files = new Map<string, Uint8Array>();
 for (const sub of ['metadata', 'userFactors', 'itemFactors']) {
-  for (const name of readdirSync(join(job.root, sub))) files.set(`${sub}/${name}`, new Uint8Array(readFileSync(join(job.root, sub, name))));
+  for (const name of readdirSync(join(job.root, sub)))
+    files.set(`${sub}/${name}`, new Uint8Array(readFileSync(join(job.root, sub, name))));
 }
 const original = files.get(job.part)!;
 const checksum = job.part.replace(/[^/]*$/, (base) => `.${base}.crc`);
@@ -29,7 +30,8 @@ const reference = await readSparkModel(files);
 
 function same(a: ALSModel, b: ALSModel): boolean {
   const bits = (f: Float32Array) => new Uint32Array(f.buffer, f.byteOffset, f.length);
-  const equal = (x: ArrayLike<unknown>, y: ArrayLike<unknown>) => x.length === y.length && Array.prototype.every.call(x, (v, i) => v === y[i]);
+  const equal = (x: ArrayLike<unknown>, y: ArrayLike<unknown>) =>
+    x.length === y.length && Array.prototype.every.call(x, (v, i) => v === y[i]);
   return (
     a.factors === b.factors &&
     equal(a.userIds, b.userIds) &&
@@ -76,7 +78,8 @@ for (const [byte, mask, withCrc] of job.cases) {
       outcome = e.code;
       // A coded error that wraps something other than the reader's own checks is a bug caught late.
       const cause = (e as { cause?: unknown }).cause;
-      if (cause !== undefined && !(cause instanceof AlsError) && (cause as Error)?.name !== 'ParquetError') detail = `wraps ${(cause as Error)?.name}: ${(cause as Error)?.message}`;
+      if (cause !== undefined && !(cause instanceof AlsError) && (cause as Error)?.name !== 'ParquetError')
+        detail = `wraps ${(cause as Error)?.name}: ${(cause as Error)?.message}`;
     } else {
       outcome = 'uncoded';
       detail = `${(e as Error)?.name}: ${(e as Error)?.message}`;

@@ -50,7 +50,9 @@ export function fuzzedPart(root = SPARK_MODEL): string {
 export function dataRanges(bytes: Uint8Array): [number, number][] {
   const footer = readFooter(bytes);
   const ranges: [number, number][] = [];
-  for (const group of footer.rowGroups) for (const chunk of group.columns) for (const page of scanPages(bytes, chunk)) ranges.push([page.start, page.start + page.compressedSize]);
+  for (const group of footer.rowGroups)
+    for (const chunk of group.columns)
+      for (const page of scanPages(bytes, chunk)) ranges.push([page.start, page.start + page.compressedSize]);
   return ranges;
 }
 
@@ -80,9 +82,19 @@ export async function runCases(cases: FuzzCase[], options: RunOptions = {}): Pro
   return results;
 }
 
-function runChild(batch: FuzzCase[], root: string, part: string, hangMs: number, env: Record<string, string>): Promise<{ done: CaseResult[]; failure?: { outcome: string; ms: number; detail: string } }> {
+function runChild(
+  batch: FuzzCase[],
+  root: string,
+  part: string,
+  hangMs: number,
+  env: Record<string, string>,
+): Promise<{ done: CaseResult[]; failure?: { outcome: string; ms: number; detail: string } }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'spark-fuzz-child.ts')], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'spark-fuzz-child.ts')], {
+      cwd: repo,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     const done: CaseResult[] = [];
     let pending = '';
     let stderr = '';
@@ -96,7 +108,7 @@ function runChild(batch: FuzzCase[], root: string, part: string, hangMs: number,
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (text: string) => {
       pending += text;
-      let newline;
+      let newline: number;
       while ((newline = pending.indexOf('\n')) >= 0) {
         done.push(JSON.parse(pending.slice(0, newline)) as CaseResult);
         pending = pending.slice(newline + 1);
@@ -115,7 +127,23 @@ function runChild(batch: FuzzCase[], root: string, part: string, hangMs: number,
         return reject(new Error(`the fuzz child failed to start (exit ${code ?? signal}): ${stderr}`));
       }
       const ms = performance.now() - last;
-      resolve({ done, failure: hung ? { outcome: 'hang', ms, detail: `no answer in ${hangMs} ms` } : { outcome: 'crash', ms, detail: `exit ${code ?? signal}: ${stderr.trim().split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 3).join(' | ') || stderr.trim().slice(-300)}` } });
+      resolve({
+        done,
+        failure: hung
+          ? { outcome: 'hang', ms, detail: `no answer in ${hangMs} ms` }
+          : {
+              outcome: 'crash',
+              ms,
+              detail: `exit ${code ?? signal}: ${
+                stderr
+                  .trim()
+                  .split('\n')
+                  .filter((l) => /error|fatal/i.test(l))
+                  .slice(0, 3)
+                  .join(' | ') || stderr.trim().slice(-300)
+              }`,
+            },
+      });
     });
     child.stdin.end(JSON.stringify({ root, part, cases: batch }));
   });
@@ -138,14 +166,24 @@ export function summarize(results: CaseResult[], ranges: [number, number][]): Su
   const inData = (byte: number) => ranges.some(([a, b]) => byte >= a && byte < b);
   for (const r of results) {
     let category = r.outcome;
-    if (r.outcome === 'different') category = r.withCrc ? 'different (with crc!)' : inData(r.byte) ? 'different model (no crc, data byte)' : 'different (no crc, structure byte!)';
+    if (r.outcome === 'different')
+      category = r.withCrc
+        ? 'different (with crc!)'
+        : inData(r.byte)
+          ? 'different model (no crc, data byte)'
+          : 'different (no crc, structure byte!)';
     counts[category] = (counts[category] ?? 0) + 1;
     if (r.ms > worst.ms) worst = r;
-    const bad =
-      ['crash', 'hang', 'uncoded'].includes(r.outcome) || r.ms > SLOW_MS || r.detail !== '' || category.endsWith('!)');
+    const bad = ['crash', 'hang', 'uncoded'].includes(r.outcome) || r.ms > SLOW_MS || r.detail !== '' || category.endsWith('!)');
     if (bad) failures.push(r);
   }
-  return { inputs: results.length, counts, worstMs: worst?.ms ?? 0, worstCase: worst ? `byte ${worst.byte} ^ 0x${worst.mask.toString(16)}${worst.withCrc ? ' with .crc' : ''}` : '', failures };
+  return {
+    inputs: results.length,
+    counts,
+    worstMs: worst?.ms ?? 0,
+    worstCase: worst ? `byte ${worst.byte} ^ 0x${worst.mask.toString(16)}${worst.withCrc ? ' with .crc' : ''}` : '',
+    failures,
+  };
 }
 
 /** Every byte of the part × XOR 0xff and 0x01, with the .crc or without. */
@@ -171,8 +209,11 @@ async function main() {
     const summary = summarize(results, ranges);
     report[withCrc ? 'with .crc' : 'without .crc'] = summary;
     if (!process.argv.includes('--json')) {
-      console.log(`${part} (${bytes.length} bytes), ${withCrc ? 'with' : 'without'} its .crc: ${summary.inputs} inputs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      for (const [outcome, n] of Object.entries(summary.counts).sort((a, b) => b[1] - a[1])) console.log(`  ${outcome.padEnd(40)} ${n}`);
+      console.log(
+        `${part} (${bytes.length} bytes), ${withCrc ? 'with' : 'without'} its .crc: ${summary.inputs} inputs in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+      for (const [outcome, n] of Object.entries(summary.counts).sort((a, b) => b[1] - a[1]))
+        console.log(`  ${outcome.padEnd(40)} ${n}`);
       console.log(`  worst load ${summary.worstMs.toFixed(1)} ms (${summary.worstCase}); failures ${summary.failures.length}`);
       for (const f of summary.failures.slice(0, 20)) console.log(`    ${JSON.stringify(f)}`);
     }

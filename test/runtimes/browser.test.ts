@@ -16,10 +16,19 @@ import { CHROMIUM, closeServer, hasChromium, launchChromium, openPage, serveIsol
 import { bundleBrowser } from './bundle.js';
 import { packed, report, root } from './pack.js';
 
-if (!hasChromium) console.warn(`${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it): the browser runtime tests are skipped.`);
+if (!hasChromium)
+  console.warn(`${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it): the browser runtime tests are skipped.`);
 
 const DATA = { numUsers: 500, numItems: 250, nnz: 10_000, seed: 5 };
-const OPTIONS = { factors: 8, iterations: 3, seed: 1, biases: true, regularization: 0.05, regularizationScaling: 'count', backend: 'wasm' };
+const OPTIONS = {
+  factors: 8,
+  iterations: 3,
+  seed: 1,
+  biases: true,
+  regularization: 0.05,
+  regularizationScaling: 'count',
+  backend: 'wasm',
+};
 
 interface PageRun {
   crossOriginIsolated: boolean;
@@ -80,7 +89,11 @@ describe.runIf(hasChromium)('Chromium (Debian chromium + playwright-core, packed
   async function run(path: string, threads: (number | 'auto')[]): Promise<{ run: PageRun; messages: string[]; workers: number }> {
     const { page, messages, workers } = await openPage(browser!.context, `${origin}${path}`);
     try {
-      const result = await page.evaluate((arg) => (window as unknown as { alsRun(a: unknown): Promise<PageRun> }).alsRun(arg), { data: DATA, options: OPTIONS, threads });
+      const result = await page.evaluate((arg) => (window as unknown as { alsRun(a: unknown): Promise<PageRun> }).alsRun(arg), {
+        data: DATA,
+        options: OPTIONS,
+        threads,
+      });
       return { run: result, messages, workers: workers() };
     } finally {
       await page.close();
@@ -102,7 +115,15 @@ describe.runIf(hasChromium)('Chromium (Debian chromium + playwright-core, packed
     expect(two!.itemFactors).toBe(one!.itemFactors);
     expect(two!.recommended).toHaveLength(5);
     expect(messages.filter((m) => /^(error|pageerror|http)/.test(m))).toEqual([]);
-    report({ test: 'runtime', runtime: 'chromium (esbuild, COOP/COEP)', build: page.info.build, threadsBuild: page.info.threadsBuild, threads: two!.threads, pageMs: Math.round(page.ms), wallMs: Math.round(performance.now() - t0) });
+    report({
+      test: 'runtime',
+      runtime: 'chromium (esbuild, COOP/COEP)',
+      build: page.info.build,
+      threadsBuild: page.info.threadsBuild,
+      threads: two!.threads,
+      pageMs: Math.round(page.ms),
+      wallMs: Math.round(performance.now() - t0),
+    });
   }, 90_000);
 
   it('esbuild bundle without COOP/COEP: trains on one thread, says why once, and recommends', async () => {
@@ -115,7 +136,14 @@ describe.runIf(hasChromium)('Chromium (Debian chromium + playwright-core, packed
     expect(page.models[0]!.recommended).toHaveLength(5);
     expect(workers).toBe(0);
     expect(messages.filter((m) => m.startsWith('warning:') && m.includes('one thread'))).toHaveLength(1);
-    report({ test: 'runtime', runtime: 'chromium (esbuild, not isolated)', build: page.info.build, threads: 1, pageMs: Math.round(page.ms), wallMs: Math.round(performance.now() - t0) });
+    report({
+      test: 'runtime',
+      runtime: 'chromium (esbuild, not isolated)',
+      build: page.info.build,
+      threads: 1,
+      pageMs: Math.round(page.ms),
+      wallMs: Math.round(performance.now() - t0),
+    });
   }, 90_000);
 
   it('the same page built with Vite loads the wasm (and its worker) by itself', async () => {
@@ -130,6 +158,14 @@ describe.runIf(hasChromium)('Chromium (Debian chromium + playwright-core, packed
     expect(two!.userFactors).toBe(one!.userFactors);
     expect(one!.recommended).toHaveLength(5);
     expect(messages.filter((m) => /^(error|pageerror|http)/.test(m))).toEqual([]);
-    report({ test: 'runtime', runtime: 'chromium (Vite build, COOP/COEP)', build: page.info.build, threadsBuild: page.info.threadsBuild, threads: two!.threads, pageMs: Math.round(page.ms), wallMs: Math.round(performance.now() - t0) });
+    report({
+      test: 'runtime',
+      runtime: 'chromium (Vite build, COOP/COEP)',
+      build: page.info.build,
+      threadsBuild: page.info.threadsBuild,
+      threads: two!.threads,
+      pageMs: Math.round(page.ms),
+      wallMs: Math.round(performance.now() - t0),
+    });
   }, 90_000);
 });

@@ -32,7 +32,10 @@ function vercelWasmModules(): Plugin {
   return {
     name: 'vercel-wasm-modules',
     setup(b) {
-      b.onResolve({ filter: /\.wasm\?module$/ }, (args) => ({ path: basename(args.path.replace(/\?module$/, '')), namespace: 'vercel-wasm' }));
+      b.onResolve({ filter: /\.wasm\?module$/ }, (args) => ({
+        path: basename(args.path.replace(/\?module$/, '')),
+        namespace: 'vercel-wasm',
+      }));
       b.onLoad({ filter: /.*/, namespace: 'vercel-wasm' }, (args) => ({
         contents: `export default globalThis[${JSON.stringify(`wasm_${args.path.replace(/\W/g, '_')}`)}];`,
         loader: 'js',

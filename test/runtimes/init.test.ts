@@ -18,7 +18,9 @@ async function fresh(): Promise<Api> {
 
 async function trainAndRecommend(api: Api): Promise<{ backend: string; items: unknown[] }> {
   const data = api.syntheticRatings({ numUsers: 60, numItems: 40, nnz: 600, seed: 1 });
-  const model = await new api.ALS({ factors: 4, iterations: 2, threads: 1 }).fit(api.Ratings.fromTriples(data, { denseIds: true, numUsers: 60, numItems: 40 }));
+  const model = await new api.ALS({ factors: 4, iterations: 2, threads: 1 }).fit(
+    api.Ratings.fromTriples(data, { denseIds: true, numUsers: 60, numItems: 40 }),
+  );
   return { backend: model.options.backend, items: model.recommend(0, { n: 3 }).items };
 }
 
@@ -92,7 +94,9 @@ describe('init(source)', () => {
     const api = await fresh();
     await expect(api.init(new Uint8Array([1, 2, 3, 4]))).rejects.toMatchObject({ code: 'INVALID_WASM_SOURCE' });
     await expect(api.init(new Response('nope', { status: 404 }))).rejects.toMatchObject({ code: 'INVALID_WASM_SOURCE' });
-    await expect(api.init(new URL('../../build/missing.wasm', import.meta.url))).rejects.toMatchObject({ code: 'INVALID_WASM_SOURCE' });
+    await expect(api.init(new URL('../../build/missing.wasm', import.meta.url))).rejects.toMatchObject({
+      code: 'INVALID_WASM_SOURCE',
+    });
     await expect(api.init(42 as never)).rejects.toMatchObject({ code: 'INVALID_WASM_SOURCE' });
     const info = await api.init(bytes());
     expect(info.build).toBe('custom');
@@ -102,7 +106,9 @@ describe('init(source)', () => {
     const api = await fresh();
     await api.init({ wasm: bytes(), threadsWasm: readFileSync(new URL('../../build/als-threads.wasm', import.meta.url)) });
     const data = api.syntheticRatings({ numUsers: 200, numItems: 100, nnz: 4000, seed: 2 });
-    const model = await new api.ALS({ factors: 4, iterations: 2, threads: 2 }).fit(api.Ratings.fromTriples(data, { denseIds: true, numUsers: 200, numItems: 100 }));
+    const model = await new api.ALS({ factors: 4, iterations: 2, threads: 2 }).fit(
+      api.Ratings.fromTriples(data, { denseIds: true, numUsers: 200, numItems: 100 }),
+    );
     expect(model.options.threads).toBe(2);
     expect(api.wasmInfo().threadsBuild).toBe('custom');
   });

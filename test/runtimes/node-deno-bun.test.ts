@@ -67,7 +67,15 @@ describe('the Node test file in Node, Deno and Bun (packed package)', () => {
       expect(result.build).toBe(result.relaxedSimd ? 'relaxed-simd' : 'simd');
       expect(result.threads).toBe(2);
       expect(result.recommended).toHaveLength(5);
-      report({ test: 'runtime', runtime: result.runtime, build: result.build, threadsBuild: result.threadsBuild, threads: result.threads, scriptMs: result.ms, wallMs: Math.round(performance.now() - started) });
+      report({
+        test: 'runtime',
+        runtime: result.runtime,
+        build: result.build,
+        threadsBuild: result.threadsBuild,
+        threads: result.threads,
+        scriptMs: result.ms,
+        wallMs: Math.round(performance.now() - started),
+      });
     }, 90_000);
   }
 

@@ -47,7 +47,12 @@ function sleep(ms: number): void {
 }
 
 function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 }
 
 /** Removes packs of earlier builds, a day old or more. */
@@ -88,13 +93,28 @@ export function packed(): Packed {
     rmSync(dir, { recursive: true, force: true });
     prune();
     mkdirSync(dir, { recursive: true });
-    const [pack] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], root)) as [Packed['pack'] & { filename: string }];
+    const [pack] = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], root)) as [
+      Packed['pack'] & { filename: string },
+    ];
     const tarball = join(dir, pack.filename);
     const app = join(dir, 'app');
     mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'als-wasm-runtime-app', private: true, type: 'module', dependencies: { 'als-wasm': `file:${tarball}` } }, null, 2));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify(
+        { name: 'als-wasm-runtime-app', private: true, type: 'module', dependencies: { 'als-wasm': `file:${tarball}` } },
+        null,
+        2,
+      ),
+    );
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error'], app);
-    const result: Packed = { dir, tarball, app, pack: { size: pack.size, unpackedSize: pack.unpackedSize, files: pack.files.map(({ path, size }) => ({ path, size })) }, reportFile: join(tmpdir(), 'als-wasm-runtimes-report.jsonl') };
+    const result: Packed = {
+      dir,
+      tarball,
+      app,
+      pack: { size: pack.size, unpackedSize: pack.unpackedSize, files: pack.files.map(({ path, size }) => ({ path, size })) },
+      reportFile: join(tmpdir(), 'als-wasm-runtimes-report.jsonl'),
+    };
     writeFileSync(done, JSON.stringify(result));
     return result;
   } finally {

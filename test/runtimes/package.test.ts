@@ -24,19 +24,44 @@ describe('the packed package', () => {
     const paths = pack.pack.files.map((f) => f.path).sort();
     for (const path of paths) expect(path).toMatch(/^(package\.json|README\.md|dist\/.+\.(js|d\.ts|wasm))$/);
     for (const file of WASM) expect(paths).toContain(`dist/${file}`);
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/serve.js', 'dist/serve.d.ts', 'dist/wasm/init.js', 'dist/wasm-source.js', 'dist/wasm-source.browser.js', 'dist/wasm-source.workerd.js', 'dist/wasm-source.edge.js', 'dist/parallel/worker.browser.js', 'dist/parallel/worker.node.js']) {
+    for (const file of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/serve.js',
+      'dist/serve.d.ts',
+      'dist/wasm/init.js',
+      'dist/wasm-source.js',
+      'dist/wasm-source.browser.js',
+      'dist/wasm-source.workerd.js',
+      'dist/wasm-source.edge.js',
+      'dist/parallel/worker.browser.js',
+      'dist/parallel/worker.node.js',
+    ]) {
       expect(paths).toContain(file);
     }
-    expect(paths.filter((p) => p.endsWith('.map') || p.startsWith('src/') || p.startsWith('build/') || p.startsWith('test/'))).toEqual([]);
+    expect(
+      paths.filter((p) => p.endsWith('.map') || p.startsWith('src/') || p.startsWith('build/') || p.startsWith('test/')),
+    ).toEqual([]);
     const size = statSync(pack.tarball).size;
     report({ test: 'package', tarballBytes: size, unpackedBytes: pack.pack.unpackedSize, files: paths.length });
     expect(size).toBeLessThan(300_000);
   });
 
   it('exports: workerd, edge-light, browser, node, default (after types) for als-wasm and als-wasm/serve; sideEffects false', () => {
-    const manifest = JSON.parse(readFileSync(join(pack.app, 'node_modules', 'als-wasm', 'package.json'), 'utf8')) as { exports: Record<string, unknown>; imports: Record<string, Record<string, string>>; sideEffects: boolean };
+    const manifest = JSON.parse(readFileSync(join(pack.app, 'node_modules', 'als-wasm', 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+      imports: Record<string, Record<string, string>>;
+      sideEffects: boolean;
+    };
     for (const entry of ['.', './serve']) {
-      expect(Object.keys(manifest.exports[entry] as object)).toEqual(['types', 'workerd', 'edge-light', 'browser', 'node', 'default']);
+      expect(Object.keys(manifest.exports[entry] as object)).toEqual([
+        'types',
+        'workerd',
+        'edge-light',
+        'browser',
+        'node',
+        'default',
+      ]);
     }
     for (const file of WASM) expect(manifest.exports[`./${file}`]).toBe(`./dist/${file}`);
     expect(Object.keys(manifest.imports['#wasm-source']!)).toEqual(['types', 'workerd', 'edge-light', 'browser', 'default']);
@@ -44,14 +69,19 @@ describe('the packed package', () => {
   });
 
   it('publint (strict) passes on the tarball', async () => {
-    const { stdout } = await run(bin('publint'), ['run', pack.tarball, '--strict'], { cwd: root, timeout: 60_000 }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
-      throw new Error(`publint failed: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
-    });
+    const { stdout } = await run(bin('publint'), ['run', pack.tarball, '--strict'], { cwd: root, timeout: 60_000 }).catch(
+      (error: { stdout?: string; stderr?: string; message: string }) => {
+        throw new Error(`publint failed: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+      },
+    );
     expect(stdout).toContain('All good');
   }, 60_000);
 
   it('@arethetypeswrong/cli passes on the tarball (ESM-only profile; the .wasm subpaths are files, not modules)', async () => {
-    await run(bin('attw'), [pack.tarball, '--profile', 'esm-only', '--exclude-entrypoints', ...WASM, '--format', 'ascii'], { cwd: root, timeout: 60_000 }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+    await run(bin('attw'), [pack.tarball, '--profile', 'esm-only', '--exclude-entrypoints', ...WASM, '--format', 'ascii'], {
+      cwd: root,
+      timeout: 60_000,
+    }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`attw failed: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     });
   }, 60_000);

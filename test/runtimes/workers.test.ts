@@ -10,16 +10,27 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALS, ALSModel, Ratings, syntheticRatings, type AlsOptions, type SyntheticOptions } from '../../src/index.js';
+import { ALS, type ALSModel, Ratings, syntheticRatings, type AlsOptions, type SyntheticOptions } from '../../src/index.js';
 import { loadWasmModule } from '../../src/wasm/load.js';
 import { bundleWorker } from './bundle.js';
 import { packed, report, root } from './pack.js';
 
 const DATA: SyntheticOptions = { numUsers: 500, numItems: 250, nnz: 10_000, seed: 21 };
-const OPTIONS: AlsOptions = { factors: 8, iterations: 3, seed: 4, biases: true, regularization: 0.05, regularizationScaling: 'count', backend: 'wasm' };
+const OPTIONS: AlsOptions = {
+  factors: 8,
+  iterations: 3,
+  seed: 4,
+  biases: true,
+  regularization: 0.05,
+  regularizationScaling: 'count',
+  backend: 'wasm',
+};
 const COMPATIBILITY_DATE = '2026-04-01';
 /** The builds a Worker ships as CompiledWasm modules: plain and relaxed SIMD. */
-const WASM_MODULES: { type: 'CompiledWasm'; path: string }[] = [{ type: 'CompiledWasm', path: 'als.wasm' }, { type: 'CompiledWasm', path: 'als-relaxed.wasm' }];
+const WASM_MODULES: { type: 'CompiledWasm'; path: string }[] = [
+  { type: 'CompiledWasm', path: 'als.wasm' },
+  { type: 'CompiledWasm', path: 'als-relaxed.wasm' },
+];
 
 function b64(array: Float32Array): string {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
@@ -52,7 +63,8 @@ describe('Cloudflare Workers (workerd via miniflare, packed package)', () => {
     model = await new ALS({ ...OPTIONS, threads: 1 }).fit(ratings);
     // The saved model, generated here (never copied from a data set).
     writeFileSync(join(dir, 'model.als'), model.toBytes());
-    for (const name of ['worker-serve.js', 'worker-train.js']) writeFileSync(join(dir, name), readFileSync(join(root, 'test', 'runtimes', 'fixtures', name)));
+    for (const name of ['worker-serve.js', 'worker-train.js'])
+      writeFileSync(join(dir, name), readFileSync(join(root, 'test', 'runtimes', 'fixtures', name)));
   }, 240_000);
 
   afterAll(() => {
@@ -69,7 +81,11 @@ describe('Cloudflare Workers (workerd via miniflare, packed package)', () => {
       for (const user of [0, 7, 123]) {
         const response = await mf.dispatchFetch(`http://worker.test/?user=${user}&n=10`);
         expect(response.status).toBe(200);
-        const body = (await response.json()) as { items: number[]; scores: number[]; info: { build: string; relaxedSimd: boolean; threads: boolean } };
+        const body = (await response.json()) as {
+          items: number[];
+          scores: number[];
+          info: { build: string; relaxedSimd: boolean; threads: boolean };
+        };
         // The default 'auto' takes relaxed SIMD where workerd validates it (both builds ship).
         expect(body.info.build).toBe(body.info.relaxedSimd ? 'relaxed-simd' : 'simd');
         expect(body.info.threads).toBe(false);
@@ -77,7 +93,9 @@ describe('Cloudflare Workers (workerd via miniflare, packed package)', () => {
         const expected = model.recommend(user, { n: 10 });
         expect(body.items).toEqual(expected.items);
         // Fused multiply-add may round the last bit differently from Node's plain SIMD.
-        body.scores.forEach((score, r) => expect(Math.abs(score - expected.scores[r]!)).toBeLessThan(1e-5 * (1 + Math.abs(score))));
+        body.scores.forEach((score, r) =>
+          expect(Math.abs(score - expected.scores[r]!)).toBeLessThan(1e-5 * (1 + Math.abs(score))),
+        );
       }
     } finally {
       await mf.dispose();
@@ -86,7 +104,16 @@ describe('Cloudflare Workers (workerd via miniflare, packed package)', () => {
     const js = readFileSync(join(out, 'worker.js'));
     const wasm = WASM_MODULES.map((m) => readFileSync(join(out, m.path)));
     const gzip = gzipSync(js, { level: 9 }).length + wasm.reduce((sum, w) => sum + gzipSync(w, { level: 9 }).length, 0);
-    report({ test: 'runtime', runtime: 'workerd (miniflare 4.20260426.0): serve', build, threads: 1, wallMs: Math.round(performance.now() - t0), workerJsBytes: js.length, wasmBytes: wasm.reduce((sum, w) => sum + w.length, 0), gzipBytes: gzip });
+    report({
+      test: 'runtime',
+      runtime: 'workerd (miniflare 4.20260426.0): serve',
+      build,
+      threads: 1,
+      wallMs: Math.round(performance.now() - t0),
+      workerJsBytes: js.length,
+      wasmBytes: wasm.reduce((sum, w) => sum + w.length, 0),
+      gzipBytes: gzip,
+    });
     expect(gzip).toBeLessThan(100_000);
   }, 90_000);
 
@@ -96,10 +123,20 @@ describe('Cloudflare Workers (workerd via miniflare, packed package)', () => {
     await bundleWorker(dir, './worker-train.js', out);
     const mf = await miniflare(out, WASM_MODULES);
     try {
-      const response = await mf.dispatchFetch('http://worker.test/', { method: 'POST', body: JSON.stringify({ data: DATA, options: { ...OPTIONS, threads: 'auto' } }) });
+      const response = await mf.dispatchFetch('http://worker.test/', {
+        method: 'POST',
+        body: JSON.stringify({ data: DATA, options: { ...OPTIONS, threads: 'auto' } }),
+      });
       const text = await response.text();
       expect(response.status, text).toBe(200);
-      const body = JSON.parse(text) as { threads: number; backend: string; userFactors: string; itemFactors: string; items: number[]; info: { build: string } };
+      const body = JSON.parse(text) as {
+        threads: number;
+        backend: string;
+        userFactors: string;
+        itemFactors: string;
+        items: number[];
+        info: { build: string };
+      };
       expect(body.threads).toBe(1);
       expect(body.backend).toBe('wasm');
       expect(body.info.build).toBe('simd');
@@ -110,7 +147,18 @@ describe('Cloudflare Workers (workerd via miniflare, packed package)', () => {
       await mf.dispose();
     }
     const js = readFileSync(join(out, 'worker.js'));
-    const gzip = gzipSync(js, { level: 9 }).length + WASM_MODULES.reduce((sum, m) => sum + gzipSync(readFileSync(join(out, m.path)), { level: 9 }).length, 0);
-    report({ test: 'runtime', runtime: 'workerd (miniflare 4.20260426.0): train', build: 'simd', threads: 1, wallMs: Math.round(performance.now() - t0), totalMs: Math.round(performance.now() - started), workerJsBytes: js.length, gzipBytes: gzip });
+    const gzip =
+      gzipSync(js, { level: 9 }).length +
+      WASM_MODULES.reduce((sum, m) => sum + gzipSync(readFileSync(join(out, m.path)), { level: 9 }).length, 0);
+    report({
+      test: 'runtime',
+      runtime: 'workerd (miniflare 4.20260426.0): train',
+      build: 'simd',
+      threads: 1,
+      wallMs: Math.round(performance.now() - t0),
+      totalMs: Math.round(performance.now() - started),
+      workerJsBytes: js.length,
+      gzipBytes: gzip,
+    });
   }, 90_000);
 });

@@ -11,7 +11,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCES = ['src', 'assembly', 'scripts', 'package.json', 'tsconfig.json', 'asconfig.json'];
-const OUTPUTS = ['dist/index.js', 'dist/cli/main.js', 'dist/parallel/worker.node.js', 'dist/als.wasm', 'dist/als-threads.wasm', 'dist/als-relaxed.wasm', 'dist/als-relaxed-threads.wasm'];
+const OUTPUTS = [
+  'dist/index.js',
+  'dist/cli/main.js',
+  'dist/parallel/worker.node.js',
+  'dist/als.wasm',
+  'dist/als-threads.wasm',
+  'dist/als-relaxed.wasm',
+  'dist/als-relaxed-threads.wasm',
+];
 
 function newest(path: string): number {
   const stat = statSync(path);

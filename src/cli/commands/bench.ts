@@ -22,19 +22,35 @@ export function registerBench(prog: Command): void {
         threads,
         onIteration: (i) => out(o.json).json({ iteration: i.iteration, seconds: i.seconds, loss: i.loss }),
       });
-      out(o.json).json({ secondsPerIteration: median(result.iterations.map((i) => i.seconds)), threads: result.threads, backend: result.backend, metrics: { rmse: result.alsRmse }, baseline: { rmse: result.baselineRmse } });
+      out(o.json).json({
+        secondsPerIteration: median(result.iterations.map((i) => i.seconds)),
+        threads: result.threads,
+        backend: result.backend,
+        metrics: { rmse: result.alsRmse },
+        baseline: { rmse: result.baselineRmse },
+      });
     });
 
-  addTrainingOptions(prog.command('bench').description('seconds per iteration on the built-in synthetic data set'), BENCH_DEFAULTS)
+  addTrainingOptions(
+    prog.command('bench').description('seconds per iteration on the built-in synthetic data set'),
+    BENCH_DEFAULTS,
+  )
     .addOption(new Option('--users <n>', 'users').default('20000', '20000'))
     .addOption(new Option('--items <n>', 'items').default('10000', '10000'))
     .addOption(new Option('--nnz <n>', 'ratings').default('1000000', '1000000'))
     .action(async (o: Common & { users: string; items: string; nnz: string }) => {
       const options = alsOptions(o, BENCH_DEFAULTS);
-      const s = syntheticRatings({ numUsers: integerFlag('users', o.users), numItems: integerFlag('items', o.items), nnz: integerFlag('nnz', o.nnz), seed: 1 });
+      const s = syntheticRatings({
+        numUsers: integerFlag('users', o.users),
+        numItems: integerFlag('items', o.items),
+        nnz: integerFlag('nnz', o.nnz),
+        seed: 1,
+      });
       out(o.json).line(`synthetic: ${s.numUsers} users × ${s.numItems} items, ${s.values.length} ratings`);
       const { summary } = await trainVerbose({ ...s }, options, o);
       out(o.json).json({ ...summary, ratings: s.values.length, factors: options.factors });
-      out(o.json).line(`${(summary.secondsPerIteration * 1000).toFixed(1)} ms/iteration (median of ${summary.iterations}), backend ${summary.backend}, ${summary.threads} thread(s)`);
+      out(o.json).line(
+        `${(summary.secondsPerIteration * 1000).toFixed(1)} ms/iteration (median of ${summary.iterations}), backend ${summary.backend}, ${summary.threads} thread(s)`,
+      );
     });
 }

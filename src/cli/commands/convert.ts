@@ -5,7 +5,11 @@ import { openModel, withModelInput, type ModelInput } from '../options.js';
 import { out } from '../output.js';
 
 export function registerConvert(prog: Command): void {
-  withModelInput(prog.command('convert <input> <output>').description('convert a model between this format (.als), Spark (a directory) and implicit (.npz)'))
+  withModelInput(
+    prog
+      .command('convert <input> <output>')
+      .description('convert a model between this format (.als), Spark (a directory) and implicit (.npz)'),
+  )
     .option('--to <format>', 'output format: als, spark or npz (default: from the output name)')
     .option('--overwrite', 'replace an existing output, if it is one of ours (see Outputs below)')
     .action(async (input: string, output: string, o: ModelInput & { to?: string; overwrite?: boolean }) => {

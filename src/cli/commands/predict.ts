@@ -17,8 +17,23 @@ type ColdStartFlag = 'nan' | 'bias' | 'drop';
 type PredictFlags = Common & ModelInput & { coldStart: ColdStartFlag; output?: string; overwrite?: boolean };
 
 export function registerPredict(prog: Command): void {
-  addDataOptions(withModelInput(prog.command('predict <model> <pairs>').description('predict every (user, item) line of a file, as CSV user,item,prediction'), false), true)
-    .addOption(new Option('--cold-start <how>', "a pair whose user or item the model does not have: 'nan', 'bias' (μ + the known biases) or 'drop' (left out)").choices(['nan', 'bias', 'drop']).default('nan'))
+  addDataOptions(
+    withModelInput(
+      prog
+        .command('predict <model> <pairs>')
+        .description('predict every (user, item) line of a file, as CSV user,item,prediction'),
+      false,
+    ),
+    true,
+  )
+    .addOption(
+      new Option(
+        '--cold-start <how>',
+        "a pair whose user or item the model does not have: 'nan', 'bias' (μ + the known biases) or 'drop' (left out)",
+      )
+        .choices(['nan', 'bias', 'drop'])
+        .default('nan'),
+    )
     .option('-o, --output <path>', 'write the CSV to this file (default: stdout)')
     .option('--overwrite', 'replace an existing output of predict or recommend --all')
     .action(async (path: string, pairsFile: string, o: PredictFlags) => {
@@ -29,7 +44,12 @@ export function registerPredict(prog: Command): void {
       const itemOf = modelIds(model, 'item', pairs.itemMap.ids());
       // Without a header flag or preset, a first line whose user and item are both unknown
       // words (user,item / userId,movieId) is the header the parser could not tell apart.
-      const skipFirst = o.header === undefined && o.format === undefined && pairs.users.length > 0 && isHeaderLike(pairs.userMap.id(pairs.users[0]!), userOf[pairs.users[0]!]!) && isHeaderLike(pairs.itemMap.id(pairs.items[0]!), itemOf[pairs.items[0]!]!);
+      const skipFirst =
+        o.header === undefined &&
+        o.format === undefined &&
+        pairs.users.length > 0 &&
+        isHeaderLike(pairs.userMap.id(pairs.users[0]!), userOf[pairs.users[0]!]!) &&
+        isHeaderLike(pairs.itemMap.id(pairs.items[0]!), itemOf[pairs.items[0]!]!);
       const coldStart = o.coldStart === 'bias' ? 'bias' : 'nan';
       let written = 0;
       let cold = 0;
@@ -44,12 +64,15 @@ export function registerPredict(prog: Command): void {
             if (o.coldStart === 'drop') continue;
           }
           const prediction = model.predict(user.id, item.id, { coldStart });
-          await write(`${csvField(pairs.userMap.id(pairs.users[e]!))},${csvField(pairs.itemMap.id(pairs.items[e]!))},${formatScore(prediction)}\n`);
+          await write(
+            `${csvField(pairs.userMap.id(pairs.users[e]!))},${csvField(pairs.itemMap.id(pairs.items[e]!))},${formatScore(prediction)}\n`,
+          );
           written++;
         }
       });
       if (cold > 0) {
-        const what = o.coldStart === 'drop' ? 'left out' : o.coldStart === 'bias' ? 'predicted from the biases' : 'predicted as NaN';
+        const what =
+          o.coldStart === 'drop' ? 'left out' : o.coldStart === 'bias' ? 'predicted from the biases' : 'predicted as NaN';
         process.stderr.write(`als-wasm: ${cold} pair(s) name a user or item the model does not have: ${what} (--cold-start).\n`);
       }
       if (o.output !== undefined) process.stdout.write(`${written} predictions written to ${o.output}.\n`);

@@ -17,30 +17,46 @@ interface TitleFlags {
 
 function addTitleOptions(cmd: Command): Command {
   return cmd
-    .option('--titles <file>', 'names of the items, printed beside their IDs: MovieLens movies.csv or u.item, Last.fm artists.dat, or any file of ID and name per line')
-    .addOption(new Option('--titles-format <f>', 'how the names file separates ID and name (default: told by its first line)').choices([...TITLES_FORMATS]));
+    .option(
+      '--titles <file>',
+      'names of the items, printed beside their IDs: MovieLens movies.csv or u.item, Last.fm artists.dat, or any file of ID and name per line',
+    )
+    .addOption(
+      new Option('--titles-format <f>', 'how the names file separates ID and name (default: told by its first line)').choices([
+        ...TITLES_FORMATS,
+      ]),
+    );
 }
 
 async function titlesOf(o: TitleFlags): Promise<Titles | null> {
-  if (o.titlesFormat !== undefined && o.titles === undefined) userError('--titles-format describes the --titles file, which is not given.', 'Pass --titles <file>.');
+  if (o.titlesFormat !== undefined && o.titles === undefined)
+    userError('--titles-format describes the --titles file, which is not given.', 'Pass --titles <file>.');
   return o.titles === undefined ? null : readTitles(o.titles, o.titlesFormat);
 }
 
-type RecommendFlags = ModelInput & TitleFlags & {
-  user?: string;
-  all?: boolean;
-  n: string;
-  includeSeen?: boolean;
-  minRatings?: string;
-  output?: string;
-  overwrite?: boolean;
-  threads?: string;
-};
+type RecommendFlags = ModelInput &
+  TitleFlags & {
+    user?: string;
+    all?: boolean;
+    n: string;
+    includeSeen?: boolean;
+    minRatings?: string;
+    output?: string;
+    overwrite?: boolean;
+    threads?: string;
+  };
 
 export function registerRecommend(prog: Command): void {
-  addTitleOptions(withModelInput(prog.command('recommend <model>').description("a user's top-n items from a saved model, or every user's (--all)")))
+  addTitleOptions(
+    withModelInput(
+      prog.command('recommend <model>').description("a user's top-n items from a saved model, or every user's (--all)"),
+    ),
+  )
     .option('--user <id>', 'the user')
-    .option('--all', "every user's top n, as CSV (user,rank,item,score) or, for -o *.jsonl or with --json, one JSON object per user")
+    .option(
+      '--all',
+      "every user's top n, as CSV (user,rank,item,score) or, for -o *.jsonl or with --json, one JSON object per user",
+    )
     .addOption(new Option('-n, --n <n>', 'how many').default('10', '10'))
     .option('--include-seen', 'also rank the items the user rated (the model must keep them to leave them out)')
     .option('--min-ratings <n>', 'only items with at least n ratings in the training data (default: every item)')
@@ -54,7 +70,11 @@ export function registerRecommend(prog: Command): void {
       // minItemRatings is the serving option of the same meaning; a library without it refuses it by name.
       const filter = minRatings === undefined ? {} : { minItemRatings: minRatings };
       if (!o.all) {
-        for (const [flag, given] of [['-o', o.output], ['--overwrite', o.overwrite], ['--threads', o.threads]] as const) {
+        for (const [flag, given] of [
+          ['-o', o.output],
+          ['--overwrite', o.overwrite],
+          ['--threads', o.threads],
+        ] as const) {
           if (given !== undefined) userError(`${flag} applies to recommend --all only.`);
         }
       }
@@ -67,12 +87,17 @@ export function registerRecommend(prog: Command): void {
       printRanking(o.json, { user }, items, scores, 'items', titles);
     });
 
-  addTitleOptions(withModelInput(prog.command('similar <model>').description('the items (or users) most similar to one, by cosine of their factors')))
+  addTitleOptions(
+    withModelInput(
+      prog.command('similar <model>').description('the items (or users) most similar to one, by cosine of their factors'),
+    ),
+  )
     .option('--item <id>', 'the item')
     .option('--user <id>', 'or a user')
     .addOption(new Option('-n, --n <n>', 'how many').default('10', '10'))
     .action(async (path: string, o: ModelInput & TitleFlags & { item?: string; user?: string; n: string }) => {
-      if ((o.item === undefined) === (o.user === undefined)) userError('similar needs exactly one of --item <id> or --user <id>.');
+      if ((o.item === undefined) === (o.user === undefined))
+        userError('similar needs exactly one of --item <id> or --user <id>.');
       const n = countFlag('n', o.n);
       const titles = await titlesOf(o);
       const model = await openModel(path, o);
@@ -90,7 +115,8 @@ export function registerRecommend(prog: Command): void {
 
 function warnUnseen(model: ALSModel, o: RecommendFlags): void {
   // Spark and implicit models carry no seen items: everything is ranked (and said so).
-  if (!o.includeSeen && !model.seen && !o.json) process.stderr.write('als-wasm: this model does not keep seen items; items the user rated may appear.\n');
+  if (!o.includeSeen && !model.seen && !o.json)
+    process.stderr.write('als-wasm: this model does not keep seen items; items the user rated may appear.\n');
 }
 
 /** Every user's top n through the threaded recommendAll, streamed to a file or stdout. */
@@ -101,7 +127,12 @@ async function recommendEveryone(path: string, o: RecommendFlags, n: number, fil
   const titles = await titlesOf(o);
   const model = await openModel(path, o);
   warnUnseen(model, o);
-  const all = await recommendAll(model, { n, ...(o.includeSeen && { excludeSeen: false }), ...(threads !== undefined && { threads }), ...filter });
+  const all = await recommendAll(model, {
+    n,
+    ...(o.includeSeen && { excludeSeen: false }),
+    ...(threads !== undefined && { threads }),
+    ...filter,
+  });
   await writeTextOutput(o.output, o.overwrite ?? false, async (write) => {
     if (!jsonl) await write(`user,rank,item,score${titles ? ',title' : ''}\n`);
     const userIds = model.userIds;
@@ -115,7 +146,9 @@ async function recommendEveryone(path: string, o: RecommendFlags, n: number, fil
       for (let r = 0; r < count; r++) items.push(itemIds[all.indices[base + r]!]!);
       if (jsonl) {
         const scores = Array.from(all.scores.subarray(base, base + count));
-        await write(`${JSON.stringify({ user, items, scores, ...(titles && { titles: items.map((id) => titleOf(titles, id) ?? null) }) })}\n`);
+        await write(
+          `${JSON.stringify({ user, items, scores, ...(titles && { titles: items.map((id) => titleOf(titles, id) ?? null) }) })}\n`,
+        );
       } else {
         for (let r = 0; r < count; r++) {
           const title = titles ? `,${csvField(titleOf(titles, items[r]!) ?? '')}` : '';
@@ -124,11 +157,15 @@ async function recommendEveryone(path: string, o: RecommendFlags, n: number, fil
       }
     }
   });
-  if (o.output !== undefined && !o.json) process.stdout.write(`top ${all.n} of ${model.numUsers} users written to ${o.output}.\n`);
+  if (o.output !== undefined && !o.json)
+    process.stdout.write(`top ${all.n} of ${model.numUsers} users written to ${o.output}.\n`);
 }
 
 function outputKind(path: string): 'csv' | 'jsonl' {
   if (/\.csv$/i.test(path)) return 'csv';
   if (/\.(jsonl|ndjson)$/i.test(path)) return 'jsonl';
-  return userError(`recommend --all writes *.csv or *.jsonl (got -o ${path}).`, 'Name the output recs.csv (user,rank,item,score per line) or recs.jsonl (one JSON object per user).');
+  return userError(
+    `recommend --all writes *.csv or *.jsonl (got -o ${path}).`,
+    'Name the output recs.csv (user,rank,item,score per line) or recs.jsonl (one JSON object per user).',
+  );
 }

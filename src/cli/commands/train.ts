@@ -7,13 +7,19 @@ import { out } from '../output.js';
 import { fileIds, trainVerbose, warnIfCounts } from '../training.js';
 
 export function registerTrain(prog: Command): void {
-  addTrainingOptions(addRatingOptions(addDataOptions(prog.command('train <file>').description('train a model on a ratings file'))))
-    .option('-o, --output <path>', 'save the model: *.als (this library), *.npz (implicit) or, with --to spark, a Spark ALSModel directory')
+  addTrainingOptions(
+    addRatingOptions(addDataOptions(prog.command('train <file>').description('train a model on a ratings file'))),
+  )
+    .option(
+      '-o, --output <path>',
+      'save the model: *.als (this library), *.npz (implicit) or, with --to spark, a Spark ALSModel directory',
+    )
     .option('--to <format>', 'model format to save: als, spark or npz (default: from the file name, else als)')
     .option('--overwrite', 'replace an existing output, if it is one of ours (see Outputs below)')
     .action(async (file: string, o: Common & { output?: string; to?: string; overwrite?: boolean }) => {
       const options = alsOptions(o);
-      if (o.to !== undefined && !o.output) userError('--to names the format of -o, which is not given.', 'Pass -o <path> to save the model.');
+      if (o.to !== undefined && !o.output)
+        userError('--to names the format of -o, which is not given.', 'Pass -o <path> to save the model.');
       const format = o.output ? modelFormat(o.output, o.to, true) : null;
       if (o.output) await checkModelOutput(o.output, format!, o.overwrite ?? false); // before hours of training, not after
       const { data, parsed } = await load(file, o);
@@ -22,7 +28,15 @@ export function registerTrain(prog: Command): void {
       print.line(`${data.values.length} ratings, ${data.numUsers} users × ${data.numItems} items, ${options.feedback} feedback.`);
       const { model, summary } = await trainVerbose(data, options, o, data, fileIds(parsed));
       if (o.output) await saveModel(model, o.output, format!, o.overwrite ?? false);
-      print.json({ ...summary, ratings: data.values.length, users: data.numUsers, items: data.numItems, output: o.output ?? null });
-      print.line(`${summary.iterations} iterations, ${(summary.secondsPerIteration * 1000).toFixed(1)} ms/iteration (median), backend ${summary.backend}, ${summary.threads} thread(s)${o.output ? `, saved to ${o.output} (${format})` : ''}.`);
+      print.json({
+        ...summary,
+        ratings: data.values.length,
+        users: data.numUsers,
+        items: data.numItems,
+        output: o.output ?? null,
+      });
+      print.line(
+        `${summary.iterations} iterations, ${(summary.secondsPerIteration * 1000).toFixed(1)} ms/iteration (median), backend ${summary.backend}, ${summary.threads} thread(s)${o.output ? `, saved to ${o.output} (${format})` : ''}.`,
+      );
     });
 }

@@ -25,9 +25,14 @@ export async function loadRatingsFile(path: string, options: LoadOptions = {}): 
 }
 
 async function parseFile(path: string, options: ParseOptions): Promise<ParsedTriples> {
-  if (typeof path !== 'string' || path === '') fail(ErrorCode.INVALID_OPTION, `A ratings file path must be a non-empty string (got ${describe(path)}).`);
+  if (typeof path !== 'string' || path === '')
+    fail(ErrorCode.INVALID_OPTION, `A ratings file path must be a non-empty string (got ${describe(path)}).`);
   if (typeof process === 'undefined' || !process.versions?.node) {
-    fail(ErrorCode.INVALID_OPTION, 'File paths can only be read in Node.', 'Pass a ReadableStream (e.g. (await fetch(url)).body) or a string to loadRatings.');
+    fail(
+      ErrorCode.INVALID_OPTION,
+      'File paths can only be read in Node.',
+      'Pass a ReadableStream (e.g. (await fetch(url)).body) or a string to loadRatings.',
+    );
   }
   const fs = (await import(NODE_FS)) as typeof import('node:fs');
   let size: number;
@@ -86,5 +91,10 @@ async function* chunksOf(stream: AsyncIterable<Uint8Array>, path: string, gzippe
 
 function fileError(path: string, error: unknown): AlsError {
   const code = (error as NodeJS.ErrnoException).code;
-  return new AlsError(ErrorCode.FILE_ERROR, `Cannot read ${path} (${code ?? String(error)}).`, code === 'ENOENT' ? 'Check the path.' : 'Check the path and its permissions.', { cause: error });
+  return new AlsError(
+    ErrorCode.FILE_ERROR,
+    `Cannot read ${path} (${code ?? String(error)}).`,
+    code === 'ENOENT' ? 'Check the path.' : 'Check the path and its permissions.',
+    { cause: error },
+  );
 }

@@ -39,11 +39,22 @@ export async function parseTriples(input: RatingsInput, options: ParseOptions = 
     if (typeof chunk === 'string') parser.pushText(chunk);
     else if (chunk instanceof Uint8Array) parser.push(chunk);
     // Any other view (a DataView, a Node Buffer from another realm): exactly its bytes, never its whole buffer.
-    else if (ArrayBuffer.isView(chunk)) parser.push(new Uint8Array((chunk as ArrayBufferView).buffer, (chunk as ArrayBufferView).byteOffset, (chunk as ArrayBufferView).byteLength));
+    else if (ArrayBuffer.isView(chunk))
+      parser.push(
+        new Uint8Array(
+          (chunk as ArrayBufferView).buffer,
+          (chunk as ArrayBufferView).byteOffset,
+          (chunk as ArrayBufferView).byteLength,
+        ),
+      );
     else fail(ErrorCode.INVALID_OPTION, `A chunk must be a string or Uint8Array (got ${Object.prototype.toString.call(chunk)}).`);
   };
   if (input === null || input === undefined) {
-    fail(ErrorCode.INVALID_OPTION, `Ratings input is ${String(input)}.`, 'Pass a string, bytes, a ReadableStream or an iterable of chunks; in Node, loadRatingsFile(path) for files.');
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `Ratings input is ${String(input)}.`,
+      'Pass a string, bytes, a ReadableStream or an iterable of chunks; in Node, loadRatingsFile(path) for files.',
+    );
   }
   if (typeof input === 'string' || ArrayBuffer.isView(input)) feed(input as string | Uint8Array);
   else if (input instanceof ArrayBuffer) feed(new Uint8Array(input));
@@ -63,7 +74,11 @@ export async function parseTriples(input: RatingsInput, options: ParseOptions = 
   } else if (input && typeof (input as Iterable<Uint8Array>)[Symbol.iterator] === 'function') {
     for (const chunk of input as Iterable<Uint8Array | string>) feed(chunk);
   } else {
-    fail(ErrorCode.INVALID_OPTION, 'Ratings input must be a string, Uint8Array, ArrayBuffer, ReadableStream or iterable of chunks.', 'In Node, use loadRatingsFile(path) for files.');
+    fail(
+      ErrorCode.INVALID_OPTION,
+      'Ratings input must be a string, Uint8Array, ArrayBuffer, ReadableStream or iterable of chunks.',
+      'In Node, use loadRatingsFile(path) for files.',
+    );
   }
   return parser.end();
 }
@@ -75,7 +90,10 @@ export async function loadRatings(input: RatingsInput, options: LoadOptions = {}
 }
 
 /** @internal LoadOptions checked, split into the parser's options and the duplicate policy. */
-export function splitLoadOptions(what: string, options: LoadOptions | undefined): { parse: ParseOptions; duplicates: DuplicatePolicy } {
+export function splitLoadOptions(
+  what: string,
+  options: LoadOptions | undefined,
+): { parse: ParseOptions; duplicates: DuplicatePolicy } {
   const { duplicates, ...parse } = checkOptions(what, options, LOAD_KEYS, { ...PARSE_ALIASES, duplicate: "Use 'duplicates'." });
   return { parse, duplicates: duplicates === undefined ? 'error' : oneOf('duplicates', duplicates, ['error', 'sum', 'last']) };
 }
@@ -83,8 +101,19 @@ export function splitLoadOptions(what: string, options: LoadOptions | undefined)
 /** @internal */
 export function toLoaded(triples: ParsedTriples, duplicates: DuplicatePolicy = 'error'): LoadedRatings {
   if (triples.values.length === 0) {
-    fail(ErrorCode.EMPTY_DATA, `${triples.source}: no ratings found (${triples.lines} lines, ${triples.skipped} skipped).`, 'Check the format, delimiter and columns options.');
+    fail(
+      ErrorCode.EMPTY_DATA,
+      `${triples.source}: no ratings found (${triples.lines} lines, ${triples.skipped} skipped).`,
+      'Check the format, delimiter and columns options.',
+    );
   }
-  const ratings = Ratings.fromIndices(triples.userMap.clone(), triples.itemMap.clone(), triples.users, triples.items, triples.values, duplicates);
+  const ratings = Ratings.fromIndices(
+    triples.userMap.clone(),
+    triples.itemMap.clone(),
+    triples.users,
+    triples.items,
+    triples.values,
+    duplicates,
+  );
   return { ratings, triples };
 }

@@ -16,15 +16,25 @@ import { IdMap, type Id } from '../id-map.js';
 import { PRESETS, type Column, type Columns, type Delimiter, type FormatOptions, type PresetName } from './presets.js';
 
 /** Every key of ParseOptions, for checkOptions (LoadOptions adds `duplicates`). */
-export const PARSE_KEYS = ['format', 'delimiter', 'header', 'columns', 'onBadLine', 'source', 'defaultValue', 'sizeHint', 'onProgress'] as const;
+export const PARSE_KEYS = [
+  'format',
+  'delimiter',
+  'header',
+  'columns',
+  'onBadLine',
+  'source',
+  'defaultValue',
+  'sizeHint',
+  'onProgress',
+] as const;
 const COLUMN_KEYS = ['user', 'item', 'value', 'timestamp'] as const;
 const DELIMITERS: readonly Delimiter[] = [',', '\t', ';', '|', '::', 'whitespace', 'auto'];
 /** Names users bring from other tools, with the hint that says ours. */
 export const PARSE_ALIASES: Readonly<Record<string, string>> = {
   sep: "Use 'delimiter'.",
   separator: "Use 'delimiter'.",
-  skipHeader: "Use header: true.",
-  hasHeader: "Use header: true.",
+  skipHeader: 'Use header: true.',
+  hasHeader: 'Use header: true.',
 };
 
 export interface ParseOptions extends FormatOptions {
@@ -168,7 +178,7 @@ class Blocks<T extends Int32Array | Float32Array | Float64Array> {
     if (this.full.length === 0 && count >= 0.9 * this.current.length) return this.current.subarray(0, count) as T;
     const out = this.make(count);
     let at = 0;
-    for (const b of this.full) (out.set(b, at), (at += b.length));
+    for (const b of this.full) out.set(b, at), (at += b.length);
     if (at < count) out.set(this.current.subarray(0, count - at), at);
     this.full.length = 0;
     return out;
@@ -184,7 +194,7 @@ const HIGH_SURROGATE = /[\uD800-\uDBFF]$/;
 function decode(buf: Uint8Array, s: number, e: number): string {
   if (e - s < 64) {
     let ascii = true;
-    for (let p = s; p < e; p++) if (buf[p]! >= 0x80) (ascii = false);
+    for (let p = s; p < e; p++) if (buf[p]! >= 0x80) ascii = false;
     if (ascii) return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
   }
   return utf8.decode(buf.subarray(s, e));
@@ -261,18 +271,25 @@ export class TripleParser {
 
   constructor(options: ParseOptions = {}) {
     checkOptions('Ratings parse options', options, PARSE_KEYS, PARSE_ALIASES);
-    const preset = options.format !== undefined ? PRESETS[oneOf('format', options.format, Object.keys(PRESETS) as PresetName[])] : undefined;
+    const preset =
+      options.format !== undefined ? PRESETS[oneOf('format', options.format, Object.keys(PRESETS) as PresetName[])] : undefined;
     this.onBadLine = options.onBadLine === undefined ? 'error' : oneOf('onBadLine', options.onBadLine, ['error', 'skip']);
-    if (options.source !== undefined && typeof options.source !== 'string') fail(ErrorCode.INVALID_OPTION, `source must be a string (got ${describe(options.source)}).`);
+    if (options.source !== undefined && typeof options.source !== 'string')
+      fail(ErrorCode.INVALID_OPTION, `source must be a string (got ${describe(options.source)}).`);
     this.source = options.source ?? '<input>';
     this.defaultValue = options.defaultValue ?? 1;
     if (typeof this.defaultValue !== 'number' || !Number.isFinite(Math.fround(this.defaultValue))) {
-      fail(ErrorCode.INVALID_OPTION, `defaultValue must be a finite number within float32 range (got ${describe(options.defaultValue)}).`, 'Every rating of a file without a value column gets this value; use 1 (the default).');
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `defaultValue must be a finite number within float32 range (got ${describe(options.defaultValue)}).`,
+        'Every rating of a file without a value column gets this value; use 1 (the default).',
+      );
     }
     if (options.onProgress !== undefined) callback('onProgress', options.onProgress);
     this.onProgress = options.onProgress;
     this.sizeHint = options.sizeHint === undefined ? 0 : nonNegative('sizeHint', options.sizeHint);
-    this.delimiter = options.delimiter === undefined ? preset?.delimiter ?? 'auto' : oneOf('delimiter', options.delimiter, DELIMITERS);
+    this.delimiter =
+      options.delimiter === undefined ? (preset?.delimiter ?? 'auto') : oneOf('delimiter', options.delimiter, DELIMITERS);
     if (options.columns !== undefined) checkOptions('columns', options.columns, COLUMN_KEYS);
     const cols = { ...(preset?.columns ?? {}), ...(options.columns ?? {}) };
     for (const name of ['user', 'item'] as const) {
@@ -295,7 +312,11 @@ export class TripleParser {
     }
     this.headerMode = options.header ?? preset?.header ?? 'auto';
     if (named && this.headerMode === false) {
-      fail(ErrorCode.INVALID_OPTION, 'Columns are given by name but header is false.', 'Pass header: true, or give the columns as 0-based indices.');
+      fail(
+        ErrorCode.INVALID_OPTION,
+        'Columns are given by name but header is false.',
+        'Pass header: true, or give the columns as 0-based indices.',
+      );
     }
     if (named) this.headerMode = true;
     this.t = this.columnSpec.timestamp !== null ? new Blocks((n) => new Float64Array(n)) : null;
@@ -324,7 +345,11 @@ export class TripleParser {
   private loneSurrogate(before: string): never {
     let line = this.lineNo + 1;
     for (let p = before.indexOf('\n'); p >= 0; p = before.indexOf('\n', p + 1)) line++;
-    fail(ErrorCode.CORRUPT_INPUT, `${this.source}:${line}: the text holds a lone surrogate (it is not valid Unicode).`, 'Pass well-formed text, or the file\'s bytes.');
+    fail(
+      ErrorCode.CORRUPT_INPUT,
+      `${this.source}:${line}: the text holds a lone surrogate (it is not valid Unicode).`,
+      "Pass well-formed text, or the file's bytes.",
+    );
   }
 
   /** Feeds the next chunk of bytes. */
@@ -362,8 +387,17 @@ export class TripleParser {
       this.line(this.carry, 0, this.carryLength);
       this.carryLength = 0;
     }
-    if (this.headerMode === true && this.header === null && this.count === 0 && typeof Object.values(this.columnSpec).find((c) => typeof c === 'string') === 'string') {
-      fail(ErrorCode.MALFORMED_LINE, `${this.source}: no header line found (the input is empty).`, 'Check the file, or give columns as 0-based indices.');
+    if (
+      this.headerMode === true &&
+      this.header === null &&
+      this.count === 0 &&
+      typeof Object.values(this.columnSpec).find((c) => typeof c === 'string') === 'string'
+    ) {
+      fail(
+        ErrorCode.MALFORMED_LINE,
+        `${this.source}: no header line found (the input is empty).`,
+        'Check the file, or give columns as 0-based indices.',
+      );
     }
     const count = this.count;
     return {
@@ -498,7 +532,7 @@ export class TripleParser {
   private text(buf: Uint8Array, s: number, e: number, what: string): string {
     if (e - s < 64) {
       let ascii = true;
-      for (let p = s; p < e; p++) if (buf[p]! >= 0x80) (ascii = false);
+      for (let p = s; p < e; p++) if (buf[p]! >= 0x80) ascii = false;
       if (ascii) return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
     }
     try {
@@ -563,7 +597,11 @@ export class TripleParser {
       if (typeof c === 'number') return c;
       const index = names!.indexOf(c);
       if (index < 0) {
-        fail(ErrorCode.MISSING_COLUMN, `${this.source}: the header has no column '${c}' for the ${what} (it has ${names!.map((n) => `'${n}'`).join(', ')}).`, `Pass columns: { ${what}: <name or 0-based index> }.`);
+        fail(
+          ErrorCode.MISSING_COLUMN,
+          `${this.source}: the header has no column '${c}' for the ${what} (it has ${names!.map((n) => `'${n}'`).join(', ')}).`,
+          `Pass columns: { ${what}: <name or 0-based index> }.`,
+        );
       }
       return index;
     };

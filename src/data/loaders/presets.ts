@@ -51,7 +51,16 @@ export interface FormatOptions {
 export const PRESETS: Record<PresetName, Required<FormatOptions> & PresetKind> = {
   'movielens-100k': { delimiter: '\t', header: false, columns: { user: 0, item: 1, value: 2, timestamp: 3 } },
   'movielens-1m': { delimiter: '::', header: false, columns: { user: 0, item: 1, value: 2, timestamp: 3 } },
-  'movielens-csv': { delimiter: ',', header: true, columns: { user: 'userId', item: 'movieId', value: 'rating', timestamp: 'timestamp' } },
-  lastfm: { delimiter: '\t', header: true, columns: { user: 'userID', item: 'artistID', value: 'weight', timestamp: null }, feedback: 'implicit' },
+  'movielens-csv': {
+    delimiter: ',',
+    header: true,
+    columns: { user: 'userId', item: 'movieId', value: 'rating', timestamp: 'timestamp' },
+  },
+  lastfm: {
+    delimiter: '\t',
+    header: true,
+    columns: { user: 'userID', item: 'artistID', value: 'weight', timestamp: null },
+    feedback: 'implicit',
+  },
   libmf: { delimiter: 'whitespace', header: false, columns: { user: 0, item: 1, value: 2, timestamp: null } },
 };

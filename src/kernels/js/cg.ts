@@ -25,12 +25,28 @@ export function createCgKernels({ F, I }: JsMemory): CgKernels {
    * r·r < 1e-20).
    */
   function cgSolve(
-    A0: number, Y: number, stride: number, dim: number, cols: number, w: number, t: number, n: number,
-    lambda: number, x: number, steps: number, scratch: number,
+    A0: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    cols: number,
+    w: number,
+    t: number,
+    n: number,
+    lambda: number,
+    x: number,
+    steps: number,
+    scratch: number,
   ): number {
     lambda = fround(lambda);
-    const y = Y >> 2, c0 = cols >> 2, w0 = w >> 2, t0 = t >> 2, x0 = x >> 2;
-    const r0 = scratch >> 2, p0 = r0 + stride, q0 = p0 + stride; // r, p and Ap
+    const y = Y >> 2,
+      c0 = cols >> 2,
+      w0 = w >> 2,
+      t0 = t >> 2,
+      x0 = x >> 2;
+    const r0 = scratch >> 2,
+      p0 = r0 + stride,
+      q0 = p0 + stride; // r, p and Ap
     const a0 = A0 >> 2;
 
     /** y_j: row cols[j] of Y, or row j when cols = 0 (rows already gathered). */

@@ -44,7 +44,9 @@ export function createCholeskyKernels({ F }: JsMemory): CholeskyKernels {
    * within dim × dim and writes only x[0, dim).
    */
   function choleskySolve(A: number, stride: number, dim: number, b: number, x: number): void {
-    const a = A >> 2, b0 = b >> 2, x0 = x >> 2;
+    const a = A >> 2,
+      b0 = b >> 2,
+      x0 = x >> 2;
     // Uᵀz = b (forward): z_i = (b_i − Σ_{k<i} U_ki z_k) / U_ii; z is kept in x
     for (let i = 0; i < dim; i++) {
       let s = F[b0 + i];

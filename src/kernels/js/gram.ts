@@ -17,7 +17,8 @@ export function createGramKernels({ F, I }: JsMemory): GramKernels {
    */
   function addOuter(a: number, stride: number, dim: number, y: number, w: number): void {
     for (let i = 0; i < dim; i++) {
-      const ai = a + i * stride, wyi = w * F[y + i];
+      const ai = a + i * stride,
+        wyi = w * F[y + i];
       for (let j = i; j < dim; j++) F[ai + j] += wyi * F[y + j];
     }
   }
@@ -31,7 +32,15 @@ export function createGramKernels({ F, I }: JsMemory): GramKernels {
    * YᵀY over rows [rowStart, rowEnd): A (+)= Σ_r y_r y_rᵀ (upper triangle of dim × dim);
    * accumulate = 0 overwrites A, 1 adds to it.
    */
-  function gramBlock(Y: number, stride: number, dim: number, rowStart: number, rowEnd: number, A: number, accumulate: number): void {
+  function gramBlock(
+    Y: number,
+    stride: number,
+    dim: number,
+    rowStart: number,
+    rowEnd: number,
+    A: number,
+    accumulate: number,
+  ): void {
     const a = A >> 2;
     if (!accumulate) zeroUpper(a, stride, dim);
     // A (+)= Σ_r y_r y_rᵀ
@@ -44,10 +53,25 @@ export function createGramKernels({ F, I }: JsMemory): GramKernels {
    * reads them in place and leaves scratch untouched.
    */
   function gramRow(
-    Y: number, stride: number, dim: number, cols: number, w: number, t: number, n: number,
-    A0: number, A: number, b: number, scratch: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    cols: number,
+    w: number,
+    t: number,
+    n: number,
+    A0: number,
+    A: number,
+    b: number,
+    // biome-ignore lint/correctness/noUnusedFunctionParameters: the twin keeps the kernel signature whole
+    scratch: number,
   ): void {
-    const a = A >> 2, bb = b >> 2, y = Y >> 2, c0 = cols >> 2, w0 = w >> 2, t0 = t >> 2;
+    const a = A >> 2,
+      bb = b >> 2,
+      y = Y >> 2,
+      c0 = cols >> 2,
+      w0 = w >> 2,
+      t0 = t >> 2;
     // A = A0 (YᵀY, implicit) or 0 (explicit); b = 0
     if (A0 === 0) zeroUpper(a, stride, dim);
     else if (A0 !== A) {
@@ -57,7 +81,8 @@ export function createGramKernels({ F, I }: JsMemory): GramKernels {
     F.fill(0, bb, bb + dim);
     // A += Σ_j w_j y_j y_jᵀ,  b += Σ_j t_j y_j
     for (let j = 0; j < n; j++) {
-      const yj = y + I[c0 + j] * stride, tj = F[t0 + j];
+      const yj = y + I[c0 + j] * stride,
+        tj = F[t0 + j];
       addOuter(a, stride, dim, yj, F[w0 + j]);
       for (let i = 0; i < dim; i++) F[bb + i] += tj * F[yj + i];
     }

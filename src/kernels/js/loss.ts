@@ -14,11 +14,18 @@ export function createLossKernels({ F, I }: JsMemory): LossKernels {
    */
   function dataLoss(params: number, start: number, end: number): number {
     const P = params >> 2;
-    const X = I[P + Param.X] >> 2, Y = I[P + Param.Y] >> 2;
-    const stride = I[P + Param.Stride], dim = I[P + Param.Dim];
-    const indptr = I[P + Param.Indptr] >> 2, indices = I[P + Param.Indices] >> 2, values = I[P + Param.Values] >> 2;
-    const mode = I[P + Param.Mode], alpha = F[P + Param.Alpha];
-    const YtY = I[P + Param.YtY] >> 2, mu = F[P + Param.Mu], otherBias = I[P + Param.OtherBias];
+    const X = I[P + Param.X] >> 2,
+      Y = I[P + Param.Y] >> 2;
+    const stride = I[P + Param.Stride],
+      dim = I[P + Param.Dim];
+    const indptr = I[P + Param.Indptr] >> 2,
+      indices = I[P + Param.Indices] >> 2,
+      values = I[P + Param.Values] >> 2;
+    const mode = I[P + Param.Mode],
+      alpha = F[P + Param.Alpha];
+    const YtY = I[P + Param.YtY] >> 2,
+      mu = F[P + Param.Mu],
+      otherBias = I[P + Param.OtherBias];
     const implicit = mode !== WeightMode.Explicit;
 
     let loss = 0;
@@ -54,7 +61,8 @@ export function createLossKernels({ F, I }: JsMemory): LossKernels {
 
   /** Σ_{r ∈ [start, end)} w_r Σ_{c < cols} X[r][c]² in f64; regWeights = 0: w_r = 1. */
   function penalty(X: number, stride: number, cols: number, regWeights: number, start: number, end: number): number {
-    const x0 = X >> 2, rw = regWeights >> 2;
+    const x0 = X >> 2,
+      rw = regWeights >> 2;
     let sum = 0;
     // Σ_r w_r ‖x_r‖²
     for (let row = start; row < end; row++) {

@@ -13,7 +13,8 @@ export function createScoreKernels({ F, I }: JsMemory): ScoreKernels {
 
   /** s_i = x·y_i + b_i, summed in f32 as the WASM kernel's lanes do only approximately. */
   const score = (Y: number, stride: number, dim: number, x: number, bias: number, i: number) => {
-    const y0 = (Y >>> 2) + i * stride, x0 = x >>> 2;
+    const y0 = (Y >>> 2) + i * stride,
+      x0 = x >>> 2;
     let s = 0;
     for (let c = 0; c < dim; c++) s += F[x0 + c]! * F[y0 + c]!;
     if (bias) s += F[(bias >>> 2) + i]!;
@@ -25,7 +26,8 @@ export function createScoreKernels({ F, I }: JsMemory): ScoreKernels {
    * holding `kept` entries; returns the new count. NaN never enters.
    */
   const offer = (n: number, outIdx: number, outScore: number, kept: number, i: number, s: number) => {
-    const hi = outIdx >>> 2, hs = outScore >>> 2;
+    const hi = outIdx >>> 2,
+      hs = outScore >>> 2;
     if (s !== s) return kept;
     if (kept < n) {
       // sift up
@@ -65,10 +67,23 @@ export function createScoreKernels({ F, I }: JsMemory): ScoreKernels {
    * the lower index. Returns how many were kept (≤ n); the caller orders them. bias = 0: no bias.
    */
   function scoreTopK(
-    Y: number, stride: number, dim: number, start: number, end: number, cands: number, numCands: number,
-    x: number, bias: number, excl: number, numExcl: number, n: number, outIdx: number, outScore: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    cands: number,
+    numCands: number,
+    x: number,
+    bias: number,
+    excl: number,
+    numExcl: number,
+    n: number,
+    outIdx: number,
+    outScore: number,
   ): number {
-    const c0 = cands >>> 2, e0 = excl >>> 2;
+    const c0 = cands >>> 2,
+      e0 = excl >>> 2;
     const excluded = new Set<number>();
     for (let e = 0; e < numExcl; e++) excluded.add(I[e0 + e]!);
     let kept = 0;
@@ -90,10 +105,28 @@ export function createScoreKernels({ F, I }: JsMemory): ScoreKernels {
    * kept ≥ 0 resumes with that many entries in the heap. Returns how many are in the heap (≤ n).
    */
   function scoreTopKRanks(
-    Y: number, stride: number, dim: number, start: number, end: number, x: number, bias: number, excl: number, numExcl: number,
-    pos: number, numPos: number, n: number, kept: number, outIdx: number, outScore: number, posScore: number, outRank: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    x: number,
+    bias: number,
+    excl: number,
+    numExcl: number,
+    pos: number,
+    numPos: number,
+    n: number,
+    kept: number,
+    outIdx: number,
+    outScore: number,
+    posScore: number,
+    outRank: number,
   ): number {
-    const e0 = excl >>> 2, p0 = pos >>> 2, ps = posScore >>> 2, r0 = outRank >>> 2;
+    const e0 = excl >>> 2,
+      p0 = pos >>> 2,
+      ps = posScore >>> 2,
+      r0 = outRank >>> 2;
     if (kept < 0) {
       const padded = Math.ceil(numPos / 4) * 4;
       for (let p = 0; p < padded; p++) {
@@ -129,17 +162,35 @@ export function createScoreKernels({ F, I }: JsMemory): ScoreKernels {
    */
   function rankQueries(params: number, first: number, end: number, rowBlock: number): void {
     const g = (slot: number) => I[(params >>> 2) + slot]!;
-    const stride = g(RankParam.Stride), n = g(RankParam.N), numRows = g(RankParam.NumRows);
-    const exclIndptr = g(RankParam.ExclIndptr) >>> 2, posIndptr = g(RankParam.PosIndptr) >>> 2, kept = g(RankParam.Kept) >>> 2;
+    const stride = g(RankParam.Stride),
+      n = g(RankParam.N),
+      numRows = g(RankParam.NumRows);
+    const exclIndptr = g(RankParam.ExclIndptr) >>> 2,
+      posIndptr = g(RankParam.PosIndptr) >>> 2,
+      kept = g(RankParam.Kept) >>> 2;
     for (let r0 = 0; r0 < numRows; r0 += rowBlock) {
       const r1 = Math.min(numRows, r0 + rowBlock);
       for (let q = first; q < end; q++) {
         const lo = I[exclIndptr + q]!;
         const at = I[posIndptr + q]! * 4;
         I[kept + q] = scoreTopKRanks(
-          g(RankParam.Rows), stride, g(RankParam.Dim), r0, r1, g(RankParam.Queries) + q * stride * 4, g(RankParam.Bias),
-          g(RankParam.ExclIndices) + lo * 4, I[exclIndptr + q + 1]! - lo, g(RankParam.PosIndices) + at, I[(g(RankParam.PosCount) >>> 2) + q]!, n,
-          r0 === 0 ? -1 : I[kept + q]!, g(RankParam.OutIdx) + q * n * 4, g(RankParam.OutScore) + q * n * 4, g(RankParam.PosScore) + at, g(RankParam.OutRank) + at,
+          g(RankParam.Rows),
+          stride,
+          g(RankParam.Dim),
+          r0,
+          r1,
+          g(RankParam.Queries) + q * stride * 4,
+          g(RankParam.Bias),
+          g(RankParam.ExclIndices) + lo * 4,
+          I[exclIndptr + q + 1]! - lo,
+          g(RankParam.PosIndices) + at,
+          I[(g(RankParam.PosCount) >>> 2) + q]!,
+          n,
+          r0 === 0 ? -1 : I[kept + q]!,
+          g(RankParam.OutIdx) + q * n * 4,
+          g(RankParam.OutScore) + q * n * 4,
+          g(RankParam.PosScore) + at,
+          g(RankParam.OutRank) + at,
         );
       }
     }

@@ -18,14 +18,22 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
    */
   function solveRows(params: number, start: number, end: number, scratch: number): number {
     const P = params >> 2;
-    const X = I[P + Param.X], Y = I[P + Param.Y];
-    const stride = I[P + Param.Stride], dim = I[P + Param.Dim];
-    const indptr = I[P + Param.Indptr] >> 2, indices = I[P + Param.Indices], values = I[P + Param.Values];
+    const X = I[P + Param.X],
+      Y = I[P + Param.Y];
+    const stride = I[P + Param.Stride],
+      dim = I[P + Param.Dim];
+    const indptr = I[P + Param.Indptr] >> 2,
+      indices = I[P + Param.Indices],
+      values = I[P + Param.Values];
     const regWeights = I[P + Param.RegWeights];
     const lambda = F[P + Param.Lambda];
-    const mode = I[P + Param.Mode], alpha = F[P + Param.Alpha];
-    const solver = I[P + Param.Solver], cgSteps = I[P + Param.CgSteps];
-    const YtY = I[P + Param.YtY], mu = F[P + Param.Mu], otherBias = I[P + Param.OtherBias];
+    const mode = I[P + Param.Mode],
+      alpha = F[P + Param.Alpha];
+    const solver = I[P + Param.Solver],
+      cgSteps = I[P + Param.CgSteps];
+    const YtY = I[P + Param.YtY],
+      mu = F[P + Param.Mu],
+      otherBias = I[P + Param.OtherBias];
 
     // Scratch, in the order solveScratchFloats documents (each part a multiple of 4 floats):
     // A, b, CG r/p/Ap, then w and t sized by the current row's n (≤ maxRowNnz, so everything
@@ -38,13 +46,15 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
     for (let row = start; row < end; row++) {
       const x = X + row * stride * 4;
       const x0 = x >> 2;
-      const lo = I[indptr + row], n = I[indptr + row + 1] - lo;
+      const lo = I[indptr + row],
+        n = I[indptr + row + 1] - lo;
       if (n === 0) {
         F.fill(0, x0, x0 + stride); // no ratings: x_u = 0
         continue;
       }
       const cols = indices + lo * 4;
-      const sT = sW + roundUp(n, 4) * 4, sGather = sT + roundUp(n, 4) * 4;
+      const sT = sW + roundUp(n, 4) * 4,
+        sGather = sT + roundUp(n, 4) * 4;
       const lambdaRow = regWeights === 0 ? lambda : lambda * F[(regWeights >> 2) + row]; // λ_u = λ w_u
       steps.rowWeights(cols, values + lo * 4, n, mode, alpha, mu, otherBias, sW, sT);
       if (solver === Solver.ConjugateGradient) {

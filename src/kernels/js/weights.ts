@@ -16,11 +16,23 @@ export function createWeightsKernels({ F, I }: JsMemory): WeightsKernels {
    *   implicit: c = 1 + α|r| (Hu–Koren–Volinsky, Spark) or α|r| (implicit), w = c − 1, t = r > 0 ? c : 0.
    */
   function rowWeights(
-    cols: number, values: number, n: number, mode: number, alpha: number, mu: number, otherBias: number, w: number, t: number,
+    cols: number,
+    values: number,
+    n: number,
+    mode: number,
+    alpha: number,
+    mu: number,
+    otherBias: number,
+    w: number,
+    t: number,
   ): void {
     alpha = fround(alpha); // scalars cross the WASM boundary as f32: round them the same way
     mu = fround(mu);
-    const c0 = cols >> 2, v0 = values >> 2, w0 = w >> 2, t0 = t >> 2, ob = otherBias >> 2;
+    const c0 = cols >> 2,
+      v0 = values >> 2,
+      w0 = w >> 2,
+      t0 = t >> 2,
+      ob = otherBias >> 2;
     for (let j = 0; j < n; j++) {
       const r = F[v0 + j];
       if (mode === WeightMode.Explicit) {
