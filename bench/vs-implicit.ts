@@ -29,25 +29,39 @@ const positiveInt = (value: string) => {
 const intList = (value: string) => value.split(',').map((v) => positiveInt(v.trim()));
 const solverList = (value: string) => {
   const list = value.split(',').map((v) => v.trim());
-  for (const s of list) if (s !== 'cg' && s !== 'cholesky') throw new InvalidArgumentError(`unknown solver "${s}" (cg, cholesky)`);
+  for (const s of list)
+    if (s !== 'cg' && s !== 'cholesky') throw new InvalidArgumentError(`unknown solver "${s}" (cg, cholesky)`);
   return list as ('cg' | 'cholesky')[];
 };
 
 const program = new Command('vs-implicit')
   .description('als-wasm against the Python `implicit` 0.7.2 on one ALSCOO01 file, alternating fresh processes')
-  .addOption(new Option('--data <path>', 'ALSCOO01 ratings file').default(resolve(root, '../shared/data/synthetic/synth_5m.alscoo'), '../shared/data/synthetic/synth_5m.alscoo from the repository root'))
+  .addOption(
+    new Option('--data <path>', 'ALSCOO01 ratings file').default(
+      resolve(root, '../shared/data/synthetic/synth_5m.alscoo'),
+      '../shared/data/synthetic/synth_5m.alscoo from the repository root',
+    ),
+  )
   .addOption(new Option('--rounds <n>', 'processes per library and configuration').default(3).argParser(positiveInt))
   .addOption(new Option('--iterations <n>', 'ALS iterations per fit').default(5).argParser(positiveInt))
   .addOption(new Option('--threads <n>', 'threads for both libraries').default(2).argParser(positiveInt))
   .addOption(new Option('--factors <list>', 'k values, comma-separated').default([32, 64, 128], '32,64,128').argParser(intList))
-  .addOption(new Option('--solvers <list>', 'solvers, comma-separated').default(['cg', 'cholesky'], 'cg,cholesky').argParser(solverList))
+  .addOption(
+    new Option('--solvers <list>', 'solvers, comma-separated').default(['cg', 'cholesky'], 'cg,cholesky').argParser(solverList),
+  )
   .option('--out <file>', 'also write the markdown table here')
   .option('--json <file>', 'write every run (both libraries) here as JSON')
   .showHelpAfterError();
 program.parse();
 const opts = program.opts<{
-  data: string; rounds: number; iterations: number; threads: number;
-  factors: number[]; solvers: ('cg' | 'cholesky')[]; out?: string; json?: string;
+  data: string;
+  rounds: number;
+  iterations: number;
+  threads: number;
+  factors: number[];
+  solvers: ('cg' | 'cholesky')[];
+  out?: string;
+  json?: string;
 }>();
 
 const fail = (message: string): never => {
@@ -77,30 +91,86 @@ try {
 }
 if (implicitVersion !== '0.7.2') console.error(`vs-implicit: warning: the reference is implicit ${implicitVersion}, not 0.7.2`);
 
-interface Run { library: 'als-wasm' | 'implicit'; solver: string; factors: number; round: number; secondsPerIteration: number; iterationSeconds: number[]; peakRssMiB: number }
+interface Run {
+  library: 'als-wasm' | 'implicit';
+  solver: string;
+  factors: number;
+  round: number;
+  secondsPerIteration: number;
+  iterationSeconds: number[];
+  peakRssMiB: number;
+}
 
 const lastJsonLine = (out: string) => JSON.parse(out.trim().split('\n').pop()!);
 
 function runAlsWasm(solver: string, factors: number, round: number): Run {
-  const config = { data, feedback: 'implicit', solver, factors, threads: opts.threads, backend: 'wasm', iterations: opts.iterations };
-  const out = execFileSync('npx', ['tsx', `${root}bench/fit-one.ts`, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24, cwd: root });
+  const config = {
+    data,
+    feedback: 'implicit',
+    solver,
+    factors,
+    threads: opts.threads,
+    backend: 'wasm',
+    iterations: opts.iterations,
+  };
+  const out = execFileSync('npx', ['tsx', `${root}bench/fit-one.ts`, JSON.stringify(config)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    cwd: root,
+  });
   const r = lastJsonLine(out);
   if (r.backendUsed !== 'wasm' || r.threadsUsed !== opts.threads) {
     console.error(`vs-implicit: warning: als-wasm ran on ${r.backendUsed} with ${r.threadsUsed} threads`);
   }
-  return { library: 'als-wasm', solver, factors, round, secondsPerIteration: r.secondsPerIteration, iterationSeconds: r.iterationSeconds, peakRssMiB: r.peakRssBytes / 2 ** 20 };
+  return {
+    library: 'als-wasm',
+    solver,
+    factors,
+    round,
+    secondsPerIteration: r.secondsPerIteration,
+    iterationSeconds: r.iterationSeconds,
+    peakRssMiB: r.peakRssBytes / 2 ** 20,
+  };
 }
 
 function runImplicit(solver: string, factors: number, round: number): Run {
-  const args = [script, '--data', data, '--solver', solver, '--factors', String(factors), '--threads', String(opts.threads), '--iterations', String(opts.iterations)];
-  const out = execFileSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24, cwd: root, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+  const args = [
+    script,
+    '--data',
+    data,
+    '--solver',
+    solver,
+    '--factors',
+    String(factors),
+    '--threads',
+    String(opts.threads),
+    '--iterations',
+    String(opts.iterations),
+  ];
+  const out = execFileSync(python, args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    cwd: root,
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+  });
   const r = lastJsonLine(out);
-  return { library: 'implicit', solver, factors, round, secondsPerIteration: r.secondsPerIteration, iterationSeconds: r.iterationSeconds, peakRssMiB: r.peakRssMiB };
+  return {
+    library: 'implicit',
+    solver,
+    factors,
+    round,
+    secondsPerIteration: r.secondsPerIteration,
+    iterationSeconds: r.iterationSeconds,
+    peakRssMiB: r.peakRssMiB,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const loadBefore = load();
 const runs: Run[] = [];
 for (let round = 0; round < opts.rounds; round++) {
@@ -111,7 +181,9 @@ for (let round = 0; round < opts.rounds; round++) {
       for (const run of order) {
         const r = run(solver, factors, round);
         runs.push(r);
-        console.error(`round ${round + 1}/${opts.rounds} k=${factors} ${solver} ${r.library}: ${r.secondsPerIteration.toFixed(3)} s/it, RSS ${r.peakRssMiB.toFixed(0)} MiB`);
+        console.error(
+          `round ${round + 1}/${opts.rounds} k=${factors} ${solver} ${r.library}: ${r.secondsPerIteration.toFixed(3)} s/it, RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+        );
       }
     }
   }
@@ -129,16 +201,27 @@ const lines = [
 ];
 for (const factors of opts.factors) {
   for (const solver of opts.solvers) {
-    const of = (library: Run['library']) => runs.filter((r) => r.library === library && r.factors === factors && r.solver === solver);
+    const of = (library: Run['library']) =>
+      runs.filter((r) => r.library === library && r.factors === factors && r.solver === solver);
     const ours = of('als-wasm');
     const theirs = of('implicit');
     const a = median(ours.map((r) => r.secondsPerIteration));
     const b = median(theirs.map((r) => r.secondsPerIteration));
     const rss = (rs: Run[]) => `${Math.max(...rs.map((r) => r.peakRssMiB)).toFixed(0)} MiB`;
-    lines.push(`| ${factors} | ${solverName[solver]} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)} | ${rss(ours)} | ${rss(theirs)} |`);
+    lines.push(
+      `| ${factors} | ${solverName[solver]} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)} | ${rss(ours)} | ${rss(theirs)} |`,
+    );
   }
 }
 const table = lines.join('\n') + '\n';
 console.log(table);
 if (opts.out) writeFileSync(opts.out, table);
-if (opts.json) writeFileSync(opts.json, JSON.stringify({ data, threads: opts.threads, iterations: opts.iterations, rounds: opts.rounds, implicitVersion, runs }, null, 1));
+if (opts.json)
+  writeFileSync(
+    opts.json,
+    JSON.stringify(
+      { data, threads: opts.threads, iterations: opts.iterations, rounds: opts.rounds, implicitVersion, runs },
+      null,
+      1,
+    ),
+  );
