@@ -213,7 +213,7 @@ for (const factors of opts.factors) {
     );
   }
 }
-const table = lines.join('\n') + '\n';
+const table = `${lines.join('\n')}\n`;
 console.log(table);
 if (opts.out) writeFileSync(opts.out, table);
 if (opts.json)
