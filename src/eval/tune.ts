@@ -20,7 +20,7 @@ import { ALS } from '../train/als.js';
 import type { AlsOptions } from '../train/options.js';
 import { Prng } from '../train/prng.js';
 import { fitBaseline } from './baseline.js';
-import { mae, rmse } from './metrics.js';
+import { mae, type RankingMetrics, rmse } from './metrics.js';
 import { evaluateRanking, rankingEvaluator, type RankingEvaluator } from './ranking.js';
 import type { FactorModel } from './scoring.js';
 import { kFold, type Split, type TripleArrays } from './split.js';
@@ -146,13 +146,7 @@ export function ratingsOf(triples: TripleArrays, numUsers: number, numItems: num
 export async function evaluateModel(model: ALSModel, split: Split, options: SingleEvalOptions = {}): Promise<Scores> {
   checkEvalOptions('evaluateModel options', options, SINGLE_EVAL_KEYS);
   if (model.options.feedback === 'explicit') return accuracy(model, split.test, options.coldStart ?? 'nan');
-  const metrics = await evaluateRanking(model, split.test, {
-    k: options.k,
-    train: split.train,
-    auc: options.auc,
-    threads: options.threads,
-    onProgress: options.onProgress,
-  });
+  const metrics = await evaluateRanking(model, split.test, rankingOptionsOf(split, options));
   return rankingScores(metrics);
 }
 
@@ -173,13 +167,11 @@ export async function evaluateBaseline(
     const baseline = fitBaseline(split.train, numUsers, numItems);
     return { rmse: rmse(split.test, baseline.predict), mae: mae(split.test, baseline.predict) };
   }
-  const metrics = await evaluateRanking(popularityModel(split.train, numUsers, numItems), split.test, {
-    k: options.k,
-    train: split.train,
-    auc: options.auc,
-    threads: options.threads,
-    onProgress: options.onProgress,
-  });
+  const metrics = await evaluateRanking(
+    popularityModel(split.train, numUsers, numItems),
+    split.test,
+    rankingOptionsOf(split, options),
+  );
   return rankingScores(metrics);
 }
 
@@ -193,15 +185,14 @@ export function popularityModel(train: { items: ArrayLike<number> }, numUsers: n
   return { factors: 1, userFactors: new Float32Array(numUsers), itemFactors: new Float32Array(numItems), itemBiases: counts };
 }
 
-function rankingScores(m: {
-  precision: number;
-  precisionImplicit: number;
-  recall: number;
-  map: number;
-  ndcg: number;
-  auc: number;
-  coverage: number;
-}): Scores {
+/** What a single evaluation passes on to the ranking evaluator (model and baseline alike). */
+function rankingOptionsOf(split: Split, options: SingleEvalOptions) {
+  const { k, auc, threads, onProgress } = options;
+  return { k, train: split.train, auc, threads, onProgress };
+}
+
+/** The ranking metrics a tuning score reports (RankingMetrics without k and users). */
+function rankingScores(m: RankingMetrics): Scores {
   const { precision, precisionImplicit, recall, map, ndcg, auc, coverage } = m;
   return { precision, precisionImplicit, recall, map, ndcg, auc, coverage };
 }
