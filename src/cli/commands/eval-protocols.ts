@@ -26,7 +26,7 @@ export type ProtocolName = (typeof PROTOCOLS)[number];
 export type ProtocolFlags = Common & { protocol?: string; negatives?: string; heldOutUsers?: string };
 
 /** Flags that belong to one protocol, to refuse them under another. */
-const OWN_FLAGS: Record<string, ProtocolName | 'none'> = {
+const OWN_FLAGS: Record<string, ProtocolName> = {
   negatives: 'ncf',
   heldOutUsers: 'strong-generalization',
 };
