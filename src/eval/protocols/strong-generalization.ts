@@ -11,8 +11,8 @@
  * other items (80%) are folded in. A user with fewer than minItems folds in everything and is
  * not scored (counted in `usersWithoutHeldOut` by the metrics).
  *
- * Metrics, for a held-out user with fold-in items F and held-out items T: every item not in
- * F is scored from F alone, and L is the ranking (best first) of the items not in F.
+ * Metrics, for a held-out user with fold-in items F and held-out items T: the items are
+ * scored from F alone, and L is the ranking (best first) of the catalogue items not in F.
  *   Recall@k = |L[0 … k) ∩ T| / min(k, |T|)               (their normalised recall)
  *   NDCG@k   = Σ_{j < k} [L_j ∈ T] / log2(j + 2)  /  Σ_{j < min(k, |T|)} 1 / log2(j + 2)
  * averaged over the scored users; defaults Recall@20, Recall@50, NDCG@100.
