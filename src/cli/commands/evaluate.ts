@@ -18,6 +18,7 @@ import { load, loadTestFile } from '../data.js';
 import { formatScores, out } from '../output.js';
 import { Progress, progressCallback } from '../progress.js';
 import { trainVerbose, warnIfCounts } from '../training.js';
+import { protocolOf, runProtocol, type ProtocolFlags } from './eval-protocols.js';
 
 /** The evaluation options from the flags (shared by eval, cv and tune). */
 function evalOptionsOf(o: Common): EvalOptions {
@@ -48,7 +49,7 @@ function makeSplit(
   }
 }
 
-type EvalFlags = Common & { split: string; testFraction: string; leave: string; test?: string };
+type EvalFlags = ProtocolFlags & { split: string; testFraction: string; leave: string; test?: string };
 
 export function registerEvaluate(prog: Command): void {
   addTrainingOptions(
@@ -71,8 +72,24 @@ export function registerEvaluate(prog: Command): void {
       '--test <file>',
       "score this test file (LibMF's .te, MovieLens u1.test; read with the same format flags) and train on all of <file>",
     )
+    .option(
+      '--protocol <name>',
+      "a protocol of the literature instead of --split: 'ncf' (He et al. 2017: each user's last interaction among 99 sampled negatives, HR@k, NDCG@k) or 'strong-generalization' (Liang et al. 2018: held-out users, 80% folded in, Recall@20, Recall@50, NDCG@100)",
+    )
+    .option('--negatives <n>', 'ncf: sampled negatives per held-out item (default: 99)')
+    .option(
+      '--held-out-users <n>',
+      'strong-generalization: users in each of validation and test, a count or a share in (0, 1) (default: 0.1)',
+    )
     .action(async (file: string, o: EvalFlags, cmd: Command) => {
       const options = alsOptions(o);
+      const protocol = protocolOf(o, cmd);
+      if (protocol !== undefined) {
+        const loaded = await load(file, o);
+        warnIfCounts(options, loaded.parsed.values);
+        await runProtocol(protocol, loaded, options, o);
+        return;
+      }
       const testFraction = realFlag('test-fraction', o.testFraction)!;
       const leave = integerFlag('leave', o.leave)!;
       if (o.test !== undefined) {
