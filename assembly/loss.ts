@@ -72,8 +72,9 @@ export function dataLoss(params: usize, start: i32, end: i32): f64 {
         const ko = <usize>k << 2;
         const c = load<i32>(indices + ko);
         const r = <f64>load<f32>(values + ko);
-        const conf = one + alpha * Math.abs(r);
-        const pref: f64 = r > 0 ? 1 : 0;
+        // mode 3 (alpha = 1/α₀): c = 1 + 1/α₀, p = 1/(1 + α₀), the confidence form of iALS
+        const conf = mode == 3 ? 1 + alpha : one + alpha * Math.abs(r);
+        const pref: f64 = r > 0 ? (mode == 3 ? alpha / (1 + alpha) : 1) : 0;
         const s = dot64(x, Y + <usize>c * rb, dim);
         const d = pref - s;
         total += conf * d * d - s * s;

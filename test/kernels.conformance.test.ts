@@ -304,6 +304,21 @@ for (const backend of await listBackends()) {
           );
           check(WeightMode.ImplicitAlpha, obB.ptr, ref.rowWeights(values, cols, ref.MODE_ALPHA, alpha, 0), 'c = α|r|');
         });
+
+        it(`n = ${n}: unobserved-weight mode, w = 1/α₀ and t = (r > 0 ? 1/α₀ : 0) exactly`, () => {
+          const rand = rng(300 + n);
+          const cols = distinctIndices(rand, n, 240);
+          const values = cols.map(() => uniform(rand, -3, 5));
+          if (n > 1) values[1] = 0;
+          const colsB = arena.i32(cols),
+            valuesB = arena.f32(values);
+          const w = arena.f32(Math.max(n, 1)).view.fill(GARBAGE),
+            t = arena.f32(Math.max(n, 1)).view.fill(GARBAGE);
+          const a = Math.fround(1 / 0.3); // the kernel scalar is 1/α₀
+          K.rowWeights(colsB.ptr, valuesB.ptr, n, WeightMode.Unobserved, a, 3.25, 0, w.byteOffset, t.byteOffset);
+          expect(Array.from(w.subarray(0, n))).toEqual(values.map(() => a));
+          expect(Array.from(t.subarray(0, n))).toEqual(values.map((r) => (r > 0 ? a : 0)));
+        });
       }
     });
 

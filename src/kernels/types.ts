@@ -34,6 +34,11 @@ export const WeightMode = {
   ImplicitOnePlusAlpha: 1,
   /** The Python `implicit` library: c = α|r|, w = c − 1, t = (r > 0 ? c : 0). */
   ImplicitAlpha: 2,
+  /**
+   * Rendle et al.'s iALS with unobserved weight α₀, divided through by α₀ (the scalar is
+   * 1/α₀): w = 1/α₀, t = (r > 0 ? 1/α₀ : 0), i.e. c = 1 + 1/α₀ and p = 1/(1 + α₀) on positives.
+   */
+  Unobserved: 3,
 } as const;
 export type WeightMode = (typeof WeightMode)[keyof typeof WeightMode];
 

@@ -2,7 +2,7 @@ import type { Id } from '../data/id-map.js';
 import { AlsError, ErrorCode } from '../errors.js';
 import { WeightMode } from '../kernels/types.js';
 import type { ResolvedOptions } from '../train/options.js';
-import { regularizationWeight, weightMode } from '../train/weights.js';
+import { kernelAlpha, regularizationWeight, weightMode } from '../train/weights.js';
 import type { ServingEngine } from './engine.js';
 
 /** One row's ratings by dense item index. */
@@ -15,7 +15,10 @@ export interface RowRatings {
  * Builds and factors the row's normal equations with the item factors fixed, in the engine's
  * scratch, exactly as a training half-step would (same kernels, same conventions):
  * explicit A = Σ y yᵀ + λ_u I, b = Σ (r − μ − b_i) y (with biases: design rows [y_i, 1]);
- * implicit A = YᵀY + Σ (c − 1) y yᵀ + λ_u I, b = Σ c p y. Leaves the Cholesky factor in A.
+ * implicit A = YᵀY + Σ (c − 1) y yᵀ + λ_u I, b = Σ c p y; with unobservedWeight α₀ the same
+ * with w = t = 1/α₀ and λ_u = λ(n_u + α₀N)^ν/α₀, N the model's items (train/weights.ts).
+ * λ_u is rounded as the training kernels round it: f32(λ)·f32(w_u) in f32. Leaves the
+ * Cholesky factor in A.
  */
 function factorRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: RowRatings): number {
   const { kernels, i32, f32, stride } = engine;
@@ -26,7 +29,7 @@ function factorRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: R
   f32.set(row.values, engine.values >>> 2);
   const dim = engine.k + (o.biases ? 1 : 0);
   const m = weightMode(o);
-  kernels.rowWeights(engine.cols, engine.values, n, m, o.alpha, mu, o.biases ? engine.itemBias : 0, engine.w, engine.t);
+  kernels.rowWeights(engine.cols, engine.values, n, m, kernelAlpha(o), mu, o.biases ? engine.itemBias : 0, engine.w, engine.t);
   const implicit = m !== WeightMode.Explicit;
   kernels.gramRow(
     engine.items,
@@ -41,7 +44,9 @@ function factorRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: R
     engine.b,
     engine.gather,
   );
-  const status = kernels.cholesky(engine.A, stride, dim, o.regularization * regularizationWeight(o, row.values, 0, n));
+  const weight = regularizationWeight(o, row.values, 0, n, modelItems(engine));
+  const lambda = Math.fround(Math.fround(o.regularization) * Math.fround(weight));
+  const status = kernels.cholesky(engine.A, stride, dim, lambda);
   if (status >= 0) {
     throw new AlsError(
       ErrorCode.NOT_POSITIVE_DEFINITE,
@@ -50,6 +55,14 @@ function factorRow(engine: ServingEngine, o: ResolvedOptions, mu: number, row: R
     );
   }
   return dim;
+}
+
+/**
+ * The model's item count N, for λ(n_u + α₀N)^ν. planServing lays the item factors (N rows of
+ * stride floats) right before the users' unit-length copies; the engine keeps no count.
+ */
+function modelItems(engine: ServingEngine): number {
+  return (engine.userNormed - engine.items) / (engine.stride * 4);
 }
 
 /** x_u for one new or changed user, solved exactly (Cholesky); with biases also b_u. */

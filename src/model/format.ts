@@ -250,8 +250,10 @@ function checkHeader(h: unknown): Header {
 function optionsFromHeader(raw: unknown, k: number, biases: boolean): ResolvedOptions {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('options must be an object');
   const saved = raw as Partial<ResolvedOptions>;
+  // Under unobservedWeight, alpha and confidence are placeholders that new ALS() would refuse beside it.
+  const weighting = saved.unobservedWeight == null ? {} : { alpha: undefined, confidence: undefined };
   const options = {
-    ...resolveOptions({ ...saved, init: undefined, onIteration: undefined, signal: undefined } as AlsOptions),
+    ...resolveOptions({ ...saved, ...weighting, init: undefined, onIteration: undefined, signal: undefined } as AlsOptions),
     factors: k,
     biases,
   };

@@ -1,5 +1,5 @@
 import { ErrorCode, fail } from '../errors.js';
-import { abortSignal, boolean, callback, checkOptions, describe, integer, nonNegative, oneOf } from '../validate.js';
+import { abortSignal, boolean, callback, checkOptions, describe, integer, nonNegative, oneOf, positive } from '../validate.js';
 import { checkThreads } from '../parallel/threads.js';
 
 export type Feedback = 'explicit' | 'implicit';
@@ -17,7 +17,9 @@ export interface IterationInfo {
   /**
    * The objective being minimized divided by the number of ratings: data term (squared
    * error, or confidence-weighted error over all pairs for implicit) plus the regularization
-   * penalty.
+   * penalty. With `unobservedWeight` α₀ it is the same confidence form (c = 1 + 1/α₀,
+   * p = 1/(1 + α₀)), which is Rendle et al.'s iALS objective J divided by α₀ less a constant:
+   * loss = (J/α₀ − P/(1 + α₀)) / ratings, P the number of positive ratings.
    */
   loss: number;
 }
@@ -38,6 +40,14 @@ export interface AlsOptions {
    * of ratings (positives for implicit) — ALS-WR, what Spark MLlib does. Default 'none'.
    */
   regularizationScaling?: RegularizationScaling;
+  /**
+   * ν ≥ 0 of frequency-scaled regularization (Rendle et al. 2022): λ_u = λ·(n_u + α₀·N)^ν per
+   * row, n_u the row's count of ratings (positives for implicit), N the number of rows on the
+   * other side, α₀ = `unobservedWeight` (0 without it). ν = 0 is plain λ, ν = 1 with α₀ = 0 is
+   * 'count'. It takes precedence over `regularizationScaling`, which then must agree: 'none'
+   * means ν = 0, 'count' means ν > 0 (1 unless given here). Default: 0, or 1 with 'count'.
+   */
+  regularizationExponent?: number;
   /** 'explicit' ratings or 'implicit' feedback (counts, clicks). Default 'explicit'. */
   feedback?: Feedback;
   /** α of the implicit confidence. Default 1. */
@@ -48,6 +58,16 @@ export interface AlsOptions {
    * Default 'one-plus-alpha'.
    */
   confidence?: Confidence;
+  /**
+   * α₀ > 0, implicit feedback only: train Rendle et al.'s iALS loss
+   * Σ_{(u,i) observed} (1 − ŷ)² + α₀ Σ_{all u,i} ŷ² + Σ_u λ_u‖x_u‖² + Σ_i λ_i‖y_i‖²
+   * instead of the confidence form (so `alpha` and `confidence` are refused beside it). Its
+   * normal equations (Σ_obs y yᵀ + α₀ YᵀY + λ_u I) x = Σ_obs y, divided by α₀, are ours,
+   * A = YᵀY + Σ_j w_j y_j y_jᵀ + λ'_u I, b = Σ_j t_j y_j, with w_j = t_j = 1/α₀ on positives
+   * and λ'_u = λ_u/α₀: Hu–Koren–Volinsky with confidence c = 1 + 1/α₀, preference
+   * p = 1/(1 + α₀) on observed pairs and λ scaled by 1/α₀. Default (or null): not used.
+   */
+  unobservedWeight?: number | null;
   /** 'cholesky' (exact) or 'cg' (conjugate gradient, warm-started). Default 'cholesky'. */
   solver?: SolverName;
   /** Conjugate-gradient steps per row and half-step. Default 3. */
@@ -59,6 +79,11 @@ export interface AlsOptions {
   biases?: boolean;
   /** Seed of the initial factors. Default 0. */
   seed?: number;
+  /**
+   * σ > 0: start from entries drawn from normal(0, σ/√k), as Rendle et al.'s iALS code does,
+   * instead of the default (null: rows of |N(0, 1)| scaled to unit length). Same seeded stream.
+   */
+  initStd?: number | null;
   /**
    * Starting factors instead of random ones: row-major Float32Array of numUsers × factors
    * and numItems × factors, in dense-index order.
@@ -86,13 +111,20 @@ export interface ResolvedOptions {
   iterations: number;
   regularization: number;
   regularizationScaling: RegularizationScaling;
+  /** ν: 0 with 'none', > 0 with 'count'. */
+  regularizationExponent: number;
   feedback: Feedback;
+  /** Meaningless (1) when unobservedWeight is set. */
   alpha: number;
   confidence: Confidence;
+  /** α₀, or null for the confidence form. */
+  unobservedWeight: number | null;
   solver: SolverName;
   cgSteps: number;
   biases: boolean;
   seed: number;
+  /** σ, or null for unit-length rows. */
+  initStd: number | null;
   backend: BackendName;
   threads: number | 'auto';
 }
@@ -106,13 +138,16 @@ export const DEFAULTS: ResolvedOptions = {
   iterations: 15,
   regularization: 10,
   regularizationScaling: 'none',
+  regularizationExponent: 0,
   feedback: 'explicit',
   alpha: 1,
   confidence: 'one-plus-alpha',
+  unobservedWeight: null,
   solver: 'cholesky',
   cgSteps: 3,
   biases: true,
   seed: 0,
+  initStd: null,
   backend: 'auto',
   threads: 'auto',
 };
@@ -123,13 +158,16 @@ export const ALS_OPTION_KEYS: readonly (keyof AlsOptions)[] = [
   'iterations',
   'regularization',
   'regularizationScaling',
+  'regularizationExponent',
   'feedback',
   'alpha',
   'confidence',
+  'unobservedWeight',
   'solver',
   'cgSteps',
   'biases',
   'seed',
+  'initStd',
   'init',
   'backend',
   'threads',
@@ -151,6 +189,10 @@ const ALIASES: Readonly<Record<string, string>> = {
   num_threads: 'Use threads.',
   numThreads: 'Use threads.',
   random_state: 'Use seed.',
+  unobserved_weight: 'Use unobservedWeight.',
+  reg_exp: 'Use regularizationExponent.',
+  regularization_exp: 'Use regularizationExponent.',
+  stddev: 'Use initStd.',
 };
 
 export function resolveOptions(options: AlsOptions): ResolvedOptions {
@@ -158,10 +200,7 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
   const o = { ...DEFAULTS };
   o.factors = integer('factors', options.factors ?? o.factors, 1, 4096);
   o.iterations = integer('iterations', options.iterations ?? o.iterations, 0, 1e6);
-  o.regularizationScaling = oneOf('regularizationScaling', options.regularizationScaling ?? o.regularizationScaling, [
-    'none',
-    'count',
-  ]);
+  resolveScaling(options, o);
   // λ·n_u with the unscaled default would be 100× too strong: 'count' takes Spark's 0.1.
   o.regularization = nonNegative(
     'regularization',
@@ -173,6 +212,7 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
     fail(ErrorCode.INVALID_OPTION, 'alpha must be > 0 for implicit feedback.', 'Use alpha: 1 (the default) or larger.');
   }
   o.confidence = oneOf('confidence', options.confidence ?? o.confidence, ['one-plus-alpha', 'alpha']);
+  o.unobservedWeight = resolveUnobservedWeight(options, o.feedback);
   o.solver = oneOf('solver', options.solver ?? o.solver, ['cholesky', 'cg']);
   o.cgSteps = integer('cgSteps', options.cgSteps ?? o.cgSteps, 1, 1000);
   o.biases = boolean('biases', options.biases ?? o.feedback === 'explicit');
@@ -180,12 +220,75 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
     fail(ErrorCode.INVALID_OPTION, 'biases apply to explicit feedback only.', "Drop biases, or use feedback: 'explicit'.");
   }
   o.seed = integer('seed', options.seed ?? o.seed, -(2 ** 31), 2 ** 32 - 1);
+  o.initStd = options.initStd == null ? null : positive('initStd', options.initStd);
+  if (o.initStd !== null && options.init !== undefined) {
+    fail(
+      ErrorCode.INVALID_OPTION,
+      'initStd and init both set the starting factors.',
+      'Drop initStd to start from init, or drop init to draw normal(0, initStd/√k) factors.',
+    );
+  }
   o.backend = oneOf('backend', options.backend ?? o.backend, ['auto', 'wasm', 'js']);
   o.threads = checkThreads(options.threads ?? o.threads);
   if (options.onIteration !== undefined) callback('onIteration', options.onIteration);
   if (options.signal !== undefined) abortSignal('signal', options.signal);
   if (options.init !== undefined) checkInitShape(options.init);
   return o;
+}
+
+/**
+ * ν and 'none' / 'count' from either or both: ν wins, the scaling must agree with it
+ * ('none' ⇔ ν = 0); the scaling alone means ν = 0 or 1.
+ */
+function resolveScaling(options: AlsOptions, o: ResolvedOptions): void {
+  const given = options.regularizationScaling;
+  const scaling =
+    given === undefined ? undefined : oneOf('regularizationScaling', given, ['none', 'count'] as RegularizationScaling[]);
+  const nu = options.regularizationExponent;
+  if (nu === undefined) {
+    o.regularizationScaling = scaling ?? o.regularizationScaling;
+    o.regularizationExponent = o.regularizationScaling === 'count' ? 1 : 0;
+    return;
+  }
+  o.regularizationExponent = nonNegative('regularizationExponent', nu);
+  if (o.regularizationExponent > 64) {
+    fail(ErrorCode.INVALID_OPTION, `regularizationExponent must be at most 64 (got ${nu}).`, 'Use a value in [0, 1].');
+  }
+  const implied: RegularizationScaling = o.regularizationExponent === 0 ? 'none' : 'count';
+  if (scaling !== undefined && scaling !== implied) {
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `regularizationScaling '${scaling}' contradicts regularizationExponent ${nu}.`,
+      `Drop regularizationScaling (regularizationExponent alone decides), or use '${implied}' with it ('none' means exponent 0, 'count' a positive exponent).`,
+    );
+  }
+  o.regularizationScaling = implied;
+}
+
+/** α₀ of Rendle et al.'s loss: implicit only, and instead of the confidence options. */
+function resolveUnobservedWeight(options: AlsOptions, feedback: Feedback): number | null {
+  if (options.unobservedWeight == null) return null;
+  const a0 = positive('unobservedWeight', options.unobservedWeight);
+  if (feedback !== 'implicit') {
+    fail(
+      ErrorCode.INVALID_OPTION,
+      'unobservedWeight applies to implicit feedback only.',
+      "Use feedback: 'implicit', or drop unobservedWeight.",
+    );
+  }
+  for (const key of ['alpha', 'confidence'] as const) {
+    if (options[key] !== undefined) {
+      fail(
+        ErrorCode.INVALID_OPTION,
+        `${key} and unobservedWeight are two forms of the same weighting: set one.`,
+        `Drop ${key} (unobservedWeight α₀ equals confidence c = 1 + 1/α₀ with preference 1/(1 + α₀) and λ/α₀), or drop unobservedWeight.`,
+      );
+    }
+  }
+  if (!Number.isFinite(1 / a0) || 1 / a0 > 3.4e38) {
+    fail(ErrorCode.INVALID_OPTION, `unobservedWeight ${a0} is too small for float32 (1/α₀ overflows).`, 'Use α₀ ≥ 1e-30.');
+  }
+  return a0;
 }
 
 /** The shape of `init` (its sizes are checked against the data in fit). */

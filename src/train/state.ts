@@ -8,7 +8,7 @@ import type { Executor } from '../parallel/executor.js';
 import { BLOCK_ROWS, Ctrl, Job } from '../parallel/tasks.js';
 import type { ResolvedOptions } from './options.js';
 import { balancedBounds } from './schedule.js';
-import { regularizationWeight, weightMode } from './weights.js';
+import { kernelAlpha, regularizationWeight, weightMode } from './weights.js';
 
 export type SideName = 'users' | 'items';
 
@@ -113,7 +113,7 @@ export class TrainingState {
     this.i32[p + Param.RegWeights] = solved.regWeights;
     this.f32[p + Param.Lambda] = this.options.regularization;
     this.i32[p + Param.Mode] = weightMode(this.options);
-    this.f32[p + Param.Alpha] = this.options.alpha;
+    this.f32[p + Param.Alpha] = kernelAlpha(this.options);
     this.i32[p + Param.Solver] = this.options.solver === 'cg' ? Solver.ConjugateGradient : Solver.Cholesky;
     this.i32[p + Param.CgSteps] = this.options.cgSteps;
     this.i32[p + Param.YtY] = implicit ? this.layout.gram : 0;

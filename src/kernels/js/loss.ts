@@ -50,8 +50,14 @@ export function createLossKernels({ F, I }: JsMemory): LossKernels {
           loss += e * e;
         } else {
           // observed pairs: replace the unobserved s² by c (p − s)²
-          const c = mode === WeightMode.ImplicitOnePlusAlpha ? 1 + alpha * Math.abs(r) : alpha * Math.abs(r);
-          const p = r > 0 ? 1 : 0;
+          // Unobserved (α = 1/α₀): c = 1 + 1/α₀, p = 1/(1 + α₀), the confidence form of iALS
+          const c =
+            mode === WeightMode.Unobserved
+              ? 1 + alpha
+              : mode === WeightMode.ImplicitOnePlusAlpha
+                ? 1 + alpha * Math.abs(r)
+                : alpha * Math.abs(r);
+          const p = r > 0 ? (mode === WeightMode.Unobserved ? alpha / (1 + alpha) : 1) : 0;
           loss += c * (p - s) * (p - s) - s * s;
         }
       }

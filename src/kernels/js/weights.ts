@@ -13,7 +13,8 @@ export function createWeightsKernels({ F, I }: JsMemory): WeightsKernels {
   /**
    * w[j], t[j] for one row's n ratings values[j] (see WeightMode):
    *   explicit: w = 1, t = r − μ − otherBias[cols[j]] (otherBias = 0: no bias term);
-   *   implicit: c = 1 + α|r| (Hu–Koren–Volinsky, Spark) or α|r| (implicit), w = c − 1, t = r > 0 ? c : 0.
+   *   implicit: c = 1 + α|r| (Hu–Koren–Volinsky, Spark) or α|r| (implicit), w = c − 1, t = r > 0 ? c : 0;
+   *   unobserved weight (Rendle et al., α = 1/α₀): w = α, t = r > 0 ? α : 0.
    */
   function rowWeights(
     cols: number,
@@ -39,6 +40,10 @@ export function createWeightsKernels({ F, I }: JsMemory): WeightsKernels {
         // w = 1, t = r − μ − b_other
         F[w0 + j] = 1;
         F[t0 + j] = r - mu - (otherBias === 0 ? 0 : F[ob + I[c0 + j]]);
+      } else if (mode === WeightMode.Unobserved) {
+        // the iALS normal equations divided by α₀: w = t = 1/α₀ on positives
+        F[w0 + j] = alpha;
+        F[t0 + j] = r > 0 ? alpha : 0;
       } else {
         // c = 1 + α|r| (Hu–Koren–Volinsky, Spark) or α|r| (implicit); w = c − 1, t = p·c
         const c = mode === WeightMode.ImplicitOnePlusAlpha ? 1 + alpha * Math.abs(r) : alpha * Math.abs(r);
