@@ -3,7 +3,11 @@
  * initStd σ, checked against a float64 reference of the published algorithm written out plainly
  * here (their normal equations, not our mapping onto the confidence kernels).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadImplicitModel, loadSparkModel, saveImplicitModel, saveSparkModel } from '../src/interop/index.js';
+import { trainingConventions } from '../src/interop/conventions.js';
 import { describe, expect, it } from 'vitest';
 import { ALS, ALSModel, AlsError, ErrorCode, Ratings, type AlsOptions } from '../src/index.js';
 import { Prng } from '../src/train/prng.js';
@@ -269,6 +273,40 @@ describe('iALS conventions: options', () => {
 });
 
 describe('iALS conventions: model files', () => {
+  it('Spark and implicit files keep the unobservedWeight conventions (no alpha placeholder beside α₀)', async () => {
+    const model = await new ALS({
+      feedback: 'implicit',
+      factors: K,
+      iterations: 2,
+      unobservedWeight: 0.3,
+      regularizationExponent: 0.7,
+      initStd: 0.1,
+      backend: 'js',
+      threads: 1,
+    }).fit(ratingsOf(m));
+    const conventions = trainingConventions(model.options);
+    expect(conventions).toMatchObject({ unobservedWeight: 0.3, regularizationExponent: 0.7, initStd: 0.1 });
+    expect(conventions).not.toHaveProperty('alpha');
+    expect(conventions).not.toHaveProperty('confidence');
+    // What a foreign file carries must be accepted by new ALS() as it is.
+    expect(() => resolveOptions(conventions)).not.toThrow();
+    const dir = mkdtempSync(join(tmpdir(), 'ials-'));
+    try {
+      await saveSparkModel(model, join(dir, 'spark'));
+      const back = await loadSparkModel(join(dir, 'spark'));
+      expect(back.options).toMatchObject({ unobservedWeight: 0.3, regularizationExponent: 0.7 });
+      const items = byUser[0]!;
+      expect(Array.from(back.foldIn({ items, values: items.map(() => 1) }))).toEqual(
+        Array.from(model.foldIn({ items, values: items.map(() => 1) })),
+      );
+      await saveImplicitModel(model, join(dir, 'm.npz'));
+      const npz = await loadImplicitModel(join(dir, 'm.npz'));
+      expect(npz.options).toMatchObject({ unobservedWeight: 0.3, regularizationExponent: 0.7 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('toBytes/fromBytes keeps unobservedWeight, regularizationExponent and initStd', async () => {
     const model = await new ALS({
       feedback: 'implicit',

@@ -149,13 +149,44 @@ export function implicitOptions(params: ImplicitParams = {}): AlsOptions {
   };
 }
 
+/** Every key trainingConventions may write: what a reader takes back from a file's metadata. */
+export const CONVENTION_KEYS: readonly (keyof AlsOptions)[] = [
+  'factors',
+  'iterations',
+  'regularization',
+  'regularizationScaling',
+  'regularizationExponent',
+  'feedback',
+  'alpha',
+  'confidence',
+  'unobservedWeight',
+  'initStd',
+  'solver',
+  'cgSteps',
+  'seed',
+];
+
 /**
  * The options that say how a model was trained (what fold-in must reproduce), without the
  * runtime ones (threads, backend): what a foreign file carries to keep our conventions.
  */
 export function trainingConventions(o: ResolvedOptions): AlsOptions {
-  const { factors, iterations, regularization, regularizationScaling, feedback, alpha, confidence, solver, cgSteps, seed } = o;
-  return { factors, iterations, regularization, regularizationScaling, feedback, alpha, confidence, solver, cgSteps, seed };
+  const { factors, iterations, regularization, regularizationScaling, regularizationExponent, feedback, solver, cgSteps, seed } =
+    o;
+  const conventions: AlsOptions = {
+    factors,
+    iterations,
+    regularization,
+    regularizationScaling,
+    regularizationExponent,
+    feedback,
+  };
+  // With unobservedWeight the confidence is 1 + 1/α₀: alpha and confidence are placeholders
+  // that new ALS() refuses beside it, so only one of the two forms travels.
+  if (o.unobservedWeight !== null) conventions.unobservedWeight = o.unobservedWeight;
+  else Object.assign(conventions, { alpha: o.alpha, confidence: o.confidence });
+  if (o.initStd !== null) conventions.initStd = o.initStd;
+  return { ...conventions, solver, cgSteps, seed };
 }
 
 /** Spark parameters that describe options (for writing a model back in Spark's layout). */

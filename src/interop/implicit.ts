@@ -319,7 +319,13 @@ function stringScalar(s: string): NpyArray {
 }
 
 function hasImplicitConventions(o: ResolvedOptions): boolean {
-  return o.feedback === 'implicit' && o.confidence === 'alpha' && o.regularizationScaling === 'none';
+  return (
+    o.feedback === 'implicit' &&
+    o.unobservedWeight === null &&
+    o.confidence === 'alpha' &&
+    o.regularizationScaling === 'none' &&
+    o.regularizationExponent === 0
+  );
 }
 
 function finite(a: Float32Array, key: string, name: string): Float32Array {

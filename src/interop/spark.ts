@@ -22,7 +22,7 @@ import { AlsError, ErrorCode, fail } from '../errors.js';
 import { ALSModel } from '../model/model.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from '../train/options.js';
 import { boolean, checkOptions, describe, integer, nonNegative } from '../validate.js';
-import { sparkOptions, trainingConventions, type SparkParams } from './conventions.js';
+import { CONVENTION_KEYS, sparkOptions, trainingConventions, type SparkParams } from './conventions.js';
 import { hadoopChecksumFile } from './hadoop-checksum.js';
 import { sparkParts, type SparkPart } from './spark-parts.js';
 import { readFactorTable } from './spark-columns.js';
@@ -51,19 +51,6 @@ const OUR_NAMES = {
   feedback: "Spark's name for it is 'implicitPrefs' (true or false).",
   factors: "The rank is read from the model's metadata.",
 };
-/** The options a model written here carries in its metadata (what fold-in must reproduce). */
-const CONVENTION_KEYS = [
-  'factors',
-  'iterations',
-  'regularization',
-  'regularizationScaling',
-  'feedback',
-  'alpha',
-  'confidence',
-  'solver',
-  'cgSteps',
-  'seed',
-];
 /** The most factors this library trains or serves. */
 const MAX_RANK = 4096;
 

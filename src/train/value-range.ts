@@ -20,7 +20,7 @@ export const MAX_CONFIDENCE = 2 ** 24;
  */
 export function checkValueRange(
   values: ArrayLike<number>,
-  o: Pick<ResolvedOptions, 'feedback' | 'alpha' | 'confidence'>,
+  o: Pick<ResolvedOptions, 'feedback' | 'alpha' | 'confidence' | 'unobservedWeight'>,
   what: string,
 ): void {
   let max = 0;
@@ -30,6 +30,8 @@ export function checkValueRange(
     if (v > max) max = v;
   }
   if (o.feedback === 'implicit') {
+    // Under unobservedWeight α₀ only a value's sign counts: every positive has c = 1 + 1/α₀.
+    if (o.unobservedWeight !== null) return;
     const confidence = o.confidence === 'alpha' ? o.alpha * max : 1 + o.alpha * max;
     if (confidence > MAX_CONFIDENCE) {
       fail(
