@@ -1,5 +1,14 @@
 // generated from src/kernels/abi.ts by scripts/build-wasm.mjs; do not edit.
-// Byte offsets of the fields of the blocks the kernels read: load<T>(params, OFFSET).
+// Byte offsets of the fields of the blocks the kernels read (load<T>(params, OFFSET)) and
+// the sizes both sides use.
+
+// Sizes shared with the TypeScript side.
+/** Rows gathered per block by gramRow (its scratch holds two such blocks). */
+// @ts-ignore: decorator
+@inline export const GATHER_ROWS: i32 = 32;
+/** solveRows with CG copies a row's y_j into scratch once when it has at most this many ratings, so the 4–5 passes of CG read them from cache. */
+// @ts-ignore: decorator
+@inline export const CG_GATHER_ROWS: i32 = 1024;
 
 // The half-step parameter block (solveRows, dataLoss). 128 bytes.
 /** ptr: the factors being solved (rows of `stride`), written. */

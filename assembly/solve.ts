@@ -8,16 +8,13 @@
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_REG_WEIGHTS,
   SOLVE_LAMBDA, SOLVE_MODE, SOLVE_ALPHA, SOLVE_SOLVER, SOLVE_CG_STEPS, SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
+  CG_GATHER_ROWS,
 } from './abi';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
 import { cgSolve } from './cg';
 import { allFinite, copyf, zerof } from './vec';
-
-/** types.ts CG_GATHER_ROWS. */
-// @ts-ignore: decorator
-@inline const CG_GATHER_ROWS: i32 = 1024;
 
 export function solveRows(params: usize, start: i32, end: i32, scratch: usize): i32 {
   const X = <usize>load<u32>(params, SOLVE_X);

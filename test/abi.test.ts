@@ -28,7 +28,7 @@ import {
   writeRankParams,
   writeSolveParams,
 } from '../src/kernels/abi.js';
-import { PARAM_BYTES, Param, RANK_PARAM_SLOTS, RankParam } from '../src/kernels/types.js';
+import { CG_GATHER_ROWS, GATHER_ROWS, PARAM_BYTES, Param, RANK_PARAM_SLOTS, RankParam } from '../src/kernels/types.js';
 import { CTRL_BYTES, Ctrl, Job } from '../src/parallel/tasks.js';
 
 const source = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -66,6 +66,14 @@ describe('the ABI declaration (src/kernels/abi.ts)', () => {
     expect(declared).toContainEqual(['SOLVE_REG_WEIGHTS', 28]);
     expect(declared).toContainEqual(['SOLVE_YTY', 52]);
     expect(declared).toContainEqual(['RANK_OUT_RANK', 64]);
+  });
+
+  it('the gather sizes the scratch is planned with are the ones the kernels use (assembly/abi.ts)', () => {
+    const text = source('assembly/abi.ts');
+    expect(text).toContain(`@inline export const GATHER_ROWS: i32 = ${GATHER_ROWS};`);
+    expect(text).toContain(`@inline export const CG_GATHER_ROWS: i32 = ${CG_GATHER_ROWS};`);
+    for (const file of ['assembly/gram.ts', 'assembly/solve.ts'])
+      expect([file, source(file).match(/@inline const \w*GATHER/g)]).toEqual([file, null]);
   });
 
   it('the kernels read their blocks through the generated offsets, never literal ones', () => {

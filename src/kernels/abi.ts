@@ -321,6 +321,18 @@ export function readJobArgs<N extends JobName>(i32: Int32Array, ctrl: number, na
   return readRecord(i32, ctrl + CONTROL_ARGS_OFFSET, JOBS[name].args as AbiRecord) as JobArgs[N];
 }
 
+/**
+ * Sizes the kernels and the TypeScript side must agree on (the scratch a kernel is given is
+ * sized from them in types.ts): [value, what it is]. Generated as AssemblyScript i32 constants.
+ */
+export const KERNEL_CONSTANTS = {
+  GATHER_ROWS: [32, 'Rows gathered per block by gramRow (its scratch holds two such blocks)'],
+  CG_GATHER_ROWS: [
+    1024,
+    "solveRows with CG copies a row's y_j into scratch once when it has at most this many ratings, so the 4–5 passes of CG read them from cache",
+  ],
+} as const;
+
 /** The records, for tests and the generator. */
 export const RECORDS: readonly AbiRecord[] = [SOLVE_PARAMS, RANK_PARAMS, CONTROL, ...Object.values(JOBS).map((j) => j.args)];
 
@@ -337,8 +349,13 @@ function constantName(name: string): string {
 export function assemblyAbiSource(): string {
   const lines = [
     '// generated from src/kernels/abi.ts by scripts/build-wasm.mjs; do not edit.',
-    '// Byte offsets of the fields of the blocks the kernels read: load<T>(params, OFFSET).',
+    '// Byte offsets of the fields of the blocks the kernels read (load<T>(params, OFFSET)) and',
+    '// the sizes both sides use.',
   ];
+  lines.push('', '// Sizes shared with the TypeScript side.');
+  for (const [name, [value, doc]] of Object.entries(KERNEL_CONSTANTS)) {
+    lines.push(`/** ${doc}. */`, '// @ts-ignore: decorator', `@inline export const ${name}: i32 = ${value};`);
+  }
   for (const r of RECORDS.filter((r) => r.kernel)) {
     lines.push('', `// ${r.doc} ${r.bytes} bytes.`);
     r.fields.forEach(([name, type, doc], slot) => {

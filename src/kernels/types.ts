@@ -16,16 +16,16 @@
  *   are scratch (may hold anything) unless a kernel says otherwise.
  * - Kernels never allocate, never throw and keep no state; failures come back as a status.
  */
-import { RANK_PARAMS, SOLVE_PARAMS, slotsOf } from './abi.js';
+import { KERNEL_CONSTANTS, RANK_PARAMS, SOLVE_PARAMS, slotsOf } from './abi.js';
 
 /** Rows gathered per block by `gramRow` (its scratch holds two such blocks). */
-export const GATHER_ROWS = 32;
+export const GATHER_ROWS = KERNEL_CONSTANTS.GATHER_ROWS[0];
 
 /**
  * `solveRows` with CG copies a row's y_j into scratch once when it has at most this many
  * ratings, so the 4–5 passes of CG read them from cache instead of scattered memory.
  */
-export const CG_GATHER_ROWS = 1024;
+export const CG_GATHER_ROWS = KERNEL_CONSTANTS.CG_GATHER_ROWS[0];
 
 /** How a rating r becomes a weight w (on the Gram) and a target t (on the right-hand side). */
 export const WeightMode = {
