@@ -2,11 +2,9 @@
 // accumulators while the rows of a block stream past (never rank-1 updates of A in memory).
 // Only tiles touching the upper triangle (column block end ≥ row block start) are computed;
 // the parts of those tiles below the diagonal or past dim land in scratch entries of A.
+import { GATHER_ROWS as GATHER } from './abi';
 import { madd } from './vec';
 
-/** Rows gathered per block by gramRow (types.ts GATHER_ROWS). */
-// @ts-ignore: decorator
-@inline const GATHER: i32 = 32;
 /** Rows of Y per block in gramBlock (they are read in place, so any size works). */
 // @ts-ignore: decorator
 @inline const BLOCK_ROWS: i32 = 64;

@@ -1,4 +1,8 @@
 // Objective terms over a row range, accumulated in f64.
+import {
+  SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_MODE, SOLVE_ALPHA,
+  SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
+} from './abi';
 
 /** x·y over dim floats, products and sum in f64 (f32x4 loads promoted to f64x2). */
 @inline function dot64(x: usize, y: usize, dim: i32): f64 {
@@ -38,18 +42,18 @@
 
 /** The data term of the objective over rows [start, end) of the solved side (see types.ts). */
 export function dataLoss(params: usize, start: i32, end: i32): f64 {
-  const X = <usize>load<u32>(params, 0);
-  const Y = <usize>load<u32>(params, 4);
-  const stride = load<i32>(params, 8);
-  const dim = load<i32>(params, 12);
-  const indptr = <usize>load<u32>(params, 16);
-  const indices = <usize>load<u32>(params, 20);
-  const values = <usize>load<u32>(params, 24);
-  const mode = load<i32>(params, 36);
-  const alpha = <f64>load<f32>(params, 40);
-  const YtY = <usize>load<u32>(params, 52);
-  const mu = <f64>load<f32>(params, 56);
-  const otherBias = <usize>load<u32>(params, 60);
+  const X = <usize>load<u32>(params, SOLVE_X);
+  const Y = <usize>load<u32>(params, SOLVE_Y);
+  const stride = load<i32>(params, SOLVE_STRIDE);
+  const dim = load<i32>(params, SOLVE_DIM);
+  const indptr = <usize>load<u32>(params, SOLVE_INDPTR);
+  const indices = <usize>load<u32>(params, SOLVE_INDICES);
+  const values = <usize>load<u32>(params, SOLVE_VALUES);
+  const mode = load<i32>(params, SOLVE_MODE);
+  const alpha = <f64>load<f32>(params, SOLVE_ALPHA);
+  const YtY = <usize>load<u32>(params, SOLVE_YTY);
+  const mu = <f64>load<f32>(params, SOLVE_MU);
+  const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
   const rb = <usize>stride << 2;
   let total: f64 = 0;
   for (let u = start; u < end; u++) {

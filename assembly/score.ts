@@ -1,4 +1,9 @@
 // Scoring one query vector against many rows, keeping the best n without sorting them all.
+import {
+  RANK_QUERIES, RANK_STRIDE, RANK_DIM, RANK_ROWS, RANK_NUM_ROWS, RANK_BIAS, RANK_EXCL_INDPTR, RANK_EXCL_INDICES,
+  RANK_POS_INDPTR, RANK_POS_INDICES, RANK_POS_COUNT, RANK_N, RANK_OUT_IDX, RANK_OUT_SCORE, RANK_KEPT, RANK_POS_SCORE,
+  RANK_OUT_RANK,
+} from './abi';
 import { dot, dot2 } from './vec';
 
 /**
@@ -187,29 +192,29 @@ export function scoreTopKRanks(
 
 /**
  * scoreTopKRanks for the queries [first, end) described by the parameter block at `params`
- * (types.ts RankParam), the rows walked `rowBlock` at a time: every query of the range scores
+ * (src/kernels/abi.ts RANK_PARAMS), the rows walked `rowBlock` at a time: every query of the range scores
  * one cache-sized block of rows before the next block is read, so the rows come from memory
  * once per range instead of once per query — and one call replaces a JS→WASM call per query
  * and block.
  */
 export function rankQueries(params: usize, first: i32, end: i32, rowBlock: i32): void {
-  const queries = <usize>load<u32>(params, 0);
-  const stride = load<i32>(params, 4);
-  const dim = load<i32>(params, 8);
-  const Y = <usize>load<u32>(params, 12);
-  const numRows = load<i32>(params, 16);
-  const bias = <usize>load<u32>(params, 20);
-  const exclIndptr = <usize>load<u32>(params, 24);
-  const exclIndices = <usize>load<u32>(params, 28);
-  const posIndptr = <usize>load<u32>(params, 32);
-  const posIndices = <usize>load<u32>(params, 36);
-  const posCount = <usize>load<u32>(params, 40);
-  const n = load<i32>(params, 44);
-  const outIdx = <usize>load<u32>(params, 48);
-  const outScore = <usize>load<u32>(params, 52);
-  const kept = <usize>load<u32>(params, 56);
-  const posScore = <usize>load<u32>(params, 60);
-  const outRank = <usize>load<u32>(params, 64);
+  const queries = <usize>load<u32>(params, RANK_QUERIES);
+  const stride = load<i32>(params, RANK_STRIDE);
+  const dim = load<i32>(params, RANK_DIM);
+  const Y = <usize>load<u32>(params, RANK_ROWS);
+  const numRows = load<i32>(params, RANK_NUM_ROWS);
+  const bias = <usize>load<u32>(params, RANK_BIAS);
+  const exclIndptr = <usize>load<u32>(params, RANK_EXCL_INDPTR);
+  const exclIndices = <usize>load<u32>(params, RANK_EXCL_INDICES);
+  const posIndptr = <usize>load<u32>(params, RANK_POS_INDPTR);
+  const posIndices = <usize>load<u32>(params, RANK_POS_INDICES);
+  const posCount = <usize>load<u32>(params, RANK_POS_COUNT);
+  const n = load<i32>(params, RANK_N);
+  const outIdx = <usize>load<u32>(params, RANK_OUT_IDX);
+  const outScore = <usize>load<u32>(params, RANK_OUT_SCORE);
+  const kept = <usize>load<u32>(params, RANK_KEPT);
+  const posScore = <usize>load<u32>(params, RANK_POS_SCORE);
+  const outRank = <usize>load<u32>(params, RANK_OUT_RANK);
   for (let r0 = 0; r0 < numRows; r0 += rowBlock) {
     const r1 = min(numRows, r0 + rowBlock);
     for (let q = first; q < end; q++) {

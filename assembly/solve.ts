@@ -1,37 +1,38 @@
 // One half-step slice: rows [start, end) of the solved side → new factor rows.
-// The parameter block (types.ts Param) is read with load<i32>/load<f32>(params + 4·slot).
+// The parameter block (src/kernels/abi.ts SOLVE_PARAMS) is read at the offsets of abi.ts.
 //
 // Scratch (floats, each part a multiple of 4, in types.ts order): A (stride²), b (stride),
 // CG r, p, Ap (3·stride), w and t, gathered rows (max(2·GATHER_ROWS, min(n, CG_GATHER_ROWS))·stride). w and t are sized by
 // the current row's nnz (≤ maxRowNnz), so the gather blocks start right after them: every part
 // stays inside solveScratchFloats(stride, maxRowNnz) without the kernel knowing maxRowNnz.
+import {
+  SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_REG_WEIGHTS,
+  SOLVE_LAMBDA, SOLVE_MODE, SOLVE_ALPHA, SOLVE_SOLVER, SOLVE_CG_STEPS, SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
+  CG_GATHER_ROWS,
+} from './abi';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
 import { cgSolve } from './cg';
 import { allFinite, copyf, zerof } from './vec';
 
-/** types.ts CG_GATHER_ROWS. */
-// @ts-ignore: decorator
-@inline const CG_GATHER_ROWS: i32 = 1024;
-
 export function solveRows(params: usize, start: i32, end: i32, scratch: usize): i32 {
-  const X = <usize>load<u32>(params, 0);
-  const Y = <usize>load<u32>(params, 4);
-  const stride = load<i32>(params, 8);
-  const dim = load<i32>(params, 12);
-  const indptr = <usize>load<u32>(params, 16);
-  const indices = <usize>load<u32>(params, 20);
-  const values = <usize>load<u32>(params, 24);
-  const regWeights = <usize>load<u32>(params, 28);
-  const lambda = load<f32>(params, 32);
-  const mode = load<i32>(params, 36);
-  const alpha = load<f32>(params, 40);
-  const solver = load<i32>(params, 44);
-  const cgSteps = load<i32>(params, 48);
-  const YtY = <usize>load<u32>(params, 52);
-  const mu = load<f32>(params, 56);
-  const otherBias = <usize>load<u32>(params, 60);
+  const X = <usize>load<u32>(params, SOLVE_X);
+  const Y = <usize>load<u32>(params, SOLVE_Y);
+  const stride = load<i32>(params, SOLVE_STRIDE);
+  const dim = load<i32>(params, SOLVE_DIM);
+  const indptr = <usize>load<u32>(params, SOLVE_INDPTR);
+  const indices = <usize>load<u32>(params, SOLVE_INDICES);
+  const values = <usize>load<u32>(params, SOLVE_VALUES);
+  const regWeights = <usize>load<u32>(params, SOLVE_REG_WEIGHTS);
+  const lambda = load<f32>(params, SOLVE_LAMBDA);
+  const mode = load<i32>(params, SOLVE_MODE);
+  const alpha = load<f32>(params, SOLVE_ALPHA);
+  const solver = load<i32>(params, SOLVE_SOLVER);
+  const cgSteps = load<i32>(params, SOLVE_CG_STEPS);
+  const YtY = <usize>load<u32>(params, SOLVE_YTY);
+  const mu = load<f32>(params, SOLVE_MU);
+  const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
 
   const rb = <usize>stride << 2;
   const A = scratch;

@@ -9,10 +9,11 @@
  */
 import { ErrorCode, fail } from '../errors.js';
 import { createBackend, type Backend } from '../kernels/select.js';
-import { RANK_PARAM_SLOTS, RankParam, roundUp } from '../kernels/types.js';
+import { RANK_PARAMS, writeFields, writeJob, writeRankParams } from '../kernels/abi.js';
+import { roundUp } from '../kernels/types.js';
 import { startExecutor, type Executor } from '../parallel/executor.js';
-import { CTRL_BYTES, Ctrl, Job, RANK_QUERY_BLOCK } from '../parallel/tasks.js';
-import { MemoryPlan } from '../wasm/layout.js';
+import { CTRL_BYTES, RANK_QUERY_BLOCK } from '../parallel/tasks.js';
+import { MemoryPlan } from '../wasm/memory-plan.js';
 import type { FactorModel } from './scoring.js';
 
 /** Per query (an evaluated user, in evaluation order): its model row, exclusions and positives. */
@@ -87,28 +88,29 @@ export class RankingJob {
       i32.set(queries.positives.indices.subarray(lo, hi), (at.posIndices >>> 2) + posIndptr[q]!);
       i32[(at.posCount >>> 2) + q] = hi - lo;
     }
-    const args: [number, number][] = [
-      [RankParam.Queries, at.queries],
-      [RankParam.Stride, stride],
-      [RankParam.Dim, k],
-      [RankParam.Rows, at.rows],
-      [RankParam.NumRows, numItems],
-      [RankParam.ExclIndptr, at.exclIndptr],
-      [RankParam.ExclIndices, at.exclIndices],
-      [RankParam.PosIndptr, at.posIndptr],
-      [RankParam.PosIndices, at.posIndices],
-      [RankParam.PosCount, at.posCount],
-      [RankParam.N, n],
-      [RankParam.OutIdx, at.outIdx],
-      [RankParam.OutScore, at.outScore],
-      [RankParam.Kept, at.kept],
-      [RankParam.PosScore, at.posScore],
-      [RankParam.OutRank, at.outRank],
-    ];
-    for (const [slot, value] of args) i32[(at.args >>> 2) + slot] = value;
-    const c0 = at.ctrl >>> 2;
-    i32[c0 + Ctrl.Job] = Job.TopNRanks;
-    i32[c0 + Ctrl.A0] = at.args;
+    // bias, first and end are set by each run.
+    writeRankParams(i32, at.args, {
+      queries: at.queries,
+      stride,
+      dim: k,
+      rows: at.rows,
+      numRows: numItems,
+      bias: 0,
+      exclIndptr: at.exclIndptr,
+      exclIndices: at.exclIndices,
+      posIndptr: at.posIndptr,
+      posIndices: at.posIndices,
+      posCount: at.posCount,
+      n,
+      outIdx: at.outIdx,
+      outScore: at.outScore,
+      kept: at.kept,
+      posScore: at.posScore,
+      outRank: at.outRank,
+      first: 0,
+      end: 0,
+    });
+    writeJob(i32, at.ctrl, 'TopNRanks', 0, { params: at.args });
     const executor = await startExecutor({ threads, backend, ctrl: at.ctrl, signal: shape.signal, what: 'Ranking evaluation' });
     return new RankingJob(shape, queries, backend, executor, stride, at);
   }
@@ -134,16 +136,14 @@ export class RankingJob {
     for (let i = 0; i < numItems; i++) f32.set(model.itemFactors.subarray(i * k, (i + 1) * k), (at.rows >>> 2) + i * stride);
     const bias = model.itemBiases ?? null;
     if (bias) f32.set(bias.subarray(0, numItems), at.bias >>> 2);
-    i32[(at.args >>> 2) + RankParam.Bias] = bias ? at.bias : 0;
+    writeFields(i32, at.args, RANK_PARAMS, { bias: bias ? at.bias : 0 });
     // Slices of a few tasks per thread: small enough for a live progress bar, large enough
     // that the per-run message round trip stays negligible.
     const slice = Math.max(RANK_QUERY_BLOCK * this.executor.threads * 4, Math.ceil(users.length / 64));
-    const c0 = at.ctrl >>> 2;
     for (let first = 0; first < users.length; first += slice) {
       const end = Math.min(users.length, first + slice);
-      i32[(at.args >>> 2) + RankParam.First] = first;
-      i32[(at.args >>> 2) + RankParam.End] = end;
-      i32[c0 + Ctrl.Tasks] = Math.ceil((end - first) / RANK_QUERY_BLOCK);
+      writeFields(i32, at.args, RANK_PARAMS, { first, end });
+      writeJob(i32, at.ctrl, 'TopNRanks', Math.ceil((end - first) / RANK_QUERY_BLOCK), { params: at.args });
       await this.executor.run();
       onSlice?.(end);
     }
@@ -185,7 +185,7 @@ function planRankJob(numQueries: number, numItems: number, stride: number, nnz: 
   const plan = new MemoryPlan();
   const at = {
     ctrl: plan.take(CTRL_BYTES, 'factors'),
-    args: plan.take(RANK_PARAM_SLOTS * 4, 'factors'),
+    args: plan.take(RANK_PARAMS.bytes, 'factors'),
     queries: plan.take(numQueries * stride * 4, 'factors'),
     rows: plan.take(numItems * stride * 4, 'factors'),
     bias: plan.take(numItems * 4, 'factors'),

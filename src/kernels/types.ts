@@ -16,15 +16,16 @@
  *   are scratch (may hold anything) unless a kernel says otherwise.
  * - Kernels never allocate, never throw and keep no state; failures come back as a status.
  */
+import { KERNEL_CONSTANTS, RANK_PARAMS, SOLVE_PARAMS, slotsOf } from './abi.js';
 
 /** Rows gathered per block by `gramRow` (its scratch holds two such blocks). */
-export const GATHER_ROWS = 32;
+export const GATHER_ROWS = KERNEL_CONSTANTS.GATHER_ROWS[0];
 
 /**
  * `solveRows` with CG copies a row's y_j into scratch once when it has at most this many
  * ratings, so the 4–5 passes of CG read them from cache instead of scattered memory.
  */
-export const CG_GATHER_ROWS = 1024;
+export const CG_GATHER_ROWS = KERNEL_CONSTANTS.CG_GATHER_ROWS[0];
 
 /** How a rating r becomes a weight w (on the Gram) and a target t (on the right-hand side). */
 export const WeightMode = {
@@ -49,81 +50,24 @@ export const Solver = {
 export type Solver = (typeof Solver)[keyof typeof Solver];
 
 /**
- * The half-step parameter block: 32 slots of 4 bytes at a 16-byte aligned offset, written by
- * the TS layer before a half-step and only read by kernels. Slot index → meaning; `i32` slots
- * hold integers or pointers, `f32` slots hold floats.
+ * Slot index of each field of the half-step parameter block (declared in abi.ts SOLVE_PARAMS),
+ * for code that indexes Int32Array / Float32Array views: `i32[(params >>> 2) + Param.X]`.
+ * Read and write the block through abi.ts writeSolveParams / readSolveParams instead.
  */
-export const Param = {
-  /** i32 ptr: the factors being solved (rows of `stride`), written. */
-  X: 0,
-  /** i32 ptr: the fixed factors (rows of `stride`), read. */
-  Y: 1,
-  /** i32: floats per factor row, a multiple of 8. */
-  Stride: 2,
-  /** i32: unknowns per row (k, or k + 1 when the last one is a bias). */
-  Dim: 3,
-  /** i32 ptr: CSR row pointers of the solved side, rows + 1 entries (i32). */
-  Indptr: 4,
-  /** i32 ptr: column (fixed-side row) index of each rating (i32). */
-  Indices: 5,
-  /** i32 ptr: rating values (f32). */
-  Values: 6,
-  /** i32 ptr: per-row regularization weight w_u (f32); 0 means all ones. λ_u = λ·w_u. */
-  RegWeights: 7,
-  /** f32: λ. */
-  Lambda: 8,
-  /** i32: a {@link WeightMode}. */
-  Mode: 9,
-  /** f32: α of the implicit confidence. */
-  Alpha: 10,
-  /** i32: a {@link Solver}. */
-  Solver: 11,
-  /** i32: conjugate-gradient steps per row (warm-started from the current X row). */
-  CgSteps: 12,
-  /** i32 ptr: YᵀY of the fixed side (stride × stride, upper triangle), or 0 for none (explicit). */
-  YtY: 13,
-  /** f32: global mean μ subtracted from explicit targets (0 without biases). */
-  Mu: 14,
-  /** i32 ptr: bias of each fixed-side row (f32) subtracted from explicit targets, or 0. */
-  OtherBias: 15,
-} as const;
+export const Param = slotsOf(SOLVE_PARAMS);
 export type Param = (typeof Param)[keyof typeof Param];
 
 /** Bytes of the parameter block. */
-export const PARAM_BYTES = 128;
+export const PARAM_BYTES = SOLVE_PARAMS.bytes;
 
 /**
- * The parameter block of `rankQueries` (i32 slots; pointers and counts), written by the TS
- * layer before a ranking job. Per query q: its row at Queries + q·stride floats; its
- * exclusions ExclIndices[ExclIndptr[q] … ExclIndptr[q + 1]); its PosCount[q] positives at
- * PosIndices + PosIndptr[q] (PosIndptr entries are multiples of 4, so the PosScore / OutRank
- * segments hold scoreTopKRanks' padding); its heap at OutIdx / OutScore + q·n and its count
- * at Kept[q]. First / End are the current job's query range (read by the task loop only).
+ * Slot index of each field of the rankQueries parameter block (abi.ts RANK_PARAMS, where the
+ * fields are described). Write it through abi.ts writeRankParams.
  */
-export const RankParam = {
-  Queries: 0,
-  Stride: 1,
-  Dim: 2,
-  Rows: 3,
-  NumRows: 4,
-  Bias: 5,
-  ExclIndptr: 6,
-  ExclIndices: 7,
-  PosIndptr: 8,
-  PosIndices: 9,
-  PosCount: 10,
-  N: 11,
-  OutIdx: 12,
-  OutScore: 13,
-  Kept: 14,
-  PosScore: 15,
-  OutRank: 16,
-  First: 17,
-  End: 18,
-} as const;
+export const RankParam = slotsOf(RANK_PARAMS);
 
 /** Slots of the rankQueries parameter block. */
-export const RANK_PARAM_SLOTS = 19;
+export const RANK_PARAM_SLOTS = RANK_PARAMS.fields.length;
 
 /**
  * Scratch floats `solveRows` needs per thread, laid out in this order (each part rounded up
@@ -226,7 +170,7 @@ export interface Kernels {
 
   /**
    * One half-step over rows [start, end) of the solved side, as described by the parameter
-   * block at `params` (see {@link Param}): for each row, weights → Gram (or CG) → solve →
+   * block at `params` (abi.ts SOLVE_PARAMS): for each row, weights → Gram (or CG) → solve →
    * write X's row. A row without ratings becomes zero. `scratch` holds
    * {@link solveScratchFloats} floats.
    * Returns {@link SOLVE_OK} (-1); r ≥ 0 when row r's system was not positive definite;
@@ -301,7 +245,7 @@ export interface Kernels {
   ): number;
 
   /**
-   * scoreTopKRanks for each query q in [first, end) of the {@link RankParam} block at
+   * scoreTopKRanks for each query q in [first, end) of the abi.ts RANK_PARAMS block at
    * `params`, rows walked `rowBlock` at a time (every query of the range scores a block of
    * rows before the next is read); writes Kept[q], the heaps, PosScore and OutRank.
    */

@@ -1,11 +1,12 @@
 import type { SparseRows } from '../data/sparse.js';
 import { createBackend } from '../kernels/select.js';
 import { startExecutor, throwIfAborted } from '../parallel/executor.js';
-import { Ctrl, Job, QUERY_BLOCK } from '../parallel/tasks.js';
+import { writeJob } from '../kernels/abi.js';
+import { QUERY_BLOCK } from '../parallel/tasks.js';
 import { ErrorCode, fail } from '../errors.js';
 import { checkThreads, resolveThreads } from '../parallel/threads.js';
 import { abortSignal, boolean, checkOptions, oneOf } from '../validate.js';
-import { planTopN } from '../wasm/layout.js';
+import { planTopN } from '../wasm/memory-plan.js';
 import { gatherRows, itemsAtLeast, noCounts, restrictColumns } from './item-filter.js';
 import { checkClip, clamp, clipRangeOf, minItemRatings, topCount, type Clip } from './serving-options.js';
 import type { ALSModel, AllRecommendations } from './model.js';
@@ -61,12 +62,20 @@ export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
     i32.set(input.excluded.indptr, indptr >>> 2);
     i32.set(input.excluded.indices, indices >>> 2);
   }
-  const c0 = ctrl >>> 2;
-  i32[c0 + Ctrl.Job] = Job.TopN;
-  i32[c0 + Ctrl.Tasks] = Math.ceil(numQueries / QUERY_BLOCK);
-  [queries, stride, k, numQueries, rows, numRows, bias, indptr, indices, n, outIdx, outScore].forEach(
-    (v, j) => (i32[c0 + Ctrl.A0 + j] = v),
-  );
+  writeJob(i32, ctrl, 'TopN', Math.ceil(numQueries / QUERY_BLOCK), {
+    queries,
+    stride,
+    dim: k,
+    numQueries,
+    rows,
+    numRows,
+    bias,
+    exclIndptr: indptr,
+    exclIndices: indices,
+    n,
+    outIdx,
+    outScore,
+  });
 
   const executor = await startExecutor({ threads: input.threads, backend, ctrl, signal: input.signal, what: 'recommendAll' });
   try {

@@ -4,9 +4,8 @@ import { ErrorCode, fail } from '../errors.js';
 import { createBackend } from '../kernels/select.js';
 import { roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
-import { planLayout, type Layout } from '../wasm/layout.js';
+import { planLayout } from './layout.js';
 import { randomFactors } from './random-factors.js';
-import { needsOtherRows, regularizationWeight } from './weights.js';
 import { checkIsObject } from '../validate.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
 import { TrainingState } from './state.js';
@@ -123,7 +122,6 @@ export async function fitAls(
   const mu = o.biases ? ratings.mean() : 0;
   const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, mu);
   state.loadRatings(ratings);
-  if (needsOtherRows(o)) writeRegularizationWeights(backend.buffer, layout, o, ratings);
   state.loadFactors('users', init.userFactors);
   state.loadFactors('items', init.itemFactors);
 
@@ -194,22 +192,5 @@ function checkInit(init: { userFactors: Float32Array; itemFactors: Float32Array 
       if (!Number.isFinite(array[e]!))
         fail(ErrorCode.INVALID_OPTION, `init.${name}[${e}] is ${array[e]}.`, 'Starting factors must be finite.');
     }
-  }
-}
-
-/**
- * λ_u = λ(n_u + α₀N)^ν/α₀ needs N, the other side's row count, which TrainingState.loadSide
- * does not pass to regularizationWeight: rewrite both sides' weights with it.
- */
-function writeRegularizationWeights(buffer: ArrayBufferLike, layout: Layout, o: ResolvedOptions, ratings: Ratings): void {
-  const sides = [
-    [layout.users, ratings.numItems],
-    [layout.items, ratings.numUsers],
-  ] as const;
-  for (const [side, otherRows] of sides) {
-    const indptr = new Int32Array(buffer, side.indptr, side.rows + 1);
-    const values = new Float32Array(buffer, side.values, ratings.nnz);
-    const weights = new Float32Array(buffer, side.regWeights, side.rows);
-    for (let r = 0; r < side.rows; r++) weights[r] = regularizationWeight(o, values, indptr[r]!, indptr[r + 1]!, otherRows);
   }
 }

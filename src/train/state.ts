@@ -2,10 +2,11 @@ import type { Ratings } from '../data/ratings.js';
 import type { IdMap } from '../data/id-map.js';
 import { transposeInto, type SparseRows } from '../data/sparse.js';
 import { AlsError, ErrorCode } from '../errors.js';
-import { Param, SOLVE_OK, Solver, type Kernels } from '../kernels/types.js';
-import type { Layout, SideLayout } from '../wasm/layout.js';
+import { type JobArgs, type JobName, writeJob, writeSolveParams } from '../kernels/abi.js';
+import { SOLVE_OK, Solver, type Kernels } from '../kernels/types.js';
+import type { Layout, SideLayout } from './layout.js';
 import type { Executor } from '../parallel/executor.js';
-import { BLOCK_ROWS, Ctrl, Job } from '../parallel/tasks.js';
+import { BLOCK_ROWS } from '../parallel/tasks.js';
 import type { ResolvedOptions } from './options.js';
 import { balancedBounds } from './schedule.js';
 import { kernelAlpha, regularizationWeight, weightMode } from './weights.js';
@@ -58,7 +59,7 @@ export class TrainingState {
    * memory (no second copy on the JS heap); then the λ weight of every row.
    */
   loadRatings(ratings: Ratings): void {
-    this.loadSide(this.layout.users, ratings.byUser);
+    this.loadSide(this.layout.users, ratings.byUser, this.layout.items.rows);
     const items = this.layout.items;
     const byItem = {
       indptr: new Int32Array(this.i32.buffer, items.indptr, items.rows + 1),
@@ -66,7 +67,7 @@ export class TrainingState {
       values: new Float32Array(this.i32.buffer, items.values, ratings.nnz),
     };
     transposeInto(ratings.byUser, ratings.numItems, byItem);
-    this.loadSide(items, byItem);
+    this.loadSide(items, byItem, this.layout.users.rows);
   }
 
   /** Writes initial factors (row-major rows × k) into a side; padding and bias slot stay 0. */
@@ -81,7 +82,7 @@ export class TrainingState {
   async halfStep(side: SideName, ids: IdMap): Promise<void> {
     const solved = this.layout[side];
     await this.prepare(side);
-    await this.runJob(Job.Solve, solved.chunks, [solved.params, solved.bounds, solved.status]);
+    await this.runJob('Solve', solved.chunks, { params: solved.params, bounds: solved.bounds, status: solved.status });
     // The first failing row in row order, whichever thread found it.
     for (let c = 0; c < solved.chunks; c++) {
       const status = this.i32[(solved.status >>> 2) + c]!;
@@ -102,23 +103,24 @@ export class TrainingState {
     const implicit = this.options.feedback === 'implicit';
     const dim = this.dim;
     if (implicit) await this.computeGram(fixed, dim);
-    const p = solved.params >>> 2;
-    this.i32[p + Param.X] = solved.factors;
-    this.i32[p + Param.Y] = fixed.factors;
-    this.i32[p + Param.Stride] = this.stride;
-    this.i32[p + Param.Dim] = dim;
-    this.i32[p + Param.Indptr] = solved.indptr;
-    this.i32[p + Param.Indices] = solved.indices;
-    this.i32[p + Param.Values] = solved.values;
-    this.i32[p + Param.RegWeights] = solved.regWeights;
-    this.f32[p + Param.Lambda] = this.options.regularization;
-    this.i32[p + Param.Mode] = weightMode(this.options);
-    this.f32[p + Param.Alpha] = kernelAlpha(this.options);
-    this.i32[p + Param.Solver] = this.options.solver === 'cg' ? Solver.ConjugateGradient : Solver.Cholesky;
-    this.i32[p + Param.CgSteps] = this.options.cgSteps;
-    this.i32[p + Param.YtY] = implicit ? this.layout.gram : 0;
-    this.f32[p + Param.Mu] = this.mu;
-    this.i32[p + Param.OtherBias] = this.options.biases ? fixed.bias : 0;
+    writeSolveParams(this.i32, solved.params, {
+      X: solved.factors,
+      Y: fixed.factors,
+      stride: this.stride,
+      dim,
+      indptr: solved.indptr,
+      indices: solved.indices,
+      values: solved.values,
+      regWeights: solved.regWeights,
+      lambda: this.options.regularization,
+      mode: weightMode(this.options),
+      alpha: kernelAlpha(this.options),
+      solver: this.options.solver === 'cg' ? Solver.ConjugateGradient : Solver.Cholesky,
+      cgSteps: this.options.cgSteps,
+      YtY: implicit ? this.layout.gram : 0,
+      mu: this.mu,
+      otherBias: this.options.biases ? fixed.bias : 0,
+    });
   }
 
   /**
@@ -130,19 +132,26 @@ export class TrainingState {
     const fixed = this.layout[side === 'users' ? 'items' : 'users'];
     const λ = this.options.regularization;
     const sums = this.layout.sumPartials;
-    await this.runJob(Job.DataLoss, blocks(solved.rows), [solved.params, solved.rows, sums]);
+    await this.runJob('DataLoss', blocks(solved.rows), { params: solved.params, rows: solved.rows, out: sums });
     const data = this.sumBlocks(solved.rows);
     // The solved side's bias sits in slot k (inside dim); the fixed side's in its bias array.
-    await this.runJob(Job.Penalty, blocks(solved.rows), [
-      solved.factors,
-      this.stride,
-      this.dim,
-      solved.regWeights,
-      solved.rows,
-      sums,
-    ]);
+    await this.runJob('Penalty', blocks(solved.rows), {
+      factors: solved.factors,
+      stride: this.stride,
+      cols: this.dim,
+      regWeights: solved.regWeights,
+      rows: solved.rows,
+      out: sums,
+    });
     let penalty = this.sumBlocks(solved.rows);
-    await this.runJob(Job.Penalty, blocks(fixed.rows), [fixed.factors, this.stride, this.k, fixed.regWeights, fixed.rows, sums]);
+    await this.runJob('Penalty', blocks(fixed.rows), {
+      factors: fixed.factors,
+      stride: this.stride,
+      cols: this.k,
+      regWeights: fixed.regWeights,
+      rows: fixed.rows,
+      out: sums,
+    });
     penalty += this.sumBlocks(fixed.rows);
     if (this.options.biases) {
       const bias = fixed.bias >>> 2;
@@ -173,7 +182,8 @@ export class TrainingState {
     return this.k + (this.options.biases ? 1 : 0);
   }
 
-  private loadSide(s: SideLayout, rows: SparseRows): void {
+  /** `otherRows`: N of λ_u = λ(n_u + α₀N)^ν, the other side's row count. */
+  private loadSide(s: SideLayout, rows: SparseRows, otherRows: number): void {
     this.i32.set(balancedBounds(rows.indptr, s.chunks, this.dim), s.bounds >>> 2);
     // Already in place when rows are views of this memory (the transposed side).
     if (rows.indptr.byteOffset !== s.indptr || rows.indptr.buffer !== this.i32.buffer) {
@@ -183,15 +193,12 @@ export class TrainingState {
     }
     const w = s.regWeights >>> 2;
     for (let r = 0; r < s.rows; r++)
-      this.f32[w + r] = regularizationWeight(this.options, rows.values, rows.indptr[r]!, rows.indptr[r + 1]!);
+      this.f32[w + r] = regularizationWeight(this.options, rows.values, rows.indptr[r]!, rows.indptr[r + 1]!, otherRows);
   }
 
   /** Writes a job into the control words and runs it to completion. */
-  private async runJob(job: number, tasks: number, args: number[]): Promise<void> {
-    const c0 = this.layout.ctrl >>> 2;
-    this.i32[c0 + Ctrl.Job] = job;
-    this.i32[c0 + Ctrl.Tasks] = tasks;
-    args.forEach((value, n) => (this.i32[c0 + Ctrl.A0 + n] = value));
+  private async runJob<N extends JobName>(job: N, tasks: number, args: JobArgs[N]): Promise<void> {
+    writeJob(this.i32, this.layout.ctrl, job, tasks, args);
     await this.executor!.run();
   }
 
@@ -202,7 +209,13 @@ export class TrainingState {
   private async computeGram(fixed: SideLayout, dim: number): Promise<void> {
     const size = this.stride * this.stride;
     const count = blocks(fixed.rows);
-    await this.runJob(Job.Gram, count, [fixed.factors, this.stride, dim, fixed.rows, this.layout.gramPartials]);
+    await this.runJob('Gram', count, {
+      factors: fixed.factors,
+      stride: this.stride,
+      dim,
+      rows: fixed.rows,
+      partials: this.layout.gramPartials,
+    });
     const gram = this.layout.gram >>> 2;
     const partials = this.layout.gramPartials >>> 2;
     this.f32.copyWithin(gram, partials, partials + size);

@@ -32,7 +32,13 @@ export function kernelAlpha(o: Pick<ResolvedOptions, 'alpha' | 'unobservedWeight
  * w_u = (n_u + α₀N)^ν, divided by α₀ with unobservedWeight (see above). ν = 0: 1 (plain λ);
  * ν = 1 without α₀: n_u ('count', ALS-WR, Spark).
  */
-export function regularizationWeight(o: Scaling, values: ArrayLike<number>, start: number, end: number, otherRows = 0): number {
+export function regularizationWeight(
+  o: Scaling,
+  values: ArrayLike<number>,
+  start: number,
+  end: number,
+  otherRows: number,
+): number {
   const a0 = o.unobservedWeight ?? 0;
   const nu = o.regularizationExponent;
   let weight = 1;
@@ -43,9 +49,4 @@ export function regularizationWeight(o: Scaling, values: ArrayLike<number>, star
     weight = nu === 1 ? count + a0 * otherRows : (count + a0 * otherRows) ** nu;
   }
   return a0 === 0 ? weight : weight / a0;
-}
-
-/** True when regularizationWeight needs the other side's row count. */
-export function needsOtherRows(o: Scaling): boolean {
-  return o.unobservedWeight !== null && o.regularizationExponent !== 0;
 }

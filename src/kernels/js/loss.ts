@@ -1,7 +1,8 @@
 /**
  * The JS twin of assembly/loss.ts: the objective terms over a row range, in f64 throughout.
  */
-import { type Kernels, Param, WeightMode } from '../types.js';
+import { readSolveParams } from '../abi.js';
+import { type Kernels, WeightMode } from '../types.js';
 import type { JsMemory } from './memory.js';
 
 export type LossKernels = Pick<Kernels, 'dataLoss' | 'penalty'>;
@@ -13,19 +14,14 @@ export function createLossKernels({ F, I }: JsMemory): LossKernels {
    *   implicit: Σ_u [x_uᵀ YᵀY x_u + Σ_obs (c (p − s)² − s²)] with s = x·y.
    */
   function dataLoss(params: number, start: number, end: number): number {
-    const P = params >> 2;
-    const X = I[P + Param.X] >> 2,
-      Y = I[P + Param.Y] >> 2;
-    const stride = I[P + Param.Stride],
-      dim = I[P + Param.Dim];
-    const indptr = I[P + Param.Indptr] >> 2,
-      indices = I[P + Param.Indices] >> 2,
-      values = I[P + Param.Values] >> 2;
-    const mode = I[P + Param.Mode],
-      alpha = F[P + Param.Alpha];
-    const YtY = I[P + Param.YtY] >> 2,
-      mu = F[P + Param.Mu],
-      otherBias = I[P + Param.OtherBias];
+    const p = readSolveParams(I, params);
+    const X = p.X >>> 2,
+      Y = p.Y >>> 2;
+    const { stride, dim, mode, alpha, mu, otherBias } = p;
+    const indptr = p.indptr >>> 2,
+      indices = p.indices >>> 2,
+      values = p.values >>> 2;
+    const YtY = p.YtY >>> 2;
     const implicit = mode !== WeightMode.Explicit;
 
     let loss = 0;

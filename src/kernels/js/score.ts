@@ -2,7 +2,8 @@
  * The JS twin of assembly/score.ts: scoring one query vector against many rows, keeping the
  * best n in a binary min-heap without sorting them all.
  */
-import { RankParam, type Kernels } from '../types.js';
+import { readRankParams } from '../abi.js';
+import type { Kernels } from '../types.js';
 import type { JsMemory } from './memory.js';
 
 export type ScoreKernels = Pick<Kernels, 'scoreTopK' | 'scoreTopKRanks' | 'rankQueries'>;
@@ -156,41 +157,39 @@ export function createScoreKernels({ F, I }: JsMemory): ScoreKernels {
   }
 
   /**
-   * scoreTopKRanks for the queries [first, end) of the RankParam block at `params`, the rows
+   * scoreTopKRanks for the queries [first, end) of the abi.ts RANK_PARAMS block at `params`, the rows
    * walked `rowBlock` at a time: every query of the range scores one block of rows before the
    * next block is read.
    */
   function rankQueries(params: number, first: number, end: number, rowBlock: number): void {
-    const g = (slot: number) => I[(params >>> 2) + slot]!;
-    const stride = g(RankParam.Stride),
-      n = g(RankParam.N),
-      numRows = g(RankParam.NumRows);
-    const exclIndptr = g(RankParam.ExclIndptr) >>> 2,
-      posIndptr = g(RankParam.PosIndptr) >>> 2,
-      kept = g(RankParam.Kept) >>> 2;
+    const p = readRankParams(I, params);
+    const { stride, n, numRows } = p;
+    const exclIndptr = p.exclIndptr >>> 2,
+      posIndptr = p.posIndptr >>> 2,
+      kept = p.kept >>> 2;
     for (let r0 = 0; r0 < numRows; r0 += rowBlock) {
       const r1 = Math.min(numRows, r0 + rowBlock);
       for (let q = first; q < end; q++) {
         const lo = I[exclIndptr + q]!;
         const at = I[posIndptr + q]! * 4;
         I[kept + q] = scoreTopKRanks(
-          g(RankParam.Rows),
+          p.rows,
           stride,
-          g(RankParam.Dim),
+          p.dim,
           r0,
           r1,
-          g(RankParam.Queries) + q * stride * 4,
-          g(RankParam.Bias),
-          g(RankParam.ExclIndices) + lo * 4,
+          p.queries + q * stride * 4,
+          p.bias,
+          p.exclIndices + lo * 4,
           I[exclIndptr + q + 1]! - lo,
-          g(RankParam.PosIndices) + at,
-          I[(g(RankParam.PosCount) >>> 2) + q]!,
+          p.posIndices + at,
+          I[(p.posCount >>> 2) + q]!,
           n,
           r0 === 0 ? -1 : I[kept + q]!,
-          g(RankParam.OutIdx) + q * n * 4,
-          g(RankParam.OutScore) + q * n * 4,
-          g(RankParam.PosScore) + at,
-          g(RankParam.OutRank) + at,
+          p.outIdx + q * n * 4,
+          p.outScore + q * n * 4,
+          p.posScore + at,
+          p.outRank + at,
         );
       }
     }

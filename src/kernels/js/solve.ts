@@ -1,8 +1,9 @@
 /**
  * The JS twin of assembly/solve.ts: one half-step slice, rows [start, end) of the solved side
- * → new factor rows, from the parameter block (types.ts Param) read by slot name.
+ * → new factor rows, from the parameter block (abi.ts SOLVE_PARAMS) read by field name.
  */
-import { type Kernels, Param, SOLVE_OK, Solver, roundUp } from '../types.js';
+import { readSolveParams } from '../abi.js';
+import { type Kernels, SOLVE_OK, Solver, roundUp } from '../types.js';
 import type { JsMemory } from './memory.js';
 
 export type SolveKernels = Pick<Kernels, 'solveRows'>;
@@ -17,23 +18,9 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
    * system was not positive definite; -2 − r when row r's solution was not finite.
    */
   function solveRows(params: number, start: number, end: number, scratch: number): number {
-    const P = params >> 2;
-    const X = I[P + Param.X],
-      Y = I[P + Param.Y];
-    const stride = I[P + Param.Stride],
-      dim = I[P + Param.Dim];
-    const indptr = I[P + Param.Indptr] >> 2,
-      indices = I[P + Param.Indices],
-      values = I[P + Param.Values];
-    const regWeights = I[P + Param.RegWeights];
-    const lambda = F[P + Param.Lambda];
-    const mode = I[P + Param.Mode],
-      alpha = F[P + Param.Alpha];
-    const solver = I[P + Param.Solver],
-      cgSteps = I[P + Param.CgSteps];
-    const YtY = I[P + Param.YtY],
-      mu = F[P + Param.Mu],
-      otherBias = I[P + Param.OtherBias];
+    const p = readSolveParams(I, params);
+    const { X, Y, stride, dim, indices, values, regWeights, lambda, mode, alpha, solver, cgSteps, YtY, mu, otherBias } = p;
+    const indptr = p.indptr >>> 2;
 
     // Scratch, in the order solveScratchFloats documents (each part a multiple of 4 floats):
     // A, b, CG r/p/Ap, then w and t sized by the current row's n (≤ maxRowNnz, so everything

@@ -1,0 +1,120 @@
+// generated from src/kernels/abi.ts by scripts/build-wasm.mjs; do not edit.
+// Byte offsets of the fields of the blocks the kernels read (load<T>(params, OFFSET)) and
+// the sizes both sides use.
+
+// Sizes shared with the TypeScript side.
+/** Rows gathered per block by gramRow (its scratch holds two such blocks). */
+// @ts-ignore: decorator
+@inline export const GATHER_ROWS: i32 = 32;
+/** solveRows with CG copies a row's y_j into scratch once when it has at most this many ratings, so the 4–5 passes of CG read them from cache. */
+// @ts-ignore: decorator
+@inline export const CG_GATHER_ROWS: i32 = 1024;
+
+// The half-step parameter block (solveRows, dataLoss). 128 bytes.
+/** ptr: the factors being solved (rows of `stride`), written. */
+// @ts-ignore: decorator
+@inline export const SOLVE_X: usize = 0;
+/** ptr: the fixed factors (rows of `stride`), read. */
+// @ts-ignore: decorator
+@inline export const SOLVE_Y: usize = 4;
+/** i32: floats per factor row, a multiple of 8. */
+// @ts-ignore: decorator
+@inline export const SOLVE_STRIDE: usize = 8;
+/** i32: unknowns per row (k, or k + 1 when the last one is a bias). */
+// @ts-ignore: decorator
+@inline export const SOLVE_DIM: usize = 12;
+/** ptr: CSR row pointers of the solved side, rows + 1 entries (i32). */
+// @ts-ignore: decorator
+@inline export const SOLVE_INDPTR: usize = 16;
+/** ptr: column (fixed-side row) index of each rating (i32). */
+// @ts-ignore: decorator
+@inline export const SOLVE_INDICES: usize = 20;
+/** ptr: rating values (f32). */
+// @ts-ignore: decorator
+@inline export const SOLVE_VALUES: usize = 24;
+/** ptr: per-row regularization weight w_u (f32); 0 means all ones. λ_u = λ·w_u. */
+// @ts-ignore: decorator
+@inline export const SOLVE_REG_WEIGHTS: usize = 28;
+/** f32: λ. */
+// @ts-ignore: decorator
+@inline export const SOLVE_LAMBDA: usize = 32;
+/** i32: a WeightMode. */
+// @ts-ignore: decorator
+@inline export const SOLVE_MODE: usize = 36;
+/** f32: α of the implicit confidence. */
+// @ts-ignore: decorator
+@inline export const SOLVE_ALPHA: usize = 40;
+/** i32: a Solver. */
+// @ts-ignore: decorator
+@inline export const SOLVE_SOLVER: usize = 44;
+/** i32: conjugate-gradient steps per row (warm-started from the current X row). */
+// @ts-ignore: decorator
+@inline export const SOLVE_CG_STEPS: usize = 48;
+/** ptr: YᵀY of the fixed side (stride × stride, upper triangle), or 0 for none (explicit). */
+// @ts-ignore: decorator
+@inline export const SOLVE_YTY: usize = 52;
+/** f32: global mean μ subtracted from explicit targets (0 without biases). */
+// @ts-ignore: decorator
+@inline export const SOLVE_MU: usize = 56;
+/** ptr: bias of each fixed-side row (f32) subtracted from explicit targets, or 0. */
+// @ts-ignore: decorator
+@inline export const SOLVE_OTHER_BIAS: usize = 60;
+
+// The parameter block of rankQueries. 76 bytes.
+/** ptr: query rows (f32, rows of `stride`). */
+// @ts-ignore: decorator
+@inline export const RANK_QUERIES: usize = 0;
+/** i32: floats per row, a multiple of 8. */
+// @ts-ignore: decorator
+@inline export const RANK_STRIDE: usize = 4;
+/** i32: floats of each row that are scored. */
+// @ts-ignore: decorator
+@inline export const RANK_DIM: usize = 8;
+/** ptr: the rows ranked (f32, rows of `stride`). */
+// @ts-ignore: decorator
+@inline export const RANK_ROWS: usize = 12;
+/** i32: how many rows. */
+// @ts-ignore: decorator
+@inline export const RANK_NUM_ROWS: usize = 16;
+/** ptr: bias of each row (f32), or 0 for none. */
+// @ts-ignore: decorator
+@inline export const RANK_BIAS: usize = 20;
+/** ptr: excluded rows per query: CSR row pointers (i32). */
+// @ts-ignore: decorator
+@inline export const RANK_EXCL_INDPTR: usize = 24;
+/** ptr: excluded rows per query: ascending row indices (i32). */
+// @ts-ignore: decorator
+@inline export const RANK_EXCL_INDICES: usize = 28;
+/** ptr: where each query's positives start (i32, multiples of 4). */
+// @ts-ignore: decorator
+@inline export const RANK_POS_INDPTR: usize = 32;
+/** ptr: positive rows per query, ascending (i32). */
+// @ts-ignore: decorator
+@inline export const RANK_POS_INDICES: usize = 36;
+/** ptr: positives per query (i32). */
+// @ts-ignore: decorator
+@inline export const RANK_POS_COUNT: usize = 40;
+/** i32: list length. */
+// @ts-ignore: decorator
+@inline export const RANK_N: usize = 44;
+/** ptr: heaps of row indices, n per query (i32). */
+// @ts-ignore: decorator
+@inline export const RANK_OUT_IDX: usize = 48;
+/** ptr: heaps of scores, n per query (f32). */
+// @ts-ignore: decorator
+@inline export const RANK_OUT_SCORE: usize = 52;
+/** ptr: entries in each heap (i32). */
+// @ts-ignore: decorator
+@inline export const RANK_KEPT: usize = 56;
+/** ptr: each positive's score (f32). */
+// @ts-ignore: decorator
+@inline export const RANK_POS_SCORE: usize = 60;
+/** ptr: each positive's twice-AUC numerator (i32). */
+// @ts-ignore: decorator
+@inline export const RANK_OUT_RANK: usize = 64;
+/** i32: the current run's first query. */
+// @ts-ignore: decorator
+@inline export const RANK_FIRST: usize = 68;
+/** i32: the current run's end query (exclusive). */
+// @ts-ignore: decorator
+@inline export const RANK_END: usize = 72;

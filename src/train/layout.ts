@@ -1,0 +1,112 @@
+/**
+ * Training's memory: where everything one fit keeps lives in the one kernel memory, planned
+ * with the shared MemoryPlan (wasm/memory-plan.ts) before anything is allocated.
+ */
+import { PARAM_BYTES, roundUp, solveScratchFloats } from '../kernels/types.js';
+import { BLOCK_ROWS, CTRL_BYTES } from '../parallel/tasks.js';
+import { gib, MemoryPlan } from '../wasm/memory-plan.js';
+
+/** Sizes the plan is computed from. */
+export interface LayoutInput {
+  numUsers: number;
+  numItems: number;
+  nnz: number;
+  /** Floats per factor row (multiple of 8). */
+  stride: number;
+  maxUserNnz: number;
+  maxItemNnz: number;
+  threads: number;
+  /** Tasks a half-step of each side is cut into (see schedule.ts). */
+  userChunks: number;
+  itemChunks: number;
+}
+
+/** One side's arrays (users or items). */
+export interface SideLayout {
+  rows: number;
+  /** The side's factors, rows × stride f32. */
+  factors: number;
+  /** Its bias per row (f32). */
+  bias: number;
+  /** λ weight per row (f32). */
+  regWeights: number;
+  /** Its ratings as sparse rows: indptr (rows + 1 i32), indices (nnz i32), values (nnz f32). */
+  indptr: number;
+  indices: number;
+  values: number;
+  /** Parameter block for the half-step that solves this side. */
+  params: number;
+  /** Its half-step's tasks: row bounds (chunks + 1 i32) and a status per task (i32). */
+  chunks: number;
+  bounds: number;
+  status: number;
+}
+
+/**
+ * Byte offsets of everything training keeps in the one memory, computed before anything is
+ * allocated.
+ */
+export interface Layout {
+  users: SideLayout;
+  items: SideLayout;
+  /** Control words of the current job (parallel/tasks.ts). */
+  ctrl: number;
+  /** YᵀY of the fixed side, stride × stride f32. */
+  gram: number;
+  /** One stride × stride f32 partial YᵀY per block of BLOCK_ROWS rows. */
+  gramPartials: number;
+  /** One f64 partial sum per block of BLOCK_ROWS rows (loss and penalty). */
+  sumPartials: number;
+  /** Per-thread scratch for solveRows; thread t's starts at scratch + t·scratchBytes. */
+  scratch: number;
+  scratchBytes: number;
+  totalBytes: number;
+}
+
+export function planLayout(input: LayoutInput): Layout {
+  const plan = new MemoryPlan();
+  const ctrl = plan.take(CTRL_BYTES, 'bookkeeping');
+  const side = (rows: number, chunks: number): SideLayout => ({
+    rows,
+    chunks,
+    bounds: plan.take((chunks + 1) * 4, 'bookkeeping'),
+    status: plan.take(chunks * 4, 'bookkeeping'),
+    params: plan.take(PARAM_BYTES, 'bookkeeping'),
+    factors: plan.take(rows * input.stride * 4, 'factors'),
+    bias: plan.take(rows * 4, 'rows'),
+    regWeights: plan.take(rows * 4, 'rows'),
+    indptr: plan.take((rows + 1) * 4, 'rows'),
+    indices: plan.take(input.nnz * 4, 'ratings'),
+    values: plan.take(input.nnz * 4, 'ratings'),
+  });
+  const users = side(input.numUsers, input.userChunks);
+  const items = side(input.numItems, input.itemChunks);
+  const gram = plan.take(input.stride * input.stride * 4, 'gram');
+  const blocks = Math.ceil(Math.max(input.numUsers, input.numItems, 1) / BLOCK_ROWS);
+  const gramPartials = plan.take(blocks * input.stride * input.stride * 4, 'gram');
+  const sumPartials = plan.take(blocks * 8, 'bookkeeping');
+  const maxRowNnz = Math.max(input.maxUserNnz, input.maxItemNnz);
+  const scratchBytes = roundUp(solveScratchFloats(input.stride, maxRowNnz) * 4, 64);
+  const scratch = plan.take(scratchBytes * input.threads, 'scratch');
+  plan.refuseBeyondMemory('Training', {
+    ratings: {
+      label: `ratings (${input.nnz} stored by user and by item)`,
+      hint: 'Drop users or items with few ratings, or train on Spark MLlib and serve the model here.',
+    },
+    factors: {
+      label: `factors (${input.numUsers + input.numItems} rows of ${input.stride} floats)`,
+      hint: 'Reduce factors, drop users or items with few ratings, or train on Spark MLlib and serve the model here.',
+    },
+    scratch: {
+      label: `per-thread scratch (${input.threads} thread${input.threads === 1 ? '' : 's'} × ${gib(scratchBytes)}, sized for the longest row of ${maxRowNnz} ratings)`,
+      hint: 'Use fewer threads (each needs its own scratch), or lower factors.',
+    },
+    gram: {
+      label: `YᵀY partial sums (one ${input.stride}² block per ${BLOCK_ROWS} rows)`,
+      hint: 'Reduce factors.',
+    },
+    rows: { label: 'per-row biases, λ weights and row pointers', hint: 'Drop users or items with few ratings.' },
+    bookkeeping: { label: 'task bookkeeping', hint: 'Use fewer threads.' },
+  });
+  return { users, items, ctrl, gram, gramPartials, sumPartials, scratch, scratchBytes, totalBytes: plan.totalBytes };
+}
