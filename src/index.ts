@@ -26,7 +26,7 @@ export type {
 export { loadWasmModule } from './wasm/load.js';
 export { init, wasmInfo } from './wasm/init.js';
 export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './wasm/init.js';
-export { recommendAll } from './model/recommend-all.js';
+export { recommendAllThreaded, recommendAll } from './model/recommend-all.js';
 export type { RecommendAllOptions } from './model/recommend-all.js';
 export type { SparkParams, ImplicitParams, RuntimeOptions } from './interop/conventions.js';
 export { Ratings, RatingsBuilder } from './data/ratings.js';
