@@ -23,3 +23,24 @@ describe('the threaded recommendAll has a name of its own', () => {
     expect(old).toEqual(renamed);
   });
 });
+
+describe('ALSModel delegates ranking to model/serving.ts', () => {
+  it('itemRatingCounts and minItemRatings follow a partialFit that adds an item under the same seen table', () => {
+    const m = ALSModel.fromFactors({
+      userIds: ['ann', 'bob'],
+      itemIds: ['x', 'y'],
+      userFactors: [1, 0, 0, 1],
+      itemFactors: [1, 0, 0, 1],
+      seen: new Map([
+        ['ann', ['x']],
+        ['bob', ['x', 'y']],
+      ]),
+    });
+    expect(Array.from(m.itemRatingCounts!)).toEqual([2, 1]);
+    expect(m.recommend('ann', { minItemRatings: 2, excludeSeen: false }).items).toEqual(['x']);
+    m.partialFit({ items: { users: ['ann'], items: ['z'], values: [1] } });
+    // Items grew, the seen table did not change: the counts are taken again, one per item.
+    expect(Array.from(m.itemRatingCounts!)).toEqual([2, 1, 0]);
+    expect(m.recommend('bob', { minItemRatings: 1, excludeSeen: false }).items).toEqual(['y', 'x']);
+  });
+});
