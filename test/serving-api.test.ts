@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ALS, ALSModel, AlsError, ErrorCode, Ratings, loadRatingsFile, recommendAllThreaded } from '../src/index.js';
+import { ALS, ALSModel, AlsError, ErrorCode, Ratings, recommendAllThreaded } from '../src/index.js';
+import { loadRatingsFile } from '../src/node.js';
 import { crc32 } from '../src/model/format.js';
 import { loadWasmModule } from '../src/wasm/load.js';
 
