@@ -10,7 +10,7 @@
  */
 import * as evaluation from './eval/index.js';
 import * as node from './node.js';
-import { loadWasmModule as loadWasm } from './wasm/load.js';
+import { loadWasmModule as loadWasm, type WasmLoadOptions } from './wasm/load.js';
 
 export { ALS } from './train/als.js';
 export type {
@@ -32,6 +32,8 @@ export type {
   Recommendations,
   AllRecommendations,
   PartialRatings,
+  PartialFitInput,
+  RowInput,
   Clip,
   Explanation,
   ModelRecommendAllOptions,
@@ -43,7 +45,7 @@ export type { RecommendAllOptions } from './model/recommend-all.js';
 export type { SparkParams, ImplicitParams, RuntimeOptions } from './interop/conventions.js';
 export { Ratings, RatingsBuilder } from './data/ratings.js';
 export type { Triples, RatingsOptions, CsrInput, CsrOptions } from './data/ratings.js';
-export type { Id, IdMap } from './data/id-map.js';
+export type { Id, IdMap, IdKind } from './data/id-map.js';
 export type { SparseRows, DuplicatePolicy } from './data/sparse.js';
 export { AlsError, ErrorCode } from './errors.js';
 export { syntheticRatings } from './data/synthetic.js';
@@ -53,7 +55,7 @@ export type { RatingsInput, LoadOptions, LoadedRatings } from './data/loaders/lo
 export { TripleParser } from './data/loaders/parse.js';
 export type { ParseOptions, ParsedTriples, ParseProgress, BadLine } from './data/loaders/parse.js';
 export { PRESETS } from './data/loaders/presets.js';
-export type { PresetName, Delimiter, Column, Columns, FormatOptions } from './data/loaders/presets.js';
+export type { PresetName, PresetKind, Delimiter, Column, Columns, FormatOptions } from './data/loaders/presets.js';
 export { bm25Weight, tfidfWeight, logScale } from './data/weighting.js';
 export type { DenseTriples } from './data/weighting.js';
 
@@ -61,7 +63,9 @@ export type { DenseTriples } from './data/weighting.js';
  * @deprecated Use {@link init}, the one way to set up the WebAssembly kernels (`await init()`
  * loads the default build now). Still compiles a build and resolves with it.
  */
-export const loadWasmModule: typeof loadWasm = loadWasm;
+export function loadWasmModule(options?: WasmLoadOptions): Promise<WebAssembly.Module> {
+  return loadWasm(options);
+}
 
 // Compatibility: the names below moved to their own entries. Each is the same function or type.
 /** @deprecated Import from 'als-wasm/node'. */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { loadWasmModule as loadWasm } from './wasm/load.js';
+import { loadWasmModule as loadWasm, type WasmLoadOptions } from './wasm/load.js';
 
 export { ALSModel } from './model/model.js';
 export type {
@@ -18,6 +18,8 @@ export type {
   Recommendations,
   AllRecommendations,
   PartialRatings,
+  PartialFitInput,
+  RowInput,
   Clip,
   Explanation,
   ModelRecommendAllOptions,
@@ -29,4 +31,6 @@ export { init, wasmInfo } from './wasm/init.js';
 export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './wasm/init.js';
 
 /** @deprecated Use {@link init}, the one way to set up the WebAssembly kernels. Still compiles a build and resolves with it. */
-export const loadWasmModule: typeof loadWasm = loadWasm;
+export function loadWasmModule(options?: WasmLoadOptions): Promise<WebAssembly.Module> {
+  return loadWasm(options);
+}

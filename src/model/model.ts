@@ -21,8 +21,8 @@ import {
   type RowInput,
 } from './serving-options.js';
 
-export type { Clip, ColdStart, RecommendOptions } from './serving-options.js';
-export type { PartialRatings } from './partial-fit.js';
+export type { Clip, ColdStart, RecommendOptions, RowInput } from './serving-options.js';
+export type { PartialRatings, PartialFitInput } from './partial-fit.js';
 export type { FactorsInput } from './from-factors.js';
 export type { AllRecommendations, Explanation, ModelRecommendAllOptions, Recommendations } from './serving.js';
 

@@ -36,6 +36,10 @@ describe('the packed package', () => {
       'dist/wasm/source.edge.js',
       'dist/parallel/worker.browser.js',
       'dist/parallel/worker.node.js',
+      'dist/node.js',
+      'dist/node.d.ts',
+      'dist/eval/index.js',
+      'dist/eval/index.d.ts',
     ]) {
       expect(paths).toContain(file);
     }
@@ -64,6 +68,9 @@ describe('the packed package', () => {
       ]);
     }
     for (const file of WASM) expect(manifest.exports[`./${file}`]).toBe(`./dist/wasm/${file}`);
+    // The subpaths of the public surface: types first, like ./interop.
+    expect(manifest.exports['./node']).toEqual({ types: './dist/node.d.ts', node: './dist/node.js', default: './dist/node.js' });
+    expect(manifest.exports['./eval']).toEqual({ types: './dist/eval/index.d.ts', default: './dist/eval/index.js' });
     expect(Object.keys(manifest.imports['#wasm-source']!)).toEqual(['types', 'workerd', 'edge-light', 'browser', 'default']);
     expect(manifest.sideEffects).toBe(false);
   });
