@@ -44,3 +44,37 @@ describe('ALSModel delegates ranking to model/serving.ts', () => {
     expect(m.recommend('bob', { minItemRatings: 1, excludeSeen: false }).items).toEqual(['y', 'x']);
   });
 });
+
+describe('the public surface: als-wasm/eval and als-wasm/node', () => {
+  it('every deprecated name of the main entry is the same function as in als-wasm/eval or als-wasm/node', async () => {
+    const main = (await import('../src/index.js')) as Record<string, unknown>;
+    const evaluation = (await import('../src/eval/index.js')) as Record<string, unknown>;
+    const node = (await import('../src/node.js')) as Record<string, unknown>;
+    expect(Object.keys(evaluation).length).toBe(30);
+    for (const [name, value] of [...Object.entries(evaluation), ...Object.entries(node)]) expect(main[name], name).toBe(value);
+    expect(Object.keys(node).sort()).toEqual(['loadRatingsFile', 'parseTriplesFile']);
+  });
+
+  it('the deprecated loadWasmModule of the main entry resolves with the module init loads', async () => {
+    const { loadWasmModule } = await import('../src/index.js');
+    const { loadWasmModule: internal } = await import('../src/wasm/load.js');
+    expect(await loadWasmModule()).toBe(await internal());
+  });
+
+  it('als-wasm/eval bundles for the browser with no static Node import', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      entryPoints: [new URL('../src/eval/index.ts', import.meta.url).pathname],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+      conditions: ['browser'],
+      // Not tsconfig.json's paths (Node's #spawn for type-checking): package.json imports, as a user's bundler sees them.
+      tsconfigRaw: {},
+    });
+    const code = result.outputFiles[0]!.text;
+    expect(code).not.toMatch(/from\s*["']node:/);
+  });
+});
