@@ -19,7 +19,7 @@ import { evaluateRanking } from '../dist/eval/ranking.js';
 import { factorScorer } from '../dist/eval/scoring.js';
 import { perUserSplit } from '../dist/eval/split.js';
 import { ratingsOf, tune } from '../dist/eval/tune.js';
-import { recommendAll } from '../dist/model/recommend-all.js';
+import { recommendAllThreaded } from '../dist/model/recommend-all.js';
 import { ALS } from '../dist/train/als.js';
 
 const file = fileURLToPath(new URL('../../shared/data/lastfm-2k/user_artists.dat', import.meta.url));
@@ -65,7 +65,7 @@ const old = await seconds(() => rankingMetrics(factorScorer(model), split.test, 
 say(`- ranking evaluation, JS path (rankingMetrics(factorScorer(model)), AUC on): ${old.toFixed(2)} s`);
 for (const threads of [1, 2]) {
   // recommendAll lists every user (1,892); the evaluation ranks the 1,884 with test items.
-  const all = await seconds(() => recommendAll(model, { n: k, threads }));
+  const all = await seconds(() => recommendAllThreaded(model, { n: k, threads }));
   const fast = await seconds(() => evaluateRanking(model, split.test, { k, train: split.train, threads }));
   say(
     `- ${threads} thread(s): recommendAll(n = ${k}) ${all.toFixed(2)} s; evaluateRanking (AUC on) ${fast.toFixed(2)} s = ${(fast / all).toFixed(2)}× recommendAll, ${(old / fast).toFixed(0)}× faster than the JS path`,

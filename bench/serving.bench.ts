@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ALSModel, loadWasmModule, recommendAll } from '../dist/index.js';
+import { ALSModel, loadWasmModule, recommendAllThreaded } from '../dist/index.js';
 
 const k = 64;
 let seed = 1;
@@ -55,7 +55,7 @@ lines.push(`- fold-in of a user with 50 ratings, k = 64 (implicit, Cholesky): ${
 const big = make(100_000, 20_000);
 for (const threads of [1, 2]) {
   const t0 = performance.now();
-  const all = await recommendAll(big, { n: 10, threads, excludeSeen: false });
+  const all = await recommendAllThreaded(big, { n: 10, threads, excludeSeen: false });
   const seconds = (performance.now() - t0) / 1000;
   lines.push(
     `- recommendAll, 100,000 users × 20,000 items, k = 64, n = 10, ${threads} thread(s): ${seconds.toFixed(1)} s, ${(100_000 / seconds).toFixed(0)} users/s (${all.indices.length} results)`,

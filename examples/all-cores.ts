@@ -3,7 +3,8 @@
  * one shared WebAssembly memory; identical factors for any thread count).
  *   npx tsx examples/all-cores.ts
  */
-import { ALS, Ratings, syntheticRatings, randomSplit, rmse } from 'als-wasm';
+import { ALS, Ratings, syntheticRatings } from 'als-wasm';
+import { randomSplit, rmse } from 'als-wasm/eval';
 
 const data = syntheticRatings({ numUsers: 4000, numItems: 2000, nnz: 200_000, seed: 2 });
 const { train, test } = randomSplit(data, 0.1, 1);

@@ -4,18 +4,9 @@
  *   npx tsx examples/implicit.ts [path/to/user_artists.dat]
  * Without a path it uses a small built-in listening log.
  */
-import {
-  ALS,
-  bm25Weight,
-  factorScorer,
-  loadRatings,
-  loadRatingsFile,
-  perUserSplit,
-  popularityScorer,
-  rankingMetrics,
-  ratingsOf,
-  topK,
-} from 'als-wasm';
+import { ALS, bm25Weight, loadRatings } from 'als-wasm';
+import { factorScorer, perUserSplit, popularityScorer, rankingMetrics, ratingsOf, topK } from 'als-wasm/eval';
+import { loadRatingsFile } from 'als-wasm/node';
 
 const path = process.argv[2];
 let text = 'userID\tartistID\tweight\n';

@@ -3,9 +3,13 @@
  * fold in new users. No training loop, no worker code, no Node built-ins (save/load import
  * node:fs only when called, and only in Node).
  *
- * Serving uses the WASM kernels once the module is compiled in this realm (`await
- * loadWasmModule()`), else the JavaScript twin.
+ * `await init()` sets up the WASM kernels (from a source of your choice where the default
+ * place does not work: see init).
+ *
+ * @module
  */
+import { loadWasmModule as loadWasm, type WasmLoadOptions } from './wasm/load.js';
+
 export { ALSModel } from './model/model.js';
 export type {
   ColdStart,
@@ -14,12 +18,19 @@ export type {
   Recommendations,
   AllRecommendations,
   PartialRatings,
+  PartialFitInput,
+  RowInput,
   Clip,
   Explanation,
   ModelRecommendAllOptions,
 } from './model/model.js';
 export { AlsError, ErrorCode } from './errors.js';
 export type { Id } from './data/id-map.js';
-export { loadWasmModule, simdSupported } from './wasm/load.js';
+export { simdSupported } from './wasm/load.js';
 export { init, wasmInfo } from './wasm/init.js';
 export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './wasm/init.js';
+
+/** @deprecated Use {@link init}, the one way to set up the WebAssembly kernels. Still compiles a build and resolves with it. */
+export function loadWasmModule(options?: WasmLoadOptions): Promise<WebAssembly.Module> {
+  return loadWasm(options);
+}

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ALS, ALSModel, Ratings } from '../src/index.js';
 import { loadRatingsFile } from '../src/data/loaders/file.node.js';
-import { recommendAll } from '../src/model/recommend-all.js';
+import { recommendAllThreaded } from '../src/model/recommend-all.js';
 import { parseTitles, readTitles } from '../src/cli/titles.js';
 import { asWritten, jsonLines, run } from './cli-helpers.js';
 
@@ -242,7 +242,7 @@ describe('recommend --all', () => {
     const output = join(dir, 'recs.csv');
     const r = await run('recommend', modelPath, '--all', '-n', '2', '-o', output, '--threads', '1');
     expect(r.code, r.stderr).toBe(0);
-    const all = await recommendAll(model, { n: 2, threads: 1 });
+    const all = await recommendAllThreaded(model, { n: 2, threads: 1 });
     expect(Array.from(all.indices)).toEqual([1, -1, 1, 2]); // user 1's second slot is padding
     expect(readFileSync(output, 'utf8')).toBe(
       [
@@ -258,7 +258,7 @@ describe('recommend --all', () => {
   it('-o *.jsonl writes one object per user; another extension is refused before anything is read', async () => {
     const output = join(dir, 'recs.jsonl');
     expect((await run('recommend', modelPath, '--all', '-n', '2', '-o', output, '--threads', '1')).code).toBe(0);
-    const all = await recommendAll(model, { n: 2, threads: 1 });
+    const all = await recommendAllThreaded(model, { n: 2, threads: 1 });
     expect(jsonLines(readFileSync(output, 'utf8'))).toEqual([
       { user: 1, items: ['b,c'], scores: [all.scores[0]] },
       { user: 2, items: ['b,c', 'd'], scores: [all.scores[2], all.scores[3]] },

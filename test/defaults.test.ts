@@ -7,13 +7,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ALS, parseTriples } from '../src/index.js';
 import {
-  ALS,
   crossValidate,
   factorScorer,
   fitBaseline,
-  loadRatingsFile,
-  parseTriples,
   perUserSplit,
   popularityScorer,
   rankingMetrics,
@@ -21,7 +19,8 @@ import {
   rmse,
   splitByMask,
   triplesOf,
-} from '../src/index.js';
+} from '../src/eval/index.js';
+import { loadRatingsFile } from '../src/node.js';
 
 const data = join(import.meta.dirname, '..', '..', 'shared', 'data');
 const mlSmall = join(data, 'ml-latest-small', 'ratings.csv');

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ALS, ALSModel, AlsError, ErrorCode, Ratings, loadRatingsFile, recommendAll } from '../src/index.js';
+import { ALS, ALSModel, AlsError, ErrorCode, Ratings, recommendAllThreaded } from '../src/index.js';
+import { loadRatingsFile } from '../src/node.js';
 import { crc32 } from '../src/model/format.js';
 import { loadWasmModule } from '../src/wasm/load.js';
 
@@ -111,10 +112,10 @@ describe('predictions are clipped to the training range (item 1)', () => {
     expect(Array.from(one.indices)).toEqual(want.indices);
     expect(Array.from(one.scores)).toEqual(want.scores);
     for (const threads of [1, 2]) {
-      const all = await recommendAll(model, { n: 4, threads });
+      const all = await recommendAllThreaded(model, { n: 4, threads });
       expect(Array.from(all.indices)).toEqual(want.indices);
       expect(Array.from(all.scores)).toEqual(want.scores);
-      expect(Array.from((await recommendAll(model, { n: 1, threads, clip: false })).scores)).toEqual([6, 3]);
+      expect(Array.from((await recommendAllThreaded(model, { n: 1, threads, clip: false })).scores)).toEqual([6, 3]);
     }
     expect(Array.from(model.recommendAll({ n: 1, clip: false }).scores)).toEqual([6, 3]);
   });
@@ -216,16 +217,16 @@ describe('minItemRatings (item 2)', () => {
     expect(Array.from(model.recommendAll({ n: 3, minItemRatings: 2 }).indices)).toEqual(want);
     const noSeen = users.map((u) => model.recommend(u, { n: 3, minItemRatings: 1, excludeSeen: false }));
     for (const threads of [1, 2]) {
-      expect(Array.from((await recommendAll(model, { n: 3, threads, minItemRatings: 2 })).indices)).toEqual(want);
-      const all = await recommendAll(model, { n: 3, threads, minItemRatings: 1, excludeSeen: false });
+      expect(Array.from((await recommendAllThreaded(model, { n: 3, threads, minItemRatings: 2 })).indices)).toEqual(want);
+      const all = await recommendAllThreaded(model, { n: 3, threads, minItemRatings: 1, excludeSeen: false });
       expect(Array.from(all.indices)).toEqual(flat(noSeen));
       expect(Array.from(all.scores)).toEqual(noSeen.flatMap((r) => Array.from(r.scores)));
-      const none = await recommendAll(model, { n: 2, threads, minItemRatings: 9 });
+      const none = await recommendAllThreaded(model, { n: 2, threads, minItemRatings: 9 });
       expect(Array.from(none.indices)).toEqual([-1, -1, -1, -1, -1, -1]);
       expect(Array.from(none.scores).every(Number.isNaN)).toBe(true);
     }
     expect(code(() => model.recommendAll({ minItemRatings: -1 }))).toBe(ErrorCode.INVALID_OPTION);
-    await expect(recommendAll(model, { of: 'items', minItemRatings: 2 })).rejects.toMatchObject({
+    await expect(recommendAllThreaded(model, { of: 'items', minItemRatings: 2 })).rejects.toMatchObject({
       code: ErrorCode.INVALID_OPTION,
     });
   });
@@ -245,7 +246,7 @@ describe('minItemRatings (item 2)', () => {
     // a: y 6, x 3.5, z 3; b: y 2, z 1, x −2.5; c: y 5, z 2.5, x 2 (w, never rated, left out).
     expect(Array.from(want.indices)).toEqual([2, 1, 3, -1, 2, 3, 1, -1, 2, 3, 1, -1]);
     for (const threads of [1, 2]) {
-      const got = await recommendAll(model, { n: 4, threads, minItemRatings: 1, excludeSeen: false, clip: false });
+      const got = await recommendAllThreaded(model, { n: 4, threads, minItemRatings: 1, excludeSeen: false, clip: false });
       expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
       expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
     }
@@ -259,7 +260,7 @@ describe('minItemRatings (item 2)', () => {
     expect(e.message).toMatch(/does not keep its training ratings/);
     expect(code(() => model.recommendBatch(['a'], { minItemRatings: 1 }))).toBe(ErrorCode.INVALID_OPTION);
     expect(code(() => model.recommendAll({ minItemRatings: 1 }))).toBe(ErrorCode.INVALID_OPTION);
-    await expect(recommendAll(model, { minItemRatings: 1 })).rejects.toMatchObject({ code: ErrorCode.INVALID_OPTION });
+    await expect(recommendAllThreaded(model, { minItemRatings: 1 })).rejects.toMatchObject({ code: ErrorCode.INVALID_OPTION });
     expect(model.recommend('a', { minItemRatings: 0 }).items).toEqual(['w', 'x', 'y', 'z']);
   });
 

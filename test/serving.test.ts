@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALS, ALSModel, AlsError, ErrorCode, Ratings, recommendAll } from '../src/index.js';
+import { ALS, ALSModel, AlsError, ErrorCode, Ratings, recommendAllThreaded } from '../src/index.js';
 import { Prng } from '../src/train/prng.js';
 import { loadWasmModule } from '../src/wasm/load.js';
 
@@ -267,10 +267,10 @@ describe('recommendAll and partialFit', async () => {
     const serial = model.recommendAll({ n: 6 });
     const serialUsers = model.recommendAllUsers({ n: 4 });
     for (const threads of [1, 2]) {
-      const parallel = await recommendAll(model, { n: 6, threads });
+      const parallel = await recommendAllThreaded(model, { n: 6, threads });
       expect(parallel.indices).toEqual(serial.indices);
       expect(parallel.scores).toEqual(serial.scores);
-      const byItem = await recommendAll(model, { n: 4, of: 'items', threads });
+      const byItem = await recommendAllThreaded(model, { n: 4, of: 'items', threads });
       expect(byItem.indices).toEqual(serialUsers.indices);
     }
   });

@@ -4,15 +4,12 @@
  * truthiness. Each test is named after the input that used to be accepted.
  */
 import { describe, expect, it } from 'vitest';
+import { ALS, AlsError, ErrorCode, init, type AlsOptions } from '../src/index.js';
 import {
-  ALS,
-  AlsError,
-  ErrorCode,
   crossValidate,
   fitBaseline,
   fitWithEarlyStopping,
   grid,
-  init,
   leaveKOut,
   perUserSplit,
   rankingMetrics,
@@ -20,9 +17,8 @@ import {
   randomSplit,
   tune,
   timeSplit,
-  type AlsOptions,
   type EvalData,
-} from '../src/index.js';
+} from '../src/eval/index.js';
 import { closest } from '../src/validate.js';
 
 function refusal(run: () => unknown): AlsError {

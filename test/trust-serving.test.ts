@@ -4,7 +4,7 @@
  * checked, values out of range named as such. One regression test per bug, named after it.
  */
 import { describe, expect, it } from 'vitest';
-import { ALS, ALSModel, AlsError, ErrorCode, Ratings, recommendAll } from '../src/index.js';
+import { ALS, ALSModel, AlsError, ErrorCode, Ratings, recommendAllThreaded } from '../src/index.js';
 import { IdMap } from '../src/data/id-map.js';
 import { DEFAULTS } from '../src/train/options.js';
 import { MAX_CONFIDENCE } from '../src/train/value-range.js';
@@ -231,7 +231,7 @@ describe('limits checked before allocating (item 7)', () => {
 
   it('recommendAll whose lists pass 4 GiB is TOO_LARGE naming the lists and n, on threads and on the calling thread', async () => {
     const model = claimedModel(2 ** 20, 1024, 1);
-    for (const run of [() => recommendAll(model, { n: 1024, threads: 2 }), () => model.recommendAll({ n: 1024 })]) {
+    for (const run of [() => recommendAllThreaded(model, { n: 1024, threads: 2 }), () => model.recommendAll({ n: 1024 })]) {
       const { ms, error } = await timed(run);
       expect(error.code).toBe(ErrorCode.TOO_LARGE);
       expect(error.message).toMatch(/^recommendAll needs \d+ bytes .*the lists \(1048576 × n = 1024/);
@@ -252,11 +252,11 @@ describe('n clamped and checked; the largest model serving holds (item 8)', () =
     expect(model.recommendAllUsers({ n: 1e9 }).n).toBe(2);
   });
 
-  it('recommendAll(model, { n: 1e9 }) on threads clamps n to the items (of users) and the users (of items)', async () => {
-    const all = await recommendAll(model, { n: 1e9, threads: 1, excludeSeen: false });
+  it('recommendAllThreaded(model, { n: 1e9 }) on threads clamps n to the items (of users) and the users (of items)', async () => {
+    const all = await recommendAllThreaded(model, { n: 1e9, threads: 1, excludeSeen: false });
     expect(all.n).toBe(4);
     expect(all.indices).toEqual(model.recommendAll({ n: 4, excludeSeen: false }).indices);
-    expect((await recommendAll(model, { n: 1e9, of: 'items', threads: 1 })).n).toBe(2);
+    expect((await recommendAllThreaded(model, { n: 1e9, of: 'items', threads: 1 })).n).toBe(2);
   });
 
   it('recommend, recommendBatch, recommendUsers, similarItems and similarUsers clamp n to what exists', () => {
@@ -280,7 +280,7 @@ describe('n clamped and checked; the largest model serving holds (item 8)', () =
     ]) {
       expect(code(call)).toBe(ErrorCode.INVALID_OPTION);
     }
-    expect((await caughtAsync(() => recommendAll(model, { ...o, threads: 1 }))).code).toBe(ErrorCode.INVALID_OPTION);
+    expect((await caughtAsync(() => recommendAllThreaded(model, { ...o, threads: 1 }))).code).toBe(ErrorCode.INVALID_OPTION);
   });
 
   it('the largest model serving holds at k = 64: 6,070,107 users × 1 M items (or 1 M users × 6,070,107 items); 10 M × 1 M only at k ≤ 39', () => {
@@ -341,10 +341,10 @@ describe('serving options are checked (items 9 and 10)', () => {
     ]) {
       expect(code(call)).toBe(ErrorCode.INVALID_OPTION);
     }
-    expect((await caughtAsync(() => recommendAll(model, { threads: 1, off: 'items' } as never))).code).toBe(
+    expect((await caughtAsync(() => recommendAllThreaded(model, { threads: 1, off: 'items' } as never))).code).toBe(
       ErrorCode.INVALID_OPTION,
     );
-    expect((await caughtAsync(() => recommendAll(model, { threads: 1, of: 'item' as never }))).code).toBe(
+    expect((await caughtAsync(() => recommendAllThreaded(model, { threads: 1, of: 'item' as never }))).code).toBe(
       ErrorCode.INVALID_OPTION,
     );
   });
@@ -391,10 +391,10 @@ describe('serving options are checked (items 9 and 10)', () => {
   it("a recommendAll abort says 'recommendAll was aborted', not 'Training was aborted'", async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop'));
-    const e = await caughtAsync(() => recommendAll(model, { threads: 1, signal: controller.signal }));
+    const e = await caughtAsync(() => recommendAllThreaded(model, { threads: 1, signal: controller.signal }));
     expect(e.code).toBe(ErrorCode.ABORTED);
     expect(e.message).toBe('recommendAll was aborted.');
-    expect((await caughtAsync(() => recommendAll(model, { threads: 1, signal: {} as never }))).code).toBe(
+    expect((await caughtAsync(() => recommendAllThreaded(model, { threads: 1, signal: {} as never }))).code).toBe(
       ErrorCode.INVALID_OPTION,
     );
   });

@@ -16,6 +16,37 @@ export function countPerItem(seen: SparseRows, numItems: number): Int32Array {
   return counts;
 }
 
+/** Per seen table (partialFit replaces it, so a stale entry is never read): its counts and the last rare list. */
+const countCache = new WeakMap<
+  SparseRows,
+  { numItems: number; counts: Int32Array; rare: { min: number; items: Int32Array } | null }
+>();
+
+function cachedEntry(seen: SparseRows, numItems: number) {
+  let entry = countCache.get(seen);
+  // Items grow under an unchanged seen table (partialFit of items): then count again.
+  if (entry?.numItems !== numItems)
+    countCache.set(seen, (entry = { numItems, counts: countPerItem(seen, numItems), rare: null }));
+  return entry;
+}
+
+/** Ratings per item of a model's seen table, counted once per table (the array is shared: do not change it). */
+export function ratingCounts(seen: SparseRows, numItems: number): Int32Array {
+  return cachedEntry(seen, numItems).counts;
+}
+
+/**
+ * The items below minItemRatings (ascending), to exclude: none for 0, noCounts for a model
+ * without seen items. recommendBatch asks once per user: the list is kept for the last threshold.
+ */
+export function rareItemsOf(seen: SparseRows | null, numItems: number, what: string, min: number): Int32Array {
+  if (min === 0) return new Int32Array(0);
+  if (!seen) noCounts(what);
+  const entry = cachedEntry(seen, numItems);
+  if (entry.rare?.min !== min) entry.rare = { min, items: itemsBelow(entry.counts, min) };
+  return entry.rare.items;
+}
+
 /** Dense indices (ascending) of the items with fewer than `min` ratings. */
 export function itemsBelow(counts: Int32Array, min: number): Int32Array {
   let size = 0;

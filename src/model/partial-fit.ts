@@ -4,12 +4,15 @@
  * planned against the serving memory — so a failure leaves the model exactly as it was.
  */
 import type { Id, IdMap } from '../data/id-map.js';
+import type { SparseRows } from '../data/sparse.js';
 import { ErrorCode, fail } from '../errors.js';
 import type { ResolvedOptions } from '../train/options.js';
 import { checkValueRange } from '../train/value-range.js';
 import { checkOptions, describe } from '../validate.js';
 import { planServing } from '../wasm/layout.js';
 import { checkId } from '../data/id-map.js';
+import { ServingEngine } from './engine.js';
+import { foldInRow } from './fold-in.js';
 
 /** Ratings for partialFit, by external IDs. */
 export interface PartialRatings {
@@ -149,6 +152,79 @@ export function preparePartialFit(input: PartialFitInput, model: ModelShape): Pr
     planServing(byUser ? size : model.users.size, byUser ? model.items.size : size, model.factors);
   }
   return { byUser, rows: prepared, added, size };
+}
+
+/** What partialFit reads from the model: its shape, the rows of both sides, and its serving memory. */
+export interface PartialFitModel extends ModelShape {
+  userFactors: Float32Array;
+  itemFactors: Float32Array;
+  userBiases: Float32Array | null;
+  itemBiases: Float32Array | null;
+  globalMean: number;
+  seen: SparseRows | null;
+  engine(): ServingEngine;
+}
+
+/** The grown side, solved and ready to swap in: nothing in it is the model's own array. */
+export interface PartialFitUpdate {
+  byUser: boolean;
+  /** IDs to add to the side's map, in order. */
+  added: Id[];
+  factors: Float32Array;
+  biases: Float32Array | null;
+  /** The seen table after the update (users' rows replaced), or the model's own for items. */
+  seen: SparseRows | null;
+}
+
+/**
+ * Checks and solves a partialFit without touching the model: each row is a fold-in against
+ * the other side, written into grown copies of the side's factors and biases. The model swaps
+ * them in afterwards, all at once, so a failure here leaves it exactly as it was.
+ */
+export function solvePartialFit(input: PartialFitInput, model: PartialFitModel): PartialFitUpdate {
+  const { byUser, rows, size, added } = preparePartialFit(input, model);
+  // With the sides swapped, the engine's "items" are the users: the same fold-in solves items.
+  const engine = byUser
+    ? model.engine()
+    : new ServingEngine(model.factors, model.itemFactors, model.userFactors, model.itemBiases, model.userBiases);
+  const solved = rows.map((row) => ({ ...row, ...foldInRow(engine, model.options, model.globalMean, row) }));
+  const k = model.factors;
+  const grow = (a: Float32Array, width: number) => {
+    const out = new Float32Array(size * width);
+    out.set(a.subarray(0, Math.min(a.length, out.length)));
+    return out;
+  };
+  const factors = grow(byUser ? model.userFactors : model.itemFactors, k);
+  const ownBiases = byUser ? model.userBiases : model.itemBiases;
+  const biases = ownBiases ? grow(ownBiases, 1) : null;
+  for (const row of solved) {
+    factors.set(row.factors, row.index * k);
+    if (biases) biases[row.index] = row.bias;
+  }
+  const seen = byUser && model.seen ? replaceRows(model.seen, size, new Map(solved.map((row) => [row.index, row]))) : model.seen;
+  return { byUser, added, factors, biases, seen };
+}
+
+/** A CSR with some rows replaced (and rows added up to numRows). */
+function replaceRows(m: SparseRows, numRows: number, rows: Map<number, { items: Int32Array; values: Float32Array }>): SparseRows {
+  const indptr = new Int32Array(numRows + 1);
+  const oldRows = m.indptr.length - 1;
+  const lengthOf = (r: number) => rows.get(r)?.items.length ?? (r < oldRows ? m.indptr[r + 1]! - m.indptr[r]! : 0);
+  for (let r = 0; r < numRows; r++) indptr[r + 1] = indptr[r]! + lengthOf(r);
+  const indices = new Int32Array(indptr[numRows]!);
+  const values = new Float32Array(indptr[numRows]!);
+  for (let r = 0; r < numRows; r++) {
+    const row = rows.get(r);
+    if (row) {
+      // Keep the CSR invariant: ascending item indices within a row.
+      const order = Array.from(row.items.keys()).sort((a, b) => row.items[a]! - row.items[b]!);
+      order.forEach((q, j) => ((indices[indptr[r]! + j] = row.items[q]!), (values[indptr[r]! + j] = row.values[q]!)));
+    } else if (r < oldRows) {
+      indices.set(m.indices.subarray(m.indptr[r]!, m.indptr[r + 1]!), indptr[r]!);
+      values.set(m.values.subarray(m.indptr[r]!, m.indptr[r + 1]!), indptr[r]!);
+    }
+  }
+  return { indptr, indices, values };
 }
 
 function firstRepeat(indices: readonly number[]): number {

@@ -123,13 +123,14 @@ export interface RecommendAllOptions {
 }
 
 /**
- * recommendAll on worker threads: the top n items for every user (`of: 'users'`, excluding
- * seen items when the model keeps them and excludeSeen is not false), or the top n users for
- * every item (`of: 'items'`). The same lists as model.recommendAll / recommendAllUsers, which
- * run on the calling thread (and are what als-wasm/serve offers). threads: as ALS ('auto':
- * every core where workers exist).
+ * Every user's (or item's) top n on worker threads: the top n items for every user (`of:
+ * 'users'`, excluding seen items when the model keeps them and excludeSeen is not false), or
+ * the top n users for every item (`of: 'items'`). The same lists as the synchronous
+ * model.recommendAll / recommendAllUsers, which run on the calling thread (and are what
+ * als-wasm/serve offers); named apart from them so a reader knows which one runs. threads: as
+ * ALS ('auto': every core where workers exist).
  */
-export async function recommendAll(model: ALSModel, options: RecommendAllOptions = {}): Promise<AllRecommendations> {
+export async function recommendAllThreaded(model: ALSModel, options: RecommendAllOptions = {}): Promise<AllRecommendations> {
   const o = checkOptions('recommendAll options', options, [
     'n',
     'of',
@@ -211,4 +212,12 @@ export async function recommendAll(model: ALSModel, options: RecommendAllOptions
     for (let e = 0; e < scores.length; e++) scores[e] = clamp(scores[e]!, range);
   }
   return { n, ...result };
+}
+
+/**
+ * @deprecated Renamed {@link recommendAllThreaded}: the old name was the same as the
+ * synchronous method `model.recommendAll()`. Kept as an alias; it will go in a major release.
+ */
+export function recommendAll(model: ALSModel, options: RecommendAllOptions = {}): Promise<AllRecommendations> {
+  return recommendAllThreaded(model, options);
 }

@@ -2,7 +2,7 @@
  * Browsers: Debian's chromium driven by playwright-core (never a downloaded browser), on a page
  * bundled from the packed package:
  * - by esbuild (the page, plus the package's worker entry `als-wasm/worker.browser.js` as
- *   worker.browser.js, and dist/*.wasm copied next to the bundle, as docs/runtimes.md says):
+ *   worker.browser.js, and dist/wasm/*.wasm copied next to the bundle, as docs/runtimes.md says):
  *   under COOP/COEP it trains on 2 module workers, bit-identical to 1 thread; without the
  *   headers it trains on one thread; both recommend;
  * - by Vite (`vite build`, which turns `new URL('./als.wasm', import.meta.url)` and the
@@ -62,7 +62,7 @@ describe.runIf(hasChromium)('Chromium (Debian chromium + playwright-core, packed
     const esb = join(sites, 'esbuild');
     mkdirSync(esb, { recursive: true });
     await bundleBrowser(app, { page: join(src, 'page.js'), 'worker.browser': 'als-wasm/worker.browser.js' }, esb);
-    const dist = join(app, 'node_modules', 'als-wasm', 'dist');
+    const dist = join(app, 'node_modules', 'als-wasm', 'dist', 'wasm');
     for (const file of readdirSync(dist).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(dist, file), join(esb, file));
     copyFileSync(join(fixtures, 'page.html'), join(esb, 'index.html'));
     // Vite: `vite build` of the same page, nothing copied by hand.

@@ -41,7 +41,7 @@ describe('Vercel Edge (edge-runtime, packed package)', () => {
   it('a handler loads a model (the wasm passed as a Module from another realm) and answers', async () => {
     const t0 = performance.now();
     const code = await bundleEdge(dir, './edge-handler.js', join(dir, 'handler.js'));
-    const wasm = new WebAssembly.Module(readFileSync(join(app, 'node_modules', 'als-wasm', 'dist', 'als.wasm')));
+    const wasm = new WebAssembly.Module(readFileSync(join(app, 'node_modules', 'als-wasm', 'dist', 'wasm', 'als.wasm')));
     const runtime = new EdgeRuntime({
       codeGeneration: { strings: false, wasm: false },
       extend: (context) => Object.assign(context, { ALS_WASM_MODULE: wasm, wasm_als_wasm: wasm }),
@@ -77,8 +77,8 @@ describe('Vercel Edge (edge-runtime, packed package)', () => {
 
   it("without init(): the edge-light condition's `als.wasm?module` import supplies the Module", async () => {
     const code = await bundleEdge(dir, './edge-default.js', join(dir, 'default.js'));
-    const wasm = new WebAssembly.Module(readFileSync(join(app, 'node_modules', 'als-wasm', 'dist', 'als.wasm')));
-    // The name the bundler plugin gives the binding of dist/als.wasm (see bundle.ts).
+    const wasm = new WebAssembly.Module(readFileSync(join(app, 'node_modules', 'als-wasm', 'dist', 'wasm', 'als.wasm')));
+    // The name the bundler plugin gives the binding of dist/wasm/als.wasm (see bundle.ts).
     const runtime = new EdgeRuntime({
       codeGeneration: { strings: false, wasm: false },
       extend: (context) => Object.assign(context, { wasm_als_wasm: wasm }),

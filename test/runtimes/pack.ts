@@ -71,7 +71,7 @@ function prune(): void {
 
 /** The packed and installed package of the current build (made on first call, then reused). */
 export function packed(): Packed {
-  if (!existsSync(join(root, 'dist', 'index.js')) || !existsSync(join(root, 'dist', 'als.wasm'))) {
+  if (!existsSync(join(root, 'dist', 'index.js')) || !existsSync(join(root, 'dist', 'wasm', 'als.wasm'))) {
     throw new Error('dist/ is not built: run `npm run build` first (npm test does).');
   }
   const dir = join(tmpdir(), `als-wasm-runtimes-${buildKey()}`);

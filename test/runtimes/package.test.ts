@@ -23,19 +23,23 @@ describe('the packed package', () => {
   it('ships dist/ (JS, declarations, the four .wasm builds), package.json and README.md, and nothing else', () => {
     const paths = pack.pack.files.map((f) => f.path).sort();
     for (const path of paths) expect(path).toMatch(/^(package\.json|README\.md|dist\/.+\.(js|d\.ts|wasm))$/);
-    for (const file of WASM) expect(paths).toContain(`dist/${file}`);
+    for (const file of WASM) expect(paths).toContain(`dist/wasm/${file}`);
     for (const file of [
       'dist/index.js',
       'dist/index.d.ts',
       'dist/serve.js',
       'dist/serve.d.ts',
       'dist/wasm/init.js',
-      'dist/wasm-source.js',
-      'dist/wasm-source.browser.js',
-      'dist/wasm-source.workerd.js',
-      'dist/wasm-source.edge.js',
+      'dist/wasm/source.js',
+      'dist/wasm/source.browser.js',
+      'dist/wasm/source.workerd.js',
+      'dist/wasm/source.edge.js',
       'dist/parallel/worker.browser.js',
       'dist/parallel/worker.node.js',
+      'dist/node.js',
+      'dist/node.d.ts',
+      'dist/eval/index.js',
+      'dist/eval/index.d.ts',
     ]) {
       expect(paths).toContain(file);
     }
@@ -63,7 +67,10 @@ describe('the packed package', () => {
         'default',
       ]);
     }
-    for (const file of WASM) expect(manifest.exports[`./${file}`]).toBe(`./dist/${file}`);
+    for (const file of WASM) expect(manifest.exports[`./${file}`]).toBe(`./dist/wasm/${file}`);
+    // The subpaths of the public surface: types first, like ./interop.
+    expect(manifest.exports['./node']).toEqual({ types: './dist/node.d.ts', node: './dist/node.js', default: './dist/node.js' });
+    expect(manifest.exports['./eval']).toEqual({ types: './dist/eval/index.d.ts', default: './dist/eval/index.js' });
     expect(Object.keys(manifest.imports['#wasm-source']!)).toEqual(['types', 'workerd', 'edge-light', 'browser', 'default']);
     expect(manifest.sideEffects).toBe(false);
   });

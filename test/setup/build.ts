@@ -15,10 +15,10 @@ const OUTPUTS = [
   'dist/index.js',
   'dist/cli/main.js',
   'dist/parallel/worker.node.js',
-  'dist/als.wasm',
-  'dist/als-threads.wasm',
-  'dist/als-relaxed.wasm',
-  'dist/als-relaxed-threads.wasm',
+  'dist/wasm/als.wasm',
+  'dist/wasm/als-threads.wasm',
+  'dist/wasm/als-relaxed.wasm',
+  'dist/wasm/als-relaxed-threads.wasm',
 ];
 
 function newest(path: string): number {

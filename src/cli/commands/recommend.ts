@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import type { Id } from '../../data/id-map.js';
 import type { ALSModel } from '../../model/model.js';
-import { recommendAll } from '../../model/recommend-all.js';
+import { recommendAllThreaded } from '../../model/recommend-all.js';
 import { idFor } from '../models.js';
 import { countFlag, threadsFlag } from '../numbers.js';
 import { openModel, userError, withModelInput, type ModelInput } from '../options.js';
@@ -119,7 +119,7 @@ function warnUnseen(model: ALSModel, o: RecommendFlags): void {
     process.stderr.write('als-wasm: this model does not keep seen items; items the user rated may appear.\n');
 }
 
-/** Every user's top n through the threaded recommendAll, streamed to a file or stdout. */
+/** Every user's top n through recommendAllThreaded, streamed to a file or stdout. */
 async function recommendEveryone(path: string, o: RecommendFlags, n: number, filter: object): Promise<void> {
   const jsonl = o.output !== undefined ? outputKind(o.output) === 'jsonl' : o.json === true;
   const threads = threadsFlag(o.threads);
@@ -127,7 +127,7 @@ async function recommendEveryone(path: string, o: RecommendFlags, n: number, fil
   const titles = await titlesOf(o);
   const model = await openModel(path, o);
   warnUnseen(model, o);
-  const all = await recommendAll(model, {
+  const all = await recommendAllThreaded(model, {
     n,
     ...(o.includeSeen && { excludeSeen: false }),
     ...(threads !== undefined && { threads }),

@@ -8,7 +8,7 @@
 import als from './als.wasm';
 // @ts-ignore -- as above
 import alsRelaxed from './als-relaxed.wasm';
-import type { WasmFile, WasmSource } from './wasm/load.js';
+import type { WasmFile, WasmSource } from './load.js';
 
 export function wasmSource(file: WasmFile): WasmSource | PromiseLike<WasmSource> | null | undefined {
   if (file === 'als.wasm') return als as WebAssembly.Module;

@@ -2,9 +2,9 @@
  * "#wasm-source" for browsers: each build next to this module. Literal `new URL(…,
  * import.meta.url)` so bundlers see the files: Vite and webpack emit them as assets and
  * rewrite the URL; with esbuild (which leaves the expression alone) copy
- * node_modules/als-wasm/dist/*.wasm next to your bundle.
+ * node_modules/als-wasm/dist/wasm/*.wasm next to your bundle.
  */
-import type { WasmFile, WasmSource } from './wasm/load.js';
+import type { WasmFile, WasmSource } from './load.js';
 
 export function wasmSource(file: WasmFile): WasmSource | PromiseLike<WasmSource> | null | undefined {
   switch (file) {
