@@ -9,6 +9,7 @@ import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
 import { cgSolve } from './cg';
+import { subspaceSolve } from './subspace';
 import { allFinite, copyf, zerof } from './vec';
 
 /** types.ts CG_GATHER_ROWS. */
@@ -68,6 +69,14 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
       } else {
         cgSolve(YtY, Y, stride, dim, cols, w, t, n, lam, b, cgSteps, cg);
       }
+    } else if (solver == 2) {
+      // iALS++: one sweep of block coordinate descent from the current row, worked on a copy
+      // so a failing row is not written. subspaceSolve's work (M, rhs, Δ: ≤ stride² + 2·stride
+      // floats) starts at A, so the copy sits in CG's third vector; its row gather fits too.
+      const xw = cg + 2 * rb;
+      copyf(xRow, xw, dim);
+      if (subspaceSolve(YtY, Y, stride, dim, cols, w, t, n, lam, xw, load<i32>(params, 64), A, gather) >= 0) return u;
+      copyf(xw, b, dim);
     } else {
       gramRow(Y, stride, dim, cols, w, t, n, YtY, A, b, gather);
       const status = cholesky(A, stride, dim, lam);
