@@ -59,6 +59,9 @@
 /** ptr: bias of each fixed-side row (f32) subtracted from explicit targets, or 0. */
 // @ts-ignore: decorator
 @inline export const SOLVE_OTHER_BIAS: usize = 60;
+/** i32: unknowns per block of the subspace solver (≥ 1; ≥ dim is one block, the Cholesky solution). */
+// @ts-ignore: decorator
+@inline export const SOLVE_BLOCK_SIZE: usize = 64;
 
 // The parameter block of rankQueries. 76 bytes.
 /** ptr: query rows (f32, rows of `stride`). */

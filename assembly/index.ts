@@ -2,6 +2,7 @@
 export { gramBlock, gramRow } from './gram';
 export { cholesky, choleskySolve } from './cholesky';
 export { cgSolve } from './cg';
+export { subspaceSolve } from './subspace';
 export { rowWeights } from './weights';
 export { solveRows } from './solve';
 export { dataLoss, penalty } from './loss';

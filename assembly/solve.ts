@@ -8,12 +8,14 @@
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_REG_WEIGHTS,
   SOLVE_LAMBDA, SOLVE_MODE, SOLVE_ALPHA, SOLVE_SOLVER, SOLVE_CG_STEPS, SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
+  SOLVE_BLOCK_SIZE,
   CG_GATHER_ROWS,
 } from './abi';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
 import { cgSolve } from './cg';
+import { subspaceSolve } from './subspace';
 import { allFinite, copyf, zerof } from './vec';
 
 export function solveRows(params: usize, start: i32, end: i32, scratch: usize): i32 {
@@ -33,6 +35,7 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
   const YtY = <usize>load<u32>(params, SOLVE_YTY);
   const mu = load<f32>(params, SOLVE_MU);
   const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
+  const blockSize = load<i32>(params, SOLVE_BLOCK_SIZE);
 
   const rb = <usize>stride << 2;
   const A = scratch;
@@ -69,6 +72,14 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
       } else {
         cgSolve(YtY, Y, stride, dim, cols, w, t, n, lam, b, cgSteps, cg);
       }
+    } else if (solver == 2) {
+      // iALS++: one sweep of block coordinate descent from the current row, worked on a copy
+      // so a failing row is not written. subspaceSolve's work (M, rhs, Δ: ≤ stride² + 2·stride
+      // floats) starts at A, so the copy sits in CG's third vector; its row gather fits too.
+      const xw = cg + 2 * rb;
+      copyf(xRow, xw, dim);
+      if (subspaceSolve(YtY, Y, stride, dim, cols, w, t, n, lam, xw, blockSize, A, gather) >= 0) return u;
+      copyf(xw, b, dim);
     } else {
       gramRow(Y, stride, dim, cols, w, t, n, YtY, A, b, gather);
       const status = cholesky(A, stride, dim, lam);

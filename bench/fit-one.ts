@@ -1,7 +1,11 @@
 /**
  * One end-to-end fit in a fresh process, so its peak RSS is its own. Prints one JSON line.
  * Usage: tsx bench/fit-one.ts '<json config>'
- *   config: { data: path | 'synthetic-1m' | 'synthetic-5m', feedback, solver, factors, threads, backend, iterations }
+ *   config: { data: path | 'synthetic-1m' | 'synthetic-5m', feedback, solver, blockSize, cgSteps, factors, threads,
+ *             backend, iterations }
+ *   data: an ALSCOO01 file, or a MovieLens-style CSV (header, then userId,itemId,rating,…).
+ *   blockSize / cgSteps: passed to the solver that reads them ('subspace' / 'cg') when given;
+ *   regularization, regularizationScaling, alpha, confidence override the defaults below.
  */
 import { readFileSync } from 'node:fs';
 import { ALS, Ratings, syntheticRatings } from '../dist/index.js';
@@ -25,27 +29,63 @@ function readAlscoo(path: string) {
   };
 }
 
+/** A MovieLens-style ratings.csv (header line, then userId,itemId,rating[,…]) as dense triples. */
+function readCsv(path: string) {
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() !== '');
+  const userIds = new Map<string, number>(),
+    itemIds = new Map<string, number>();
+  const dense = (ids: Map<string, number>, id: string) => ids.get(id) ?? (ids.set(id, ids.size), ids.size - 1);
+  const users = new Int32Array(lines.length),
+    items = new Int32Array(lines.length),
+    values = new Float32Array(lines.length);
+  lines.forEach((line, e) => {
+    const [u, i, r] = line.split(',');
+    users[e] = dense(userIds, u!);
+    items[e] = dense(itemIds, i!);
+    values[e] = Number(r);
+  });
+  return { numUsers: userIds.size, numItems: itemIds.size, users, items, values };
+}
+
 const shapes: Record<string, { numUsers: number; numItems: number; nnz: number }> = {
   'synthetic-1m': { numUsers: 20_000, numItems: 10_000, nnz: 1_000_000 },
   'synthetic-5m': { numUsers: 100_000, numItems: 20_000, nnz: 5_000_000 },
 };
-const data = shapes[config.data] ? syntheticRatings({ ...shapes[config.data], seed: 1 }) : readAlscoo(config.data);
+const data = shapes[config.data]
+  ? syntheticRatings({ ...shapes[config.data], seed: 1 })
+  : String(config.data).endsWith('.csv')
+    ? readCsv(config.data)
+    : readAlscoo(config.data);
 const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
 const seconds: number[] = [];
+const losses: number[] = [];
 const implicit = config.feedback === 'implicit';
 const model = await new ALS({
   factors: config.factors,
   iterations: config.iterations,
   feedback: config.feedback,
   solver: config.solver,
+  ...(config.blockSize !== undefined ? { blockSize: config.blockSize } : {}),
+  ...(config.cgSteps !== undefined ? { cgSteps: config.cgSteps } : {}),
   // The reference runs: `implicit` 0.7.2 with ratings as confidences (c = α·r, α = 1), λ = 0.05.
   ...(implicit
     ? { confidence: 'alpha', alpha: 1, regularization: 0.05 }
     : { regularization: 0.05, regularizationScaling: 'count' }),
+  // Overrides, for the solver comparisons of docs/ials-plus-plus.md.
+  ...(config.regularization !== undefined ? { regularization: config.regularization } : {}),
+  ...(config.regularizationScaling !== undefined ? { regularizationScaling: config.regularizationScaling } : {}),
+  ...(config.alpha !== undefined ? { alpha: config.alpha } : {}),
+  ...(config.confidence !== undefined ? { confidence: config.confidence } : {}),
   threads: config.threads,
   backend: config.backend,
   seed: 1,
-  onIteration: ({ seconds: s }) => void seconds.push(s),
+  onIteration: ({ seconds: s, loss }) => {
+    seconds.push(s);
+    losses.push(loss);
+  },
 }).fit(ratings);
 const sorted = [...seconds].sort((a, b) => a - b);
 const nnz = data.values.length;
@@ -57,6 +97,8 @@ console.log(
     threadsUsed: model.options.threads,
     secondsPerIteration: sorted[Math.floor(sorted.length / 2)],
     iterationSeconds: seconds,
+    finalLoss: losses[losses.length - 1],
+    losses,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     dataBytes: nnz * 12,
     factorBytes: (data.numUsers + data.numItems) * config.factors * 4,

@@ -13,6 +13,7 @@ import { createLossKernels } from '../src/kernels/js/loss.js';
 import { type JsMemory, viewMemory } from '../src/kernels/js/memory.js';
 import { createScoreKernels } from '../src/kernels/js/score.js';
 import { createSolveKernels } from '../src/kernels/js/solve.js';
+import { createSubspaceKernels } from '../src/kernels/js/subspace.js';
 import { createWeightsKernels } from '../src/kernels/js/weights.js';
 
 const source = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -40,6 +41,7 @@ const TWINS: Record<string, (m: JsMemory) => object> = {
   gram: createGramKernels,
   cholesky: createCholeskyKernels,
   cg: createCgKernels,
+  subspace: (m) => createSubspaceKernels(m, createCholeskyKernels(m)),
   weights: createWeightsKernels,
   solve: (m) => createSolveKernels(m, createJsKernels(m.F.buffer)),
   loss: createLossKernels,

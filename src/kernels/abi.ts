@@ -83,6 +83,7 @@ export const SOLVE_PARAMS = record(
     ['YtY', 'ptr', 'YᵀY of the fixed side (stride × stride, upper triangle), or 0 for none (explicit)'],
     ['mu', 'f32', 'global mean μ subtracted from explicit targets (0 without biases)'],
     ['otherBias', 'ptr', 'bias of each fixed-side row (f32) subtracted from explicit targets, or 0'],
+    ['blockSize', 'i32', 'unknowns per block of the subspace solver (≥ 1; ≥ dim is one block, the Cholesky solution)'],
   ],
   { bytes: 128, kernel: true },
 );

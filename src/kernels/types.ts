@@ -46,6 +46,8 @@ export type WeightMode = (typeof WeightMode)[keyof typeof WeightMode];
 export const Solver = {
   Cholesky: 0,
   ConjugateGradient: 1,
+  /** iALS++: one sweep of block coordinate descent over blocks of `blockSize` unknowns (abi.ts SOLVE_PARAMS). */
+  Subspace: 2,
 } as const;
 export type Solver = (typeof Solver)[keyof typeof Solver];
 
@@ -250,4 +252,34 @@ export interface Kernels {
    * rows before the next is read); writes Kept[q], the heaps, PosScore and OutRank.
    */
   rankQueries(params: number, first: number, end: number, rowBlock: number): void;
+
+  // ---- iALS++ (solver: 'subspace') ----------------------------------------------------------
+
+  /**
+   * One sweep of iALS++ block coordinate descent on (A0 + Σ_j w_j y_j y_jᵀ + λI) x = Σ_j t_j y_j
+   * (A0 = 0: none; y_j is row cols[j] of Y) over blocks of `blockSize` unknowns, the last one
+   * possibly partial, x (dim floats) updated in place. Block B solves
+   *   (A0_BB + Σ_j w_j y_jB y_jBᵀ + λI) Δ = Σ_j (t_j − w_j ŷ_j) y_jB − (A0 x)_B − λ x_B,  ŷ_j = x·y_j,
+   * then x_B += Δ (see assembly/subspace.ts). blockSize ≥ dim: one block, the Cholesky solution.
+   * t is scratch (it holds t_j − w_j ŷ_j during the sweep). `work` holds bs² + 2·bs floats
+   * and `gather` 2·GATHER_ROWS·bs, bs = roundUp(min(blockSize, dim), 8).
+   * Returns -1, or the first unknown of a block whose system was not positive definite (x is
+   * then partly updated).
+   * Optional in this interface until src/kernels/wasm.ts passes the export through.
+   */
+  subspaceSolve(
+    A0: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    cols: number,
+    w: number,
+    t: number,
+    n: number,
+    lambda: number,
+    x: number,
+    blockSize: number,
+    work: number,
+    gather: number,
+  ): number;
 }

@@ -5,7 +5,7 @@ import { checkThreads } from '../parallel/threads.js';
 export type Feedback = 'explicit' | 'implicit';
 export type Confidence = 'one-plus-alpha' | 'alpha';
 export type RegularizationScaling = 'none' | 'count';
-export type SolverName = 'cholesky' | 'cg';
+export type SolverName = 'cholesky' | 'cg' | 'subspace';
 export type BackendName = 'auto' | 'wasm' | 'js';
 
 /** What `onIteration` receives after each iteration (all users, then all items). */
@@ -68,10 +68,20 @@ export interface AlsOptions {
    * p = 1/(1 + α₀) on observed pairs and λ scaled by 1/α₀. Default (or null): not used.
    */
   unobservedWeight?: number | null;
-  /** 'cholesky' (exact) or 'cg' (conjugate gradient, warm-started). Default 'cholesky'. */
+  /**
+   * 'cholesky' (exact), 'cg' (conjugate gradient, warm-started) or 'subspace' (iALS++, Rendle
+   * et al. 2021: one sweep of block coordinate descent over blocks of `blockSize` factors,
+   * warm-started; O(nnz·k·b + n·k²) per iteration instead of O(nnz·k² + n·k³), for large k).
+   * Default 'cholesky'.
+   */
   solver?: SolverName;
   /** Conjugate-gradient steps per row and half-step. Default 3. */
   cgSteps?: number;
+  /**
+   * solver 'subspace': factors per block b (any b ≥ 1; a last partial block is fine; b ≥ k is
+   * one block, i.e. the Cholesky solution). Default 64 (see docs/ials-plus-plus.md).
+   */
+  blockSize?: number;
   /**
    * Explicit only: learn a global mean and user and item biases inside ALS. Default true for
    * explicit feedback (it wins on every rating data set measured), false for implicit.
@@ -121,6 +131,7 @@ export interface ResolvedOptions {
   unobservedWeight: number | null;
   solver: SolverName;
   cgSteps: number;
+  blockSize: number;
   biases: boolean;
   seed: number;
   /** σ, or null for unit-length rows. */
@@ -145,6 +156,7 @@ export const DEFAULTS: ResolvedOptions = {
   unobservedWeight: null,
   solver: 'cholesky',
   cgSteps: 3,
+  blockSize: 64,
   biases: true,
   seed: 0,
   initStd: null,
@@ -165,6 +177,7 @@ export const ALS_OPTION_KEYS: readonly (keyof AlsOptions)[] = [
   'unobservedWeight',
   'solver',
   'cgSteps',
+  'blockSize',
   'biases',
   'seed',
   'initStd',
@@ -213,8 +226,9 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
   }
   o.confidence = oneOf('confidence', options.confidence ?? o.confidence, ['one-plus-alpha', 'alpha']);
   o.unobservedWeight = resolveUnobservedWeight(options, o.feedback);
-  o.solver = oneOf('solver', options.solver ?? o.solver, ['cholesky', 'cg']);
+  o.solver = oneOf('solver', options.solver ?? o.solver, ['cholesky', 'cg', 'subspace']);
   o.cgSteps = integer('cgSteps', options.cgSteps ?? o.cgSteps, 1, 1000);
+  o.blockSize = integer('blockSize', options.blockSize ?? o.blockSize, 1, 4096);
   o.biases = boolean('biases', options.biases ?? o.feedback === 'explicit');
   if (o.biases && o.feedback === 'implicit') {
     fail(ErrorCode.INVALID_OPTION, 'biases apply to explicit feedback only.', "Drop biases, or use feedback: 'explicit'.");

@@ -11,6 +11,9 @@ import type { ResolvedOptions } from './options.js';
 import { balancedBounds } from './schedule.js';
 import { kernelAlpha, regularizationWeight, weightMode } from './weights.js';
 
+/** The kernels' code for each solver option. */
+const SOLVERS = { cholesky: Solver.Cholesky, cg: Solver.ConjugateGradient, subspace: Solver.Subspace } as const;
+
 export type SideName = 'users' | 'items';
 
 /** Factors (unpadded, rows × k) and biases of one side, copied out of the memory. */
@@ -115,11 +118,12 @@ export class TrainingState {
       lambda: this.options.regularization,
       mode: weightMode(this.options),
       alpha: kernelAlpha(this.options),
-      solver: this.options.solver === 'cg' ? Solver.ConjugateGradient : Solver.Cholesky,
+      solver: SOLVERS[this.options.solver],
       cgSteps: this.options.cgSteps,
       YtY: implicit ? this.layout.gram : 0,
       mu: this.mu,
       otherBias: this.options.biases ? fixed.bias : 0,
+      blockSize: this.options.blockSize,
     });
   }
 

@@ -8,6 +8,7 @@
  *   assembly/gram.ts     → gram.ts      gramBlock, gramRow
  *   assembly/cholesky.ts → cholesky.ts  cholesky, choleskySolve
  *   assembly/cg.ts       → cg.ts        cgSolve
+ *   assembly/subspace.ts → subspace.ts  subspaceSolve
  *   assembly/weights.ts  → weights.ts   rowWeights
  *   assembly/solve.ts    → solve.ts     solveRows
  *   assembly/loss.ts     → loss.ts      dataLoss, penalty
@@ -35,15 +36,18 @@ import { createLossKernels } from './loss.js';
 import { viewMemory } from './memory.js';
 import { createScoreKernels } from './score.js';
 import { createSolveKernels } from './solve.js';
+import { createSubspaceKernels } from './subspace.js';
 import { createWeightsKernels } from './weights.js';
 
 export function createJsKernels(buffer: ArrayBufferLike): Kernels {
   const memory = viewMemory(buffer);
   // The kernels solveRows is made of, as assembly/solve.ts imports them.
+  const cholesky = createCholeskyKernels(memory);
   const steps = {
     ...createGramKernels(memory),
-    ...createCholeskyKernels(memory),
+    ...cholesky,
     ...createCgKernels(memory),
+    ...createSubspaceKernels(memory, cholesky),
     ...createWeightsKernels(memory),
   };
   return {

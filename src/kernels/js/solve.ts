@@ -9,7 +9,7 @@ import type { JsMemory } from './memory.js';
 export type SolveKernels = Pick<Kernels, 'solveRows'>;
 
 /** The kernels one row's solve is made of (assembly/solve.ts imports the same ones). */
-export type SolveSteps = Pick<Kernels, 'rowWeights' | 'gramRow' | 'cholesky' | 'choleskySolve' | 'cgSolve'>;
+export type SolveSteps = Pick<Kernels, 'rowWeights' | 'gramRow' | 'cholesky' | 'choleskySolve' | 'cgSolve' | 'subspaceSolve'>;
 
 export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): SolveKernels {
   /**
@@ -19,7 +19,24 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
    */
   function solveRows(params: number, start: number, end: number, scratch: number): number {
     const p = readSolveParams(I, params);
-    const { X, Y, stride, dim, indices, values, regWeights, lambda, mode, alpha, solver, cgSteps, YtY, mu, otherBias } = p;
+    const {
+      X,
+      Y,
+      stride,
+      dim,
+      indices,
+      values,
+      regWeights,
+      lambda,
+      mode,
+      alpha,
+      solver,
+      cgSteps,
+      YtY,
+      mu,
+      otherBias,
+      blockSize,
+    } = p;
     const indptr = p.indptr >>> 2;
 
     // Scratch, in the order solveScratchFloats documents (each part a multiple of 4 floats):
@@ -47,6 +64,13 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
       if (solver === Solver.ConjugateGradient) {
         // x_u ← a few CG steps on (YᵀY + Yᵀ(C_u − I)Y + λ_u I) x = YᵀC_u p_u, from the current x_u
         steps.cgSolve(YtY, Y, stride, dim, cols, sW, sT, n, lambdaRow, x, cgSteps, sCg);
+      } else if (solver === Solver.Subspace) {
+        // x_u ← one iALS++ sweep over blocks of BlockSize unknowns, from the current x_u, worked
+        // on a copy in CG's third vector (subspaceSolve's work, from sA, ends before it)
+        const xw = sCg + 2 * stride * 4;
+        F.copyWithin(xw >> 2, x0, x0 + dim);
+        if (steps.subspaceSolve(YtY, Y, stride, dim, cols, sW, sT, n, lambdaRow, xw, blockSize, sA, sGather) >= 0) return row;
+        F.copyWithin(x0, xw >> 2, (xw >> 2) + dim);
       } else {
         // x_u = (A0 + Σ_j w_j y_j y_jᵀ + λ_u I)⁻¹ Σ_j t_j y_j, A0 = YᵀY (implicit) or 0
         steps.gramRow(Y, stride, dim, cols, sW, sT, n, YtY, sA, sB, sGather);
