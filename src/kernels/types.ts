@@ -301,4 +301,31 @@ export interface Kernels {
    * rows before the next is read); writes Kept[q], the heaps, PosScore and OutRank.
    */
   rankQueries(params: number, first: number, end: number, rowBlock: number): void;
+
+  // --- assembly/score-batch.ts (the multi-query scoring kernel) ---
+
+  /**
+   * scoreTopK for numQueries query vectors at once (x_q at X + q·stride floats) over the rows
+   * [start, end) plus bias (0: none), each row read once for four queries: query q skips the
+   * rows exclIndices[exclIndptr[q] … exclIndptr[q + 1]) (ascending; exclIndptr = 0: none) and
+   * keeps its best n in its own heap at outIdx / outScore + q·n entries (ties keep the lower
+   * index, NaN never enters); outKept[q] (i32) is how many it holds. Every score is bit-
+   * identical to scoreTopK's, so the lists are scoreTopK's query by query.
+   */
+  scoreTopKBatch(
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    bias: number,
+    X: number,
+    numQueries: number,
+    exclIndptr: number,
+    exclIndices: number,
+    n: number,
+    outIdx: number,
+    outScore: number,
+    outKept: number,
+  ): void;
 }

@@ -24,5 +24,6 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     scoreTopK: e.scoreTopK,
     scoreTopKRanks: e.scoreTopKRanks,
     rankQueries: e.rankQueries,
+    scoreTopKBatch: e.scoreTopKBatch,
   };
 }

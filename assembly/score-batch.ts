@@ -1,0 +1,223 @@
+// Scoring many query vectors against the same rows: each row is read once per block of
+// queries instead of once per query (register-tiled like the Gram: four queries per pass).
+import { dot, hsum, madd } from './vec';
+
+/** Rows per block: every query of a call scores one block before the next is read (≈ L2). */
+// @ts-ignore: decorator
+@inline const BLOCK_ROWS: i32 = 512;
+
+/**
+ * For each query q < numQueries (x_q at X + q·stride floats), the top-n of
+ * s_i = x_q·y_i + bias[i] over the rows i in [start, end), skipping the rows
+ * exclIndices[exclIndptr[q] … exclIndptr[q + 1]) (ascending; exclIndptr = 0: none). Query q's
+ * heap is outIdx / outScore + q·n entries, as scoreTopK keeps it (the worst kept at the root,
+ * ties keep the lower index, NaN never enters); outKept[q] is how many it holds (≤ n). Each
+ * score is summed exactly as scoreTopK's `dot` sums it, so the lists are scoreTopK's, query
+ * by query. Four queries go through each row at a time, in eight accumulators, while the
+ * rows are walked in blocks that stay in cache for all the queries of the call.
+ */
+export function scoreTopKBatch(
+  Y: usize, stride: i32, dim: i32, start: i32, end: i32, bias: usize, X: usize, numQueries: i32,
+  exclIndptr: usize, exclIndices: usize, n: i32, outIdx: usize, outScore: usize, outKept: usize,
+): void {
+  for (let q = 0; q < numQueries; q++) store<i32>(outKept + (<usize>q << 2), 0);
+  for (let r0 = start; r0 < end; r0 += BLOCK_ROWS) {
+    const r1 = min(end, r0 + BLOCK_ROWS);
+    let q = 0;
+    for (; q + 4 <= numQueries; q += 4) quadBlock(Y, stride, dim, r0, r1, bias, X, q, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+    for (; q < numQueries; q++) oneBlock(Y, stride, dim, r0, r1, bias, X, q, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+  }
+}
+
+/** Where query q's exclusions start (at or after row r0), and where they end. */
+@inline function exclFrom(exclIndptr: usize, exclIndices: usize, q: i32, r0: i32): i32 {
+  if (!exclIndptr) return 0;
+  let lo = load<i32>(exclIndptr + (<usize>q << 2));
+  let hi = load<i32>(exclIndptr + (<usize>q << 2), 4);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (load<i32>(exclIndices + (<usize>mid << 2)) < r0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+@inline function exclEnd(exclIndptr: usize, q: i32): i32 {
+  return exclIndptr ? load<i32>(exclIndptr + (<usize>q << 2), 4) : 0;
+}
+
+/** The merge position `e` advanced past the excluded rows before i. */
+@inline function passBefore(exclIndices: usize, e: i32, eEnd: i32, i: i32): i32 {
+  while (e < eEnd && load<i32>(exclIndices + (<usize>e << 2)) < i) e++;
+  return e;
+}
+
+/** Queries q … q + 3 over the rows [r0, r1), their heaps resumed from outKept. */
+function quadBlock(
+  Y: usize, stride: i32, dim: i32, r0: i32, r1: i32, bias: usize, X: usize, q: i32,
+  exclIndptr: usize, exclIndices: usize, n: i32, outIdx: usize, outScore: usize, outKept: usize,
+): void {
+  const rb = <usize>stride << 2;
+  const x0 = X + <usize>q * rb;
+  const x1 = x0 + rb;
+  const x2 = x1 + rb;
+  const x3 = x2 + rb;
+  const heapBytes = <usize>n << 2;
+  const h0 = <usize>q * heapBytes;
+  const h1 = h0 + heapBytes;
+  const h2 = h1 + heapBytes;
+  const h3 = h2 + heapBytes;
+  const kq = outKept + (<usize>q << 2);
+  let k0 = load<i32>(kq);
+  let k1 = load<i32>(kq, 4);
+  let k2 = load<i32>(kq, 8);
+  let k3 = load<i32>(kq, 12);
+  let e0 = exclFrom(exclIndptr, exclIndices, q, r0);
+  let e1 = exclFrom(exclIndptr, exclIndices, q + 1, r0);
+  let e2 = exclFrom(exclIndptr, exclIndices, q + 2, r0);
+  let e3 = exclFrom(exclIndptr, exclIndices, q + 3, r0);
+  const f0 = exclEnd(exclIndptr, q);
+  const f1 = exclEnd(exclIndptr, q + 1);
+  const f2 = exclEnd(exclIndptr, q + 2);
+  const f3 = exclEnd(exclIndptr, q + 3);
+  for (let i = r0; i < r1; i++) {
+    const y = Y + <usize>i * rb;
+    // The same two accumulators per query as `dot`, so every sum is bit-identical to it.
+    let a0 = f32x4.splat(0);
+    let b0 = a0; let a1 = a0; let b1 = a0; let a2 = a0; let b2 = a0; let a3 = a0; let b3 = a0;
+    let c = 0;
+    for (; c + 8 <= dim; c += 8) {
+      const o = <usize>c << 2;
+      const y0 = v128.load(y + o);
+      const y1 = v128.load(y + o, 16);
+      a0 = madd(v128.load(x0 + o), y0, a0);
+      b0 = madd(v128.load(x0 + o, 16), y1, b0);
+      a1 = madd(v128.load(x1 + o), y0, a1);
+      b1 = madd(v128.load(x1 + o, 16), y1, b1);
+      a2 = madd(v128.load(x2 + o), y0, a2);
+      b2 = madd(v128.load(x2 + o, 16), y1, b2);
+      a3 = madd(v128.load(x3 + o), y0, a3);
+      b3 = madd(v128.load(x3 + o, 16), y1, b3);
+    }
+    if (c + 4 <= dim) {
+      const o = <usize>c << 2;
+      const y0 = v128.load(y + o);
+      a0 = madd(v128.load(x0 + o), y0, a0);
+      a1 = madd(v128.load(x1 + o), y0, a1);
+      a2 = madd(v128.load(x2 + o), y0, a2);
+      a3 = madd(v128.load(x3 + o), y0, a3);
+      c += 4;
+    }
+    let s0 = hsum(f32x4.add(a0, b0));
+    let s1 = hsum(f32x4.add(a1, b1));
+    let s2 = hsum(f32x4.add(a2, b2));
+    let s3 = hsum(f32x4.add(a3, b3));
+    for (; c < dim; c++) {
+      const o = <usize>c << 2;
+      const yc = load<f32>(y + o);
+      s0 += load<f32>(x0 + o) * yc;
+      s1 += load<f32>(x1 + o) * yc;
+      s2 += load<f32>(x2 + o) * yc;
+      s3 += load<f32>(x3 + o) * yc;
+    }
+    if (bias) {
+      const b = load<f32>(bias + (<usize>i << 2));
+      s0 += b;
+      s1 += b;
+      s2 += b;
+      s3 += b;
+    }
+    e0 = passBefore(exclIndices, e0, f0, i);
+    if (!(e0 < f0 && load<i32>(exclIndices + (<usize>e0 << 2)) == i)) k0 = offer(outIdx + h0, outScore + h0, k0, n, i, s0);
+    e1 = passBefore(exclIndices, e1, f1, i);
+    if (!(e1 < f1 && load<i32>(exclIndices + (<usize>e1 << 2)) == i)) k1 = offer(outIdx + h1, outScore + h1, k1, n, i, s1);
+    e2 = passBefore(exclIndices, e2, f2, i);
+    if (!(e2 < f2 && load<i32>(exclIndices + (<usize>e2 << 2)) == i)) k2 = offer(outIdx + h2, outScore + h2, k2, n, i, s2);
+    e3 = passBefore(exclIndices, e3, f3, i);
+    if (!(e3 < f3 && load<i32>(exclIndices + (<usize>e3 << 2)) == i)) k3 = offer(outIdx + h3, outScore + h3, k3, n, i, s3);
+  }
+  store<i32>(kq, k0);
+  store<i32>(kq, k1, 4);
+  store<i32>(kq, k2, 8);
+  store<i32>(kq, k3, 12);
+}
+
+/** Query q alone over the rows [r0, r1) (the queries past the last group of four). */
+function oneBlock(
+  Y: usize, stride: i32, dim: i32, r0: i32, r1: i32, bias: usize, X: usize, q: i32,
+  exclIndptr: usize, exclIndices: usize, n: i32, outIdx: usize, outScore: usize, outKept: usize,
+): void {
+  const rb = <usize>stride << 2;
+  const x = X + <usize>q * rb;
+  const h = <usize>q * (<usize>n << 2);
+  const kq = outKept + (<usize>q << 2);
+  let kept = load<i32>(kq);
+  let e = exclFrom(exclIndptr, exclIndices, q, r0);
+  const f = exclEnd(exclIndptr, q);
+  for (let i = r0; i < r1; i++) {
+    e = passBefore(exclIndices, e, f, i);
+    if (e < f && load<i32>(exclIndices + (<usize>e << 2)) == i) continue;
+    let s = dot(x, Y + <usize>i * rb, dim);
+    if (bias) s += load<f32>(bias + (<usize>i << 2));
+    kept = offer(outIdx + h, outScore + h, kept, n, i, s);
+  }
+  store<i32>(kq, kept);
+}
+
+// The heap of scoreTopK (assembly/score.ts), kept identical: score.ts does not export its
+// helpers (exporting `offer` there would let this file import it instead of this copy).
+
+/**
+ * Offers (i, s) to the bounded min-heap of n slots holding `kept` entries (the worst kept at
+ * the root) and returns how many it holds now. A NaN score never enters.
+ */
+@inline function offer(outIdx: usize, outScore: usize, kept: i32, n: i32, i: i32, s: f32): i32 {
+  if (s != s) return kept;
+  if (kept < n) {
+    siftUp(outIdx, outScore, kept, i, s);
+    return kept + 1;
+  }
+  if (n > 0 && better(s, i, load<f32>(outScore), load<i32>(outIdx))) siftDown(outIdx, outScore, n, i, s);
+  return kept;
+}
+
+/** (s, i) ranks above (t, j): higher score, or the same score and a lower index. */
+@inline function better(s: f32, i: i32, t: f32, j: i32): bool {
+  return s > t || (s == t && i < j);
+}
+
+/** Adds (i, s) at slot `at` of a min-heap (worst at the root) and restores the order. */
+function siftUp(idx: usize, score: usize, at: i32, i: i32, s: f32): void {
+  let c = at;
+  while (c > 0) {
+    const p = (c - 1) >> 1;
+    const ps = load<f32>(score + (<usize>p << 2));
+    const pi = load<i32>(idx + (<usize>p << 2));
+    if (!better(ps, pi, s, i)) break;
+    store<f32>(score + (<usize>c << 2), ps);
+    store<i32>(idx + (<usize>c << 2), pi);
+    c = p;
+  }
+  store<f32>(score + (<usize>c << 2), s);
+  store<i32>(idx + (<usize>c << 2), i);
+}
+
+/** Replaces the root (the worst kept) with (i, s) and sinks it to its place. */
+function siftDown(idx: usize, score: usize, n: i32, i: i32, s: f32): void {
+  let c = 0;
+  for (;;) {
+    const l = 2 * c + 1;
+    if (l >= n) break;
+    let w = l;
+    const r = l + 1;
+    if (r < n && better(load<f32>(score + (<usize>l << 2)), load<i32>(idx + (<usize>l << 2)), load<f32>(score + (<usize>r << 2)), load<i32>(idx + (<usize>r << 2)))) w = r;
+    const ws = load<f32>(score + (<usize>w << 2));
+    const wi = load<i32>(idx + (<usize>w << 2));
+    if (!better(s, i, ws, wi)) break;
+    store<f32>(score + (<usize>c << 2), ws);
+    store<i32>(idx + (<usize>c << 2), wi);
+    c = w;
+  }
+  store<f32>(score + (<usize>c << 2), s);
+  store<i32>(idx + (<usize>c << 2), i);
+}
