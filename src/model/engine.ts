@@ -75,6 +75,8 @@ export class ServingEngine {
     itemFactors: Float32Array,
     userBiases: Float32Array | null,
     itemBiases: Float32Array | null,
+    /** 'js': the JS twin whatever is loaded (a fit told `backend: 'js'`, benchmarks). */
+    backend: 'auto' | 'js' = 'auto',
   ) {
     const numUsers = userFactors.length / k;
     const numItems = itemFactors.length / k;
@@ -107,8 +109,8 @@ export class ServingEngine {
     this.batchIndptr = this.batchX + BATCH_QUERIES * stride * 4;
     this.batchKept = alignUp(this.batchIndptr + (BATCH_QUERIES + 1) * 4);
     const offset = alignUp(this.batchKept + BATCH_QUERIES * 4);
-    const serving = servingWasmModule();
-    if (!serving && backendChoice() === 'wasm') {
+    const serving = backend === 'js' ? null : servingWasmModule();
+    if (!serving && backend !== 'js' && backendChoice() === 'wasm') {
       fail(
         ErrorCode.BACKEND_UNAVAILABLE,
         'No WebAssembly build is loaded to serve this model on, and this runtime cannot load one synchronously.',
