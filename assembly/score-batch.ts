@@ -80,6 +80,11 @@ function quadBlock(
   const f1 = exclEnd(exclIndptr, q + 1);
   const f2 = exclEnd(exclIndptr, q + 2);
   const f3 = exclEnd(exclIndptr, q + 3);
+  // Lane j: the score query j's row must beat to enter its heap (see `threshold`).
+  let thr = f32x4.splat(threshold(outScore + h0, k0, n));
+  thr = f32x4.replace_lane(thr, 1, threshold(outScore + h1, k1, n));
+  thr = f32x4.replace_lane(thr, 2, threshold(outScore + h2, k2, n));
+  thr = f32x4.replace_lane(thr, 3, threshold(outScore + h3, k3, n));
   for (let i = r0; i < r1; i++) {
     const y = Y + <usize>i * rb;
     // The same two accumulators per query as `dot`, so every sum is bit-identical to it.
@@ -108,33 +113,50 @@ function quadBlock(
       a3 = madd(v128.load(x3 + o), y0, a3);
       c += 4;
     }
-    let s0 = hsum(f32x4.add(a0, b0));
-    let s1 = hsum(f32x4.add(a1, b1));
-    let s2 = hsum(f32x4.add(a2, b2));
-    let s3 = hsum(f32x4.add(a3, b3));
-    for (; c < dim; c++) {
-      const o = <usize>c << 2;
-      const yc = load<f32>(y + o);
-      s0 += load<f32>(x0 + o) * yc;
-      s1 += load<f32>(x1 + o) * yc;
-      s2 += load<f32>(x2 + o) * yc;
-      s3 += load<f32>(x3 + o) * yc;
+    // Lane j = query j's sum, added in hsum's order: (l0 + l1) + (l2 + l3).
+    let sv = sums4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3));
+    if (c < dim) {
+      let s0 = f32x4.extract_lane(sv, 0);
+      let s1 = f32x4.extract_lane(sv, 1);
+      let s2 = f32x4.extract_lane(sv, 2);
+      let s3 = f32x4.extract_lane(sv, 3);
+      for (; c < dim; c++) {
+        const o = <usize>c << 2;
+        const yc = load<f32>(y + o);
+        s0 += load<f32>(x0 + o) * yc;
+        s1 += load<f32>(x1 + o) * yc;
+        s2 += load<f32>(x2 + o) * yc;
+        s3 += load<f32>(x3 + o) * yc;
+      }
+      sv = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(sv, 0, s0), 1, s1), 2, s2), 3, s3);
     }
-    if (bias) {
-      const b = load<f32>(bias + (<usize>i << 2));
-      s0 += b;
-      s1 += b;
-      s2 += b;
-      s3 += b;
-    }
+    if (bias) sv = f32x4.add(sv, v128.load32_splat(bias + (<usize>i << 2)));
+    // Most rows enter no heap: one compare against the four roots skips them all.
+    if (!v128.any_true(v128.not(f32x4.le(sv, thr)))) continue;
+    const s0 = f32x4.extract_lane(sv, 0);
+    const s1 = f32x4.extract_lane(sv, 1);
+    const s2 = f32x4.extract_lane(sv, 2);
+    const s3 = f32x4.extract_lane(sv, 3);
     e0 = passBefore(exclIndices, e0, f0, i);
-    if (!(e0 < f0 && load<i32>(exclIndices + (<usize>e0 << 2)) == i)) k0 = offer(outIdx + h0, outScore + h0, k0, n, i, s0);
+    if (!(e0 < f0 && load<i32>(exclIndices + (<usize>e0 << 2)) == i)) {
+      k0 = offer(outIdx + h0, outScore + h0, k0, n, i, s0);
+      thr = f32x4.replace_lane(thr, 0, threshold(outScore + h0, k0, n));
+    }
     e1 = passBefore(exclIndices, e1, f1, i);
-    if (!(e1 < f1 && load<i32>(exclIndices + (<usize>e1 << 2)) == i)) k1 = offer(outIdx + h1, outScore + h1, k1, n, i, s1);
+    if (!(e1 < f1 && load<i32>(exclIndices + (<usize>e1 << 2)) == i)) {
+      k1 = offer(outIdx + h1, outScore + h1, k1, n, i, s1);
+      thr = f32x4.replace_lane(thr, 1, threshold(outScore + h1, k1, n));
+    }
     e2 = passBefore(exclIndices, e2, f2, i);
-    if (!(e2 < f2 && load<i32>(exclIndices + (<usize>e2 << 2)) == i)) k2 = offer(outIdx + h2, outScore + h2, k2, n, i, s2);
+    if (!(e2 < f2 && load<i32>(exclIndices + (<usize>e2 << 2)) == i)) {
+      k2 = offer(outIdx + h2, outScore + h2, k2, n, i, s2);
+      thr = f32x4.replace_lane(thr, 2, threshold(outScore + h2, k2, n));
+    }
     e3 = passBefore(exclIndices, e3, f3, i);
-    if (!(e3 < f3 && load<i32>(exclIndices + (<usize>e3 << 2)) == i)) k3 = offer(outIdx + h3, outScore + h3, k3, n, i, s3);
+    if (!(e3 < f3 && load<i32>(exclIndices + (<usize>e3 << 2)) == i)) {
+      k3 = offer(outIdx + h3, outScore + h3, k3, n, i, s3);
+      thr = f32x4.replace_lane(thr, 3, threshold(outScore + h3, k3, n));
+    }
   }
   store<i32>(kq, k0);
   store<i32>(kq, k1, 4);
@@ -154,6 +176,7 @@ function oneBlock(
   let kept = load<i32>(kq);
   let e = exclFrom(exclIndptr, exclIndices, q, r0);
   const f = exclEnd(exclIndptr, q);
+  let thr = threshold(outScore + h, kept, n);
   let i = r0;
   // Four rows at a time: eight independent chains instead of dot's two (latency, not
   // bandwidth, bounds one query), each row summed exactly as `dot` sums it.
@@ -187,33 +210,32 @@ function oneBlock(
       a3 = madd(v0, v128.load(y3 + o), a3);
       c += 4;
     }
-    let s0 = hsum(f32x4.add(a0, b0));
-    let s1 = hsum(f32x4.add(a1, b1));
-    let s2 = hsum(f32x4.add(a2, b2));
-    let s3 = hsum(f32x4.add(a3, b3));
-    for (; c < dim; c++) {
-      const o = <usize>c << 2;
-      const xc = load<f32>(x + o);
-      s0 += xc * load<f32>(y0 + o);
-      s1 += xc * load<f32>(y1 + o);
-      s2 += xc * load<f32>(y2 + o);
-      s3 += xc * load<f32>(y3 + o);
+    let sv = sums4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3));
+    if (c < dim) {
+      let s0 = f32x4.extract_lane(sv, 0);
+      let s1 = f32x4.extract_lane(sv, 1);
+      let s2 = f32x4.extract_lane(sv, 2);
+      let s3 = f32x4.extract_lane(sv, 3);
+      for (; c < dim; c++) {
+        const o = <usize>c << 2;
+        const xc = load<f32>(x + o);
+        s0 += xc * load<f32>(y0 + o);
+        s1 += xc * load<f32>(y1 + o);
+        s2 += xc * load<f32>(y2 + o);
+        s3 += xc * load<f32>(y3 + o);
+      }
+      sv = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(sv, 0, s0), 1, s1), 2, s2), 3, s3);
     }
-    if (bias) {
-      const bp = bias + (<usize>i << 2);
-      s0 += load<f32>(bp);
-      s1 += load<f32>(bp, 4);
-      s2 += load<f32>(bp, 8);
-      s3 += load<f32>(bp, 12);
+    if (bias) sv = f32x4.add(sv, v128.load(bias + (<usize>i << 2)));
+    if (!v128.any_true(v128.not(f32x4.le(sv, f32x4.splat(thr))))) continue;
+    for (let j = 0; j < 4; j++) {
+      const r = i + j;
+      e = passBefore(exclIndices, e, f, r);
+      if (e < f && load<i32>(exclIndices + (<usize>e << 2)) == r) continue;
+      const sj = j == 0 ? f32x4.extract_lane(sv, 0) : j == 1 ? f32x4.extract_lane(sv, 1) : j == 2 ? f32x4.extract_lane(sv, 2) : f32x4.extract_lane(sv, 3);
+      kept = offer(outIdx + h, outScore + h, kept, n, r, sj);
     }
-    e = passBefore(exclIndices, e, f, i);
-    if (!(e < f && load<i32>(exclIndices + (<usize>e << 2)) == i)) kept = offer(outIdx + h, outScore + h, kept, n, i, s0);
-    e = passBefore(exclIndices, e, f, i + 1);
-    if (!(e < f && load<i32>(exclIndices + (<usize>e << 2)) == i + 1)) kept = offer(outIdx + h, outScore + h, kept, n, i + 1, s1);
-    e = passBefore(exclIndices, e, f, i + 2);
-    if (!(e < f && load<i32>(exclIndices + (<usize>e << 2)) == i + 2)) kept = offer(outIdx + h, outScore + h, kept, n, i + 2, s2);
-    e = passBefore(exclIndices, e, f, i + 3);
-    if (!(e < f && load<i32>(exclIndices + (<usize>e << 2)) == i + 3)) kept = offer(outIdx + h, outScore + h, kept, n, i + 3, s3);
+    thr = threshold(outScore + h, kept, n);
   }
   for (; i < r1; i++) {
     e = passBefore(exclIndices, e, f, i);
@@ -223,6 +245,33 @@ function oneBlock(
     kept = offer(outIdx + h, outScore + h, kept, n, i, s);
   }
   store<i32>(kq, kept);
+}
+
+/**
+ * Lane j = (v_j[0] + v_j[1]) + (v_j[2] + v_j[3]): four `hsum`s at once, each added in hsum's
+ * order (a 4×4 transpose, then two vector adds), so every sum is bit-identical to hsum's.
+ */
+@inline function sums4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+  const l0 = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
+  const l1 = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
+  const l2 = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
+  const l3 = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
+  return f32x4.add(f32x4.add(l0, l1), f32x4.add(l2, l3));
+}
+
+/**
+ * The score a row must beat to be offered to a heap: a score s is offered unless s ≤ it.
+ * NaN while the heap has room (nothing compares ≤ NaN: every score is offered, and offer
+ * drops NaN itself); the root (the worst kept) once full — an equal score cannot enter, as
+ * rows come in ascending order and ties keep the lower index; +∞ for n = 0 (only NaN passes
+ * the test, and offer drops it).
+ */
+@inline function threshold(outScore: usize, kept: i32, n: i32): f32 {
+  return n == 0 ? Infinity : kept < n ? NaN : load<f32>(outScore);
 }
 
 // The heap of scoreTopK (assembly/score.ts), kept identical: score.ts does not export its
