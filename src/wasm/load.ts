@@ -368,7 +368,7 @@ function compileDefaultNow(relaxed: boolean): WebAssembly.Module | null {
   const fs = syncFs();
   if (!fs || !isUrl(source)) return null;
   const url = typeof source === 'string' ? null : source;
-  if (!url || url.protocol !== 'file:') return null;
+  if (url?.protocol !== 'file:') return null;
   try {
     let bytes: Uint8Array;
     try {
