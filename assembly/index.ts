@@ -7,3 +7,4 @@ export { rowWeights } from './weights';
 export { solveRows } from './solve';
 export { dataLoss, penalty } from './loss';
 export { scoreTopK, scoreTopKRanks, rankQueries } from './score';
+export { scoreTopKBatch } from './score-batch';

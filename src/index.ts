@@ -39,7 +39,7 @@ export type {
   ModelRecommendAllOptions,
 } from './model/model.js';
 export { init, wasmInfo } from './wasm/init.js';
-export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './wasm/init.js';
+export type { BackendChoice, InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './wasm/init.js';
 export { recommendAllThreaded, recommendAll } from './model/recommend-all.js';
 export type { RecommendAllOptions } from './model/recommend-all.js';
 export type { SparkParams, ImplicitParams, RuntimeOptions } from './interop/conventions.js';

@@ -28,7 +28,7 @@ export { AlsError, ErrorCode } from './errors.js';
 export type { Id } from './data/id-map.js';
 export { simdSupported } from './wasm/load.js';
 export { init, wasmInfo } from './wasm/init.js';
-export type { InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './wasm/init.js';
+export type { BackendChoice, InitOptions, WasmInfo, WasmSource, SimdChoice, BuildName, WasmLoadOptions } from './wasm/init.js';
 
 /** @deprecated Use {@link init}, the one way to set up the WebAssembly kernels. Still compiles a build and resolves with it. */
 export function loadWasmModule(options?: WasmLoadOptions): Promise<WebAssembly.Module> {

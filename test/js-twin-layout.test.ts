@@ -14,6 +14,7 @@ import { type JsMemory, viewMemory } from '../src/kernels/js/memory.js';
 import { createScoreKernels } from '../src/kernels/js/score.js';
 import { createSolveKernels } from '../src/kernels/js/solve.js';
 import { createSubspaceKernels } from '../src/kernels/js/subspace.js';
+import { createScoreBatchKernels } from '../src/kernels/js/score-batch.js';
 import { createWeightsKernels } from '../src/kernels/js/weights.js';
 
 const source = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -46,11 +47,12 @@ const TWINS: Record<string, (m: JsMemory) => object> = {
   solve: (m) => createSolveKernels(m, createJsKernels(m.F.buffer)),
   loss: createLossKernels,
   score: createScoreKernels,
+  'score-batch': createScoreBatchKernels,
 };
 
 describe('the JS twin mirrors assembly/ by file name', () => {
   it('every assembly kernel file but the SIMD helpers has a twin of the same name', () => {
-    const reexported = [...source('assembly/index.ts').matchAll(/from '\.\/(\w+)'/g)].map((m) => m[1]!);
+    const reexported = [...source('assembly/index.ts').matchAll(/from '\.\/([\w-]+)'/g)].map((m) => m[1]!);
     expect(reexported.sort()).toEqual(Object.keys(TWINS).sort());
   });
 

@@ -1,5 +1,5 @@
 import { AlsError, ErrorCode } from '../errors.js';
-import { loadWasmModule, simdSupported } from '../wasm/load.js';
+import { backendChoice, loadWasmModule, simdSupported } from '../wasm/load.js';
 import { createMemory } from '../wasm/memory.js';
 import { createJsKernels } from './js/index.js';
 import type { Kernels } from './types.js';
@@ -18,11 +18,14 @@ let warnedNoWasm = false;
 
 /**
  * 'wasm' needs WebAssembly with SIMD (refused with a coded error otherwise); 'js' always
- * works; 'auto' takes WASM where it validates and falls back to JS with one warning.
+ * works; 'auto' is what init({ backend }) chose, by default WASM where it validates with a
+ * fall back to JS and one warning.
  * `shared`: the memory is a SharedArrayBuffer for worker threads (and the WASM build whose
  * memory import is shared).
  */
-export async function createBackend(name: 'auto' | 'wasm' | 'js', bytes: number, shared: boolean): Promise<Backend> {
+export async function createBackend(asked: 'auto' | 'wasm' | 'js', bytes: number, shared: boolean): Promise<Backend> {
+  // 'auto' defers to init({ backend }), the user's choice for everything not told otherwise.
+  const name = asked === 'auto' ? backendChoice() : asked;
   const wasm = name !== 'js' && simdSupported();
   if (name === 'wasm' && !wasm) {
     throw new AlsError(

@@ -265,7 +265,6 @@ export interface Kernels {
    * and `gather` 2·GATHER_ROWS·bs, bs = roundUp(min(blockSize, dim), 8).
    * Returns -1, or the first unknown of a block whose system was not positive definite (x is
    * then partly updated).
-   * Optional in this interface until src/kernels/wasm.ts passes the export through.
    */
   subspaceSolve(
     A0: number,
@@ -282,4 +281,30 @@ export interface Kernels {
     work: number,
     gather: number,
   ): number;
+  // --- assembly/score-batch.ts (the multi-query scoring kernel) ---
+
+  /**
+   * scoreTopK for numQueries query vectors at once (x_q at X + q·stride floats) over the rows
+   * [start, end) plus bias (0: none), each row read once for four queries: query q skips the
+   * rows exclIndices[exclIndptr[q] … exclIndptr[q + 1]) (ascending; exclIndptr = 0: none) and
+   * keeps its best n in its own heap at outIdx / outScore + q·n entries (ties keep the lower
+   * index, NaN never enters); outKept[q] (i32) is how many it holds. Every score is bit-
+   * identical to scoreTopK's, so the lists are scoreTopK's query by query.
+   */
+  scoreTopKBatch(
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    bias: number,
+    X: number,
+    numQueries: number,
+    exclIndptr: number,
+    exclIndices: number,
+    n: number,
+    outIdx: number,
+    outScore: number,
+    outKept: number,
+  ): void;
 }

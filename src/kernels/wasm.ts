@@ -25,5 +25,6 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     scoreTopKRanks: e.scoreTopKRanks,
     rankQueries: e.rankQueries,
     subspaceSolve: e.subspaceSolve,
+    scoreTopKBatch: e.scoreTopKBatch,
   };
 }

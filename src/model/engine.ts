@@ -1,10 +1,23 @@
 import { createJsKernels } from '../kernels/js/index.js';
 import type { Kernels } from '../kernels/types.js';
 import { createWasmKernels } from '../kernels/wasm.js';
-import { loadedWasmModule } from '../wasm/load.js';
+import { backendChoice, noteServingBackend, servingWasmModule } from '../wasm/load.js';
 import { ErrorCode, fail } from '../errors.js';
 import { createMemory } from '../wasm/memory.js';
 import { planServing } from '../wasm/layout.js';
+
+/** Queries scored per pass of the batch kernel over the rows (a multiple of its 4-query tile). */
+export const BATCH_QUERIES = 32;
+
+const alignUp = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/** One query of {@link ServingEngine.topNEach}. */
+export interface EachQuery {
+  /** k floats. */
+  vector: ArrayLike<number>;
+  /** Dense row indices never returned (any order, duplicates allowed). */
+  exclude: ArrayLike<number>;
+}
 
 /**
  * What serving needs in one kernel memory: both factor matrices padded to `stride`, their
@@ -12,8 +25,13 @@ import { planServing } from '../wasm/layout.js';
  * biases, YᵀY of the items, and room for one query (vector, exclusions, candidates, results,
  * fold-in scratch). Built once per model, on first use.
  *
- * It uses the WASM kernels when the module has already been compiled in this realm (any fit
- * does that, or `await loadWasmModule()`), so serving stays synchronous; else the JS twin.
+ * Serving is synchronous, so the kernels are whatever module can be had without waiting
+ * (src/wasm/load.ts `servingWasmModule`): the single-threaded build if compiled; else the
+ * threads build if that is the one compiled (after a multi-threaded fit), on a shared memory
+ * of its own; else, in Node, Deno and Bun, the single-threaded build read and compiled here.
+ * Only where none of these exists (a browser before `await init()`, no WebAssembly SIMD, or
+ * `init({ backend: 'js' })`) does it run on the JS twin. `kernels.backend` says which, and
+ * `wasmInfo().serving` reports the latest engine's.
  */
 export class ServingEngine {
   readonly kernels: Kernels;
@@ -35,6 +53,13 @@ export class ServingEngine {
   readonly outIdx: number;
   readonly outScore: number;
   readonly maxList: number;
+  /**
+   * Batch area for {@link topNEach}: BATCH_QUERIES query vectors (stride floats each), their
+   * exclusion offsets (CSR into `excl`) and kept counts; the heaps go to outIdx / outScore.
+   */
+  readonly batchX: number;
+  readonly batchIndptr: number;
+  readonly batchKept: number;
   /** Fold-in scratch: A (stride²), b, w, t, cols, values (maxList each), gather (32·stride·2). */
   readonly A: number;
   readonly b: number;
@@ -50,6 +75,8 @@ export class ServingEngine {
     itemFactors: Float32Array,
     userBiases: Float32Array | null,
     itemBiases: Float32Array | null,
+    /** 'js': the JS twin whatever is loaded (a fit told `backend: 'js'`, benchmarks). */
+    backend: 'auto' | 'js' = 'auto',
   ) {
     const numUsers = userFactors.length / k;
     const numItems = itemFactors.length / k;
@@ -77,12 +104,24 @@ export class ServingEngine {
       values: this.values,
       gather: this.gather,
     } = layout);
-    const offset = layout.totalBytes;
-    const module = loadedWasmModule();
+    // The batch area (query vectors, exclusion offsets, kept counts) follows the planned layout.
+    this.batchX = alignUp(layout.totalBytes);
+    this.batchIndptr = this.batchX + BATCH_QUERIES * stride * 4;
+    this.batchKept = alignUp(this.batchIndptr + (BATCH_QUERIES + 1) * 4);
+    const offset = alignUp(this.batchKept + BATCH_QUERIES * 4);
+    const serving = backend === 'js' ? null : servingWasmModule();
+    if (!serving && backend !== 'js' && backendChoice() === 'wasm') {
+      fail(
+        ErrorCode.BACKEND_UNAVAILABLE,
+        'No WebAssembly build is loaded to serve this model on, and this runtime cannot load one synchronously.',
+        'await init() (or a fit) before serving, or use init({ backend: "auto" }).',
+      );
+    }
+    const module = serving?.module ?? null;
     let memory: WebAssembly.Memory | null = null;
     let buffer: ArrayBufferLike;
     try {
-      memory = typeof WebAssembly === 'object' ? createMemory(offset, false) : null;
+      memory = typeof WebAssembly === 'object' ? createMemory(offset, serving?.shared === true) : null;
       buffer = memory ? memory.buffer : new ArrayBuffer(offset);
     } catch (cause) {
       // Within 4 GiB by the plan, so this is the runtime (or the machine) refusing the memory.
@@ -94,6 +133,7 @@ export class ServingEngine {
       );
     }
     this.kernels = module && memory ? createWasmKernels(module, memory) : createJsKernels(buffer);
+    noteServingBackend(this.kernels.backend);
     this.f32 = new Float32Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.stride = stride;
@@ -109,6 +149,79 @@ export class ServingEngine {
     this.kernels.gramBlock(this.items, stride, k, 0, numItems, this.itemGram, 0);
   }
 
+  /**
+   * The top n of `numRows` rows at `rows` (plus the row biases at `bias`; 0: none) for each of
+   * `count` queries, through the multi-query kernel scoreTopKBatch: up to BATCH_QUERIES queries
+   * per call, as many as the engine's lists hold (n results each in outIdx / outScore, their
+   * exclusions together in excl), so the rows are read once per batch instead of once per
+   * query. The same lists as `topN` (recommend.ts) query by query; `deliver(q, indices,
+   * scores)` receives each best first, ties by the lower index.
+   */
+  topNEach(
+    rows: number,
+    numRows: number,
+    bias: number,
+    n: number,
+    count: number,
+    query: (q: number) => EachQuery,
+    deliver: (q: number, indices: Int32Array, scores: Float32Array) => void,
+  ): void {
+    const { f32, i32, stride, k, maxList } = this;
+    const ip = this.batchIndptr >>> 2;
+    const excl = this.excl >>> 2;
+    let next: { vector: ArrayLike<number>; exclude: Int32Array } | null = null;
+    for (let first = 0; first < count; ) {
+      let m = 0;
+      let nnz = 0;
+      i32[ip] = 0;
+      while (first + m < count && m < BATCH_QUERIES && (m + 1) * n <= maxList) {
+        if (!next) {
+          const { vector, exclude } = query(first + m);
+          next = { vector, exclude: distinctRows(exclude, numRows) };
+        }
+        // A first query always fits: its distinct rows are fewer than maxList.
+        if (nnz + next.exclude.length > maxList) break;
+        const x = (this.batchX >>> 2) + m * stride;
+        f32.fill(0, x, x + stride);
+        for (let c = 0; c < k; c++) f32[x + c] = next.vector[c]!;
+        i32.set(next.exclude, excl + nnz);
+        nnz += next.exclude.length;
+        i32[ip + ++m] = nnz;
+        next = null;
+      }
+      this.kernels.scoreTopKBatch(
+        rows,
+        stride,
+        k,
+        0,
+        numRows,
+        bias,
+        this.batchX,
+        m,
+        this.batchIndptr,
+        this.excl,
+        n,
+        this.outIdx,
+        this.outScore,
+        this.batchKept,
+      );
+      for (let j = 0; j < m; j++) {
+        const kept = i32[(this.batchKept >>> 2) + j]!;
+        const at = j * n;
+        const idx = i32.subarray((this.outIdx >>> 2) + at, (this.outIdx >>> 2) + at + kept);
+        const score = f32.subarray((this.outScore >>> 2) + at, (this.outScore >>> 2) + at + kept);
+        const order = Array.from({ length: kept }, (_, e) => e);
+        order.sort((a, b) => score[b]! - score[a]! || idx[a]! - idx[b]!);
+        deliver(
+          first + j,
+          Int32Array.from(order, (e) => idx[e]!),
+          Float32Array.from(order, (e) => score[e]!),
+        );
+      }
+      first += m;
+    }
+  }
+
   /** Rows of k into rows of stride, and the unit-length copy. */
   private fill(at: number, normedAt: number, factors: Float32Array): void {
     const k = this.k;
@@ -122,4 +235,15 @@ export class ServingEngine {
       for (let c = 0; c < k; c++) this.f32[(normedAt >>> 2) + r * this.stride + c] = row[c]! * scale;
     }
   }
+}
+
+/** The distinct row indices in [0, numRows), ascending: what the kernel's merge walk reads. */
+function distinctRows(list: ArrayLike<number>, numRows: number): Int32Array {
+  const sorted = Int32Array.from(list).sort();
+  let kept = 0;
+  for (let e = 0; e < sorted.length; e++) {
+    const v = sorted[e]!;
+    if (v >= 0 && v < numRows && (kept === 0 || sorted[kept - 1]! !== v)) sorted[kept++] = v;
+  }
+  return sorted.subarray(0, kept);
 }

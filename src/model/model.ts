@@ -147,6 +147,15 @@ export class ALSModel {
     return this.itemFactors.subarray(i * this.factors, (i + 1) * this.factors);
   }
 
+  /**
+   * What serving runs on: 'wasm', or 'js' (the JS twin) where no WebAssembly module can be had
+   * synchronously (a browser before `await init()`, no SIMD, or `init({ backend: 'js' })`).
+   * Builds the serving memory if it is not built yet.
+   */
+  get servingBackend(): 'wasm' | 'js' {
+    return this.engine().kernels.backend;
+  }
+
   /** A one-line summary: sizes and conventions, never the ID maps or factors. */
   toString(): string {
     const range = this.clipRange;

@@ -197,12 +197,24 @@ function allTopN(
   const bias = (byItems ? m.itemBiases : m.userBiases) ? (byItems ? engine.itemBias : engine.userBias) : 0;
   const indices = new Int32Array(count * n).fill(-1);
   const scores = new Float32Array(count * n).fill(NaN);
-  for (let q = 0; q < count; q++) {
-    const { vector, exclude, shift } = query(q);
-    const top = topN(engine, { vector, rows, numRows, bias, n, exclude: Array.from(exclude) });
-    indices.set(top.indices, q * n);
-    for (let j = 0; j < top.scores.length; j++) scores[q * n + j] = clamp(top.scores[j]! + shift, range);
-  }
+  // Several queries per pass over the rows (scoreTopKBatch): the same lists as topN each.
+  const shifts = new Float64Array(count);
+  engine.topNEach(
+    rows,
+    numRows,
+    bias,
+    n,
+    count,
+    (q) => {
+      const answer = query(q);
+      shifts[q] = answer.shift;
+      return answer;
+    },
+    (q, top, topScores) => {
+      indices.set(top, q * n);
+      for (let j = 0; j < topScores.length; j++) scores[q * n + j] = clamp(topScores[j]! + shifts[q]!, range);
+    },
+  );
   return { n, indices, scores };
 }
 

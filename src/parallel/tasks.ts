@@ -81,29 +81,27 @@ export function runTasks(t: ThreadContext, deadline = Infinity): boolean {
         break;
       }
       case Job.TopN: {
+        // Queries [first, end) in one multi-query pass; the count kept for query q goes after
+        // the numQueries × n indices. Exclusion offsets stay absolute into exclIndices.
         const { queries, stride, dim, numQueries, rows, numRows, bias, exclIndptr, exclIndices, n, outIdx, outScore } = args.of;
-        const end = Math.min(numQueries, (c + 1) * QUERY_BLOCK);
-        for (let q = c * QUERY_BLOCK; q < end; q++) {
-          const lo = exclIndptr ? i32[(exclIndptr >>> 2) + q]! : 0;
-          const hi = exclIndptr ? i32[(exclIndptr >>> 2) + q + 1]! : 0;
-          // the count kept for query q goes after the numQueries × n indices
-          i32[(outIdx >>> 2) + numQueries * n + q] = kernels.scoreTopK(
-            rows,
-            stride,
-            dim,
-            0,
-            numRows,
-            0,
-            0,
-            queries + q * stride * 4,
-            bias,
-            exclIndices + lo * 4,
-            hi - lo,
-            n,
-            outIdx + q * n * 4,
-            outScore + q * n * 4,
-          );
-        }
+        const first = c * QUERY_BLOCK;
+        const end = Math.min(numQueries, first + QUERY_BLOCK);
+        kernels.scoreTopKBatch(
+          rows,
+          stride,
+          dim,
+          0,
+          numRows,
+          bias,
+          queries + first * stride * 4,
+          end - first,
+          exclIndptr ? exclIndptr + first * 4 : 0,
+          exclIndices,
+          n,
+          outIdx + first * n * 4,
+          outScore + first * n * 4,
+          outIdx + (numQueries * n + first) * 4,
+        );
         break;
       }
       case Job.TopNRanks: {

@@ -6,6 +6,7 @@
  */
 import { AlsError, ErrorCode } from '../errors.js';
 import {
+  backendChoice,
   compileSource,
   configureWasm,
   isWasmModule,
@@ -14,10 +15,12 @@ import {
   loadWasmModule,
   markUnused,
   relaxedSimdSupported,
+  servingBackend,
   sharedMemorySupported,
   simdChoice,
   simdSupported,
   wasmUsed,
+  type BackendChoice,
   type BuildName,
   type SimdChoice,
   type WasmSource,
@@ -25,7 +28,7 @@ import {
 import { threadsUnavailableReason } from '../parallel/threads.js';
 import { checkOptions, oneOf } from '../validate.js';
 
-export type { BuildName, SimdChoice, WasmSource, WasmLoadOptions } from './load.js';
+export type { BackendChoice, BuildName, SimdChoice, WasmSource, WasmLoadOptions } from './load.js';
 
 /** The options form of `init(options)`. */
 export interface InitOptions {
@@ -49,6 +52,13 @@ export interface InitOptions {
    * passed as `wasm` / `threadsWasm`. Default `'auto'`.
    */
   simd?: SimdChoice;
+  /**
+   * Which kernels run where nothing more specific is asked (fits with `backend: 'auto'`,
+   * serving, recommendAll, evaluation): `'auto'` (default) WebAssembly where it runs, else the
+   * JavaScript kernels; `'wasm'` WebAssembly or a `BACKEND_UNAVAILABLE` error; `'js'` the
+   * JavaScript kernels everywhere, and nothing is loaded. A fit's own `backend` option wins.
+   */
+  backend?: BackendChoice;
 }
 
 /** What this runtime offers and what was loaded, from `init()` and `wasmInfo()`. */
@@ -67,6 +77,16 @@ export interface WasmInfo {
   threadsUnavailable: string | null;
   /** The choice of build in force (`init({ simd })`, default `'auto'`). */
   simdChoice: SimdChoice;
+  /**
+   * What the latest model's serving (recommend, predict, similarItems, recommendAll on the
+   * calling thread) runs on: `'wasm'`, `'js'`, or null (no model served yet). Node, Deno and
+   * Bun serve on WASM by themselves (the build is read and compiled synchronously when
+   * needed); a browser serves on WASM once a build is loaded (`await init()` or a fit), on the
+   * JavaScript kernels before that.
+   */
+  serving: 'wasm' | 'js' | null;
+  /** The kernels init() asked for (`init({ backend })`, default `'auto'`). */
+  backend: BackendChoice;
 }
 
 let initialized: Promise<WasmInfo> | null = null;
@@ -78,13 +98,15 @@ export function wasmInfo(): WasmInfo {
   const reason =
     threadsUnavailableReason() ?? (sharedMemorySupported() ? null : 'this runtime cannot create a shared WebAssembly memory');
   return {
-    build: loaded.single ?? (!simd && wasmUsed() ? 'js' : null),
+    build: backendChoice() === 'js' ? 'js' : (loaded.single ?? (!simd && wasmUsed() ? 'js' : null)),
     threadsBuild: loaded.threads,
     simd,
     relaxedSimd: relaxedSimdSupported(),
     threads: reason === null,
     threadsUnavailable: reason,
     simdChoice: simdChoice(),
+    serving: servingBackend(),
+    backend: backendChoice(),
   };
 }
 
@@ -98,6 +120,7 @@ function isOptions(value: unknown): value is InitOptions {
 }
 
 const SIMD_CHOICES: readonly SimdChoice[] = ['simd', 'auto', 'relaxed'];
+const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'js'];
 
 /**
  * Sets where the WebAssembly kernels come from, then loads (compiles) the single-threaded
@@ -136,8 +159,9 @@ export function init(source?: WasmSource | PromiseLike<WasmSource> | InitOptions
     );
   }
   try {
-    checkOptions('init options', options, ['wasm', 'threadsWasm', 'simd']);
+    checkOptions('init options', options, ['wasm', 'threadsWasm', 'simd', 'backend']);
     if (options.simd !== undefined) oneOf('simd', options.simd, SIMD_CHOICES);
+    if (options.backend !== undefined) oneOf('backend', options.backend, BACKEND_CHOICES);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -153,14 +177,25 @@ export function init(source?: WasmSource | PromiseLike<WasmSource> | InitOptions
       ),
     );
   }
+  const backend = options.backend ?? 'auto';
+  if (backend === 'wasm' && !simdSupported() && options.wasm === undefined) {
+    return Promise.reject(
+      new AlsError(
+        ErrorCode.BACKEND_UNAVAILABLE,
+        'This runtime has no WebAssembly SIMD.',
+        "Use init({ backend: 'auto' }) or 'js' (slower), or a runtime with WASM SIMD (Node ≥ 16.4, current browsers).",
+      ),
+    );
+  }
   configureWasm({
     simd: options.simd,
+    backend,
     // A module is kept as it is; anything else is compiled once, here or on first threaded fit.
     single: options.wasm === undefined ? null : isWasmModule(options.wasm) ? options.wasm : compileSource(options.wasm, null),
     threads: options.threadsWasm === undefined ? null : options.threadsWasm,
   });
   const pending = (async () => {
-    if (simdSupported() || options.wasm !== undefined) await loadWasmModule();
+    if (backend !== 'js' && (simdSupported() || options.wasm !== undefined)) await loadWasmModule();
     return wasmInfo();
   })();
   initialized = pending;
@@ -173,6 +208,6 @@ export function init(source?: WasmSource | PromiseLike<WasmSource> | InitOptions
 }
 
 function resetAfterFailedInit(): void {
-  configureWasm({ simd: 'auto', single: null, threads: null });
+  configureWasm({ simd: 'auto', backend: 'auto', single: null, threads: null });
   markUnused();
 }

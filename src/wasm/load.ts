@@ -50,8 +50,16 @@ export type WasmFile = 'als.wasm' | 'als-threads.wasm' | 'als-relaxed.wasm' | 'a
 
 type Pending = WasmSource | PromiseLike<WasmSource>;
 
+/**
+ * Which kernels to use when nothing more specific is asked (a fit's `backend: 'auto'`,
+ * serving, recommendAll, evaluation): `'auto'` WASM where it runs, `'wasm'` WASM or an error,
+ * `'js'` the JavaScript kernels everywhere (nothing is loaded).
+ */
+export type BackendChoice = 'auto' | 'wasm' | 'js';
+
 interface State {
   simd: SimdChoice;
+  backend: BackendChoice;
   /** Sources given to init(), by memory kind; they override the default place. */
   single: Pending | null;
   threads: Pending | null;
@@ -59,11 +67,12 @@ interface State {
   used: boolean;
 }
 
-const state: State = { simd: 'auto', single: null, threads: null, used: false };
+const state: State = { simd: 'auto', backend: 'auto', single: null, threads: null, used: false };
 const cache = new Map<string, Promise<WebAssembly.Module>>();
 const compiled = new Map<string, WebAssembly.Module>();
 const builds = new Map<string, BuildName>();
 const NODE_FS = 'node:fs/promises';
+const NODE_FS_SYNC = 'node:fs';
 
 type SourceOf = (file: WasmFile) => Pending | null | undefined;
 /** The runtime-specific default source of each build (see the comment above); null until known. */
@@ -79,6 +88,33 @@ const sourceReady: Promise<void> = import('#wasm-source').then(
   },
   () => undefined,
 );
+
+type SyncFs = Pick<typeof import('node:fs'), 'readFileSync'>;
+/**
+ * node:fs for reading a build without awaiting (serving is synchronous): Node ≥ 20.16, Deno and
+ * Bun hand it over at once through process.getBuiltinModule; older runtimes get the copy
+ * imported here at start-up (by a variable specifier, so browser bundles leave it alone).
+ */
+let importedFs: SyncFs | null = null;
+if (isNode()) {
+  import(NODE_FS_SYNC).then(
+    (fs: SyncFs) => {
+      importedFs = fs;
+    },
+    () => undefined,
+  );
+}
+
+function syncFs(): SyncFs | null {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    const fs = p?.getBuiltinModule?.(NODE_FS_SYNC) as SyncFs | undefined;
+    if (fs && typeof fs.readFileSync === 'function') return fs;
+  } catch {
+    // A runtime whose getBuiltinModule refuses node:fs: fall back to the imported copy.
+  }
+  return importedFs;
+}
 
 /** @internal Whether any build has been requested (init() is refused from then on). */
 export function wasmUsed(): boolean {
@@ -98,8 +134,14 @@ export function markUnused(): void {
 }
 
 /** @internal Set by init(): the choice of build and sources that override the default place. */
-export function configureWasm(config: { simd?: SimdChoice; single?: Pending | null; threads?: Pending | null }): void {
+export function configureWasm(config: {
+  simd?: SimdChoice;
+  backend?: BackendChoice;
+  single?: Pending | null;
+  threads?: Pending | null;
+}): void {
   if (config.simd !== undefined) state.simd = config.simd;
+  if (config.backend !== undefined) state.backend = config.backend;
   if (config.single !== undefined) state.single = config.single;
   if (config.threads !== undefined) state.threads = config.threads;
 }
@@ -274,6 +316,91 @@ export function loadedWasmModule(options: WasmLoadOptions = {}): WebAssembly.Mod
     return source;
   }
   return null;
+}
+
+/** The kernel module serving runs on, and whether its memory import is shared (the threads build). */
+export interface ServingModule {
+  module: WebAssembly.Module;
+  shared: boolean;
+}
+
+/**
+ * @internal The module for serving, obtained without waiting, in this order: the single-threaded
+ * build when it is compiled already (or was given as a Module); the threads build when that is
+ * the one compiled (after a multi-threaded fit: it serves on a shared memory of its own); the
+ * single-threaded build compiled here and now from its file where the runtime reads files
+ * synchronously (Node, Deno, Bun, from the default place only: a source given to init() is
+ * never replaced). null: nothing at hand (a browser before `await init()`, a runtime without
+ * WebAssembly SIMD, or `init({ backend: 'js' })`): serving runs on the JavaScript kernels.
+ */
+export function servingWasmModule(): ServingModule | null {
+  state.used = true;
+  if (state.backend === 'js' || !simdSupported()) return null;
+  const single = loadedWasmModule();
+  if (single) return { module: single, shared: false };
+  const relaxedThreads = useRelaxedQuietly(true);
+  const threads = relaxedThreads === null ? undefined : compiled.get(variantKey(true, relaxedThreads));
+  if (threads) return { module: threads, shared: true };
+  const relaxed = useRelaxedQuietly(false);
+  const module = relaxed === null ? null : compileDefaultNow(relaxed);
+  return module ? { module, shared: false } : null;
+}
+
+function useRelaxedQuietly(threads: boolean): boolean | null {
+  try {
+    return useRelaxed({ threads });
+  } catch {
+    return null;
+  }
+}
+
+/** The default single-threaded build read from its file and compiled synchronously, or null. */
+function compileDefaultNow(relaxed: boolean): WebAssembly.Module | null {
+  if (state.single !== null) return null;
+  const key = variantKey(false, relaxed);
+  const file = fileName(false, relaxed);
+  let source: Pending;
+  try {
+    source = defaultSource(file);
+  } catch {
+    return null;
+  }
+  const fs = syncFs();
+  if (!fs || !isUrl(source)) return null;
+  const url = typeof source === 'string' ? null : source;
+  if (url?.protocol !== 'file:') return null;
+  try {
+    let bytes: Uint8Array;
+    try {
+      bytes = fs.readFileSync(url);
+    } catch (error) {
+      // In the repository (not in the package), dist/ may not have its copy yet: use build/.
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      bytes = fs.readFileSync(new URL(`../build/${file}`, url));
+    }
+    const module = new WebAssembly.Module(bytes as BufferSource);
+    remember(key, module, relaxed ? 'relaxed-simd' : 'simd');
+    return module;
+  } catch {
+    return null;
+  }
+}
+
+let lastServing: 'wasm' | 'js' | null = null;
+
+/** @internal Set by each serving engine built: what `wasmInfo().serving` reports. */
+export function noteServingBackend(backend: 'wasm' | 'js'): void {
+  lastServing = backend;
+}
+
+/** @internal The backend the latest serving engine runs on, or null before the first. */
+export function servingBackend(): 'wasm' | 'js' | null {
+  return lastServing;
+}
+
+/** @internal The backend init() asked for ('auto' unless told). */
+export function backendChoice(): BackendChoice {
+  return state.backend;
 }
 
 function remember(key: string, module: WebAssembly.Module, build: BuildName): void {

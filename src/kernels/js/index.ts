@@ -13,6 +13,7 @@
  *   assembly/solve.ts    → solve.ts     solveRows
  *   assembly/loss.ts     → loss.ts      dataLoss, penalty
  *   assembly/score.ts    → score.ts     scoreTopK, scoreTopKRanks, rankQueries
+ *   assembly/score-batch.ts → score-batch.ts  scoreTopKBatch
  *   (assembly/vec.ts, the SIMD helpers, has no twin: the JS loops are scalar.)
  *
  * Precision. Storage is f32, as in WASM. Arithmetic is in JS doubles and rounded to f32 once
@@ -35,6 +36,7 @@ import { createGramKernels } from './gram.js';
 import { createLossKernels } from './loss.js';
 import { viewMemory } from './memory.js';
 import { createScoreKernels } from './score.js';
+import { createScoreBatchKernels } from './score-batch.js';
 import { createSolveKernels } from './solve.js';
 import { createSubspaceKernels } from './subspace.js';
 import { createWeightsKernels } from './weights.js';
@@ -56,5 +58,6 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
     ...createSolveKernels(memory, steps),
     ...createLossKernels(memory),
     ...createScoreKernels(memory),
+    ...createScoreBatchKernels(memory),
   };
 }

@@ -1,0 +1,110 @@
+/**
+ * The JS twin of assembly/score-batch.ts: many query vectors scored against the same rows,
+ * each keeping its own best n in a binary min-heap, exactly as scoreTopK (./score.ts) does
+ * query by query. The WASM kernel's point is reading each row once for four queries; here the
+ * loops are plain, and only the results must agree.
+ */
+import type { Kernels } from '../types.js';
+import type { JsMemory } from './memory.js';
+
+export type ScoreBatchKernels = Pick<Kernels, 'scoreTopKBatch'>;
+
+/** Rows per block: every query scores one block before the next (as the WASM kernel walks them). */
+const BLOCK_ROWS = 512;
+
+export function createScoreBatchKernels({ F, I }: JsMemory): ScoreBatchKernels {
+  /** (s, i) ranks above (t, j): higher score, or the same score and a lower index. */
+  const better = (s: number, i: number, t: number, j: number) => s > t || (s === t && i < j);
+
+  /** s_i = x·y_i + b_i, summed as ./score.ts sums it (one f64 sum, rounded to f32 once). */
+  const score = (Y: number, stride: number, dim: number, x: number, bias: number, i: number) => {
+    const y0 = (Y >>> 2) + i * stride,
+      x0 = x >>> 2;
+    let s = 0;
+    for (let c = 0; c < dim; c++) s += F[x0 + c]! * F[y0 + c]!;
+    if (bias) s += F[(bias >>> 2) + i]!;
+    return Math.fround(s);
+  };
+
+  /** The heap offer of ./score.ts: (i, s) into the best n at outIdx / outScore; NaN never enters. */
+  const offer = (n: number, outIdx: number, outScore: number, kept: number, i: number, s: number) => {
+    const hi = outIdx >>> 2,
+      hs = outScore >>> 2;
+    if (Number.isNaN(s)) return kept;
+    if (kept < n) {
+      let c = kept++;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!better(F[hs + p]!, I[hi + p]!, s, i)) break;
+        F[hs + c] = F[hs + p]!;
+        I[hi + c] = I[hi + p]!;
+        c = p;
+      }
+      F[hs + c] = s;
+      I[hi + c] = i;
+    } else if (n > 0 && better(s, i, F[hs]!, I[hi]!)) {
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const w = r < n && better(F[hs + l]!, I[hi + l]!, F[hs + r]!, I[hi + r]!) ? r : l;
+        if (!better(s, i, F[hs + w]!, I[hi + w]!)) break;
+        F[hs + c] = F[hs + w]!;
+        I[hi + c] = I[hi + w]!;
+        c = w;
+      }
+      F[hs + c] = s;
+      I[hi + c] = i;
+    }
+    return kept;
+  };
+
+  /**
+   * For each query q < numQueries (x_q at X + q·stride floats), the top-n of
+   * s_i = x_q·y_i + bias[i] over the rows [start, end), skipping the rows
+   * exclIndices[exclIndptr[q] … exclIndptr[q + 1]) (exclIndptr = 0: none). Query q's heap is
+   * outIdx / outScore + q·n entries, as scoreTopK keeps it; outKept[q] is how many it holds.
+   */
+  function scoreTopKBatch(
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    bias: number,
+    X: number,
+    numQueries: number,
+    exclIndptr: number,
+    exclIndices: number,
+    n: number,
+    outIdx: number,
+    outScore: number,
+    outKept: number,
+  ): void {
+    const excluded: Set<number>[] = [];
+    for (let q = 0; q < numQueries; q++) {
+      const set = new Set<number>();
+      if (exclIndptr) {
+        for (let e = I[(exclIndptr >>> 2) + q]!; e < I[(exclIndptr >>> 2) + q + 1]!; e++) set.add(I[(exclIndices >>> 2) + e]!);
+      }
+      excluded.push(set);
+      I[(outKept >>> 2) + q] = 0;
+    }
+    for (let r0 = start; r0 < end; r0 += BLOCK_ROWS) {
+      const r1 = Math.min(end, r0 + BLOCK_ROWS);
+      for (let q = 0; q < numQueries; q++) {
+        const x = X + q * stride * 4;
+        const heap = q * n * 4;
+        let kept = I[(outKept >>> 2) + q]!;
+        for (let i = r0; i < r1; i++) {
+          if (excluded[q]!.has(i)) continue;
+          kept = offer(n, outIdx + heap, outScore + heap, kept, i, score(Y, stride, dim, x, bias, i));
+        }
+        I[(outKept >>> 2) + q] = kept;
+      }
+    }
+  }
+
+  return { scoreTopKBatch };
+}
