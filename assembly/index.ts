@@ -6,3 +6,4 @@ export { rowWeights } from './weights';
 export { solveRows } from './solve';
 export { dataLoss, penalty } from './loss';
 export { scoreTopK, scoreTopKRanks, rankQueries } from './score';
+export { sampleRows } from './sample';

@@ -12,6 +12,7 @@
  *   assembly/solve.ts    → solve.ts     solveRows
  *   assembly/loss.ts     → loss.ts      dataLoss, penalty
  *   assembly/score.ts    → score.ts     scoreTopK, scoreTopKRanks, rankQueries
+ *   assembly/sample.ts   → sample.ts    sampleRows
  *   (assembly/vec.ts, the SIMD helpers, has no twin: the JS loops are scalar.)
  *
  * Precision. Storage is f32, as in WASM. Arithmetic is in JS doubles and rounded to f32 once
@@ -33,6 +34,7 @@ import { createCholeskyKernels } from './cholesky.js';
 import { createGramKernels } from './gram.js';
 import { createLossKernels } from './loss.js';
 import { viewMemory } from './memory.js';
+import { createSampleKernels } from './sample.js';
 import { createScoreKernels } from './score.js';
 import { createSolveKernels } from './solve.js';
 import { createWeightsKernels } from './weights.js';
@@ -52,5 +54,6 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
     ...createSolveKernels(memory, steps),
     ...createLossKernels(memory),
     ...createScoreKernels(memory),
+    ...createSampleKernels(memory, steps),
   };
 }
