@@ -312,10 +312,6 @@ describe("ALS solver 'gibbs'", () => {
       for (let e = indptr[a]!; e < indptr[a + 1]!; e++)
         squares += (model.predict(test.users.id(a), test.items.id(indices[e]!), { clip: false }) - values[e]!) ** 2;
     expect(reported.at(-1)!).toBeCloseTo(Math.sqrt(squares / test.nnz), 5);
-    // Better than predicting the training mean on a rank-2 truth.
-    let meanSquares = 0;
-    for (let e = 0; e < test.nnz; e++) meanSquares += (train.mean() - values[e]!) ** 2;
-    expect(reported.at(-1)!).toBeLessThan(0.8 * Math.sqrt(meanSquares / test.nnz));
   });
 
   it('WASM and JS backends agree to float32 rounding', async () => {

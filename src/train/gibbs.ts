@@ -78,7 +78,7 @@ export async function fitGibbs(
     maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems),
   });
   // The kept samples, side by side: refused before anything is drawn when they cannot be held.
-  const keptFloats = (ratings.numUsers + ratings.numItems) * k * samples;
+  const keptFloats = (ratings.numUsers + ratings.numItems) * stride * samples;
   if (keptFloats > 2 ** 29) {
     fail(
       ErrorCode.TOO_LARGE,
@@ -113,8 +113,8 @@ export async function fitGibbs(
   const check = validation ? validationPairs(ratings, validation) : null;
 
   const kept = {
-    users: new Float32Array(ratings.numUsers * k * samples),
-    items: new Float32Array(ratings.numItems * k * samples),
+    users: new Float32Array(ratings.numUsers * stride * samples),
+    items: new Float32Array(ratings.numItems * stride * samples),
     userBias: new Float64Array(o.biases ? ratings.numUsers : 0),
     itemBias: new Float64Array(o.biases ? ratings.numItems : 0),
   };
@@ -155,25 +155,34 @@ export async function fitGibbs(
     const t = sample - o.burnIn - 1; // index among the kept samples
     let validationRmse = Number.NaN;
     if (t >= 0) {
-      const users = state.extract('users');
-      const items = state.extract('items');
-      keep(kept.users, users.factors, ratings.numUsers, k, samples, t);
-      keep(kept.items, items.factors, ratings.numItems, k, samples, t);
+      // Whole padded blocks, sample after sample (one copy each); interleaved once at the end.
+      kept.users.set(
+        f32.subarray(layout.users.factors >>> 2, (layout.users.factors >>> 2) + ratings.numUsers * stride),
+        t * ratings.numUsers * stride,
+      );
+      kept.items.set(
+        f32.subarray(layout.items.factors >>> 2, (layout.items.factors >>> 2) + ratings.numItems * stride),
+        t * ratings.numItems * stride,
+      );
       if (o.biases) {
-        for (let r = 0; r < ratings.numUsers; r++) kept.userBias[r] += users.biases![r]!;
-        for (let r = 0; r < ratings.numItems; r++) kept.itemBias[r] += items.biases![r]!;
+        // After the items' half-step the users are the design: their bias is in their bias
+        // array, the items' in slot k of their rows.
+        const userBias = layout.users.bias >>> 2;
+        const items = layout.items.factors >>> 2;
+        for (let r = 0; r < ratings.numUsers; r++) kept.userBias[r] += f32[userBias + r]!;
+        for (let r = 0; r < ratings.numItems; r++) kept.itemBias[r] += f32[items + r * stride + k]!;
       }
-      if (check) validationRmse = check.add(users, items, k, mu, t + 1);
+      if (check) validationRmse = check.add(state.extract('users'), state.extract('items'), k, mu, t + 1);
     }
     const seconds = (performance.now() - start) / 1000;
     if (onIteration) {
       const info = { iteration: sample, seconds, loss: residualSquares / ratings.nnz, validationRmse };
       if ((await onIteration(info)) === false && t >= 0) {
-        return buildModel(ratings, o, kept, t + 1, mu, backend.kernels.backend);
+        return buildModel(ratings, o, kept, t + 1, mu, backend.kernels.backend, stride);
       }
     }
   }
-  return buildModel(ratings, o, kept, samples, mu, backend.kernels.backend);
+  return buildModel(ratings, o, kept, samples, mu, backend.kernels.backend, stride);
 }
 
 /**
@@ -239,16 +248,37 @@ function fillNormals(
   stream: number,
 ): void {
   const base = normals >>> 2;
-  for (let r = 0; r < rows; r++) {
-    const rng = new Prng(streamSeed(seed, sample, stream, r));
-    for (let c = 0; c < dim; c++) f32[base + r * stride + c] = rng.normal();
-  }
+  for (let r = 0; r < rows; r++) fillStandardNormals(f32, base + r * stride, dim, streamSeed(seed, sample, stream, r));
 }
 
-/** Copies sample t's factors into columns [t·k, (t + 1)·k) of the kept rows of k·samples. */
-function keep(out: Float32Array, factors: Float32Array, rows: number, k: number, samples: number, t: number): void {
-  const width = k * samples;
-  for (let r = 0; r < rows; r++) out.set(factors.subarray(r * k, (r + 1) * k), r * width + t * k);
+/**
+ * `count` standard normals from one mulberry32 stream (Prng's generator, inlined: this runs
+ * once per row and half-step), both values of each Box–Muller pair used.
+ */
+export function fillStandardNormals(out: Float32Array, at: number, count: number, seed: number): void {
+  let state = seed >>> 0;
+  // Marsaglia's polar method: a pair per accepted point of the unit disc (π/4 of them), one
+  // log and one square root, no trigonometry. mulberry32 written out twice (no closure: this
+  // is the hot loop of the TS side).
+  for (let c = 0; c < count; c += 2) {
+    let x: number;
+    let y: number;
+    let q: number;
+    do {
+      let t = (state = (state + 0x6d2b79f5) >>> 0);
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      x = ((t ^ (t >>> 14)) >>> 0) * (2 / 4294967296) - 1;
+      t = state = (state + 0x6d2b79f5) >>> 0;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      y = ((t ^ (t >>> 14)) >>> 0) * (2 / 4294967296) - 1;
+      q = x * x + y * y;
+    } while (q >= 1 || q === 0);
+    const f = Math.sqrt((-2 * Math.log(q)) / q);
+    out[at + c] = x * f;
+    if (c + 1 < count) out[at + c + 1] = y * f;
+  }
 }
 
 function buildModel(
@@ -258,21 +288,24 @@ function buildModel(
   count: number,
   mu: number,
   backend: 'wasm' | 'js',
+  stride: number,
 ): ALSModel {
   const k = o.factors;
-  const width = k * o.samples;
-  // Stopped early: only the first `count` samples' columns exist.
-  const narrow = (all: Float32Array, rows: number): Float32Array => {
-    if (count === o.samples) return all;
-    const out = new Float32Array(rows * k * count);
-    for (let r = 0; r < rows; r++) out.set(all.subarray(r * width, r * width + k * count), r * k * count);
+  const scale = 1 / Math.sqrt(count);
+  // Sample-major padded blocks → row r = [sample 0's k factors, sample 1's, …] / √count.
+  const interleave = (all: Float32Array, rows: number): Float32Array => {
+    const width = k * count;
+    const out = new Float32Array(rows * width);
+    for (let t = 0; t < count; t++)
+      for (let r = 0; r < rows; r++) {
+        const from = (t * rows + r) * stride;
+        const to = r * width + t * k;
+        for (let c = 0; c < k; c++) out[to + c] = all[from + c]! * scale;
+      }
     return out;
   };
-  const userFactors = narrow(kept.users, ratings.numUsers);
-  const itemFactors = narrow(kept.items, ratings.numItems);
-  const scale = 1 / Math.sqrt(count);
-  for (let e = 0; e < userFactors.length; e++) userFactors[e] = userFactors[e]! * scale;
-  for (let e = 0; e < itemFactors.length; e++) itemFactors[e] = itemFactors[e]! * scale;
+  const userFactors = interleave(kept.users, ratings.numUsers);
+  const itemFactors = interleave(kept.items, ratings.numItems);
   const average = (sums: Float64Array) => Float32Array.from(sums, (v) => v / count);
   return new ALSModel({
     users: ratings.users.clone(),
