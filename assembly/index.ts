@@ -8,3 +8,4 @@ export { solveRows } from './solve';
 export { dataLoss, penalty } from './loss';
 export { scoreTopK, scoreTopKRanks, rankQueries } from './score';
 export { scoreTopKBatch } from './score-batch';
+export { sampleRows } from './sample';

@@ -15,6 +15,7 @@ import { createScoreKernels } from '../src/kernels/js/score.js';
 import { createSolveKernels } from '../src/kernels/js/solve.js';
 import { createSubspaceKernels } from '../src/kernels/js/subspace.js';
 import { createScoreBatchKernels } from '../src/kernels/js/score-batch.js';
+import { createSampleKernels } from '../src/kernels/js/sample.js';
 import { createWeightsKernels } from '../src/kernels/js/weights.js';
 
 const source = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -48,6 +49,7 @@ const TWINS: Record<string, (m: JsMemory) => object> = {
   loss: createLossKernels,
   score: createScoreKernels,
   'score-batch': createScoreBatchKernels,
+  sample: (m) => createSampleKernels(m, createJsKernels(m.F.buffer)),
 };
 
 describe('the JS twin mirrors assembly/ by file name', () => {

@@ -307,4 +307,26 @@ export interface Kernels {
     outScore: number,
     outKept: number,
   ): void;
+  // ── Bayesian ALS (Gibbs sampling): assembly/sample.ts ──
+
+  /**
+   * One Gibbs half-step over rows [start, end) of the side the parameter block at `params`
+   * solves (X, Y, Stride, Dim, Indptr, Indices, Values, Mu, OtherBias; explicit weights): each
+   * row is drawn from its conditional N(m, (τA)⁻¹) with, for the prior block P = Λ_prior/τ
+   * (stride × stride, upper triangle) followed by h = Λ_prior·μ_prior/τ (stride floats),
+   *   A = P + Σ_j y_j y_jᵀ = UᵀU,  m = A⁻¹(h + Σ_j t_j y_j),  x = m + U⁻¹z·noiseScale,
+   * noiseScale = 1/√τ and z = row u of `normals` (rows × stride standard normals). A row without
+   * ratings is drawn from the prior. `scratch` holds {@link solveScratchFloats} floats.
+   * Returns {@link SOLVE_OK}; r ≥ 0 when row r's A was not positive definite; -2 - r when its
+   * draw was not finite.
+   */
+  sampleRows(
+    params: number,
+    prior: number,
+    normals: number,
+    noiseScale: number,
+    start: number,
+    end: number,
+    scratch: number,
+  ): number;
 }

@@ -26,5 +26,6 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     rankQueries: e.rankQueries,
     subspaceSolve: e.subspaceSolve,
     scoreTopKBatch: e.scoreTopKBatch,
+    sampleRows: e.sampleRows,
   };
 }

@@ -8,6 +8,7 @@ import { planLayout } from './layout.js';
 import { randomFactors } from './random-factors.js';
 import { checkIsObject } from '../validate.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
+import { fitGibbs } from './gibbs.js';
 import { TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
 import { chunkCount } from './schedule.js';
@@ -39,7 +40,12 @@ export class ALS {
 
   constructor(options: AlsOptions = {}) {
     this.options = resolveOptions(options);
-    this.callbacks = { onIteration: options.onIteration, signal: options.signal, init: options.init };
+    this.callbacks = {
+      onIteration: options.onIteration,
+      signal: options.signal,
+      init: options.init,
+      validation: options.validation,
+    };
   }
 
   /**
@@ -69,7 +75,7 @@ export class ALS {
 }
 
 /** The options of a fit that are functions or objects rather than hyperparameters. */
-export type FitCallbacks = Pick<AlsOptions, 'onIteration' | 'signal' | 'init'>;
+export type FitCallbacks = Pick<AlsOptions, 'onIteration' | 'signal' | 'init' | 'validation'>;
 
 /**
  * What a fit runs on beyond its options; not part of the public API. Tests pass a
@@ -88,6 +94,10 @@ export async function fitAls(
 ): Promise<ALSModel> {
   if (!(ratings instanceof Ratings)) {
     fail(ErrorCode.INVALID_OPTION, 'fit expects a Ratings.', 'Build one with Ratings.fromTriples({ users, items, values }).');
+  }
+  if (o.solver === 'gibbs') {
+    if (callbacks.init) checkInit(callbacks.init, ratings, o.factors);
+    return fitGibbs(ratings, o, callbacks);
   }
   const { signal, onIteration } = callbacks;
   throwIfAborted(signal, 'Training');

@@ -1,3 +1,4 @@
+import { Ratings } from '../data/ratings.js';
 import { ErrorCode, fail } from '../errors.js';
 import { abortSignal, boolean, callback, checkOptions, describe, integer, nonNegative, oneOf, positive } from '../validate.js';
 import { checkThreads } from '../parallel/threads.js';
@@ -5,7 +6,7 @@ import { checkThreads } from '../parallel/threads.js';
 export type Feedback = 'explicit' | 'implicit';
 export type Confidence = 'one-plus-alpha' | 'alpha';
 export type RegularizationScaling = 'none' | 'count';
-export type SolverName = 'cholesky' | 'cg' | 'subspace';
+export type SolverName = 'cholesky' | 'cg' | 'subspace' | 'gibbs';
 export type BackendName = 'auto' | 'wasm' | 'js';
 
 /** What `onIteration` receives after each iteration (all users, then all items). */
@@ -69,10 +70,10 @@ export interface AlsOptions {
    */
   unobservedWeight?: number | null;
   /**
-   * 'cholesky' (exact), 'cg' (conjugate gradient, warm-started) or 'subspace' (iALS++, Rendle
+   * 'cholesky' (exact), 'cg' (conjugate gradient, warm-started), 'subspace' (iALS++, Rendle
    * et al. 2021: one sweep of block coordinate descent over blocks of `blockSize` factors,
-   * warm-started; O(nnz·k·b + n·k²) per iteration instead of O(nnz·k² + n·k³), for large k).
-   * Default 'cholesky'.
+   * warm-started; O(nnz·k·b + n·k²) per iteration instead of O(nnz·k² + n·k³), for large k) or
+   * 'gibbs' (Bayesian ALS: explicit only, see `samples`). Default 'cholesky'.
    */
   solver?: SolverName;
   /** Conjugate-gradient steps per row and half-step. Default 3. */
@@ -132,6 +133,8 @@ export interface ResolvedOptions {
   solver: SolverName;
   cgSteps: number;
   blockSize: number;
+  samples: number;
+  burnIn: number;
   biases: boolean;
   seed: number;
   /** σ, or null for unit-length rows. */
@@ -157,6 +160,8 @@ export const DEFAULTS: ResolvedOptions = {
   solver: 'cholesky',
   cgSteps: 3,
   blockSize: 64,
+  samples: 100, // solver 'gibbs' (docs/bayesian-als.md)
+  burnIn: 10,
   biases: true,
   seed: 0,
   initStd: null,
@@ -178,6 +183,9 @@ export const ALS_OPTION_KEYS: readonly (keyof AlsOptions)[] = [
   'solver',
   'cgSteps',
   'blockSize',
+  'samples',
+  'burnIn',
+  'validation',
   'biases',
   'seed',
   'initStd',
@@ -226,7 +234,8 @@ export function resolveOptions(options: AlsOptions): ResolvedOptions {
   }
   o.confidence = oneOf('confidence', options.confidence ?? o.confidence, ['one-plus-alpha', 'alpha']);
   o.unobservedWeight = resolveUnobservedWeight(options, o.feedback);
-  o.solver = oneOf('solver', options.solver ?? o.solver, ['cholesky', 'cg', 'subspace']);
+  o.solver = oneOf('solver', options.solver ?? o.solver, ['cholesky', 'cg', 'subspace', 'gibbs']);
+  resolveGibbsOptions(options, o);
   o.cgSteps = integer('cgSteps', options.cgSteps ?? o.cgSteps, 1, 1000);
   o.blockSize = integer('blockSize', options.blockSize ?? o.blockSize, 1, 4096);
   o.biases = boolean('biases', options.biases ?? o.feedback === 'explicit');
@@ -320,4 +329,50 @@ function checkInitShape(init: unknown): void {
     );
   }
   checkOptions('init', i, ['userFactors', 'itemFactors']);
+}
+
+// ── Bayesian ALS (solver: 'gibbs') ──
+
+export interface AlsOptions {
+  /**
+   * solver 'gibbs': posterior samples averaged for prediction, after `burnIn`. The model keeps
+   * every kept sample's factors side by side, scaled by 1/√samples, so its x_u·y_i is the
+   * average prediction exactly: factors × samples numbers per row. Default 100.
+   */
+  samples?: number;
+  /** solver 'gibbs': first samples drawn and discarded (the chain forgetting its start). Default 10. */
+  burnIn?: number;
+  /**
+   * solver 'gibbs': held-out ratings (IDs as in the training Ratings) whose RMSE under the
+   * running sample average `onIteration` reports as `validationRmse`.
+   */
+  validation?: Ratings;
+}
+
+export interface IterationInfo {
+  /** solver 'gibbs' with `validation`: RMSE of the running average prediction (NaN during burn-in). */
+  validationRmse?: number;
+}
+
+function resolveGibbsOptions(options: AlsOptions, o: ResolvedOptions): void {
+  o.samples = integer('samples', options.samples ?? o.samples, 1, 1e6);
+  o.burnIn = integer('burnIn', options.burnIn ?? o.burnIn, 0, 1e6);
+  // samples and burnIn are kept in every model's options (files read back), so only the data
+  // option is refused outside 'gibbs'.
+  if (o.solver !== 'gibbs' && options.validation !== undefined) {
+    fail(ErrorCode.INVALID_OPTION, "validation applies to solver 'gibbs' only.", "Drop validation, or use solver: 'gibbs'.");
+  } else if (o.solver === 'gibbs' && (options.feedback ?? 'explicit') !== 'explicit') {
+    fail(
+      ErrorCode.INVALID_OPTION,
+      "solver 'gibbs' samples explicit ratings only.",
+      "Use feedback: 'explicit', or solver: 'cholesky'.",
+    );
+  }
+  if (options.validation !== undefined && !(options.validation instanceof Ratings)) {
+    fail(
+      ErrorCode.INVALID_OPTION,
+      `validation must be a Ratings (got ${describe(options.validation)}).`,
+      'Build it with Ratings.fromTriples({ users, items, values }).',
+    );
+  }
 }

@@ -12,7 +12,14 @@ import { balancedBounds } from './schedule.js';
 import { kernelAlpha, regularizationWeight, weightMode } from './weights.js';
 
 /** The kernels' code for each solver option. */
-const SOLVERS = { cholesky: Solver.Cholesky, cg: Solver.ConjugateGradient, subspace: Solver.Subspace } as const;
+const SOLVERS = {
+  cholesky: Solver.Cholesky,
+  cg: Solver.ConjugateGradient,
+  subspace: Solver.Subspace,
+  // Gibbs sampling runs sampleRows, which reads no solver code; its conditional mean is the
+  // Cholesky solution.
+  gibbs: Solver.Cholesky,
+} as const;
 
 export type SideName = 'users' | 'items';
 

@@ -14,6 +14,7 @@
  *   assembly/loss.ts     → loss.ts      dataLoss, penalty
  *   assembly/score.ts    → score.ts     scoreTopK, scoreTopKRanks, rankQueries
  *   assembly/score-batch.ts → score-batch.ts  scoreTopKBatch
+ *   assembly/sample.ts   → sample.ts    sampleRows
  *   (assembly/vec.ts, the SIMD helpers, has no twin: the JS loops are scalar.)
  *
  * Precision. Storage is f32, as in WASM. Arithmetic is in JS doubles and rounded to f32 once
@@ -35,6 +36,7 @@ import { createCholeskyKernels } from './cholesky.js';
 import { createGramKernels } from './gram.js';
 import { createLossKernels } from './loss.js';
 import { viewMemory } from './memory.js';
+import { createSampleKernels } from './sample.js';
 import { createScoreKernels } from './score.js';
 import { createScoreBatchKernels } from './score-batch.js';
 import { createSolveKernels } from './solve.js';
@@ -59,5 +61,6 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
     ...createLossKernels(memory),
     ...createScoreKernels(memory),
     ...createScoreBatchKernels(memory),
+    ...createSampleKernels(memory, steps),
   };
 }

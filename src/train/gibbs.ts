@@ -1,0 +1,381 @@
+import type { Ratings } from '../data/ratings.js';
+import { maxColumnLength, maxRowLength } from '../data/sparse.js';
+import { AlsError, ErrorCode, fail } from '../errors.js';
+import { createBackend } from '../kernels/select.js';
+import { SOLVE_OK, roundUp } from '../kernels/types.js';
+import { ALSModel } from '../model/model.js';
+import { throwIfAborted } from '../parallel/executor.js';
+import { planLayout, type Layout } from '../wasm/layout.js';
+import type { AlsOptions, ResolvedOptions } from './options.js';
+import { Prng } from './prng.js';
+import { randomFactors } from './random-factors.js';
+import { chunkCount } from './schedule.js';
+import { TrainingState, type SideName } from './state.js';
+import { checkValueRange } from './value-range.js';
+import { bpmfPrior, sampleNoisePrecision, sampleNormalWishart, streamSeed, type NormalWishart } from './wishart.js';
+
+/** What a Gibbs fit takes beyond its resolved options. */
+export type GibbsCallbacks = Pick<AlsOptions, 'onIteration' | 'signal' | 'init' | 'validation'>;
+
+/**
+ * Knobs of the sampler that are not public options (tests and the measurements of
+ * docs/bayesian-als.md set them).
+ */
+export interface GibbsRuntime {
+  /** Cut each half-step as for this many threads (results must not depend on it). Default 1. */
+  chunkThreads?: number;
+  /** The noise precision τ: a fixed value, or 'sampled' from its Gamma conditional. */
+  noise?: number | 'sampled';
+}
+
+/** BPMF's fixed observation precision (Salakhutdinov & Mnih use α = 2). */
+export const BPMF_NOISE_PRECISION = 2;
+
+/** Stream numbers of the per-draw seeds (streamSeed's `side` word). */
+const Stream = { users: 0, items: 1, usersHyper: 2, itemsHyper: 3, noise: 4 } as const;
+
+/**
+ * Bayesian ALS (BPMF with biases) by Gibbs sampling, on the calling thread.
+ *
+ * Each sample: draw the users' Normal–Wishart hyperparameters from their current rows, draw
+ * every user row from its Gaussian conditional (kernels.sampleRows), the same for the items,
+ * then the noise precision. The bias is the last coordinate of each row, so the hyperprior is
+ * over [x; b] jointly. After `burnIn` samples, each kept sample's factors are stored side by
+ * side scaled by 1/√samples: the model's x_u·y_i is then exactly the average of the samples'
+ * predictions (biases, being linear, are averaged).
+ *
+ * Threads: the half-step loops over the side's chunks here; a Job.Sample in parallel/tasks.ts
+ * running the same call per task is all a multi-threaded version needs (docs/bayesian-als.md).
+ */
+export async function fitGibbs(
+  ratings: Ratings,
+  o: ResolvedOptions,
+  callbacks: GibbsCallbacks,
+  runtime: GibbsRuntime = {},
+): Promise<ALSModel> {
+  const { signal, onIteration, validation } = callbacks;
+  throwIfAborted(signal, 'Training');
+  const k = o.factors;
+  const dim = k + (o.biases ? 1 : 0);
+  const stride = roundUp(dim, 8);
+  const chunkThreads = runtime.chunkThreads ?? 1;
+  const noise = runtime.noise ?? 'sampled';
+  const samples = o.samples;
+
+  const sizes = {
+    numUsers: ratings.numUsers,
+    numItems: ratings.numItems,
+    nnz: ratings.nnz,
+    stride,
+    threads: 1,
+    userChunks: chunkCount(ratings.numUsers, chunkThreads),
+    itemChunks: chunkCount(ratings.numItems, chunkThreads),
+  };
+  planLayout({ ...sizes, maxUserNnz: 0, maxItemNnz: 0 });
+  const layout = planLayout({
+    ...sizes,
+    maxUserNnz: maxRowLength(ratings.byUser.indptr),
+    maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems),
+  });
+  // The kept samples, side by side: refused before anything is drawn when they cannot be held.
+  const keptFloats = (ratings.numUsers + ratings.numItems) * stride * samples;
+  if (keptFloats > 2 ** 29) {
+    fail(
+      ErrorCode.TOO_LARGE,
+      `solver 'gibbs' keeps ${samples} samples × ${k} factors for ${ratings.numUsers + ratings.numItems} rows: ${keptFloats} floats, more than 2 GiB.`,
+      'Lower samples (or factors).',
+    );
+  }
+  checkValueRange(ratings.byUser.values, o, 'The ratings');
+  // Beyond the training layout: the prior block (P, then h) and one row of normals per row.
+  const prior = roundUp(layout.totalBytes, 64);
+  const normals = roundUp(prior + (stride * stride + stride) * 4, 64);
+  const totalBytes = normals + Math.max(ratings.numUsers, ratings.numItems) * stride * 4;
+  if (totalBytes > 2 ** 32) {
+    fail(
+      ErrorCode.TOO_LARGE,
+      `solver 'gibbs' needs ${totalBytes} bytes, beyond one 4 GiB memory.`,
+      'Lower factors, or drop users or items with few ratings.',
+    );
+  }
+
+  const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
+  const backend = await createBackend(o.backend, totalBytes, false);
+  const kernels = backend.kernels;
+  const mu = o.biases ? ratings.mean() : 0;
+  const state = new TrainingState(kernels, backend.buffer, layout, o, stride, mu);
+  state.loadRatings(ratings);
+  state.loadFactors('users', init.userFactors);
+  state.loadFactors('items', init.itemFactors);
+  const f32 = new Float32Array(backend.buffer);
+  const i32 = new Int32Array(backend.buffer);
+  const hyperprior = bpmfPrior(dim);
+  const check = validation ? validationPairs(ratings, validation) : null;
+
+  const kept = {
+    users: new Float32Array(ratings.numUsers * stride * samples),
+    items: new Float32Array(ratings.numItems * stride * samples),
+    userBias: new Float64Array(o.biases ? ratings.numUsers : 0),
+    itemBias: new Float64Array(o.biases ? ratings.numItems : 0),
+  };
+  let tau = noise === 'sampled' ? BPMF_NOISE_PRECISION : noise;
+
+  const halfStep = async (side: SideName, sample: number): Promise<void> => {
+    await state.prepare(side); // roles (bias slot) and the parameter block of `side`
+    const s = layout[side];
+    const hyper = sampleHyper(kernels, f32, layout, s.factors, s.rows, stride, dim, hyperprior, o.seed, sample, side);
+    writePrior(f32, prior, stride, dim, hyper, tau);
+    fillNormals(f32, normals, s.rows, stride, dim, o.seed, sample, Stream[side]);
+    const bounds = s.bounds >>> 2;
+    for (let c = 0; c < s.chunks; c++) {
+      const status = kernels.sampleRows(
+        s.params,
+        prior,
+        normals,
+        1 / Math.sqrt(tau),
+        i32[bounds + c]!,
+        i32[bounds + c + 1]!,
+        layout.scratch,
+      );
+      if (status !== SOLVE_OK) throw failure(ratings, side, status);
+    }
+  };
+
+  const total = o.burnIn + samples;
+  for (let sample = 1; sample <= total; sample++) {
+    throwIfAborted(signal, 'Training');
+    const start = performance.now();
+    await halfStep('users', sample);
+    await halfStep('items', sample);
+    // The items' parameter block is current: the data term is Σ (r − prediction)².
+    const residualSquares = kernels.dataLoss(layout.items.params, 0, layout.items.rows);
+    if (noise === 'sampled') {
+      tau = sampleNoisePrecision(new Prng(streamSeed(o.seed, sample, Stream.noise, 0)), residualSquares, ratings.nnz);
+    }
+    const t = sample - o.burnIn - 1; // index among the kept samples
+    let validationRmse = Number.NaN;
+    if (t >= 0) {
+      // Whole padded blocks, sample after sample (one copy each); interleaved once at the end.
+      kept.users.set(
+        f32.subarray(layout.users.factors >>> 2, (layout.users.factors >>> 2) + ratings.numUsers * stride),
+        t * ratings.numUsers * stride,
+      );
+      kept.items.set(
+        f32.subarray(layout.items.factors >>> 2, (layout.items.factors >>> 2) + ratings.numItems * stride),
+        t * ratings.numItems * stride,
+      );
+      if (o.biases) {
+        // After the items' half-step the users are the design: their bias is in their bias
+        // array, the items' in slot k of their rows.
+        const userBias = layout.users.bias >>> 2;
+        const items = layout.items.factors >>> 2;
+        for (let r = 0; r < ratings.numUsers; r++) kept.userBias[r] += f32[userBias + r]!;
+        for (let r = 0; r < ratings.numItems; r++) kept.itemBias[r] += f32[items + r * stride + k]!;
+      }
+      if (check) validationRmse = check.add(state.extract('users'), state.extract('items'), k, mu, t + 1);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    if (onIteration) {
+      const info = { iteration: sample, seconds, loss: residualSquares / ratings.nnz, validationRmse };
+      if ((await onIteration(info)) === false && t >= 0) {
+        return buildModel(ratings, o, kept, t + 1, mu, backend.kernels.backend, stride);
+      }
+    }
+  }
+  return buildModel(ratings, o, kept, samples, mu, backend.kernels.backend, stride);
+}
+
+/**
+ * Draws (μ, Λ) of one side from its Normal–Wishart conditional given its current rows: Σ x xᵀ
+ * from gramBlock (f32, upper triangle), Σ x in f64.
+ */
+function sampleHyper(
+  kernels: TrainingState['kernels'],
+  f32: Float32Array,
+  layout: Layout,
+  factors: number,
+  rows: number,
+  stride: number,
+  dim: number,
+  prior: NormalWishart,
+  seed: number,
+  sample: number,
+  side: SideName,
+): { mean: Float64Array; precision: Float64Array } {
+  kernels.gramBlock(factors, stride, dim, 0, rows, layout.gram, 0);
+  const g = layout.gram >>> 2;
+  const outer = new Float64Array(dim * dim);
+  for (let i = 0; i < dim; i++) for (let j = i; j < dim; j++) outer[i * dim + j] = outer[j * dim + i] = f32[g + i * stride + j]!;
+  const sum = new Float64Array(dim);
+  const base = factors >>> 2;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < dim; c++) sum[c] += f32[base + r * stride + c]!;
+  const rng = new Prng(streamSeed(seed, sample, side === 'users' ? Stream.usersHyper : Stream.itemsHyper, 0));
+  return sampleNormalWishart(rng, prior, { n: rows, sum, outer }, dim);
+}
+
+/** The prior block scaled by the noise variance: P = Λ/τ (upper triangle), h = Λμ/τ. */
+function writePrior(
+  f32: Float32Array,
+  prior: number,
+  stride: number,
+  dim: number,
+  hyper: { mean: Float64Array; precision: Float64Array },
+  tau: number,
+): void {
+  const p = prior >>> 2;
+  f32.fill(0, p, p + stride * stride + stride);
+  const h = p + stride * stride;
+  for (let i = 0; i < dim; i++) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) {
+      const v = hyper.precision[i * dim + j]!;
+      if (j >= i) f32[p + i * stride + j] = v / tau;
+      s += v * hyper.mean[j]!;
+    }
+    f32[h + i] = s / tau;
+  }
+}
+
+/** z for every row of a side, each row from its own seeded stream (so chunking cannot matter). */
+function fillNormals(
+  f32: Float32Array,
+  normals: number,
+  rows: number,
+  stride: number,
+  dim: number,
+  seed: number,
+  sample: number,
+  stream: number,
+): void {
+  const base = normals >>> 2;
+  for (let r = 0; r < rows; r++) fillStandardNormals(f32, base + r * stride, dim, streamSeed(seed, sample, stream, r));
+}
+
+/**
+ * `count` standard normals from one mulberry32 stream (Prng's generator, inlined: this runs
+ * once per row and half-step), both values of each Box–Muller pair used.
+ */
+export function fillStandardNormals(out: Float32Array, at: number, count: number, seed: number): void {
+  let state = seed >>> 0;
+  // Marsaglia's polar method: a pair per accepted point of the unit disc (π/4 of them), one
+  // log and one square root, no trigonometry. mulberry32 written out twice (no closure: this
+  // is the hot loop of the TS side).
+  for (let c = 0; c < count; c += 2) {
+    let x: number;
+    let y: number;
+    let q: number;
+    do {
+      let t = (state = (state + 0x6d2b79f5) >>> 0);
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      x = ((t ^ (t >>> 14)) >>> 0) * (2 / 4294967296) - 1;
+      t = state = (state + 0x6d2b79f5) >>> 0;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      y = ((t ^ (t >>> 14)) >>> 0) * (2 / 4294967296) - 1;
+      q = x * x + y * y;
+    } while (q >= 1 || q === 0);
+    const f = Math.sqrt((-2 * Math.log(q)) / q);
+    out[at + c] = x * f;
+    if (c + 1 < count) out[at + c + 1] = y * f;
+  }
+}
+
+function buildModel(
+  ratings: Ratings,
+  o: ResolvedOptions,
+  kept: { users: Float32Array; items: Float32Array; userBias: Float64Array; itemBias: Float64Array },
+  count: number,
+  mu: number,
+  backend: 'wasm' | 'js',
+  stride: number,
+): ALSModel {
+  const k = o.factors;
+  const scale = 1 / Math.sqrt(count);
+  // Sample-major padded blocks → row r = [sample 0's k factors, sample 1's, …] / √count.
+  const interleave = (all: Float32Array, rows: number): Float32Array => {
+    const width = k * count;
+    const out = new Float32Array(rows * width);
+    for (let t = 0; t < count; t++)
+      for (let r = 0; r < rows; r++) {
+        const from = (t * rows + r) * stride;
+        const to = r * width + t * k;
+        for (let c = 0; c < k; c++) out[to + c] = all[from + c]! * scale;
+      }
+    return out;
+  };
+  const userFactors = interleave(kept.users, ratings.numUsers);
+  const itemFactors = interleave(kept.items, ratings.numItems);
+  const average = (sums: Float64Array) => Float32Array.from(sums, (v) => v / count);
+  return new ALSModel({
+    users: ratings.users.clone(),
+    items: ratings.items.clone(),
+    factors: k * count,
+    userFactors,
+    itemFactors,
+    userBiases: o.biases ? average(kept.userBias) : null,
+    itemBiases: o.biases ? average(kept.itemBias) : null,
+    globalMean: mu,
+    options: { ...o, samples: count, backend, threads: 1 },
+    seen: ratings.byUser,
+    valueRange: ratings.valueRange(),
+  });
+}
+
+/**
+ * The validation ratings in the training indices, and the running sum of each one's predicted
+ * value over the kept samples. A user or item unknown to training contributes 0 (its factors
+ * and bias), as a cold start predicts.
+ */
+function validationPairs(ratings: Ratings, validation: Ratings) {
+  const rows = validation.byUser;
+  const n = validation.nnz;
+  const users = new Int32Array(n);
+  const items = new Int32Array(n);
+  const values = new Float64Array(n);
+  const itemIndex = Int32Array.from({ length: validation.numItems }, (_, i) => ratings.itemIndex(validation.items.id(i)));
+  for (let u = 0; u < validation.numUsers; u++) {
+    const trainUser = ratings.userIndex(validation.users.id(u));
+    for (let e = rows.indptr[u]!; e < rows.indptr[u + 1]!; e++) {
+      users[e] = trainUser;
+      items[e] = itemIndex[rows.indices[e]!]!;
+      values[e] = rows.values[e]!;
+    }
+  }
+  const sums = new Float64Array(n);
+  return {
+    /** Adds one sample's predictions; returns the RMSE of the average over `count` samples. */
+    add(
+      u: { factors: Float32Array; biases: Float32Array | null },
+      it: { factors: Float32Array; biases: Float32Array | null },
+      k: number,
+      mu: number,
+      count: number,
+    ): number {
+      let squares = 0;
+      for (let e = 0; e < n; e++) {
+        const a = users[e]!;
+        const b = items[e]!;
+        let p = mu;
+        if (a >= 0 && u.biases) p += u.biases[a]!;
+        if (b >= 0 && it.biases) p += it.biases[b]!;
+        if (a >= 0 && b >= 0) for (let c = 0; c < k; c++) p += u.factors[a * k + c]! * it.factors[b * k + c]!;
+        sums[e] += p;
+        const err = sums[e]! / count - values[e]!;
+        squares += err * err;
+      }
+      return Math.sqrt(squares / Math.max(n, 1));
+    },
+  };
+}
+
+function failure(ratings: Ratings, side: SideName, status: number): AlsError {
+  const kind = side === 'users' ? 'user' : 'item';
+  const ids = side === 'users' ? ratings.users : ratings.items;
+  const row = status >= 0 ? status : -2 - status;
+  return new AlsError(
+    status >= 0 ? ErrorCode.NOT_POSITIVE_DEFINITE : ErrorCode.NON_FINITE_FACTORS,
+    `The sampled posterior of ${kind} ${String(ids.id(row))} (index ${row}) ${status >= 0 ? 'lost positive definiteness in float32' : 'became NaN or infinite'}.`,
+    'Rescale the ratings toward 1 (solver gibbs samples at the ratings’ scale), or lower factors.',
+  );
+}

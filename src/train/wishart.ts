@@ -1,0 +1,188 @@
+/**
+ * The Normal–Wishart hyperprior of Bayesian probabilistic matrix factorization (Salakhutdinov &
+ * Mnih, ICML 2008) and the Gamma draw of the noise precision (libFM's MCMC, Rendle 2013), in
+ * f64 on the JS heap: the matrices are d × d with d = k (+ 1 with the bias coordinate), small
+ * next to the O(nnz·d²) of a half-step.
+ *
+ * Matrices are dense row-major Float64Array of d × d.
+ */
+import type { Prng } from './prng.js';
+
+/** The Normal–Wishart prior on one side's (mean, precision). BPMF's defaults are {@link bpmfPrior}. */
+export interface NormalWishart {
+  mu0: Float64Array;
+  beta0: number;
+  nu0: number;
+  /** W₀⁻¹ (the inverse scale matrix), d × d. */
+  w0Inverse: Float64Array;
+}
+
+/** BPMF's defaults: μ₀ = 0, β₀ = 2, ν₀ = d, W₀ = I. */
+export function bpmfPrior(d: number): NormalWishart {
+  const w0Inverse = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) w0Inverse[i * d + i] = 1;
+  return { mu0: new Float64Array(d), beta0: 2, nu0: d, w0Inverse };
+}
+
+/** Lower-triangular L with M = LLᵀ (M symmetric positive definite; only its lower part is read). */
+export function choleskyLower(m: Float64Array, d: number): Float64Array {
+  const l = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = m[i * d + j]!;
+      for (let p = 0; p < j; p++) s -= l[i * d + p]! * l[j * d + p]!;
+      if (i === j) {
+        if (!(s > 0)) throw new RangeError(`matrix not positive definite at pivot ${i}`);
+        l[i * d + i] = Math.sqrt(s);
+      } else {
+        l[i * d + j] = s / l[j * d + j]!;
+      }
+    }
+  }
+  return l;
+}
+
+/** M⁻¹ of a symmetric positive definite M, through its Cholesky factor. */
+export function inverseSpd(m: Float64Array, d: number): Float64Array {
+  const l = choleskyLower(m, d);
+  const out = new Float64Array(d * d);
+  const col = new Float64Array(d);
+  for (let c = 0; c < d; c++) {
+    // L y = e_c, then Lᵀ x = y.
+    for (let i = 0; i < d; i++) {
+      let s = i === c ? 1 : 0;
+      for (let p = 0; p < i; p++) s -= l[i * d + p]! * col[p]!;
+      col[i] = s / l[i * d + i]!;
+    }
+    for (let i = d - 1; i >= 0; i--) {
+      let s = col[i]!;
+      for (let p = i + 1; p < d; p++) s -= l[p * d + i]! * col[p]!;
+      col[i] = s / l[i * d + i]!;
+    }
+    for (let i = 0; i < d; i++) out[i * d + c] = col[i]!;
+  }
+  // Symmetric in exact arithmetic: make it so in floating point too.
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < i; j++) out[i * d + j] = out[j * d + i] = (out[i * d + j]! + out[j * d + i]!) / 2;
+  return out;
+}
+
+/** Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 through the usual u^(1/shape) boost. */
+export function sampleGamma(rng: Prng, shape: number): number {
+  if (shape < 1) return sampleGamma(rng, shape + 1) * (1 - rng.next()) ** (1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = rng.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng.next(); // (0, 1]
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** Λ ~ Wishart(W, ν) (mean νW) by the Bartlett decomposition: Λ = (LA)(LA)ᵀ, W = LLᵀ. */
+export function sampleWishart(rng: Prng, w: Float64Array, nu: number, d: number): Float64Array {
+  const l = choleskyLower(w, d);
+  const a = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    a[i * d + i] = Math.sqrt(2 * sampleGamma(rng, (nu - i) / 2)); // χ²(ν − i)
+    for (let j = 0; j < i; j++) a[i * d + j] = rng.normal();
+  }
+  const la = new Float64Array(d * d); // L·A, lower triangular
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let p = j; p <= i; p++) s += l[i * d + p]! * a[p * d + j]!;
+      la[i * d + j] = s;
+    }
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let p = 0; p <= j; p++) s += la[i * d + p]! * la[j * d + p]!;
+      out[i * d + j] = out[j * d + i] = s;
+    }
+  return out;
+}
+
+/** Sufficient statistics of one side's rows: their count, Σ x and Σ x xᵀ (d × d, symmetric). */
+export interface RowStatistics {
+  n: number;
+  sum: Float64Array;
+  outer: Float64Array;
+}
+
+/**
+ * (μ, Λ) from the Normal–Wishart posterior given the rows' statistics:
+ *   β* = β₀ + N, ν* = ν₀ + N, μ* = (β₀μ₀ + N x̄)/β*,
+ *   W*⁻¹ = W₀⁻¹ + N S̄ + β₀N/β* (x̄ − μ₀)(x̄ − μ₀)ᵀ,  N S̄ = Σ x xᵀ − N x̄ x̄ᵀ,
+ *   Λ ~ Wishart(W*, ν*),  μ ~ N(μ*, (β*Λ)⁻¹).
+ */
+export function sampleNormalWishart(
+  rng: Prng,
+  prior: NormalWishart,
+  stats: RowStatistics,
+  d: number,
+): { mean: Float64Array; precision: Float64Array } {
+  const { n, sum, outer } = stats;
+  const betaN = prior.beta0 + n;
+  const nuN = prior.nu0 + n;
+  const xbar = new Float64Array(d);
+  if (n > 0) for (let i = 0; i < d; i++) xbar[i] = sum[i]! / n;
+  const muN = new Float64Array(d);
+  for (let i = 0; i < d; i++) muN[i] = (prior.beta0 * prior.mu0[i]! + n * xbar[i]!) / betaN;
+  const shrink = (prior.beta0 * n) / betaN;
+  const wInverse = new Float64Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      const scatter = outer[i * d + j]! - n * xbar[i]! * xbar[j]!;
+      const di = xbar[i]! - prior.mu0[i]!;
+      const dj = xbar[j]! - prior.mu0[j]!;
+      wInverse[i * d + j] = prior.w0Inverse[i * d + j]! + scatter + shrink * di * dj;
+    }
+  const precision = sampleWishart(rng, inverseSpd(wInverse, d), nuN, d);
+  // μ = μ* + L⁻ᵀz with β*Λ = LLᵀ: covariance L⁻ᵀL⁻¹ = (β*Λ)⁻¹.
+  const scaled = precision.map((v) => v * betaN);
+  const l = choleskyLower(scaled, d);
+  const mean = new Float64Array(d);
+  for (let i = 0; i < d; i++) mean[i] = rng.normal();
+  for (let i = d - 1; i >= 0; i--) {
+    let s = mean[i]!;
+    for (let p = i + 1; p < d; p++) s -= l[p * d + i]! * mean[p]!;
+    mean[i] = s / l[i * d + i]!;
+  }
+  for (let i = 0; i < d; i++) mean[i] = mean[i]! + muN[i]!;
+  return { mean, precision };
+}
+
+/**
+ * τ ~ Gamma(α₀ + N/2, rate β₀ + RSS/2): the noise precision's conditional given the residual
+ * sum of squares of N ratings (libFM's α-sampling, α₀ = β₀ = 1).
+ */
+export function sampleNoisePrecision(rng: Prng, residualSquares: number, n: number, alpha0 = 1, beta0 = 1): number {
+  return sampleGamma(rng, alpha0 + n / 2) / (beta0 + residualSquares / 2);
+}
+
+/**
+ * A stream seed from (seed, sample, side, row): each draw has its own stream, so no draw
+ * depends on the order (or the thread) in which the others were made. splitmix32 finalizers
+ * chained over the words.
+ */
+export function streamSeed(seed: number, sample: number, side: number, row: number): number {
+  let h = mix(seed >>> 0);
+  h = mix((h ^ sample) >>> 0);
+  h = mix((h ^ side) >>> 0);
+  return mix((h ^ row) >>> 0);
+}
+
+function mix(x: number): number {
+  x = (x + 0x9e3779b9) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}

@@ -1,0 +1,359 @@
+/**
+ * Bayesian ALS (solver 'gibbs'): the sampleRows kernel against an f64 reference on every
+ * backend, the draw's distribution on a conjugate case, the hyperprior draws, determinism,
+ * options, and the model file.
+ */
+import { describe, expect, it } from 'vitest';
+import { Ratings } from '../src/data/ratings.js';
+import { ALSModel } from '../src/model/model.js';
+import { Param, type Kernels, SOLVE_OK, solveScratchFloats } from '../src/kernels/types.js';
+import { ALS } from '../src/train/als.js';
+import { fitGibbs } from '../src/train/gibbs.js';
+import { resolveOptions } from '../src/train/options.js';
+import { Prng } from '../src/train/prng.js';
+import { sampleWishart, streamSeed } from '../src/train/wishart.js';
+import { Arena, listBackends, rng, uniform } from './helpers.js';
+
+const F32_EPS = 2 ** -23;
+
+/** One row's data for sampleRows: its ratings' columns and values, and the fixed side. */
+interface Problem {
+  dim: number;
+  stride: number;
+  Y: number[][]; // rows of the fixed side (dim used)
+  otherBias: number[];
+  mu: number;
+  rows: { cols: number[]; values: number[] }[];
+  P: number[][]; // prior precision / τ (symmetric)
+  h: number[];
+  z: number[][]; // one normal vector per row
+  noiseScale: number;
+}
+
+function randomProblem(seed: number, dim: number, numRows: number): Problem {
+  const rand = rng(seed);
+  const stride = Math.ceil(dim / 8) * 8;
+  const fixedRows = 40;
+  const Y = Array.from({ length: fixedRows }, () => Array.from({ length: dim }, () => uniform(rand, -1, 1)));
+  // P = B Bᵀ/dim + I: symmetric positive definite, well conditioned.
+  const B = Array.from({ length: dim }, () => Array.from({ length: dim }, () => uniform(rand, -1, 1)));
+  const P = B.map((bi) => B.map((bj) => Math.fround(bi.reduce((s, v, c) => s + v * bj[c]!, 0) / dim)));
+  for (let i = 0; i < dim; i++) P[i]![i] = Math.fround(P[i]![i]! + 1);
+  const rows = Array.from({ length: numRows }, (_, r) => {
+    const n = r === 1 ? 0 : 1 + Math.floor(rand() * 12); // row 1 has no ratings: the prior alone
+    const cols = [...new Set(Array.from({ length: n }, () => Math.floor(rand() * fixedRows)))].sort((a, b) => a - b);
+    return { cols, values: cols.map(() => uniform(rand, 0.5, 5)) };
+  });
+  return {
+    dim,
+    stride,
+    Y,
+    otherBias: Y.map(() => uniform(rand, -0.5, 0.5)),
+    mu: Math.fround(3.5),
+    rows,
+    P,
+    h: Array.from({ length: dim }, () => uniform(rand, -1, 1)),
+    z: rows.map(() => Array.from({ length: dim }, () => uniform(rand, -2, 2))),
+    noiseScale: Math.fround(0.7),
+  };
+}
+
+/** The draw in f64: A = P + Σ y yᵀ = UᵀU, m = A⁻¹(h + Σ t y), x = m + U⁻¹z·s. */
+function referenceDraw(p: Problem, r: number): { x: number[]; U: number[][] } {
+  const { dim } = p;
+  const A = p.P.map((row) => [...row]);
+  const b = [...p.h];
+  const { cols, values } = p.rows[r]!;
+  cols.forEach((c, j) => {
+    const y = p.Y[c]!;
+    const t = Math.fround(values[j]! - p.mu - p.otherBias[c]!);
+    for (let i = 0; i < dim; i++) {
+      b[i] += t * y[i]!;
+      for (let k = 0; k < dim; k++) A[i]![k] += y[i]! * y[k]!;
+    }
+  });
+  const U = A.map(() => new Array<number>(dim).fill(0));
+  for (let i = 0; i < dim; i++) {
+    let d = A[i]![i]!;
+    for (let q = 0; q < i; q++) d -= U[q]![i]! ** 2;
+    U[i]![i] = Math.sqrt(d);
+    for (let j = i + 1; j < dim; j++) {
+      let s = A[i]![j]!;
+      for (let q = 0; q < i; q++) s -= U[q]![i]! * U[q]![j]!;
+      U[i]![j] = s / U[i]![i]!;
+    }
+  }
+  const w = new Array<number>(dim).fill(0); // Uᵀw = b
+  for (let i = 0; i < dim; i++) {
+    let s = b[i]!;
+    for (let q = 0; q < i; q++) s -= U[q]![i]! * w[q]!;
+    w[i] = s / U[i]![i]!;
+  }
+  const x = new Array<number>(dim).fill(0); // U m = w, U v = z·s, x = m + v
+  for (let i = dim - 1; i >= 0; i--) {
+    let s = w[i]! + p.noiseScale * p.z[r]![i]!;
+    for (let j = i + 1; j < dim; j++) s -= U[i]![j]! * x[j]!;
+    x[i] = s / U[i]![i]!;
+  }
+  return { x, U };
+}
+
+/** Writes a problem into a backend's memory; returns the call's pointers and X's view. */
+function place(arena: Arena, p: Problem) {
+  const { stride, dim } = p;
+  const Y = arena.f32(p.Y.length * stride);
+  p.Y.forEach((row, r) => Y.view.set(row, r * stride));
+  const indptr = [0];
+  for (const row of p.rows) indptr.push(indptr.at(-1)! + row.cols.length);
+  const indptrBlock = arena.i32(indptr);
+  const indices = arena.i32(p.rows.flatMap((row) => row.cols));
+  const values = arena.f32(p.rows.flatMap((row) => row.values));
+  const otherBias = arena.f32(p.otherBias);
+  const X = arena.f32(p.rows.length * stride).view.fill(Number.NaN);
+  const Xblock = { ptr: X.byteOffset, view: X };
+  for (let r = 0; r < p.rows.length; r++) X.fill(0, r * stride + dim, (r + 1) * stride); // padding stays 0
+  const prior = arena.f32(stride * stride + stride);
+  for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) prior.view[i * stride + j] = p.P[i]![j]!;
+  prior.view.set(p.h, stride * stride);
+  const normals = arena.f32(p.rows.length * stride);
+  p.z.forEach((z, r) => normals.view.set(z, r * stride));
+  const params = arena.i32(32);
+  const I = params.view;
+  const F = new Float32Array(I.buffer, I.byteOffset, 32);
+  I[Param.X] = Xblock.ptr;
+  I[Param.Y] = Y.ptr;
+  I[Param.Stride] = stride;
+  I[Param.Dim] = dim;
+  I[Param.Indptr] = indptrBlock.ptr;
+  I[Param.Indices] = indices.ptr;
+  I[Param.Values] = values.ptr;
+  F[Param.Mu] = p.mu;
+  I[Param.OtherBias] = otherBias.ptr;
+  const maxNnz = Math.max(...p.rows.map((row) => row.cols.length));
+  const scratch = arena.f32(solveScratchFloats(stride, maxNnz)).view.fill(Number.NaN);
+  return { params: params.ptr, prior: prior.ptr, normals: normals.ptr, scratch: scratch.byteOffset, X };
+}
+
+for (const backend of await listBackends()) {
+  const suite = backend.make ? describe : describe.skip;
+  suite(`sampleRows [${backend.name}]`, () => {
+    for (const dim of [1, 3, 8, 11, 17, 33]) {
+      it(`draws x = A⁻¹b + U⁻¹z·s as the f64 reference does, dim ${dim}`, async () => {
+        const { kernels, buffer } = await backend.make!();
+        const p = randomProblem(dim, dim, 6);
+        const at = place(new Arena(buffer), p);
+        expect(kernels.sampleRows(at.params, at.prior, at.normals, p.noiseScale, 0, p.rows.length, at.scratch)).toBe(SOLVE_OK);
+        for (let r = 0; r < p.rows.length; r++) {
+          const { x, U } = referenceDraw(p, r);
+          // Normwise backward-stable bound for a Cholesky solve: |δx| ≲ c·dim·ε·κ(A)·|x|, with
+          // κ(A) ≥ (max U_ii / min U_ii)²; c = 8 covers the f32 Gram, the two substitutions
+          // and the noise solve (FMA or not).
+          const diag = U.map((row, i) => row[i]!);
+          const kappa = (Math.max(...diag) / Math.min(...diag)) ** 2;
+          const norm = Math.hypot(...x);
+          const tol = 8 * dim * F32_EPS * kappa * Math.max(norm, 1) * 10;
+          const got = Array.from(at.X.subarray(r * p.stride, r * p.stride + dim));
+          const err = Math.hypot(...got.map((v, i) => v - x[i]!));
+          expect(err).toBeLessThan(tol);
+          expect(Array.from(at.X.subarray(r * p.stride + dim, (r + 1) * p.stride))).toEqual(new Array(p.stride - dim).fill(0));
+        }
+      });
+    }
+
+    it('any row range gives the same bits (a row never depends on its chunk)', async () => {
+      const { kernels, buffer } = await backend.make!();
+      const p = randomProblem(7, 16, 9);
+      const at = place(new Arena(buffer), p);
+      kernels.sampleRows(at.params, at.prior, at.normals, p.noiseScale, 0, 9, at.scratch);
+      const whole = at.X.slice();
+      at.X.fill(0);
+      for (const [s, e] of [
+        [0, 2],
+        [2, 3],
+        [3, 9],
+      ])
+        kernels.sampleRows(at.params, at.prior, at.normals, p.noiseScale, s!, e!, at.scratch);
+      expect(at.X).toEqual(whole);
+    });
+
+    it('the draws of a conjugate row have the closed-form mean and covariance', async () => {
+      const { kernels, buffer } = await backend.make!();
+      // Many identical rows (3 ratings each on a dim-2 fixed side), each with its own z.
+      const draws = 20000;
+      const dim = 2;
+      const base = randomProblem(3, dim, 1);
+      const row = { cols: [0, 1, 2], values: [4, 3, 5].map(Math.fround) };
+      const gen = new Prng(11);
+      const p: Problem = {
+        ...base,
+        rows: Array.from({ length: draws }, () => row),
+        z: Array.from({ length: draws }, () => [Math.fround(gen.normal()), Math.fround(gen.normal())]),
+      };
+      const at = place(new Arena(buffer), p);
+      expect(kernels.sampleRows(at.params, at.prior, at.normals, p.noiseScale, 0, draws, at.scratch)).toBe(SOLVE_OK);
+      const { U } = referenceDraw(p, 0);
+      const mean = referenceDraw({ ...p, noiseScale: 0 }, 0).x;
+      // Covariance s²(UᵀU)⁻¹ = s² U⁻¹U⁻ᵀ: for dim 2, U⁻¹ by hand.
+      const [a, b, d] = [U[0]![0]!, U[0]![1]!, U[1]![1]!];
+      const Ui = [
+        [1 / a, -b / (a * d)],
+        [0, 1 / d],
+      ];
+      const s2 = p.noiseScale ** 2;
+      const cov = [0, 1].map((i) => [0, 1].map((j) => s2 * (Ui[i]![0]! * Ui[j]![0]! + Ui[i]![1]! * Ui[j]![1]!)));
+      const m = [0, 0];
+      const c = [
+        [0, 0],
+        [0, 0],
+      ];
+      for (let r = 0; r < draws; r++) for (let i = 0; i < dim; i++) m[i] += at.X[r * p.stride + i]! / draws;
+      for (let r = 0; r < draws; r++)
+        for (let i = 0; i < dim; i++)
+          for (let j = 0; j < dim; j++)
+            c[i]![j] += ((at.X[r * p.stride + i]! - m[i]!) * (at.X[r * p.stride + j]! - m[j]!)) / (draws - 1);
+      // 5 standard errors: of a mean √(σ_ii/N); of a covariance √((σ_ii σ_jj + σ_ij²)/N).
+      for (let i = 0; i < dim; i++) {
+        expect(Math.abs(m[i]! - mean[i]!)).toBeLessThan(5 * Math.sqrt(cov[i]![i]! / draws));
+        for (let j = 0; j < dim; j++) {
+          const se = Math.sqrt((cov[i]![i]! * cov[j]![j]! + cov[i]![j]! ** 2) / draws);
+          expect(Math.abs(c[i]![j]! - cov[i]![j]!)).toBeLessThan(5 * se);
+        }
+      }
+    });
+  });
+}
+
+describe('hyperprior draws', () => {
+  it('Wishart(W, ν) by Bartlett has mean νW', () => {
+    const W = new Float64Array([2, 0.5, 0.5, 1]);
+    const nu = 5;
+    const n = 20000;
+    const rand = new Prng(5);
+    const sum = new Float64Array(4);
+    const sq = new Float64Array(4);
+    for (let s = 0; s < n; s++) {
+      const L = sampleWishart(rand, W, nu, 2);
+      for (let e = 0; e < 4; e++) {
+        sum[e] += L[e]!;
+        sq[e] += L[e]! ** 2;
+      }
+    }
+    for (let e = 0; e < 4; e++) {
+      const mean = sum[e]! / n;
+      const sd = Math.sqrt(sq[e]! / n - mean ** 2);
+      expect(Math.abs(mean - nu * W[e]!)).toBeLessThan((5 * sd) / Math.sqrt(n));
+    }
+  });
+
+  it('stream seeds differ by sample, side and row', () => {
+    const seeds = new Set<number>();
+    for (let s = 0; s < 4; s++)
+      for (let side = 0; side < 3; side++) for (let r = 0; r < 50; r++) seeds.add(streamSeed(0, s, side, r));
+    expect(seeds.size).toBe(4 * 3 * 50);
+  });
+});
+
+/** A small rating matrix: 30 users × 20 items, ratings from a rank-2 truth plus noise. */
+function smallRatings(seed = 1): { train: Ratings; test: Ratings } {
+  const rand = rng(seed);
+  const u = Array.from({ length: 30 }, () => [rand() * 2 - 1, rand() * 2 - 1]);
+  const v = Array.from({ length: 20 }, () => [rand() * 2 - 1, rand() * 2 - 1]);
+  const cells: [number[], number[], number[]] = [[], [], []];
+  const held: [number[], number[], number[]] = [[], [], []];
+  for (let a = 0; a < 30; a++)
+    for (let b = 0; b < 20; b++) {
+      if (rand() < 0.5) continue;
+      const r = 3 + u[a]![0]! * v[b]![0]! + u[a]![1]! * v[b]![1]! + 0.2 * (rand() - 0.5);
+      const to = rand() < 0.2 ? held : cells;
+      to[0].push(a);
+      to[1].push(b);
+      to[2].push(r);
+    }
+  const make = ([users, items, values]: [number[], number[], number[]]) =>
+    Ratings.fromTriples({ users, items, values: Float32Array.from(values) });
+  return { train: make(cells), test: make(held) };
+}
+
+describe("ALS solver 'gibbs'", () => {
+  it('the same seed gives the same factors, and chunking does not change a bit', async () => {
+    const { train } = smallRatings();
+    const o = resolveOptions({ solver: 'gibbs', factors: 4, samples: 5, burnIn: 3, backend: 'js' });
+    const a = await fitGibbs(train, o, {});
+    const b = await fitGibbs(train, o, {});
+    const c = await fitGibbs(train, o, {}, { chunkThreads: 4 });
+    expect(a.userFactors).toEqual(b.userFactors);
+    expect(c.userFactors).toEqual(a.userFactors);
+    expect(c.itemFactors).toEqual(a.itemFactors);
+    expect(c.userBiases).toEqual(a.userBiases);
+    const other = await fitGibbs(train, { ...o, seed: 1 }, {});
+    expect(other.userFactors).not.toEqual(a.userFactors);
+  });
+
+  it('keeps samples × factors columns whose dot product is the average prediction', async () => {
+    const { train, test } = smallRatings();
+    const reported: number[] = [];
+    const model = await new ALS({
+      solver: 'gibbs',
+      factors: 3,
+      samples: 6,
+      burnIn: 2,
+      validation: test,
+      onIteration: (info) => {
+        reported.push(info.validationRmse!);
+      },
+    }).fit(train);
+    expect(model.factors).toBe(18);
+    expect(reported.slice(0, 2).every(Number.isNaN)).toBe(true);
+    expect(reported).toHaveLength(8);
+    // The last running RMSE is the RMSE of the model's own predictions (f32 rounding apart).
+    let squares = 0;
+    const { indptr, indices, values } = test.byUser;
+    for (let a = 0; a < test.numUsers; a++)
+      for (let e = indptr[a]!; e < indptr[a + 1]!; e++)
+        squares += (model.predict(test.users.id(a), test.items.id(indices[e]!), { clip: false }) - values[e]!) ** 2;
+    expect(reported.at(-1)!).toBeCloseTo(Math.sqrt(squares / test.nnz), 5);
+  });
+
+  it('WASM and JS backends agree to float32 rounding', async () => {
+    const { train } = smallRatings();
+    const o = { solver: 'gibbs', factors: 3, samples: 3, burnIn: 1 } as const;
+    const js = await new ALS({ ...o, backend: 'js' }).fit(train);
+    const wasm = await new ALS({ ...o, backend: 'wasm' }).fit(train);
+    for (let e = 0; e < js.userFactors.length; e++) expect(wasm.userFactors[e]).toBeCloseTo(js.userFactors[e]!, 3);
+  });
+
+  it('a gibbs model survives toBytes / fromBytes with its options', async () => {
+    const { train } = smallRatings();
+    const model = await new ALS({ solver: 'gibbs', factors: 2, samples: 4, burnIn: 1 }).fit(train);
+    const back = ALSModel.fromBytes(model.toBytes());
+    expect(back.factors).toBe(8);
+    expect(back.userFactors).toEqual(model.userFactors);
+    expect(back.itemBiases).toEqual(model.itemBiases);
+    expect(back.options.solver).toBe('gibbs');
+    expect(back.options.samples).toBe(4);
+    expect(back.predict(0, 0)).toBe(model.predict(0, 0));
+  });
+
+  it('options are checked', () => {
+    const code = (options: object) => {
+      try {
+        new ALS(options);
+        return 'accepted';
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+    };
+    expect(code({ solver: 'gibbs', samples: 0 })).toBe('INVALID_OPTION');
+    expect(code({ solver: 'gibbs', samples: 1.5 })).toBe('INVALID_OPTION');
+    expect(code({ solver: 'gibbs', burnIn: -1 })).toBe('INVALID_OPTION');
+    expect(code({ solver: 'gibbs', validation: [1, 2] })).toBe('INVALID_OPTION');
+    expect(code({ solver: 'gibbs', feedback: 'implicit' })).toBe('INVALID_OPTION');
+    expect(code({ solver: 'gibs' })).toBe('INVALID_OPTION');
+    expect(code({ solver: 'gibbs', samplez: 3 })).toBe('INVALID_OPTION');
+    expect(code({ validation: smallRatings().test })).toBe('INVALID_OPTION');
+    expect(code({ solver: 'gibbs', samples: 3, burnIn: 0, validation: smallRatings().test })).toBe('accepted');
+  });
+});
+
+// Kernels is imported for its type only: sampleRows is on every backend.
+export type { Kernels };
