@@ -5,7 +5,8 @@
  *   npm run build && npx tsx bench/capacity.ts
  */
 import { roundUp } from '../dist/kernels/types.js';
-import { MAX_MEMORY_BYTES, planLayout } from '../dist/wasm/layout.js';
+import { planLayout } from '../dist/train/layout.js';
+import { MAX_MEMORY_BYTES } from '../dist/wasm/memory-plan.js';
 
 const DATA = [
   { name: 'MovieLens-20M', users: 138_493, items: 26_744, nnz: 20_000_263, maxUser: 9_254, maxItem: 67_310 },

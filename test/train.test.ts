@@ -10,7 +10,7 @@ import {
   type Triples as RatingTriples,
 } from '../src/index.js';
 import { Prng } from '../src/train/prng.js';
-import { planLayout } from '../src/wasm/layout.js';
+import { planLayout } from '../src/train/layout.js';
 import { syntheticRatings } from '../src/data/synthetic.js';
 import { explicitRmse, genExplicitTestData, genImplicitTestData, weightedImplicitRmse, type Triples } from './spark-data.js';
 

@@ -18,7 +18,8 @@ import { Ratings } from '../src/data/ratings.js';
 import { syntheticRatings } from '../src/data/synthetic.js';
 import { bm25Weight, logScale, tfidfWeight } from '../src/data/weighting.js';
 import { AlsError, ErrorCode } from '../src/errors.js';
-import { MAX_MEMORY_BYTES, planLayout } from '../src/wasm/layout.js';
+import { planLayout } from '../src/train/layout.js';
+import { MAX_MEMORY_BYTES } from '../src/wasm/memory-plan.js';
 
 /** Expects fn to throw an AlsError with this code (never a TypeError or RangeError); returns it. */
 function expectCode(fn: () => unknown, code: string): AlsError {

@@ -8,7 +8,7 @@ import { ALS, ALSModel, AlsError, ErrorCode, Ratings, recommendAllThreaded } fro
 import { IdMap } from '../src/data/id-map.js';
 import { DEFAULTS } from '../src/train/options.js';
 import { MAX_CONFIDENCE } from '../src/train/value-range.js';
-import { MAX_MEMORY_BYTES, planServing } from '../src/wasm/layout.js';
+import { MAX_MEMORY_BYTES, planServing } from '../src/wasm/memory-plan.js';
 import { loadWasmModule } from '../src/wasm/load.js';
 
 await loadWasmModule();

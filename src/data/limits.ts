@@ -6,7 +6,7 @@
  */
 import { ErrorCode, fail } from '../errors.js';
 import { describe } from '../validate.js';
-import { MAX_MEMORY_BYTES } from '../wasm/layout.js';
+import { MAX_MEMORY_BYTES } from '../wasm/memory-plan.js';
 
 /**
  * The largest |rating| accepted: 2^32 ≈ 4.29e9.
@@ -35,7 +35,7 @@ export const MAX_ABS_RATING = 2 ** 32;
  * The bytes fit needs at the very least for this many users, items and ratings: per row of
  * either side, 8 floats of factors (the smallest stride), its bias, its λ weight and its row
  * pointer (44 bytes); per rating, its index and value by user and again by item (16 bytes).
- * These are the terms of planLayout (src/wasm/layout.ts) that grow with the data, at their
+ * These are the terms of planLayout (src/train/layout.ts) that grow with the data, at their
  * smallest; the plan of an actual fit only adds to them.
  */
 export function minimumTrainingBytes(numUsers: number, numItems: number, nnz: number): number {

@@ -1,7 +1,7 @@
 import { upperBound } from './search-sorted.js';
 import { ErrorCode, fail } from '../errors.js';
 import { Prng } from '../train/prng.js';
-import { MAX_MEMORY_BYTES } from '../wasm/layout.js';
+import { MAX_MEMORY_BYTES } from '../wasm/memory-plan.js';
 import { checkOptions, integer, nonNegative } from '../validate.js';
 import { checkTrainingSize } from './limits.js';
 

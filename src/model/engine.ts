@@ -4,7 +4,7 @@ import { createWasmKernels } from '../kernels/wasm.js';
 import { backendChoice, noteServingBackend, servingWasmModule } from '../wasm/load.js';
 import { ErrorCode, fail } from '../errors.js';
 import { createMemory } from '../wasm/memory.js';
-import { planServing } from '../wasm/layout.js';
+import { planServing } from '../wasm/memory-plan.js';
 
 /** Queries scored per pass of the batch kernel over the rows (a multiple of its 4-query tile). */
 export const BATCH_QUERIES = 32;

@@ -9,7 +9,7 @@ import type { SparseRows } from '../data/sparse.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
 import { DEFAULTS, resolveOptions, type ResolvedOptions } from '../train/options.js';
 import { checkOptions, describe, finite } from '../validate.js';
-import { planModel } from '../wasm/layout.js';
+import { planModel } from '../wasm/memory-plan.js';
 import type { ModelParts } from './model.js';
 import { checkRange, idList, numberList } from './serving-options.js';
 

@@ -9,7 +9,7 @@ import { ErrorCode, fail } from '../errors.js';
 import type { ResolvedOptions } from '../train/options.js';
 import { checkValueRange } from '../train/value-range.js';
 import { checkOptions, describe } from '../validate.js';
-import { planServing } from '../wasm/layout.js';
+import { planServing } from '../wasm/memory-plan.js';
 import { checkId } from '../data/id-map.js';
 import { ServingEngine } from './engine.js';
 import { foldInRow } from './fold-in.js';

@@ -10,7 +10,7 @@ import { ErrorCode, fail } from '../errors.js';
 import type { ResolvedOptions } from '../train/options.js';
 import { checkValueRange } from '../train/value-range.js';
 import { boolean, checkOptions, describe } from '../validate.js';
-import { checkListBytes } from '../wasm/layout.js';
+import { checkListBytes } from '../wasm/memory-plan.js';
 import type { ServingEngine } from './engine.js';
 import { explainRow, foldInRow, foldedItems, rememberItems, type RowRatings } from './fold-in.js';
 import { rareItemsOf } from './item-filter.js';

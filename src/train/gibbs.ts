@@ -5,7 +5,7 @@ import { createBackend } from '../kernels/select.js';
 import { SOLVE_OK, roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
 import { throwIfAborted } from '../parallel/executor.js';
-import { planLayout, type Layout } from '../wasm/layout.js';
+import { planLayout, type Layout } from './layout.js';
 import type { AlsOptions, ResolvedOptions } from './options.js';
 import { Prng } from './prng.js';
 import { randomFactors } from './random-factors.js';
