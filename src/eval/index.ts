@@ -53,3 +53,20 @@ export type {
   TuneRow,
   TuneResult,
 } from './tune.js';
+export { ncfSplit, ncfMetrics } from './protocols/ncf.js';
+export type { NcfSplit, NcfSplitOptions, NcfTest, NcfOptions, NcfMetrics } from './protocols/ncf.js';
+export {
+  strongGeneralizationSplit,
+  strongGeneralizationMetrics,
+  foldInScorer,
+  popularityFoldIn,
+} from './protocols/strong-generalization.js';
+export type {
+  StrongGeneralizationSplit,
+  StrongGeneralizationSplitOptions,
+  HeldOutUsers,
+  FoldInScorer,
+  FoldInModel,
+  StrongGeneralizationOptions,
+  StrongGeneralizationMetrics,
+} from './protocols/strong-generalization.js';
