@@ -13,8 +13,9 @@ import { madd } from './vec';
  * For every 4×8 tile of A touching the upper triangle of the leading dim × dim block:
  *   A[i][c] = (src ? src[i][c] : 0) + Σ_{j<m} S[j][i] · P[j][c]
  * S and P are m rows of `rowBytes` bytes (the scaled and the plain copy); src may equal A.
+ * Also the block Grams of assembly/subspace.ts (src = A: accumulate in place).
  */
-@inline function gramTiles(S: usize, P: usize, m: i32, rowBytes: usize, dim: i32, src: usize, A: usize): void {
+@inline export function gramTiles(S: usize, P: usize, m: i32, rowBytes: usize, dim: i32, src: usize, A: usize): void {
   const rb = rowBytes;
   for (let i0 = 0; i0 < dim; i0 += 4) {
     const rowOff = <usize>i0 * rb;

@@ -1,5 +1,6 @@
 // Scoring many query vectors against the same rows: each row is read once per block of
 // queries instead of once per query (register-tiled like the Gram: four queries per pass).
+import { offer } from './score';
 import { dot, hsum, madd } from './vec';
 
 /** Rows per block: every query of a call scores one block before the next is read (≈ L2). */
@@ -272,62 +273,4 @@ function oneBlock(
  */
 @inline function threshold(outScore: usize, kept: i32, n: i32): f32 {
   return n == 0 ? Infinity : kept < n ? NaN : load<f32>(outScore);
-}
-
-// The heap of scoreTopK (assembly/score.ts), kept identical: score.ts does not export its
-// helpers (exporting `offer` there would let this file import it instead of this copy).
-
-/**
- * Offers (i, s) to the bounded min-heap of n slots holding `kept` entries (the worst kept at
- * the root) and returns how many it holds now. A NaN score never enters.
- */
-@inline function offer(outIdx: usize, outScore: usize, kept: i32, n: i32, i: i32, s: f32): i32 {
-  if (s != s) return kept;
-  if (kept < n) {
-    siftUp(outIdx, outScore, kept, i, s);
-    return kept + 1;
-  }
-  if (n > 0 && better(s, i, load<f32>(outScore), load<i32>(outIdx))) siftDown(outIdx, outScore, n, i, s);
-  return kept;
-}
-
-/** (s, i) ranks above (t, j): higher score, or the same score and a lower index. */
-@inline function better(s: f32, i: i32, t: f32, j: i32): bool {
-  return s > t || (s == t && i < j);
-}
-
-/** Adds (i, s) at slot `at` of a min-heap (worst at the root) and restores the order. */
-function siftUp(idx: usize, score: usize, at: i32, i: i32, s: f32): void {
-  let c = at;
-  while (c > 0) {
-    const p = (c - 1) >> 1;
-    const ps = load<f32>(score + (<usize>p << 2));
-    const pi = load<i32>(idx + (<usize>p << 2));
-    if (!better(ps, pi, s, i)) break;
-    store<f32>(score + (<usize>c << 2), ps);
-    store<i32>(idx + (<usize>c << 2), pi);
-    c = p;
-  }
-  store<f32>(score + (<usize>c << 2), s);
-  store<i32>(idx + (<usize>c << 2), i);
-}
-
-/** Replaces the root (the worst kept) with (i, s) and sinks it to its place. */
-function siftDown(idx: usize, score: usize, n: i32, i: i32, s: f32): void {
-  let c = 0;
-  for (;;) {
-    const l = 2 * c + 1;
-    if (l >= n) break;
-    let w = l;
-    const r = l + 1;
-    if (r < n && better(load<f32>(score + (<usize>l << 2)), load<i32>(idx + (<usize>l << 2)), load<f32>(score + (<usize>r << 2)), load<i32>(idx + (<usize>r << 2)))) w = r;
-    const ws = load<f32>(score + (<usize>w << 2));
-    const wi = load<i32>(idx + (<usize>w << 2));
-    if (!better(s, i, ws, wi)) break;
-    store<f32>(score + (<usize>c << 2), ws);
-    store<i32>(idx + (<usize>c << 2), wi);
-    c = w;
-  }
-  store<f32>(score + (<usize>c << 2), s);
-  store<i32>(idx + (<usize>c << 2), i);
 }

@@ -43,7 +43,7 @@ export function scoreTopK(
  * Offers (i, s) to the bounded min-heap of n slots holding `kept` entries (the worst kept at
  * the root) and returns how many it holds now. A NaN score never enters.
  */
-@inline function offer(outIdx: usize, outScore: usize, kept: i32, n: i32, i: i32, s: f32): i32 {
+@inline export function offer(outIdx: usize, outScore: usize, kept: i32, n: i32, i: i32, s: f32): i32 {
   if (s != s) return kept;
   if (kept < n) {
     siftUp(outIdx, outScore, kept, i, s);
@@ -71,8 +71,11 @@ export function scoreTopK(
   return lo < n && load<i32>(list + (<usize>lo << 2)) == value;
 }
 
+// siftUp and siftDown stay calls (not inlined): a row enters a heap rarely once it is full,
+// and offer is inlined at every scoring loop of score.ts and score-batch.ts.
+
 /** Adds (i, s) at slot `at` of a min-heap (worst at the root) and restores the order. */
-@inline function siftUp(idx: usize, score: usize, at: i32, i: i32, s: f32): void {
+function siftUp(idx: usize, score: usize, at: i32, i: i32, s: f32): void {
   let c = at;
   while (c > 0) {
     const p = (c - 1) >> 1;
@@ -88,7 +91,7 @@ export function scoreTopK(
 }
 
 /** Replaces the root (the worst kept) with (i, s) and sinks it to its place. */
-@inline function siftDown(idx: usize, score: usize, n: i32, i: i32, s: f32): void {
+function siftDown(idx: usize, score: usize, n: i32, i: i32, s: f32): void {
   let c = 0;
   for (;;) {
     const l = 2 * c + 1;

@@ -13,63 +13,11 @@
 //
 // work:   M (bs² floats, the block system, row stride bs), rhs (bs), Δ (bs); bs = roundUp8(b).
 // gather: 2·GATHER_ROWS·bs floats (w_j-scaled and plain copies of 32 rows' block segments).
+import { GATHER_ROWS as GATHER } from './abi';
 import { cholesky, choleskySolve } from './cholesky';
+import { gramTiles } from './gram';
 import { madd, dot, axpy, copyf } from './vec';
 
-/** Rows gathered per pass (types.ts GATHER_ROWS). */
-// @ts-ignore: decorator
-@inline const GATHER: i32 = 32;
-
-/**
- * M[i][c] (+)= Σ_{j<m} S[j][i]·P[j][c] for every 4×8 tile of M touching the upper triangle of
- * its leading bd × bd block (assembly/gram.ts gramTiles, with M read as its own source).
- * S, P and M have rows of `rb` bytes; entries below the diagonal or past bd are scratch.
- */
-@inline function blockTiles(S: usize, P: usize, m: i32, rb: usize, bd: i32, M: usize): void {
-  for (let i0 = 0; i0 < bd; i0 += 4) {
-    const rowOff = <usize>i0 * rb;
-    const sBase = S + (<usize>i0 << 2);
-    for (let c0 = i0 & ~7; c0 < bd; c0 += 8) {
-      const q = M + rowOff + (<usize>c0 << 2);
-      let a00 = v128.load(q);
-      let a01 = v128.load(q, 16);
-      let a10 = v128.load(q + rb);
-      let a11 = v128.load(q + rb, 16);
-      let a20 = v128.load(q + 2 * rb);
-      let a21 = v128.load(q + 2 * rb, 16);
-      let a30 = v128.load(q + 3 * rb);
-      let a31 = v128.load(q + 3 * rb, 16);
-      let s = sBase;
-      let p = P + (<usize>c0 << 2);
-      for (let j = 0; j < m; j++) {
-        const p0 = v128.load(p);
-        const p1 = v128.load(p, 16);
-        const s0 = v128.load32_splat(s);
-        a00 = madd(s0, p0, a00);
-        a01 = madd(s0, p1, a01);
-        const s1 = v128.load32_splat(s, 4);
-        a10 = madd(s1, p0, a10);
-        a11 = madd(s1, p1, a11);
-        const s2 = v128.load32_splat(s, 8);
-        a20 = madd(s2, p0, a20);
-        a21 = madd(s2, p1, a21);
-        const s3 = v128.load32_splat(s, 12);
-        a30 = madd(s3, p0, a30);
-        a31 = madd(s3, p1, a31);
-        s += rb;
-        p += rb;
-      }
-      v128.store(q, a00);
-      v128.store(q, a01, 16);
-      v128.store(q + rb, a10);
-      v128.store(q + rb, a11, 16);
-      v128.store(q + 2 * rb, a20);
-      v128.store(q + 2 * rb, a21, 16);
-      v128.store(q + 3 * rb, a30);
-      v128.store(q + 3 * rb, a31, 16);
-    }
-  }
-}
 
 /**
  * One sweep of block coordinate descent on (A0 + Σ_j w_j y_j y_jᵀ + λI) x = Σ_j t_j y_j over
@@ -173,7 +121,7 @@ export function subspaceSolve(
           store<f32>(sRow + o, 0);
         }
       }
-      blockTiles(S, P, m, mb, bd, M);
+      gramTiles(S, P, m, mb, bd, M, M);
     }
     const status = cholesky(M, bs, bd, lambda);
     if (status >= 0) return s + status;

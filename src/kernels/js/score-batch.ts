@@ -6,59 +6,16 @@
  */
 import type { Kernels } from '../types.js';
 import type { JsMemory } from './memory.js';
+import { createHeapSteps } from './score.js';
 
 export type ScoreBatchKernels = Pick<Kernels, 'scoreTopKBatch'>;
 
 /** Rows per block: every query scores one block before the next (as the WASM kernel walks them). */
 const BLOCK_ROWS = 512;
 
-export function createScoreBatchKernels({ F, I }: JsMemory): ScoreBatchKernels {
-  /** (s, i) ranks above (t, j): higher score, or the same score and a lower index. */
-  const better = (s: number, i: number, t: number, j: number) => s > t || (s === t && i < j);
-
-  /** s_i = x·y_i + b_i, summed as ./score.ts sums it (one f64 sum, rounded to f32 once). */
-  const score = (Y: number, stride: number, dim: number, x: number, bias: number, i: number) => {
-    const y0 = (Y >>> 2) + i * stride,
-      x0 = x >>> 2;
-    let s = 0;
-    for (let c = 0; c < dim; c++) s += F[x0 + c]! * F[y0 + c]!;
-    if (bias) s += F[(bias >>> 2) + i]!;
-    return Math.fround(s);
-  };
-
-  /** The heap offer of ./score.ts: (i, s) into the best n at outIdx / outScore; NaN never enters. */
-  const offer = (n: number, outIdx: number, outScore: number, kept: number, i: number, s: number) => {
-    const hi = outIdx >>> 2,
-      hs = outScore >>> 2;
-    if (Number.isNaN(s)) return kept;
-    if (kept < n) {
-      let c = kept++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (!better(F[hs + p]!, I[hi + p]!, s, i)) break;
-        F[hs + c] = F[hs + p]!;
-        I[hi + c] = I[hi + p]!;
-        c = p;
-      }
-      F[hs + c] = s;
-      I[hi + c] = i;
-    } else if (n > 0 && better(s, i, F[hs]!, I[hi]!)) {
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const w = r < n && better(F[hs + l]!, I[hi + l]!, F[hs + r]!, I[hi + r]!) ? r : l;
-        if (!better(s, i, F[hs + w]!, I[hi + w]!)) break;
-        F[hs + c] = F[hs + w]!;
-        I[hi + c] = I[hi + w]!;
-        c = w;
-      }
-      F[hs + c] = s;
-      I[hi + c] = i;
-    }
-    return kept;
-  };
+export function createScoreBatchKernels(memory: JsMemory): ScoreBatchKernels {
+  const { I } = memory;
+  const { score, offer } = createHeapSteps(memory);
 
   /**
    * For each query q < numQueries (x_q at X + q·stride floats), the top-n of

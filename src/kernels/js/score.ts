@@ -8,7 +8,11 @@ import type { JsMemory } from './memory.js';
 
 export type ScoreKernels = Pick<Kernels, 'scoreTopK' | 'scoreTopKRanks' | 'rankQueries'>;
 
-export function createScoreKernels({ F, I }: JsMemory): ScoreKernels {
+/**
+ * The scoring and heap steps every scoring twin shares (./score.ts, ./score-batch.ts), as
+ * assembly/score-batch.ts imports score.ts's `offer`.
+ */
+export function createHeapSteps({ F, I }: JsMemory) {
   /** (s, i) ranks above (t, j): higher score, or the same score and a lower index. */
   const better = (s: number, i: number, t: number, j: number) => s > t || (s === t && i < j);
 
@@ -60,6 +64,13 @@ export function createScoreKernels({ F, I }: JsMemory): ScoreKernels {
     }
     return kept;
   };
+
+  return { better, score, offer };
+}
+
+export function createScoreKernels(memory: JsMemory): ScoreKernels {
+  const { F, I } = memory;
+  const { score, offer } = createHeapSteps(memory);
 
   /**
    * Top-n of s_i = x·y_i + bias[i] over the rows i in [start, end) (cands = 0) or the rows
