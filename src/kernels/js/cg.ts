@@ -16,7 +16,7 @@ export function createCgKernels({ F, I }: JsMemory): CgKernels {
 
   /** The upper triangle A[i][j], j ≥ i, of a symmetric matrix stored at element offset a. */
   const sym = (a: number, stride: number, i: number, j: number): number =>
-    i <= j ? F[a + i * stride + j] : F[a + j * stride + i];
+    i <= j ? F[a + i * stride + j]! : F[a + j * stride + i]!;
 
   /**
    * `steps` CG iterations on (A0 + Σ_j w_j y_j y_jᵀ + λI) x = Σ_j t_j y_j from the current x
@@ -50,37 +50,37 @@ export function createCgKernels({ F, I }: JsMemory): CgKernels {
     const a0 = A0 >> 2;
 
     /** y_j: row cols[j] of Y, or row j when cols = 0 (rows already gathered). */
-    const rowOf = (j: number): number => y + (cols === 0 ? j : I[c0 + j]) * stride;
+    const rowOf = (j: number): number => y + (cols === 0 ? j : I[c0 + j]!) * stride;
     /** out = (A0 + Σ_j w_j y_j y_jᵀ + λI) v, without forming the matrix. */
     const multiply = (v: number, out: number): void => {
       // out = A0 v + λ v
       for (let i = 0; i < dim; i++) {
-        let s = lambda * F[v + i];
-        if (A0 !== 0) for (let k = 0; k < dim; k++) s += sym(a0, stride, i, k) * F[v + k];
+        let s = lambda * F[v + i]!;
+        if (A0 !== 0) for (let k = 0; k < dim; k++) s += sym(a0, stride, i, k) * F[v + k]!;
         F[out + i] = s;
       }
       // out += Σ_j w_j (y_j·v) y_j
       for (let j = 0; j < n; j++) {
         const yj = rowOf(j);
         let dot = 0;
-        for (let i = 0; i < dim; i++) dot += F[yj + i] * F[v + i];
-        const s = F[w0 + j] * dot;
-        for (let i = 0; i < dim; i++) F[out + i] += s * F[yj + i];
+        for (let i = 0; i < dim; i++) dot += F[yj + i]! * F[v + i]!;
+        const s = F[w0 + j]! * dot;
+        for (let i = 0; i < dim; i++) F[out + i] = F[out + i]! + s * F[yj + i]!;
       }
     };
     const dot = (u: number, v: number): number => {
       let s = 0;
-      for (let i = 0; i < dim; i++) s += F[u + i] * F[v + i];
+      for (let i = 0; i < dim; i++) s += F[u + i]! * F[v + i]!;
       return s;
     };
 
     // r = b − A x with b = Σ_j t_j y_j; p = r
     multiply(x0, q0);
-    for (let i = 0; i < dim; i++) F[r0 + i] = -F[q0 + i];
+    for (let i = 0; i < dim; i++) F[r0 + i] = -F[q0 + i]!;
     for (let j = 0; j < n; j++) {
       const yj = rowOf(j);
-      const tj = F[t0 + j];
-      if (tj !== 0) for (let i = 0; i < dim; i++) F[r0 + i] += tj * F[yj + i];
+      const tj = F[t0 + j]!;
+      if (tj !== 0) for (let i = 0; i < dim; i++) F[r0 + i] = F[r0 + i]! + tj * F[yj + i]!;
     }
     F.copyWithin(p0, r0, r0 + dim);
     let rr = dot(r0, r0);
@@ -91,14 +91,14 @@ export function createCgKernels({ F, I }: JsMemory): CgKernels {
       multiply(p0, q0);
       const alpha = rr / dot(p0, q0);
       for (let i = 0; i < dim; i++) {
-        F[x0 + i] += alpha * F[p0 + i];
-        F[r0 + i] -= alpha * F[q0 + i];
+        F[x0 + i] = F[x0 + i]! + alpha * F[p0 + i]!;
+        F[r0 + i] = F[r0 + i]! - alpha * F[q0 + i]!;
       }
       const rrNew = dot(r0, r0);
       if (rrNew < CG_TOLERANCE) return step + 1;
       // p = r + (r·r new / r·r old) p
       const beta = rrNew / rr;
-      for (let i = 0; i < dim; i++) F[p0 + i] = F[r0 + i] + beta * F[p0 + i];
+      for (let i = 0; i < dim; i++) F[p0 + i] = F[r0 + i]! + beta * F[p0 + i]!;
       rr = rrNew;
     }
     return steps;

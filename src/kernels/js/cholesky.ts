@@ -21,9 +21,9 @@ export function createCholeskyKernels({ F }: JsMemory): CholeskyKernels {
     // A + λI = UᵀU, row by row: U_ii = √(A_ii + λ − Σ_{k<i} U_ki²), U_ij = (A_ij − Σ_{k<i} U_ki U_kj) / U_ii
     for (let i = 0; i < dim; i++) {
       const ai = a + i * stride;
-      let d = F[ai + i] + lambda;
+      let d = F[ai + i]! + lambda;
       for (let k = 0; k < i; k++) {
-        const uki = F[a + k * stride + i];
+        const uki = F[a + k * stride + i]!;
         d -= uki * uki;
       }
       if (!(d > 0) || !Number.isFinite(d)) return i;
@@ -31,8 +31,8 @@ export function createCholeskyKernels({ F }: JsMemory): CholeskyKernels {
       F[ai + i] = uii;
       const inv = 1 / fround(uii);
       for (let j = i + 1; j < dim; j++) {
-        let s = F[ai + j];
-        for (let k = 0, ak = a; k < i; k++, ak += stride) s -= F[ak + i] * F[ak + j];
+        let s = F[ai + j]!;
+        for (let k = 0, ak = a; k < i; k++, ak += stride) s -= F[ak + i]! * F[ak + j]!;
         F[ai + j] = s * inv;
       }
     }
@@ -49,16 +49,16 @@ export function createCholeskyKernels({ F }: JsMemory): CholeskyKernels {
       x0 = x >> 2;
     // Uᵀz = b (forward): z_i = (b_i − Σ_{k<i} U_ki z_k) / U_ii; z is kept in x
     for (let i = 0; i < dim; i++) {
-      let s = F[b0 + i];
-      for (let k = 0; k < i; k++) s -= F[a + k * stride + i] * F[x0 + k];
-      F[x0 + i] = s / F[a + i * stride + i];
+      let s = F[b0 + i]!;
+      for (let k = 0; k < i; k++) s -= F[a + k * stride + i]! * F[x0 + k]!;
+      F[x0 + i] = s / F[a + i * stride + i]!;
     }
     // Ux = z (back): x_i = (z_i − Σ_{k>i} U_ik x_k) / U_ii
     for (let i = dim - 1; i >= 0; i--) {
       const ai = a + i * stride;
-      let s = F[x0 + i];
-      for (let k = i + 1; k < dim; k++) s -= F[ai + k] * F[x0 + k];
-      F[x0 + i] = s / F[ai + i];
+      let s = F[x0 + i]!;
+      for (let k = i + 1; k < dim; k++) s -= F[ai + k]! * F[x0 + k]!;
+      F[x0 + i] = s / F[ai + i]!;
     }
   }
 

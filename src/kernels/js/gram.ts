@@ -18,8 +18,8 @@ export function createGramKernels({ F, I }: JsMemory): GramKernels {
   function addOuter(a: number, stride: number, dim: number, y: number, w: number): void {
     for (let i = 0; i < dim; i++) {
       const ai = a + i * stride,
-        wyi = w * F[y + i];
-      for (let j = i; j < dim; j++) F[ai + j] += wyi * F[y + j];
+        wyi = w * F[y + i]!;
+      for (let j = i; j < dim; j++) F[ai + j] = F[ai + j]! + wyi * F[y + j]!;
     }
   }
 
@@ -81,10 +81,10 @@ export function createGramKernels({ F, I }: JsMemory): GramKernels {
     F.fill(0, bb, bb + dim);
     // A += Σ_j w_j y_j y_jᵀ,  b += Σ_j t_j y_j
     for (let j = 0; j < n; j++) {
-      const yj = y + I[c0 + j] * stride,
-        tj = F[t0 + j];
-      addOuter(a, stride, dim, yj, F[w0 + j]);
-      for (let i = 0; i < dim; i++) F[bb + i] += tj * F[yj + i];
+      const yj = y + I[c0 + j]! * stride,
+        tj = F[t0 + j]!;
+      addOuter(a, stride, dim, yj, F[w0 + j]!);
+      for (let i = 0; i < dim; i++) F[bb + i] = F[bb + i]! + tj * F[yj + i]!;
     }
   }
 

@@ -31,18 +31,18 @@ export function createLossKernels({ F, I }: JsMemory): LossKernels {
         // x_uᵀ YᵀY x_u = Σ_i s_ui² over every item, as if all were unobserved (c = 1, p = 0)
         for (let i = 0; i < dim; i++) {
           let s = 0;
-          for (let j = i + 1; j < dim; j++) s += F[YtY + i * stride + j] * F[x + j];
-          loss += F[x + i] * (F[YtY + i * stride + i] * F[x + i] + 2 * s);
+          for (let j = i + 1; j < dim; j++) s += F[YtY + i * stride + j]! * F[x + j]!;
+          loss += F[x + i]! * (F[YtY + i * stride + i]! * F[x + i]! + 2 * s);
         }
       }
-      for (let k = I[indptr + row]; k < I[indptr + row + 1]; k++) {
-        const y = Y + I[indices + k] * stride;
+      for (let k = I[indptr + row]!; k < I[indptr + row + 1]!; k++) {
+        const y = Y + I[indices + k]! * stride;
         let s = 0; // s = x·y
-        for (let i = 0; i < dim; i++) s += F[x + i] * F[y + i];
-        const r = F[values + k];
+        for (let i = 0; i < dim; i++) s += F[x + i]! * F[y + i]!;
+        const r = F[values + k]!;
         if (!implicit) {
           // (r − μ − b_other − x·y)²
-          const e = r - mu - (otherBias === 0 ? 0 : F[(otherBias >> 2) + I[indices + k]]) - s;
+          const e = r - mu - (otherBias === 0 ? 0 : F[(otherBias >> 2) + I[indices + k]!]!) - s;
           loss += e * e;
         } else {
           // observed pairs: replace the unobserved s² by c (p − s)²
@@ -70,8 +70,8 @@ export function createLossKernels({ F, I }: JsMemory): LossKernels {
     for (let row = start; row < end; row++) {
       const x = x0 + row * stride;
       let s = 0;
-      for (let c = 0; c < cols; c++) s += F[x + c] * F[x + c];
-      sum += (regWeights === 0 ? 1 : F[rw + row]) * s;
+      for (let c = 0; c < cols; c++) s += F[x + c]! * F[x + c]!;
+      sum += (regWeights === 0 ? 1 : F[rw + row]!) * s;
     }
     return sum;
   }

@@ -50,8 +50,8 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
     for (let row = start; row < end; row++) {
       const x = X + row * stride * 4;
       const x0 = x >> 2;
-      const lo = I[indptr + row],
-        n = I[indptr + row + 1] - lo;
+      const lo = I[indptr + row]!,
+        n = I[indptr + row + 1]! - lo;
       if (n === 0) {
         F.fill(0, x0, x0 + stride); // no ratings: x_u = 0
         continue;
@@ -59,7 +59,7 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
       const cols = indices + lo * 4;
       const sT = sW + roundUp(n, 4) * 4,
         sGather = sT + roundUp(n, 4) * 4;
-      const lambdaRow = regWeights === 0 ? lambda : lambda * F[(regWeights >> 2) + row]; // λ_u = λ w_u
+      const lambdaRow = regWeights === 0 ? lambda : lambda * F[(regWeights >> 2) + row]!; // λ_u = λ w_u
       steps.rowWeights(cols, values + lo * 4, n, mode, alpha, mu, otherBias, sW, sT);
       if (solver === Solver.ConjugateGradient) {
         // x_u ← a few CG steps on (YᵀY + Yᵀ(C_u − I)Y + λ_u I) x = YᵀC_u p_u, from the current x_u
@@ -77,7 +77,7 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
         if (steps.cholesky(sA, stride, dim, lambdaRow) >= 0) return row;
         steps.choleskySolve(sA, stride, dim, sB, x);
       }
-      for (let i = 0; i < dim; i++) if (!Number.isFinite(F[x0 + i])) return -2 - row;
+      for (let i = 0; i < dim; i++) if (!Number.isFinite(F[x0 + i]!)) return -2 - row;
     }
     return SOLVE_OK;
   }

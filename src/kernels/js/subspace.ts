@@ -89,8 +89,8 @@ export function createSubspaceKernels({ F, I }: JsMemory, steps: SubspaceSteps):
         for (let i = 0; i < bd; i++) {
           const mi = m + i * bs,
             wyi = wj * F[y + i]!;
-          for (let c = i; c < bd; c++) F[mi + c] += wyi * F[y + c]!;
-          F[rhs + i] += e * F[y + i]!;
+          for (let c = i; c < bd; c++) F[mi + c] = F[mi + c]! + wyi * F[y + c]!;
+          F[rhs + i] = F[rhs + i]! + e * F[y + i]!;
         }
       }
       const status = steps.cholesky(work, bs, bd, lambda);

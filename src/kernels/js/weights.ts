@@ -35,11 +35,11 @@ export function createWeightsKernels({ F, I }: JsMemory): WeightsKernels {
       t0 = t >> 2,
       ob = otherBias >> 2;
     for (let j = 0; j < n; j++) {
-      const r = F[v0 + j];
+      const r = F[v0 + j]!;
       if (mode === WeightMode.Explicit) {
         // w = 1, t = r − μ − b_other
         F[w0 + j] = 1;
-        F[t0 + j] = r - mu - (otherBias === 0 ? 0 : F[ob + I[c0 + j]]);
+        F[t0 + j] = r - mu - (otherBias === 0 ? 0 : F[ob + I[c0 + j]!]!);
       } else if (mode === WeightMode.Unobserved) {
         // the iALS normal equations divided by α₀: w = t = 1/α₀ on positives
         F[w0 + j] = alpha;
