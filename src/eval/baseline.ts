@@ -34,15 +34,17 @@ export function fitBaseline(
     sum.fill(0);
     count.fill(0);
     for (let e = 0; e < n; e++) {
-      sum[users[e]!] = sum[users[e]!]! + (values[e]! - mu - itemBias[items[e]!]!);
-      count[users[e]!] = count[users[e]!]! + 1;
+      const u = users[e]!;
+      sum[u] = sum[u]! + (values[e]! - mu - itemBias[items[e]!]!);
+      count[u] = count[u]! + 1;
     }
     for (let u = 0; u < numUsers; u++) userBias[u] = sum[u]! / (regU + count[u]!);
     sum.fill(0);
     count.fill(0);
     for (let e = 0; e < n; e++) {
-      sum[items[e]!] = sum[items[e]!]! + (values[e]! - mu - userBias[users[e]!]!);
-      count[items[e]!] = count[items[e]!]! + 1;
+      const i = items[e]!;
+      sum[i] = sum[i]! + (values[e]! - mu - userBias[users[e]!]!);
+      count[i] = count[i]! + 1;
     }
     for (let i = 0; i < numItems; i++) itemBias[i] = sum[i]! / (regI + count[i]!);
   }
