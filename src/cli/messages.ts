@@ -14,8 +14,14 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   regularizationScaling: '--scaling',
   alpha: '--alpha',
   confidence: '--confidence',
+  regularizationExponent: '--regularization-exponent',
+  unobservedWeight: '--unobserved-weight',
   solver: '--solver',
   cgSteps: '--cg-steps',
+  blockSize: '--block-size',
+  samples: '--samples',
+  burnIn: '--burn-in',
+  initStd: '--init-std',
   biases: '--biases',
   seed: '--seed',
   threads: '--threads',
@@ -89,6 +95,18 @@ export function cliMessage(message: string): string {
     if (!flag) return whole;
     return value === 'true' ? flag : `${flag} ${value}`;
   });
+  // "alpha and unobservedWeight are two forms …", "regularizationScaling 'count' contradicts
+  // regularizationExponent 0": two options set against each other, both named as flags.
+  text = text.replace(
+    /(^|[.;] )([a-zA-Z]+) and ([a-zA-Z]+)(?= (?:are|must)\b)/g,
+    (whole, before: string, a: string, b: string) =>
+      OPTION_FLAGS[a] && OPTION_FLAGS[b] ? `${before}${OPTION_FLAGS[a]} and ${OPTION_FLAGS[b]}` : whole,
+  );
+  // "solver 'gibbs' samples explicit ratings only" → "--solver gibbs samples …".
+  text = text.replace(/\bsolver '([a-z]+)'/g, '--solver $1');
+  text = text.replace(/\b([a-zA-Z]+) '([^']*)' contradicts ([a-zA-Z]+) /g, (whole, a: string, value: string, b: string) =>
+    OPTION_FLAGS[a] && OPTION_FLAGS[b] ? `${OPTION_FLAGS[a]} ${value} contradicts ${OPTION_FLAGS[b]} ` : whole,
+  );
   // "factors must be …": an option named at the start of a sentence; "Drop biases", "increase regularization".
   text = text.replace(
     /(^|[.;] )([a-zA-Z]+)(?= (?:must|is|are|cannot|applies|apply)\b)/g,

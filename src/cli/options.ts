@@ -7,7 +7,7 @@
 import { type Command, Option } from 'commander';
 import { AlsError, ErrorCode } from '../errors.js';
 import { ALS } from '../train/als.js';
-import type { AlsOptions, ResolvedOptions } from '../train/options.js';
+import type { AlsOptions, ResolvedOptions, SolverName } from '../train/options.js';
 import { PRESETS, type PresetName } from '../data/loaders/presets.js';
 import type { DuplicatePolicy } from '../data/sparse.js';
 import type { ALSModel } from '../model/model.js';
@@ -39,8 +39,14 @@ export interface Common {
   explicit?: boolean;
   alpha?: string;
   confidence?: 'one-plus-alpha' | 'alpha';
-  solver?: 'cholesky' | 'cg';
+  solver?: SolverName;
   cgSteps?: string;
+  blockSize?: string;
+  samples?: string;
+  burnIn?: string;
+  unobservedWeight?: string;
+  regularizationExponent?: string;
+  initStd?: string;
   biases?: boolean;
   seed?: string;
   threads?: string;
@@ -90,34 +96,65 @@ export function addTrainingOptions(cmd: Command, defaults: TrainingDefaults = {}
     pick(explicit) === pick(implicit)
       ? show(pick(explicit))
       : `${show(pick(explicit))} explicit, ${show(pick(implicit))} implicit`;
-  return cmd
-    .option('--factors <k>', `latent factors (default: ${byKind((o) => o.factors)})`)
-    .option('--iterations <n>', `iterations, ≥ 1 (default: ${byKind((o) => o.iterations)})`)
-    .option('--regularization <λ>', `λ ≥ 0 (default: ${regularizationDefaults(defaults)})`)
-    .addOption(
-      new Option(
-        '--scaling <s>',
-        `regularization scaling: λ as given, or λ × the row's count (default: ${byKind((o) => o.regularizationScaling)})`,
-      ).choices(['none', 'count']),
-    )
-    .option('--implicit', 'implicit feedback (counts, clicks, plays)')
-    .option('--explicit', 'explicit ratings, also for a format preset of implicit data')
-    .option('--alpha <α>', `implicit: confidence α (default: ${implicit.alpha})`)
-    .addOption(
-      new Option('--confidence <c>', `implicit: confidence form (default: ${implicit.confidence})`).choices([
-        'one-plus-alpha',
-        'alpha',
-      ]),
-    )
-    .addOption(new Option('--solver <s>', `solver (default: ${byKind((o) => o.solver)})`).choices(['cholesky', 'cg']))
-    .option('--cg-steps <n>', `CG steps (default: ${explicit.cgSteps})`)
-    .option('--biases', `explicit: learn μ, b_u, b_i (default: ${explicit.biases ? 'on' : 'off'})`)
-    .option('--no-biases', 'explicit: no biases')
-    .option('--seed <n>', `seed of the starting factors (default: ${explicit.seed})`)
-    .option('--threads <n>', `worker threads or 'auto' (default: ${explicit.threads})`)
-    .addOption(new Option('--backend <b>', `kernels (default: ${explicit.backend})`).choices(['auto', 'wasm', 'js']))
-    .option('--k <n>', 'ranking list length for implicit metrics (default: 10)')
-    .option('--json', 'one JSON object per line');
+  return (
+    cmd
+      .option('--factors <k>', `latent factors (default: ${byKind((o) => o.factors)})`)
+      .option('--iterations <n>', `iterations, ≥ 1 (default: ${byKind((o) => o.iterations)})`)
+      .option('--regularization <λ>', `λ ≥ 0 (default: ${regularizationDefaults(defaults)})`)
+      .addOption(
+        new Option(
+          '--scaling <s>',
+          `regularization scaling: λ as given, or λ × the row's count (default: ${byKind((o) => o.regularizationScaling)})`,
+        ).choices(['none', 'count']),
+      )
+      .option('--implicit', 'implicit feedback (counts, clicks, plays)')
+      .option('--explicit', 'explicit ratings, also for a format preset of implicit data')
+      .option('--alpha <α>', `implicit: confidence α (default: ${implicit.alpha})`)
+      .addOption(
+        new Option('--confidence <c>', `implicit: confidence form (default: ${implicit.confidence})`).choices([
+          'one-plus-alpha',
+          'alpha',
+        ]),
+      )
+      .option(
+        '--regularization-exponent <ν>',
+        `ν ≥ 0: λ × (row's count + α₀ × rows of the other side)^ν (default: ${exponentDefaults()})`,
+      )
+      .option(
+        '--unobserved-weight <α₀>',
+        "implicit: train Rendle et al.'s iALS loss, α₀ > 0 weighting every unobserved pair, instead of --alpha/--confidence (default: none)",
+      )
+      // Not commander's .choices: the library refuses a misspelling with a "did you mean" hint.
+      .option(
+        '--solver <s>',
+        `${SOLVERS.join(', ')}: exact, conjugate gradient, iALS++ blocks, Bayesian sampling (explicit only) (default: ${byKind((o) => o.solver)})`,
+      )
+      .option('--cg-steps <n>', `cg: CG steps (default: ${explicit.cgSteps})`)
+      .option('--block-size <n>', `subspace: factors per block (default: ${explicit.blockSize})`)
+      .option(
+        '--samples <n>',
+        `gibbs: posterior samples averaged; burn-in + samples iterations, not --iterations (default: ${explicit.samples})`,
+      )
+      .option('--burn-in <n>', `gibbs: samples drawn first and discarded (default: ${explicit.burnIn})`)
+      .option('--init-std <σ>', 'σ > 0: starting factors drawn from normal(0, σ/√k) (default: unit-length rows)')
+      .option('--biases', `explicit: learn μ, b_u, b_i (default: ${explicit.biases ? 'on' : 'off'})`)
+      .option('--no-biases', 'explicit: no biases')
+      .option('--seed <n>', `seed of the starting factors (default: ${explicit.seed})`)
+      .option('--threads <n>', `worker threads or 'auto' (default: ${explicit.threads})`)
+      .addOption(new Option('--backend <b>', `kernels (default: ${explicit.backend})`).choices(['auto', 'wasm', 'js']))
+      .option('--k <n>', 'ranking list length for implicit metrics (default: 10)')
+      .option('--json', 'one JSON object per line')
+  );
+}
+
+/** The solvers --solver names, in the library's order (its resolveOptions checks the value). */
+const SOLVERS: readonly SolverName[] = ['cholesky', 'cg', 'subspace', 'gibbs'];
+
+/** ν's default follows --scaling: "0 (1 with --scaling count)". */
+function exponentDefaults(): string {
+  const none = new ALS({ regularizationScaling: 'none' }).options.regularizationExponent;
+  const count = new ALS({ regularizationScaling: 'count' }).options.regularizationExponent;
+  return `${none} (${count} with --scaling count)`;
 }
 
 /**
@@ -178,13 +215,19 @@ export function alsOptions(o: Common, defaults: TrainingDefaults = {}): AlsOptio
     iterations,
     regularization: realFlag('regularization', o.regularization),
     regularizationScaling: o.scaling,
+    regularizationExponent: realFlag('regularization-exponent', o.regularizationExponent),
     feedback,
     alpha,
     confidence: o.confidence,
+    unobservedWeight: realFlag('unobserved-weight', o.unobservedWeight),
     solver: o.solver,
     cgSteps: integerFlag('cg-steps', o.cgSteps),
+    blockSize: integerFlag('block-size', o.blockSize),
+    samples: integerFlag('samples', o.samples),
+    burnIn: integerFlag('burn-in', o.burnIn),
     biases: feedback === 'explicit' ? o.biases : undefined,
     seed: integerFlag('seed', o.seed),
+    initStd: realFlag('init-std', o.initStd),
     threads: threadsFlag(o.threads),
     backend: o.backend,
   };

@@ -29,7 +29,9 @@ export async function trainVerbose(
   ids?: { users: IdMap; items: IdMap },
 ) {
   const iterations: IterationInfo[] = [];
-  const total = new ALS(options).options.iterations;
+  const resolved = new ALS(options).options;
+  // Gibbs sampling draws burn-in and kept samples, one iteration each; it ignores iterations.
+  const total = resolved.solver === 'gibbs' ? resolved.burnIn + resolved.samples : resolved.iterations;
   const progress = Progress.start(o, 'training', total, 'iterations');
   const print = out(o.json);
   let model: ALSModel;
