@@ -7,8 +7,10 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Ratings } from '../src/data/ratings.js';
 import { syntheticRatings } from '../src/data/synthetic.js';
+import { AlsError, ErrorCode } from '../src/errors.js';
 import { ALSModel } from '../src/model/model.js';
 import { Param, type Kernels, SOLVE_OK, solveScratchFloats } from '../src/kernels/types.js';
+import { spawnNodeWorker, spawnWorker } from '../src/parallel/spawn.node.js';
 import { ALS } from '../src/train/als.js';
 import { fitGibbs } from '../src/train/gibbs.js';
 import { resolveOptions } from '../src/train/options.js';
@@ -389,6 +391,22 @@ describe.runIf(built)("solver 'gibbs' on threads", () => {
     expect(two.options.threads).toBe(2);
     expect(two.userFactors).toEqual(one.userFactors);
     expect(two.itemBiases).toEqual(one.itemBiases);
+  });
+
+  it('a worker failing in a Sample job rejects the fit with WORKER_FAILED', async () => {
+    // Worker 1 throws on its 3rd job: the users' Sample of sample 2 (gibbs runs no other job).
+    const failing = new URL('./fixtures/failing-worker.mjs', import.meta.url);
+    let spawned = 0;
+    const spawn = () =>
+      spawned++ === 1 ? spawnNodeWorker(failing, { job: 2, message: 'injected sample failure' }) : spawnWorker();
+    const o = resolveOptions({ solver: 'gibbs', factors: 4, samples: 2, burnIn: 1, threads: 2 });
+    const error = await fitGibbs(ratings, o, {}, { spawnWorker: spawn }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AlsError);
+    expect((error as AlsError).code).toBe(ErrorCode.WORKER_FAILED);
+    expect((error as AlsError).message).toContain('injected sample failure');
   });
 
   it('threaded tasks draw the same normals as one thread cut in other chunks', async () => {
