@@ -1,8 +1,9 @@
 /**
- * Time per Gibbs sample against one ALS iteration (ml-latest-small, one thread), as CPU time
- * of the calling thread's process (less sensitive to other load than wall time) and wall time.
+ * Time per Gibbs sample against one ALS iteration (ml-latest-small, cholesky, explicit,
+ * biases), as wall time and as CPU time of the whole process (workers included, so with
+ * threads > 1 it is the total work, not the latency). Workers run from dist/: `npm run build`.
  *
- *   npx tsx bench/gibbs-time.ts [factors=32]
+ *   npx tsx bench/gibbs-time.ts [factors=32] [threads=1] [rounds=2]
  */
 import { join } from 'node:path';
 import { loadRatingsFile } from '../src/data/loaders/file.node.js';
@@ -11,15 +12,19 @@ import { ALS } from '../src/train/als.js';
 const file = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ml-latest-small', 'ratings.csv');
 const { ratings } = await loadRatingsFile(file, { format: 'movielens-csv' });
 const k = Number(process.argv[2] ?? 32);
+const threads = Number(process.argv[3] ?? 1);
+const rounds = Number(process.argv[4] ?? 2);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-for (const solver of ['cholesky', 'gibbs', 'cholesky', 'gibbs'] as const) {
+const solvers = Array.from({ length: rounds }, () => ['cholesky', 'gibbs'] as const).flat();
+for (const solver of solvers) {
   const wall: number[] = [];
   const cpu: number[] = [];
   let last = process.cpuUsage();
   await new ALS({
     solver,
     factors: k,
-    threads: 1,
+    threads,
+    biases: true,
     iterations: 10,
     samples: 10,
     burnIn: 0,
@@ -31,6 +36,6 @@ for (const solver of ['cholesky', 'gibbs', 'cholesky', 'gibbs'] as const) {
     },
   }).fit(ratings);
   console.log(
-    `${solver} k=${k}: median ${median(wall).toFixed(1)} ms wall, ${median(cpu).toFixed(1)} ms CPU per iteration/sample`,
+    `${solver} k=${k} threads=${threads}: median ${median(wall).toFixed(1)} ms wall, ${median(cpu).toFixed(1)} ms CPU per iteration/sample`,
   );
 }

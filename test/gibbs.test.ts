@@ -3,10 +3,14 @@
  * backend, the draw's distribution on a conjugate case, the hyperprior draws, determinism,
  * options, and the model file.
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Ratings } from '../src/data/ratings.js';
+import { syntheticRatings } from '../src/data/synthetic.js';
+import { AlsError, ErrorCode } from '../src/errors.js';
 import { ALSModel } from '../src/model/model.js';
 import { Param, type Kernels, SOLVE_OK, solveScratchFloats } from '../src/kernels/types.js';
+import { spawnNodeWorker, spawnWorker } from '../src/parallel/spawn.node.js';
 import { ALS } from '../src/train/als.js';
 import { fitGibbs } from '../src/train/gibbs.js';
 import { resolveOptions } from '../src/train/options.js';
@@ -352,6 +356,66 @@ describe("ALS solver 'gibbs'", () => {
     expect(code({ solver: 'gibbs', samplez: 3 })).toBe('INVALID_OPTION');
     expect(code({ validation: smallRatings().test })).toBe('INVALID_OPTION');
     expect(code({ solver: 'gibbs', samples: 3, burnIn: 0, validation: smallRatings().test })).toBe('accepted');
+  });
+});
+
+// Workers run the built JavaScript (dist/parallel/worker.node.js): `npm run build` first.
+const built =
+  existsSync(new URL('../dist/parallel/worker.node.js', import.meta.url)) &&
+  existsSync(new URL('../build/als-threads.wasm', import.meta.url));
+if (!built) console.warn('dist/ or build/ is missing (run `npm run build`): the threaded gibbs tests are skipped.');
+
+describe.runIf(built)("solver 'gibbs' on threads", () => {
+  // Power-law activity, so the balanced chunks differ in rows and tasks finish out of order.
+  const data = syntheticRatings({ numUsers: 1500, numItems: 400, nnz: 30_000, seed: 7 });
+  const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
+  const fit = (threads: number, backend: 'wasm' | 'js' = 'wasm') =>
+    new ALS({ solver: 'gibbs', factors: 6, samples: 3, burnIn: 2, seed: 3, threads, backend }).fit(ratings);
+
+  it('gibbs ran single-threaded whatever threads said: factors bit-identical for 1, 2 and 3 threads', async () => {
+    const one = await fit(1);
+    expect(one.options.threads).toBe(1);
+    for (const threads of [2, 3]) {
+      const many = await fit(threads);
+      expect(many.options.threads).toBe(threads);
+      expect(many.userFactors).toEqual(one.userFactors);
+      expect(many.itemFactors).toEqual(one.itemFactors);
+      expect(many.userBiases).toEqual(one.userBiases);
+      expect(many.itemBiases).toEqual(one.itemBiases);
+    }
+  });
+
+  it('the JS backend samples on worker threads too, with the same factors as on one thread', async () => {
+    const one = await fit(1, 'js');
+    const two = await fit(2, 'js');
+    expect(two.options.threads).toBe(2);
+    expect(two.userFactors).toEqual(one.userFactors);
+    expect(two.itemBiases).toEqual(one.itemBiases);
+  });
+
+  it('a worker failing in a Sample job rejects the fit with WORKER_FAILED', async () => {
+    // Worker 1 throws on its 3rd job: the users' Sample of sample 2 (gibbs runs no other job).
+    const failing = new URL('./fixtures/failing-worker.mjs', import.meta.url);
+    let spawned = 0;
+    const spawn = () =>
+      spawned++ === 1 ? spawnNodeWorker(failing, { job: 2, message: 'injected sample failure' }) : spawnWorker();
+    const o = resolveOptions({ solver: 'gibbs', factors: 4, samples: 2, burnIn: 1, threads: 2 });
+    const error = await fitGibbs(ratings, o, {}, { spawnWorker: spawn }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AlsError);
+    expect((error as AlsError).code).toBe(ErrorCode.WORKER_FAILED);
+    expect((error as AlsError).message).toContain('injected sample failure');
+  });
+
+  it('threaded tasks draw the same normals as one thread cut in other chunks', async () => {
+    // Rows' streams are keyed by row: 1 thread in 4-thread chunks equals 3 threads in 3-thread chunks.
+    const o = resolveOptions({ solver: 'gibbs', factors: 4, samples: 2, burnIn: 1, threads: 1 });
+    const a = await fitGibbs(ratings, o, {}, { chunkThreads: 4 });
+    const b = await fitGibbs(ratings, { ...o, threads: 3 }, {});
+    expect(b.userFactors).toEqual(a.userFactors);
+    expect(b.itemFactors).toEqual(a.itemFactors);
   });
 });
 

@@ -201,6 +201,25 @@ export const JOBS = {
       ['params', 'ptr', "the RANK_PARAMS block; this run's queries are its [first, end)"],
     ]),
   },
+  /**
+   * Task c: the standard normals of rows [bounds[c], bounds[c + 1]) from their own streams
+   * (train/normals.ts), then status[c] = sampleRows(params, prior, normals, noiseScale, those
+   * rows, scratch of the thread). Bayesian ALS (train/gibbs.ts).
+   */
+  Sample: {
+    id: 7,
+    args: record('JOB_SAMPLE', 'Job.Sample arguments.', [
+      ['params', 'ptr', 'the SOLVE_PARAMS block (stride and dim of the normals too)'],
+      ['prior', 'ptr', 'the prior block: P (stride × stride, upper triangle), then h (stride)'],
+      ['normals', 'ptr', 'one row of stride f32 per solved row, written by the task'],
+      ['noiseScale', 'f32', '1/√τ'],
+      ['bounds', 'ptr', 'row bounds of the tasks (i32[tasks + 1])'],
+      ['status', 'ptr', 'status of each task (i32[tasks])'],
+      ['seed', 'i32', "the fit's seed (its 32 bits)"],
+      ['sample', 'i32', 'the sample number (from 1)'],
+      ['stream', 'i32', "the side's stream number of the row normals"],
+    ]),
+  },
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -1,5 +1,6 @@
-import { CONTROL, Job, type JobArgs, readJobArgs, readRankParams, slotsOf } from '../kernels/abi.js';
+import { CONTROL, Job, type JobArgs, readJobArgs, readRankParams, readSolveParams, slotsOf } from '../kernels/abi.js';
 import type { Kernels } from '../kernels/types.js';
+import { fillRowNormals } from '../train/normals.js';
 
 /**
  * A job is a list of independent tasks over one shared memory, described by control words
@@ -111,6 +112,16 @@ export function runTasks(t: ThreadContext, deadline = Infinity): boolean {
         const first = rank.first + c * RANK_QUERY_BLOCK;
         const rowBlock = Math.max(64, Math.floor(RANK_ROW_BLOCK_BYTES / (rank.stride * 4)));
         kernels.rankQueries(params, first, Math.min(rank.end, first + RANK_QUERY_BLOCK), rowBlock);
+        break;
+      }
+      case Job.Sample: {
+        // The rows' normals here, on the thread that samples them: each row's own stream.
+        const { params, prior, normals, noiseScale, bounds, status, seed, sample, stream } = args.of;
+        const { stride, dim } = readSolveParams(i32, params);
+        const start = i32[(bounds >>> 2) + c]!;
+        const end = i32[(bounds >>> 2) + c + 1]!;
+        fillRowNormals(new Float32Array(i32.buffer), normals, start, end, stride, dim, seed, sample, stream);
+        i32[(status >>> 2) + c] = kernels.sampleRows(params, prior, normals, noiseScale, start, end, t.scratch);
         break;
       }
       default:

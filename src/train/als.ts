@@ -97,7 +97,7 @@ export async function fitAls(
   }
   if (o.solver === 'gibbs') {
     if (callbacks.init) checkInit(callbacks.init, ratings, o.factors);
-    return fitGibbs(ratings, o, callbacks);
+    return fitGibbs(ratings, o, callbacks, { spawnWorker: runtime.spawnWorker });
   }
   const { signal, onIteration } = callbacks;
   throwIfAborted(signal, 'Training');

@@ -4,7 +4,9 @@ import { AlsError, ErrorCode, fail } from '../errors.js';
 import { createBackend } from '../kernels/select.js';
 import { SOLVE_OK, roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
-import { throwIfAborted } from '../parallel/executor.js';
+import { startExecutor, throwIfAborted } from '../parallel/executor.js';
+import type { SpawnWorker } from '../parallel/worker-handle.js';
+import { resolveThreads } from '../parallel/threads.js';
 import { planLayout, type Layout } from './layout.js';
 import type { AlsOptions, ResolvedOptions } from './options.js';
 import { Prng } from './prng.js';
@@ -14,6 +16,8 @@ import { TrainingState, type SideName } from './state.js';
 import { checkValueRange } from './value-range.js';
 import { bpmfPrior, sampleNoisePrecision, sampleNormalWishart, streamSeed, type NormalWishart } from './wishart.js';
 
+export { fillStandardNormals } from './normals.js';
+
 /** What a Gibbs fit takes beyond its resolved options. */
 export type GibbsCallbacks = Pick<AlsOptions, 'onIteration' | 'signal' | 'init' | 'validation'>;
 
@@ -22,10 +26,12 @@ export type GibbsCallbacks = Pick<AlsOptions, 'onIteration' | 'signal' | 'init' 
  * docs/bayesian-als.md set them).
  */
 export interface GibbsRuntime {
-  /** Cut each half-step as for this many threads (results must not depend on it). Default 1. */
+  /** Cut each half-step as for this many threads (results must not depend on it). Default: the threads. */
   chunkThreads?: number;
   /** The noise precision τ: a fixed value, or 'sampled' from its Gamma conditional. */
   noise?: number | 'sampled';
+  /** Starts a worker (tests pass one that fails); as ALS's FitRuntime. */
+  spawnWorker?: SpawnWorker;
 }
 
 /** BPMF's fixed observation precision (Salakhutdinov & Mnih use α = 2). */
@@ -35,7 +41,7 @@ export const BPMF_NOISE_PRECISION = 2;
 const Stream = { users: 0, items: 1, usersHyper: 2, itemsHyper: 3, noise: 4 } as const;
 
 /**
- * Bayesian ALS (BPMF with biases) by Gibbs sampling, on the calling thread.
+ * Bayesian ALS (BPMF with biases) by Gibbs sampling, on `threads` threads as ALS.
  *
  * Each sample: draw the users' Normal–Wishart hyperparameters from their current rows, draw
  * every user row from its Gaussian conditional (kernels.sampleRows), the same for the items,
@@ -44,8 +50,10 @@ const Stream = { users: 0, items: 1, usersHyper: 2, itemsHyper: 3, noise: 4 } as
  * side scaled by 1/√samples: the model's x_u·y_i is then exactly the average of the samples'
  * predictions (biases, being linear, are averaged).
  *
- * Threads: the half-step loops over the side's chunks here; a Job.Sample in parallel/tasks.ts
- * running the same call per task is all a multi-threaded version needs (docs/bayesian-als.md).
+ * Threads: a half-step is one Job.Sample (parallel/tasks.ts) over the side's chunks; each task
+ * draws its rows' normals from the rows' own streams and samples them, so the factors are
+ * bit-identical for any thread count. The hyperparameters, the prior block and τ are drawn
+ * here, between the jobs.
  */
 export async function fitGibbs(
   ratings: Ratings,
@@ -53,21 +61,25 @@ export async function fitGibbs(
   callbacks: GibbsCallbacks,
   runtime: GibbsRuntime = {},
 ): Promise<ALSModel> {
-  const { signal, onIteration, validation } = callbacks;
+  const { signal } = callbacks;
   throwIfAborted(signal, 'Training');
   const k = o.factors;
   const dim = k + (o.biases ? 1 : 0);
   const stride = roundUp(dim, 8);
-  const chunkThreads = runtime.chunkThreads ?? 1;
   const noise = runtime.noise ?? 'sampled';
   const samples = o.samples;
+  const available = await resolveThreads(o.threads);
+  // As ALS (als.ts isSmall): starting workers costs 0.1–0.3 s, more than a small fit.
+  const small = 2 * (o.burnIn + samples) * ratings.nnz * k * k < 2e9;
+  const threads = o.threads === 'auto' && small ? 1 : available;
+  const chunkThreads = runtime.chunkThreads ?? threads;
 
   const sizes = {
     numUsers: ratings.numUsers,
     numItems: ratings.numItems,
     nnz: ratings.nnz,
     stride,
-    threads: 1,
+    threads,
     userChunks: chunkCount(ratings.numUsers, chunkThreads),
     itemChunks: chunkCount(ratings.numItems, chunkThreads),
   };
@@ -87,7 +99,8 @@ export async function fitGibbs(
     );
   }
   checkValueRange(ratings.byUser.values, o, 'The ratings');
-  // Beyond the training layout: the prior block (P, then h) and one row of normals per row.
+  // Beyond the training layout, in the same (shared) memory: the prior block (P, then h) and
+  // one row of normals per row, written by the Sample tasks.
   const prior = roundUp(layout.totalBytes, 64);
   const normals = roundUp(prior + (stride * stride + stride) * 4, 64);
   const totalBytes = normals + Math.max(ratings.numUsers, ratings.numItems) * stride * 4;
@@ -100,7 +113,7 @@ export async function fitGibbs(
   }
 
   const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
-  const backend = await createBackend(o.backend, totalBytes, false);
+  const backend = await createBackend(o.backend, totalBytes, threads > 1);
   const kernels = backend.kernels;
   const mu = o.biases ? ratings.mean() : 0;
   const state = new TrainingState(kernels, backend.buffer, layout, o, stride, mu);
@@ -109,6 +122,57 @@ export async function fitGibbs(
   state.loadFactors('items', init.itemFactors);
   const f32 = new Float32Array(backend.buffer);
   const i32 = new Int32Array(backend.buffer);
+
+  const executor = await startExecutor({
+    threads,
+    backend,
+    ctrl: layout.ctrl,
+    scratch: layout.scratch,
+    scratchBytes: layout.scratchBytes,
+    signal,
+    what: 'Training',
+    spawnWorker: runtime.spawnWorker,
+  });
+  state.executor = executor;
+  try {
+    return await sampleChain(ratings, o, callbacks, noise, {
+      state,
+      f32,
+      i32,
+      layout,
+      prior,
+      normals,
+      threads,
+    });
+  } finally {
+    await executor.close();
+  }
+}
+
+/** The chain itself: burn-in, then the kept samples, on a started executor. */
+async function sampleChain(
+  ratings: Ratings,
+  o: ResolvedOptions,
+  callbacks: GibbsCallbacks,
+  noise: number | 'sampled',
+  at: {
+    state: TrainingState;
+    f32: Float32Array;
+    i32: Int32Array;
+    layout: Layout;
+    prior: number;
+    normals: number;
+    threads: number;
+  },
+): Promise<ALSModel> {
+  const { signal, onIteration, validation } = callbacks;
+  const { state, f32, i32, layout, prior, normals, threads } = at;
+  const kernels = state.kernels;
+  const k = o.factors;
+  const dim = k + (o.biases ? 1 : 0);
+  const stride = state.stride;
+  const samples = o.samples;
+  const mu = state.mu;
   const hyperprior = bpmfPrior(dim);
   const check = validation ? validationPairs(ratings, validation) : null;
 
@@ -125,18 +189,20 @@ export async function fitGibbs(
     const s = layout[side];
     const hyper = sampleHyper(kernels, f32, layout, s.factors, s.rows, stride, dim, hyperprior, o.seed, sample, side);
     writePrior(f32, prior, stride, dim, hyper, tau);
-    fillNormals(f32, normals, s.rows, stride, dim, o.seed, sample, Stream[side]);
-    const bounds = s.bounds >>> 2;
+    await state.runJob('Sample', s.chunks, {
+      params: s.params,
+      prior,
+      normals,
+      noiseScale: 1 / Math.sqrt(tau),
+      bounds: s.bounds,
+      status: s.status,
+      seed: o.seed,
+      sample,
+      stream: Stream[side],
+    });
+    // The first failing row in row order, whichever thread found it.
     for (let c = 0; c < s.chunks; c++) {
-      const status = kernels.sampleRows(
-        s.params,
-        prior,
-        normals,
-        1 / Math.sqrt(tau),
-        i32[bounds + c]!,
-        i32[bounds + c + 1]!,
-        layout.scratch,
-      );
+      const status = i32[(s.status >>> 2) + c]!;
       if (status !== SOLVE_OK) throw failure(ratings, side, status);
     }
   };
@@ -178,11 +244,11 @@ export async function fitGibbs(
     if (onIteration) {
       const info = { iteration: sample, seconds, loss: residualSquares / ratings.nnz, validationRmse };
       if ((await onIteration(info)) === false && t >= 0) {
-        return buildModel(ratings, o, kept, t + 1, mu, backend.kernels.backend, stride);
+        return buildModel(ratings, o, kept, t + 1, mu, kernels.backend, stride, threads);
       }
     }
   }
-  return buildModel(ratings, o, kept, samples, mu, backend.kernels.backend, stride);
+  return buildModel(ratings, o, kept, samples, mu, kernels.backend, stride, threads);
 }
 
 /**
@@ -236,51 +302,6 @@ function writePrior(
   }
 }
 
-/** z for every row of a side, each row from its own seeded stream (so chunking cannot matter). */
-function fillNormals(
-  f32: Float32Array,
-  normals: number,
-  rows: number,
-  stride: number,
-  dim: number,
-  seed: number,
-  sample: number,
-  stream: number,
-): void {
-  const base = normals >>> 2;
-  for (let r = 0; r < rows; r++) fillStandardNormals(f32, base + r * stride, dim, streamSeed(seed, sample, stream, r));
-}
-
-/**
- * `count` standard normals from one mulberry32 stream (Prng's generator, inlined: this runs
- * once per row and half-step), both values of each Box–Muller pair used.
- */
-export function fillStandardNormals(out: Float32Array, at: number, count: number, seed: number): void {
-  let state = seed >>> 0;
-  // Marsaglia's polar method: a pair per accepted point of the unit disc (π/4 of them), one
-  // log and one square root, no trigonometry. mulberry32 written out twice (no closure: this
-  // is the hot loop of the TS side).
-  for (let c = 0; c < count; c += 2) {
-    let x: number;
-    let y: number;
-    let q: number;
-    do {
-      let t = (state = (state + 0x6d2b79f5) >>> 0);
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      x = ((t ^ (t >>> 14)) >>> 0) * (2 / 4294967296) - 1;
-      t = state = (state + 0x6d2b79f5) >>> 0;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      y = ((t ^ (t >>> 14)) >>> 0) * (2 / 4294967296) - 1;
-      q = x * x + y * y;
-    } while (q >= 1 || q === 0);
-    const f = Math.sqrt((-2 * Math.log(q)) / q);
-    out[at + c] = x * f;
-    if (c + 1 < count) out[at + c + 1] = y * f;
-  }
-}
-
 function buildModel(
   ratings: Ratings,
   o: ResolvedOptions,
@@ -289,6 +310,7 @@ function buildModel(
   mu: number,
   backend: 'wasm' | 'js',
   stride: number,
+  threads: number,
 ): ALSModel {
   const k = o.factors;
   const scale = 1 / Math.sqrt(count);
@@ -316,7 +338,7 @@ function buildModel(
     userBiases: o.biases ? average(kept.userBias) : null,
     itemBiases: o.biases ? average(kept.itemBias) : null,
     globalMean: mu,
-    options: { ...o, samples: count, backend, threads: 1 },
+    options: { ...o, samples: count, backend, threads },
     seen: ratings.byUser,
     valueRange: ratings.valueRange(),
   });

@@ -207,8 +207,8 @@ export class TrainingState {
       this.f32[w + r] = regularizationWeight(this.options, rows.values, rows.indptr[r]!, rows.indptr[r + 1]!, otherRows);
   }
 
-  /** Writes a job into the control words and runs it to completion. */
-  private async runJob<N extends JobName>(job: N, tasks: number, args: JobArgs[N]): Promise<void> {
+  /** Writes a job into the control words and runs it to completion (gibbs.ts runs Sample). */
+  async runJob<N extends JobName>(job: N, tasks: number, args: JobArgs[N]): Promise<void> {
     writeJob(this.i32, this.layout.ctrl, job, tasks, args);
     await this.executor!.run();
   }
