@@ -124,7 +124,7 @@ describe('the ABI declaration (src/kernels/abi.ts)', () => {
     expect(Ctrl).toEqual({ Job: 0, Counter: 1, Stop: 2, Tasks: 3 });
     expect(CTRL_BYTES).toBe(64);
     expect(CONTROL_ARGS_OFFSET).toBe(16);
-    expect(Job).toEqual({ Solve: 1, Gram: 2, DataLoss: 3, Penalty: 4, TopN: 5, TopNRanks: 6 });
+    expect(Job).toEqual({ Solve: 1, Gram: 2, DataLoss: 3, Penalty: 4, TopN: 5, TopNRanks: 6, Sample: 7 });
   });
 
   it('every job argument record fits in the control block after its header', () => {

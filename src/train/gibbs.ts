@@ -235,8 +235,8 @@ async function sampleChain(
         // array, the items' in slot k of their rows.
         const userBias = layout.users.bias >>> 2;
         const items = layout.items.factors >>> 2;
-        for (let r = 0; r < ratings.numUsers; r++) kept.userBias[r] += f32[userBias + r]!;
-        for (let r = 0; r < ratings.numItems; r++) kept.itemBias[r] += f32[items + r * stride + k]!;
+        for (let r = 0; r < ratings.numUsers; r++) kept.userBias[r] = kept.userBias[r]! + f32[userBias + r]!;
+        for (let r = 0; r < ratings.numItems; r++) kept.itemBias[r] = kept.itemBias[r]! + f32[items + r * stride + k]!;
       }
       if (check) validationRmse = check.add(state.extract('users'), state.extract('items'), k, mu, t + 1);
     }
@@ -274,7 +274,7 @@ function sampleHyper(
   for (let i = 0; i < dim; i++) for (let j = i; j < dim; j++) outer[i * dim + j] = outer[j * dim + i] = f32[g + i * stride + j]!;
   const sum = new Float64Array(dim);
   const base = factors >>> 2;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < dim; c++) sum[c] += f32[base + r * stride + c]!;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < dim; c++) sum[c] = sum[c]! + f32[base + r * stride + c]!;
   const rng = new Prng(streamSeed(seed, sample, side === 'users' ? Stream.usersHyper : Stream.itemsHyper, 0));
   return sampleNormalWishart(rng, prior, { n: rows, sum, outer }, dim);
 }
@@ -382,7 +382,7 @@ function validationPairs(ratings: Ratings, validation: Ratings) {
         if (a >= 0 && u.biases) p += u.biases[a]!;
         if (b >= 0 && it.biases) p += it.biases[b]!;
         if (a >= 0 && b >= 0) for (let c = 0; c < k; c++) p += u.factors[a * k + c]! * it.factors[b * k + c]!;
-        sums[e] += p;
+        sums[e] = sums[e]! + p;
         const err = sums[e]! / count - values[e]!;
         squares += err * err;
       }

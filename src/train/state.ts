@@ -232,7 +232,7 @@ export class TrainingState {
     this.f32.copyWithin(gram, partials, partials + size);
     for (let c = 1; c < count; c++) {
       const p = partials + c * size;
-      for (let e = 0; e < size; e++) this.f32[gram + e] += this.f32[p + e]!;
+      for (let e = 0; e < size; e++) this.f32[gram + e] = this.f32[gram + e]! + this.f32[p + e]!;
     }
   }
 

@@ -48,7 +48,9 @@ describe('the packed package', () => {
     ).toEqual([]);
     const size = statSync(pack.tarball).size;
     report({ test: 'package', tarballBytes: size, unpackedBytes: pack.pack.unpackedSize, files: paths.length });
-    expect(size).toBeLessThan(300_000);
+    // A budget against accidents, not a target: raised from 300 kB when the subspace and Gibbs
+    // solvers, the multi-query scoring kernel and the evaluation protocols came in (312 kB).
+    expect(size).toBeLessThan(330_000);
   });
 
   it('exports: workerd, edge-light, browser, node, default (after types) for als-wasm and als-wasm/serve; sideEffects false', () => {
