@@ -1,19 +1,17 @@
 import { Ratings } from '../data/ratings.js';
-import { maxColumnLength, maxRowLength } from '../data/sparse.js';
 import { ErrorCode, fail } from '../errors.js';
 import { createBackend } from '../kernels/select.js';
 import { roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
-import { planLayout } from './layout.js';
+import { planTraining } from './layout.js';
+import { trainingThreads } from './threads.js';
 import { randomFactors } from './random-factors.js';
 import { checkIsObject } from '../validate.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
 import { fitGibbs } from './gibbs.js';
 import { TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
-import { chunkCount } from './schedule.js';
 import { startExecutor, throwIfAborted } from '../parallel/executor.js';
-import { resolveThreads } from '../parallel/threads.js';
 import type { SpawnWorker } from '../parallel/worker-handle.js';
 import {
   implicitOptions,
@@ -105,26 +103,9 @@ export async function fitAls(
 
   // Plan first: a problem past one 4 GiB memory is refused in milliseconds, before the
   // starting factors (as large as the factor part of the memory) are drawn.
-  const available = await resolveThreads(o.threads);
-  const threads = o.threads === 'auto' && isSmall(ratings.nnz, k, o.iterations) ? 1 : available;
+  const threads = await trainingThreads(o.threads, ratings.nnz, k, o.iterations);
   const stride = roundUp(k + (o.biases ? 1 : 0), 8);
-  const sizes = {
-    numUsers: ratings.numUsers,
-    numItems: ratings.numItems,
-    nnz: ratings.nnz,
-    stride,
-    threads,
-    userChunks: chunkCount(ratings.numUsers, threads),
-    itemChunks: chunkCount(ratings.numItems, threads),
-  };
-  // A lower bound first, in O(1) (the longest rows taken as empty): a problem too large on
-  // its factors or ratings alone is refused before the O(rows) scan for the longest row.
-  planLayout({ ...sizes, maxUserNnz: 0, maxItemNnz: 0 });
-  const layout = planLayout({
-    ...sizes,
-    maxUserNnz: maxRowLength(ratings.byUser.indptr),
-    maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems),
-  });
+  const layout = planTraining(ratings, stride, threads);
   checkValueRange(ratings.byUser.values, o, 'The ratings');
   if (callbacks.init) checkInit(callbacks.init, ratings, k);
   const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed, o.initStd);
@@ -177,14 +158,6 @@ export async function fitAls(
     seen: ratings.byUser,
     valueRange: ratings.valueRange(),
   });
-}
-
-/**
- * Starting workers costs 0.1–0.3 s; 'auto' trains small problems (under ~2·10⁹ flops of Gram
- * work in all, well under a second on one core) on the calling thread instead.
- */
-function isSmall(nnz: number, k: number, iterations: number): boolean {
-  return 2 * iterations * nnz * k * k < 2e9;
 }
 
 function checkInit(init: { userFactors: Float32Array; itemFactors: Float32Array }, ratings: Ratings, k: number): void {

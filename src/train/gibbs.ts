@@ -1,17 +1,15 @@
 import type { Ratings } from '../data/ratings.js';
-import { maxColumnLength, maxRowLength } from '../data/sparse.js';
 import { AlsError, ErrorCode, fail } from '../errors.js';
 import { createBackend } from '../kernels/select.js';
 import { SOLVE_OK, roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
 import { startExecutor, throwIfAborted } from '../parallel/executor.js';
 import type { SpawnWorker } from '../parallel/worker-handle.js';
-import { resolveThreads } from '../parallel/threads.js';
-import { planLayout, type Layout } from './layout.js';
+import { planTraining, type Layout } from './layout.js';
+import { trainingThreads } from './threads.js';
 import type { AlsOptions, ResolvedOptions } from './options.js';
 import { Prng } from './prng.js';
 import { randomFactors } from './random-factors.js';
-import { chunkCount } from './schedule.js';
 import { TrainingState, type SideName } from './state.js';
 import { checkValueRange } from './value-range.js';
 import { bpmfPrior, sampleNoisePrecision, sampleNormalWishart, streamSeed, type NormalWishart } from './wishart.js';
@@ -68,27 +66,8 @@ export async function fitGibbs(
   const stride = roundUp(dim, 8);
   const noise = runtime.noise ?? 'sampled';
   const samples = o.samples;
-  const available = await resolveThreads(o.threads);
-  // As ALS (als.ts isSmall): starting workers costs 0.1–0.3 s, more than a small fit.
-  const small = 2 * (o.burnIn + samples) * ratings.nnz * k * k < 2e9;
-  const threads = o.threads === 'auto' && small ? 1 : available;
-  const chunkThreads = runtime.chunkThreads ?? threads;
-
-  const sizes = {
-    numUsers: ratings.numUsers,
-    numItems: ratings.numItems,
-    nnz: ratings.nnz,
-    stride,
-    threads,
-    userChunks: chunkCount(ratings.numUsers, chunkThreads),
-    itemChunks: chunkCount(ratings.numItems, chunkThreads),
-  };
-  planLayout({ ...sizes, maxUserNnz: 0, maxItemNnz: 0 });
-  const layout = planLayout({
-    ...sizes,
-    maxUserNnz: maxRowLength(ratings.byUser.indptr),
-    maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems),
-  });
+  const threads = await trainingThreads(o.threads, ratings.nnz, k, o.burnIn + samples);
+  const layout = planTraining(ratings, stride, threads, runtime.chunkThreads ?? threads);
   // The kept samples, side by side: refused before anything is drawn when they cannot be held.
   const keptFloats = (ratings.numUsers + ratings.numItems) * stride * samples;
   if (keptFloats > 2 ** 29) {

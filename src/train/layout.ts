@@ -2,8 +2,11 @@
  * Training's memory: where everything one fit keeps lives in the one kernel memory, planned
  * with the shared MemoryPlan (wasm/memory-plan.ts) before anything is allocated.
  */
+import type { Ratings } from '../data/ratings.js';
+import { maxColumnLength, maxRowLength } from '../data/sparse.js';
 import { PARAM_BYTES, roundUp, solveScratchFloats } from '../kernels/types.js';
 import { BLOCK_ROWS, CTRL_BYTES } from '../parallel/tasks.js';
+import { chunkCount } from './schedule.js';
 import { gib, MemoryPlan } from '../wasm/memory-plan.js';
 
 /** Sizes the plan is computed from. */
@@ -109,4 +112,28 @@ export function planLayout(input: LayoutInput): Layout {
     bookkeeping: { label: 'task bookkeeping', hint: 'Use fewer threads.' },
   });
   return { users, items, ctrl, gram, gramPartials, sumPartials, scratch, scratchBytes, totalBytes: plan.totalBytes };
+}
+
+/**
+ * Training's layout for these ratings, rows padded to `stride` floats and cut into tasks for
+ * `chunkThreads` threads (the threads that run them by default). A lower bound comes first,
+ * in O(1) with the longest rows taken as empty, so a problem too large on its factors or
+ * ratings alone is refused before the O(rows) scan for the longest row.
+ */
+export function planTraining(ratings: Ratings, stride: number, threads: number, chunkThreads = threads): Layout {
+  const sizes = {
+    numUsers: ratings.numUsers,
+    numItems: ratings.numItems,
+    nnz: ratings.nnz,
+    stride,
+    threads,
+    userChunks: chunkCount(ratings.numUsers, chunkThreads),
+    itemChunks: chunkCount(ratings.numItems, chunkThreads),
+  };
+  planLayout({ ...sizes, maxUserNnz: 0, maxItemNnz: 0 });
+  return planLayout({
+    ...sizes,
+    maxUserNnz: maxRowLength(ratings.byUser.indptr),
+    maxItemNnz: maxColumnLength(ratings.byUser, ratings.numItems),
+  });
 }
