@@ -157,6 +157,29 @@ describe('the NCF protocol', () => {
     expect(Array.from(byTime.test.items)).toEqual([0, 2, 6, 7, 0, 1]);
   });
 
+  it("heldOut: 'random' holds out one of each user's interactions, uniformly and reproducibly", () => {
+    const random = ncfSplit(data, { negatives: 4, seed: 7, heldOut: 'random' });
+    expect(random.heldOutBy).toBe('random');
+    expect(ncfSplit(data, { negatives: 4, seed: 7, heldOut: 'random' })).toEqual(random);
+    // Every held-out item is one of its user's, and train + test is the input, each pair once.
+    const pairs = (t: { users: ArrayLike<number>; items: ArrayLike<number> }) =>
+      Array.from(t.users, (u, e) => `${u}:${t.items[e]}`);
+    expect([...pairs(random.train), ...pairs(random.test)].sort()).toEqual(pairs(data).sort());
+    random.test.users.forEach((u, j) => expect(NCF_ROWS[u]).toContain(random.test.items[j]));
+    // Uniform: over 4,000 seeds user 0's four interactions are each held out ~1,000 times
+    // (binomial sd ≈ 27; 5 sd allowed).
+    const counts = new Map<number, number>();
+    for (let seed = 0; seed < 4000; seed++) {
+      const item = ncfSplit(data, { negatives: 4, seed, heldOut: 'random' }).test.items[0]!;
+      counts.set(item, (counts.get(item) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual([...NCF_ROWS[0]!].sort());
+    for (const c of counts.values()) expect(Math.abs(c - 1000)).toBeLessThan(5 * 27.4);
+    // The default stays the last interaction.
+    expect(ncfSplit(data, { negatives: 4, seed: 7, heldOut: 'last' })).toEqual(ncfSplit(data, { negatives: 4, seed: 7 }));
+    expect(codeOf(() => ncfSplit(data, { heldOut: 'rnd' as 'random' }))).toBe(ErrorCode.INVALID_OPTION);
+  });
+
   it('users with a single interaction stay in train and are counted, not evaluated', () => {
     const s = ncfSplit(triples([[0, 1, 2], [3], [1, 4]]), { negatives: 2, numItems: 6 });
     expect(Array.from(s.test.users)).toEqual([0, 2]);

@@ -4,8 +4,11 @@
  *
  * Split: for each user with at least 2 interactions, the LAST one is held out — the latest by
  * timestamp when `timestamps` is given (equal timestamps: the later in the input counts as
- * later), else the last in input order — and the rest is training data. Users with a single
- * interaction stay in train and are not evaluated (counted in `usersTooFew`).
+ * later), else the last in input order — and the rest is training data. With
+ * `heldOut: 'random'` it is one of the user's interactions drawn uniformly instead (seeded,
+ * users in index order, before the negatives): for data without timestamps whose input order
+ * means something else (Last.fm lists each user's artists by ascending ID). Users with a
+ * single interaction stay in train and are not evaluated (counted in `usersTooFew`).
  *
  * Negatives: `negatives` (99) items per evaluated user, drawn uniformly without replacement
  * from the items the user never interacted with — neither in train nor in test — seeded
@@ -26,7 +29,7 @@
  */
 import { ErrorCode, fail } from '../../errors.js';
 import { Prng } from '../../train/prng.js';
-import { checkOptions, integer } from '../../validate.js';
+import { checkOptions, integer, oneOf } from '../../validate.js';
 import type { FactorModel, Scorer } from '../scoring.js';
 import type { SplitTriples, TripleArrays } from '../split.js';
 import { catalogueSize, checkSeed, checkTriples } from './input.js';
@@ -39,6 +42,11 @@ export interface NcfSplitOptions {
   negatives?: number;
   /** One per interaction: the held-out interaction is each user's latest. Default: input order. */
   timestamps?: ArrayLike<number>;
+  /**
+   * Which interaction is held out: 'last' (by timestamp, else input order; He et al.) or
+   * 'random' (uniform among the user's, seeded). Default 'last'.
+   */
+  heldOut?: 'last' | 'random';
   /** Catalogue size, to sample items that no one interacted with too. Default: largest item index + 1. */
   numItems?: number;
 }
@@ -56,7 +64,7 @@ export interface NcfSplit {
   test: NcfTest;
   numItems: number;
   /** How the held-out interaction was chosen. */
-  heldOutBy: 'timestamp' | 'input order';
+  heldOutBy: 'timestamp' | 'input order' | 'random';
   /** Users with a single interaction: kept in train, not evaluated. */
   usersTooFew: number;
 }
@@ -80,7 +88,8 @@ export interface NcfMetrics {
 
 /** Holds out each user's last interaction and samples its negatives (see the file's comment). */
 export function ncfSplit(data: TripleArrays, options: NcfSplitOptions = {}): NcfSplit {
-  checkOptions('ncfSplit options', options, ['seed', 'negatives', 'timestamps', 'numItems']);
+  checkOptions('ncfSplit options', options, ['seed', 'negatives', 'timestamps', 'numItems', 'heldOut']);
+  const heldOut = oneOf('heldOut', options.heldOut ?? 'last', ['last', 'random']);
   checkTriples('ncfSplit', data);
   const seed = checkSeed(options.seed);
   const count = options.negatives === undefined ? 99 : integer('negatives', options.negatives, 1, 2 ** 31 - 1);
@@ -106,6 +115,8 @@ export function ncfSplit(data: TripleArrays, options: NcfSplitOptions = {}): Ncf
     const at = last[u]!;
     if (at < 0 || !timestamps || timestamps[e]! >= timestamps[at]!) last[u] = e;
   }
+  const rng = new Prng(seed);
+  if (heldOut === 'random') chooseRandomly(data.users, seen, rng, last);
   const all = itemsByUser(data, numUsers);
   const inTest = new Uint8Array(n);
   const testUsers: number[] = [];
@@ -135,7 +146,6 @@ export function ncfSplit(data: TripleArrays, options: NcfSplitOptions = {}): Ncf
     negatives: new Int32Array(q * count),
     negativesPerUser: count,
   };
-  const rng = new Prng(seed);
   for (let j = 0; j < q; j++) {
     const u = testUsers[j]!;
     const e = last[u]!;
@@ -154,7 +164,22 @@ export function ncfSplit(data: TripleArrays, options: NcfSplitOptions = {}): Ncf
     train.items[o] = data.items[e]!;
     train.values[o++] = data.values[e]!;
   }
-  return { train, test, numItems, heldOutBy: timestamps ? 'timestamp' : 'input order', usersTooFew };
+  const heldOutBy = heldOut === 'random' ? 'random' : timestamps ? 'timestamp' : 'input order';
+  return { train, test, numItems, heldOutBy, usersTooFew };
+}
+
+/**
+ * last[u] = one of user u's interactions drawn uniformly (u in index order, one draw each from
+ * `rng`), for every user with at least two; `count[u]` is how many u has.
+ */
+function chooseRandomly(users: ArrayLike<number>, count: Int32Array, rng: Prng, last: Int32Array): void {
+  const pick = new Int32Array(count.length);
+  for (let u = 0; u < count.length; u++) pick[u] = count[u]! >= 2 ? rng.int(count[u]!) : 0;
+  const seenSoFar = new Int32Array(count.length);
+  for (let e = 0; e < users.length; e++) {
+    const u = users[e]!;
+    if (seenSoFar[u]!++ === pick[u]) last[u] = e;
+  }
 }
 
 /**
