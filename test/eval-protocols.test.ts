@@ -471,6 +471,28 @@ describe('als-wasm eval --protocol', () => {
     expect(last.baseline).toEqual({ 'recall@20': pop.recall[20], 'recall@50': pop.recall[50], 'ndcg@100': pop.ndcg[100] });
   });
 
+  it("ncf --held-out random holds out a random interaction; a typo gets the library's did-you-mean", async () => {
+    const r = await run(
+      'eval',
+      csv,
+      '--format',
+      'movielens-csv',
+      '--implicit',
+      '--protocol',
+      'ncf',
+      '--negatives',
+      '50',
+      '--held-out',
+      'random',
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ protocol: 'ncf', heldOutBy: 'random', negatives: 50 });
+    const typo = await run('eval', csv, '--format', 'movielens-csv', '--implicit', '--protocol', 'ncf', '--held-out', 'randon');
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toMatch(/random/);
+  });
+
   it('an unknown protocol gets a did-you-mean, and flags of another protocol or split are refused', async () => {
     const typo = await run('eval', csv, '--protocol', 'nfc');
     expect(typo.code).toBe(1);

@@ -23,11 +23,12 @@ import { trainVerbose } from '../training.js';
 export const PROTOCOLS = ['ncf', 'strong-generalization'] as const;
 export type ProtocolName = (typeof PROTOCOLS)[number];
 
-export type ProtocolFlags = Common & { protocol?: string; negatives?: string; heldOutUsers?: string };
+export type ProtocolFlags = Common & { protocol?: string; negatives?: string; heldOut?: string; heldOutUsers?: string };
 
 /** Flags that belong to one protocol, to refuse them under another. */
 const OWN_FLAGS: Record<string, ProtocolName> = {
   negatives: 'ncf',
+  heldOut: 'ncf',
   heldOutUsers: 'strong-generalization',
 };
 
@@ -88,6 +89,8 @@ async function runNcf({ data, timestamps }: Loaded, options: AlsOptions, o: Prot
   const split = ncfSplit(data, {
     seed: options.seed ?? 0,
     negatives: integerFlag('negatives', o.negatives) ?? 99,
+    // The library checks the name (with a did-you-mean).
+    ...(o.heldOut !== undefined && { heldOut: o.heldOut as 'last' | 'random' }),
     numItems: data.numItems,
     ...(timestamps && { timestamps }),
   });
@@ -108,7 +111,7 @@ async function runNcf({ data, timestamps }: Loaded, options: AlsOptions, o: Prot
     baseline: named(baseline),
   });
   out(o.json).line(
-    `NCF protocol: ${metrics.users} users, last interaction by ${split.heldOutBy} among ${split.test.negativesPerUser} sampled negatives\n` +
+    `NCF protocol: ${metrics.users} users, ${split.heldOutBy === 'random' ? 'a random interaction' : `last interaction by ${split.heldOutBy}`} among ${split.test.negativesPerUser} sampled negatives\n` +
       `model:    ${formatScores(named(metrics))}\nbaseline: ${formatScores(named(baseline))} (popularity)`,
   );
 }

@@ -78,6 +78,10 @@ export function registerEvaluate(prog: Command): void {
     )
     .option('--negatives <n>', 'ncf: sampled negatives per held-out item (default: 99)')
     .option(
+      '--held-out <which>',
+      "ncf: 'last' interaction (by timestamp, else input order; He et al.) or 'random' (one drawn per user) (default: last)",
+    )
+    .option(
       '--held-out-users <n>',
       'strong-generalization: users in each of validation and test, a count or a share in (0, 1) (default: 0.1)',
     )
