@@ -9,9 +9,9 @@ import { randomFactors } from './random-factors.js';
 import { checkIsObject } from '../validate.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
 import { fitGibbs } from './gibbs.js';
-import { TrainingState } from './state.js';
+import { startTraining } from './state.js';
 import { checkValueRange } from './value-range.js';
-import { startExecutor, throwIfAborted } from '../parallel/executor.js';
+import { throwIfAborted } from '../parallel/executor.js';
 import type { SpawnWorker } from '../parallel/worker-handle.js';
 import {
   implicitOptions,
@@ -110,23 +110,17 @@ export async function fitAls(
   if (callbacks.init) checkInit(callbacks.init, ratings, k);
   const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed, o.initStd);
   const backend = await createBackend(o.backend, layout.totalBytes, threads > 1);
-  const mu = o.biases ? ratings.mean() : 0;
-  const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, mu);
-  state.loadRatings(ratings);
-  state.loadFactors('users', init.userFactors);
-  state.loadFactors('items', init.itemFactors);
-
-  const executor = await startExecutor({
-    threads,
+  const { state, executor } = await startTraining({
     backend,
-    ctrl: layout.ctrl,
-    scratch: layout.scratch,
-    scratchBytes: layout.scratchBytes,
+    layout,
+    options: o,
+    stride,
+    ratings,
+    init,
+    threads,
     signal,
-    what: 'Training',
     spawnWorker: runtime.spawnWorker,
   });
-  state.executor = executor;
   try {
     for (let iteration = 1; iteration <= o.iterations; iteration++) {
       throwIfAborted(signal, 'Training');
@@ -153,7 +147,7 @@ export async function fitAls(
     itemFactors: items.factors,
     userBiases: users.biases,
     itemBiases: items.biases,
-    globalMean: mu,
+    globalMean: state.mu,
     options: { ...o, backend: backend.kernels.backend, threads },
     seen: ratings.byUser,
     valueRange: ratings.valueRange(),

@@ -3,14 +3,14 @@ import { AlsError, ErrorCode, fail } from '../errors.js';
 import { createBackend } from '../kernels/select.js';
 import { SOLVE_OK, roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
-import { startExecutor, throwIfAborted } from '../parallel/executor.js';
+import { throwIfAborted } from '../parallel/executor.js';
 import type { SpawnWorker } from '../parallel/worker-handle.js';
 import { planTraining, type Layout } from './layout.js';
 import { trainingThreads } from './threads.js';
 import type { AlsOptions, ResolvedOptions } from './options.js';
 import { Prng } from './prng.js';
 import { randomFactors } from './random-factors.js';
-import { TrainingState, type SideName } from './state.js';
+import { type SideName, startTraining, type TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
 import { bpmfPrior, sampleNoisePrecision, sampleNormalWishart, streamSeed, type NormalWishart } from './wishart.js';
 
@@ -93,26 +93,19 @@ export async function fitGibbs(
 
   const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
   const backend = await createBackend(o.backend, totalBytes, threads > 1);
-  const kernels = backend.kernels;
-  const mu = o.biases ? ratings.mean() : 0;
-  const state = new TrainingState(kernels, backend.buffer, layout, o, stride, mu);
-  state.loadRatings(ratings);
-  state.loadFactors('users', init.userFactors);
-  state.loadFactors('items', init.itemFactors);
-  const f32 = new Float32Array(backend.buffer);
-  const i32 = new Int32Array(backend.buffer);
-
-  const executor = await startExecutor({
-    threads,
+  const { state, executor } = await startTraining({
     backend,
-    ctrl: layout.ctrl,
-    scratch: layout.scratch,
-    scratchBytes: layout.scratchBytes,
+    layout,
+    options: o,
+    stride,
+    ratings,
+    init,
+    threads,
     signal,
-    what: 'Training',
     spawnWorker: runtime.spawnWorker,
   });
-  state.executor = executor;
+  const f32 = new Float32Array(backend.buffer);
+  const i32 = new Int32Array(backend.buffer);
   try {
     return await sampleChain(ratings, o, callbacks, noise, {
       state,

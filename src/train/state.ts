@@ -5,7 +5,9 @@ import { AlsError, ErrorCode } from '../errors.js';
 import { type JobArgs, type JobName, writeJob, writeSolveParams } from '../kernels/abi.js';
 import { SOLVE_OK, Solver, type Kernels } from '../kernels/types.js';
 import type { Layout, SideLayout } from './layout.js';
-import type { Executor } from '../parallel/executor.js';
+import type { Backend } from '../kernels/select.js';
+import { type Executor, startExecutor } from '../parallel/executor.js';
+import type { SpawnWorker } from '../parallel/worker-handle.js';
 import { BLOCK_ROWS } from '../parallel/tasks.js';
 import type { ResolvedOptions } from './options.js';
 import { balancedBounds } from './schedule.js';
@@ -305,4 +307,40 @@ export class TrainingState {
 
 function blocks(rows: number): number {
   return Math.ceil(rows / BLOCK_ROWS);
+}
+
+/**
+ * What ALS and the Gibbs sampler both begin with: a training state over `backend`'s memory
+ * with the ratings and the starting factors loaded (μ = the ratings' mean with biases), and
+ * the executor of its jobs started. The caller closes the executor when the fit ends.
+ */
+export async function startTraining(s: {
+  backend: Backend;
+  layout: Layout;
+  options: ResolvedOptions;
+  stride: number;
+  ratings: Ratings;
+  init: { userFactors: Float32Array; itemFactors: Float32Array };
+  threads: number;
+  signal?: AbortSignal;
+  spawnWorker?: SpawnWorker;
+}): Promise<{ state: TrainingState; executor: Executor }> {
+  const { backend, layout, options, ratings } = s;
+  const mu = options.biases ? ratings.mean() : 0;
+  const state = new TrainingState(backend.kernels, backend.buffer, layout, options, s.stride, mu);
+  state.loadRatings(ratings);
+  state.loadFactors('users', s.init.userFactors);
+  state.loadFactors('items', s.init.itemFactors);
+  const executor = await startExecutor({
+    threads: s.threads,
+    backend,
+    ctrl: layout.ctrl,
+    scratch: layout.scratch,
+    scratchBytes: layout.scratchBytes,
+    signal: s.signal,
+    what: 'Training',
+    spawnWorker: s.spawnWorker,
+  });
+  state.executor = executor;
+  return { state, executor };
 }
