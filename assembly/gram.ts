@@ -70,19 +70,25 @@ import { madd } from './vec';
   }
 }
 
-/** YᵀY over rows [rowStart, rowEnd): A (+)= Σ y_r y_rᵀ (upper triangle of dim × dim). */
+/**
+ * YᵀY over rows [rowStart, rowEnd): A (+)= Σ y_r y_rᵀ over the upper triangle of dim × dim,
+ * then the lower triangle is set to its mirror (CG streams whole rows of YᵀY).
+ */
 export function gramBlock(Y: usize, stride: i32, dim: i32, rowStart: i32, rowEnd: i32, A: usize, accumulate: i32): void {
   const rb = <usize>stride << 2;
   let src: usize = accumulate ? A : 0;
   if (rowEnd <= rowStart) {
     gramTiles(0, 0, 0, rb, dim, src, A);
-    return;
   }
   for (let r = rowStart; r < rowEnd; r += BLOCK_ROWS) {
     const m = min(BLOCK_ROWS, rowEnd - r);
     const y = Y + <usize>r * rb;
     gramTiles(y, y, m, rb, dim, src, A);
     src = A;
+  }
+  for (let i = 1; i < dim; i++) {
+    const row = A + <usize>i * rb;
+    for (let j = 0; j < i; j++) store<f32>(row + (<usize>j << 2), load<f32>(A + <usize>j * rb + (<usize>i << 2)));
   }
 }
 

@@ -98,7 +98,8 @@ export interface Kernels {
 
   /**
    * YᵀY over a row range: A (+)= Σ_{r ∈ [rowStart, rowEnd)} y_r y_rᵀ, upper triangle of the
-   * leading dim × dim block. `accumulate` = 0 overwrites A, 1 adds to it.
+   * leading dim × dim block, then the lower triangle set to its mirror (so a sum of such
+   * blocks is whole, as cgSolve reads it). `accumulate` = 0 overwrites A, 1 adds to it.
    */
   gramBlock(Y: number, stride: number, dim: number, rowStart: number, rowEnd: number, A: number, accumulate: number): void;
 
@@ -151,9 +152,9 @@ export interface Kernels {
   /**
    * `steps` conjugate-gradient iterations on (A0 + Σ_j w_j y_j y_jᵀ + λI) x = Σ_j t_j y_j,
    * warm-started from x, never forming the matrix: Ap = A0 p + Σ_j w_j (y_j·p) y_j + λp.
-   * A0 = 0 means none. y_j is row cols[j] of Y; cols = 0 means row j of Y (rows already
-   * gathered). Stops early when the residual r·r < 1e-20. `scratch` holds 3·stride floats.
-   * Returns the number of steps taken.
+   * A0 (symmetric, both triangles stored, as gramBlock writes it) = 0 means none. y_j is row
+   * cols[j] of Y; cols = 0 means row j of Y (rows already gathered). Stops early when the
+   * residual r·r < 1e-20. `scratch` holds 3·stride floats. Returns the number of steps taken.
    */
   cgSolve(
     A0: number,

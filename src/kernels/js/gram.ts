@@ -29,8 +29,8 @@ export function createGramKernels({ F, I }: JsMemory): GramKernels {
   }
 
   /**
-   * YᵀY over rows [rowStart, rowEnd): A (+)= Σ_r y_r y_rᵀ (upper triangle of dim × dim);
-   * accumulate = 0 overwrites A, 1 adds to it.
+   * YᵀY over rows [rowStart, rowEnd): A (+)= Σ_r y_r y_rᵀ (upper triangle of dim × dim),
+   * then the lower triangle set to its mirror; accumulate = 0 overwrites A, 1 adds to it.
    */
   function gramBlock(
     Y: number,
@@ -45,6 +45,7 @@ export function createGramKernels({ F, I }: JsMemory): GramKernels {
     if (!accumulate) zeroUpper(a, stride, dim);
     // A (+)= Σ_r y_r y_rᵀ
     for (let r = rowStart; r < rowEnd; r++) addOuter(a, stride, dim, (Y >> 2) + r * stride, 1);
+    for (let i = 1; i < dim; i++) for (let j = 0; j < i; j++) F[a + i * stride + j] = F[a + j * stride + i]!;
   }
 
   /**
