@@ -50,7 +50,7 @@
 /** i32: conjugate-gradient steps per row (warm-started from the current X row). */
 // @ts-ignore: decorator
 @inline export const SOLVE_CG_STEPS: usize = 48;
-/** ptr: YᵀY of the fixed side (stride × stride, upper triangle), or 0 for none (explicit). */
+/** ptr: YᵀY of the fixed side (stride × stride, both triangles as gramBlock writes them; the Cholesky path reads the upper one), or 0 for none (explicit). */
 // @ts-ignore: decorator
 @inline export const SOLVE_YTY: usize = 52;
 /** f32: global mean μ subtracted from explicit targets (0 without biases). */
