@@ -1,12 +1,15 @@
 /**
  * End-to-end fits: seconds per iteration (median) by solver, k, backend and threads, and peak
  * RSS against the bytes of ratings + factors. Each configuration runs in its own process.
- *   npx tsx bench/fit.bench.ts [--quick] [--reference bench/out/vs-implicit.json] [--print bench/out/fit.json]
+ *   npx tsx bench/fit.bench.ts [--quick] [--pin] [--reference bench/out/vs-implicit.json] [--print bench/out/fit.json]
  * Uses ../shared/data/synthetic/synth_{1m,5m}.alscoo when present (the files the reference
  * figures were measured on), else our own generator of the same shape.
  * --reference: the --json output of bench/vs-implicit.ts; its rows fill the "reference" columns
  * (the `implicit` s/it and the ratio als-wasm / `implicit`, both from that side-by-side run,
  * where the two libraries alternated: a ratio across two separate runs would mean little here).
+ * --pin: run each 1-thread configuration twice, pinned to CPU 0 and to CPU 1 (`taskset`), and
+ * take their mean: on a host whose two vCPUs run at different speeds, a 2-thread run has one of
+ * each while an unpinned 1-thread run lands on either, so the speed-up would be a coin toss.
  * Writes bench/out/fit.json and prints a markdown table.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,6 +23,7 @@ const shared = (name: string) => {
   return existsSync(path) ? path : `synthetic-${name.slice(6)}`;
 };
 const quick = process.argv.includes('--quick');
+const pin = process.argv.includes('--pin');
 const referenceAt = process.argv.indexOf('--reference');
 const referencePath = referenceAt > 0 ? process.argv[referenceAt + 1] : undefined;
 if (referenceAt > 0 && (referencePath === undefined || !existsSync(referencePath))) {
@@ -65,7 +69,8 @@ for (const data of [shared('synth_1m'), shared('synth_5m')]) {
   for (const factors of quick ? [64] : [32, 64, 128]) {
     for (const s of solvers) {
       for (const threads of [1, 2]) {
-        configs.push({ data, ...s, factors, threads, backend: 'wasm', iterations: big ? 3 : 5 });
+        const pinnedCpus = pin && threads === 1 ? [0, 1] : [undefined];
+        for (const cpu of pinnedCpus) configs.push({ data, ...s, factors, threads, backend: 'wasm', iterations: big ? 3 : 5, cpu });
         // The JS kernels run ~30× slower: on the 1M set only, k ≤ 64, two iterations.
         if (!big && factors <= 64) configs.push({ data, ...s, factors, threads, backend: 'js', iterations: 2 });
       }
@@ -75,10 +80,11 @@ for (const data of [shared('synth_1m'), shared('synth_5m')]) {
 
 // --print <fit.json>: print the table of an earlier run again (e.g. with a new --reference).
 const printAt = process.argv.indexOf('--print');
-const results: Record<string, number>[] =
-  printAt > 0 ? JSON.parse(readFileSync(process.argv[printAt + 1]!, 'utf8')).results : [];
+const results: Record<string, number>[] = printAt > 0 ? JSON.parse(readFileSync(process.argv[printAt + 1]!, 'utf8')).results : [];
 for (const config of printAt > 0 ? [] : configs) {
-  const out = execFileSync('npx', ['tsx', `${root}bench/fit-one.ts`, JSON.stringify(config)], {
+  const command = ['npx', 'tsx', `${root}bench/fit-one.ts`, JSON.stringify(config)];
+  if (config.cpu !== undefined) command.unshift('taskset', '-c', String(config.cpu));
+  const out = execFileSync(command[0]!, command.slice(1), {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
   });
@@ -107,7 +113,9 @@ const groups = new Map<string, Record<string, number>[]>();
 for (const r of results) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
 for (const [k, rs] of groups) {
   const [data, method, factors, backend] = k.split('|');
-  const one = rs.find((r) => r.threads === 1)!;
+  // pinned: the mean over the CPUs; else the one run
+  const ones = rs.filter((r) => r.threads === 1);
+  const one = { secondsPerIteration: ones.reduce((sum, r) => sum + r.secondsPerIteration!, 0) / ones.length };
   const two = rs.find((r) => r.threads === 2)!;
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
   console.log(
