@@ -14,7 +14,7 @@ import {
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
-import { cgSolve } from './cg';
+import { cgSolve, cgSolve4, CG4_Y, CG4_W, CG4_T, CG4_N, CG4_LAMBDA, CG4_ROW, CG4_BYTES } from './cg';
 import { subspaceSolve } from './subspace';
 import { allFinite, copyf, zerof } from './vec';
 
@@ -43,6 +43,18 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
   const cg = b + rb;
   const wPtr = cg + 3 * rb;
 
+  // CG with YᵀY solves short rows four at a time (cgSolve4: the YᵀY products share each load).
+  // The group's x, r, p, Ap (four vectors each) sit where A, b and CG's vectors are, its row
+  // records after them; each member's w, t and gathered rows follow one another from wPtr.
+  const grouped = solver == 1 && YtY != 0 && stride >= 16;
+  const GX = A;
+  const GR = GX + 4 * rb;
+  const GP = GR + 4 * rb;
+  const GAP = GP + 4 * rb;
+  const records = GAP + 4 * rb;
+  let members = 0;
+  let cursor = wPtr;
+
   for (let u = start; u < end; u++) {
     const xRow = X + <usize>u * rb;
     const lo = load<i32>(indptr + (<usize>u << 2));
@@ -56,6 +68,41 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     const cols = indices + (<usize>lo << 2);
     const vals = values + (<usize>lo << 2);
     const m4 = <usize>((n + 3) & ~3) << 2;
+    if (grouped && n <= CG_GATHER_ROWS) {
+      // join the group: weights, gathered rows and the warm start, solved when it has four
+      const rec = records + <usize>members * CG4_BYTES;
+      const gw = cursor;
+      const gt = gw + m4;
+      const gy = gt + m4;
+      rowWeights(cols, vals, n, mode, alpha, mu, otherBias, gw, gt);
+      for (let j = 0; j < n; j++) {
+        copyf(Y + <usize>load<i32>(cols + (<usize>j << 2)) * rb, gy + <usize>j * rb, stride);
+      }
+      store<u32>(rec, <u32>gy, CG4_Y);
+      store<u32>(rec, <u32>gw, CG4_W);
+      store<u32>(rec, <u32>gt, CG4_T);
+      store<i32>(rec, n, CG4_N);
+      store<f32>(rec, lam, CG4_LAMBDA);
+      store<i32>(rec, u, CG4_ROW);
+      copyf(xRow, GX + <usize>members * rb, dim);
+      cursor = gy + <usize>n * rb;
+      members++;
+      if (members == 4) {
+        cgSolve4(YtY, rb, dim, records, cgSteps, GX, GR, GP, GAP);
+        const bad = finishGroup(X, stride, dim, GX, records, 4);
+        if (bad >= 0) return -2 - bad;
+        members = 0;
+        cursor = wPtr;
+      }
+      continue;
+    }
+    if (members > 0) {
+      // a row that cannot join: finish the group alone first (its scratch is about to be reused)
+      const bad = solveGroupSingly(YtY, stride, dim, cgSteps, GX, GR, records, members, X);
+      if (bad >= 0) return -2 - bad;
+      members = 0;
+      cursor = wPtr;
+    }
     const w = wPtr;
     const t = w + m4;
     const gather = t + m4;
@@ -89,5 +136,42 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     if (!allFinite(b, dim)) return -2 - u;
     copyf(b, xRow, dim);
   }
+  if (members > 0) {
+    const bad = solveGroupSingly(YtY, stride, dim, cgSteps, GX, GR, records, members, X);
+    if (bad >= 0) return -2 - bad;
+  }
   return -1;
+}
+
+/**
+ * Writes the group's solved rows to X; returns the first row whose solution is not finite
+ * (nothing more is written), or -1.
+ */
+function finishGroup(X: usize, stride: i32, dim: i32, GX: usize, records: usize, members: i32): i32 {
+  const rb = <usize>stride << 2;
+  for (let q = 0; q < members; q++) {
+    const u = load<i32>(records + <usize>q * CG4_BYTES, CG4_ROW);
+    const x = GX + <usize>q * rb;
+    if (!allFinite(x, dim)) return u;
+    copyf(x, X + <usize>u * rb, dim);
+  }
+  return -1;
+}
+
+/**
+ * A group of fewer than four rows, each by cgSolve (the same arithmetic as cgSolve4's), with
+ * CG's three vectors at R; returns as finishGroup.
+ */
+function solveGroupSingly(
+  YtY: usize, stride: i32, dim: i32, cgSteps: i32, GX: usize, R: usize, records: usize, members: i32, X: usize,
+): i32 {
+  const rb = <usize>stride << 2;
+  for (let q = 0; q < members; q++) {
+    const rec = records + <usize>q * CG4_BYTES;
+    cgSolve(
+      YtY, load<u32>(rec, CG4_Y), stride, dim, 0, load<u32>(rec, CG4_W), load<u32>(rec, CG4_T), load<i32>(rec, CG4_N),
+      load<f32>(rec, CG4_LAMBDA), GX + <usize>q * rb, cgSteps, R,
+    );
+  }
+  return finishGroup(X, stride, dim, GX, records, members);
 }
