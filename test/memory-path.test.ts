@@ -10,6 +10,8 @@ import { syntheticRatings } from '../src/data/synthetic.js';
 import { setInMemoryMinRatings } from '../src/data/ratings-memory.js';
 import { buildRows, buildRowsInto, type SparseRows } from '../src/data/sparse.js';
 import { Prng } from '../src/train/prng.js';
+import { writeImplicitModel, writeSparkModel } from '../src/interop/index.js';
+import { recommendAllThreaded } from '../src/index.js';
 import { randomFactors } from '../src/train/random-factors.js';
 
 // Threaded fits run the built workers (dist/) and the threads build.
@@ -182,5 +184,22 @@ describe.runIf(built)('a fit in the Ratings’ own memory', () => {
     const loaded = ALSModel.fromBytes(saved);
     expectSameModel(loaded, a);
     expect(b.recommend(data.users[0]!, { n: 5 })).toEqual(a.recommend(data.users[0]!, { n: 5 }));
+  });
+
+  it('a model of views exports to implicit and Spark files and ranks on threads exactly as a model of copies', async () => {
+    const [plain, own] = both();
+    const o = { factors: 8, iterations: 2, seed: 6, threads: 2, feedback: 'implicit' } as const;
+    const a = await new ALS(o).fit(plain);
+    const b = await new ALS(o).fit(own);
+    expect(Buffer.from(writeImplicitModel(b)).equals(Buffer.from(writeImplicitModel(a)))).toBe(true);
+    const sparkA = writeSparkModel(a);
+    const sparkB = writeSparkModel(b);
+    expect([...sparkB.keys()]).toEqual([...sparkA.keys()]);
+    // The metadata holds the time of writing; the factor files are compared.
+    for (const [name, file] of sparkA)
+      if (!name.startsWith('metadata/')) expect(Buffer.from(sparkB.get(name)!).equals(Buffer.from(file))).toBe(true);
+    const topA = await recommendAllThreaded(a, { n: 5, threads: 2 });
+    const topB = await recommendAllThreaded(b, { n: 5, threads: 2 });
+    expect(topB).toEqual(topA);
   });
 });
