@@ -10,6 +10,9 @@ import { syntheticRatings } from '../src/data/synthetic.js';
 import { setInMemoryMinRatings } from '../src/data/ratings-memory.js';
 import { buildRows, buildRowsInto, type SparseRows } from '../src/data/sparse.js';
 import { Prng } from '../src/train/prng.js';
+import { combineDuplicates } from '../src/cli/data.js';
+import { IdMap } from '../src/data/id-map.js';
+import type { ParsedTriples } from '../src/data/loaders/parse.js';
 import { writeImplicitModel, writeSparkModel } from '../src/interop/index.js';
 import { recommendAllThreaded } from '../src/index.js';
 import { randomFactors } from '../src/train/random-factors.js';
@@ -83,6 +86,26 @@ describe('building the CSR without a full-size temporary', () => {
     const out = { indptr: new Int32Array(201), indices: new Int32Array(rows.length), values: new Float32Array(rows.length) };
     expect(buildRowsInto(rows, cols, values, 200, 'error', out)).toEqual(buildRows(rows, cols, values, 200, 400, 'error'));
   });
+
+  it.each(['sum', 'last'] as const)(
+    "the CLI's combineDuplicates ('%s') keeps the pairs buildRows keeps, with the latest timestamp",
+    (policy) => {
+      const { rows, cols, values } = cooWithRepeats(9);
+      const timestamps = Float64Array.from(rows, (_, e) => (e * 7919) % 1000);
+      const parsed = { users: rows, items: cols, values, timestamps, userMap: IdMap.dense(200), itemMap: IdMap.dense(400) };
+      const got = combineDuplicates('f', parsed as unknown as ParsedTriples, policy);
+      const expected = buildRows(rows, cols, values, 200, 400, policy) as SparseRows;
+      expect(Array.from(got.items)).toEqual(Array.from(expected.indices));
+      expect(Array.from(got.values)).toEqual(Array.from(expected.values));
+      expect(got.timestamps!.length).toBe(got.users.length);
+      for (let e = 0; e < got.users.length; e += 97) {
+        let latest = -1;
+        for (let f = 0; f < rows.length; f++)
+          if (rows[f] === got.users[e] && cols[f] === got.items[e]) latest = Math.max(latest, timestamps[f]!);
+        expect(got.timestamps![e]).toBe(latest);
+      }
+    },
+  );
 
   it('a Ratings of large data lives in its own memory with the same CSR, CSC, mean and range', () => {
     const [plain, own] = both();
