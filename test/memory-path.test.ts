@@ -197,6 +197,23 @@ describe.runIf(built)('a fit in the Ratings’ own memory', () => {
     expectSameModel(second, plain);
   });
 
+  it('a fit aborted in the Ratings’ memory leaves the Ratings whole: the next fit equals an ordinary fit', async () => {
+    const [plain, own] = both();
+    const controller = new AbortController();
+    const aborted = new ALS({
+      factors: 8,
+      iterations: 5,
+      threads: 2,
+      signal: controller.signal,
+      onIteration: () => controller.abort(),
+    }).fit(own);
+    await expect(aborted).rejects.toMatchObject({ code: ErrorCode.ABORTED });
+    expect(own.home!.claimed).toBe(true);
+    expectSameRows(own.byUser, plain.byUser);
+    const o = { factors: 8, iterations: 2, seed: 3, threads: 2 } as const;
+    expectSameModel(await new ALS(o).fit(own), await new ALS(o).fit(plain));
+  });
+
   it('a model whose factors are views of the memory saves to the same bytes and loads back', async () => {
     const [plain, own] = both();
     const o = { factors: 8, iterations: 2, seed: 4, threads: 2, feedback: 'implicit' } as const;
