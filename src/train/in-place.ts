@@ -24,15 +24,22 @@ export function canTrainInPlace(ratings: Ratings, asked: 'auto' | 'wasm' | 'js')
 }
 
 /**
- * Claims the Ratings' memory (synchronously: a fit started at the same time gets the ordinary
- * path), grows it to the layout planned with `inPlace`, and binds the kernels to it. Null
- * when it cannot grow; the memory then stays unclaimed and untouched.
+ * Claims the Ratings' memory, grows it to the layout planned with `inPlace`, and binds the
+ * kernels to it. Null (the memory untouched and unclaimed) when the threads build cannot be
+ * had (e.g. init() was given only the single-threaded build: the ordinary path then loads
+ * what it needs, or says why not) or the memory cannot grow. The module is loaded first; from
+ * the claim on nothing awaits, so a fit started at the same time finds the memory claimed.
  */
 export async function backendInRatingsMemory(ratings: Ratings, layout: Layout): Promise<Backend | null> {
   const home = ratings.home!;
+  let module: WebAssembly.Module;
+  try {
+    module = await loadWasmModule({ threads: true });
+  } catch {
+    return null;
+  }
   if (home.claimed || !home.growTo(layout.totalBytes)) return null;
   home.claimed = true;
   const memory = home.memory;
-  const module = await loadWasmModule({ threads: true });
   return { kernels: createWasmKernels(module, memory), buffer: memory.buffer, memory, module };
 }
