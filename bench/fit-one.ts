@@ -12,20 +12,49 @@ import { ALS, Ratings, syntheticRatings } from '../dist/index.js';
 
 const config = JSON.parse(process.argv[2]!);
 
+/**
+ * With ALS_MEMORY_PHASES=1, one JSON line per phase on stderr (stdout keeps its one line):
+ * process.memoryUsage() after load, after Ratings, inside the fit (hooked by the library under
+ * Symbol.for('als-wasm.memoryPhase'): after layout, after the ratings and factors are in the
+ * kernels' memory), during the fit (first iteration) and after the model. `peakMiB` is the
+ * process's max RSS so far.
+ */
+const phases = process.env.ALS_MEMORY_PHASES === '1';
+const MiB = 2 ** 20;
+function phase(name: string): void {
+  if (!phases) return;
+  const m = process.memoryUsage();
+  const mib = (b: number) => Math.round((b / MiB) * 10) / 10;
+  console.error(
+    JSON.stringify({
+      phase: name,
+      rssMiB: mib(m.rss),
+      peakMiB: mib(process.resourceUsage().maxRSS * 1024),
+      heapUsedMiB: mib(m.heapUsed),
+      externalMiB: mib(m.external),
+      arrayBuffersMiB: mib(m.arrayBuffers),
+    }),
+  );
+}
+if (phases) (globalThis as Record<symbol, unknown>)[Symbol.for('als-wasm.memoryPhase')] = phase;
+
 /** The ALSCOO01 format of ../shared/data/synthetic (32-byte header, then int32 users, int32 items, float32 values). */
 function readAlscoo(path: string) {
   const buf = readFileSync(path);
-  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
-  const dv = new DataView(ab);
+  // The file's own bytes when aligned for Int32Array (a copy would double the data's RSS).
+  const aligned = buf.byteOffset % 4 === 0;
+  const ab = aligned ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
+  const at = aligned ? buf.byteOffset : 0;
+  const dv = new DataView(ab, at);
   const numUsers = dv.getUint32(8, true);
   const numItems = dv.getUint32(12, true);
   const nnz = Number(dv.getBigUint64(16, true));
   return {
     numUsers,
     numItems,
-    users: new Int32Array(ab, 32, nnz),
-    items: new Int32Array(ab, 32 + 4 * nnz, nnz),
-    values: new Float32Array(ab, 32 + 8 * nnz, nnz),
+    users: new Int32Array(ab, at + 32, nnz),
+    items: new Int32Array(ab, at + 32 + 4 * nnz, nnz),
+    values: new Float32Array(ab, at + 32 + 8 * nnz, nnz),
   };
 }
 
@@ -54,12 +83,20 @@ const shapes: Record<string, { numUsers: number; numItems: number; nnz: number }
   'synthetic-1m': { numUsers: 20_000, numItems: 10_000, nnz: 1_000_000 },
   'synthetic-5m': { numUsers: 100_000, numItems: 20_000, nnz: 5_000_000 },
 };
-const data = shapes[config.data]
+let data: ReturnType<typeof readAlscoo> | null = shapes[config.data]
   ? syntheticRatings({ ...shapes[config.data], seed: 1 })
   : String(config.data).endsWith('.csv')
     ? readCsv(config.data)
     : readAlscoo(config.data);
+phase('after load');
 const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
+const { numUsers, numItems } = data;
+const nnz = data.values.length;
+// The triples are the caller's to drop once the Ratings exists: a user with a big file would.
+data = null;
+// bench/memory.ts --gc: collect the dropped triples now rather than whenever V8 gets to them.
+(globalThis as { gc?: () => void }).gc?.();
+phase('after Ratings');
 const seconds: number[] = [];
 const losses: number[] = [];
 const implicit = config.feedback === 'implicit';
@@ -83,12 +120,13 @@ const model = await new ALS({
   backend: config.backend,
   seed: 1,
   onIteration: ({ seconds: s, loss }) => {
+    if (seconds.length === 0) phase('during fit');
     seconds.push(s);
     losses.push(loss);
   },
 }).fit(ratings);
+phase('after model');
 const sorted = [...seconds].sort((a, b) => a - b);
-const nnz = data.values.length;
 console.log(
   JSON.stringify({
     ...config,
@@ -101,6 +139,6 @@ console.log(
     losses,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     dataBytes: nnz * 12,
-    factorBytes: (data.numUsers + data.numItems) * config.factors * 4,
+    factorBytes: (numUsers + numItems) * config.factors * 4,
   }),
 );

@@ -7,7 +7,7 @@ import { AlsError, ErrorCode } from '../errors.js';
 import { parseTriplesFile } from '../data/loaders/file.node.js';
 import type { Delimiter } from '../data/loaders/presets.js';
 import type { ParseOptions, ParsedTriples } from '../data/loaders/parse.js';
-import { buildRows, type DuplicatePolicy } from '../data/sparse.js';
+import { buildRowsInto, type DuplicatePolicy } from '../data/sparse.js';
 import { bm25Weight, logScale, tfidfWeight } from '../data/weighting.js';
 import type { EvalData } from '../eval/tune.js';
 import type { SplitTriples } from '../eval/split.js';
@@ -106,7 +106,13 @@ export function combineDuplicates(file: string, parsed: ParsedTriples, policy: D
   const { users, items, values, timestamps } = parsed;
   const numUsers = parsed.userMap.size;
   const numItems = parsed.itemMap.size;
-  const rows = buildRows(users, items, values, numUsers, numItems, policy);
+  // Rows straight into arrays of the final size (no column-bucket temporary: 8 bytes a rating less at the peak).
+  const n = values.length;
+  const rows = buildRowsInto(users, items, values, numUsers, policy, {
+    indptr: new Int32Array(numUsers + 1),
+    indices: new Int32Array(n),
+    values: new Float32Array(n),
+  });
   if (!('indptr' in rows)) {
     const at: number[] = [];
     for (let e = 0; e < users.length && at.length < 2; e++) if (users[e] === rows.row && items[e] === rows.col) at.push(e + 1);
@@ -117,8 +123,8 @@ export function combineDuplicates(file: string, parsed: ParsedTriples, policy: D
     );
   }
   if (rows.indices.length === values.length) return { users, items, values, timestamps };
-  const n = rows.indices.length;
-  const outUsers = new Int32Array(n);
+  const kept = rows.indices.length;
+  const outUsers = new Int32Array(kept);
   for (let u = 0; u < numUsers; u++) outUsers.fill(u, rows.indptr[u]!, rows.indptr[u + 1]!);
   let outTimes: Float64Array | null = null;
   if (timestamps) {
@@ -129,10 +135,11 @@ export function combineDuplicates(file: string, parsed: ParsedTriples, policy: D
       const seen = latest.get(key);
       if (seen === undefined || t > seen) latest.set(key, t);
     }
-    outTimes = new Float64Array(n);
-    for (let e = 0; e < n; e++) outTimes[e] = latest.get(outUsers[e]! * numItems + rows.indices[e]!)!;
+    outTimes = new Float64Array(kept);
+    for (let e = 0; e < kept; e++) outTimes[e] = latest.get(outUsers[e]! * numItems + rows.indices[e]!)!;
   }
-  return { users: outUsers, items: rows.indices, values: rows.values, timestamps: outTimes };
+  // Copies of exactly the kept length, so the arrays of the input's length are not held on to.
+  return { users: outUsers, items: rows.indices.slice(), values: rows.values.slice(), timestamps: outTimes };
 }
 
 /**

@@ -11,7 +11,8 @@ import {
   checkTrainingSize,
   isRatingValue,
 } from './limits.js';
-import { buildRows, transpose, type DuplicatePolicy, type SparseRows } from './sparse.js';
+import { RatingsMemory } from './ratings-memory.js';
+import { buildRows, buildRowsInto, transpose, type DuplicatePolicy, type SparseRows } from './sparse.js';
 
 export interface Triples {
   /** User of each rating: any strings or numbers, or dense indices with `denseIds`. */
@@ -65,11 +66,17 @@ export class Ratings {
   /** CSR: row = user index, indices = item indices (ascending). */
   readonly byUser: SparseRows;
   private csc: SparseRows | null = null;
+  /**
+   * @internal The memory byUser lives in (large data where shared memory exists), which its
+   * first multi-threaded fit trains in (train/als.ts); null: byUser is on the JS heap.
+   */
+  readonly home: RatingsMemory | null;
 
-  private constructor(users: IdMap, items: IdMap, byUser: SparseRows) {
+  private constructor(users: IdMap, items: IdMap, byUser: SparseRows, home: RatingsMemory | null = null) {
     this.users = users;
     this.items = items;
     this.byUser = byUser;
+    this.home = home;
   }
 
   /**
@@ -207,7 +214,11 @@ export class Ratings {
   ): Ratings {
     checkTrainingSize('Ratings', users.size, items.size, values.length);
     checkRatingValues(values);
-    const built = buildRows(rowOf, colOf, values, users.size, items.size, policy);
+    // Large data is built straight into a memory its fit can train in (one copy of the ratings).
+    const home = RatingsMemory.create(users.size, values.length);
+    const built = home
+      ? buildRowsInto(rowOf, colOf, values, users.size, policy, home.views(values.length))
+      : buildRows(rowOf, colOf, values, users.size, items.size, policy);
     if (!('indptr' in built)) {
       const at = firstOccurrences(rowOf, colOf, built.row, built.col);
       fail(
@@ -217,7 +228,15 @@ export class Ratings {
       );
     }
     if (policy === 'sum') checkSums(built, users, items);
-    return new Ratings(users, items, built);
+    return new Ratings(users, items, built, home);
+  }
+
+  /**
+   * @internal The CSC a fit built in this Ratings' own memory (read-only there): byItem
+   * returns it instead of building a second one.
+   */
+  adoptByItem(byItem: SparseRows): void {
+    this.csc ??= byItem;
   }
 
   get numUsers(): number {

@@ -58,6 +58,113 @@ export function buildRows(
   return combineRepeats({ indptr, indices, values: out }, policy);
 }
 
+/**
+ * The same rows as buildRows, written into arrays the caller owns (views of a Ratings' own
+ * memory) with no full-size temporary: entries are placed by row in input order (one
+ * counting pass), then each row is sorted by column with a stable sort, so repeats of a pair
+ * stay in input order exactly as buildRows leaves them. `out.indices` and `out.values` hold
+ * at least `values.length` entries; with repeats combined the result is a prefix of them.
+ */
+export function buildRowsInto(
+  rows: ArrayLike<number>,
+  cols: ArrayLike<number>,
+  values: ArrayLike<number>,
+  numRows: number,
+  policy: DuplicatePolicy,
+  out: SparseRows,
+): SparseRows | DuplicatePair {
+  const nnz = values.length;
+  const { indptr, indices } = out;
+  const vals = out.values;
+  indptr.set(offsets(rows, numRows));
+  const fill = indptr.slice(0, numRows);
+  for (let e = 0; e < nnz; e++) {
+    const slot = fill[rows[e]!]!++;
+    indices[slot] = cols[e]!;
+    vals[slot] = values[e]!;
+  }
+  const longest = maxRowLength(indptr);
+  const scratch = longest > SORT_RUN ? { indices: new Int32Array(longest), values: new Float32Array(longest) } : null;
+  for (let r = 0; r < numRows; r++) sortRow(indices, vals, indptr[r]!, indptr[r + 1]!, scratch);
+  return combineRepeats({ indptr, indices: indices.subarray(0, nnz), values: vals.subarray(0, nnz) }, policy, true);
+}
+
+/** Rows up to this long are sorted by insertion; longer ones merge runs of this length. */
+const SORT_RUN = 32;
+
+/**
+ * Sorts entries [a, b) by column, stable (equal columns keep their order): insertion sort of
+ * runs, then bottom-up merges through `scratch` (at least b − a long).
+ */
+function sortRow(
+  idx: Int32Array,
+  val: Float32Array,
+  a: number,
+  b: number,
+  scratch: { indices: Int32Array; values: Float32Array } | null,
+): void {
+  let sorted = true;
+  for (let e = a + 1; e < b && sorted; e++) sorted = idx[e - 1]! <= idx[e]!;
+  if (sorted) return;
+  for (let s = a; s < b; s += SORT_RUN) {
+    const end = Math.min(s + SORT_RUN, b);
+    for (let e = s + 1; e < end; e++) {
+      const key = idx[e]!;
+      const v = val[e]!;
+      let j = e - 1;
+      while (j >= s && idx[j]! > key) {
+        idx[j + 1] = idx[j]!;
+        val[j + 1] = val[j]!;
+        j--;
+      }
+      idx[j + 1] = key;
+      val[j + 1] = v;
+    }
+  }
+  const n = b - a;
+  if (n <= SORT_RUN) return;
+  let srcI = idx;
+  let srcV = val;
+  let srcAt = a;
+  let dstI = scratch!.indices;
+  let dstV = scratch!.values;
+  let dstAt = 0;
+  for (let width = SORT_RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let o = lo;
+      while (i < mid && j < hi) {
+        // Left first on equal columns: stable.
+        if (srcI[srcAt + j]! < srcI[srcAt + i]!) {
+          dstI[dstAt + o] = srcI[srcAt + j]!;
+          dstV[dstAt + o++] = srcV[srcAt + j++]!;
+        } else {
+          dstI[dstAt + o] = srcI[srcAt + i]!;
+          dstV[dstAt + o++] = srcV[srcAt + i++]!;
+        }
+      }
+      while (i < mid) {
+        dstI[dstAt + o] = srcI[srcAt + i]!;
+        dstV[dstAt + o++] = srcV[srcAt + i++]!;
+      }
+      while (j < hi) {
+        dstI[dstAt + o] = srcI[srcAt + j]!;
+        dstV[dstAt + o++] = srcV[srcAt + j++]!;
+      }
+    }
+    [srcI, dstI] = [dstI, srcI];
+    [srcV, dstV] = [dstV, srcV];
+    [srcAt, dstAt] = [dstAt, srcAt];
+  }
+  if (srcI !== idx) {
+    idx.set(srcI.subarray(srcAt, srcAt + n), a);
+    val.set(srcV.subarray(srcAt, srcAt + n), a);
+  }
+}
+
 /** The transpose (CSR ↔ CSC) in O(nnz); rows of the result have ascending columns. */
 export function transpose(m: SparseRows, numCols: number): SparseRows {
   const nnz = m.indices.length;
@@ -104,7 +211,12 @@ function offsets(keys: ArrayLike<number>, n: number): Int32Array {
   return ptr;
 }
 
-function combineRepeats(m: SparseRows, policy: DuplicatePolicy): SparseRows | DuplicatePair {
+/**
+ * Repeats of a pair (adjacent in a sorted row) combined by `policy`, the rows compacted in
+ * place. The shorter result is a copy, or with `asViews` views (arrays that live in a Ratings'
+ * own memory).
+ */
+function combineRepeats(m: SparseRows, policy: DuplicatePolicy, asViews = false): SparseRows | DuplicatePair {
   const { indptr, indices, values } = m;
   const numRows = indptr.length - 1;
   let write = 0;
@@ -126,5 +238,6 @@ function combineRepeats(m: SparseRows, policy: DuplicatePolicy): SparseRows | Du
     indptr[r + 1] = write;
   }
   if (write === indices.length) return m;
+  if (asViews) return { indptr, indices: indices.subarray(0, write), values: values.subarray(0, write) };
   return { indptr, indices: indices.slice(0, write), values: values.slice(0, write) };
 }

@@ -1,11 +1,11 @@
 import { Ratings } from '../data/ratings.js';
-import { ErrorCode, fail } from '../errors.js';
-import { createBackend } from '../kernels/select.js';
+import { AlsError, ErrorCode, fail } from '../errors.js';
+import { type Backend, createBackend } from '../kernels/select.js';
 import { roundUp } from '../kernels/types.js';
 import { ALSModel } from '../model/model.js';
-import { planTraining } from './layout.js';
+import { type Layout, planTraining } from './layout.js';
+import { backendInRatingsMemory, canTrainInPlace } from './in-place.js';
 import { trainingThreads } from './threads.js';
-import { randomFactors } from './random-factors.js';
 import { checkIsObject } from '../validate.js';
 import { resolveOptions, type AlsOptions, type ResolvedOptions } from './options.js';
 import { fitGibbs } from './gibbs.js';
@@ -83,6 +83,16 @@ export interface FitRuntime {
   spawnWorker?: SpawnWorker;
 }
 
+/**
+ * Memory accounting for bench/fit-one.ts (ALS_MEMORY_PHASES=1): a function it puts under this
+ * symbol is told each phase of the fit; nothing happens when none is there.
+ */
+const MEMORY_PHASE = Symbol.for('als-wasm.memoryPhase');
+function memoryPhase(name: string): void {
+  const probe = (globalThis as Record<symbol, unknown>)[MEMORY_PHASE];
+  if (typeof probe === 'function') probe(name);
+}
+
 /** ALS.fit: `o` resolved (and checked) by the ALS constructor. */
 export async function fitAls(
   ratings: Ratings,
@@ -105,22 +115,34 @@ export async function fitAls(
   // starting factors (as large as the factor part of the memory) are drawn.
   const threads = await trainingThreads(o.threads, ratings.nnz, k, o.iterations);
   const stride = roundUp(k + (o.biases ? 1 : 0), 8);
-  const layout = planTraining(ratings, stride, threads);
+  let layout = planTraining(ratings, stride, threads);
   checkValueRange(ratings.byUser.values, o, 'The ratings');
   if (callbacks.init) checkInit(callbacks.init, ratings, k);
-  const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed, o.initStd);
-  const backend = await createBackend(o.backend, layout.totalBytes, threads > 1);
+  memoryPhase('after layout');
+  // Large ratings live in a memory of their own: train in it when it is free (one copy of the
+  // ratings in the process), else in a fresh memory with the ratings copied in.
+  let backend: Backend | null = null;
+  const inPlaceLayout = canTrainInPlace(ratings, o.backend) ? planInPlace(ratings, stride, threads) : null;
+  if (inPlaceLayout) {
+    backend = await backendInRatingsMemory(ratings, inPlaceLayout);
+    if (backend) layout = inPlaceLayout;
+  }
+  const inPlace = backend !== null;
+  backend ??= await createBackend(o.backend, layout.totalBytes, threads > 1);
   const { state, executor } = await startTraining({
     backend,
     layout,
     options: o,
     stride,
     ratings,
-    init,
+    // Without init the starting factors are drawn straight into the memory.
+    init: callbacks.init ?? null,
     threads,
     signal,
     spawnWorker: runtime.spawnWorker,
+    inPlace,
   });
+  memoryPhase('after loading into kernel memory');
   try {
     for (let iteration = 1; iteration <= o.iterations; iteration++) {
       throwIfAborted(signal, 'Training');
@@ -137,8 +159,11 @@ export async function fitAls(
     await executor.close();
   }
 
-  const users = state.extract('users');
-  const items = state.extract('items');
+  // In the Ratings' memory the factors stay where they are, as views (the memory lives on
+  // with the model and the Ratings; no later fit writes into it); else they are copied out.
+  const users = inPlace ? state.extractInPlace('users') : state.extract('users');
+  const items = inPlace ? state.extractInPlace('items') : state.extract('items');
+  memoryPhase('after extract');
   return new ALSModel({
     users: ratings.users.clone(),
     items: ratings.items.clone(),
@@ -152,6 +177,16 @@ export async function fitAls(
     seen: ratings.byUser,
     valueRange: ratings.valueRange(),
   });
+}
+
+/** The layout inside the Ratings' own memory, or null when that plan passes 4 GiB (repeats reserved). */
+function planInPlace(ratings: Ratings, stride: number, threads: number): Layout | null {
+  try {
+    return planTraining(ratings, stride, threads, threads, true);
+  } catch (error) {
+    if (error instanceof AlsError) return null;
+    throw error;
+  }
 }
 
 function checkInit(init: { userFactors: Float32Array; itemFactors: Float32Array }, ratings: Ratings, k: number): void {

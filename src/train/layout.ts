@@ -8,6 +8,7 @@ import { PARAM_BYTES, roundUp, solveScratchFloats } from '../kernels/types.js';
 import { BLOCK_ROWS, CTRL_BYTES } from '../parallel/tasks.js';
 import { chunkCount } from './schedule.js';
 import { gib, MemoryPlan } from '../wasm/memory-plan.js';
+import { planCsrRegions } from '../data/ratings-memory.js';
 
 /** Sizes the plan is computed from. */
 export interface LayoutInput {
@@ -22,6 +23,12 @@ export interface LayoutInput {
   /** Tasks a half-step of each side is cut into (see schedule.ts). */
   userChunks: number;
   itemChunks: number;
+  /**
+   * Training in a Ratings' own memory (data/ratings-memory.ts): the users' ratings come first,
+   * where that memory holds them, with room for this many entries (the count before repeats
+   * were combined). Unset: they are placed with the rest of the users' arrays.
+   */
+  usersRatingsFirst?: number;
 }
 
 /** One side's arrays (users or items). */
@@ -68,22 +75,30 @@ export interface Layout {
 
 export function planLayout(input: LayoutInput): Layout {
   const plan = new MemoryPlan();
+  const first = input.usersRatingsFirst === undefined ? null : planCsrRegions(plan, input.numUsers, input.usersRatingsFirst);
   const ctrl = plan.take(CTRL_BYTES, 'bookkeeping');
-  const side = (rows: number, chunks: number): SideLayout => ({
-    rows,
-    chunks,
-    bounds: plan.take((chunks + 1) * 4, 'bookkeeping'),
-    status: plan.take(chunks * 4, 'bookkeeping'),
-    params: plan.take(PARAM_BYTES, 'bookkeeping'),
-    factors: plan.take(rows * input.stride * 4, 'factors'),
-    bias: plan.take(rows * 4, 'rows'),
-    regWeights: plan.take(rows * 4, 'rows'),
-    indptr: plan.take((rows + 1) * 4, 'rows'),
-    indices: plan.take(input.nnz * 4, 'ratings'),
-    values: plan.take(input.nnz * 4, 'ratings'),
-  });
-  const users = side(input.numUsers, input.userChunks);
-  const items = side(input.numItems, input.itemChunks);
+  const side = (rows: number, chunks: number, ratings: { indptr: number; indices: number; values: number } | null) => {
+    const bookkeeping = {
+      rows,
+      chunks,
+      bounds: plan.take((chunks + 1) * 4, 'bookkeeping'),
+      status: plan.take(chunks * 4, 'bookkeeping'),
+      params: plan.take(PARAM_BYTES, 'bookkeeping'),
+      factors: plan.take(rows * input.stride * 4, 'factors'),
+      bias: plan.take(rows * 4, 'rows'),
+      regWeights: plan.take(rows * 4, 'rows'),
+    };
+    return {
+      ...bookkeeping,
+      ...(ratings ?? {
+        indptr: plan.take((rows + 1) * 4, 'rows'),
+        indices: plan.take(input.nnz * 4, 'ratings'),
+        values: plan.take(input.nnz * 4, 'ratings'),
+      }),
+    } satisfies SideLayout;
+  };
+  const users = side(input.numUsers, input.userChunks, first);
+  const items = side(input.numItems, input.itemChunks, null);
   const gram = plan.take(input.stride * input.stride * 4, 'gram');
   const blocks = Math.ceil(Math.max(input.numUsers, input.numItems, 1) / BLOCK_ROWS);
   const gramPartials = plan.take(blocks * input.stride * input.stride * 4, 'gram');
@@ -116,12 +131,14 @@ export function planLayout(input: LayoutInput): Layout {
 
 /**
  * Training's layout for these ratings, rows padded to `stride` floats and cut into tasks for
- * `chunkThreads` threads (the threads that run them by default). A lower bound comes first,
+ * `chunkThreads` threads (the threads that run them by default); `inPlace`: inside the
+ * Ratings' own memory, its CSR where it already lies. A lower bound comes first,
  * in O(1) with the longest rows taken as empty, so a problem too large on its factors or
  * ratings alone is refused before the O(rows) scan for the longest row.
  */
-export function planTraining(ratings: Ratings, stride: number, threads: number, chunkThreads = threads): Layout {
+export function planTraining(ratings: Ratings, stride: number, threads: number, chunkThreads = threads, inPlace = false): Layout {
   const sizes = {
+    ...(inPlace && ratings.home ? { usersRatingsFirst: ratings.home.regions.capacity } : {}),
     numUsers: ratings.numUsers,
     numItems: ratings.numItems,
     nnz: ratings.nnz,

@@ -12,6 +12,7 @@ import { BLOCK_ROWS } from '../parallel/tasks.js';
 import type { ResolvedOptions } from './options.js';
 import { balancedBounds } from './schedule.js';
 import { kernelAlpha, regularizationWeight, weightMode } from './weights.js';
+import { Prng } from './prng.js';
 
 /** The kernels' code for each solver option. */
 const SOLVERS = {
@@ -70,8 +71,8 @@ export class TrainingState {
    * Copies the ratings in: CSR by user as it is, CSC by item transposed straight into the
    * memory (no second copy on the JS heap); then the λ weight of every row.
    */
-  loadRatings(ratings: Ratings): void {
-    this.loadSide(this.layout.users, ratings.byUser, this.layout.items.rows);
+  loadRatings(ratings: Ratings, inPlace = false): SparseRows {
+    this.loadSide(this.layout.users, ratings.byUser, this.layout.items.rows, inPlace);
     const items = this.layout.items;
     const byItem = {
       indptr: new Int32Array(this.i32.buffer, items.indptr, items.rows + 1),
@@ -79,7 +80,39 @@ export class TrainingState {
       values: new Float32Array(this.i32.buffer, items.values, ratings.nnz),
     };
     transposeInto(ratings.byUser, ratings.numItems, byItem);
-    this.loadSide(items, byItem, this.layout.users.rows);
+    this.loadSide(items, byItem, this.layout.users.rows, true);
+    return byItem;
+  }
+
+  /**
+   * Draws the starting factors straight into the memory: the numbers randomFactors
+   * (random-factors.ts) draws, from the same stream in the same order and rounded the same
+   * way, without its two rows × k arrays on the JS heap.
+   */
+  drawFactors(seed: number, initStd: number | null): void {
+    const rng = new Prng(seed);
+    const k = this.k;
+    for (const side of ['users', 'items'] as const) {
+      const s = this.layout[side];
+      const base = s.factors >>> 2;
+      this.f32.fill(0, base, base + s.rows * this.stride);
+      for (let r = 0; r < s.rows; r++) {
+        const at = base + r * this.stride;
+        if (initStd !== null) {
+          const std = initStd / Math.sqrt(k);
+          for (let c = 0; c < k; c++) this.f32[at + c] = rng.normal() * std;
+          continue;
+        }
+        let norm = 0;
+        for (let c = 0; c < k; c++) {
+          const v = Math.abs(rng.normal());
+          this.f32[at + c] = v;
+          norm += v * v;
+        }
+        const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+        for (let c = 0; c < k; c++) this.f32[at + c] = this.f32[at + c]! * scale;
+      }
+    }
   }
 
   /** Writes initial factors (row-major rows × k) into a side; padding and bias slot stay 0. */
@@ -190,16 +223,41 @@ export class TrainingState {
     return { factors, biases };
   }
 
+  /**
+   * A side's factors (and biases) as views of the memory, for a model that keeps the memory
+   * (a fit in a Ratings' own memory): the rows are packed in place from `stride` to k floats,
+   * so this is the side's last use in training. The biases are copied first (rows floats).
+   */
+  extractInPlace(side: SideName): SideFactors {
+    const s = this.layout[side];
+    const base = s.factors >>> 2;
+    let biases: Float32Array | null = null;
+    if (this.options.biases) {
+      biases = new Float32Array(s.rows);
+      for (let r = 0; r < s.rows; r++) {
+        biases[r] = this.design === side ? this.f32[(s.bias >>> 2) + r]! : this.f32[base + r * this.stride + this.k]!;
+      }
+    }
+    // Row r moves down to base + r·k (never past its own start), so front to back is safe.
+    if (this.stride !== this.k) {
+      for (let r = 1; r < s.rows; r++)
+        this.f32.copyWithin(base + r * this.k, base + r * this.stride, base + r * this.stride + this.k);
+    }
+    return { factors: new Float32Array(this.f32.buffer, s.factors, s.rows * this.k), biases };
+  }
+
   /** Unknowns per row: k, plus the bias. */
   get dim(): number {
     return this.k + (this.options.biases ? 1 : 0);
   }
 
   /** `otherRows`: N of λ_u = λ(n_u + α₀N)^ν, the other side's row count. */
-  private loadSide(s: SideLayout, rows: SparseRows, otherRows: number): void {
+  private loadSide(s: SideLayout, rows: SparseRows, otherRows: number, inPlace: boolean): void {
     this.i32.set(balancedBounds(rows.indptr, s.chunks, this.dim), s.bounds >>> 2);
-    // Already in place when rows are views of this memory (the transposed side).
-    if (rows.indptr.byteOffset !== s.indptr || rows.indptr.buffer !== this.i32.buffer) {
+    // Already in place when rows are views of this memory: the transposed side, and the users
+    // of a fit in a Ratings' own memory (whose views may be of an older buffer object of the
+    // same shared memory, so the buffers cannot be compared).
+    if (!inPlace) {
       this.i32.set(rows.indptr, s.indptr >>> 2);
       this.i32.set(rows.indices, s.indices >>> 2);
       this.f32.set(rows.values, s.values >>> 2);
@@ -320,17 +378,27 @@ export async function startTraining(s: {
   options: ResolvedOptions;
   stride: number;
   ratings: Ratings;
-  init: { userFactors: Float32Array; itemFactors: Float32Array };
+  /** Starting factors; null: drawn straight into the memory from options.seed and initStd. */
+  init: { userFactors: Float32Array; itemFactors: Float32Array } | null;
   threads: number;
   signal?: AbortSignal;
   spawnWorker?: SpawnWorker;
+  /**
+   * The backend's memory is the Ratings' own (layout planned with planTraining's inPlace): the
+   * users' ratings are already where the layout puts them, and the items' CSC built beside
+   * them is handed to the Ratings as its byItem.
+   */
+  inPlace?: boolean;
 }): Promise<{ state: TrainingState; executor: Executor }> {
   const { backend, layout, options, ratings } = s;
   const mu = options.biases ? ratings.mean() : 0;
   const state = new TrainingState(backend.kernels, backend.buffer, layout, options, s.stride, mu);
-  state.loadRatings(ratings);
-  state.loadFactors('users', s.init.userFactors);
-  state.loadFactors('items', s.init.itemFactors);
+  const byItem = state.loadRatings(ratings, s.inPlace === true);
+  if (s.inPlace) ratings.adoptByItem(byItem);
+  if (s.init) {
+    state.loadFactors('users', s.init.userFactors);
+    state.loadFactors('items', s.init.itemFactors);
+  } else state.drawFactors(options.seed, options.initStd);
   const executor = await startExecutor({
     threads: s.threads,
     backend,

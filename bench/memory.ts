@@ -1,0 +1,88 @@
+/**
+ * Where a file-to-model fit's bytes are (issue 14 §4, docs/memory.md): runs bench/fit-one.ts
+ * under plain `node` (tsx's loader thread alone adds ~45 MiB of RSS, more than the ratings'
+ * CSR), one fresh process per run, one run at a time, with ALS_MEMORY_PHASES=1, and prints
+ * the per-phase table and the peak RSS beside (data + factors) and Node's baseline.
+ *
+ *   npm run build && npx tsx bench/memory.ts [--data <alscoo>] [--factors 32,64,128] [--threads 2]
+ *       [--solver cg] [--iterations 3] [--gc]
+ *
+ * `--gc` runs node with --expose-gc: fit-one then collects right after dropping its triples,
+ * as a caller that frees its COO would see sooner or later (V8 does not collect them on its
+ * own while the fit allocates little on the JS heap).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1]! : fallback;
+};
+const data = arg('data', `${root}../shared/data/synthetic/synth_5m.alscoo`);
+const factors = arg('factors', '64').split(',').map(Number);
+const threads = Number(arg('threads', '2'));
+const solver = arg('solver', 'cg');
+const iterations = Number(arg('iterations', '3'));
+const gc = args.includes('--gc');
+const MiB = 2 ** 20;
+
+// fit-one.ts as plain JavaScript beside itself, so its '../dist/index.js' import still resolves.
+const compiled = join(root, 'bench', `.fit-one.${process.pid}.mjs`);
+const code = buildSync({ entryPoints: [join(root, 'bench/fit-one.ts')], write: false, format: 'esm', platform: 'node' });
+writeFileSync(compiled, code.outputFiles[0]!.text);
+
+function maxRssKiB(stderr: string): number {
+  return Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)![1]);
+}
+
+function run(argv: string[], env: Record<string, string> = {}): { stdout: string; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'als-mem-'));
+  const err = join(dir, 'stderr');
+  try {
+    const stdout = execFileSync('/bin/sh', ['-c', `/usr/bin/time -v "$@" 2>${err}`, 'sh', ...argv], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
+    const stderr = execFileSync('cat', [err], { encoding: 'utf8' });
+    return { stdout, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+try {
+  const baseline = maxRssKiB(run(['node', '-e', '']).stderr) / 1024;
+  console.log(`Node baseline (node -e ''): ${baseline.toFixed(1)} MiB; data ${data}; ${threads} threads, ${solver}`);
+  for (const k of factors) {
+    const config = { data, feedback: 'implicit', solver, cgSteps: 3, factors: k, threads, backend: 'wasm', iterations };
+    const { stdout, stderr } = run(['node', ...(gc ? ['--expose-gc'] : []), compiled, JSON.stringify(config)], {
+      ALS_MEMORY_PHASES: '1',
+    });
+    const result = JSON.parse(stdout.trim().split('\n').pop()!);
+    const dataFactors = (result.dataBytes + result.factorBytes) / MiB;
+    console.log(`\nk = ${k}`);
+    console.log('| phase | RSS MiB | peak so far | JS heap | arrayBuffers |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const line of stderr.split('\n')) {
+      if (!line.startsWith('{"phase"')) continue;
+      const p = JSON.parse(line);
+      console.log(`| ${p.phase} | ${p.rssMiB} | ${p.peakMiB} | ${p.heapUsedMiB} | ${p.arrayBuffersMiB} |`);
+    }
+    const peak = maxRssKiB(stderr) / 1024;
+    const target = 1.5 * dataFactors + baseline;
+    console.log(
+      `peak RSS ${peak.toFixed(1)} MiB (time -v); data + factors ${dataFactors.toFixed(1)} MiB; ` +
+        `target 1.5 × that + baseline = ${target.toFixed(1)} MiB; ${result.secondsPerIteration.toFixed(3)} s/it; ` +
+        `final loss ${result.finalLoss}`,
+    );
+  }
+} finally {
+  rmSync(compiled, { force: true });
+}
