@@ -70,7 +70,8 @@ for (const data of [shared('synth_1m'), shared('synth_5m')]) {
     for (const s of solvers) {
       for (const threads of [1, 2]) {
         const pinnedCpus = pin && threads === 1 ? [0, 1] : [undefined];
-        for (const cpu of pinnedCpus) configs.push({ data, ...s, factors, threads, backend: 'wasm', iterations: big ? 3 : 5, cpu });
+        for (const cpu of pinnedCpus)
+          configs.push({ data, ...s, factors, threads, backend: 'wasm', iterations: big ? 3 : 5, cpu });
         // The JS kernels run ~30× slower: on the 1M set only, k ≤ 64, two iterations.
         if (!big && factors <= 64) configs.push({ data, ...s, factors, threads, backend: 'js', iterations: 2 });
       }

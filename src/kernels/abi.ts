@@ -80,7 +80,11 @@ export const SOLVE_PARAMS = record(
     ['alpha', 'f32', 'α of the implicit confidence'],
     ['solver', 'i32', 'a Solver'],
     ['cgSteps', 'i32', 'conjugate-gradient steps per row (warm-started from the current X row)'],
-    ['YtY', 'ptr', 'YᵀY of the fixed side (stride × stride, both triangles as gramBlock writes them; the Cholesky path reads the upper one), or 0 for none (explicit)'],
+    [
+      'YtY',
+      'ptr',
+      'YᵀY of the fixed side (stride × stride, both triangles as gramBlock writes them; the Cholesky path reads the upper one), or 0 for none (explicit)',
+    ],
     ['mu', 'f32', 'global mean μ subtracted from explicit targets (0 without biases)'],
     ['otherBias', 'ptr', 'bias of each fixed-side row (f32) subtracted from explicit targets, or 0'],
     ['blockSize', 'i32', 'unknowns per block of the subspace solver (≥ 1; ≥ dim is one block, the Cholesky solution)'],
