@@ -83,15 +83,22 @@ const shapes: Record<string, { numUsers: number; numItems: number; nnz: number }
   'synthetic-1m': { numUsers: 20_000, numItems: 10_000, nnz: 1_000_000 },
   'synthetic-5m': { numUsers: 100_000, numItems: 20_000, nnz: 5_000_000 },
 };
-let data: ReturnType<typeof readAlscoo> | null = shapes[config.data]
+interface Triples {
+  numUsers: number;
+  numItems: number;
+  users: Int32Array;
+  items: Int32Array;
+  values: Float32Array;
+}
+let data: Triples | null = shapes[config.data]
   ? syntheticRatings({ ...shapes[config.data], seed: 1 })
   : String(config.data).endsWith('.csv')
     ? readCsv(config.data)
     : readAlscoo(config.data);
 phase('after load');
-const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
-const { numUsers, numItems } = data;
-const nnz = data.values.length;
+const { numUsers, numItems } = data!;
+const nnz = data!.values.length;
+const ratings = Ratings.fromTriples(data!, { denseIds: true, numUsers, numItems });
 // The triples are the caller's to drop once the Ratings exists: a user with a big file would.
 data = null;
 // bench/memory.ts --gc: collect the dropped triples now rather than whenever V8 gets to them.

@@ -12,11 +12,11 @@
  * own while the fit allocates little on the JS heap).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { compileFitOne } from './compiled-fit-one.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -32,10 +32,8 @@ const iterations = Number(arg('iterations', '3'));
 const gc = args.includes('--gc');
 const MiB = 2 ** 20;
 
-// fit-one.ts as plain JavaScript beside itself, so its '../dist/index.js' import still resolves.
-const compiled = join(root, 'bench', `.fit-one.${process.pid}.mjs`);
-const code = buildSync({ entryPoints: [join(root, 'bench/fit-one.ts')], write: false, format: 'esm', platform: 'node' });
-writeFileSync(compiled, code.outputFiles[0]!.text);
+const fitOne = compileFitOne();
+const compiled = fitOne.path;
 
 function maxRssKiB(stderr: string): number {
   return Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)![1]);
@@ -84,5 +82,5 @@ try {
     );
   }
 } finally {
-  rmSync(compiled, { force: true });
+  fitOne.dispose();
 }

@@ -7,7 +7,10 @@
  *   npx tsx bench/vs-implicit.ts [--data <alscoo>] [--rounds 3] [--iterations 5] [--threads 2]
  *                                [--factors 32,64,128] [--solvers cg,cholesky] [--out <file.md>] [--json <file>]
  *
- * als-wasm runs bench/fit-one.ts (backend 'wasm'); `implicit` runs bench/reference/implicit_fit.py
+ * als-wasm runs bench/fit-one.ts compiled to JavaScript under plain `node --expose-gc` (backend
+ * 'wasm'; under tsx its loader thread would add ~45 MiB to our RSS; fit-one collects the file's
+ * triples once the Ratings hold them, as Python's reference counting frees the reference's
+ * arrays); `implicit` runs bench/reference/implicit_fit.py
  * with the interpreter in IMPLICIT_PYTHON (default /tmp/implicit-ref/venv/bin/python). Build that
  * reference first: bench/reference/README.md. Under load `implicit`'s OpenMP slows more than our
  * pool, which flatters us: measure with nothing else running, and compare ratios, not seconds.
@@ -18,6 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { compileFitOne } from './compiled-fit-one.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -113,7 +117,7 @@ function runAlsWasm(solver: string, factors: number, round: number): Run {
     backend: 'wasm',
     iterations: opts.iterations,
   };
-  const out = execFileSync('npx', ['tsx', `${root}bench/fit-one.ts`, JSON.stringify(config)], {
+  const out = execFileSync('node', ['--expose-gc', fitOne.path, JSON.stringify(config)], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
     cwd: root,
@@ -173,6 +177,8 @@ const load = () =>
     .join(' ');
 const loadBefore = load();
 const runs: Run[] = [];
+const fitOne = compileFitOne();
+process.on('exit', () => fitOne.dispose());
 for (let round = 0; round < opts.rounds; round++) {
   for (const factors of opts.factors) {
     for (const solver of opts.solvers) {
