@@ -318,6 +318,37 @@ describe("ALS solver 'gibbs'", () => {
     expect(reported.at(-1)!).toBeCloseTo(Math.sqrt(squares / test.nnz), 5);
   });
 
+  it('a chain stopped early keeps the samples drawn so far, rescaled to their own average', async () => {
+    const { train, test } = smallRatings();
+    const reported: number[] = [];
+    const o = { solver: 'gibbs', factors: 3, burnIn: 2, validation: test } as const;
+    const full = await new ALS({ ...o, samples: 3 }).fit(train);
+    const stopped = await new ALS({
+      ...o,
+      samples: 8,
+      onIteration: (info) => {
+        reported.push(info.validationRmse!);
+        return info.iteration < 5; // stop after the third kept sample
+      },
+    }).fit(train);
+    expect(reported).toHaveLength(5);
+    expect(stopped.factors).toBe(9);
+    expect(stopped.options.samples).toBe(3);
+    // The same three draws as a chain of 3 samples (the draws do not depend on `samples`),
+    // written at 1/√8 and rescaled by √(8/3): within two float32 roundings of 1/√3.
+    for (let e = 0; e < full.userFactors.length; e++)
+      expect(Math.abs(stopped.userFactors[e]! - full.userFactors[e]!)).toBeLessThanOrEqual(
+        4 * F32_EPS * Math.abs(full.userFactors[e]!),
+      );
+    expect(stopped.userBiases).toEqual(full.userBiases);
+    let squares = 0;
+    const { indptr, indices, values } = test.byUser;
+    for (let a = 0; a < test.numUsers; a++)
+      for (let e = indptr[a]!; e < indptr[a + 1]!; e++)
+        squares += (stopped.predict(test.users.id(a), test.items.id(indices[e]!), { clip: false }) - values[e]!) ** 2;
+    expect(reported.at(-1)!).toBeCloseTo(Math.sqrt(squares / test.nnz), 5);
+  });
+
   it('WASM and JS backends agree to float32 rounding', async () => {
     const { train } = smallRatings();
     const o = { solver: 'gibbs', factors: 3, samples: 3, burnIn: 1 } as const;
