@@ -15,7 +15,7 @@ import { ALS } from '../src/train/als.js';
 import { fitGibbs } from '../src/train/gibbs.js';
 import { resolveOptions } from '../src/train/options.js';
 import { Prng } from '../src/train/prng.js';
-import { sampleWishart, streamSeed } from '../src/train/wishart.js';
+import { bpmfPrior, sampleWishart, streamSeed } from '../src/train/wishart.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
 
 const F32_EPS = 2 ** -23;
@@ -247,6 +247,17 @@ describe('hyperprior draws', () => {
       const sd = Math.sqrt(sq[e]! / n - mean ** 2);
       expect(Math.abs(mean - nu * W[e]!)).toBeLessThan((5 * sd) / Math.sqrt(n));
     }
+  });
+
+  it('bpmfPrior: BPMF defaults, and the measured settings as W₀ = w0·I, ν₀ = d + nu0Extra, β₀', () => {
+    const d = 3;
+    const identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+    const defaults = bpmfPrior(d);
+    expect([defaults.beta0, defaults.nu0, [...defaults.mu0]]).toEqual([2, 3, [0, 0, 0]]);
+    expect([...defaults.w0Inverse]).toEqual(identity);
+    const set = bpmfPrior(d, { w0: 4, beta0: 10, nu0Extra: 5 });
+    expect([set.beta0, set.nu0]).toEqual([10, 8]);
+    expect([...set.w0Inverse]).toEqual(identity.map((v) => v / 4));
   });
 
   it('stream seeds differ by sample, side and row', () => {
