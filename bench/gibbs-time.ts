@@ -1,10 +1,16 @@
 /**
  * Time per Gibbs sample against one ALS iteration (ml-latest-small, cholesky, explicit,
- * biases), as wall time and as CPU time of the whole process (workers included, so with
- * threads > 1 it is the total work, not the latency). Workers run from dist/: `npm run build`.
+ * biases), in one process, the two fits alternating `rounds` times (10 iterations / samples
+ * each, burnIn 0, so every sample is kept and written into the model). Per fit the mean over
+ * its iterations (all of them: the first sample's writes into fresh pages are part of the
+ * cost), then the median over the rounds, as wall time (`info.seconds`: ALS's excludes its
+ * loss, Gibbs's includes the RSS τ needs and the copy of the kept sample) and as CPU time of
+ * the whole process between callbacks (workers included: with threads > 1 it is the total
+ * work, not the latency; ALS's includes its loss). Workers run from dist/: `npm run build`.
  *
- *   npx tsx bench/gibbs-time.ts [factors=32] [threads=1] [rounds=2]
+ *   npx tsx bench/gibbs-time.ts [factors=32] [threads=1] [rounds=6]
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadRatingsFile } from '../src/data/loaders/file.node.js';
 import { ALS } from '../src/train/als.js';
@@ -13,29 +19,41 @@ const file = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ml-latest-
 const { ratings } = await loadRatingsFile(file, { format: 'movielens-csv' });
 const k = Number(process.argv[2] ?? 32);
 const threads = Number(process.argv[3] ?? 1);
-const rounds = Number(process.argv[4] ?? 2);
+const rounds = Number(process.argv[4] ?? 6);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-const solvers = Array.from({ length: rounds }, () => ['cholesky', 'gibbs'] as const).flat();
-for (const solver of solvers) {
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  let last = process.cpuUsage();
-  await new ALS({
-    solver,
-    factors: k,
-    threads,
-    biases: true,
-    iterations: 10,
-    samples: 10,
-    burnIn: 0,
-    onIteration: (info) => {
-      const now = process.cpuUsage();
-      cpu.push((now.user - last.user + now.system - last.system) / 1000);
-      last = now;
-      wall.push(info.seconds * 1000);
-    },
-  }).fit(ratings);
-  console.log(
-    `${solver} k=${k} threads=${threads}: median ${median(wall).toFixed(1)} ms wall, ${median(cpu).toFixed(1)} ms CPU per iteration/sample`,
-  );
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const times = { cholesky: { wall: [] as number[], cpu: [] as number[] }, gibbs: { wall: [] as number[], cpu: [] as number[] } };
+const load = [loadavg()[0]!];
+for (let round = 0; round < rounds; round++) {
+  for (const solver of round % 2 ? (['gibbs', 'cholesky'] as const) : (['cholesky', 'gibbs'] as const)) {
+    let last = process.cpuUsage();
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    await new ALS({
+      solver,
+      factors: k,
+      threads,
+      biases: true,
+      iterations: 10,
+      samples: 10,
+      burnIn: 0,
+      onIteration: (info) => {
+        const now = process.cpuUsage();
+        cpu.push((now.user - last.user + now.system - last.system) / 1000);
+        wall.push(info.seconds * 1000);
+        last = process.cpuUsage();
+      },
+    }).fit(ratings);
+    times[solver].wall.push(mean(wall));
+    times[solver].cpu.push(mean(cpu));
+  }
 }
+load.push(loadavg()[0]!);
+const als = times.cholesky;
+const gibbs = times.gibbs;
+console.log(
+  `k=${k} threads=${threads} rounds=${rounds} (load ${load.map((l) => l.toFixed(2)).join(' → ')}): ` +
+    `ALS iteration ${median(als.wall).toFixed(1)} ms wall / ${median(als.cpu).toFixed(1)} ms CPU, ` +
+    `Gibbs sample ${median(gibbs.wall).toFixed(1)} ms wall / ${median(gibbs.cpu).toFixed(1)} ms CPU, ` +
+    `ratio ${(median(gibbs.wall) / median(als.wall)).toFixed(2)} wall / ${(median(gibbs.cpu) / median(als.cpu)).toFixed(2)} CPU`,
+);

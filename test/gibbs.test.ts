@@ -15,7 +15,7 @@ import { ALS } from '../src/train/als.js';
 import { fitGibbs } from '../src/train/gibbs.js';
 import { resolveOptions } from '../src/train/options.js';
 import { Prng } from '../src/train/prng.js';
-import { sampleWishart, streamSeed } from '../src/train/wishart.js';
+import { bpmfPrior, sampleWishart, streamSeed } from '../src/train/wishart.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
 
 const F32_EPS = 2 ** -23;
@@ -249,6 +249,17 @@ describe('hyperprior draws', () => {
     }
   });
 
+  it('bpmfPrior: BPMF defaults, and the measured settings as W₀ = w0·I, ν₀ = d + nu0Extra, β₀', () => {
+    const d = 3;
+    const identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+    const defaults = bpmfPrior(d);
+    expect([defaults.beta0, defaults.nu0, [...defaults.mu0]]).toEqual([2, 3, [0, 0, 0]]);
+    expect([...defaults.w0Inverse]).toEqual(identity);
+    const set = bpmfPrior(d, { w0: 4, beta0: 10, nu0Extra: 5 });
+    expect([set.beta0, set.nu0]).toEqual([10, 8]);
+    expect([...set.w0Inverse]).toEqual(identity.map((v) => v / 4));
+  });
+
   it('stream seeds differ by sample, side and row', () => {
     const seeds = new Set<number>();
     for (let s = 0; s < 4; s++)
@@ -315,6 +326,37 @@ describe("ALS solver 'gibbs'", () => {
     for (let a = 0; a < test.numUsers; a++)
       for (let e = indptr[a]!; e < indptr[a + 1]!; e++)
         squares += (model.predict(test.users.id(a), test.items.id(indices[e]!), { clip: false }) - values[e]!) ** 2;
+    expect(reported.at(-1)!).toBeCloseTo(Math.sqrt(squares / test.nnz), 5);
+  });
+
+  it('a chain stopped early keeps the samples drawn so far, rescaled to their own average', async () => {
+    const { train, test } = smallRatings();
+    const reported: number[] = [];
+    const o = { solver: 'gibbs', factors: 3, burnIn: 2, validation: test } as const;
+    const full = await new ALS({ ...o, samples: 3 }).fit(train);
+    const stopped = await new ALS({
+      ...o,
+      samples: 8,
+      onIteration: (info) => {
+        reported.push(info.validationRmse!);
+        return info.iteration < 5; // stop after the third kept sample
+      },
+    }).fit(train);
+    expect(reported).toHaveLength(5);
+    expect(stopped.factors).toBe(9);
+    expect(stopped.options.samples).toBe(3);
+    // The same three draws as a chain of 3 samples (the draws do not depend on `samples`),
+    // written at 1/√8 and rescaled by √(8/3): within two float32 roundings of 1/√3.
+    for (let e = 0; e < full.userFactors.length; e++)
+      expect(Math.abs(stopped.userFactors[e]! - full.userFactors[e]!)).toBeLessThanOrEqual(
+        4 * F32_EPS * Math.abs(full.userFactors[e]!),
+      );
+    expect(stopped.userBiases).toEqual(full.userBiases);
+    let squares = 0;
+    const { indptr, indices, values } = test.byUser;
+    for (let a = 0; a < test.numUsers; a++)
+      for (let e = indptr[a]!; e < indptr[a + 1]!; e++)
+        squares += (stopped.predict(test.users.id(a), test.items.id(indices[e]!), { clip: false }) - values[e]!) ** 2;
     expect(reported.at(-1)!).toBeCloseTo(Math.sqrt(squares / test.nnz), 5);
   });
 

@@ -12,7 +12,14 @@ import { Prng } from './prng.js';
 import { randomFactors } from './random-factors.js';
 import { type SideName, startTraining, type TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
-import { bpmfPrior, sampleNoisePrecision, sampleNormalWishart, streamSeed, type NormalWishart } from './wishart.js';
+import {
+  bpmfPrior,
+  type HyperpriorSettings,
+  sampleNoisePrecision,
+  sampleNormalWishart,
+  streamSeed,
+  type NormalWishart,
+} from './wishart.js';
 
 export { fillStandardNormals } from './normals.js';
 
@@ -30,6 +37,10 @@ export interface GibbsRuntime {
   noise?: number | 'sampled';
   /** Starts a worker (tests pass one that fails); as ALS's FitRuntime. */
   spawnWorker?: SpawnWorker;
+  /** The Normal–Wishart hyperprior's settings (measured in docs/bayesian-als.md). Default: {@link bpmfPrior}'s. */
+  hyperprior?: HyperpriorSettings;
+  /** τ ~ Gamma(alpha0, rate beta0) a priori. Default: libFM's α₀ = β₀ = 1. */
+  noisePrior?: { alpha0: number; beta0: number };
 }
 
 /** BPMF's fixed observation precision (Salakhutdinov & Mnih use α = 2). */
@@ -107,7 +118,7 @@ export async function fitGibbs(
   const f32 = new Float32Array(backend.buffer);
   const i32 = new Int32Array(backend.buffer);
   try {
-    return await sampleChain(ratings, o, callbacks, noise, {
+    return await sampleChain(ratings, o, callbacks, runtime, noise, {
       state,
       f32,
       i32,
@@ -126,6 +137,7 @@ async function sampleChain(
   ratings: Ratings,
   o: ResolvedOptions,
   callbacks: GibbsCallbacks,
+  runtime: GibbsRuntime,
   noise: number | 'sampled',
   at: {
     state: TrainingState;
@@ -145,15 +157,19 @@ async function sampleChain(
   const stride = state.stride;
   const samples = o.samples;
   const mu = state.mu;
-  const hyperprior = bpmfPrior(dim);
+  const hyperprior = bpmfPrior(dim, runtime.hyperprior);
   const check = validation ? validationPairs(ratings, validation) : null;
 
+  // The model's factor arrays, written as the samples come: row r is [sample 0's k factors,
+  // sample 1's, …] / √samples. Written in place (not kept sample-major and interleaved at the
+  // end): one copy of the samples in memory, and each float written once.
   const kept = {
-    users: new Float32Array(ratings.numUsers * stride * samples),
-    items: new Float32Array(ratings.numItems * stride * samples),
+    users: new Float32Array(ratings.numUsers * k * samples),
+    items: new Float32Array(ratings.numItems * k * samples),
     userBias: new Float64Array(o.biases ? ratings.numUsers : 0),
     itemBias: new Float64Array(o.biases ? ratings.numItems : 0),
   };
+  const keepScale = 1 / Math.sqrt(samples);
   let tau = noise === 'sampled' ? BPMF_NOISE_PRECISION : noise;
 
   const halfStep = async (side: SideName, sample: number): Promise<void> => {
@@ -188,20 +204,20 @@ async function sampleChain(
     // The items' parameter block is current: the data term is Σ (r − prediction)².
     const residualSquares = kernels.dataLoss(layout.items.params, 0, layout.items.rows);
     if (noise === 'sampled') {
-      tau = sampleNoisePrecision(new Prng(streamSeed(o.seed, sample, Stream.noise, 0)), residualSquares, ratings.nnz);
+      const np = runtime.noisePrior;
+      tau = sampleNoisePrecision(
+        new Prng(streamSeed(o.seed, sample, Stream.noise, 0)),
+        residualSquares,
+        ratings.nnz,
+        np?.alpha0,
+        np?.beta0,
+      );
     }
     const t = sample - o.burnIn - 1; // index among the kept samples
     let validationRmse = Number.NaN;
     if (t >= 0) {
-      // Whole padded blocks, sample after sample (one copy each); interleaved once at the end.
-      kept.users.set(
-        f32.subarray(layout.users.factors >>> 2, (layout.users.factors >>> 2) + ratings.numUsers * stride),
-        t * ratings.numUsers * stride,
-      );
-      kept.items.set(
-        f32.subarray(layout.items.factors >>> 2, (layout.items.factors >>> 2) + ratings.numItems * stride),
-        t * ratings.numItems * stride,
-      );
+      keepSample(kept.users, f32, layout.users.factors >>> 2, ratings.numUsers, stride, k, samples, t, keepScale);
+      keepSample(kept.items, f32, layout.items.factors >>> 2, ratings.numItems, stride, k, samples, t, keepScale);
       if (o.biases) {
         // After the items' half-step the users are the design: their bias is in their bias
         // array, the items' in slot k of their rows.
@@ -216,11 +232,11 @@ async function sampleChain(
     if (onIteration) {
       const info = { iteration: sample, seconds, loss: residualSquares / ratings.nnz, validationRmse };
       if ((await onIteration(info)) === false && t >= 0) {
-        return buildModel(ratings, o, kept, t + 1, mu, kernels.backend, stride, threads);
+        return buildModel(ratings, o, kept, t + 1, mu, kernels.backend, threads);
       }
     }
   }
-  return buildModel(ratings, o, kept, samples, mu, kernels.backend, stride, threads);
+  return buildModel(ratings, o, kept, samples, mu, kernels.backend, threads);
 }
 
 /**
@@ -274,6 +290,31 @@ function writePrior(
   }
 }
 
+/** Sample t's factors (k of each padded row) into columns [t·k, (t + 1)·k) of the model's rows, scaled. */
+function keepSample(
+  out: Float32Array,
+  f32: Float32Array,
+  base: number,
+  rows: number,
+  stride: number,
+  k: number,
+  samples: number,
+  t: number,
+  scale: number,
+): void {
+  const width = k * samples;
+  for (let r = 0; r < rows; r++) {
+    const from = base + r * stride;
+    const to = r * width + t * k;
+    for (let c = 0; c < k; c++) out[to + c] = f32[from + c]! * scale;
+  }
+}
+
+/**
+ * The model from the kept samples. When the chain stopped after `count` < samples (onIteration
+ * returned false), the first count·k columns of each row are kept and rescaled from 1/√samples
+ * to 1/√count.
+ */
 function buildModel(
   ratings: Ratings,
   o: ResolvedOptions,
@@ -281,25 +322,20 @@ function buildModel(
   count: number,
   mu: number,
   backend: 'wasm' | 'js',
-  stride: number,
   threads: number,
 ): ALSModel {
   const k = o.factors;
-  const scale = 1 / Math.sqrt(count);
-  // Sample-major padded blocks → row r = [sample 0's k factors, sample 1's, …] / √count.
-  const interleave = (all: Float32Array, rows: number): Float32Array => {
+  const samples = o.samples;
+  const shrink = (all: Float32Array, rows: number): Float32Array => {
+    if (count === samples) return all;
     const width = k * count;
+    const rescale = Math.sqrt(samples / count);
     const out = new Float32Array(rows * width);
-    for (let t = 0; t < count; t++)
-      for (let r = 0; r < rows; r++) {
-        const from = (t * rows + r) * stride;
-        const to = r * width + t * k;
-        for (let c = 0; c < k; c++) out[to + c] = all[from + c]! * scale;
-      }
+    for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) out[r * width + c] = all[r * k * samples + c]! * rescale;
     return out;
   };
-  const userFactors = interleave(kept.users, ratings.numUsers);
-  const itemFactors = interleave(kept.items, ratings.numItems);
+  const userFactors = shrink(kept.users, ratings.numUsers);
+  const itemFactors = shrink(kept.items, ratings.numItems);
   const average = (sums: Float64Array) => Float32Array.from(sums, (v) => v / count);
   return new ALSModel({
     users: ratings.users.clone(),

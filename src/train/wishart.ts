@@ -17,11 +17,19 @@ export interface NormalWishart {
   w0Inverse: Float64Array;
 }
 
-/** BPMF's defaults: μ₀ = 0, β₀ = 2, ν₀ = d, W₀ = I. */
-export function bpmfPrior(d: number): NormalWishart {
+/** Scalar settings of the Normal–Wishart hyperprior: W₀ = w0·I, ν₀ = d + nu0Extra. */
+export interface HyperpriorSettings {
+  beta0?: number;
+  nu0Extra?: number;
+  w0?: number;
+}
+
+/** BPMF's defaults: μ₀ = 0, β₀ = 2, ν₀ = d, W₀ = I; `settings` overrides them. */
+export function bpmfPrior(d: number, settings: HyperpriorSettings = {}): NormalWishart {
+  const w0 = settings.w0 ?? 1;
   const w0Inverse = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) w0Inverse[i * d + i] = 1;
-  return { mu0: new Float64Array(d), beta0: 2, nu0: d, w0Inverse };
+  for (let i = 0; i < d; i++) w0Inverse[i * d + i] = 1 / w0;
+  return { mu0: new Float64Array(d), beta0: settings.beta0 ?? 2, nu0: d + (settings.nu0Extra ?? 0), w0Inverse };
 }
 
 /** Lower-triangular L with M = LLᵀ (M symmetric positive definite; only its lower part is read). */

@@ -2,7 +2,8 @@
  * The JS twin of assembly/sample.ts: one Gibbs half-step slice, rows [start, end) of the solved
  * side drawn from their Gaussian conditionals. With the prior block P = Λ_prior/τ (stride ×
  * stride) and h = Λ_prior·μ_prior/τ (stride floats) after it:
- *   A = P + Σ_j y_j y_jᵀ = UᵀU,   m = A⁻¹(h + Σ_j t_j y_j),   x = m + U⁻¹z·noiseScale,
+ *   A = P + Σ_j y_j y_jᵀ = UᵀU,   m = A⁻¹(h + Σ_j t_j y_j),   x = m + U⁻¹z·noiseScale
+ *   = A⁻¹(h + Σ_j t_j y_j + Uᵀz·noiseScale)  (one solve),
  * noiseScale = 1/√τ, z the row's standard normals (row u of `normals`, stride floats).
  */
 import { readSolveParams } from '../abi.js';
@@ -16,8 +17,8 @@ export type SampleSteps = Pick<Kernels, 'rowWeights' | 'gramRow' | 'cholesky' | 
 
 export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): SampleKernels {
   /**
-   * For each row u in [start, end): weights → Gram from P → Cholesky → mean → + U⁻¹z·noiseScale
-   * → X's row u. A row without ratings is drawn from the prior. Returns SOLVE_OK (-1); r ≥ 0
+   * For each row u in [start, end): weights → Gram from P → Cholesky → b + Uᵀz·noiseScale →
+   * solve → X's row u. A row without ratings is drawn from the prior. Returns SOLVE_OK (-1); r ≥ 0
    * when row r's precision was not positive definite; -2 − r when its draw was not finite.
    */
   function sampleRows(
@@ -35,14 +36,12 @@ export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): Sam
     const scale = Math.fround(noiseScale);
     const h = (prior >> 2) + stride * stride;
 
-    // Scratch in solveRows' layout: A, b, the CG part (here v = U⁻¹z·scale), w, t, gather.
+    // Scratch in solveRows' layout: A, b, the CG part (unused here), w, t, gather.
     const sA = scratch;
     const sB = sA + roundUp(stride * stride, 4) * 4;
-    const sV = sB + roundUp(stride, 4) * 4;
-    const sW = sV + roundUp(3 * stride, 4) * 4;
+    const sW = sB + roundUp(stride, 4) * 4 + roundUp(3 * stride, 4) * 4;
     const a = sA >> 2,
-      b = sB >> 2,
-      v = sV >> 2;
+      b = sB >> 2;
 
     for (let row = start; row < end; row++) {
       const lo = I[indptr + row]!,
@@ -55,17 +54,16 @@ export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): Sam
       steps.gramRow(Y, stride, dim, cols, sW, sT, n, prior, sA, sB, sGather);
       for (let i = 0; i < dim; i++) F[b + i] = F[b + i]! + F[h + i]!;
       if (steps.cholesky(sA, stride, dim, 0) >= 0) return row;
-      steps.choleskySolve(sA, stride, dim, sB, sB);
-      // U v = scale·z by back substitution: one f64 dot per entry, rounded when stored.
+      // b += scale·Uᵀz, row by row of U as the kernel (one f32 rounding per update); then the
+      // one solve gives x = m + U⁻¹z·scale.
       const z = (normals >> 2) + row * stride;
-      for (let i = dim - 1; i >= 0; i--) {
+      for (let i = 0; i < dim; i++) {
         const ui = a + i * stride;
-        let s = scale * F[z + i]!;
-        for (let j = i + 1; j < dim; j++) s -= F[ui + j]! * F[v + j]!;
-        F[v + i] = s / F[ui + i]!;
+        const zi = Math.fround(scale * F[z + i]!);
+        for (let j = i; j < dim; j++) F[b + j] = F[b + j]! + zi * F[ui + j]!;
       }
+      steps.choleskySolve(sA, stride, dim, sB, sB);
       const x = (X >> 2) + row * stride;
-      for (let i = 0; i < dim; i++) F[b + i] = F[b + i]! + F[v + i]!;
       for (let i = 0; i < dim; i++) if (!Number.isFinite(F[b + i]!)) return -2 - row;
       for (let i = 0; i < dim; i++) F[x + i] = F[b + i]!;
     }
