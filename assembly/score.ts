@@ -39,7 +39,7 @@ export function scoreTopK(
  * the heap's threshold skips the four rows that cannot enter, which is nearly all of them once
  * the heap is full; only then are exclusions looked up. Returns how many the heap holds.
  */
-export function topKRange(
+@inline export function topKRange(
   Y: usize, stride: i32, dim: i32, r0: i32, r1: i32, x: usize, bias: usize,
   excl: usize, numExcl: i32, n: i32, outIdx: usize, outScore: usize, kept: i32,
 ): i32 {
