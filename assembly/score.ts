@@ -4,7 +4,7 @@ import {
   RANK_POS_INDPTR, RANK_POS_INDICES, RANK_POS_COUNT, RANK_N, RANK_OUT_IDX, RANK_OUT_SCORE, RANK_KEPT, RANK_POS_SCORE,
   RANK_OUT_RANK,
 } from './abi';
-import { dot, dot2 } from './vec';
+import { dot, dot2, madd } from './vec';
 
 /**
  * Top-n of s_i = x·y_i + bias[i] over the rows i in [start, end) (cands = 0) or the rows
@@ -18,25 +18,133 @@ export function scoreTopK(
   Y: usize, stride: i32, dim: i32, start: i32, end: i32, cands: usize, numCands: i32,
   x: usize, bias: usize, excl: usize, numExcl: i32, n: i32, outIdx: usize, outScore: usize,
 ): i32 {
+  if (!cands) return topKRange(Y, stride, dim, start, end, x, bias, excl, numExcl, n, outIdx, outScore, 0);
   const rb = <usize>stride << 2;
   let kept = 0;
-  let e = 0; // next excluded index to pass (merge walk over a range)
-  const count = cands ? numCands : end - start;
-  for (let q = 0; q < count; q++) {
-    const i = cands ? load<i32>(cands + (<usize>q << 2)) : start + q;
-    if (numExcl > 0) {
-      if (cands) {
-        if (contains(excl, numExcl, i)) continue;
-      } else {
-        while (e < numExcl && load<i32>(excl + (<usize>e << 2)) < i) e++;
-        if (e < numExcl && load<i32>(excl + (<usize>e << 2)) == i) continue;
-      }
-    }
+  for (let q = 0; q < numCands; q++) {
+    const i = load<i32>(cands + (<usize>q << 2));
+    if (numExcl > 0 && contains(excl, numExcl, i)) continue;
     let s = dot(x, Y + <usize>i * rb, dim);
     if (bias) s += load<f32>(bias + (<usize>i << 2));
     kept = offer(outIdx, outScore, kept, n, i, s);
   }
   return kept;
+}
+
+/**
+ * The heap of `kept` entries at outIdx / outScore carried on over the rows [r0, r1): every
+ * row not in excl[0 … numExcl) (ascending) is offered with s = x·y_i + bias[i], summed exactly
+ * as `dot` sums it. Four rows go through the loop at a time (eight independent chains: one
+ * query is bound by latency and loads, not by the arithmetic), and one SIMD compare against
+ * the heap's threshold skips the four rows that cannot enter, which is nearly all of them once
+ * the heap is full; only then are exclusions looked up. Returns how many the heap holds.
+ */
+@inline export function topKRange(
+  Y: usize, stride: i32, dim: i32, r0: i32, r1: i32, x: usize, bias: usize,
+  excl: usize, numExcl: i32, n: i32, outIdx: usize, outScore: usize, kept: i32,
+): i32 {
+  const rb = <usize>stride << 2;
+  let thr = threshold(outScore, kept, n);
+  let i = r0;
+  for (; i + 4 <= r1; i += 4) {
+    const y0 = Y + <usize>i * rb;
+    const y1 = y0 + rb;
+    const y2 = y1 + rb;
+    const y3 = y2 + rb;
+    let a0 = f32x4.splat(0);
+    let b0 = a0; let a1 = a0; let b1 = a0; let a2 = a0; let b2 = a0; let a3 = a0; let b3 = a0;
+    let c = 0;
+    for (; c + 8 <= dim; c += 8) {
+      const o = <usize>c << 2;
+      const v0 = v128.load(x + o);
+      const v1 = v128.load(x + o, 16);
+      a0 = madd(v0, v128.load(y0 + o), a0);
+      b0 = madd(v1, v128.load(y0 + o, 16), b0);
+      a1 = madd(v0, v128.load(y1 + o), a1);
+      b1 = madd(v1, v128.load(y1 + o, 16), b1);
+      a2 = madd(v0, v128.load(y2 + o), a2);
+      b2 = madd(v1, v128.load(y2 + o, 16), b2);
+      a3 = madd(v0, v128.load(y3 + o), a3);
+      b3 = madd(v1, v128.load(y3 + o, 16), b3);
+    }
+    if (c + 4 <= dim) {
+      const o = <usize>c << 2;
+      const v0 = v128.load(x + o);
+      a0 = madd(v0, v128.load(y0 + o), a0);
+      a1 = madd(v0, v128.load(y1 + o), a1);
+      a2 = madd(v0, v128.load(y2 + o), a2);
+      a3 = madd(v0, v128.load(y3 + o), a3);
+      c += 4;
+    }
+    // Lane j = row i + j's dot, in hsum's order, then dot's scalar tail.
+    let sv = sums4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3));
+    if (c < dim) sv = rowTails(sv, x, y0, rb, c, dim);
+    if (bias) sv = f32x4.add(sv, v128.load(bias + (<usize>i << 2)));
+    if (!v128.any_true(v128.not(f32x4.le(sv, f32x4.splat(thr))))) continue;
+    kept = offerLane(outIdx, outScore, kept, n, i, f32x4.extract_lane(sv, 0), excl, numExcl);
+    kept = offerLane(outIdx, outScore, kept, n, i + 1, f32x4.extract_lane(sv, 1), excl, numExcl);
+    kept = offerLane(outIdx, outScore, kept, n, i + 2, f32x4.extract_lane(sv, 2), excl, numExcl);
+    kept = offerLane(outIdx, outScore, kept, n, i + 3, f32x4.extract_lane(sv, 3), excl, numExcl);
+    thr = threshold(outScore, kept, n);
+  }
+  for (; i < r1; i++) {
+    let s = dot(x, Y + <usize>i * rb, dim);
+    if (bias) s += load<f32>(bias + (<usize>i << 2));
+    kept = offerLane(outIdx, outScore, kept, n, i, s, excl, numExcl);
+  }
+  return kept;
+}
+
+/** offer, unless row i is in the ascending list excl[0 … numExcl). */
+@inline export function offerLane(
+  outIdx: usize, outScore: usize, kept: i32, n: i32, i: i32, s: f32, excl: usize, numExcl: i32,
+): i32 {
+  if (numExcl > 0 && contains(excl, numExcl, i)) return kept;
+  return offer(outIdx, outScore, kept, n, i, s);
+}
+
+/**
+ * Lane j = (v_j[0] + v_j[1]) + (v_j[2] + v_j[3]): four `hsum`s at once, each added in hsum's
+ * order (a 4×4 transpose, then two vector adds), so every sum is bit-identical to hsum's.
+ */
+@inline export function sums4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+  const l0 = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
+  const l1 = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
+  const l2 = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
+  const l3 = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
+  return f32x4.add(f32x4.add(l0, l1), f32x4.add(l2, l3));
+}
+
+/** dot's scalar tail, columns [from, dim), added to lane j for the row at y0 + j·rb. */
+@inline export function rowTails(sv: v128, x: usize, y0: usize, rb: usize, from: i32, dim: i32): v128 {
+  let s0 = f32x4.extract_lane(sv, 0);
+  let s1 = f32x4.extract_lane(sv, 1);
+  let s2 = f32x4.extract_lane(sv, 2);
+  let s3 = f32x4.extract_lane(sv, 3);
+  for (let c = from; c < dim; c++) {
+    const o = <usize>c << 2;
+    const xc = load<f32>(x + o);
+    s0 += xc * load<f32>(y0 + o);
+    s1 += xc * load<f32>(y0 + rb + o);
+    s2 += xc * load<f32>(y0 + 2 * rb + o);
+    s3 += xc * load<f32>(y0 + 3 * rb + o);
+  }
+  return f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(sv, 0, s0), 1, s1), 2, s2), 3, s3);
+}
+
+/**
+ * The score a row must beat to be offered to a heap: a score s is offered unless s ≤ it.
+ * NaN while the heap has room (nothing compares ≤ NaN: every score is offered, and offer
+ * drops NaN itself); the root (the worst kept) once full — an equal score cannot enter, as
+ * rows come in ascending order and ties keep the lower index; +∞ for n = 0 (only NaN passes
+ * the test, and offer drops it).
+ */
+@inline export function threshold(outScore: usize, kept: i32, n: i32): f32 {
+  return n == 0 ? Infinity : kept < n ? NaN : load<f32>(outScore);
 }
 
 /**

@@ -179,6 +179,64 @@ for (const backend of await listBackends()) {
       expect(batch).toEqual(one);
     });
 
+    it('odd row counts and an odd start: the last row of a pair-of-rows tile alone, every tail', () => {
+      for (const [dim, start, end] of [
+        [64, 1, 1024],
+        [13, 3, 518],
+        [36, 511, 1024],
+        [7, 0, 1],
+      ] as const) {
+        const stride = Math.ceil((dim + 1) / 8) * 8;
+        const excl = exclusions(dim, 9, 1024, 0.1);
+        const [batch, one] = run({ rows: 1024, stride, dim, queries: 9, n: 12, start, end, bias: true, excl, seed: 200 + dim });
+        expect(batch).toEqual(one);
+        const eligible = excl.map((list) => end - start - list.filter((i) => i >= start && i < end).length);
+        expect(batch.map((l) => l.length)).toEqual(eligible.map((e) => Math.min(12, e)));
+      }
+    });
+
+    it('scoreTopK over a range sums each row as dot does: the scores of the same rows as a candidate list', () => {
+      // The candidate path scores one row at a time with `dot`; the range path four rows at a
+      // time. Every kept score must carry the same bits, for every SIMD tail of the dimension.
+      for (const dim of [1, 4, 5, 8, 12, 13, 17, 64, 67]) {
+        arena.reset();
+        const stride = Math.ceil((dim + 1) / 8) * 8;
+        const rows = 203;
+        const rand = rng(300 + dim);
+        const Y = arena.f32(rows * stride);
+        for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) Y.view[r * stride + d] = uniform(rand, -1, 1);
+        const x = arena.f32(stride);
+        for (let d = 0; d < dim; d++) x.view[d] = uniform(rand, -1, 1);
+        const bias = arena.f32(Array.from({ length: rows }, () => uniform(rand, -0.5, 0.5)));
+        const excl = arena.i32([2, 50, 51, 199]);
+        const cands = arena.i32(Array.from({ length: rows - 5 }, (_, i) => i + 5));
+        const list = (useCands: boolean) => {
+          const idx = arena.i32(rows);
+          const score = arena.f32(rows);
+          const kept = K.scoreTopK(
+            Y.ptr,
+            stride,
+            dim,
+            5,
+            rows,
+            useCands ? cands.ptr : 0,
+            useCands ? rows - 5 : 0,
+            x.ptr,
+            bias.ptr,
+            excl.ptr,
+            4,
+            rows,
+            idx.ptr,
+            score.ptr,
+          );
+          return sorted(idx.view, score.view, kept);
+        };
+        const range = list(false);
+        expect(range).toHaveLength(rows - 5 - 3);
+        expect(range).toEqual(list(true));
+      }
+    });
+
     it('n = 0 keeps nothing; numQueries = 0 does nothing', () => {
       const [batch, one] = run({ rows: 50, stride: 8, dim: 4, queries: 5, n: 0, excl: null, seed: 6 });
       expect(batch).toEqual([[], [], [], [], []]);
