@@ -115,7 +115,7 @@ import { madd, hsum, dot, axpy } from './vec';
  * their dot products as independent chains, then the eight rows added into out while they
  * are still in L1 (w and t hold whole f32x4 groups: roundUp(n, 4) floats).
  */
-@inline export function addSparse(
+function addSparse(
   Y: usize, rb: usize, dim: i32, cols: usize, w: usize, t: usize, n: i32, v: usize, residual: bool, out: usize,
 ): void {
   const dim4 = dim & ~3;
@@ -238,7 +238,7 @@ import { madd, hsum, dot, axpy } from './vec';
  * out = λv + A0·v (A0 symmetric, both triangles stored; A0 = 0: none), by chunks of
  * columns; the columns past the last whole f32x4 are summed in scalars.
  */
-@inline export function denseProduct(A0: usize, rb: usize, dim: i32, lambda: f32, v: usize, out: usize): void {
+function denseProduct(A0: usize, rb: usize, dim: i32, lambda: f32, v: usize, out: usize): void {
   const dim4 = dim & ~3;
   let c0 = 0;
   for (; c0 + 32 <= dim4; c0 += 32) denseChunk8(A0, rb, dim, lambda, v, out, c0);
@@ -318,7 +318,7 @@ import { madd, hsum, dot, axpy } from './vec';
 }
 
 /** denseProduct for the four vectors v + r·rb into out + r·rb, λ_r in lane r of lambdas (A0 ≠ 0). */
-@inline function denseProduct4(A0: usize, rb: usize, dim: i32, lambdas: v128, v: usize, out: usize): void {
+function denseProduct4(A0: usize, rb: usize, dim: i32, lambdas: v128, v: usize, out: usize): void {
   const dim4 = dim & ~3;
   let c0 = 0;
   for (; c0 + 8 <= dim4; c0 += 8) denseChunk4x2(A0, rb, dim, lambdas, v, out, c0);
