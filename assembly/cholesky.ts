@@ -26,29 +26,41 @@ export function cholesky(A: usize, stride: i32, dim: i32, lambda: f32): i32 {
     const r3 = r2 + rb;
     const pOff = <usize>p << 2;
     panelUpdate(A, rb, p, r0, dim4);
-    // 2. The diagonal block (its upper triangle; scalar: 10 entries).
+    // 2. The diagonal block (its upper triangle; scalar: 10 entries). The pivots form one
+    //    chain of dependent steps per row of the matrix; it runs on the unscaled entries
+    //    w_ij = U_ij·U_ii and the reciprocal pivots e_i = 1/d_i (U_ii² = d_i), so each step
+    //    is a division and a multiply-add, and the square roots are taken beside it.
     const d0 = load<f32>(r0 + pOff) + lambda;
     if (!(d0 > 0 && d0 <= f32.MAX_VALUE)) return p;
-    const u00 = Mathf.sqrt(d0);
-    const i0: f32 = 1 / u00;
-    const u01 = load<f32>(r0 + pOff, 4) * i0;
-    const u02 = load<f32>(r0 + pOff, 8) * i0;
-    const u03 = load<f32>(r0 + pOff, 12) * i0;
-    const d1 = load<f32>(r1 + pOff, 4) + lambda - u01 * u01;
+    const e0: f32 = 1 / d0;
+    const w01 = load<f32>(r0 + pOff, 4);
+    const w02 = load<f32>(r0 + pOff, 8);
+    const w03 = load<f32>(r0 + pOff, 12);
+    const d1 = load<f32>(r1 + pOff, 4) + lambda - w01 * w01 * e0;
     if (!(d1 > 0 && d1 <= f32.MAX_VALUE)) return p + 1;
-    const u11 = Mathf.sqrt(d1);
-    const i1: f32 = 1 / u11;
-    const u12 = (load<f32>(r1 + pOff, 8) - u01 * u02) * i1;
-    const u13 = (load<f32>(r1 + pOff, 12) - u01 * u03) * i1;
-    const d2 = load<f32>(r2 + pOff, 8) + lambda - u02 * u02 - u12 * u12;
+    const e1: f32 = 1 / d1;
+    const w12 = load<f32>(r1 + pOff, 8) - w01 * w02 * e0;
+    const w13 = load<f32>(r1 + pOff, 12) - w01 * w03 * e0;
+    const d2 = load<f32>(r2 + pOff, 8) + lambda - w02 * w02 * e0 - w12 * w12 * e1;
     if (!(d2 > 0 && d2 <= f32.MAX_VALUE)) return p + 2;
-    const u22 = Mathf.sqrt(d2);
-    const i2: f32 = 1 / u22;
-    const u23 = (load<f32>(r2 + pOff, 12) - u02 * u03 - u12 * u13) * i2;
-    const d3 = load<f32>(r3 + pOff, 12) + lambda - u03 * u03 - u13 * u13 - u23 * u23;
+    const e2: f32 = 1 / d2;
+    const w23 = load<f32>(r2 + pOff, 12) - w02 * w03 * e0 - w12 * w13 * e1;
+    const d3 = load<f32>(r3 + pOff, 12) + lambda - w03 * w03 * e0 - w13 * w13 * e1 - w23 * w23 * e2;
     if (!(d3 > 0 && d3 <= f32.MAX_VALUE)) return p + 3;
+    const u00 = Mathf.sqrt(d0);
+    const u11 = Mathf.sqrt(d1);
+    const u22 = Mathf.sqrt(d2);
     const u33 = Mathf.sqrt(d3);
+    const i0: f32 = 1 / u00;
+    const i1: f32 = 1 / u11;
+    const i2: f32 = 1 / u22;
     const i3: f32 = 1 / u33;
+    const u01 = w01 * i0;
+    const u02 = w02 * i0;
+    const u03 = w03 * i0;
+    const u12 = w12 * i1;
+    const u13 = w13 * i1;
+    const u23 = w23 * i2;
     store<f32>(r0 + pOff, u00);
     store<f32>(r0 + pOff, u01, 4);
     store<f32>(r0 + pOff, u02, 8);
