@@ -8,8 +8,9 @@
  *   cp build/als.wasm /tmp/base.wasm       (before the change: the baseline)
  *   npm run build:wasm
  *   npx tsx bench/cholesky.bench.ts /tmp/base.wasm
- *   env: BENCH_K (default 32,64,128), BENCH_ROUNDS (alternations, default 41),
- *        BENCH_SAMPLE_MS (time per sample, default 4)
+ *   env: BENCH_K (default 32,64,128), BENCH_ROUNDS (alternations, default 401),
+ *        BENCH_SAMPLE_MS (time per sample, default 0.5: short samples, so a time slice lost to
+ *        another process spoils one sample, which the median drops)
  *
  * Each round times one sample of A, then one of B, then B, then A (ABBA: a drift in the
  * host's speed hits both alike); a sample is a batch of calls, each call restoring A from the
@@ -25,8 +26,8 @@ import { Prng } from '../src/train/prng.js';
 const basePath = process.argv[2];
 if (!basePath) throw new Error('usage: npx tsx bench/cholesky.bench.ts <baseline als.wasm>');
 const K_VALUES = (process.env.BENCH_K ?? '32,64,128').split(',').map(Number);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 41);
-const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 401);
+const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 0.5);
 const NUM_Y_ROWS = 4096;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
