@@ -116,10 +116,12 @@ export function cholesky(A: usize, stride: i32, dim: i32, lambda: f32): i32 {
     const d = load<f32>(rowq + (<usize>q << 2)) + lambda;
     if (!(d > 0 && d <= f32.MAX_VALUE)) return q;
     const r = Mathf.sqrt(d);
-    const vi = f32x4.splat(<f32>1 / r);
+    // Divide (not × 1/r) here: one rounding, as the f64 references; at most 3 rows, so it
+    // costs nothing, and a matrix of fewer than 4 rows factors exactly as before the blocking.
+    const vr = f32x4.splat(r);
     for (let c = p; c < dim4; c += 4) {
       const o = <usize>c << 2;
-      v128.store(rowq + o, f32x4.mul(v128.load(rowq + o), vi));
+      v128.store(rowq + o, f32x4.div(v128.load(rowq + o), vr));
     }
     store<f32>(rowq + (<usize>q << 2), r);
     for (let q2 = q + 1; q2 < dim; q2++) {

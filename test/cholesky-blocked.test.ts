@@ -168,6 +168,27 @@ for (const backend of backends) {
       }
     });
 
+    // WASM only: the JS twin (f64 sums, × 1/U_ii) is not held to this tolerance.
+    const itWasm = backend.name.startsWith('wasm') ? it : it.skip;
+    itWasm("a partial panel divides by its pivots: Spark's 2×2 least squares (κ ≈ 170) within 1e-6", () => {
+      // Regression: the partial panel multiplied by 1/U_ii (two roundings) and missed Spark's
+      // known answer by 2.2e-6 relative (test/wasm-module.test.ts, tolerance 1e-6).
+      const stride = 8;
+      const A = store(
+        [
+          [3, 9],
+          [9, 29],
+        ],
+        stride,
+      );
+      expect(K.cholesky(A.ptr, stride, 2, 0)).toBe(-1);
+      const x = arena.f32(stride);
+      x.view.set([29, 99]);
+      K.choleskySolve(A.ptr, stride, 2, x.ptr, x.ptr);
+      const expected = [-25 / 3, 6];
+      for (let i = 0; i < 2; i++) expect(Math.abs(x.view[i]! - expected[i]!) / Math.abs(expected[i]!)).toBeLessThan(1e-6);
+    });
+
     it('cholesky + choleskySolve: the same bits at another address and after other work (no hidden state)', () => {
       for (const dim of [5, 64, 67, 128, 130]) {
         const { G, lambda, b } = spdSystem(7000 + dim, dim);
