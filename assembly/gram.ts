@@ -116,19 +116,28 @@ export function gramRow(
   let src = A0;
   for (let j0 = 0; j0 < n; j0 += GATHER) {
     const m = min(GATHER, n - j0);
+    // First only copy the block's rows: a loop of bare loads and stores, so the core keeps
+    // many rows' cache misses in flight at once (the rows are scattered over the other
+    // side's factors, often far larger than the cache). Scaling and b then read the copies.
+    for (let jj = 0; jj < m; jj++) {
+      const y = Y + <usize>load<i32>(cols + (<usize>(j0 + jj) << 2)) * rb;
+      const pRow = P + <usize>jj * rb;
+      for (let c = 0; c < dim8; c += 8) {
+        const o = <usize>c << 2;
+        v128.store(pRow + o, v128.load(y + o));
+        v128.store(pRow + o, v128.load(y + o, 16), 16);
+      }
+    }
     for (let jj = 0; jj < m; jj++) {
       const k = <usize>(j0 + jj) << 2;
-      const y = Y + <usize>load<i32>(cols + k) * rb;
       const vw = v128.load32_splat(w + k);
       const vt = v128.load32_splat(t + k);
       const sRow = S + <usize>jj * rb;
       const pRow = P + <usize>jj * rb;
       for (let c = 0; c < dim8; c += 8) {
         const o = <usize>c << 2;
-        const v0 = v128.load(y + o);
-        const v1 = v128.load(y + o, 16);
-        v128.store(pRow + o, v0);
-        v128.store(pRow + o, v1, 16);
+        const v0 = v128.load(pRow + o);
+        const v1 = v128.load(pRow + o, 16);
         v128.store(sRow + o, f32x4.mul(vw, v0));
         v128.store(sRow + o, f32x4.mul(vw, v1), 16);
         v128.store(b + o, madd(vt, v0, v128.load(b + o)));

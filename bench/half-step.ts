@@ -5,7 +5,10 @@
  *   npm run build   (the workers of threads > 1 run dist/)
  *   npx tsx bench/half-step.ts '{"factors":64,"threads":1}'
  *   config: { data (ALSCOO01 path, default ../shared/data/synthetic/synth_5m.alscoo), factors,
- *             threads, iterations (whole iterations timed, default 3), piecewise (default: threads == 1) }
+ *             threads, iterations (whole iterations timed, default 3), piecewise (default: threads == 1),
+ *             wasm (path of another single-threaded build, e.g. a baseline copied aside: for
+ *             before/after runs in alternating fresh processes; threads = 1 only),
+ *             compare (path of another build: section 4 below), rounds (of section 4, default 3) }
  *
  * The options are bench/fit-one.ts's implicit run: c = α·r with α = 1, λ = 0.05, Cholesky, seed 1.
  *
@@ -19,10 +22,17 @@
  *    from which a greedy 2-thread schedule of the chunks gives the load-balance bound.
  * 3. gramRow on synthetic rows as bench/kernels.bench.ts runs it (4096 random rows, n random
  *    columns), for the kernel's own rate on this host now.
+ * 4. With `compare`: this build and another (e.g. the one before a change) interleaved in this
+ *    process on the same memory: solveRows over every row of each side (ABBA per round: the
+ *    Cholesky path does not read the rows it writes, so every call gives the same factors),
+ *    and gramRow (n = 100, in cache) of both builds each round. The end-to-end rate is both
+ *    sides' flops (2·n·k² per rating, k³/3 per row) over the two solveRows medians, against
+ *    the median Gram rate of the same rounds: a loaded host slows both alike.
  */
 import { readFileSync } from 'node:fs';
 import { Ratings } from '../src/data/ratings.js';
 import { createBackend } from '../src/kernels/select.js';
+import { createWasmKernels } from '../src/kernels/wasm.js';
 import { roundUp } from '../src/kernels/types.js';
 import { startExecutor } from '../src/parallel/executor.js';
 import { planTraining } from '../src/train/layout.js';
@@ -55,6 +65,12 @@ function readAlscoo(path: string) {
     items: new Int32Array(ab, 32 + 4 * nnz, nnz),
     values: new Float32Array(ab, 32 + 8 * nnz, nnz),
   };
+}
+
+if (config.wasm) {
+  if (threads !== 1 || config.shared) throw new Error('"wasm" replaces the single-threaded build: threads 1 only');
+  const { init } = await import('../src/index.js');
+  await init({ wasm: readFileSync(config.wasm), simd: 'simd' });
 }
 
 const data = readAlscoo(dataPath);
@@ -245,7 +261,7 @@ function piecewiseSide(side: SideName) {
 }
 
 /** gramRow on random rows as bench/kernels.bench.ts runs it: the kernel's own rate now. */
-function gramMicro(n: number) {
+function gramMicro(n: number, kernels = K) {
   // Y: the first 4096 item rows; cols, w, t and gramRow's gather blocks in the (now idle)
   // YᵀY partials, A and b in thread 0's scratch.
   const p = new Prng(1234 + k);
@@ -263,7 +279,7 @@ function gramMicro(n: number) {
   const ms =
     time(() => {
       for (let r = 0; r < calls; r++)
-        K.gramRow(Yf, stride, k, cols, w, t, n, 0, layout.scratch, layout.scratch + stride * stride * 4, g);
+        kernels.gramRow(Yf, stride, k, cols, w, t, n, 0, layout.scratch, layout.scratch + stride * stride * 4, g);
     }, 7) / calls;
   return { n, us: ms * 1e3, fullGflops: (2 * n * k * k) / (ms * 1e6) };
 }
@@ -289,11 +305,16 @@ function choleskyMicro() {
   return { us: ms * 1e3, gflops: (k ** 3 / 3 + 2 * k * k) / (ms * 1e6) };
 }
 
+const secondsPerIteration = median(perIteration.map((p) => p.seconds));
+/** An iteration's flops as RESULTS.md counts them: 2·n·k² per rating and side, k³/3 per solved row. */
+const iterationFlops = 2 * 2 * ratings.nnz * k * k + ((ratings.numUsers + ratings.numItems) * k ** 3) / 3;
 const result: Record<string, unknown> = {
   k,
   threads,
+  wasm: config.wasm ?? 'build/als.wasm',
   iterations: perIteration,
-  secondsPerIteration: median(perIteration.map((p) => p.seconds)),
+  secondsPerIteration,
+  endToEndGflops: iterationFlops / (secondsPerIteration * 1e9),
 };
 if (piecewise) {
   result.users = await piecewiseSide('users');
@@ -301,8 +322,57 @@ if (piecewise) {
 }
 if (micro) {
   await state.prepare('users');
-  result.gramMicro = [gramMicro(50), gramMicro(100), gramMicro(250)];
+  const grams = [gramMicro(50), gramMicro(100), gramMicro(250)];
+  result.gramMicro = grams;
   result.choleskyMicro = choleskyMicro();
+  // The end-to-end rate against the Gram kernel's in this process (n = 100, full count).
+  result.endToEndOfGram = iterationFlops / (secondsPerIteration * 1e9) / grams[1]!.fullGflops;
+}
+if (config.compare) {
+  const other = createWasmKernels(new WebAssembly.Module(readFileSync(config.compare)), backend.memory!);
+  const rounds: number = config.rounds ?? 3;
+  const builds = [K, other];
+  const solveMs: Record<SideName, number[][]> = { users: [[], []], items: [[], []] };
+  const gramGf: number[][] = [[], []];
+  const factors: Float32Array[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const side of ['users', 'items'] as SideName[]) {
+      await state.prepare(side);
+      const solved = layout[side];
+      for (const b of [0, 1, 1, 0]) {
+        const t0 = performance.now();
+        const s = builds[b]!.solveRows(solved.params, 0, solved.rows, layout.scratch);
+        solveMs[side][b]!.push(performance.now() - t0);
+        if (s !== -1) throw new Error(`solveRows failed: ${s}`);
+        if (r === rounds - 1 && side === 'items' && factors.length < 2)
+          factors.push(f32.slice(solved.factors >>> 2, (solved.factors >>> 2) + solved.rows * stride));
+      }
+    }
+    await state.prepare('users');
+    for (const b of [0, 1]) gramGf[b]!.push(gramMicro(100, builds[b]).fullGflops);
+  }
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < factors[0]!.length; i++) {
+    diff = Math.max(diff, Math.abs(factors[0]![i]! - factors[1]![i]!));
+    norm = Math.max(norm, Math.abs(factors[1]![i]!));
+  }
+  const sidesFlops = iterationFlops;
+  result.compare = [0, 1].map((b) => {
+    const users = median(solveMs.users[b]!);
+    const items = median(solveMs.items[b]!);
+    const gram = median(gramGf[b]!);
+    const e2e = sidesFlops / ((users + items) * 1e6);
+    return {
+      build: b === 0 ? 'this' : config.compare,
+      usersSolveRowsMs: users,
+      itemsSolveRowsMs: items,
+      gramRowFullGflops: gram,
+      endToEndGflops: e2e,
+      endToEndOfGram: e2e / gram,
+    };
+  });
+  result.compareItemsMaxRelDiff = diff / norm;
 }
 await state.executor.close();
 console.log(JSON.stringify(result));
