@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { median } from '../src/cli/training.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shared = (name: string) => {
@@ -43,7 +44,6 @@ interface Reference {
   runs: ReferenceRun[];
 }
 const reference: Reference | undefined = referencePath ? JSON.parse(readFileSync(referencePath, 'utf8')) : undefined;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** `implicit` s/it and als-wasm / `implicit` from the side-by-side run, for an implicit row on its file. */
 function referenceCells(data: string, method: string, factors: number): string {

@@ -16,12 +16,13 @@
  * pool, which flatters us: measure with nothing else running, and compare ratios, not seconds.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compileFitOne } from './compiled-fit-one.js';
+import { median } from '../src/cli/training.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -55,6 +56,7 @@ const program = new Command('vs-implicit')
   )
   .option('--out <file>', 'also write the markdown table here')
   .option('--json <file>', 'write every run (both libraries) here as JSON')
+  .option('--add-to <file>', "an earlier run's --json: its runs count too, and these rounds follow them")
   .showHelpAfterError();
 program.parse();
 const opts = program.opts<{
@@ -66,6 +68,7 @@ const opts = program.opts<{
   solvers: ('cg' | 'cholesky')[];
   out?: string;
   json?: string;
+  addTo?: string;
 }>();
 
 const fail = (message: string): never => {
@@ -169,17 +172,16 @@ function runImplicit(solver: string, factors: number, round: number): Run {
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
 const loadBefore = load();
-const runs: Run[] = [];
+const runs: Run[] = opts.addTo ? (JSON.parse(readFileSync(opts.addTo, 'utf8')) as { runs: Run[] }).runs : [];
+const firstRound = runs.reduce((next, r) => Math.max(next, r.round + 1), 0);
 const fitOne = compileFitOne();
 process.on('exit', () => fitOne.dispose());
-for (let round = 0; round < opts.rounds; round++) {
+for (let round = firstRound; round < firstRound + opts.rounds; round++) {
   for (const factors of opts.factors) {
     for (const solver of opts.solvers) {
       // Alternate which library goes first, so neither always inherits the other's warm caches or heat.
@@ -188,7 +190,7 @@ for (let round = 0; round < opts.rounds; round++) {
         const r = run(solver, factors, round);
         runs.push(r);
         console.error(
-          `round ${round + 1}/${opts.rounds} k=${factors} ${solver} ${r.library}: ${r.secondsPerIteration.toFixed(3)} s/it, RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+          `round ${round + 1}/${firstRound + opts.rounds} k=${factors} ${solver} ${r.library}: ${r.secondsPerIteration.toFixed(3)} s/it, RSS ${r.peakRssMiB.toFixed(0)} MiB`,
         );
       }
     }
@@ -197,27 +199,34 @@ for (let round = 0; round < opts.rounds; round++) {
 
 const solverName = { cg: 'CG', cholesky: 'Cholesky' } as const;
 const lines = [
-  `Data: \`${data.split('/').pop()}\`; ${opts.threads} threads, ${opts.iterations} iterations per fit, ${opts.rounds} round(s) of fresh processes alternating the two;`,
+  `Data: \`${data.split('/').pop()}\`; ${opts.threads} threads, ${opts.iterations} iterations per fit, ${firstRound + opts.rounds} round(s) of fresh processes alternating the two (the rounds column: how many of them ran each row);`,
   `s/it is the median over rounds of each process's median iteration, peak RSS the largest over rounds.`,
   `Implicit feedback, c = α·r with α = 1, λ = 0.05, 3 CG steps, seed 1; \`implicit\` ${implicitVersion}, OPENBLAS_NUM_THREADS=1.`,
   `Machine: ${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}; load average ${loadBefore} before, ${load()} after.`,
   '',
-  '| k | solver | als-wasm s/it | `implicit` s/it | ratio | peak RSS als-wasm | peak RSS `implicit` |',
-  '|---:|---|---:|---:|---:|---:|---:|',
+  '| k | solver | rounds | als-wasm s/it | `implicit` s/it | ratio | ratio per round | peak RSS als-wasm | peak RSS `implicit` |',
+  '|---:|---|---:|---:|---:|---:|---|---:|---:|',
 ];
-for (const factors of opts.factors) {
-  for (const solver of opts.solvers) {
-    const of = (library: Run['library']) =>
-      runs.filter((r) => r.library === library && r.factors === factors && r.solver === solver);
-    const ours = of('als-wasm');
-    const theirs = of('implicit');
-    const a = median(ours.map((r) => r.secondsPerIteration));
-    const b = median(theirs.map((r) => r.secondsPerIteration));
-    const rss = (rs: Run[]) => `${Math.max(...rs.map((r) => r.peakRssMiB)).toFixed(0)} MiB`;
-    lines.push(
-      `| ${factors} | ${solverName[solver]} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)} | ${rss(ours)} | ${rss(theirs)} |`,
-    );
-  }
+// Every configuration measured, including those of the --add-to file, in k then solver order.
+const configs = [...new Set(runs.map((r) => `${r.factors} ${r.solver}`))]
+  .map((c) => c.split(' ') as [string, Run['solver']])
+  .sort(([k1, s1], [k2, s2]) => Number(k1) - Number(k2) || s1.localeCompare(s2));
+for (const [k, solver] of configs) {
+  const factors = Number(k);
+  const of = (library: Run['library']) =>
+    runs.filter((r) => r.library === library && r.factors === factors && r.solver === solver);
+  const ours = of('als-wasm');
+  const theirs = of('implicit');
+  const a = median(ours.map((r) => r.secondsPerIteration));
+  const b = median(theirs.map((r) => r.secondsPerIteration));
+  const perRound = ours
+    .map((o) => o.secondsPerIteration / (theirs.find((t) => t.round === o.round)?.secondsPerIteration ?? Number.NaN))
+    .map((x) => x.toFixed(2))
+    .join(', ');
+  const rss = (rs: Run[]) => `${Math.max(...rs.map((r) => r.peakRssMiB)).toFixed(0)} MiB`;
+  lines.push(
+    `| ${factors} | ${solverName[solver as 'cg' | 'cholesky']} | ${ours.length} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)} | ${perRound} | ${rss(ours)} | ${rss(theirs)} |`,
+  );
 }
 const table = `${lines.join('\n')}\n`;
 console.log(table);
