@@ -13,6 +13,7 @@ import type { ResolvedOptions } from './options.js';
 import { balancedBounds } from './schedule.js';
 import { kernelAlpha, regularizationWeight, weightMode } from './weights.js';
 import { Prng } from './prng.js';
+import { drawRows } from './random-factors.js';
 
 /** The kernels' code for each solver option. */
 const SOLVERS = {
@@ -85,33 +86,16 @@ export class TrainingState {
   }
 
   /**
-   * Draws the starting factors straight into the memory: the numbers randomFactors
-   * (random-factors.ts) draws, from the same stream in the same order and rounded the same
-   * way, without its two rows × k arrays on the JS heap.
+   * Draws the starting factors straight into the memory (random-factors.ts drawRows, the
+   * numbers randomFactors draws), without its two rows × k arrays on the JS heap.
    */
   drawFactors(seed: number, initStd: number | null): void {
     const rng = new Prng(seed);
-    const k = this.k;
     for (const side of ['users', 'items'] as const) {
       const s = this.layout[side];
       const base = s.factors >>> 2;
       this.f32.fill(0, base, base + s.rows * this.stride);
-      for (let r = 0; r < s.rows; r++) {
-        const at = base + r * this.stride;
-        if (initStd !== null) {
-          const std = initStd / Math.sqrt(k);
-          for (let c = 0; c < k; c++) this.f32[at + c] = rng.normal() * std;
-          continue;
-        }
-        let norm = 0;
-        for (let c = 0; c < k; c++) {
-          const v = Math.abs(rng.normal());
-          this.f32[at + c] = v;
-          norm += v * v;
-        }
-        const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-        for (let c = 0; c < k; c++) this.f32[at + c] = this.f32[at + c]! * scale;
-      }
+      drawRows(rng, s.rows, this.k, initStd, this.f32, base, this.stride);
     }
   }
 
