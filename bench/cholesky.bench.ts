@@ -17,11 +17,11 @@
  * Gram first (the restore alone is timed the same way and subtracted). Prints medians per call,
  * GFLOP/s (k³/3 + 2k²), the ratio, and the largest relative difference of the two solutions.
  */
-import { readFileSync } from 'node:fs';
 import type { Kernels } from '../src/kernels/types.js';
-import { createWasmKernels } from '../src/kernels/wasm.js';
 import { createMemory } from '../src/wasm/memory.js';
 import { Prng } from '../src/train/prng.js';
+import { median } from '../src/cli/training.js';
+import { bumpAllocator, twoBuilds } from './two-builds.js';
 
 const basePath = process.argv[2];
 if (!basePath) throw new Error('usage: npx tsx bench/cholesky.bench.ts <baseline als.wasm>');
@@ -31,24 +31,12 @@ const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 0.5);
 const NUM_Y_ROWS = 4096;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
-const module = (path: string | URL) => new WebAssembly.Module(readFileSync(path));
 const memory = createMemory(64 << 20, false);
 const f32 = new Float32Array(memory.buffer);
 const i32 = new Int32Array(memory.buffer);
-// Two instances on one memory: the builds have no data segments and no globals
-// (test/wasm-module.test.ts), so they share it safely.
-const variants: { name: string; K: Kernels }[] = [
-  { name: 'new', K: createWasmKernels(module(new URL('../build/als.wasm', import.meta.url)), memory) },
-  { name: 'base', K: createWasmKernels(module(basePath), memory) },
-];
+const variants = twoBuilds(memory, basePath);
 
-let next = 64;
-const alloc = (floats: number) => {
-  const at = next;
-  next += roundUp(floats * 4, 64);
-  return at;
-};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const alloc = bumpAllocator();
 
 /** ms per call of fn, from one sample of `calls` calls. */
 function sample(fn: () => void, calls: number): number {

@@ -16,11 +16,11 @@
  * Reports medians per call, the "full" rate 2·n·k² (bench/kernels.bench.ts's column), and
  * the same for n rows of a 4,096-row array (in cache) for comparison.
  */
-import { readFileSync } from 'node:fs';
 import type { Kernels } from '../src/kernels/types.js';
-import { createWasmKernels } from '../src/kernels/wasm.js';
 import { createMemory } from '../src/wasm/memory.js';
 import { Prng } from '../src/train/prng.js';
+import { median } from '../src/cli/training.js';
+import { bumpAllocator, twoBuilds } from './two-builds.js';
 
 const basePath = process.argv[2];
 if (!basePath) throw new Error('usage: npx tsx bench/gram-gather.bench.ts <baseline als.wasm>');
@@ -31,26 +31,15 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 const CALLS = Number(process.env.BENCH_CALLS ?? 400);
 const STREAM = 1 << 20;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const maxStride = roundUp(Math.max(...K_VALUES), 8);
 const bytes = roundUp(ROWS * maxStride * 4 + STREAM * 4 * 3 + (maxStride * maxStride + 80 * maxStride) * 4 + (1 << 20), 65536);
 const memory = createMemory(bytes, false);
 const f32 = new Float32Array(memory.buffer);
 const i32 = new Int32Array(memory.buffer);
-const module = (path: string | URL) => new WebAssembly.Module(readFileSync(path));
-// Two instances on one memory: the builds have no data segments and no globals.
-const variants: { name: string; K: Kernels }[] = [
-  { name: 'new', K: createWasmKernels(module(new URL('../build/als.wasm', import.meta.url)), memory) },
-  { name: 'base', K: createWasmKernels(module(basePath), memory) },
-];
+const variants = twoBuilds(memory, basePath);
 
-let next = 64;
-const alloc = (floats: number) => {
-  const at = next;
-  next += roundUp(floats * 4, 64);
-  return at;
-};
+const alloc = bumpAllocator();
 const Y = alloc(ROWS * maxStride);
 const cols = alloc(STREAM);
 const w = alloc(STREAM);
