@@ -5,8 +5,9 @@
  */
 import { AlsError, ErrorCode, fail } from '../../errors.js';
 import { checkOptions, describe } from '../../validate.js';
+import { isAlscoo, parseAlscoo } from './alscoo.js';
 import { parseTriples, splitLoadOptions, toLoaded, type LoadOptions, type LoadedRatings } from './load.js';
-import { PARSE_ALIASES, PARSE_KEYS, type ParseOptions, type ParsedTriples } from './parse.js';
+import { PARSE_ALIASES, PARSE_KEYS, type ParseOptions, type ParseProgress, type ParsedTriples } from './parse.js';
 
 /** Imported by names bundlers leave alone, so browser and Worker bundles of the package build without node: shims. */
 const NODE_FS = 'node:fs';
@@ -45,6 +46,7 @@ async function parseFile(path: string, options: ParseOptions): Promise<ParsedTri
     throw fileError(path, error);
   }
   const gzipped = path.endsWith('.gz');
+  if (!gzipped && (await startsLikeAlscoo(fs, path))) return readAlscoo(fs, path, size, options);
   const source = fs.createReadStream(path, { highWaterMark: 1 << 20 });
   let stream: AsyncIterable<Uint8Array> = source;
   if (gzipped) {
@@ -64,6 +66,42 @@ async function parseFile(path: string, options: ParseOptions): Promise<ParsedTri
     // Progress by compressed bytes is not known for .gz; report the file size as total anyway.
     onProgress: onProgress ? (p) => onProgress({ ...p, totalBytes: size } as typeof p) : undefined,
   });
+}
+
+/** Whether the file's first bytes are the ALSCOO01 magic (binary triples, not text). */
+async function startsLikeAlscoo(fs: typeof import('node:fs'), path: string): Promise<boolean> {
+  let file: import('node:fs').promises.FileHandle | undefined;
+  try {
+    file = await fs.promises.open(path, 'r');
+    const head = new Uint8Array(8);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return isAlscoo(head.subarray(0, bytesRead));
+  } catch (error) {
+    throw fileError(path, error);
+  } finally {
+    await file?.close();
+  }
+}
+
+/**
+ * A binary triples file in one read: its arrays are views of a buffer only they hold, so the
+ * triples cost the file's size once. The text options (delimiter, columns, …) do not apply.
+ */
+async function readAlscoo(
+  fs: typeof import('node:fs'),
+  path: string,
+  size: number,
+  options: ParseOptions,
+): Promise<ParsedTriples> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.promises.readFile(path);
+  } catch (error) {
+    throw fileError(path, error);
+  }
+  const parsed = parseAlscoo(bytes, options.source ?? path);
+  options.onProgress?.({ bytes: size, lines: 0, ratings: parsed.values.length, totalBytes: size } as ParseProgress);
+  return parsed;
 }
 
 /**

@@ -6,6 +6,7 @@ import { ErrorCode, fail } from '../../errors.js';
 import { checkOptions, oneOf } from '../../validate.js';
 import { Ratings } from '../ratings.js';
 import type { DuplicatePolicy } from '../sparse.js';
+import { isAlscoo, parseAlscoo } from './alscoo.js';
 import { PARSE_ALIASES, PARSE_KEYS, TripleParser, type ParseOptions, type ParsedTriples } from './parse.js';
 
 /** Anything the loaders read: text, bytes, or a stream/iterable of either. */
@@ -32,15 +33,31 @@ export interface LoadedRatings {
 /** Every key of LoadOptions, for checkOptions. */
 export const LOAD_KEYS = [...PARSE_KEYS, 'duplicates'] as const;
 
-/** Parses ratings from text or bytes into typed arrays and ID maps, streaming. */
+/**
+ * Parses ratings from text or bytes into typed arrays and ID maps, streaming. Bytes that start
+ * with "ALSCOO01" are binary triples (see alscoo.ts), read whole; the text options do not apply.
+ */
 export async function parseTriples(input: RatingsInput, options: ParseOptions = {}): Promise<ParsedTriples> {
   const parser = new TripleParser(options);
+  // Binary triples (ALSCOO01) are recognised by their first bytes and kept whole: they parse
+  // at the end, from one buffer, into arrays of their own.
+  let binary = null as Uint8Array[] | null;
+  let first = true;
+  const feedBytes = (bytes: Uint8Array) => {
+    if (first && isAlscoo(bytes)) binary = [];
+    first = false;
+    if (binary) binary.push(bytes.slice());
+    else parser.push(bytes);
+  };
   const feed = (chunk: Uint8Array | string) => {
-    if (typeof chunk === 'string') parser.pushText(chunk);
-    else if (chunk instanceof Uint8Array) parser.push(chunk);
+    if (typeof chunk === 'string') {
+      first = false;
+      if (binary) fail(ErrorCode.INVALID_OPTION, 'A text chunk followed the bytes of a binary ALSCOO01 file.');
+      parser.pushText(chunk);
+    } else if (chunk instanceof Uint8Array) feedBytes(chunk);
     // Any other view (a DataView, a Node Buffer from another realm): exactly its bytes, never its whole buffer.
     else if (ArrayBuffer.isView(chunk))
-      parser.push(
+      feedBytes(
         new Uint8Array(
           (chunk as ArrayBufferView).buffer,
           (chunk as ArrayBufferView).byteOffset,
@@ -80,7 +97,20 @@ export async function parseTriples(input: RatingsInput, options: ParseOptions = 
       'In Node, use loadRatingsFile(path) for files.',
     );
   }
+  if (binary) return parseAlscoo(concat(binary), options.source);
   return parser.end();
+}
+
+/** The chunks as one array (one chunk: itself). */
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 /** Parses ratings and builds a Ratings (ID maps in order of first appearance). */
