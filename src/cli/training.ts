@@ -28,6 +28,14 @@ export async function trainVerbose(
   train: TripleArrays = data,
   ids?: { users: IdMap; items: IdMap },
 ) {
+  const ratings = ids
+    ? Ratings.fromIndices(ids.users, ids.items, train.users, train.items, train.values, 'error')
+    : ratingsOf(train, data.numUsers, data.numItems);
+  return fitVerbose(ratings, options, o);
+}
+
+/** Fits `ratings` with per-iteration output; the summary has the median seconds per iteration. */
+export async function fitVerbose(ratings: Ratings, options: AlsOptions, o: Common) {
   const iterations: IterationInfo[] = [];
   const resolved = new ALS(options).options;
   // Gibbs sampling draws burn-in and kept samples, one iteration each; it ignores iterations.
@@ -47,11 +55,7 @@ export async function trainVerbose(
             `iteration ${String(info.iteration).padStart(3)}  loss ${info.loss.toFixed(5)}  ${(info.seconds * 1000).toFixed(1)} ms`,
           );
       },
-    }).fit(
-      ids
-        ? Ratings.fromIndices(ids.users, ids.items, train.users, train.items, train.values, 'error')
-        : ratingsOf(train, data.numUsers, data.numItems),
-    );
+    }).fit(ratings);
   } finally {
     progress?.stop();
   }
