@@ -2,8 +2,8 @@
 // The parameter block (src/kernels/abi.ts SOLVE_PARAMS) is read at the offsets of abi.ts.
 //
 // Scratch (floats, each part a multiple of 4, in types.ts order): A (stride²), b (stride),
-// CG r, p, Ap (3·stride), w and t, gathered rows (max(2·GATHER_ROWS, min(n, CG_GATHER_ROWS))·stride: the Gram
-// and CG's one-row path; a CG group keeps only w and t there). w and t are sized by
+// CG r, p, Ap (3·stride), w and t, gathered rows (max(2·GATHER_ROWS, min(n, CG_GATHER_ROWS))·stride: the Gram's;
+// CG reads its y_j in place). w and t are sized by
 // the current row's nnz (≤ maxRowNnz), so the gather blocks start right after them: every part
 // stays inside solveScratchFloats(stride, maxRowNnz) without the kernel knowing maxRowNnz.
 import {
@@ -110,15 +110,8 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     if (solver == 1) {
       // CG, warm-started from the current row, worked in b so a failing row is not written.
       copyf(xRow, b, dim);
-      if (n <= CG_GATHER_ROWS) {
-        // CG reads every y_j 4–5 times: copy them together once (one scattered read each).
-        for (let j = 0; j < n; j++) {
-          copyf(Y + <usize>load<i32>(cols + (<usize>j << 2)) * rb, gather + <usize>j * rb, stride);
-        }
-        cgSolve(YtY, gather, stride, dim, 0, w, t, n, lam, b, cgSteps, cg);
-      } else {
-        cgSolve(YtY, Y, stride, dim, cols, w, t, n, lam, b, cgSteps, cg);
-      }
+      // The y_j are read in place, as in a group (copying them first was slower).
+      cgSolve(YtY, Y, stride, dim, cols, w, t, n, lam, b, cgSteps, cg);
     } else if (solver == 2) {
       // iALS++: one sweep of block coordinate descent from the current row, worked on a copy
       // so a failing row is not written. subspaceSolve's work (M, rhs, Δ: ≤ stride² + 2·stride
