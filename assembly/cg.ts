@@ -16,10 +16,10 @@ import { madd, hsum, dot, axpy } from './vec';
   return cols ? Y + <usize>load<i32>(cols + (<usize>j << 2)) * rb : Y + <usize>j * rb;
 }
 
-// cgSolve4's per-row record: gathered rows, w, t (pointers), n, λ (f32), and the row's index
-// (for its caller); byte offsets.
+// cgSolve4's per-row record: column indices (its y_j are rows cols[j] of Y), w, t (pointers),
+// n, λ (f32), and the row's index (for its caller); byte offsets.
 // @ts-ignore: decorator
-@inline export const CG4_Y: usize = 0;
+@inline export const CG4_COLS: usize = 0;
 // @ts-ignore: decorator
 @inline export const CG4_W: usize = 4;
 // @ts-ignore: decorator
@@ -418,11 +418,11 @@ export function cgSolve(
 
 /**
  * cgSolve for four rows in lockstep (A0 ≠ 0): their dense products share each load of A0.
- * Row r's gathered y_j, w, t, n and λ are in record r of `rows` (CG4_* slots), its x at
+ * Row r's columns, w, t, n and λ are in record r of `rows` (CG4_* slots), its x at
  * X + r·rb; R, P and AP hold four vectors each, rb apart. Each row's arithmetic is cgSolve's
  * in the same order, so a row's result does not depend on the rows it is grouped with.
  */
-@inline export function cgSolve4(A0: usize, rb: usize, dim: i32, rows: usize, steps: i32, X: usize, R: usize, P: usize, AP: usize): void {
+@inline export function cgSolve4(A0: usize, Y: usize, rb: usize, dim: i32, rows: usize, steps: i32, X: usize, R: usize, P: usize, AP: usize): void {
   let lambdas = f32x4.splat(0);
   lambdas = f32x4.replace_lane(lambdas, 0, load<f32>(rows, CG4_LAMBDA));
   lambdas = f32x4.replace_lane(lambdas, 1, load<f32>(rows + CG4_BYTES, CG4_LAMBDA));
@@ -433,7 +433,7 @@ export function cgSolve(
   for (let q = 0; q < 4; q++) {
     const rec = rows + <usize>q * CG4_BYTES;
     const o = <usize>q * rb;
-    addSparse(load<u32>(rec, CG4_Y), rb, dim, 0, load<u32>(rec, CG4_W), load<u32>(rec, CG4_T), load<i32>(rec, CG4_N), X + o, true, AP + o);
+    addSparse(Y, rb, dim, load<u32>(rec, CG4_COLS), load<u32>(rec, CG4_W), load<u32>(rec, CG4_T), load<i32>(rec, CG4_N), X + o, true, AP + o);
     const rs = startDirection(AP + o, R + o, P + o, dim);
     if (q == 0) rs0 = rs; else if (q == 1) rs1 = rs; else if (q == 2) rs2 = rs; else rs3 = rs;
   }
@@ -445,7 +445,7 @@ export function cgSolve(
       if ((live & (1 << q)) == 0) continue;
       const rec = rows + <usize>q * CG4_BYTES;
       const o = <usize>q * rb;
-      addSparse(load<u32>(rec, CG4_Y), rb, dim, 0, load<u32>(rec, CG4_W), load<u32>(rec, CG4_T), load<i32>(rec, CG4_N), P + o, false, AP + o);
+      addSparse(Y, rb, dim, load<u32>(rec, CG4_COLS), load<u32>(rec, CG4_W), load<u32>(rec, CG4_T), load<i32>(rec, CG4_N), P + o, false, AP + o);
       const rsold = q == 0 ? rs0 : q == 1 ? rs1 : q == 2 ? rs2 : rs3;
       const rsnew = advance(X + o, R + o, P + o, AP + o, dim, rsold);
       if (rsnew < 1e-20) {

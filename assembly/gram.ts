@@ -92,6 +92,15 @@ export function gramBlock(Y: usize, stride: i32, dim: i32, rowStart: i32, rowEnd
   }
 }
 
+/** Loads one byte of each 64-byte line of the first `bytes` of rows cols[0..m) of Y (and the last byte). */
+@inline function touchRows(Y: usize, rb: usize, cols: usize, m: i32, bytes: usize): void {
+  for (let jj = 0; jj < m; jj++) {
+    const y = Y + <usize>load<i32>(cols + (<usize>jj << 2)) * rb;
+    for (let o: usize = 0; o < bytes; o += 64) load<u8>(y + o);
+    load<u8>(y + bytes - 1);
+  }
+}
+
 /**
  * One row's normal equations: A = A0 + Σ_j w_j y_{c_j} y_{c_j}ᵀ (A0 = 0: zero start), b = Σ_j t_j y_{c_j}.
  * Up to GATHER rows are gathered into scratch (scaled by w_j, and plain), b accumulating on the
@@ -116,9 +125,12 @@ export function gramRow(
   let src = A0;
   for (let j0 = 0; j0 < n; j0 += GATHER) {
     const m = min(GATHER, n - j0);
-    // First only copy the block's rows: a loop of bare loads and stores, so the core keeps
-    // many rows' cache misses in flight at once (the rows are scattered over the other
-    // side's factors, often far larger than the cache). Scaling and b then read the copies.
+    // First one load from every cache line of the block's rows and nothing else: the rows are
+    // scattered over the other side's factors, often far larger than the cache, and a loop of
+    // bare loads keeps all their misses in flight at once (a copy loop's stores fill the store
+    // queue after a few rows and stall it). WebAssembly has no prefetch; these loads act as one.
+    touchRows(Y, rb, cols + (<usize>j0 << 2), m, <usize>dim8 << 2);
+    // Then copy them (now from cache), and scale the copies and accumulate b.
     for (let jj = 0; jj < m; jj++) {
       const y = Y + <usize>load<i32>(cols + (<usize>(j0 + jj) << 2)) * rb;
       const pRow = P + <usize>jj * rb;

@@ -2,7 +2,8 @@
 // The parameter block (src/kernels/abi.ts SOLVE_PARAMS) is read at the offsets of abi.ts.
 //
 // Scratch (floats, each part a multiple of 4, in types.ts order): A (stride²), b (stride),
-// CG r, p, Ap (3·stride), w and t, gathered rows (max(2·GATHER_ROWS, min(n, CG_GATHER_ROWS))·stride). w and t are sized by
+// CG r, p, Ap (3·stride), w and t, gathered rows (max(2·GATHER_ROWS, min(n, CG_GATHER_ROWS))·stride: the Gram's;
+// CG reads its y_j in place). w and t are sized by
 // the current row's nnz (≤ maxRowNnz), so the gather blocks start right after them: every part
 // stays inside solveScratchFloats(stride, maxRowNnz) without the kernel knowing maxRowNnz.
 import {
@@ -14,7 +15,7 @@ import {
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
-import { cgSolve, cgSolve4, CG4_Y, CG4_W, CG4_T, CG4_N, CG4_LAMBDA, CG4_ROW, CG4_BYTES } from './cg';
+import { cgSolve, cgSolve4, CG4_COLS, CG4_W, CG4_T, CG4_N, CG4_LAMBDA, CG4_ROW, CG4_BYTES } from './cg';
 import { subspaceSolve } from './subspace';
 import { allFinite, copyf, zerof } from './vec';
 
@@ -45,7 +46,10 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
 
   // CG with YᵀY solves short rows four at a time (cgSolve4: the YᵀY products share each load).
   // The group's x, r, p, Ap (four vectors each) sit where A, b and CG's vectors are, its row
-  // records after them; each member's w, t and gathered rows follow one another from wPtr.
+  // records after them; each member's w and t follow one another from wPtr. The members' y_j
+  // are read in place: copying them together first cost more than it saved (the copy is one
+  // more pass through the cache, and rows rated by many are found in L2 by every pass anyway).
+  // Long rows (n > CG_GATHER_ROWS) are solved alone: w and t of a group stay inside the scratch.
   const grouped = solver == 1 && YtY != 0 && stride >= 16;
   const GX = A;
   const GR = GX + 4 * rb;
@@ -69,26 +73,22 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     const vals = values + (<usize>lo << 2);
     const m4 = <usize>((n + 3) & ~3) << 2;
     if (grouped && n <= CG_GATHER_ROWS) {
-      // join the group: weights, gathered rows and the warm start, solved when it has four
+      // join the group: weights and the warm start, solved when it has four
       const rec = records + <usize>members * CG4_BYTES;
       const gw = cursor;
       const gt = gw + m4;
-      const gy = gt + m4;
       rowWeights(cols, vals, n, mode, alpha, mu, otherBias, gw, gt);
-      for (let j = 0; j < n; j++) {
-        copyf(Y + <usize>load<i32>(cols + (<usize>j << 2)) * rb, gy + <usize>j * rb, stride);
-      }
-      store<u32>(rec, <u32>gy, CG4_Y);
+      store<u32>(rec, <u32>cols, CG4_COLS);
       store<u32>(rec, <u32>gw, CG4_W);
       store<u32>(rec, <u32>gt, CG4_T);
       store<i32>(rec, n, CG4_N);
       store<f32>(rec, lam, CG4_LAMBDA);
       store<i32>(rec, u, CG4_ROW);
       copyf(xRow, GX + <usize>members * rb, dim);
-      cursor = gy + <usize>n * rb;
+      cursor = gt + m4;
       members++;
       if (members == 4) {
-        cgSolve4(YtY, rb, dim, records, cgSteps, GX, GR, GP, GAP);
+        cgSolve4(YtY, Y, rb, dim, records, cgSteps, GX, GR, GP, GAP);
         const bad = finishGroup(X, stride, dim, GX, records, 4);
         if (bad >= 0) return -2 - bad;
         members = 0;
@@ -98,7 +98,7 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     }
     if (members > 0) {
       // a row that cannot join: finish the group alone first (its scratch is about to be reused)
-      const bad = solveGroupSingly(YtY, stride, dim, cgSteps, GX, GR, records, members, X);
+      const bad = solveGroupSingly(YtY, Y, stride, dim, cgSteps, GX, GR, records, members, X);
       if (bad >= 0) return -2 - bad;
       members = 0;
       cursor = wPtr;
@@ -110,15 +110,8 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     if (solver == 1) {
       // CG, warm-started from the current row, worked in b so a failing row is not written.
       copyf(xRow, b, dim);
-      if (n <= CG_GATHER_ROWS) {
-        // CG reads every y_j 4–5 times: copy them together once (one scattered read each).
-        for (let j = 0; j < n; j++) {
-          copyf(Y + <usize>load<i32>(cols + (<usize>j << 2)) * rb, gather + <usize>j * rb, stride);
-        }
-        cgSolve(YtY, gather, stride, dim, 0, w, t, n, lam, b, cgSteps, cg);
-      } else {
-        cgSolve(YtY, Y, stride, dim, cols, w, t, n, lam, b, cgSteps, cg);
-      }
+      // The y_j are read in place, as in a group (copying them first was slower).
+      cgSolve(YtY, Y, stride, dim, cols, w, t, n, lam, b, cgSteps, cg);
     } else if (solver == 2) {
       // iALS++: one sweep of block coordinate descent from the current row, worked on a copy
       // so a failing row is not written. subspaceSolve's work (M, rhs, Δ: ≤ stride² + 2·stride
@@ -137,7 +130,7 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     copyf(b, xRow, dim);
   }
   if (members > 0) {
-    const bad = solveGroupSingly(YtY, stride, dim, cgSteps, GX, GR, records, members, X);
+    const bad = solveGroupSingly(YtY, Y, stride, dim, cgSteps, GX, GR, records, members, X);
     if (bad >= 0) return -2 - bad;
   }
   return -1;
@@ -163,13 +156,13 @@ function finishGroup(X: usize, stride: i32, dim: i32, GX: usize, records: usize,
  * CG's three vectors at R; returns as finishGroup.
  */
 function solveGroupSingly(
-  YtY: usize, stride: i32, dim: i32, cgSteps: i32, GX: usize, R: usize, records: usize, members: i32, X: usize,
+  YtY: usize, Y: usize, stride: i32, dim: i32, cgSteps: i32, GX: usize, R: usize, records: usize, members: i32, X: usize,
 ): i32 {
   const rb = <usize>stride << 2;
   for (let q = 0; q < members; q++) {
     const rec = records + <usize>q * CG4_BYTES;
     cgSolve(
-      YtY, load<u32>(rec, CG4_Y), stride, dim, 0, load<u32>(rec, CG4_W), load<u32>(rec, CG4_T), load<i32>(rec, CG4_N),
+      YtY, Y, stride, dim, load<u32>(rec, CG4_COLS), load<u32>(rec, CG4_W), load<u32>(rec, CG4_T), load<i32>(rec, CG4_N),
       load<f32>(rec, CG4_LAMBDA), GX + <usize>q * rb, cgSteps, R,
     );
   }
