@@ -6,7 +6,7 @@
 /** Rows gathered per block by gramRow (its scratch holds two such blocks). */
 // @ts-ignore: decorator
 @inline export const GATHER_ROWS: i32 = 32;
-/** solveRows with CG copies a row's y_j into scratch once when it has at most this many ratings, so the 4–5 passes of CG read them from cache. */
+/** solveRows with CG (and YᵀY) solves rows of at most this many ratings four at a time (cgSolve4), reading their y_j in place; longer rows are solved alone. */
 // @ts-ignore: decorator
 @inline export const CG_GATHER_ROWS: i32 = 1024;
 

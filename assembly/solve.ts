@@ -2,7 +2,7 @@
 // The parameter block (src/kernels/abi.ts SOLVE_PARAMS) is read at the offsets of abi.ts.
 //
 // Scratch (floats, each part a multiple of 4, in types.ts order): A (stride²), b (stride),
-// CG r, p, Ap (3·stride), w and t, gathered rows (max(2·GATHER_ROWS, min(n, CG_GATHER_ROWS))·stride: the Gram's;
+// CG r, p, Ap (3·stride), w and t, gathered rows (2·GATHER_ROWS·stride: the Gram's and iALS++'s;
 // CG reads its y_j in place). w and t are sized by
 // the current row's nnz (≤ maxRowNnz), so the gather blocks start right after them: every part
 // stays inside solveScratchFloats(stride, maxRowNnz) without the kernel knowing maxRowNnz.

@@ -74,18 +74,18 @@ export const RANK_PARAM_SLOTS = RANK_PARAMS.fields.length;
 /**
  * Scratch floats `solveRows` needs per thread, laid out in this order (each part rounded up
  * to a multiple of 4 floats): A (stride²), b (stride), CG vectors r, p, Ap (3·stride),
- * w and t (n = the row's ratings each), gathered rows (max(2·GATHER_ROWS, min(n,
- * CG_GATHER_ROWS))·stride). CG with YᵀY solves rows of at most CG_GATHER_ROWS ratings four at
- * a time, each with its own w, t and gathered rows one after another from w's place (and
- * the group's 16 vectors and records where A, b and CG's vectors are), so the part from w
- * on is the larger of the two. Sized here for the longest row.
+ * w and t (n = the row's ratings each), then the Gram's (and iALS++'s) two gathered blocks of
+ * GATHER_ROWS rows (2·GATHER_ROWS·stride). CG reads its y_j in place. CG with YᵀY solves rows
+ * of at most CG_GATHER_ROWS ratings four at a time: the group's 16 vectors and row records
+ * sit where A, b and CG's vectors are, and each member's w and t follow one another from w's
+ * place, so the part from w on is the larger of one row's and four rows' needs. Sized here
+ * for the longest row.
  */
 export function solveScratchFloats(stride: number, maxRowNnz: number): number {
   const m = roundUp(maxRowNnz, 4);
-  const gathered = Math.max(2 * GATHER_ROWS, Math.min(maxRowNnz, CG_GATHER_ROWS));
-  const short = Math.min(maxRowNnz, CG_GATHER_ROWS);
-  const group = 4 * (2 * roundUp(short, 4) + short * stride);
-  return stride * stride + stride + 3 * stride + Math.max(2 * m + gathered * stride, group);
+  const gathered = 2 * GATHER_ROWS * stride;
+  const group = 4 * 2 * roundUp(Math.min(maxRowNnz, CG_GATHER_ROWS), 4);
+  return stride * stride + stride + 3 * stride + Math.max(2 * m + gathered, group);
 }
 
 export function roundUp(n: number, multiple: number): number {
