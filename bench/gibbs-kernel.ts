@@ -1,9 +1,9 @@
 /**
  * The sampling kernel against ALS's solve, kernel alone, on the memory a fit uses
- * (ml-latest-small, explicit with biases, one thread, the starting factors): per side,
- * solveRows (Cholesky) over every row, then sampleRows over every row with a prior block
- * P = 0.1·I, h = 0 and noiseScale 1/√2, alternating, `rounds` times; the medians of each and
- * their ratio. With a second build's path (one with the same sampleRows signature, e.g. a
+ * (ml-latest-small, explicit with biases, one thread, from the starting factors each round):
+ * per side, solveRows (Cholesky, λ = 0.1) over every row and sampleRows over every row with a
+ * prior block P = 0.1·I, h = 0 and noiseScale 1/√2, in alternating order, `rounds` times; the
+ * medians of each (CPU time) and their ratio. With a second build's path (one with the same sampleRows signature, e.g. a
  * variant copied aside), its sampleRows runs in the same rounds on the same memory, and the
  * ratio of the two sampleRows medians is printed too.
  *
@@ -47,21 +47,26 @@ const cpu = () => {
 const times: Record<string, number[]> = { solve: [], sample: [], other: [] };
 const load = [loadavg()[0]!];
 for (let round = 0; round < rounds; round++) {
+  // From the starting factors every round (a chain under this fixed prior would drift), each
+  // call's status checked; the order alternates (ABBA) so neither build runs on warmer caches.
+  state.loadFactors('users', init.userFactors);
+  state.loadFactors('items', init.itemFactors);
   const t = { solve: 0, sample: 0, other: 0 };
   for (const side of ['users', 'items'] as const) {
     await state.prepare(side);
     const s = layout[side];
-    let c = cpu();
-    K.solveRows(s.params, 0, s.rows, layout.scratch);
-    t.solve += cpu() - c;
-    c = cpu();
-    K.sampleRows(s.params, prior, Math.SQRT1_2, streamKey(1, round, 0), 0, s.rows, layout.scratch);
-    t.sample += cpu() - c;
-    if (other) {
-      c = cpu();
-      other.sampleRows(s.params, prior, Math.SQRT1_2, streamKey(1, round, 0), 0, s.rows, layout.scratch);
-      t.other += cpu() - c;
-    }
+    const run = (name: 'solve' | 'sample' | 'other') => {
+      const key = streamKey(1, round, side === 'users' ? 0 : 1);
+      const c = cpu();
+      const status =
+        name === 'solve'
+          ? K.solveRows(s.params, 0, s.rows, layout.scratch)
+          : (name === 'sample' ? K : other!).sampleRows(s.params, prior, Math.SQRT1_2, key, 0, s.rows, layout.scratch);
+      t[name] += cpu() - c;
+      if (status !== -1) throw new Error(`${name} failed on ${side} row ${status}`);
+    };
+    const order: ('solve' | 'sample' | 'other')[] = other ? ['solve', 'sample', 'other'] : ['solve', 'sample'];
+    for (const name of round % 2 ? order.reverse() : order) run(name);
   }
   times.solve!.push(t.solve);
   times.sample!.push(t.sample);
