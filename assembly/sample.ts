@@ -11,9 +11,9 @@
 // prior: P (stride × stride, upper triangle within dim; the rest is copied as scratch) followed
 // by h (stride floats). The standard normals z of row u are drawn here, from the row's own
 // stream seeded mix(streamKey ^ u): a row's draw never depends on which thread ran it, and no
-// memory outside the scratch holds them. The generator (mulberry32 pairs, Marsaglia's polar
-// method, fdlibm's log) is restated in the JS twin operation for operation: both backends
-// draw the same z to the bit, and the same as V8's Math.log would give.
+// memory outside the scratch holds them. The generator (mulberry32, Box–Muller in f32x4 with
+// our own log, sin and cos polynomials) is restated in the JS twin operation for operation:
+// both backends draw the same z to the bit.
 // Scratch: the solveRows layout (types.ts solveScratchFloats); z sits in its CG part.
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_MU, SOLVE_OTHER_BIAS,
@@ -46,10 +46,7 @@ export function sampleRows(
   const h = prior + <usize>stride * rb;
   const A = scratch;
   const b = A + <usize>stride * rb;
-  // The CG part (3·stride floats, unused otherwise): z, then the polar method's accepted points
-  // (⌈dim/2⌉ f64 pairs: 8·dim bytes when dim is even, else at most 8·(dim + 1) ≤ 8·stride).
-  const z = b + rb;
-  const points = z + rb;
+  const z = b + rb; // in the CG part (unused otherwise): stride floats
   const wPtr = b + 4 * rb; // past b and the CG part
 
   for (let u = start; u < end; u++) {
@@ -73,7 +70,7 @@ export function sampleRows(
     if (status >= 0) return u;
     // x = A⁻¹(b + s·Uᵀz) = m + s·U⁻¹U⁻ᵀUᵀz = m + s·U⁻¹z: the noise rides through the mean's
     // own solve, so a draw costs one solve, as an ALS row (no separate back substitution).
-    standardNormals(z, dim, mix(streamKey ^ <u32>u), points);
+    standardNormals(z, dim, mix(streamKey ^ <u32>u));
     addUpperTransposeProduct(A, stride, dim, z, noiseScale, b);
     choleskySolve(A, stride, dim, b, b);
     if (!allFinite(b, dim)) return -2 - u;
@@ -158,102 +155,97 @@ function addUpperTransposeProduct(U: usize, stride: i32, dim: i32, z: usize, sca
 }
 
 /**
- * `count` standard normals into out (f32) from one mulberry32 stream: Marsaglia's polar method,
- * a pair per accepted point of the unit disc, both values used. The uniforms are
- * u32 · 2⁻³¹ − 1 in f64, the pair's factor √(−2 ln q / q) in f64, each value rounded to f32 once.
- *
- * Two passes: the accepted points first (`points`: x, y as f64 pairs, ⌈count/2⌉ of them), then
- * their transforms. The first holds the stream's only dependency chain and the rejection's
- * unpredictable branch; the second is independent per point, so the core overlaps the points'
- * divisions, square roots and logs.
+ * Standard normals into out (f32) from one mulberry32 stream, eight at a time (⌈count/8⌉·8 are
+ * written: out has room for stride floats), by Box–Muller in f32x4: the stream's draws 8b+1 …
+ * 8b+8 make block b, its first four the radii r = √(−2 ln u₁) with u₁ = (w ≫ 8 + 1)·2⁻²⁴ in
+ * (0, 1], its last four the angles: 2 bits of quadrant and 22 of ψ ∈ [−π/4, π/4), so the
+ * angle qπ/2 + ψ is uniform on the circle. out[8b + l] = r_l cos, out[8b + 4 + l] = r_l sin.
+ * mulberry32's state is a Weyl sequence (seed + n·0x6d2b79f5), so the lanes compute their
+ * states, not wait for each other. ln, sin and cos are polynomials of our own (musl's logf,
+ * Taylor to ψ⁹ and ψ⁸: errors below 2·10⁻⁷), f32 operations only, no fused multiply-add: the
+ * JS twin restates each operation and draws the same bits. |z| ≤ √(−2 ln 2⁻²⁴) ≈ 5.77.
  */
-function standardNormals(out: usize, count: i32, seed: u32, points: usize): void {
-  let state = seed;
-  const pairs = (count + 1) >> 1;
-  for (let c = 0; c < pairs; c++) {
-    let x: f64;
-    let y: f64;
-    let q: f64;
-    do {
-      state += 0x6d2b79f5;
-      x = <f64>mulberry32(state) * (2.0 / 4294967296.0) - 1;
-      state += 0x6d2b79f5;
-      y = <f64>mulberry32(state) * (2.0 / 4294967296.0) - 1;
-      q = x * x + y * y;
-    } while (q >= 1 || q == 0);
-    const at = points + (<usize>c << 4);
-    store<f64>(at, x);
-    store<f64>(at, y, 8);
-  }
-  for (let c = 0; c < pairs; c++) {
-    const at = points + (<usize>c << 4);
-    const x = load<f64>(at);
-    const y = load<f64>(at, 8);
-    const q = x * x + y * y;
-    const f = Math.sqrt((-2 * logUnit(q)) / q);
-    const o = out + (<usize>c << 3);
-    store<f32>(o, <f32>(x * f));
-    if (2 * c + 1 < count) store<f32>(o, <f32>(y * f), 4);
+function standardNormals(out: usize, count: i32, seed: u32): void {
+  const one = i32x4.splat(1);
+  let s1 = i32x4(<i32>(seed + WEYL), <i32>(seed + 2 * WEYL), <i32>(seed + 3 * WEYL), <i32>(seed + 4 * WEYL));
+  let s2 = i32x4.add(s1, i32x4.splat(<i32>(4 * WEYL)));
+  const step = i32x4.splat(<i32>(8 * WEYL));
+  for (let c = 0; c < count; c += 8) {
+    const w1 = mulberry32x4(s1);
+    const w2 = mulberry32x4(s2);
+    s1 = i32x4.add(s1, step);
+    s2 = i32x4.add(s2, step);
+    const u1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(i32x4.shr_u(w1, 8), one)), f32x4.splat(TWO_M24));
+    const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), log4(u1)));
+    const a = i32x4.shr_u(w2, 8);
+    const q = i32x4.shr_u(a, 22);
+    const t = f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(v128.and(a, i32x4.splat(0x3fffff))), f32x4.splat(TWO_M22)), f32x4.splat(0.5));
+    const psi = f32x4.mul(t, f32x4.splat(HALF_PI));
+    const p = f32x4.mul(psi, psi);
+    const sinPoly = f32x4.add(f32x4.splat(S1), f32x4.mul(p, f32x4.add(f32x4.splat(S2), f32x4.mul(p, f32x4.add(f32x4.splat(S3), f32x4.mul(p, f32x4.splat(S4)))))));
+    const sin = f32x4.add(psi, f32x4.mul(f32x4.mul(psi, p), sinPoly));
+    const cosPoly = f32x4.add(f32x4.splat(C1), f32x4.mul(p, f32x4.add(f32x4.splat(C2), f32x4.mul(p, f32x4.add(f32x4.splat(C3), f32x4.mul(p, f32x4.splat(C4)))))));
+    const cos = f32x4.add(f32x4.splat(1), f32x4.mul(p, cosPoly));
+    // (cos, sin) of qπ/2 + ψ: odd quadrants swap them; cos is negated in quadrants 1 and 2, sin
+    // in 2 and 3 (sign-bit flips: exact).
+    const swap = i32x4.ne(v128.and(q, one), i32x4.splat(0));
+    const x = v128.bitselect(sin, cos, swap);
+    const y = v128.bitselect(cos, sin, swap);
+    const cosSign = i32x4.shl(v128.and(v128.xor(q, i32x4.shr_u(q, 1)), one), 31);
+    const sinSign = i32x4.shl(i32x4.shr_u(q, 1), 31);
+    const o = out + (<usize>c << 2);
+    v128.store(o, f32x4.mul(r, v128.xor(x, cosSign)));
+    v128.store(o, f32x4.mul(r, v128.xor(y, sinSign)), 16);
   }
 }
 
-/** mulberry32's output for a state (the state advances by 0x6d2b79f5 per draw, outside). */
-@inline function mulberry32(state: u32): u32 {
-  let t = state;
-  t = (t ^ (t >> 15)) * (t | 1);
-  t ^= t + (t ^ (t >> 7)) * (t | 61);
-  return t ^ (t >> 14);
+/** mulberry32's output for four states. */
+@inline function mulberry32x4(state: v128): v128 {
+  let t = i32x4.mul(v128.xor(state, i32x4.shr_u(state, 15)), v128.or(state, i32x4.splat(1)));
+  t = v128.xor(t, i32x4.add(t, i32x4.mul(v128.xor(t, i32x4.shr_u(t, 7)), v128.or(t, i32x4.splat(61)))));
+  return v128.xor(t, i32x4.shr_u(t, 14));
 }
 
 /**
- * ln q for 2⁻⁶² ≤ q < 1 (the polar method's q: no zero, subnormal, negative or non-finite
- * argument reaches it), as fdlibm's __ieee754_log computes it (V8's Math.log is that code):
- * AssemblyScript's Math.log is musl's table-driven log, whose last bits differ.
- *
- * fdlibm's k = 0 branches are its k ≠ 0 formulas with dk = 0 (0·ln2 terms add exact zeros and
- * 0 − t = −t; only a zero result could differ, in its sign, and ln q ≠ 0 here), and its two
- * polynomial tails are both computed and one selected: no branch depends on q's bits but the
- * |f| < 2⁻²⁰ one (about one q in 2¹⁹), so consecutive calls overlap in the core.
+ * ln x for 2⁻²⁴ ≤ x ≤ 1 (f32x4), musl's logf: x = 2^k·m with m in [√2/2, √2), f = m − 1,
+ * s = f/(2 + f), ln m = f − hfsq + s·(hfsq + R(s²)).
  */
-@inline function logUnit(q: f64): f64 {
-  const bits = reinterpret<u64>(q);
-  let hx = <i32>(bits >> 32);
-  let k = (hx >> 20) - 1023;
-  hx &= 0x000fffff;
-  const i0 = (hx + 0x95f64) & 0x100000;
-  // x (or x/2) in [√2/2, √2): the high word's exponent set to 0 (or -1)
-  const x = reinterpret<f64>((<u64>(hx | (i0 ^ 0x3ff00000)) << 32) | (bits & 0xffffffff));
-  k += i0 >> 20;
-  const f = x - 1.0;
-  const dk = <f64>k;
-  if ((0x000fffff & (2 + hx)) < 3) return logNearPower(f, dk);
-  const s = f / (2.0 + f);
-  const z = s * s;
-  const w = z * z;
-  const t1 = w * (LG2 + w * (LG4 + w * LG6));
-  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
-  const r = t2 + t1;
-  const hfsq = 0.5 * f * f;
-  const wide = dk * LN2_HI - ((hfsq - (s * (hfsq + r) + dk * LN2_LO)) - f);
-  const narrow = dk * LN2_HI - ((s * (f - r) - dk * LN2_LO) - f);
-  return select<f64>(wide, narrow, ((hx - 0x6147a) | (0x6b851 - hx)) > 0);
+@inline function log4(x: v128): v128 {
+  let ix = i32x4.add(x, i32x4.splat(0x3f800000 - 0x3f3504f3));
+  const k = i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(0x7f));
+  ix = i32x4.add(v128.and(ix, i32x4.splat(0x007fffff)), i32x4.splat(0x3f3504f3));
+  const f = f32x4.sub(ix, f32x4.splat(1));
+  const s = f32x4.div(f, f32x4.add(f32x4.splat(2), f));
+  const z = f32x4.mul(s, s);
+  const w = f32x4.mul(z, z);
+  const t1 = f32x4.mul(w, f32x4.add(f32x4.splat(LG2), f32x4.mul(w, f32x4.splat(LG4))));
+  const t2 = f32x4.mul(z, f32x4.add(f32x4.splat(LG1), f32x4.mul(w, f32x4.splat(LG3))));
+  const r = f32x4.add(t2, t1);
+  const hfsq = f32x4.mul(f32x4.mul(f32x4.splat(0.5), f), f);
+  const dk = f32x4.convert_i32x4_s(k);
+  const sum = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, r)), f32x4.mul(dk, f32x4.splat(LN2_LO)));
+  return f32x4.add(f32x4.add(f32x4.sub(sum, hfsq), f), f32x4.mul(dk, f32x4.splat(LN2_HI)));
 }
 
-/** logUnit's |f| < 2⁻²⁰ case (q within 2⁻²⁰ of a power of two), as fdlibm. */
-function logNearPower(f: f64, dk: f64): f64 {
-  if (f == 0) return dk * LN2_HI + dk * LN2_LO;
-  const r = f * f * (0.5 - 0.33333333333333333 * f);
-  return dk * LN2_HI - ((r - dk * LN2_LO) - f);
-}
-
-// fdlibm e_log.c's constants: ln 2 split in two, and the minimax polynomial of
-// ln((1 + s)/(1 − s)) on |s| ≤ 0.1716.
-const LN2_HI: f64 = 6.93147180369123816490e-1;
-const LN2_LO: f64 = 1.90821492927058770002e-10;
-const LG1: f64 = 6.666666666666735130e-1;
-const LG2: f64 = 3.999999999940941908e-1;
-const LG3: f64 = 2.857142874366239149e-1;
-const LG4: f64 = 2.222219843214978396e-1;
-const LG5: f64 = 1.818357216161805012e-1;
-const LG6: f64 = 1.531383769920937332e-1;
-const LG7: f64 = 1.479819860511658591e-1;
+/** mulberry32's state increment. */
+const WEYL: u32 = 0x6d2b79f5;
+const TWO_M24: f32 = 5.9604644775390625e-8;
+const TWO_M22: f32 = 2.384185791015625e-7;
+const HALF_PI: f32 = 1.5707963705062866;
+// sin ψ = ψ + ψ·p·(S1 + p(S2 + p(S3 + p·S4))), cos ψ = 1 + p(C1 + p(C2 + p(C3 + p·C4))), p = ψ²:
+// Taylor's coefficients rounded to f32.
+const S1: f32 = -0.1666666716337204;
+const S2: f32 = 0.008333333767950535;
+const S3: f32 = -0.00019841270113829523;
+const S4: f32 = 0.0000027557318844628753;
+const C1: f32 = -0.5;
+const C2: f32 = 0.0416666679084301;
+const C3: f32 = -0.0013888889225199819;
+const C4: f32 = 0.000024801587642286904;
+// musl logf's: ln 2 split in two, and the polynomial R.
+const LN2_HI: f32 = 0.6931381225585938;
+const LN2_LO: f32 = 0.00000905800061445916;
+const LG1: f32 = 0.6666666269302368;
+const LG2: f32 = 0.40000972151756287;
+const LG3: f32 = 0.2849878668785095;
+const LG4: f32 = 0.24279078841209412;

@@ -16,7 +16,7 @@ import { fitGibbs } from '../src/train/gibbs.js';
 import { resolveOptions } from '../src/train/options.js';
 import { Prng, streamKey, streamSeed } from '../src/train/prng.js';
 import { bpmfPrior, sampleWishart } from '../src/train/wishart.js';
-import { polarNormals } from './gibbs-reference.js';
+import { kernelNormals } from './gibbs-reference.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
 
 const F32_EPS = 2 ** -23;
@@ -32,7 +32,7 @@ interface Problem {
   P: number[][]; // prior precision / τ (symmetric)
   h: number[];
   key: number; // the stream key: row r's normals are seeded mix(key ^ r)
-  z: number[][]; // those normals, one vector per row (polarNormals)
+  z: number[][]; // those normals, one vector per row (kernelNormals)
   noiseScale: number;
 }
 
@@ -60,7 +60,7 @@ function randomProblem(seed: number, dim: number, numRows: number): Problem {
     P,
     h: Array.from({ length: dim }, () => uniform(rand, -1, 1)),
     key: streamKey(seed, 1, 0),
-    z: rows.map((_, r) => polarNormals(streamSeed(seed, 1, 0, r), dim)),
+    z: rows.map((_, r) => kernelNormals(streamSeed(seed, 1, 0, r), dim)),
     noiseScale: Math.fround(0.7),
   };
 }

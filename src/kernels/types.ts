@@ -322,8 +322,8 @@ export interface Kernels {
    * (stride × stride, upper triangle) followed by h = Λ_prior·μ_prior/τ (stride floats),
    *   A = P + Σ_j y_j y_jᵀ = UᵀU,  m = A⁻¹(h + Σ_j t_j y_j),  x = m + U⁻¹z·noiseScale,
    * noiseScale = 1/√τ and z row u's standard normals, drawn by the kernel from the stream seeded
-   * mix(streamKey ^ u) (train/prng.ts streamKey; mulberry32, the polar method and fdlibm's log,
-   * the same bits on every backend). A row without ratings is drawn from the prior. `scratch`
+   * mix(streamKey ^ u) (train/prng.ts streamKey; mulberry32 and f32 Box–Muller, the same bits
+   * on every backend). A row without ratings is drawn from the prior. `scratch`
    * holds {@link solveScratchFloats} floats (z in its CG part).
    * Returns {@link SOLVE_OK}; r ≥ 0 when row r's A was not positive definite; -2 - r when its
    * draw was not finite.

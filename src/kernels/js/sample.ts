@@ -5,8 +5,8 @@
  *   A = P + Σ_j y_j y_jᵀ = UᵀU,   m = A⁻¹(h + Σ_j t_j y_j),   x = m + U⁻¹z·noiseScale
  *   = A⁻¹(h + Σ_j t_j y_j + Uᵀz·noiseScale)  (one solve),
  * noiseScale = 1/√τ, z the row's standard normals, drawn here from the row's own stream
- * (seed mix(streamKey ^ u)) by the kernel's generator restated operation for operation, so
- * both backends draw the same z to the bit.
+ * (seed mix(streamKey ^ u)) by the kernel's generator restated operation for operation (f32
+ * Box–Muller), so both backends draw the same z to the bit.
  */
 import { readSolveParams } from '../abi.js';
 import { SOLVE_OK, roundUp, type Kernels } from '../types.js';
@@ -38,7 +38,7 @@ export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): Sam
     const scale = Math.fround(noiseScale);
     const h = (prior >> 2) + stride * stride;
 
-    // Scratch in solveRows' layout: A, b, the CG part (z here), w, t, gather.
+    // Scratch in solveRows' layout: A, b, the CG part (z here: ⌈dim/8⌉·8 ≤ stride floats), w, t, gather.
     const sA = scratch;
     const sB = sA + roundUp(stride * stride, 4) * 4;
     const sZ = sB + roundUp(stride, 4) * 4;
@@ -86,84 +86,87 @@ export function mix(x: number): number {
 }
 
 /**
- * `count` standard normals into out[at, at + count) from one mulberry32 stream (train/prng.ts's
- * generator, written out): Marsaglia's polar method, a pair per accepted point of the unit
- * disc, both values used, each rounded to f32 once by the store.
+ * Standard normals into out[at, at + ⌈count/8⌉·8) from one mulberry32 stream, as the kernel
+ * draws them eight at a time in f32x4 (see assembly/sample.ts): Box–Muller on the stream's
+ * draws 8b+1 … 8b+8 (radii from the first four, angles from the last four), every f32
+ * operation of the kernel's restated and rounded by Math.fround (exact for +, −, ×, ÷ and √ of
+ * f32 operands), so both backends draw the same bits.
  */
 export function standardNormals(out: Float32Array, at: number, count: number, seed: number): void {
-  let state = seed >>> 0;
-  for (let c = 0; c < count; c += 2) {
-    let x: number;
-    let y: number;
-    let q: number;
-    do {
-      let t = (state = (state + 0x6d2b79f5) >>> 0);
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      x = ((t ^ (t >>> 14)) >>> 0) * (2 / 4294967296) - 1;
-      t = state = (state + 0x6d2b79f5) >>> 0;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      y = ((t ^ (t >>> 14)) >>> 0) * (2 / 4294967296) - 1;
-      q = x * x + y * y;
-    } while (q >= 1 || q === 0);
-    const f = Math.sqrt((-2 * logUnit(q)) / q);
-    out[at + c] = x * f;
-    if (c + 1 < count) out[at + c + 1] = y * f;
+  for (let c = 0; c < count; c += 8) {
+    for (let l = 0; l < 4; l++) {
+      const w1 = mulberry32((seed + Math.imul(c + l + 1, WEYL)) >>> 0);
+      const w2 = mulberry32((seed + Math.imul(c + l + 5, WEYL)) >>> 0);
+      const u1 = ((w1 >>> 8) + 1) * TWO_M24; // (0, 1], exact in f32
+      const r = fr(Math.sqrt(-2 * logf(u1)));
+      const a = w2 >>> 8;
+      const q = a >>> 22;
+      const psi = fr(((a & 0x3fffff) * TWO_M22 - 0.5) * HALF_PI);
+      const p = fr(psi * psi);
+      const sinPoly = fr(S1 + fr(p * fr(S2 + fr(p * fr(S3 + fr(p * S4))))));
+      const sin = fr(psi + fr(fr(psi * p) * sinPoly));
+      const cosPoly = fr(C1 + fr(p * fr(C2 + fr(p * fr(C3 + fr(p * C4))))));
+      const cos = fr(1 + fr(p * cosPoly));
+      // (cos, sin) of qπ/2 + ψ: odd quadrants swap them; cos negated in quadrants 1 and 2, sin in 2 and 3.
+      const x = q & 1 ? sin : cos;
+      const y = q & 1 ? cos : sin;
+      out[at + c + l] = q === 1 || q === 2 ? -(r * x) : r * x;
+      out[at + c + 4 + l] = q >= 2 ? -(r * y) : r * y;
+    }
   }
 }
 
-// The bits of one f64, for logUnit's exponent and mantissa words (little-endian: word 1 is high).
-const bits = new Float64Array(1);
-const words = new Int32Array(bits.buffer);
+const fr = Math.fround;
 
-/**
- * ln q for 2⁻⁶² ≤ q < 1, as fdlibm's __ieee754_log computes it, the kernel's logUnit line for
- * line. V8's Math.log is that same code; other engines' need not be, and a last-bit difference
- * would change a draw.
- */
-export function logUnit(q: number): number {
-  bits[0] = q;
-  let hx = words[1]!;
-  let k = (hx >> 20) - 1023;
-  hx &= 0x000fffff;
-  const i0 = (hx + 0x95f64) & 0x100000;
-  // x (or x/2) in [√2/2, √2): the high word's exponent set to 0 (or -1)
-  words[1] = hx | (i0 ^ 0x3ff00000);
-  const x = bits[0];
-  k += i0 >> 20;
-  const f = x - 1.0;
-  const dk = k;
-  if ((0x000fffff & (2 + hx)) < 3) {
-    // |f| < 2⁻²⁰
-    if (f === 0) return k === 0 ? 0 : dk * LN2_HI + dk * LN2_LO;
-    const r = f * f * (0.5 - 0.3333333333333333 * f);
-    return k === 0 ? f - r : dk * LN2_HI - (r - dk * LN2_LO - f);
-  }
-  const s = f / (2.0 + f);
-  const z = s * s;
-  let i = hx - 0x6147a;
-  const w = z * z;
-  const j = 0x6b851 - hx;
-  const t1 = w * (LG2 + w * (LG4 + w * LG6));
-  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
-  i |= j;
-  const r = t2 + t1;
-  if (i > 0) {
-    const hfsq = 0.5 * f * f;
-    return k === 0 ? f - (hfsq - s * (hfsq + r)) : dk * LN2_HI - (hfsq - (s * (hfsq + r) + dk * LN2_LO) - f);
-  }
-  return k === 0 ? f - s * (f - r) : dk * LN2_HI - (s * (f - r) - dk * LN2_LO - f);
+/** mulberry32's output for a state (the stream's n-th state is seed + n·WEYL). */
+function mulberry32(state: number): number {
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
 }
 
-// fdlibm e_log.c's constants (the same doubles, in their shortest decimal form): ln 2 split in
-// two, and the minimax polynomial of ln((1 + s)/(1 − s)) on |s| ≤ 0.1716.
-const LN2_HI = 0.6931471803691238; // 3fe62e42 fee00000
-const LN2_LO = 1.9082149292705877e-10; // 3dea39ef 35793c76
-const LG1 = 0.6666666666666735;
-const LG2 = 0.3999999999940942;
-const LG3 = 0.2857142874366239;
-const LG4 = 0.22222198432149784;
-const LG5 = 0.1818357216161805;
-const LG6 = 0.15313837699209373;
-const LG7 = 0.14798198605116586;
+// The bits of one f32, for logf's exponent and mantissa.
+const bits = new Float32Array(1);
+const word = new Int32Array(bits.buffer);
+
+/** ln x for 2⁻²⁴ ≤ x ≤ 1 in f32, musl's logf as the kernel's log4 computes it per lane. */
+export function logf(x: number): number {
+  bits[0] = x;
+  let ix = (word[0]! + (0x3f800000 - 0x3f3504f3)) | 0;
+  const k = (ix >> 23) - 0x7f;
+  ix = ((ix & 0x007fffff) + 0x3f3504f3) | 0;
+  word[0] = ix;
+  const f = fr(bits[0]! - 1);
+  const s = fr(f / fr(2 + f));
+  const z = fr(s * s);
+  const w = fr(z * z);
+  const t1 = fr(w * fr(LG2 + fr(w * LG4)));
+  const t2 = fr(z * fr(LG1 + fr(w * LG3)));
+  const r = fr(t2 + t1);
+  const hfsq = fr(fr(0.5 * f) * f);
+  const sum = fr(fr(s * fr(hfsq + r)) + fr(k * LN2_LO));
+  return fr(fr(fr(sum - hfsq) + f) + fr(k * LN2_HI));
+}
+
+/** mulberry32's state increment. */
+const WEYL = 0x6d2b79f5;
+const TWO_M24 = 2 ** -24;
+const TWO_M22 = 2 ** -22;
+const HALF_PI = fr(Math.PI / 2);
+// Taylor's coefficients of sin and cos rounded to f32 (the kernel's S1 … C4).
+const S1 = fr(-1 / 6);
+const S2 = fr(1 / 120);
+const S3 = fr(-1 / 5040);
+const S4 = fr(1 / 362880);
+const C1 = -0.5;
+const C2 = fr(1 / 24);
+const C3 = fr(-1 / 720);
+const C4 = fr(1 / 40320);
+// musl logf's: ln 2 split in two (0x3f317180, 0x3717f7d1), and the polynomial R.
+const LN2_HI = fr(6.9313812256e-1);
+const LN2_LO = fr(9.0580006145e-6);
+const LG1 = 0xaaaaaa * 2 ** -24;
+const LG2 = 0xccce13 * 2 ** -25;
+const LG3 = 0x91e9ee * 2 ** -25;
+const LG4 = 0xf89e26 * 2 ** -26;
