@@ -14,6 +14,7 @@ import { spawnNodeWorker, spawnWorker } from '../src/parallel/spawn.node.js';
 import { ALS } from '../src/train/als.js';
 import { fitGibbs } from '../src/train/gibbs.js';
 import { resolveOptions } from '../src/train/options.js';
+import { randomFactors } from '../src/train/random-factors.js';
 import { Prng, streamKey, streamSeed } from '../src/train/prng.js';
 import { bpmfPrior, sampleWishart } from '../src/train/wishart.js';
 import { kernelNormals } from './gibbs-reference.js';
@@ -299,6 +300,21 @@ describe("ALS solver 'gibbs'", () => {
     expect(c.userBiases).toEqual(a.userBiases);
     const other = await fitGibbs(train, { ...o, seed: 1 }, {});
     expect(other.userFactors).not.toEqual(a.userFactors);
+  });
+
+  it('starts from randomFactors drawn in memory, the same chain as passing them as init, whatever initStd says', async () => {
+    const { train } = smallRatings();
+    const o = resolveOptions({ solver: 'gibbs', factors: 4, samples: 3, burnIn: 2 });
+    const drawn = await fitGibbs(train, o, {});
+    const given = await fitGibbs(train, o, { init: randomFactors(train.numUsers, train.numItems, 4, o.seed) });
+    const scaled = await fitGibbs(
+      train,
+      resolveOptions({ solver: 'gibbs', factors: 4, samples: 3, burnIn: 2, initStd: 0.1 }),
+      {},
+    );
+    expect(drawn.userFactors).toEqual(given.userFactors);
+    expect(drawn.itemFactors).toEqual(given.itemFactors);
+    expect(scaled.userFactors).toEqual(drawn.userFactors);
   });
 
   it('keeps samples × factors columns whose dot product is the average prediction', async () => {

@@ -9,7 +9,6 @@ import { planTraining, type Layout } from './layout.js';
 import { trainingThreads } from './threads.js';
 import type { AlsOptions, ResolvedOptions } from './options.js';
 import { Prng, streamKey, streamSeed } from './prng.js';
-import { randomFactors } from './random-factors.js';
 import { type SideName, startTraining, type TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
 import { bpmfPrior, type HyperpriorSettings, sampleNoisePrecision, sampleNormalWishart, type NormalWishart } from './wishart.js';
@@ -92,15 +91,16 @@ export async function fitGibbs(
     );
   }
 
-  const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
   const backend = await createBackend(o.backend, totalBytes, threads > 1);
   const { state, executor } = await startTraining({
     backend,
     layout,
-    options: o,
+    // Without init the starting factors are drawn straight into the memory (randomFactors'
+    // numbers, no JS copies of them). initStd stays ALS's: the chain starts from unit rows.
+    options: { ...o, initStd: null },
     stride,
     ratings,
-    init,
+    init: callbacks.init ?? null,
     threads,
     signal,
     spawnWorker: runtime.spawnWorker,
