@@ -14,8 +14,10 @@ import { spawnNodeWorker, spawnWorker } from '../src/parallel/spawn.node.js';
 import { ALS } from '../src/train/als.js';
 import { fitGibbs } from '../src/train/gibbs.js';
 import { resolveOptions } from '../src/train/options.js';
-import { Prng } from '../src/train/prng.js';
-import { bpmfPrior, sampleWishart, streamSeed } from '../src/train/wishart.js';
+import { randomFactors } from '../src/train/random-factors.js';
+import { Prng, streamKey, streamSeed } from '../src/train/prng.js';
+import { bpmfPrior, sampleWishart } from '../src/train/wishart.js';
+import { kernelNormals } from './gibbs-reference.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
 
 const F32_EPS = 2 ** -23;
@@ -30,7 +32,8 @@ interface Problem {
   rows: { cols: number[]; values: number[] }[];
   P: number[][]; // prior precision / τ (symmetric)
   h: number[];
-  z: number[][]; // one normal vector per row
+  key: number; // the stream key: row r's normals are seeded mix(key ^ r)
+  z: number[][]; // those normals, one vector per row (kernelNormals)
   noiseScale: number;
 }
 
@@ -57,7 +60,8 @@ function randomProblem(seed: number, dim: number, numRows: number): Problem {
     rows,
     P,
     h: Array.from({ length: dim }, () => uniform(rand, -1, 1)),
-    z: rows.map(() => Array.from({ length: dim }, () => uniform(rand, -2, 2))),
+    key: streamKey(seed, 1, 0),
+    z: rows.map((_, r) => kernelNormals(streamSeed(seed, 1, 0, r), dim)),
     noiseScale: Math.fround(0.7),
   };
 }
@@ -119,8 +123,6 @@ function place(arena: Arena, p: Problem) {
   const prior = arena.f32(stride * stride + stride);
   for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) prior.view[i * stride + j] = p.P[i]![j]!;
   prior.view.set(p.h, stride * stride);
-  const normals = arena.f32(p.rows.length * stride);
-  p.z.forEach((z, r) => normals.view.set(z, r * stride));
   const params = arena.i32(32);
   const I = params.view;
   const F = new Float32Array(I.buffer, I.byteOffset, 32);
@@ -135,7 +137,7 @@ function place(arena: Arena, p: Problem) {
   I[Param.OtherBias] = otherBias.ptr;
   const maxNnz = Math.max(...p.rows.map((row) => row.cols.length));
   const scratch = arena.f32(solveScratchFloats(stride, maxNnz)).view.fill(Number.NaN);
-  return { params: params.ptr, prior: prior.ptr, normals: normals.ptr, scratch: scratch.byteOffset, X };
+  return { params: params.ptr, prior: prior.ptr, scratch: scratch.byteOffset, X };
 }
 
 for (const backend of await listBackends()) {
@@ -146,7 +148,7 @@ for (const backend of await listBackends()) {
         const { kernels, buffer } = await backend.make!();
         const p = randomProblem(dim, dim, 6);
         const at = place(new Arena(buffer), p);
-        expect(kernels.sampleRows(at.params, at.prior, at.normals, p.noiseScale, 0, p.rows.length, at.scratch)).toBe(SOLVE_OK);
+        expect(kernels.sampleRows(at.params, at.prior, p.noiseScale, p.key, 0, p.rows.length, at.scratch)).toBe(SOLVE_OK);
         for (let r = 0; r < p.rows.length; r++) {
           const { x, U } = referenceDraw(p, r);
           // Normwise backward-stable bound for a Cholesky solve: |δx| ≲ c·dim·ε·κ(A)·|x|, with
@@ -168,7 +170,7 @@ for (const backend of await listBackends()) {
       const { kernels, buffer } = await backend.make!();
       const p = randomProblem(7, 16, 9);
       const at = place(new Arena(buffer), p);
-      kernels.sampleRows(at.params, at.prior, at.normals, p.noiseScale, 0, 9, at.scratch);
+      kernels.sampleRows(at.params, at.prior, p.noiseScale, p.key, 0, 9, at.scratch);
       const whole = at.X.slice();
       at.X.fill(0);
       for (const [s, e] of [
@@ -176,7 +178,7 @@ for (const backend of await listBackends()) {
         [2, 3],
         [3, 9],
       ])
-        kernels.sampleRows(at.params, at.prior, at.normals, p.noiseScale, s!, e!, at.scratch);
+        kernels.sampleRows(at.params, at.prior, p.noiseScale, p.key, s!, e!, at.scratch);
       expect(at.X).toEqual(whole);
     });
 
@@ -187,14 +189,10 @@ for (const backend of await listBackends()) {
       const dim = 2;
       const base = randomProblem(3, dim, 1);
       const row = { cols: [0, 1, 2], values: [4, 3, 5].map(Math.fround) };
-      const gen = new Prng(11);
-      const p: Problem = {
-        ...base,
-        rows: Array.from({ length: draws }, () => row),
-        z: Array.from({ length: draws }, () => [Math.fround(gen.normal()), Math.fround(gen.normal())]),
-      };
+      // Each row's z comes from its own stream, drawn by the kernel (p.z is read for the mean only).
+      const p: Problem = { ...base, rows: Array.from({ length: draws }, () => row), key: streamKey(11, 1, 0) };
       const at = place(new Arena(buffer), p);
-      expect(kernels.sampleRows(at.params, at.prior, at.normals, p.noiseScale, 0, draws, at.scratch)).toBe(SOLVE_OK);
+      expect(kernels.sampleRows(at.params, at.prior, p.noiseScale, p.key, 0, draws, at.scratch)).toBe(SOLVE_OK);
       const { U } = referenceDraw(p, 0);
       const mean = referenceDraw({ ...p, noiseScale: 0 }, 0).x;
       // Covariance s²(UᵀU)⁻¹ = s² U⁻¹U⁻ᵀ: for dim 2, U⁻¹ by hand.
@@ -302,6 +300,21 @@ describe("ALS solver 'gibbs'", () => {
     expect(c.userBiases).toEqual(a.userBiases);
     const other = await fitGibbs(train, { ...o, seed: 1 }, {});
     expect(other.userFactors).not.toEqual(a.userFactors);
+  });
+
+  it('starts from randomFactors drawn in memory, the same chain as passing them as init, whatever initStd says', async () => {
+    const { train } = smallRatings();
+    const o = resolveOptions({ solver: 'gibbs', factors: 4, samples: 3, burnIn: 2 });
+    const drawn = await fitGibbs(train, o, {});
+    const given = await fitGibbs(train, o, { init: randomFactors(train.numUsers, train.numItems, 4, o.seed) });
+    const scaled = await fitGibbs(
+      train,
+      resolveOptions({ solver: 'gibbs', factors: 4, samples: 3, burnIn: 2, initStd: 0.1 }),
+      {},
+    );
+    expect(drawn.userFactors).toEqual(given.userFactors);
+    expect(drawn.itemFactors).toEqual(given.itemFactors);
+    expect(scaled.userFactors).toEqual(drawn.userFactors);
   });
 
   it('keeps samples × factors columns whose dot product is the average prediction', async () => {

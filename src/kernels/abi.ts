@@ -206,22 +206,19 @@ export const JOBS = {
     ]),
   },
   /**
-   * Task c: the standard normals of rows [bounds[c], bounds[c + 1]) from their own streams
-   * (train/normals.ts), then status[c] = sampleRows(params, prior, normals, noiseScale, those
-   * rows, scratch of the thread). Bayesian ALS (train/gibbs.ts).
+   * Task c: status[c] = sampleRows(params, prior, noiseScale, streamKey, rows [bounds[c],
+   * bounds[c + 1]), scratch of the thread): each row draws its normals from its own stream.
+   * Bayesian ALS (train/gibbs.ts).
    */
   Sample: {
     id: 7,
     args: record('JOB_SAMPLE', 'Job.Sample arguments.', [
       ['params', 'ptr', 'the SOLVE_PARAMS block (stride and dim of the normals too)'],
       ['prior', 'ptr', 'the prior block: P (stride × stride, upper triangle), then h (stride)'],
-      ['normals', 'ptr', 'one row of stride f32 per solved row, written by the task'],
       ['noiseScale', 'f32', '1/√τ'],
       ['bounds', 'ptr', 'row bounds of the tasks (i32[tasks + 1])'],
       ['status', 'ptr', 'status of each task (i32[tasks])'],
-      ['seed', 'i32', "the fit's seed (its 32 bits)"],
-      ['sample', 'i32', 'the sample number (from 1)'],
-      ['stream', 'i32', "the side's stream number of the row normals"],
+      ['streamKey', 'i32', "the half-step's stream key (train/prng.ts streamKey; its 32 bits)"],
     ]),
   },
 } as const;

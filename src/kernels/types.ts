@@ -321,16 +321,18 @@ export interface Kernels {
    * row is drawn from its conditional N(m, (τA)⁻¹) with, for the prior block P = Λ_prior/τ
    * (stride × stride, upper triangle) followed by h = Λ_prior·μ_prior/τ (stride floats),
    *   A = P + Σ_j y_j y_jᵀ = UᵀU,  m = A⁻¹(h + Σ_j t_j y_j),  x = m + U⁻¹z·noiseScale,
-   * noiseScale = 1/√τ and z = row u of `normals` (rows × stride standard normals). A row without
-   * ratings is drawn from the prior. `scratch` holds {@link solveScratchFloats} floats.
+   * noiseScale = 1/√τ and z row u's standard normals, drawn by the kernel from the stream seeded
+   * mix(streamKey ^ u) (train/prng.ts streamKey; mulberry32 and f32 Box–Muller, the same bits
+   * on every backend). A row without ratings is drawn from the prior. `scratch`
+   * holds {@link solveScratchFloats} floats (z in its CG part).
    * Returns {@link SOLVE_OK}; r ≥ 0 when row r's A was not positive definite; -2 - r when its
    * draw was not finite.
    */
   sampleRows(
     params: number,
     prior: number,
-    normals: number,
     noiseScale: number,
+    streamKey: number,
     start: number,
     end: number,
     scratch: number,

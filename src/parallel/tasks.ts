@@ -1,6 +1,5 @@
-import { CONTROL, Job, type JobArgs, readJobArgs, readRankParams, readSolveParams, slotsOf } from '../kernels/abi.js';
+import { CONTROL, Job, type JobArgs, readJobArgs, readRankParams, slotsOf } from '../kernels/abi.js';
 import type { Kernels } from '../kernels/types.js';
-import { fillRowNormals } from '../train/normals.js';
 
 /**
  * A job is a list of independent tasks over one shared memory, described by control words
@@ -115,13 +114,10 @@ export function runTasks(t: ThreadContext, deadline = Infinity): boolean {
         break;
       }
       case Job.Sample: {
-        // The rows' normals here, on the thread that samples them: each row's own stream.
-        const { params, prior, normals, noiseScale, bounds, status, seed, sample, stream } = args.of;
-        const { stride, dim } = readSolveParams(i32, params);
+        const { params, prior, noiseScale, streamKey, bounds, status } = args.of;
         const start = i32[(bounds >>> 2) + c]!;
         const end = i32[(bounds >>> 2) + c + 1]!;
-        fillRowNormals(new Float32Array(i32.buffer), normals, start, end, stride, dim, seed, sample, stream);
-        i32[(status >>> 2) + c] = kernels.sampleRows(params, prior, normals, noiseScale, start, end, t.scratch);
+        i32[(status >>> 2) + c] = kernels.sampleRows(params, prior, noiseScale, streamKey, start, end, t.scratch);
         break;
       }
       default:

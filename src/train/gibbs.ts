@@ -8,20 +8,10 @@ import type { SpawnWorker } from '../parallel/worker-handle.js';
 import { planTraining, type Layout } from './layout.js';
 import { trainingThreads } from './threads.js';
 import type { AlsOptions, ResolvedOptions } from './options.js';
-import { Prng } from './prng.js';
-import { randomFactors } from './random-factors.js';
+import { Prng, streamKey, streamSeed } from './prng.js';
 import { type SideName, startTraining, type TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
-import {
-  bpmfPrior,
-  type HyperpriorSettings,
-  sampleNoisePrecision,
-  sampleNormalWishart,
-  streamSeed,
-  type NormalWishart,
-} from './wishart.js';
-
-export { fillStandardNormals } from './normals.js';
+import { bpmfPrior, type HyperpriorSettings, sampleNoisePrecision, sampleNormalWishart, type NormalWishart } from './wishart.js';
 
 /** What a Gibbs fit takes beyond its resolved options. */
 export type GibbsCallbacks = Pick<AlsOptions, 'onIteration' | 'signal' | 'init' | 'validation'>;
@@ -59,9 +49,9 @@ const Stream = { users: 0, items: 1, usersHyper: 2, itemsHyper: 3, noise: 4 } as
  * side scaled by 1/√samples: the model's x_u·y_i is then exactly the average of the samples'
  * predictions (biases, being linear, are averaged).
  *
- * Threads: a half-step is one Job.Sample (parallel/tasks.ts) over the side's chunks; each task
- * draws its rows' normals from the rows' own streams and samples them, so the factors are
- * bit-identical for any thread count. The hyperparameters, the prior block and τ are drawn
+ * Threads: a half-step is one Job.Sample (parallel/tasks.ts) over the side's chunks; the kernel
+ * draws each row's normals from the row's own stream, so the factors are bit-identical for any
+ * thread count. The hyperparameters, the prior block and τ are drawn
  * here, between the jobs.
  */
 export async function fitGibbs(
@@ -89,11 +79,10 @@ export async function fitGibbs(
     );
   }
   checkValueRange(ratings.byUser.values, o, 'The ratings');
-  // Beyond the training layout, in the same (shared) memory: the prior block (P, then h) and
-  // one row of normals per row, written by the Sample tasks.
+  // Beyond the training layout, in the same (shared) memory: the prior block (P, then h). The
+  // normals are drawn in the kernel, into each thread's scratch.
   const prior = roundUp(layout.totalBytes, 64);
-  const normals = roundUp(prior + (stride * stride + stride) * 4, 64);
-  const totalBytes = normals + Math.max(ratings.numUsers, ratings.numItems) * stride * 4;
+  const totalBytes = prior + (stride * stride + stride) * 4;
   if (totalBytes > 2 ** 32) {
     fail(
       ErrorCode.TOO_LARGE,
@@ -102,15 +91,16 @@ export async function fitGibbs(
     );
   }
 
-  const init = callbacks.init ?? randomFactors(ratings.numUsers, ratings.numItems, k, o.seed);
   const backend = await createBackend(o.backend, totalBytes, threads > 1);
   const { state, executor } = await startTraining({
     backend,
     layout,
-    options: o,
+    // Without init the starting factors are drawn straight into the memory (randomFactors'
+    // numbers, no JS copies of them). initStd stays ALS's: the chain starts from unit rows.
+    options: { ...o, initStd: null },
     stride,
     ratings,
-    init,
+    init: callbacks.init ?? null,
     threads,
     signal,
     spawnWorker: runtime.spawnWorker,
@@ -124,7 +114,6 @@ export async function fitGibbs(
       i32,
       layout,
       prior,
-      normals,
       threads,
     });
   } finally {
@@ -145,12 +134,11 @@ async function sampleChain(
     i32: Int32Array;
     layout: Layout;
     prior: number;
-    normals: number;
     threads: number;
   },
 ): Promise<ALSModel> {
   const { signal, onIteration, validation } = callbacks;
-  const { state, f32, i32, layout, prior, normals, threads } = at;
+  const { state, f32, i32, layout, prior, threads } = at;
   const kernels = state.kernels;
   const k = o.factors;
   const dim = k + (o.biases ? 1 : 0);
@@ -180,13 +168,10 @@ async function sampleChain(
     await state.runJob('Sample', s.chunks, {
       params: s.params,
       prior,
-      normals,
       noiseScale: 1 / Math.sqrt(tau),
       bounds: s.bounds,
       status: s.status,
-      seed: o.seed,
-      sample,
-      stream: Stream[side],
+      streamKey: streamKey(o.seed, sample, Stream[side]),
     });
     // The first failing row in row order, whichever thread found it.
     for (let c = 0; c < s.chunks; c++) {

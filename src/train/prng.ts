@@ -28,3 +28,30 @@ export class Prng {
     return Math.floor(this.next() * n);
   }
 }
+
+/**
+ * A stream seed from (seed, sample, side, row): each draw has its own stream, so no draw
+ * depends on the order (or the thread) in which the others were made. splitmix32 finalizers
+ * chained over the words: mix(streamKey(seed, sample, side) ^ row).
+ */
+export function streamSeed(seed: number, sample: number, side: number, row: number): number {
+  return mix((streamKey(seed, sample, side) ^ row) >>> 0);
+}
+
+/**
+ * The first three links of streamSeed's chain: the key of one (seed, sample, side). The
+ * sampling kernel takes it and seeds row u's normals with mix(key ^ u) itself
+ * (assembly/sample.ts), the same seed as streamSeed(seed, sample, side, u).
+ */
+export function streamKey(seed: number, sample: number, side: number): number {
+  let h = mix(seed >>> 0);
+  h = mix((h ^ sample) >>> 0);
+  return mix((h ^ side) >>> 0);
+}
+
+function mix(x: number): number {
+  x = (x + 0x9e3779b9) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}

@@ -175,22 +175,3 @@ export function sampleNormalWishart(
 export function sampleNoisePrecision(rng: Prng, residualSquares: number, n: number, alpha0 = 1, beta0 = 1): number {
   return sampleGamma(rng, alpha0 + n / 2) / (beta0 + residualSquares / 2);
 }
-
-/**
- * A stream seed from (seed, sample, side, row): each draw has its own stream, so no draw
- * depends on the order (or the thread) in which the others were made. splitmix32 finalizers
- * chained over the words.
- */
-export function streamSeed(seed: number, sample: number, side: number, row: number): number {
-  let h = mix(seed >>> 0);
-  h = mix((h ^ sample) >>> 0);
-  h = mix((h ^ side) >>> 0);
-  return mix((h ^ row) >>> 0);
-}
-
-function mix(x: number): number {
-  x = (x + 0x9e3779b9) >>> 0;
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
-}

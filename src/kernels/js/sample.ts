@@ -4,7 +4,9 @@
  * stride) and h = Λ_prior·μ_prior/τ (stride floats) after it:
  *   A = P + Σ_j y_j y_jᵀ = UᵀU,   m = A⁻¹(h + Σ_j t_j y_j),   x = m + U⁻¹z·noiseScale
  *   = A⁻¹(h + Σ_j t_j y_j + Uᵀz·noiseScale)  (one solve),
- * noiseScale = 1/√τ, z the row's standard normals (row u of `normals`, stride floats).
+ * noiseScale = 1/√τ, z the row's standard normals, drawn here from the row's own stream
+ * (seed mix(streamKey ^ u)) by the kernel's generator restated operation for operation (f32
+ * Box–Muller), so both backends draw the same z to the bit.
  */
 import { readSolveParams } from '../abi.js';
 import { SOLVE_OK, roundUp, type Kernels } from '../types.js';
@@ -17,15 +19,15 @@ export type SampleSteps = Pick<Kernels, 'rowWeights' | 'gramRow' | 'cholesky' | 
 
 export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): SampleKernels {
   /**
-   * For each row u in [start, end): weights → Gram from P → Cholesky → b + Uᵀz·noiseScale →
+   * For each row u in [start, end): weights → Gram from P → Cholesky → z → b + Uᵀz·noiseScale →
    * solve → X's row u. A row without ratings is drawn from the prior. Returns SOLVE_OK (-1); r ≥ 0
    * when row r's precision was not positive definite; -2 − r when its draw was not finite.
    */
   function sampleRows(
     params: number,
     prior: number,
-    normals: number,
     noiseScale: number,
+    streamKey: number,
     start: number,
     end: number,
     scratch: number,
@@ -36,12 +38,14 @@ export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): Sam
     const scale = Math.fround(noiseScale);
     const h = (prior >> 2) + stride * stride;
 
-    // Scratch in solveRows' layout: A, b, the CG part (unused here), w, t, gather.
+    // Scratch in solveRows' layout: A, b, the CG part (z here: ⌈dim/8⌉·8 ≤ stride floats), w, t, gather.
     const sA = scratch;
     const sB = sA + roundUp(stride * stride, 4) * 4;
-    const sW = sB + roundUp(stride, 4) * 4 + roundUp(3 * stride, 4) * 4;
+    const sZ = sB + roundUp(stride, 4) * 4;
+    const sW = sZ + roundUp(3 * stride, 4) * 4;
     const a = sA >> 2,
-      b = sB >> 2;
+      b = sB >> 2,
+      z = sZ >> 2;
 
     for (let row = start; row < end; row++) {
       const lo = I[indptr + row]!,
@@ -56,7 +60,7 @@ export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): Sam
       if (steps.cholesky(sA, stride, dim, 0) >= 0) return row;
       // b += scale·Uᵀz, row by row of U as the kernel (one f32 rounding per update); then the
       // one solve gives x = m + U⁻¹z·scale.
-      const z = (normals >> 2) + row * stride;
+      standardNormals(F, z, dim, mix((streamKey ^ row) >>> 0));
       for (let i = 0; i < dim; i++) {
         const ui = a + i * stride;
         const zi = Math.fround(scale * F[z + i]!);
@@ -72,3 +76,97 @@ export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): Sam
 
   return { sampleRows };
 }
+
+/** A splitmix32 finalizer step: the row seeds of a stream (train/prng.ts streamKey). */
+export function mix(x: number): number {
+  x = (x + 0x9e3779b9) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/**
+ * Standard normals into out[at, at + ⌈count/8⌉·8) from one mulberry32 stream, as the kernel
+ * draws them eight at a time in f32x4 (see assembly/sample.ts): Box–Muller on the stream's
+ * draws 8b+1 … 8b+8 (radii from the first four, angles from the last four), every f32
+ * operation of the kernel's restated and rounded by Math.fround (exact for +, −, ×, ÷ and √ of
+ * f32 operands), so both backends draw the same bits.
+ */
+export function standardNormals(out: Float32Array, at: number, count: number, seed: number): void {
+  for (let c = 0; c < count; c += 8) {
+    for (let l = 0; l < 4; l++) {
+      const w1 = mulberry32((seed + Math.imul(c + l + 1, WEYL)) >>> 0);
+      const w2 = mulberry32((seed + Math.imul(c + l + 5, WEYL)) >>> 0);
+      const u1 = ((w1 >>> 8) + 1) * TWO_M24; // (0, 1], exact in f32
+      const r = fr(Math.sqrt(-2 * logf(u1)));
+      const a = w2 >>> 8;
+      const q = a >>> 22;
+      const psi = fr(((a & 0x3fffff) * TWO_M22 - 0.5) * HALF_PI);
+      const p = fr(psi * psi);
+      const sinPoly = fr(S1 + fr(p * fr(S2 + fr(p * fr(S3 + fr(p * S4))))));
+      const sin = fr(psi + fr(fr(psi * p) * sinPoly));
+      const cosPoly = fr(C1 + fr(p * fr(C2 + fr(p * fr(C3 + fr(p * C4))))));
+      const cos = fr(1 + fr(p * cosPoly));
+      // (cos, sin) of qπ/2 + ψ: odd quadrants swap them; cos negated in quadrants 1 and 2, sin in 2 and 3.
+      const x = q & 1 ? sin : cos;
+      const y = q & 1 ? cos : sin;
+      out[at + c + l] = q === 1 || q === 2 ? -(r * x) : r * x;
+      out[at + c + 4 + l] = q >= 2 ? -(r * y) : r * y;
+    }
+  }
+}
+
+const fr = Math.fround;
+
+/** mulberry32's output for a state (the stream's n-th state is seed + n·WEYL). */
+function mulberry32(state: number): number {
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
+// The bits of one f32, for logf's exponent and mantissa.
+const bits = new Float32Array(1);
+const word = new Int32Array(bits.buffer);
+
+/** ln x for 2⁻²⁴ ≤ x ≤ 1 in f32, musl's logf as the kernel's log4 computes it per lane. */
+export function logf(x: number): number {
+  bits[0] = x;
+  let ix = (word[0]! + (0x3f800000 - 0x3f3504f3)) | 0;
+  const k = (ix >> 23) - 0x7f;
+  ix = ((ix & 0x007fffff) + 0x3f3504f3) | 0;
+  word[0] = ix;
+  const f = fr(bits[0]! - 1);
+  const s = fr(f / fr(2 + f));
+  const z = fr(s * s);
+  const w = fr(z * z);
+  const t1 = fr(w * fr(LG2 + fr(w * LG4)));
+  const t2 = fr(z * fr(LG1 + fr(w * LG3)));
+  const r = fr(t2 + t1);
+  const hfsq = fr(fr(0.5 * f) * f);
+  const sum = fr(fr(s * fr(hfsq + r)) + fr(k * LN2_LO));
+  return fr(fr(fr(sum - hfsq) + f) + fr(k * LN2_HI));
+}
+
+/** mulberry32's state increment. */
+const WEYL = 0x6d2b79f5;
+const TWO_M24 = 2 ** -24;
+const TWO_M22 = 2 ** -22;
+const HALF_PI = fr(Math.PI / 2);
+// Taylor's coefficients of sin and cos rounded to f32 (the kernel's S1 … C4).
+const S1 = fr(-1 / 6);
+const S2 = fr(1 / 120);
+const S3 = fr(-1 / 5040);
+const S4 = fr(1 / 362880);
+const C1 = -0.5;
+const C2 = fr(1 / 24);
+const C3 = fr(-1 / 720);
+const C4 = fr(1 / 40320);
+// musl logf's: ln 2 split in two (0x3f317180, 0x3717f7d1), and the polynomial R.
+const LN2_HI = fr(6.9313812256e-1);
+const LN2_LO = fr(9.0580006145e-6);
+const LG1 = 0xaaaaaa * 2 ** -24;
+const LG2 = 0xccce13 * 2 ** -25;
+const LG3 = 0x91e9ee * 2 ** -25;
+const LG4 = 0xf89e26 * 2 ** -26;
