@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const CONFORMANCE = ['test/kernels.conformance.test.ts', 'test/score.conformance.test.ts'];
+const CONFORMANCE = ['test/kernels.conformance.test.ts', 'test/score.conformance.test.ts', 'test/gibbs-normals.test.ts'];
 
 export default defineConfig({
   test: {
