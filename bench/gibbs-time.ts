@@ -3,7 +3,9 @@
  * biases), in one process, the two fits alternating `rounds` times (10 iterations / samples
  * each, burnIn 0, so every sample is kept and written into the model). Per fit the mean over
  * its iterations (all of them: the first sample's writes into fresh pages are part of the
- * cost), then the median over the rounds, as wall time (`info.seconds`: ALS's excludes its
+ * cost), then the median over the rounds; and, as "steady", the same with each fit's median
+ * iteration instead of its mean (a chain of the default 110 samples pays the first kept
+ * sample's page faults once, so its time per sample is the steady one), as wall time (`info.seconds`: ALS's excludes its
  * loss, Gibbs's includes the RSS τ needs and the copy of the kept sample) and as CPU time of
  * the whole process between callbacks (workers included: with threads > 1 it is the total
  * work, not the latency; ALS's includes its loss). Workers run from dist/: `npm run build`.
@@ -22,7 +24,8 @@ const threads = Number(process.argv[3] ?? 1);
 const rounds = Number(process.argv[4] ?? 6);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const times = { cholesky: { wall: [] as number[], cpu: [] as number[] }, gibbs: { wall: [] as number[], cpu: [] as number[] } };
+const series = () => ({ wall: [] as number[], cpu: [] as number[], steadyWall: [] as number[], steadyCpu: [] as number[] });
+const times = { cholesky: series(), gibbs: series() };
 const load = [loadavg()[0]!];
 for (let round = 0; round < rounds; round++) {
   for (const solver of round % 2 ? (['gibbs', 'cholesky'] as const) : (['cholesky', 'gibbs'] as const)) {
@@ -46,6 +49,8 @@ for (let round = 0; round < rounds; round++) {
     }).fit(ratings);
     times[solver].wall.push(mean(wall));
     times[solver].cpu.push(mean(cpu));
+    times[solver].steadyWall.push(median(wall));
+    times[solver].steadyCpu.push(median(cpu));
   }
 }
 load.push(loadavg()[0]!);
@@ -55,5 +60,8 @@ console.log(
   `k=${k} threads=${threads} rounds=${rounds} (load ${load.map((l) => l.toFixed(2)).join(' → ')}): ` +
     `ALS iteration ${median(als.wall).toFixed(1)} ms wall / ${median(als.cpu).toFixed(1)} ms CPU, ` +
     `Gibbs sample ${median(gibbs.wall).toFixed(1)} ms wall / ${median(gibbs.cpu).toFixed(1)} ms CPU, ` +
-    `ratio ${(median(gibbs.wall) / median(als.wall)).toFixed(2)} wall / ${(median(gibbs.cpu) / median(als.cpu)).toFixed(2)} CPU`,
+    `ratio ${(median(gibbs.wall) / median(als.wall)).toFixed(2)} wall / ${(median(gibbs.cpu) / median(als.cpu)).toFixed(2)} CPU; ` +
+    `steady: ALS ${median(als.steadyWall).toFixed(1)} / ${median(als.steadyCpu).toFixed(1)} ms, ` +
+    `Gibbs ${median(gibbs.steadyWall).toFixed(1)} / ${median(gibbs.steadyCpu).toFixed(1)} ms, ` +
+    `ratio ${(median(gibbs.steadyWall) / median(als.steadyWall)).toFixed(2)} wall / ${(median(gibbs.steadyCpu) / median(als.steadyCpu)).toFixed(2)} CPU`,
 );
