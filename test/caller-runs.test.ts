@@ -12,7 +12,9 @@ import { AlsError, ErrorCode } from '../src/errors.js';
 import { createBackend } from '../src/kernels/select.js';
 import { startExecutor } from '../src/parallel/executor.js';
 import { spawnNodeWorker, spawnWorker } from '../src/parallel/spawn.node.js';
+import type { FromWorker } from '../src/parallel/messages.js';
 import { Ctrl } from '../src/parallel/tasks.js';
+import { createWorkerHandler } from '../src/parallel/worker-core.js';
 import type { SpawnWorker, WorkerHandle } from '../src/parallel/worker-handle.js';
 import { fitAls } from '../src/train/als.js';
 import { resolveOptions } from '../src/train/options.js';
@@ -160,5 +162,27 @@ describe.runIf(built)('the calling thread takes a share of every threaded job', 
     expect(handles.every((h) => h.terminated)).toBe(true);
     // The pool stays failed: a later job is refused with the same error.
     await expect(executor.run()).rejects.toBe(error);
+  });
+});
+
+describe('a worker sets up only the kernels it runs', () => {
+  async function init(backend: 'wasm' | 'js', module: WebAssembly.Module | null): Promise<FromWorker[]> {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+    const posted: FromWorker[] = [];
+    const handle = createWorkerHandler((message) => posted.push(message));
+    handle({ type: 'init', module, memory, backend, ctrl: 0, scratch: 0, thread: 0 });
+    // The kernels are set up asynchronously (the JS twin is imported on demand).
+    for (let i = 0; i < 100 && posted.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    return posted;
+  }
+
+  it('a worker of the JS backend imports the JS kernels on demand and says ready', async () => {
+    expect(await init('js', null)).toEqual([{ type: 'ready' }]);
+  });
+
+  it('a worker whose kernels cannot be set up posts the error instead of ready', async () => {
+    const posted = await init('wasm', null);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.type).toBe('error');
   });
 });
