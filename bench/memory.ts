@@ -68,15 +68,17 @@ try {
     console.log(`\nk = ${k}`);
     console.log('| phase | RSS MiB | peak so far | JS heap | arrayBuffers |');
     console.log('|---|---:|---:|---:|---:|');
+    let peakBeforeExit = 0;
     for (const line of stderr.split('\n')) {
       if (!line.startsWith('{"phase"')) continue;
       const p = JSON.parse(line);
+      peakBeforeExit = p.peakMiB;
       console.log(`| ${p.phase} | ${p.rssMiB} | ${p.peakMiB} | ${p.heapUsedMiB} | ${p.arrayBuffersMiB} |`);
     }
     const peak = maxRssKiB(stderr) / 1024;
     const target = 1.5 * dataFactors + baseline;
     console.log(
-      `peak RSS ${peak.toFixed(1)} MiB (time -v); data + factors ${dataFactors.toFixed(1)} MiB; ` +
+      `peak RSS ${peak.toFixed(1)} MiB (time -v; ${peakBeforeExit} by the last phase, before Node's exit); data + factors ${dataFactors.toFixed(1)} MiB; ` +
         `target 1.5 × that + baseline = ${target.toFixed(1)} MiB; ${result.secondsPerIteration.toFixed(3)} s/it; ` +
         `final loss ${result.finalLoss}`,
     );

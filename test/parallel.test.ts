@@ -22,7 +22,10 @@ async function fit(options: AlsOptions): Promise<ALSModel> {
   return new ALS({ factors: 12, iterations: 5, seed: 5, ...options }).fit(ratings);
 }
 
-/** Starts real workers, except that thread `thread` (the pool spawns in thread order) fails its `job`-th job. */
+/**
+ * Starts real workers, except that worker `thread` (the pool spawns in thread order; n threads
+ * start n − 1 workers, the calling thread is the last) fails its `job`-th job.
+ */
 function oneFailingWorker(thread: number, job: number, message: string): SpawnWorker {
   const failing = new URL('./fixtures/failing-worker.mjs', import.meta.url);
   let spawned = 0;
@@ -63,7 +66,8 @@ describe.runIf(built)('parallel training', () => {
 
   it('a failure in one worker rejects fit with that worker’s message', async () => {
     const { options } = new ALS({ factors: 4, iterations: 3, threads: 2 });
-    const spawn = oneFailingWorker(1, 0, 'injected kernel failure');
+    // Two threads: worker 0 and the calling thread.
+    const spawn = oneFailingWorker(0, 0, 'injected kernel failure');
     const error = await fitAls(ratings, options, {}, { spawnWorker: spawn }).then(
       () => null,
       (e: unknown) => e,

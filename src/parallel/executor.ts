@@ -1,7 +1,8 @@
 import { ErrorCode, fail } from '../errors.js';
 import type { Backend } from '../kernels/select.js';
+import { runCallingThreadShare } from './calling-thread.js';
 import { WorkerPool } from './pool.js';
-import { Ctrl, runTasks, type ThreadContext } from './tasks.js';
+import { Ctrl, type ThreadContext } from './tasks.js';
 import type { SpawnWorker } from './worker-handle.js';
 
 /** Runs the job described in the control block to completion, on one or more threads. */
@@ -19,7 +20,7 @@ export class JobControl {
   private readonly signal: AbortSignal | undefined;
   /** What the job belongs to, for the ABORTED message ("Training", "recommendAll"). */
   private readonly what: string;
-  private readonly onAbort = () => Atomics.store(this.i32, this.c0 + Ctrl.Stop, 1);
+  private readonly onAbort = () => this.stop();
 
   constructor(i32: Int32Array, ctrl: number, signal: AbortSignal | undefined, what = 'Training') {
     this.i32 = i32;
@@ -32,6 +33,11 @@ export class JobControl {
   begin(): void {
     Atomics.store(this.i32, this.c0 + Ctrl.Counter, 0);
     Atomics.store(this.i32, this.c0 + Ctrl.Stop, this.signal?.aborted ? 1 : 0);
+  }
+
+  /** Sets Stop: every thread quits the job after its current task (an abort, a failed thread). */
+  stop(): void {
+    Atomics.store(this.i32, this.c0 + Ctrl.Stop, 1);
   }
 
   /** Throws ABORTED if the job was cut short by the signal. */
@@ -66,19 +72,26 @@ export interface ExecutorOptions {
   spawnWorker?: SpawnWorker;
 }
 
-/** One thread runs on the calling thread (no worker to start); more run on a worker pool. */
+/**
+ * `threads` threads, the calling one among them: one thread runs on the calling thread alone
+ * (no worker to start); n run on n − 1 workers plus the calling thread, which takes a share
+ * of the tasks with the backend instance it already has on the shared memory, in scratch
+ * slot n − 1 (one isolate fewer than n workers: about 9.5 MiB in Node, and one start less).
+ */
 export async function startExecutor(o: ExecutorOptions): Promise<Executor> {
   const i32 = new Int32Array(o.backend.buffer);
   const scratch = o.scratch ?? 0;
+  const scratchBytes = o.scratchBytes ?? 0;
   const control = new JobControl(i32, o.ctrl, o.signal, o.what);
-  if (o.threads === 1) return new LocalExecutor({ kernels: o.backend.kernels, i32, ctrl: o.ctrl, scratch }, control);
   const { module, memory, kernels } = o.backend;
-  const init = { module, memory: memory!, backend: kernels.backend, ctrl: o.ctrl, scratch, scratchBytes: o.scratchBytes ?? 0 };
-  return WorkerPool.start(o.threads, init, control, o.spawnWorker);
+  const caller: ThreadContext = { kernels, i32, ctrl: o.ctrl, scratch: scratch + (o.threads - 1) * scratchBytes };
+  if (o.threads === 1) return new LocalExecutor(caller, control);
+  const init = { module, memory: memory!, backend: kernels.backend, ctrl: o.ctrl, scratch, scratchBytes };
+  return WorkerPool.start(o.threads, init, caller, control, o.spawnWorker);
 }
 
 /**
- * The main thread alone. It gives the event loop a turn every `sliceMs` of work, so an
+ * The calling thread alone. It gives the event loop a turn every `sliceMs` of work, so an
  * abort() from a timer or another task lands within one task.
  */
 export class LocalExecutor implements Executor {
@@ -95,28 +108,11 @@ export class LocalExecutor implements Executor {
 
   async run(): Promise<void> {
     this.control.begin();
-    while (runTasks(this.context, performance.now() + this.sliceMs)) await yieldToEventLoop();
+    await runCallingThreadShare(this.context, this.sliceMs);
     this.control.end();
   }
 
   async close(): Promise<void> {
     this.control.dispose();
   }
-}
-
-/** One turn of the event loop: setImmediate where it exists (µs), else a MessageChannel. */
-export function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (fn: () => void) => void };
-  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
-  if (typeof MessageChannel === 'function') {
-    return new Promise((resolve) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => {
-        channel.port1.close();
-        resolve();
-      };
-      channel.port2.postMessage(null);
-    });
-  }
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -1,7 +1,9 @@
 import { AlsError, ErrorCode } from '../errors.js';
 import { spawnWorker } from '#spawn';
+import { runCallingThreadShare } from './calling-thread.js';
 import type { JobControl, Executor } from './executor.js';
 import type { FromWorker, InitMessage } from './messages.js';
+import type { ThreadContext } from './tasks.js';
 import type { SpawnWorker, WorkerHandle } from './worker-handle.js';
 
 /** What the workers' init messages share; thread t's scratch starts at scratch + t·scratchBytes. */
@@ -15,37 +17,51 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+const HINT = 'Training was stopped and every worker terminated.';
+
 /**
- * Worker threads over one shared memory. The main thread only dispatches and waits (so an
- * abort lands at once and costs each worker at most one task); workers claim tasks from the
- * shared counter. The first failure terminates every worker and rejects the job with the
- * worker's message.
+ * n threads over one shared memory: n − 1 workers (threads 0 … n − 2) and the calling thread
+ * (thread n − 1). Every thread claims tasks from the shared counter; the calling thread runs
+ * its share in slices of `sliceMs` with a turn of the event loop between them (so an abort
+ * lands within one task), then waits for the workers' 'done'. The first failure, in a worker
+ * or on the calling thread, sets Stop, terminates every worker and rejects the job with
+ * WORKER_FAILED and the failing thread's message.
  */
 export class WorkerPool implements Executor {
   readonly threads: number;
   private readonly workers: WorkerHandle[];
+  private readonly caller: ThreadContext;
   private readonly control: JobControl;
+  private readonly sliceMs: number;
   private pending: Pending | null = null;
   private failure: AlsError | null = null;
 
-  private constructor(workers: WorkerHandle[], control: JobControl) {
+  private constructor(workers: WorkerHandle[], caller: ThreadContext, control: JobControl, sliceMs: number) {
     this.workers = workers;
-    this.threads = workers.length;
+    this.threads = workers.length + 1;
+    this.caller = caller;
     this.control = control;
+    this.sliceMs = sliceMs;
   }
 
-  /** Starts `threads` workers, thread t by the t-th call of `spawn`, and waits for each to be ready. */
+  /**
+   * Starts `threads − 1` workers, thread t by the t-th call of `spawn`, and waits for each to be
+   * ready; `caller` is the calling thread's context (its kernels on the same memory, scratch
+   * slot threads − 1).
+   */
   static async start(
     threads: number,
     init: PoolInit,
+    caller: ThreadContext,
     control: JobControl,
     spawn: SpawnWorker = spawnWorker,
+    sliceMs = 50,
   ): Promise<WorkerPool> {
-    const workers = Array.from({ length: threads }, () => spawn());
-    const pool = new WorkerPool(workers, control);
+    const workers = Array.from({ length: threads - 1 }, () => spawn());
+    const pool = new WorkerPool(workers, caller, control, sliceMs);
     workers.forEach((worker, t) => {
       worker.onMessage((message) => pool.receive(t, message));
-      worker.onFailure((error) => pool.fail(t, error.message));
+      worker.onFailure((error) => pool.fail(`Worker thread ${t} failed: ${error.message}`));
     });
     try {
       await pool.all(() =>
@@ -69,8 +85,20 @@ export class WorkerPool implements Executor {
   }
 
   async run(): Promise<void> {
+    if (this.failure) throw this.failure;
     this.control.begin();
-    await this.all(() => this.workers.forEach((worker) => worker.post({ type: 'run' })));
+    const workersDone = this.all(() => this.workers.forEach((worker) => worker.post({ type: 'run' })));
+    // Awaited below; handled now too, as a worker may fail while the calling thread runs its share.
+    workersDone.catch(() => undefined);
+    try {
+      await runCallingThreadShare(this.caller, this.sliceMs);
+    } catch (error) {
+      const cause = error as Error;
+      this.fail(`Thread ${this.threads - 1} (the calling thread) failed: ${cause?.message ?? String(error)}`, cause);
+    }
+    await workersDone;
+    // The workers may all have said 'done' before the calling thread's task failed.
+    if (this.failure) throw this.failure;
     this.control.end();
   }
 
@@ -90,7 +118,7 @@ export class WorkerPool implements Executor {
 
   private receive(thread: number, message: FromWorker): void {
     if (message.type === 'error') {
-      this.fail(thread, message.message);
+      this.fail(`Worker thread ${thread} failed: ${message.message}`);
       return;
     }
     const pending = this.pending;
@@ -100,13 +128,12 @@ export class WorkerPool implements Executor {
     }
   }
 
-  private fail(thread: number, message: string): void {
+  /** The first failure wins: Stop for the threads still running, every worker terminated. */
+  private fail(message: string, cause?: Error): void {
     if (this.failure) return;
-    this.failure = new AlsError(
-      ErrorCode.WORKER_FAILED,
-      `Worker thread ${thread} failed: ${message}`,
-      'Training was stopped and every worker terminated.',
-    );
+    this.failure = new AlsError(ErrorCode.WORKER_FAILED, message, HINT, cause ? { cause } : undefined);
+    // A worker that exits without a word leaves Stop unset: the calling thread must still quit.
+    this.control.stop();
     const pending = this.pending;
     this.pending = null;
     void this.close();
