@@ -453,7 +453,7 @@ describe.runIf(built)("solver 'gibbs' on threads", () => {
     const failing = new URL('./fixtures/failing-worker.mjs', import.meta.url);
     let spawned = 0;
     const spawn = () =>
-      spawned++ === 1 ? spawnNodeWorker(failing, { job: 2, message: 'injected sample failure' }) : spawnWorker();
+      spawned++ === 0 ? spawnNodeWorker(failing, { job: 2, message: 'injected sample failure' }) : spawnWorker();
     const o = resolveOptions({ solver: 'gibbs', factors: 4, samples: 2, burnIn: 1, threads: 2 });
     const error = await fitGibbs(ratings, o, {}, { spawnWorker: spawn }).then(
       () => null,

@@ -1,7 +1,7 @@
 /**
  * The kernel side of ranking evaluation: every evaluated user's top-n and the ranks of their
- * test items, from one scoreTopKRanks pass per user over the item rows, on worker threads over
- * one shared memory (the main thread alone for one thread), as recommendAll does.
+ * test items, from one scoreTopKRanks pass per user over the item rows, on the calling thread and
+ * n − 1 workers over one shared memory (the calling thread alone for one thread), as recommendAll does.
  *
  * The memory, the exclusions and the test items are laid out once; `run(model)` only copies
  * the factors in, so early stopping re-evaluates each checkpoint without re-planning, and a

@@ -4,8 +4,8 @@ import type { Kernels } from '../kernels/types.js';
 /**
  * A job is a list of independent tasks over one shared memory, described by control words
  * that the main thread writes before starting it (kernels/abi.ts: CONTROL, then the job's
- * argument record from JOBS, written by writeJob). Every thread (workers, or the main thread
- * alone) claims task indices from an atomic counter until none are left, so scheduling is
+ * argument record from JOBS, written by writeJob). Every thread (the calling thread, alone or
+ * with n − 1 workers) claims task indices from an atomic counter until none are left, so scheduling is
  * dynamic; results never depend on which thread ran which task, so factors are bit-identical
  * for any thread count. The jobs and their arguments are described in kernels/abi.ts JOBS.
  */

@@ -51,7 +51,7 @@ export class TrainingState {
   private readonly f32: Float32Array;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
-  /** Runs jobs on the main thread or on worker threads; set before the first half-step. */
+  /** Runs jobs on the calling thread, alone or with worker threads; set before the first half-step. */
   executor: Executor | null = null;
   /** Which side is currently the design (fixed) side, for the bias slot; null before any step. */
   private design: SideName | null = null;
