@@ -5,8 +5,8 @@ import { ErrorCode, fail } from '../errors.js';
  * arrays. Training's plan is train/layout.ts; ranking evaluation's is eval/ranking-job.ts; both
  * take their regions from MemoryPlan here.
  */
-import { GATHER_ROWS, roundUp } from '../kernels/types.js';
-import { CTRL_BYTES } from '../parallel/tasks.js';
+import { GATHER_ROWS, roundUp, screenBytes, screenScratchBytes } from '../kernels/types.js';
+import { CTRL_BYTES, QUERY_BLOCK } from '../parallel/tasks.js';
 
 /** wasm32 addresses one memory of at most 65,536 pages of 64 KiB. */
 export const MAX_MEMORY_BYTES = 65536 * 65536;
@@ -76,6 +76,9 @@ export class MemoryPlan {
  * padded to `stride` (one extra column for the bias unknown of a biased fold-in), their
  * unit-length copies (cosine), biases, the items' YᵀY, and one query's scratch: lists of up
  * to `maxList` entries (candidates, exclusions, results, fold-in weights) and a fold-in system.
+ * Last, the items' screen block (kernels/types.ts screenBytes: an int16 copy of the item
+ * rows, +2 bytes per factor, +4 per item), reserved here but only written — and so only
+ * resident — once the engine first ranks the items (ServingEngine.screenFor).
  */
 export interface ServingLayout {
   stride: number;
@@ -99,6 +102,8 @@ export interface ServingLayout {
   cols: number;
   values: number;
   gather: number;
+  /** The items' screen block (screenBytes(items, k)), built on the first ranking of the items. */
+  itemScreen: number;
   totalBytes: number;
 }
 
@@ -129,6 +134,7 @@ export function planServing(numUsers: number, numItems: number, k: number): Serv
     cols: plan.take(maxList * 4, 'lists'),
     values: plan.take(maxList * 4, 'lists'),
     gather: plan.take(2 * GATHER_ROWS * stride * 4, 'query'),
+    itemScreen: plan.take(screenBytes(numItems, k), 'screen'),
   };
   const smaller = 'Serve a model with fewer factors, or fewer users or items (drop the rarely active ones before training).';
   plan.refuseBeyondMemory(`Serving a model of ${numUsers} users × ${numItems} items × ${k} factors`, {
@@ -137,6 +143,7 @@ export function planServing(numUsers: number, numItems: number, k: number): Serv
     biases: { label: 'biases', hint: smaller },
     lists: { label: `one query's lists (8 × ${maxList} entries)`, hint: smaller },
     query: { label: 'fold-in scratch', hint: 'Lower factors.' },
+    screen: { label: "the items' int16 copy (for screening)", hint: smaller },
   });
   return { ...layout, totalBytes: plan.totalBytes };
 }
@@ -156,6 +163,11 @@ export interface TopNLayout {
   /** numQueries × n results, then one kept-count per query. */
   outIdx: number;
   outScore: number;
+  /** The rows' screen block (kernels/types.ts screenBytes); 0: none. */
+  screen: number;
+  /** One screenTopKBatch scratch per thread (`screenScratchBytes` apart); 0: none. */
+  screenScratch: number;
+  screenScratchBytes: number;
   totalBytes: number;
 }
 
@@ -168,6 +180,8 @@ export interface TopNInput {
   rowBias: boolean;
   /** Stored exclusions (seen items), or null for none. */
   excludedNnz: number | null;
+  /** Threads that screen (a screen block and one scratch each, plus one spare); 0: no screening. */
+  screenThreads?: number;
 }
 
 /** The memory of recommendAll on threads; TOO_LARGE past 4 GiB, naming the lists when n is the cause. */
@@ -185,7 +199,18 @@ export function planTopN(input: TopNInput): TopNLayout {
     indices: plan.take((input.excludedNnz ?? 0) * 4, 'excluded'),
     outIdx: plan.take((numQueries * n + numQueries) * 4, 'lists'),
     outScore: plan.take(numQueries * n * 4, 'lists'),
+    screen: 0,
+    screenScratch: 0,
+    screenScratchBytes: 0,
   };
+  const screenThreads = input.screenThreads ?? 0;
+  if (screenThreads > 0) {
+    // A thread scores QUERY_BLOCK queries per task; the spare slot is for a calling thread
+    // that takes a share of the job.
+    layout.screen = plan.take(screenBytes(numRows, k), 'factors');
+    layout.screenScratchBytes = roundUp(screenScratchBytes(QUERY_BLOCK, k), 64);
+    layout.screenScratch = plan.take((screenThreads + 1) * layout.screenScratchBytes, 'factors');
+  }
   plan.refuseBeyondMemory('recommendAll', {
     lists: { label: `the lists (${numQueries} × n = ${n})`, hint: 'Lower n.' },
     factors: {
