@@ -61,43 +61,58 @@ import { dot } from './vec';
   return screen + SCREEN_HEADER + ((<usize>numRows * 4 + 15) & ~15);
 }
 
-/**
- * The int16 row h[0 … width) of v[0 … dim) at the f32 scale s: h_c = nearest(v_c / s) clamped
- * to ±level (0 when s = 0, and past dim). Writes Σ(v_c − s·h_c)², Σ(s·h_c)² and Σ v_c², summed
- * in f64, as three f64 at `sums` (the exact errors of the row actually stored, not estimates).
- */
-@inline export function quantise(v: usize, dim: i32, width: i32, s: f32, level: i32, h: usize, sums: usize): void {
-  const lv = <f32>level;
-  let r2 = 0.0;
-  let w2 = 0.0;
-  let y2 = 0.0;
-  for (let c = 0; c < width; c++) {
-    let q = 0;
-    if (c < dim) {
-      const x = load<f32>(v + (<usize>c << 2));
-      if (s > 0) q = <i32>nearest<f32>(min<f32>(lv, max<f32>(-lv, x / s)));
-      const back = <f64>s * <f64>q;
-      const e = <f64>x - back;
-      r2 += e * e;
-      w2 += back * back;
-      y2 += <f64>x * <f64>x;
-    }
-    store<i16>(h + (<usize>c << 1), <i16>q);
-  }
-  store<f64>(sums, r2);
-  store<f64>(sums, w2, 8);
-  store<f64>(sums, y2, 16);
+/** Lane j is all ones where column c + j < dim. */
+@inline function columnMask(c: i32, dim: i32): v128 {
+  return i32x4.lt_s(i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3)), i32x4.splat(dim));
 }
 
-/** max |v_c| over c < dim, or NaN when some v_c is not finite. */
-@inline export function maxAbs(v: usize, dim: i32): f32 {
-  let m: f32 = 0;
-  for (let c = 0; c < dim; c++) {
-    const a = abs<f32>(load<f32>(v + (<usize>c << 2)));
-    if (!(a <= f32.MAX_VALUE)) return NaN;
-    m = max<f32>(m, a);
+/**
+ * The int16 row h[0 … width) of v[0 … dim) at the f32 scale s: h_c = nearest(v_c·(1/s))
+ * clamped to ±level (0 past dim, and where v_c·(1/s) is NaN: a zero row at s = 0). Writes
+ * Σ(v_c − s·h_c)², Σ(s·h_c)² and Σ v_c², summed in f64 from the integers actually stored (the
+ * exact errors of the row, not estimates), as three f64 at `sums`. Four columns at a time: v is
+ * read up to width ≤ stride, the columns past dim masked off.
+ */
+@inline export function quantise(v: usize, dim: i32, width: i32, s: f32, level: i32, h: usize, sums: usize): void {
+  const inv = f32x4.splat(<f32>1 / s); // s = 0: ±∞ or NaN, as x / 0
+  const hi = f32x4.splat(<f32>level);
+  const lo = f32x4.neg(hi);
+  const s2 = f64x2.splat(<f64>s);
+  let r2 = f64x2.splat(0);
+  let w2 = r2;
+  let y2 = r2;
+  for (let c = 0; c < width; c += 4) {
+    let x = v128.load(v + (<usize>c << 2));
+    if (c + 4 > dim) x = v128.and(x, columnMask(c, dim));
+    const q = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(hi, f32x4.max(lo, f32x4.mul(x, inv)))));
+    // The int16 of columns c … c + 3 (the upper half of the narrowed vector is not kept).
+    v128.store64_lane(h + (<usize>c << 1), i16x8.narrow_i32x4_s(q, q), 0);
+    // In f64, two columns at a time: x, s·h (exact: 24 × 15 bits) and their difference.
+    const xa = f64x2.promote_low_f32x4(x);
+    const xb = f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
+    const ba = f64x2.mul(f64x2.convert_low_i32x4_s(q), s2);
+    const bb = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(q, q, 2, 3, 0, 1)), s2);
+    const ea = f64x2.sub(xa, ba);
+    const eb = f64x2.sub(xb, bb);
+    r2 = f64x2.add(r2, f64x2.add(f64x2.mul(ea, ea), f64x2.mul(eb, eb)));
+    w2 = f64x2.add(w2, f64x2.add(f64x2.mul(ba, ba), f64x2.mul(bb, bb)));
+    y2 = f64x2.add(y2, f64x2.add(f64x2.mul(xa, xa), f64x2.mul(xb, xb)));
   }
-  return m;
+  store<f64>(sums, f64x2.extract_lane(r2, 0) + f64x2.extract_lane(r2, 1));
+  store<f64>(sums, f64x2.extract_lane(w2, 0) + f64x2.extract_lane(w2, 1), 8);
+  store<f64>(sums, f64x2.extract_lane(y2, 0) + f64x2.extract_lane(y2, 1), 16);
+}
+
+/** max |v_c| over c < dim, or NaN when some v_c is not finite (v readable up to dim rounded up to 4). */
+@inline export function maxAbs(v: usize, dim: i32): f32 {
+  let m = f32x4.splat(0);
+  for (let c = 0; c < dim; c += 4) {
+    let x = f32x4.abs(v128.load(v + (<usize>c << 2)));
+    if (c + 4 > dim) x = v128.and(x, columnMask(c, dim));
+    m = f32x4.max(m, x); // NaN-propagating
+  }
+  const r = max<f32>(max<f32>(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max<f32>(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+  return r <= f32.MAX_VALUE ? r : NaN;
 }
 
 /** The smallest f32 ≥ x (x ≥ 0). */

@@ -1,8 +1,9 @@
 /**
  * The JS twin of assembly/score-screen.ts: the screen block (an int16 copy of the rows and the
  * norms of the bound), a query's quantisation, and the screened walk over a range of rows.
- * The block's bytes are the WASM kernel's (same layout, same rounding); the bound U is summed
- * in f64 here, which only tightens it (assembly/score-screen.ts derives it for f32). The exact
+ * The block's int16 rows and scales are the WASM kernel's (same layout, same rounding; its
+ * f64 norms may differ in the last bits, as they are summed in another order); the bound U is
+ * summed in f64 here, which only tightens it (assembly/score-screen.ts derives it for f32). The exact
  * scores are this twin's own (./score.ts `score`), so the lists are scoreTopK's of this twin.
  */
 import { screenBytes, SCREEN_HEADER_BYTES } from '../types.js';
@@ -67,7 +68,9 @@ export function createScreenSteps(memory: JsMemory) {
       let q = 0;
       if (c < dim) {
         const x = F[v + c]!;
-        if (s > 0) q = nearest(Math.min(level, Math.max(-level, Math.fround(x / s))));
+        // As the SIMD kernel: x·(1/s); at s = 0 that is ±∞ (clamped) or NaN (stored as 0).
+        const scaled = nearest(Math.min(level, Math.max(-level, Math.fround(x * Math.fround(1 / s)))));
+        q = Number.isNaN(scaled) ? 0 : scaled;
         const back = s * q;
         r2 += (x - back) ** 2;
         w2 += back * back;
