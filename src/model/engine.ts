@@ -1,20 +1,22 @@
 import { createJsKernels } from '../kernels/js/index.js';
-import { type Kernels, screenScratchBytes } from '../kernels/types.js';
+import { type Kernels, screenBytes, screenScratchBytes } from '../kernels/types.js';
 import { createWasmKernels } from '../kernels/wasm.js';
 import { backendChoice, noteServingBackend, servingWasmModule } from '../wasm/load.js';
 import { ErrorCode, fail } from '../errors.js';
 import { createMemory } from '../wasm/memory.js';
-import { planServing } from '../wasm/memory-plan.js';
+import { MAX_MEMORY_BYTES, planServing } from '../wasm/memory-plan.js';
 
 /** Queries scored per pass of the batch kernel over the rows (a multiple of its 4-query tile). */
 export const BATCH_QUERIES = 32;
 
 /**
  * Item rows below which ranking scores every row exactly instead of screening them
- * (ServingEngine.screenFor): rows that fit in cache leave the screen little to save, and
- * building it costs a pass over them.
+ * (ServingEngine.screenFor). Measured (bench/serving-screen.ab.ts, k = 32–128): screening is
+ * 1.1–1.3× faster for one query and 1.2–1.6× for 32 already at 500 rows; the screen's build
+ * (~1.4 µs per row of 64 floats on its first, baseline-compiled call, ~0.25 µs optimised) is
+ * repaid within a few queries. Below a few hundred rows there is nothing worth saving.
  */
-export const SCREEN_MIN_ROWS = 2048;
+export const SCREEN_MIN_ROWS = 256;
 
 const alignUp = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
@@ -68,8 +70,8 @@ export class ServingEngine {
   readonly batchIndptr: number;
   readonly batchKept: number;
   /**
-   * The items' screen block (memory-plan.ts ServingLayout.itemScreen) and the screening
-   * kernels' query scratch (screenScratchBytes(BATCH_QUERIES, k) bytes).
+   * The items' screen block (screenBytes(items, k), after the batch area; 0 when the memory
+   * could not hold it) and the screening kernels' query scratch (screenScratchBytes(BATCH_QUERIES, k)).
    */
   readonly itemScreen: number;
   readonly screenScratch: number;
@@ -124,9 +126,12 @@ export class ServingEngine {
     this.batchX = alignUp(layout.totalBytes);
     this.batchIndptr = this.batchX + BATCH_QUERIES * stride * 4;
     this.batchKept = alignUp(this.batchIndptr + (BATCH_QUERIES + 1) * 4);
-    this.itemScreen = layout.itemScreen;
     this.screenScratch = alignUp(this.batchKept + BATCH_QUERIES * 4);
-    const offset = alignUp(this.screenScratch + screenScratchBytes(BATCH_QUERIES, k));
+    // The items' screen last, where it still fits in one memory (else: no screening).
+    const screenAt = alignUp(this.screenScratch + screenScratchBytes(BATCH_QUERIES, k));
+    const withScreen = alignUp(screenAt + screenBytes(numItems, k));
+    this.itemScreen = withScreen <= MAX_MEMORY_BYTES ? screenAt : 0;
+    const offset = this.itemScreen ? withScreen : screenAt;
     const serving = backend === 'js' ? null : servingWasmModule();
     if (!serving && backend !== 'js' && backendChoice() === 'wasm') {
       fail(
@@ -274,7 +279,7 @@ export class ServingEngine {
    * screened.
    */
   screenFor(rows: number, numRows: number): number {
-    if (rows !== this.items || numRows !== this.numItems || numRows < SCREEN_MIN_ROWS) return 0;
+    if (!this.itemScreen || rows !== this.items || numRows !== this.numItems || numRows < SCREEN_MIN_ROWS) return 0;
     if (!this.itemScreenBuilt) {
       this.kernels.screenRows(this.items, this.stride, this.k, this.numItems, this.itemScreen);
       this.itemScreenBuilt = true;

@@ -76,9 +76,11 @@ export class MemoryPlan {
  * padded to `stride` (one extra column for the bias unknown of a biased fold-in), their
  * unit-length copies (cosine), biases, the items' YᵀY, and one query's scratch: lists of up
  * to `maxList` entries (candidates, exclusions, results, fold-in weights) and a fold-in system.
- * Last, the items' screen block (kernels/types.ts screenBytes: an int16 copy of the item
- * rows, +2 bytes per factor, +4 per item), reserved here but only written — and so only
- * resident — once the engine first ranks the items (ServingEngine.screenFor).
+ * The engine appends its batch area and, where the memory still fits in 4 GiB, the items'
+ * screen block (kernels/types.ts screenBytes: an int16 copy of the item rows, +2 bytes per
+ * factor and +4 per item), reserved at once but only written — and so only resident — once
+ * the engine first ranks the items (ServingEngine.screenFor). It is not part of this plan: a
+ * model too large to hold it is still served, without screening.
  */
 export interface ServingLayout {
   stride: number;
@@ -102,8 +104,6 @@ export interface ServingLayout {
   cols: number;
   values: number;
   gather: number;
-  /** The items' screen block (screenBytes(items, k)), built on the first ranking of the items. */
-  itemScreen: number;
   totalBytes: number;
 }
 
@@ -134,7 +134,6 @@ export function planServing(numUsers: number, numItems: number, k: number): Serv
     cols: plan.take(maxList * 4, 'lists'),
     values: plan.take(maxList * 4, 'lists'),
     gather: plan.take(2 * GATHER_ROWS * stride * 4, 'query'),
-    itemScreen: plan.take(screenBytes(numItems, k), 'screen'),
   };
   const smaller = 'Serve a model with fewer factors, or fewer users or items (drop the rarely active ones before training).';
   plan.refuseBeyondMemory(`Serving a model of ${numUsers} users × ${numItems} items × ${k} factors`, {
@@ -143,7 +142,6 @@ export function planServing(numUsers: number, numItems: number, k: number): Serv
     biases: { label: 'biases', hint: smaller },
     lists: { label: `one query's lists (8 × ${maxList} entries)`, hint: smaller },
     query: { label: 'fold-in scratch', hint: 'Lower factors.' },
-    screen: { label: "the items' int16 copy (for screening)", hint: smaller },
   });
   return { ...layout, totalBytes: plan.totalBytes };
 }
@@ -203,14 +201,6 @@ export function planTopN(input: TopNInput): TopNLayout {
     screenScratch: 0,
     screenScratchBytes: 0,
   };
-  const screenThreads = input.screenThreads ?? 0;
-  if (screenThreads > 0) {
-    // A thread scores QUERY_BLOCK queries per task; the spare slot is for a calling thread
-    // that takes a share of the job.
-    layout.screen = plan.take(screenBytes(numRows, k), 'factors');
-    layout.screenScratchBytes = roundUp(screenScratchBytes(QUERY_BLOCK, k), 64);
-    layout.screenScratch = plan.take((screenThreads + 1) * layout.screenScratchBytes, 'factors');
-  }
   plan.refuseBeyondMemory('recommendAll', {
     lists: { label: `the lists (${numQueries} × n = ${n})`, hint: 'Lower n.' },
     factors: {
@@ -222,6 +212,17 @@ export function planTopN(input: TopNInput): TopNLayout {
       hint: 'Pass excludeSeen: false, or save and load the model with seen: false.',
     },
   });
+  // The screen (an int16 copy of the rows, and one query scratch per thread: QUERY_BLOCK
+  // queries per task, plus a spare slot for a calling thread that takes a share of the job)
+  // only where it still fits: without it every row is scored exactly, with the same lists.
+  const screenThreads = input.screenThreads ?? 0;
+  const scratchBytes = roundUp(screenScratchBytes(QUERY_BLOCK, k), 64);
+  const extra = roundUp(screenBytes(numRows, k), 64) + (screenThreads + 1) * scratchBytes;
+  if (screenThreads > 0 && plan.totalBytes + extra <= MAX_MEMORY_BYTES) {
+    layout.screen = plan.take(screenBytes(numRows, k), 'screen');
+    layout.screenScratchBytes = scratchBytes;
+    layout.screenScratch = plan.take((screenThreads + 1) * scratchBytes, 'screen');
+  }
   return { ...layout, totalBytes: plan.totalBytes };
 }
 
