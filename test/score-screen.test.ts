@@ -421,3 +421,47 @@ describe('the serving engine screens the item rows', () => {
     expect(engine.screenFor(engine.itemNormed, items)).toBe(0);
   });
 });
+
+describe('recommendAll screens the items on every path', () => {
+  it('recommendAllThreaded on 1 and 2 threads and model.recommendAll give the unscreened lists (biases, seen items, minItemRatings)', async () => {
+    const { ALSModel } = await import('../src/model/model.js');
+    const { recommendAllThreaded } = await import('../src/model/recommend-all.js');
+    const k = 16;
+    const rand = rng(60);
+    const users = 40;
+    const items = 900; // past SCREEN_MIN_ROWS
+    const seen = new Map(
+      Array.from({ length: users }, (_, u) => [u, Array.from({ length: 30 }, (_, j) => (u * 37 + j * 11) % items)]),
+    );
+    const model = ALSModel.fromFactors({
+      userIds: Array.from({ length: users }, (_, u) => u),
+      itemIds: Array.from({ length: items }, (_, i) => i),
+      userFactors: Float32Array.from({ length: users * k }, () => uniform(rand, -1, 1)),
+      itemFactors: Float32Array.from({ length: items * k }, () => uniform(rand, -1, 1)),
+      userBiases: Float32Array.from({ length: users }, () => uniform(rand, -0.3, 0.3)),
+      itemBiases: Float32Array.from({ length: items }, () => uniform(rand, -0.3, 0.3)),
+      globalMean: 3,
+      seen,
+    });
+    const engine = model.engine();
+    // The unscreened lists, user by user.
+    const want = Array.from({ length: users }, (_, u) => {
+      const top = topN(engine, {
+        vector: model.userFactors.subarray(u * k, (u + 1) * k),
+        rows: engine.items,
+        numRows: items,
+        bias: engine.itemBias,
+        n: 10,
+        exclude: seen.get(u)!,
+        screen: false,
+      });
+      return Array.from(top.indices);
+    });
+    const rows = (all: { indices: Int32Array }) =>
+      Array.from({ length: users }, (_, u) => Array.from(all.indices.subarray(u * 10, u * 10 + 10)));
+    expect(rows(model.recommendAll({ n: 10 }))).toEqual(want);
+    for (const threads of [1, 2]) expect(rows(await recommendAllThreaded(model, { n: 10, threads }))).toEqual(want);
+    const sync = model.recommendAll({ n: 10, minItemRatings: 1 });
+    expect(rows(await recommendAllThreaded(model, { n: 10, threads: 2, minItemRatings: 1 }))).toEqual(rows(sync));
+  });
+});
