@@ -117,7 +117,8 @@ for (const k of K_VALUES) {
     const ta: number[] = [];
     const tb: number[] = [];
     const reps = Math.max(20, Math.round(REPS / Math.sqrt(c.lists)));
-    for (let w = 0; w < 10; w++) {
+    // Enough calls for both kernels to leave the baseline compiler (tier-up is per function).
+    for (let w = 0; w < 100; w++) {
       c.exact(outA);
       c.screened(outB);
     }
