@@ -73,7 +73,7 @@ import { dot } from './vec';
  * exact errors of the row, not estimates), as three f64 at `sums`. Four columns at a time: v is
  * read up to width ≤ stride, the columns past dim masked off.
  */
-@inline export function quantise(v: usize, dim: i32, width: i32, s: f32, level: i32, h: usize, sums: usize): void {
+export function quantise(v: usize, dim: i32, width: i32, s: f32, level: i32, h: usize, sums: usize): void {
   const inv = f32x4.splat(<f32>1 / s); // s = 0: ±∞ or NaN, as x / 0
   const hi = f32x4.splat(<f32>level);
   const lo = f32x4.neg(hi);
@@ -173,7 +173,9 @@ export function prepareQuery(screen: usize, x: usize, dim: i32, xq: usize, sqAt:
  * Row i scored exactly (scoreTopK's `dot`, then its bias) and offered to the heap, unless it
  * is in the ascending list excl[0 … numExcl) or its bound u is at most the heap's threshold.
  */
-@inline export function rescore(
+// rescore and screenRange stay calls (not inlined): a row is rescored rarely once the heap is
+// full, and inlining them into each caller cost ~14 kB per wasm build for no measured gain.
+export function rescore(
   Y: usize, rb: usize, dim: i32, x: usize, bias: usize, i: i32, u: f32,
   excl: usize, numExcl: i32, n: i32, outIdx: usize, outScore: usize, kept: i32,
 ): i32 {
@@ -202,7 +204,7 @@ export function prepareQuery(screen: usize, x: usize, dim: i32, xq: usize, sqAt:
  * bounds, one SIMD compare against the threshold; only rows whose bound passes are rescored.
  * The same heap states as score.ts topKRange. Returns how many the heap holds.
  */
-@inline export function screenRange(
+export function screenRange(
   screen: usize, Y: usize, stride: i32, dim: i32, r0: i32, r1: i32, x: usize, xq: usize, sq: f32, E: f32,
   bias: usize, excl: usize, numExcl: i32, n: i32, outIdx: usize, outScore: usize, kept: i32,
 ): i32 {
