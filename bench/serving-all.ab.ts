@@ -20,6 +20,10 @@ if (!dirA || !dirB) throw new Error('usage: serving-all.ab.ts <A package dir> <B
 const importPkg = async (dir: string): Promise<Pkg> => import(pathToFileURL(resolve(dir, 'dist/index.js')).href);
 const A = await importPkg(dirA);
 const B = await importPkg(dirB);
+// Serving on WASM in both (a package copy outside the repository cannot always find its
+// build synchronously, and would serve on the JS twin).
+await A.init();
+await B.init();
 const REPS = Number(process.env.ALL_REPS ?? 3);
 const CASES = (process.env.ALL_CASES ?? 'one,t1,t2,sync').split(',');
 const USERS = Number(process.env.ALL_USERS ?? 100_000);
