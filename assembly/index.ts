@@ -6,6 +6,6 @@ export { subspaceSolve } from './subspace';
 export { rowWeights } from './weights';
 export { solveRows } from './solve';
 export { dataLoss, penalty } from './loss';
-export { scoreTopK, scoreTopKRanks, rankQueries } from './score';
-export { scoreTopKBatch } from './score-batch';
+export { scoreTopK, screenRows, screenTopK, scoreTopKRanks, rankQueries } from './score';
+export { scoreTopKBatch, screenTopKBatch } from './score-batch';
 export { sampleRows } from './sample';

@@ -1,6 +1,7 @@
 // Scoring many query vectors against the same rows: each row is read once per block of
 // queries instead of once per query (register-tiled like the Gram: four queries by two rows).
 import { offerLane, rowTails, sums4, threshold, topKRange } from './score';
+import { SCREEN_HEADER, isums4, prepareQuery, rescore, screenFits, screenRange, screenRowsAt, upper } from './score-screen';
 import { dot, madd } from './vec';
 
 /** Rows per block: every query of a call scores one block before the next is read (≈ L2). */
@@ -40,6 +41,142 @@ export function scoreTopKBatch(
       ));
     }
   }
+}
+
+/**
+ * scoreTopKBatch screened: the same heaps and kept counts, bit for bit. Every query is
+ * quantised first into `scratch` (src/kernels/types.ts screenScratchBytes(numQueries, dim):
+ * the scales σ_q, then the bounds E, each padded to a multiple of four queries, then the int16
+ * query rows); then the rows are walked in the same blocks, four queries by two rows of the
+ * int16 copy in `screen` (built by score.ts screenRows for these rows), and a row is scored
+ * exactly for a query only when its bound can enter that query's heap
+ * (assembly/score-screen.ts). A screen that does not fit (another dim, too few rows) falls
+ * back to scoreTopKBatch; a query that cannot be screened has E = +∞, so all its rows are
+ * rescored.
+ */
+export function screenTopKBatch(
+  screen: usize, Y: usize, stride: i32, dim: i32, start: i32, end: i32, bias: usize, X: usize, numQueries: i32,
+  exclIndptr: usize, exclIndices: usize, n: i32, outIdx: usize, outScore: usize, outKept: usize, scratch: usize,
+): void {
+  if (!screenFits(screen, dim, start, end)) {
+    scoreTopKBatch(Y, stride, dim, start, end, bias, X, numQueries, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+    return;
+  }
+  const rb = <usize>stride << 2;
+  const padded = <usize>((numQueries + 3) & ~3) << 2;
+  const sqAt = scratch;
+  const eAt = scratch + padded;
+  const xqAt = eAt + padded;
+  const qBytes = <usize>load<i32>(screen, 8) << 1;
+  for (let q = 0; q < numQueries; q++) {
+    store<i32>(outKept + (<usize>q << 2), 0);
+    const qo = <usize>q << 2;
+    prepareQuery(screen, X + <usize>q * rb, dim, xqAt + <usize>q * qBytes, sqAt + qo, eAt + qo);
+  }
+  const heapBytes = <usize>n << 2;
+  for (let r0 = start; r0 < end; r0 += BLOCK_ROWS) {
+    const r1 = min(end, r0 + BLOCK_ROWS);
+    let q = 0;
+    for (; q + 4 <= numQueries; q += 4) {
+      quadScreen(screen, Y, stride, dim, r0, r1, bias, X, q, exclIndptr, exclIndices, n, outIdx, outScore, outKept, scratch, padded);
+    }
+    for (; q < numQueries; q++) {
+      const qo = <usize>q << 2;
+      const lo = exclIndptr ? load<i32>(exclIndptr + qo) : 0;
+      const hi = exclIndptr ? load<i32>(exclIndptr + qo, 4) : 0;
+      const h = <usize>q * heapBytes;
+      store<i32>(outKept + qo, screenRange(
+        screen, Y, stride, dim, r0, r1, X + <usize>q * rb, xqAt + <usize>q * qBytes, load<f32>(sqAt + qo), load<f32>(eAt + qo),
+        bias, exclIndices + (<usize>lo << 2), hi - lo, n, outIdx + h, outScore + h, load<i32>(outKept + qo),
+      ));
+    }
+  }
+}
+
+/**
+ * Queries q … q + 3 over the rows [r0, r1) screened, their heaps resumed from outKept: two
+ * int16 rows at a time against the four int16 queries (eight integer accumulators), then
+ * eight bounds in two vectors and one compare against the four thresholds; a (query, row)
+ * whose bound passes is scored exactly (`dot`) and offered.
+ */
+function quadScreen(
+  screen: usize, Y: usize, stride: i32, dim: i32, r0: i32, r1: i32, bias: usize, X: usize, q: i32,
+  exclIndptr: usize, exclIndices: usize, n: i32, outIdx: usize, outScore: usize, outKept: usize,
+  scratch: usize, padded: usize,
+): void {
+  const rowBytes = <usize>load<i32>(screen, 8) << 1;
+  const scales = screen + SCREEN_HEADER;
+  const rowsAt = screenRowsAt(screen, load<i32>(screen));
+  const qo = <usize>q << 2;
+  const vsq = v128.load(scratch + qo);
+  const vE = v128.load(scratch + padded + qo);
+  const x0 = scratch + 2 * padded + <usize>q * rowBytes;
+  const x1 = x0 + rowBytes;
+  const x2 = x1 + rowBytes;
+  const x3 = x2 + rowBytes;
+  const hasBias = bias != 0;
+  let thr = thresholds(outScore, outKept, q, n);
+  let i = r0;
+  for (; i + 2 <= r1; i += 2) {
+    const y = rowsAt + <usize>i * rowBytes;
+    const z = y + rowBytes;
+    let a0 = i32x4.splat(0);
+    let a1 = a0; let a2 = a0; let a3 = a0; let a4 = a0; let a5 = a0; let a6 = a0; let a7 = a0;
+    for (let o: usize = 0; o < rowBytes; o += 16) {
+      const yc = v128.load(y + o);
+      const zc = v128.load(z + o);
+      const u = v128.load(x0 + o);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, yc));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, zc));
+      const v = v128.load(x1 + o);
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v, yc));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v, zc));
+      const w = v128.load(x2 + o);
+      a4 = i32x4.add(a4, i32x4.dot_i16x8_s(w, yc));
+      a5 = i32x4.add(a5, i32x4.dot_i16x8_s(w, zc));
+      const t = v128.load(x3 + o);
+      a6 = i32x4.add(a6, i32x4.dot_i16x8_s(t, yc));
+      a7 = i32x4.add(a7, i32x4.dot_i16x8_s(t, zc));
+    }
+    // Lane j: query q + j's bound for row i (uy) and row i + 1 (uz).
+    const by = hasBias ? v128.load32_splat(bias + (<usize>i << 2)) : f32x4.splat(0);
+    const bz = hasBias ? v128.load32_splat(bias + (<usize>i << 2), 4) : f32x4.splat(0);
+    const uy = upper(isums4(a0, a2, a4, a6), v128.load32_splat(scales + (<usize>i << 2)), vsq, vE, by, hasBias);
+    const uz = upper(isums4(a1, a3, a5, a7), v128.load32_splat(scales + (<usize>i << 2), 4), vsq, vE, bz, hasBias);
+    if (!v128.any_true(v128.or(v128.not(f32x4.le(uy, thr)), v128.not(f32x4.le(uz, thr))))) continue;
+    rescoreQuad(uy, Y, stride, dim, i, X, q, bias, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+    rescoreQuad(uz, Y, stride, dim, i + 1, X, q, bias, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+    thr = thresholds(outScore, outKept, q, n);
+  }
+  // An odd last row: exactly, for each query.
+  if (i < r1) rescoreQuad(f32x4.splat(NaN), Y, stride, dim, i, X, q, bias, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+}
+
+/** Row i for queries q … q + 3 (lane j: query q + j's bound u), each rescored if its bound passes. */
+function rescoreQuad(
+  u: v128, Y: usize, stride: i32, dim: i32, i: i32, X: usize, q: i32, bias: usize,
+  exclIndptr: usize, exclIndices: usize, n: i32, outIdx: usize, outScore: usize, outKept: usize,
+): void {
+  rescoreOne(f32x4.extract_lane(u, 0), Y, stride, dim, i, X, q, bias, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+  rescoreOne(f32x4.extract_lane(u, 1), Y, stride, dim, i, X, q + 1, bias, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+  rescoreOne(f32x4.extract_lane(u, 2), Y, stride, dim, i, X, q + 2, bias, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+  rescoreOne(f32x4.extract_lane(u, 3), Y, stride, dim, i, X, q + 3, bias, exclIndptr, exclIndices, n, outIdx, outScore, outKept);
+}
+
+/** Row i with bound u for query q: score.ts-exact rescoring into q's heap (see score-screen.ts rescore). */
+@inline function rescoreOne(
+  u: f32, Y: usize, stride: i32, dim: i32, i: i32, X: usize, q: i32, bias: usize,
+  exclIndptr: usize, exclIndices: usize, n: i32, outIdx: usize, outScore: usize, outKept: usize,
+): void {
+  const qo = <usize>q << 2;
+  const lo = exclIndptr ? load<i32>(exclIndptr + qo) : 0;
+  const hi = exclIndptr ? load<i32>(exclIndptr + qo, 4) : 0;
+  const h = <usize>q * (<usize>n << 2);
+  const rb = <usize>stride << 2;
+  store<i32>(outKept + qo, rescore(
+    Y, rb, dim, X + <usize>q * rb, bias, i, u, exclIndices + (<usize>lo << 2), hi - lo, n, outIdx + h, outScore + h,
+    load<i32>(outKept + qo),
+  ));
 }
 
 /**

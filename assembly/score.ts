@@ -5,6 +5,7 @@ import {
   RANK_OUT_RANK,
 } from './abi';
 import { dot, dot2, madd } from './vec';
+import { SCREEN_HEADER, maxAbs, prepareQuery, quantise, screenFits, screenLevel, screenRange, screenRowsAt } from './score-screen';
 
 /**
  * Top-n of s_i = x·y_i + bias[i] over the rows i in [start, end) (cands = 0) or the rows
@@ -29,6 +30,64 @@ export function scoreTopK(
     kept = offer(outIdx, outScore, kept, n, i, s);
   }
   return kept;
+}
+
+/**
+ * The screen block at `screen` for the rows Y[0 … numRows) (dim columns of stride floats):
+ * each row's int16 copy at its own scale and the norms the bound needs (assembly/score-screen.ts
+ * describes the block and the bound). Rows holding a non-finite value get the scale NaN and are
+ * always rescored. The block must be rebuilt whenever a row changes.
+ */
+export function screenRows(Y: usize, stride: i32, dim: i32, numRows: i32, screen: usize): void {
+  const width = (dim + 7) & ~7;
+  const level = screenLevel(width);
+  store<i32>(screen, numRows);
+  store<i32>(screen, dim, 4);
+  store<i32>(screen, width, 8);
+  store<i32>(screen, level, 12);
+  const rb = <usize>stride << 2;
+  const rowBytes = <usize>width << 1;
+  const rowsAt = screenRowsAt(screen, numRows);
+  const sums = screen + 40; // three f64 of scratch inside the header until the maxima are stored
+  let R = 0.0;
+  let W = 0.0;
+  let Ymax = 0.0;
+  for (let i = 0; i < numRows; i++) {
+    const y = Y + <usize>i * rb;
+    const m = maxAbs(y, dim);
+    const s: f32 = m == m ? m / <f32>level : 0;
+    quantise(y, dim, width, s, level, rowsAt + <usize>i * rowBytes, sums);
+    store<f32>(screen + SCREEN_HEADER + (<usize>i << 2), m == m ? s : NaN);
+    if (m != m) continue;
+    R = max(R, Math.sqrt(load<f64>(sums)));
+    W = max(W, Math.sqrt(load<f64>(sums, 8)));
+    Ymax = max(Ymax, Math.sqrt(load<f64>(sums, 16)));
+  }
+  store<f64>(screen, R, 16);
+  store<f64>(screen, W, 24);
+  store<f64>(screen, Ymax, 32);
+}
+
+/**
+ * scoreTopK over the rows [start, end) (no candidate list), screened: the same heap, the same
+ * return value, bit for bit. The query is quantised into `scratch` (src/kernels/types.ts
+ * screenScratchBytes(1, dim)); each row's bound from the int16 copy in `screen` (built by
+ * screenRows for these rows) decides whether its exact score is needed at all. A screen that
+ * does not fit (another dim, too few rows) or a query that cannot be screened falls back to
+ * scoreTopK.
+ */
+export function screenTopK(
+  screen: usize, Y: usize, stride: i32, dim: i32, start: i32, end: i32, x: usize, bias: usize,
+  excl: usize, numExcl: i32, n: i32, outIdx: usize, outScore: usize, scratch: usize,
+): i32 {
+  const xq = scratch + 32;
+  if (!screenFits(screen, dim, start, end) || !prepareQuery(screen, x, dim, xq, scratch, scratch + 16)) {
+    return scoreTopK(Y, stride, dim, start, end, 0, 0, x, bias, excl, numExcl, n, outIdx, outScore);
+  }
+  return screenRange(
+    screen, Y, stride, dim, start, end, x, xq, load<f32>(scratch), load<f32>(scratch, 16),
+    bias, excl, numExcl, n, outIdx, outScore, 0,
+  );
 }
 
 /**

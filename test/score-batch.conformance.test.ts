@@ -4,7 +4,7 @@
  * by the lower index, NaN left out. And the serving engine's topNEach against topN.
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Kernels } from '../src/kernels/types.js';
+import { type Kernels, screenBytes, screenScratchBytes } from '../src/kernels/types.js';
 import { ServingEngine } from '../src/model/engine.js';
 import { topN } from '../src/model/recommend.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
@@ -177,6 +177,43 @@ for (const backend of await listBackends()) {
       expect(batch[2]).toEqual([]);
       expect(batch[4]).toHaveLength(777 - 130);
       expect(batch).toEqual(one);
+    });
+
+    it('screened (screenTopKBatch through the rows’ int16 screen): the heaps of scoreTopKBatch, bit for bit', () => {
+      for (const [dim, queries, start, end] of [
+        [64, 9, 0, 1100],
+        [13, 5, 3, 1037],
+        [1, 4, 0, 700],
+      ] as const) {
+        const stride = Math.ceil((dim + 1) / 8) * 8;
+        const rows = 1100;
+        const rand = rng(300 + dim);
+        const Y = arena.f32(rows * stride);
+        for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) Y.view[r * stride + d] = uniform(rand, -1, 1);
+        const bias = arena.f32(Array.from({ length: rows }, () => uniform(rand, -0.5, 0.5)));
+        const X = arena.f32(queries * stride);
+        for (let q = 0; q < queries; q++) for (let d = 0; d < dim; d++) X.view[q * stride + d] = uniform(rand, -1, 1);
+        const lists = exclusions(dim, queries, rows, 0.1);
+        const indptr = arena.i32([0, ...lists.map((_, q) => lists.slice(0, q + 1).flat().length)]);
+        const indices = arena.i32(lists.flat());
+        const screen = arena.f32(screenBytes(rows, dim) / 4);
+        K.screenRows(Y.ptr, stride, dim, rows, screen.ptr);
+        const heaps = (screened: boolean) => {
+          const idx = arena.i32(queries * 10);
+          const score = arena.f32(queries * 10);
+          const kept = arena.i32(queries);
+          const args = [start, end, bias.ptr, X.ptr, queries, indptr.ptr, indices.ptr, 10, idx.ptr, score.ptr, kept.ptr] as const;
+          if (screened) {
+            K.screenTopKBatch(screen.ptr, Y.ptr, stride, dim, ...args, arena.f32(screenScratchBytes(queries, dim) / 4).ptr);
+          } else K.scoreTopKBatch(Y.ptr, stride, dim, ...args);
+          return [
+            Array.from(kept.view),
+            Array.from(idx.view),
+            Array.from(new Uint32Array(score.view.buffer, score.ptr, queries * 10)),
+          ];
+        };
+        expect(heaps(true)).toEqual(heaps(false));
+      }
     });
 
     it('odd row counts and an odd start: the last row of a pair-of-rows tile alone, every tail', () => {

@@ -3,7 +3,7 @@
  * sort by (score desc, index asc), drop excluded rows, take n.
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RANK_PARAM_SLOTS, RankParam, type Kernels } from '../src/kernels/types.js';
+import { RANK_PARAM_SLOTS, RankParam, screenBytes, screenScratchBytes, type Kernels } from '../src/kernels/types.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
 
 function reference(Y: number[][], x: number[], bias: number[] | null, rows: number[], excl: Set<number>, n: number) {
@@ -32,7 +32,7 @@ for (const backend of await listBackends()) {
       stride: number,
       dim: number,
       x: number[],
-      opts: { bias?: number[]; cands?: number[]; excl?: number[]; n: number; start?: number; end?: number },
+      opts: { bias?: number[]; cands?: number[]; excl?: number[]; n: number; start?: number; end?: number; screened?: boolean },
     ) => {
       const y = arena.f32(Y.length * stride);
       Y.forEach((row, r) => y.view.set(row, r * stride));
@@ -43,22 +43,42 @@ for (const backend of await listBackends()) {
       const excl = arena.i32(opts.excl ?? [0]);
       const outIdx = arena.i32(Math.max(opts.n, 1));
       const outScore = arena.f32(Math.max(opts.n, 1));
-      const kept = K.scoreTopK(
-        y.ptr,
-        stride,
-        dim,
-        opts.start ?? 0,
-        opts.end ?? Y.length,
-        cands ? cands.ptr : 0,
-        opts.cands?.length ?? 0,
-        xb.ptr,
-        bias,
-        excl.ptr,
-        opts.excl?.length ?? 0,
-        opts.n,
-        outIdx.ptr,
-        outScore.ptr,
-      );
+      // screened: through the rows' int16 screen (screenTopK), which must keep the same heap.
+      const screen = opts.screened ? arena.f32(screenBytes(Y.length, dim) / 4).ptr : 0;
+      if (screen) K.screenRows(y.ptr, stride, dim, Y.length, screen);
+      const kept = screen
+        ? K.screenTopK(
+            screen,
+            y.ptr,
+            stride,
+            dim,
+            opts.start ?? 0,
+            opts.end ?? Y.length,
+            xb.ptr,
+            bias,
+            excl.ptr,
+            opts.excl?.length ?? 0,
+            opts.n,
+            outIdx.ptr,
+            outScore.ptr,
+            arena.f32(screenScratchBytes(1, dim) / 4).ptr,
+          )
+        : K.scoreTopK(
+            y.ptr,
+            stride,
+            dim,
+            opts.start ?? 0,
+            opts.end ?? Y.length,
+            cands ? cands.ptr : 0,
+            opts.cands?.length ?? 0,
+            xb.ptr,
+            bias,
+            excl.ptr,
+            opts.excl?.length ?? 0,
+            opts.n,
+            outIdx.ptr,
+            outScore.ptr,
+          );
       return Array.from({ length: kept }, (_, q) => ({ i: outIdx.view[q]!, s: outScore.view[q]! })).sort(
         (a, b) => b.s - a.s || a.i - b.i,
       );
@@ -116,6 +136,24 @@ for (const backend of await listBackends()) {
           reference(Y, x, null, all.slice(100, 350), new Set(excl), 5),
         );
         check(top(Y, stride, k, x, { n: 1000 }), reference(Y, x, null, all, new Set(), 1000));
+      });
+
+      it(`k = ${k}: screened (screenTopK) — the reference's lists and scoreTopK's score bits`, () => {
+        const rand = rng(950 + k);
+        const stride = Math.ceil(k / 8) * 8;
+        const rows = 700;
+        const Y = Array.from({ length: rows }, () => Array.from({ length: k }, () => uniform(rand, -1, 1)));
+        const x = Array.from({ length: k }, () => uniform(rand, -1, 1));
+        const bias = Array.from({ length: rows }, () => uniform(rand, -0.5, 0.5));
+        const excl = Array.from({ length: rows }, (_, i) => i).filter(() => rand() < 0.2);
+        const all = Array.from({ length: rows }, (_, i) => i);
+        for (const opts of [{ n: 10 }, { n: 25, bias, excl }, { n: 5, start: 100, end: 350, excl }, { n: 1000 }]) {
+          const screened = top(Y, stride, k, x, { ...opts, screened: true });
+          expect(screened).toEqual(top(Y, stride, k, x, opts));
+          const rowsOf = all.slice(opts.start ?? 0, opts.end ?? rows);
+          const want = reference(Y, x, opts.bias ?? null, rowsOf, new Set(opts.excl ?? []), opts.n);
+          expect(screened.map((g) => g.i)).toEqual(want.map((w) => w.i));
+        }
       });
     }
   });

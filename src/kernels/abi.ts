@@ -193,6 +193,11 @@ export const JOBS = {
       ['n', 'i32', 'list length'],
       ['outIdx', 'ptr', 'numQueries × n row indices, then one kept count per query (i32)'],
       ['outScore', 'ptr', 'numQueries × n scores (f32)'],
+      [
+        'screen',
+        'ptr',
+        "the rows' screen block (score.ts screenRows), or 0: score every row exactly; with it, each thread runs screenTopKBatch with its scratch (screenScratchBytes(QUERY_BLOCK, dim) bytes)",
+      ],
     ]),
   },
   /**

@@ -92,6 +92,26 @@ export function roundUp(n: number, multiple: number): number {
   return Math.ceil(n / multiple) * multiple;
 }
 
+/** Bytes of the header of a screen block (assembly/score-screen.ts SCREEN_HEADER). */
+export const SCREEN_HEADER_BYTES = 64;
+
+/**
+ * Bytes of the screen block `screenRows` builds for numRows rows of dim columns: the header,
+ * one f32 scale per row (padded to 16 bytes), then each row as int16, dim rounded up to 8.
+ */
+export function screenBytes(numRows: number, dim: number): number {
+  return SCREEN_HEADER_BYTES + roundUp(numRows * 4, 16) + numRows * roundUp(dim, 8) * 2;
+}
+
+/**
+ * Scratch bytes `screenTopK` (queries = 1) and `screenTopKBatch` (queries = numQueries) need:
+ * each query's scale and bound (f32, padded to a multiple of four queries), its int16 row,
+ * and 32 bytes past the last one.
+ */
+export function screenScratchBytes(queries: number, dim: number): number {
+  return 2 * roundUp(queries, 4) * 4 + queries * roundUp(dim, 8) * 2 + 32;
+}
+
 /** Status returned by `solveRows` when every row succeeded. */
 export const SOLVE_OK = -1;
 
@@ -222,6 +242,36 @@ export interface Kernels {
   ): number;
 
   /**
+   * Builds the screen block at `screen` ({@link screenBytes}(numRows, dim) bytes) for the rows
+   * Y[0 … numRows): each row as int16 at its own scale, and the norms of the bound that lets
+   * screenTopK / screenTopKBatch skip a row without its exact score (assembly/score-screen.ts
+   * derives it). Rebuild it whenever a row changes.
+   */
+  screenRows(Y: number, stride: number, dim: number, numRows: number, screen: number): void;
+
+  /**
+   * scoreTopK over rows [start, end) (no candidate list) through the screen block of those
+   * rows: the same heap and return value, bit for bit; only rows whose upper bound could enter
+   * the heap are scored exactly. `scratch` holds {@link screenScratchBytes}(1, dim) bytes.
+   */
+  screenTopK(
+    screen: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    x: number,
+    bias: number,
+    excl: number,
+    numExcl: number,
+    n: number,
+    outIdx: number,
+    outScore: number,
+    scratch: number,
+  ): number;
+
+  /**
    * scoreTopK over rows [start, end) (no candidate list) plus, in the same pass, the rank of
    * each positive row pos[0 … numPos) (ascending, disjoint from excl) among the rows of the
    * range that are neither excluded nor positive: outRank[p] (i32) += 2·(rows scoring below
@@ -312,6 +362,29 @@ export interface Kernels {
     outIdx: number,
     outScore: number,
     outKept: number,
+  ): void;
+
+  /**
+   * scoreTopKBatch through the screen block of the rows (see screenTopK): the same heaps and
+   * kept counts, bit for bit. `scratch` holds {@link screenScratchBytes}(numQueries, dim) bytes.
+   */
+  screenTopKBatch(
+    screen: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    bias: number,
+    X: number,
+    numQueries: number,
+    exclIndptr: number,
+    exclIndices: number,
+    n: number,
+    outIdx: number,
+    outScore: number,
+    outKept: number,
+    scratch: number,
   ): void;
   // ── Bayesian ALS (Gibbs sampling): assembly/sample.ts ──
 

@@ -22,10 +22,13 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     dataLoss: e.dataLoss,
     penalty: e.penalty,
     scoreTopK: e.scoreTopK,
+    screenRows: e.screenRows,
+    screenTopK: e.screenTopK,
     scoreTopKRanks: e.scoreTopKRanks,
     rankQueries: e.rankQueries,
     subspaceSolve: e.subspaceSolve,
     scoreTopKBatch: e.scoreTopKBatch,
+    screenTopKBatch: e.screenTopKBatch,
     sampleRows: e.sampleRows,
   };
 }

@@ -7,6 +7,7 @@ import { ErrorCode, fail } from '../errors.js';
 import { checkThreads, resolveThreads } from '../parallel/threads.js';
 import { abortSignal, boolean, checkOptions, oneOf } from '../validate.js';
 import { planTopN } from '../wasm/memory-plan.js';
+import { SCREEN_MIN_ROWS } from './engine.js';
 import { gatherRows, itemsAtLeast, noCounts, restrictColumns } from './item-filter.js';
 import { checkClip, clamp, clipRangeOf, minItemRatings, topCount, type Clip } from './serving-options.js';
 import type { ALSModel, AllRecommendations } from './model.js';
@@ -61,8 +62,18 @@ export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
   const numRows = input.rows.length / k;
   const nnz = input.excluded ? input.excluded.indices.length : 0;
   // Planned before anything is allocated: past 4 GiB this refuses with TOO_LARGE at once.
-  const plan = planTopN({ k, numQueries, numRows, n, rowBias: input.rowBias !== null, excludedNnz: input.excluded ? nnz : null });
-  const { stride, ctrl, queries, rows, bias, indptr, indices, outIdx, outScore } = plan;
+  // The rows are screened (an int16 copy, score.ts screenRows) unless they are few.
+  const screened = numRows >= SCREEN_MIN_ROWS;
+  const plan = planTopN({
+    k,
+    numQueries,
+    numRows,
+    n,
+    rowBias: input.rowBias !== null,
+    excludedNnz: input.excluded ? nnz : null,
+    screenThreads: screened ? input.threads : 0,
+  });
+  const { stride, ctrl, queries, rows, bias, indptr, indices, outIdx, outScore, screen } = plan;
   const offset = plan.totalBytes;
   const backend = await createBackend('auto', offset, input.threads > 1);
   const f32 = new Float32Array(backend.buffer);
@@ -77,6 +88,7 @@ export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
     i32.set(input.excluded.indptr, indptr >>> 2);
     i32.set(input.excluded.indices, indices >>> 2);
   }
+  if (screen) backend.kernels.screenRows(rows, stride, k, numRows, screen);
   writeJob(i32, ctrl, 'TopN', Math.ceil(numQueries / QUERY_BLOCK), {
     queries,
     stride,
@@ -90,9 +102,18 @@ export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
     n,
     outIdx,
     outScore,
+    screen,
   });
 
-  const executor = await startExecutor({ threads: input.threads, backend, ctrl, signal: input.signal, what: 'recommendAll' });
+  const executor = await startExecutor({
+    threads: input.threads,
+    backend,
+    ctrl,
+    scratch: plan.screenScratch,
+    scratchBytes: plan.screenScratchBytes,
+    signal: input.signal,
+    what: 'recommendAll',
+  });
   try {
     await executor.run();
   } finally {

@@ -19,11 +19,15 @@ export interface TopNQuery {
   exclude?: Iterable<number>;
   /** Only these dense indices (any order); null: every row. */
   candidates?: readonly number[] | null;
+  /** false: score every row exactly even where the engine screens them (tests, benchmarks). */
+  screen?: boolean;
 }
 
 /**
  * Top-n through the scoreTopK kernel: the query vector, exclusions (sorted) and candidates go
  * into the engine's query area; the kernel keeps the best n in a heap; only those n are sorted.
+ * Over every item row, through screenTopK and the items' int16 copy (engine.screenFor): the
+ * same heap, with the exact score computed only for rows that could enter it.
  */
 export function topN(engine: ServingEngine, q: TopNQuery): TopN {
   const { f32, i32, kernels, stride, k } = engine;
@@ -35,22 +39,40 @@ export function topN(engine: ServingEngine, q: TopNQuery): TopN {
   const cands = q.candidates ?? null;
   if (cands) i32.set(cands, engine.cands >>> 2);
   const n = Math.max(0, Math.min(q.n, cands ? cands.length : q.numRows));
-  const kept = kernels.scoreTopK(
-    q.rows,
-    stride,
-    k,
-    0,
-    q.numRows,
-    cands ? engine.cands : 0,
-    cands ? cands.length : 0,
-    engine.x,
-    q.bias,
-    engine.excl,
-    excl.length,
-    n,
-    engine.outIdx,
-    engine.outScore,
-  );
+  const screen = cands || q.screen === false ? 0 : engine.screenFor(q.rows, q.numRows);
+  const kept = screen
+    ? kernels.screenTopK(
+        screen,
+        q.rows,
+        stride,
+        k,
+        0,
+        q.numRows,
+        engine.x,
+        q.bias,
+        engine.excl,
+        excl.length,
+        n,
+        engine.outIdx,
+        engine.outScore,
+        engine.screenScratch,
+      )
+    : kernels.scoreTopK(
+        q.rows,
+        stride,
+        k,
+        0,
+        q.numRows,
+        cands ? engine.cands : 0,
+        cands ? cands.length : 0,
+        engine.x,
+        q.bias,
+        engine.excl,
+        excl.length,
+        n,
+        engine.outIdx,
+        engine.outScore,
+      );
   const order = Array.from({ length: kept }, (_, j) => j);
   const idx = i32.subarray(engine.outIdx >>> 2, (engine.outIdx >>> 2) + kept);
   const score = f32.subarray(engine.outScore >>> 2, (engine.outScore >>> 2) + kept);

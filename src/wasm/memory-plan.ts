@@ -5,8 +5,8 @@ import { ErrorCode, fail } from '../errors.js';
  * arrays. Training's plan is train/layout.ts; ranking evaluation's is eval/ranking-job.ts; both
  * take their regions from MemoryPlan here.
  */
-import { GATHER_ROWS, roundUp } from '../kernels/types.js';
-import { CTRL_BYTES } from '../parallel/tasks.js';
+import { GATHER_ROWS, roundUp, screenBytes, screenScratchBytes } from '../kernels/types.js';
+import { CTRL_BYTES, QUERY_BLOCK } from '../parallel/tasks.js';
 
 /** wasm32 addresses one memory of at most 65,536 pages of 64 KiB. */
 export const MAX_MEMORY_BYTES = 65536 * 65536;
@@ -76,6 +76,11 @@ export class MemoryPlan {
  * padded to `stride` (one extra column for the bias unknown of a biased fold-in), their
  * unit-length copies (cosine), biases, the items' YᵀY, and one query's scratch: lists of up
  * to `maxList` entries (candidates, exclusions, results, fold-in weights) and a fold-in system.
+ * The engine appends its batch area and, where the memory still fits in 4 GiB, the items'
+ * screen block (kernels/types.ts screenBytes: an int16 copy of the item rows, +2 bytes per
+ * factor and +4 per item), reserved at once but only written — and so only resident — once
+ * the engine first ranks the items (ServingEngine.screenFor). It is not part of this plan: a
+ * model too large to hold it is still served, without screening.
  */
 export interface ServingLayout {
   stride: number;
@@ -156,6 +161,11 @@ export interface TopNLayout {
   /** numQueries × n results, then one kept-count per query. */
   outIdx: number;
   outScore: number;
+  /** The rows' screen block (kernels/types.ts screenBytes); 0: none. */
+  screen: number;
+  /** One screenTopKBatch scratch per thread (`screenScratchBytes` apart); 0: none. */
+  screenScratch: number;
+  screenScratchBytes: number;
   totalBytes: number;
 }
 
@@ -168,6 +178,8 @@ export interface TopNInput {
   rowBias: boolean;
   /** Stored exclusions (seen items), or null for none. */
   excludedNnz: number | null;
+  /** Threads that screen (a screen block and one scratch each, plus one spare); 0: no screening. */
+  screenThreads?: number;
 }
 
 /** The memory of recommendAll on threads; TOO_LARGE past 4 GiB, naming the lists when n is the cause. */
@@ -185,6 +197,9 @@ export function planTopN(input: TopNInput): TopNLayout {
     indices: plan.take((input.excludedNnz ?? 0) * 4, 'excluded'),
     outIdx: plan.take((numQueries * n + numQueries) * 4, 'lists'),
     outScore: plan.take(numQueries * n * 4, 'lists'),
+    screen: 0,
+    screenScratch: 0,
+    screenScratchBytes: 0,
   };
   plan.refuseBeyondMemory('recommendAll', {
     lists: { label: `the lists (${numQueries} × n = ${n})`, hint: 'Lower n.' },
@@ -197,6 +212,17 @@ export function planTopN(input: TopNInput): TopNLayout {
       hint: 'Pass excludeSeen: false, or save and load the model with seen: false.',
     },
   });
+  // The screen (an int16 copy of the rows, and one query scratch per thread: QUERY_BLOCK
+  // queries per task, plus a spare slot for a calling thread that takes a share of the job)
+  // only where it still fits: without it every row is scored exactly, with the same lists.
+  const screenThreads = input.screenThreads ?? 0;
+  const scratchBytes = roundUp(screenScratchBytes(QUERY_BLOCK, k), 64);
+  const extra = roundUp(screenBytes(numRows, k), 64) + (screenThreads + 1) * scratchBytes;
+  if (screenThreads > 0 && plan.totalBytes + extra <= MAX_MEMORY_BYTES) {
+    layout.screen = plan.take(screenBytes(numRows, k), 'screen');
+    layout.screenScratchBytes = scratchBytes;
+    layout.screenScratch = plan.take((screenThreads + 1) * scratchBytes, 'screen');
+  }
   return { ...layout, totalBytes: plan.totalBytes };
 }
 

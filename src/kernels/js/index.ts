@@ -12,8 +12,9 @@
  *   assembly/weights.ts  → weights.ts   rowWeights
  *   assembly/solve.ts    → solve.ts     solveRows
  *   assembly/loss.ts     → loss.ts      dataLoss, penalty
- *   assembly/score.ts    → score.ts     scoreTopK, scoreTopKRanks, rankQueries
- *   assembly/score-batch.ts → score-batch.ts  scoreTopKBatch
+ *   assembly/score.ts    → score.ts     scoreTopK, screenRows, screenTopK, scoreTopKRanks, rankQueries
+ *   assembly/score-batch.ts → score-batch.ts  scoreTopKBatch, screenTopKBatch
+ *   assembly/score-screen.ts → score-screen.ts  (the screening steps both use)
  *   assembly/sample.ts   → sample.ts    sampleRows
  *   (assembly/vec.ts, the SIMD helpers, has no twin: the JS loops are scalar.)
  *

@@ -5,8 +5,9 @@
 import { readRankParams } from '../abi.js';
 import type { Kernels } from '../types.js';
 import type { JsMemory } from './memory.js';
+import { createScreenSteps } from './score-screen.js';
 
-export type ScoreKernels = Pick<Kernels, 'scoreTopK' | 'scoreTopKRanks' | 'rankQueries'>;
+export type ScoreKernels = Pick<Kernels, 'scoreTopK' | 'screenRows' | 'screenTopK' | 'scoreTopKRanks' | 'rankQueries'>;
 
 /**
  * The scoring and heap steps every scoring twin shares (./score.ts, ./score-batch.ts), as
@@ -71,6 +72,7 @@ export function createHeapSteps({ F, I }: JsMemory) {
 export function createScoreKernels(memory: JsMemory): ScoreKernels {
   const { F, I } = memory;
   const { score, offer } = createHeapSteps(memory);
+  const screenSteps = createScreenSteps(memory);
 
   /**
    * Top-n of s_i = x·y_i + bias[i] over the rows i in [start, end) (cands = 0) or the rows
@@ -106,6 +108,46 @@ export function createScoreKernels(memory: JsMemory): ScoreKernels {
       kept = offer(n, outIdx, outScore, kept, i, score(Y, stride, dim, x, bias, i));
     }
     return kept;
+  }
+
+  /**
+   * The screen block at `screen` for the rows Y[0 … numRows): each row's int16 copy at its
+   * own scale and the norms of the bound (./score-screen.ts, assembly/score-screen.ts).
+   */
+  function screenRows(Y: number, stride: number, dim: number, numRows: number, screen: number): void {
+    screenSteps.build(Y, stride, dim, numRows, screen);
+  }
+
+  /**
+   * scoreTopK over the rows [start, end), screened: the query quantised into `scratch`, a row
+   * scored exactly only when its bound can enter the heap. The same heap as scoreTopK; a
+   * screen that does not fit, or a query that cannot be screened, falls back to scoreTopK.
+   */
+  function screenTopK(
+    screen: number,
+    Y: number,
+    stride: number,
+    dim: number,
+    start: number,
+    end: number,
+    x: number,
+    bias: number,
+    excl: number,
+    numExcl: number,
+    n: number,
+    outIdx: number,
+    outScore: number,
+    scratch: number,
+  ): number {
+    const xq = scratch + 32;
+    if (!screenSteps.fits(screen, dim, start, end) || !screenSteps.prepare(screen, x, dim, xq, scratch, scratch + 16)) {
+      return scoreTopK(Y, stride, dim, start, end, 0, 0, x, bias, excl, numExcl, n, outIdx, outScore);
+    }
+    const excluded = new Set<number>();
+    for (let e = 0; e < numExcl; e++) excluded.add(I[(excl >>> 2) + e]!);
+    const sq = F[scratch >>> 2]!;
+    const E = F[(scratch + 16) >>> 2]!;
+    return screenSteps.range(screen, Y, stride, dim, start, end, x, xq, sq, E, bias, excluded, n, outIdx, outScore, 0);
   }
 
   /**
@@ -206,5 +248,5 @@ export function createScoreKernels(memory: JsMemory): ScoreKernels {
     }
   }
 
-  return { scoreTopK, scoreTopKRanks, rankQueries };
+  return { scoreTopK, screenRows, screenTopK, scoreTopKRanks, rankQueries };
 }
