@@ -58,9 +58,10 @@ for (const backend of await listBackends()) {
       const bias = c.bias ? arena.f32(Array.from({ length: c.rows }, (_, r) => biasValue(rand, r))) : null;
       const screen = arena.f32(screenBytes(c.rows, c.dim) / 4);
       K.screenRows(Y.ptr, stride, c.dim, c.rows, screen.ptr);
-      const query = c.query ?? value;
+      // A query is drawn by c.query(rand, column), else like a row (row -1) by c.value.
+      const query = (r: () => number, d: number) => (c.query ? c.query(r, d) : value(r, -1, d));
       const x = arena.f32(stride);
-      for (let d = 0; d < c.dim; d++) x.view[d] = query(rand, -1, d);
+      for (let d = 0; d < c.dim; d++) x.view[d] = query(rand, d);
       return { stride, Y, bias, screen, x };
     };
 
@@ -309,7 +310,8 @@ for (const backend of await listBackends()) {
       const { stride, Y, bias, screen } = setUp(c);
       const rand = rng(c.seed + 1);
       const X = arena.f32(c.queries * stride);
-      const query = c.query ?? c.value ?? ((r: () => number) => uniform(r, -1, 1));
+      const value = c.value ?? ((r: () => number) => uniform(r, -1, 1));
+      const query = (r: () => number, d: number) => (c.query ? c.query(r, d) : value(r, -1, d));
       for (let q = 0; q < c.queries; q++) for (let d = 0; d < c.dim; d++) X.view[q * stride + d] = query(rand, d);
       const lists = Array.from({ length: c.queries }, (_, q) => c.exclPerQuery?.(q) ?? []);
       const indptr = c.exclPerQuery ? arena.i32([0, ...lists.map((_, q) => lists.slice(0, q + 1).flat().length)]).ptr : 0;

@@ -50,11 +50,11 @@ export interface AllTopN {
 }
 
 /**
- * Every query's top n through the scoreTopK kernel, on worker threads over one shared memory
- * where there are several (the main thread otherwise): factors, exclusions and results live
- * in that memory, tasks are blocks of queries claimed from the atomic counter, and each
- * kernel call keeps its n best in place — no per-query allocation. The main thread then
- * orders each short list.
+ * Every query's top n through the scoreTopK kernel (screened through the items' int16 copy
+ * where it fits), on the calling thread and n − 1 workers over one shared memory (the calling
+ * thread alone for one thread): factors, exclusions and results live in that memory, tasks
+ * are blocks of queries claimed from the atomic counter, and each kernel call keeps its n best
+ * in place — no per-query allocation. The calling thread then orders each short list.
  */
 export async function allTopN(input: AllTopNInput): Promise<AllTopN> {
   const { k, n } = input;

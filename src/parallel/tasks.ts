@@ -83,10 +83,12 @@ export function runTasks(t: ThreadContext, deadline = Infinity): boolean {
       case Job.TopN: {
         // Queries [first, end) in one multi-query pass; the count kept for query q goes after
         // the numQueries × n indices. Exclusion offsets stay absolute into exclIndices.
-        const { queries, stride, dim, numQueries, rows, numRows, bias, exclIndptr, exclIndices, n, outIdx, outScore } = args.of;
+        // With a screen block, screened (the same lists) in the thread's scratch.
+        const { queries, stride, dim, numQueries, rows, numRows, bias, exclIndptr, exclIndices, n, outIdx, outScore, screen } =
+          args.of;
         const first = c * QUERY_BLOCK;
         const end = Math.min(numQueries, first + QUERY_BLOCK);
-        kernels.scoreTopKBatch(
+        const batch = [
           rows,
           stride,
           dim,
@@ -101,7 +103,9 @@ export function runTasks(t: ThreadContext, deadline = Infinity): boolean {
           outIdx + first * n * 4,
           outScore + first * n * 4,
           outIdx + (numQueries * n + first) * 4,
-        );
+        ] as const;
+        if (screen) kernels.screenTopKBatch(screen, ...batch, t.scratch);
+        else kernels.scoreTopKBatch(...batch);
         break;
       }
       case Job.TopNRanks: {
