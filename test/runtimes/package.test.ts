@@ -51,8 +51,10 @@ describe('the packed package', () => {
     // A budget against accidents, not a target: raised from 300 kB when the subspace and Gibbs
     // solvers, the multi-query scoring kernel and the evaluation protocols came in (312 kB), and
     // to 380 kB with CG's four-row lockstep, the blocked Cholesky, the two-row scoring tiles
-    // (each in four .wasm builds, 25 → 35 kB apiece) and the in-place memory path (358 kB).
-    expect(size).toBeLessThan(380_000);
+    // (each in four .wasm builds, 25 → 35 kB apiece) and the in-place memory path (358 kB),
+    // and to 400 kB with the int16 screening kernels, the Gibbs normals drawn in the kernel
+    // (35 → 42 kB a build) and the ALSCOO01 loader (383 kB).
+    expect(size).toBeLessThan(400_000);
   });
 
   it('exports: workerd, edge-light, browser, node, default (after types) for als-wasm and als-wasm/serve; sideEffects false', () => {
