@@ -217,43 +217,25 @@ export class ServingEngine {
         next = null;
       }
       const screen = screened ? this.screenFor(rows, numRows) : 0;
-      if (screen) {
-        this.kernels.screenTopKBatch(
-          screen,
-          rows,
-          stride,
-          k,
-          0,
-          numRows,
-          bias,
-          this.batchX,
-          m,
-          this.batchIndptr,
-          this.excl,
-          n,
-          this.outIdx,
-          this.outScore,
-          this.batchKept,
-          this.screenScratch,
-        );
-      } else {
-        this.kernels.scoreTopKBatch(
-          rows,
-          stride,
-          k,
-          0,
-          numRows,
-          bias,
-          this.batchX,
-          m,
-          this.batchIndptr,
-          this.excl,
-          n,
-          this.outIdx,
-          this.outScore,
-          this.batchKept,
-        );
-      }
+      // The screened kernel takes the same arguments between its screen and its scratch.
+      const batch = [
+        rows,
+        stride,
+        k,
+        0,
+        numRows,
+        bias,
+        this.batchX,
+        m,
+        this.batchIndptr,
+        this.excl,
+        n,
+        this.outIdx,
+        this.outScore,
+        this.batchKept,
+      ] as const;
+      if (screen) this.kernels.screenTopKBatch(screen, ...batch, this.screenScratch);
+      else this.kernels.scoreTopKBatch(...batch);
       for (let j = 0; j < m; j++) {
         const kept = i32[(this.batchKept >>> 2) + j]!;
         const at = j * n;
