@@ -184,8 +184,8 @@ function rescoreQuad(
  * time: for each chunk of four columns, two row loads and four query loads feed eight
  * multiply-adds (the query rows come from L1). To keep every sum bit-identical to `dot`'s,
  * whose two accumulators take the chunks at c ≡ 0 and c ≡ 4 (mod 8), the chunks go in two
- * passes of eight accumulators each (first c ≡ 0 and the lone last chunk of four, then
- * c ≡ 4): sixteen live accumulators would not fit the sixteen SIMD registers.
+ * passes of eight accumulators each (first c ≡ 0, which includes dot's lone last chunk of
+ * four, then c ≡ 4): sixteen live accumulators would not fit the sixteen SIMD registers.
  */
 function quadBlock(
   Y: usize, stride: i32, dim: i32, r0: i32, r1: i32, bias: usize, X: usize, q: i32,
@@ -197,8 +197,9 @@ function quadBlock(
   const x2 = x1 + rb;
   const x3 = x2 + rb;
   const full = dim & ~7; // columns of dot's eight-wide loop
-  const lone = (dim & 4) != 0; // then a chunk of four at `full`, into the first accumulator
-  const tail = dim & ~3; // then scalar columns [tail, dim)
+  // dot then takes a lone chunk of four at `full` into its first accumulator: the c ≡ 0 pass
+  // below runs to `tail`, so that chunk is its last step. Then scalar columns [tail, dim).
+  const tail = dim & ~3;
   // Lane j: the score query q + j's row must beat to enter its heap (see `threshold`).
   let thr = thresholds(outScore, outKept, q, n);
   let i = r0;
@@ -208,25 +209,8 @@ function quadBlock(
     // a(2j) / a(2j + 1): query j against rows i / i + 1.
     let a0 = f32x4.splat(0);
     let a1 = a0; let a2 = a0; let a3 = a0; let a4 = a0; let a5 = a0; let a6 = a0; let a7 = a0;
-    for (let c = 0; c < full; c += 8) {
+    for (let c = 0; c < tail; c += 8) {
       const o = <usize>c << 2;
-      const yc = v128.load(y + o);
-      const zc = v128.load(z + o);
-      const u = v128.load(x0 + o);
-      a0 = madd(u, yc, a0);
-      a1 = madd(u, zc, a1);
-      const v = v128.load(x1 + o);
-      a2 = madd(v, yc, a2);
-      a3 = madd(v, zc, a3);
-      const w = v128.load(x2 + o);
-      a4 = madd(w, yc, a4);
-      a5 = madd(w, zc, a5);
-      const t = v128.load(x3 + o);
-      a6 = madd(t, yc, a6);
-      a7 = madd(t, zc, a7);
-    }
-    if (lone) {
-      const o = <usize>full << 2;
       const yc = v128.load(y + o);
       const zc = v128.load(z + o);
       const u = v128.load(x0 + o);
