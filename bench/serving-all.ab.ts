@@ -10,9 +10,9 @@
  *
  * Env: ALL_REPS (3), ALL_CASES (one,t1,t2,sync), ALL_USERS (100000), ALL_ITEMS (20000), ONE_REPS (2000).
  */
-import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loadAverage, median } from './ab-report.js';
 
 type Pkg = typeof import('../dist/index.js');
 const [dirA, dirB] = process.argv.slice(2);
@@ -43,12 +43,7 @@ const make = (P: Pkg) =>
   });
 const models = [make(A), make(B)] as const;
 const pkgs = [A, B] as const;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const load = () =>
-  execFileSync('uptime', { encoding: 'utf8' })
-    .trim()
-    .replace(/.*load average: /, 'load ');
-console.log(`A = ${dirA}, B = ${dirB}; ${USERS} × ${ITEMS} × ${k}, n = 10, ${REPS} reps; ${load()}`);
+console.log(`A = ${dirA}, B = ${dirB}; ${USERS} × ${ITEMS} × ${k}, n = 10, ${REPS} reps; ${loadAverage()}`);
 for (const c of CASES) {
   if (c === 'one') {
     const reps = Number(process.env.ONE_REPS ?? 2000);
@@ -68,7 +63,9 @@ for (const c of CASES) {
     }
     const [a, b] = [median(times[0]) * 1000, median(times[1]) * 1000];
     const same = lists[0].every((l, e) => l === lists[1][e]);
-    console.log(`one: A ${a.toFixed(1)} µs, B ${b.toFixed(1)} µs, A/B ${(a / b).toFixed(2)}×, same lists: ${same}; ${load()}`);
+    console.log(
+      `one: A ${a.toFixed(1)} µs, B ${b.toFixed(1)} µs, A/B ${(a / b).toFixed(2)}×, same lists: ${same}; ${loadAverage()}`,
+    );
     continue;
   }
   const run = async (j: 0 | 1) => {
@@ -92,5 +89,7 @@ for (const c of CASES) {
     same &&= outs[0]!.every((v, e) => v === outs[1]![e]);
   }
   const [a, b] = [median(times[0]), median(times[1])];
-  console.log(`${c}: A ${a.toFixed(2)} s, B ${b.toFixed(2)} s, A/B ${(a / b).toFixed(2)}×, same lists: ${same}; ${load()}`);
+  console.log(
+    `${c}: A ${a.toFixed(2)} s, B ${b.toFixed(2)} s, A/B ${(a / b).toFixed(2)}×, same lists: ${same}; ${loadAverage()}`,
+  );
 }

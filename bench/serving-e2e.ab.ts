@@ -12,10 +12,10 @@
  * $TMPDIR/als-lastfm-k64.als), E2E_CASES (default sync,t1,t2,one).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { loadAverage, median } from './ab-report.js';
 
 type Pkg = typeof import('../dist/index.js');
 const [dirA, dirB] = process.argv.slice(2);
@@ -72,11 +72,6 @@ function seenMap() {
   return map;
 }
 const mA = sameModel(A);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const load = () =>
-  execFileSync('uptime', { encoding: 'utf8' })
-    .trim()
-    .replace(/.*load average: /, '');
 
 type Run = { name: string; a: () => Promise<unknown> | unknown; b: () => Promise<unknown> | unknown; reps: number };
 const users = mA.numUsers;
@@ -107,7 +102,9 @@ if (CASES.includes('one')) {
   });
 }
 
-console.log(`A = ${dirA}, B = ${dirB}; lastfm-2k ${mA.numUsers} users × ${mA.numItems} items, k = ${mA.factors}; load ${load()}`);
+console.log(
+  `A = ${dirA}, B = ${dirB}; lastfm-2k ${mA.numUsers} users × ${mA.numItems} items, k = ${mA.factors}; ${loadAverage()}`,
+);
 console.log('| case | A median | B median | A/B | A min | B min | A/B (min) | same |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---|');
 for (const r of runs) {
@@ -145,4 +142,4 @@ for (const r of runs) {
     `| ${r.name} | ${fmt(a)} | ${fmt(b)} | ${(a / b).toFixed(2)} | ${fmt(amin)} | ${fmt(bmin)} | ${(amin / bmin).toFixed(2)} | ${same} |`,
   );
 }
-console.log(`load after: ${load()}`);
+console.log(`after: ${loadAverage()}`);

@@ -13,7 +13,7 @@
  * `bN` = scoreTopKBatch with N queries per call (what recommendAll uses), µs per call.
  */
 import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { loadAverage, median } from './ab-report.js';
 
 type Kern = {
   scoreTopK: (...a: number[]) => number;
@@ -53,18 +53,7 @@ const rand = () => {
   seed = (seed * 1103515245 + 12345) >>> 0;
   return seed / 2 ** 32 - 0.5;
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-const load = (() => {
-  try {
-    return execFileSync('uptime', { encoding: 'utf8' })
-      .trim()
-      .replace(/.*load average: /, 'load ');
-  } catch {
-    return '';
-  }
-})();
-console.log(`A = ${pathA}, B = ${pathB}; ${ROWS} rows, n = ${N}, ${EXCL} excluded per query, ${REPS} reps; ${load}`);
+console.log(`A = ${pathA}, B = ${pathB}; ${ROWS} rows, n = ${N}, ${EXCL} excluded per query, ${REPS} reps; ${loadAverage()}`);
 console.log('| k | case | A µs | B µs | A/B | A min | B min | same |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---|');
 

@@ -9,7 +9,7 @@
  * Env: AB_K (32,64,128), AB_ROWS (20000), AB_REPS (300), AB_EXCL (40), AB_N (10), AB_BATCHES (4,32).
  * The screen build (screenRows) is timed once per k as well.
  */
-import { execFileSync } from 'node:child_process';
+import { loadAverage, median } from './ab-report.js';
 import { readFileSync } from 'node:fs';
 import { screenBytes, screenScratchBytes } from '../src/kernels/types.js';
 
@@ -49,14 +49,7 @@ const rand = () => {
   seed = (seed * 1103515245 + 12345) >>> 0;
   return seed / 2 ** 32 - 0.5;
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-let load = '';
-try {
-  load = execFileSync('uptime', { encoding: 'utf8' })
-    .trim()
-    .replace(/.*load average: /, 'load ');
-} catch {}
-console.log(`${path}; ${ROWS} rows, n = ${N}, ${EXCL} excluded per query, ${REPS} reps; ${load}`);
+console.log(`${path}; ${ROWS} rows, n = ${N}, ${EXCL} excluded per query, ${REPS} reps; ${loadAverage()}`);
 console.log('| k | case | exact µs | screened µs | ratio | same |');
 console.log('|---:|---|---:|---:|---:|---|');
 
