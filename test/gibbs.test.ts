@@ -302,19 +302,26 @@ describe("ALS solver 'gibbs'", () => {
     expect(other.userFactors).not.toEqual(a.userFactors);
   });
 
-  it('starts from randomFactors drawn in memory, the same chain as passing them as init, whatever initStd says', async () => {
+  it('starts from randomFactors drawn in memory, the same chain as passing them as init', async () => {
     const { train } = smallRatings();
     const o = resolveOptions({ solver: 'gibbs', factors: 4, samples: 3, burnIn: 2 });
     const drawn = await fitGibbs(train, o, {});
     const given = await fitGibbs(train, o, { init: randomFactors(train.numUsers, train.numItems, 4, o.seed) });
-    const scaled = await fitGibbs(
-      train,
-      resolveOptions({ solver: 'gibbs', factors: 4, samples: 3, burnIn: 2, initStd: 0.1 }),
-      {},
-    );
     expect(drawn.userFactors).toEqual(given.userFactors);
     expect(drawn.itemFactors).toEqual(given.itemFactors);
-    expect(scaled.userFactors).toEqual(drawn.userFactors);
+  });
+
+  it('gibbs honours initStd instead of silently starting from unit rows', async () => {
+    const { train } = smallRatings();
+    const o = resolveOptions({ solver: 'gibbs', factors: 4, samples: 3, burnIn: 2, initStd: 0.1 });
+    const scaled = await fitGibbs(train, o, {});
+    const given = await fitGibbs(train, resolveOptions({ solver: 'gibbs', factors: 4, samples: 3, burnIn: 2 }), {
+      init: randomFactors(train.numUsers, train.numItems, 4, o.seed, 0.1),
+    });
+    const unit = await fitGibbs(train, resolveOptions({ solver: 'gibbs', factors: 4, samples: 3, burnIn: 2 }), {});
+    expect(scaled.userFactors).toEqual(given.userFactors);
+    expect(scaled.itemFactors).toEqual(given.itemFactors);
+    expect(scaled.userFactors).not.toEqual(unit.userFactors);
   });
 
   it('keeps samples × factors columns whose dot product is the average prediction', async () => {

@@ -96,8 +96,8 @@ export async function fitGibbs(
     backend,
     layout,
     // Without init the starting factors are drawn straight into the memory (randomFactors'
-    // numbers, no JS copies of them). initStd stays ALS's: the chain starts from unit rows.
-    options: { ...o, initStd: null },
+    // numbers with the same initStd, no JS copies of them): the chain starts where ALS would.
+    options: o,
     stride,
     ratings,
     init: callbacks.init ?? null,
