@@ -148,6 +148,7 @@ async function main() {
     plugins: [separateModules, wasmImports],
   });
 
+  await checkOwnUrls(result.metafile);
   await rm(join(dist, 'chunks'), { recursive: true, force: true });
   const rewritten = new Set();
   for (const output of result.outputFiles) {
@@ -171,7 +172,6 @@ async function main() {
     await writeFile(output.path, text);
   }
   if (rewritten.size < SEPARATE.length) throw new Error('an import of a SEPARATE module was not found in the bundles');
-  await checkOwnUrls(result.metafile);
 
   const chunks = result.outputFiles.filter((o) => o.path.startsWith(join(dist, 'chunks')) && o.path.endsWith('.js'));
   const bytes = result.outputFiles.filter((o) => o.path.endsWith('.js')).reduce((sum, o) => sum + o.contents.length, 0);
