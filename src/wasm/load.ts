@@ -281,8 +281,9 @@ function defaultSource(file: WasmFile): Pending {
     );
   }
   if (own !== null) return own;
-  // dist/wasm/load.js → dist/<file>; from the TypeScript source (vitest, tsx) → build/<file>.
-  return new URL(import.meta.url.endsWith('.ts') ? `../../build/${file}` : `../${file}`, import.meta.url);
+  // The builds sit in dist/wasm/, reached the same way from dist/wasm/load.js (tsc's module)
+  // and from the bundles' dist/chunks/; from the TypeScript source (vitest, tsx) → build/<file>.
+  return new URL(import.meta.url.endsWith('.ts') ? `../../build/${file}` : `../wasm/${file}`, import.meta.url);
 }
 
 function variantKey(threads: boolean, relaxed: boolean): string {
