@@ -8,7 +8,7 @@ import type { Layout, SideLayout } from './layout.js';
 import type { Backend } from '../kernels/select.js';
 import { type Executor, startExecutor } from '../parallel/executor.js';
 import type { SpawnWorker } from '../parallel/worker-handle.js';
-import { BLOCK_ROWS } from '../parallel/tasks.js';
+import { BLOCK_ROWS, WHITEN_ROWS } from '../parallel/tasks.js';
 import type { ResolvedOptions } from './options.js';
 import { balancedBounds } from './schedule.js';
 import { kernelAlpha, regularizationWeight, weightMode } from './weights.js';
@@ -26,6 +26,25 @@ const SOLVERS = {
 } as const;
 
 export type SideName = 'users' | 'items';
+
+/**
+ * The exact short-row path of the Cholesky solver (assembly/short-rows.ts): a row with n₊
+ * positive weights, n₊ ≤ ratio·dim, is solved through the push-through identity instead of
+ * its dim × dim normal equations. Internal: tests and benches turn it off to compare.
+ * `ratio` was measured by a micro A/B at k = 32, 64, 128 (docs/kernels.md).
+ */
+export const shortRowPath = { enabled: true, ratio: 1 };
+
+/** How a half-step may treat the fixed side's factors. */
+export interface HalfStepOptions {
+  /**
+   * The caller solves the fixed side next, rewriting every one of its rows before anything
+   * reads them (ALS's users half-step: the items half-step follows it, and an abort or a
+   * failure in between ends the fit without a model). The fixed rows may then be left
+   * transformed (whitened, short-rows.ts). Never for a last half-step, fold-in or sampling.
+   */
+  fixedRewrittenNext?: boolean;
+}
 
 /** Factors (unpadded, rows × k) and biases of one side, copied out of the memory. */
 export interface SideFactors {
@@ -108,9 +127,9 @@ export class TrainingState {
   }
 
   /** Solves every row of `side` with the other side fixed, as one job of balanced tasks. */
-  async halfStep(side: SideName, ids: IdMap): Promise<void> {
+  async halfStep(side: SideName, ids: IdMap, how: HalfStepOptions = {}): Promise<void> {
     const solved = this.layout[side];
-    await this.prepare(side);
+    await this.prepare(side, how.fixedRewrittenNext === true);
     await this.runJob('Solve', solved.chunks, { params: solved.params, bounds: solved.bounds, status: solved.status });
     // The first failing row in row order, whichever thread found it.
     for (let c = 0; c < solved.chunks; c++) {
@@ -119,8 +138,11 @@ export class TrainingState {
     }
   }
 
-  /** Sets both sides' roles and the parameter block for solving `side`. */
-  async prepare(side: SideName): Promise<void> {
+  /**
+   * Sets both sides' roles and the parameter block for solving `side`. `mayWhiten`: the
+   * fixed side is rewritten before it is read again (HalfStepOptions.fixedRewrittenNext).
+   */
+  async prepare(side: SideName, mayWhiten = false): Promise<void> {
     const solved = this.layout[side];
     const fixedName: SideName = side === 'users' ? 'items' : 'users';
     const fixed = this.layout[fixedName];
@@ -132,6 +154,8 @@ export class TrainingState {
     const implicit = this.options.feedback === 'implicit';
     const dim = this.dim;
     if (implicit) await this.computeGram(fixed, dim);
+    const cholesky = this.options.solver === 'cholesky' && shortRowPath.enabled;
+    const whiteFactor = implicit && cholesky && mayWhiten ? await this.whiten(fixed, dim) : 0;
     writeSolveParams(this.i32, solved.params, {
       X: solved.factors,
       Y: fixed.factors,
@@ -146,11 +170,40 @@ export class TrainingState {
       alpha: kernelAlpha(this.options),
       solver: SOLVERS[this.options.solver],
       cgSteps: this.options.cgSteps,
-      YtY: implicit ? this.layout.gram : 0,
+      YtY: implicit && whiteFactor === 0 ? this.layout.gram : 0,
       mu: this.mu,
       otherBias: this.options.biases ? fixed.bias : 0,
       blockSize: this.options.blockSize,
+      // Explicit rows (G = 0), or implicit ones against whitened rows: the short path applies.
+      shortMax: cholesky && (!implicit || whiteFactor !== 0) ? Math.floor(shortRowPath.ratio * dim) : 0,
+      whiteFactor,
     });
+  }
+
+  /**
+   * Implicit rows through the short path (short-rows.ts): B = YᵀY + λI = UᵀU factored once, in
+   * the YᵀY buffer, and the fixed rows whitened in place (y ← U⁻ᵀy = L⁻¹y, no extra memory),
+   * so every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = U⁻¹z. Only with one λ for
+   * every row (B is shared) and without biases (the design's slot of 1 would be whitened too:
+   * not worth the bookkeeping). Returns U's address, or 0 when not taken (YᵀY then intact).
+   */
+  private async whiten(fixed: SideLayout, dim: number): Promise<number> {
+    const o = this.options;
+    if (o.biases || o.regularizationExponent !== 0 || o.unobservedWeight !== null || !(o.regularization > 0)) return 0;
+    const gram = this.layout.gram;
+    if (this.kernels.cholesky(gram, this.stride, dim, o.regularization) >= 0) {
+      await this.computeGram(fixed, dim); // f32 lost definiteness: the standard path, as before
+      return 0;
+    }
+    await this.runJob('Whiten', Math.ceil(fixed.rows / WHITEN_ROWS), {
+      factor: gram,
+      factors: fixed.factors,
+      stride: this.stride,
+      dim,
+      rows: fixed.rows,
+      rowsPerTask: WHITEN_ROWS,
+    });
+    return gram;
   }
 
   /**

@@ -1,0 +1,157 @@
+// Exact solves of short rows through the push-through (Woodbury) identity, and the whitening
+// of a fixed side that lets implicit rows use it.
+//
+// A row solves A x = b with A = c·I + Σ_j w_j v_j v_jᵀ, b = Σ_j t_j v_j over its n ratings.
+// (Explicit: v_j = y_j, c = λ_u. Implicit after whitenRows: v_j = w̃_j = L⁻¹ y_j with
+// YᵀY + λI = L Lᵀ, c = 1, and the row's x is L⁻ᵀ z of this system's solution z.)
+// Split the ratings into V₊ (the n₊ rows with w_j > 0, D = diag(w_j)) and V₀ (w_j = 0: they
+// only feed b; e.g. c = α·r with r = 1). With b₀ = V₀ᵀ t₀ and M = c·D⁻¹ + V₊V₊ᵀ (n₊ × n₊):
+//   (c·I + V₊ᵀDV₊)⁻¹ V₊ᵀ D = V₊ᵀ (c·D⁻¹ + V₊V₊ᵀ)⁻¹         (push-through)
+//   (c·I + V₊ᵀDV₊)⁻¹ = (I − V₊ᵀ M⁻¹ V₊) / c                  (Woodbury)
+// so x = A⁻¹ (V₊ᵀ t₊ + b₀) = b₀/c + V₊ᵀ a,   M a = D⁻¹ t₊ − V₊ b₀ / c.
+// (Every w_j > 0: x = V₊ᵀ a with (c·D⁻¹ + V₊V₊ᵀ) a = D⁻¹ t; no difference of large terms.)
+// Cost n₊²·dim/2 (M) + n₊³/6 (its Cholesky) + O(n·dim), against n·dim²/2 + dim³/6 for the
+// Gram and Cholesky of A: far less when n₊ ≪ dim. A weight < 0 (or not finite) leaves M
+// possibly indefinite while A is not (or the reverse): such a row is not solved here, nor is
+// one whose M fails its Cholesky; the caller solves it the standard way.
+import { cholesky, choleskySolve, choleskyForward } from './cholesky';
+import { madd, hsum } from './vec';
+
+/** Rows w_j > 0 among w[0 … n), or -1 when some w_j is < 0 or not finite (not for this path). */
+// @ts-ignore: decorator
+@inline export function positiveCount(w: usize, n: i32): i32 {
+  let count = 0;
+  for (let j = 0; j < n; j++) {
+    const v = load<f32>(w + (<usize>j << 2));
+    if (v > 0 && v <= f32.MAX_VALUE) count++;
+    else if (v != 0) return -1;
+  }
+  return count;
+}
+
+/**
+ * Solves (c·I + Σ_j w_j v_j v_jᵀ) x = Σ_j t_j v_j with v_j = row cols[j] of V (rows of `stride`
+ * floats, zero past dim), c > 0, by the identity above; x gets roundUp4(dim) floats. M holds
+ * roundUp8(n₊)² floats, work 2·roundUp8(n₊) (row pointers, then the right-hand side).
+ * Returns -1, or ≥ 0 when the row is not for this path (a weight < 0 or not finite, or M not
+ * positive definite in f32): x is then garbage and the caller solves the row the standard way.
+ * Per row the arithmetic depends only on its inputs: no thread-count dependence.
+ */
+export function shortRowSolve(
+  V: usize, stride: i32, dim: i32, cols: usize, w: usize, t: usize, n: i32, c: f32, x: usize, M: usize, work: usize,
+): i32 {
+  const rb = <usize>stride << 2;
+  const bytes4 = <usize>((dim + 3) & ~3) << 2; // lanes read and written; V's padding is 0
+  const z = f32x4.splat(0);
+  for (let o: usize = 0; o < bytes4; o += 16) v128.store(x + o, z);
+  // b₀ into x; the positive rows' addresses into work (compact order = rating order)
+  const rows = work;
+  let np = 0;
+  let anyZero = false;
+  for (let j = 0; j < n; j++) {
+    const k = <usize>j << 2;
+    const wj = load<f32>(w + k);
+    const v = V + <usize>load<i32>(cols + k) * rb;
+    if (wj > 0 && wj <= f32.MAX_VALUE) {
+      store<u32>(rows + (<usize>np << 2), <u32>v);
+      np++;
+    } else if (wj == 0) {
+      const tj = load<f32>(t + k);
+      if (tj == 0) continue;
+      anyZero = true;
+      const vt = f32x4.splat(tj);
+      for (let o: usize = 0; o < bytes4; o += 16) v128.store(x + o, madd(vt, v128.load(v + o), v128.load(x + o)));
+    } else {
+      return n;
+    }
+  }
+  const vc = f32x4.splat(c);
+  for (let o: usize = 0; o < bytes4; o += 16) v128.store(x + o, f32x4.div(v128.load(x + o), vc)); // b₀/c
+  if (np == 0) return -1;
+  const m8 = (np + 7) & ~7;
+  const mb = <usize>m8 << 2;
+  const r = rows + mb;
+  // Pad the address list to a multiple of 4 with the first row: the tiles read them, and
+  // what they compute lands in M's rows and columns ≥ n₊ (scratch).
+  for (let q = np; q < ((np + 3) & ~3); q++) store<u32>(rows + (<usize>q << 2), load<u32>(rows));
+
+  // M's upper triangle: V₊V₊ᵀ in tiles of 2 rows × 4 rows, f32x4 along dim (the Gram's
+  // register tiling; 8 accumulators leave room for the 6 loads in 16 registers).
+  for (let i0 = 0; i0 < np; i0 += 2) {
+    const p0 = <usize>load<u32>(rows + (<usize>i0 << 2));
+    const p1 = <usize>load<u32>(rows + (<usize>i0 << 2), 4);
+    const m0 = M + <usize>i0 * mb;
+    const m1 = m0 + mb;
+    for (let j0 = i0 & ~3; j0 < np; j0 += 4) {
+      const qa = rows + (<usize>j0 << 2);
+      const q0 = <usize>load<u32>(qa);
+      const q1 = <usize>load<u32>(qa, 4);
+      const q2 = <usize>load<u32>(qa, 8);
+      const q3 = <usize>load<u32>(qa, 12);
+      let a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+      for (let o: usize = 0; o < bytes4; o += 16) {
+        const x0 = v128.load(p0 + o);
+        const x1 = v128.load(p1 + o);
+        const y0 = v128.load(q0 + o);
+        a00 = madd(x0, y0, a00);
+        a10 = madd(x1, y0, a10);
+        const y1 = v128.load(q1 + o);
+        a01 = madd(x0, y1, a01);
+        a11 = madd(x1, y1, a11);
+        const y2 = v128.load(q2 + o);
+        a02 = madd(x0, y2, a02);
+        a12 = madd(x1, y2, a12);
+        const y3 = v128.load(q3 + o);
+        a03 = madd(x0, y3, a03);
+        a13 = madd(x1, y3, a13);
+      }
+      const jo = <usize>j0 << 2;
+      store<f32>(m0 + jo, hsum(a00));
+      store<f32>(m0 + jo, hsum(a01), 4);
+      store<f32>(m0 + jo, hsum(a02), 8);
+      store<f32>(m0 + jo, hsum(a03), 12);
+      store<f32>(m1 + jo, hsum(a10));
+      store<f32>(m1 + jo, hsum(a11), 4);
+      store<f32>(m1 + jo, hsum(a12), 8);
+      store<f32>(m1 + jo, hsum(a13), 12);
+    }
+  }
+  // The diagonal's c/w_j and the right-hand side t_j/w_j − v_j·b₀/c (x holds b₀/c).
+  let q = 0;
+  for (let j = 0; j < n; j++) {
+    const k = <usize>j << 2;
+    const wj = load<f32>(w + k);
+    if (!(wj > 0)) continue;
+    const d = M + <usize>q * mb + (<usize>q << 2);
+    store<f32>(d, load<f32>(d) + c / wj);
+    let rhs = load<f32>(t + k) / wj;
+    if (anyZero) {
+      const v = <usize>load<u32>(rows + (<usize>q << 2));
+      let acc = z;
+      for (let o: usize = 0; o < bytes4; o += 16) acc = madd(v128.load(v + o), v128.load(x + o), acc);
+      rhs -= hsum(acc);
+    }
+    store<f32>(r + (<usize>q << 2), rhs);
+    q++;
+  }
+  const status = cholesky(M, m8, np, 0);
+  if (status >= 0) return status;
+  choleskySolve(M, m8, np, r, r);
+  // x = b₀/c + V₊ᵀ a
+  for (let i = 0; i < np; i++) {
+    const v = <usize>load<u32>(rows + (<usize>i << 2));
+    const va = v128.load32_splat(r + (<usize>i << 2));
+    for (let o: usize = 0; o < bytes4; o += 16) v128.store(x + o, madd(va, v128.load(v + o), v128.load(x + o)));
+  }
+  return -1;
+}
+
+/**
+ * Whitens rows [start, end) of Y in place: y ← L⁻¹ y = U⁻ᵀ y with U from `cholesky` of
+ * YᵀY + λI (L = Uᵀ). Only [0, dim) of each row is written (the padding stays 0). Rows are
+ * independent: the same bits for any split into tasks.
+ */
+export function whitenRows(U: usize, stride: i32, dim: i32, Y: usize, start: i32, end: i32): void {
+  const rb = <usize>stride << 2;
+  for (let row = start; row < end; row++) choleskyForward(U, stride, dim, Y + <usize>row * rb);
+}
