@@ -184,8 +184,9 @@ export class TrainingState {
    * Implicit rows through the short path (short-rows.ts): B = YᵀY + λI = UᵀU factored once, in
    * the YᵀY buffer, and the fixed rows whitened in place (y ← U⁻ᵀy = L⁻¹y, no extra memory),
    * so every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = U⁻¹z. Only with one λ for
-   * every row (B is shared) and without biases (the design's slot of 1 would be whitened too:
-   * not worth the bookkeeping). Returns U's address, or 0 when not taken (YᵀY then intact).
+   * every row (B is shared; not with an unobserved weight α₀, which the standard path keeps)
+   * and without biases (implicit feedback has none today; the design's slot of 1 would be
+   * whitened too). Returns U's address, or 0 when not taken (YᵀY then intact).
    */
   private async whiten(fixed: SideLayout, dim: number): Promise<number> {
     const o = this.options;
