@@ -15,6 +15,7 @@
 // possibly indefinite while A is not (or the reverse): such a row is not solved here, nor is
 // one whose M fails its Cholesky; the caller solves it the standard way.
 import { cholesky, choleskySolve, choleskyForward } from './cholesky';
+import { gramTiles } from './gram';
 import { madd, hsum } from './vec';
 
 /** Rows w_j > 0 among w[0 … n), or -1 when some w_j is < 0 or not finite (not for this path). */
@@ -30,15 +31,26 @@ import { madd, hsum } from './vec';
 }
 
 /**
+ * The largest n₊ whose work fits in `floats` floats (2·m8 + m8², m8 = roundUp8(n₊)), at most dim.
+ */
+// @ts-ignore: decorator
+@inline export function shortRowCap(dim: i32, floats: i32): i32 {
+  let m8 = 8;
+  while (m8 + 8 <= dim + 7 && (m8 + 8) * (m8 + 10) <= floats) m8 += 8;
+  return m8 * (m8 + 2) <= floats ? min(m8, dim) : 0;
+}
+
+/**
  * Solves (c·I + Σ_j w_j v_j v_jᵀ) x = Σ_j t_j v_j with v_j = row cols[j] of V (rows of `stride`
- * floats, zero past dim), c > 0, by the identity above; x gets roundUp4(dim) floats. M holds
- * roundUp8(n₊)² floats, work 2·roundUp8(n₊) (row pointers, then the right-hand side).
+ * floats, zero past dim), c > 0, by the identity above; x gets roundUp4(dim) floats. With
+ * m8 = roundUp8(n₊): T holds dim·m8 floats (V₊ transposed), work 2·m8 + m8² (row addresses,
+ * the right-hand side, then M with rows of m8).
  * Returns -1, or ≥ 0 when the row is not for this path (a weight < 0 or not finite, or M not
  * positive definite in f32): x is then garbage and the caller solves the row the standard way.
  * Per row the arithmetic depends only on its inputs: no thread-count dependence.
  */
 export function shortRowSolve(
-  V: usize, stride: i32, dim: i32, cols: usize, w: usize, t: usize, n: i32, c: f32, x: usize, M: usize, work: usize,
+  V: usize, stride: i32, dim: i32, cols: usize, w: usize, t: usize, n: i32, c: f32, x: usize, T: usize, work: usize,
 ): i32 {
   const rb = <usize>stride << 2;
   const bytes4 = <usize>((dim + 3) & ~3) << 2; // lanes read and written; V's padding is 0
@@ -71,51 +83,22 @@ export function shortRowSolve(
   const m8 = (np + 7) & ~7;
   const mb = <usize>m8 << 2;
   const r = rows + mb;
-  // Pad the address list to a multiple of 4 with the first row: the tiles read them, and
-  // what they compute lands in M's rows and columns ≥ n₊ (scratch).
-  for (let q = np; q < ((np + 3) & ~3); q++) store<u32>(rows + (<usize>q << 2), load<u32>(rows));
-
-  // M's upper triangle: V₊V₊ᵀ in tiles of 2 rows × 4 rows, f32x4 along dim (the Gram's
-  // register tiling; 8 accumulators leave room for the 6 loads in 16 registers).
-  for (let i0 = 0; i0 < np; i0 += 2) {
-    const p0 = <usize>load<u32>(rows + (<usize>i0 << 2));
-    const p1 = <usize>load<u32>(rows + (<usize>i0 << 2), 4);
-    const m0 = M + <usize>i0 * mb;
-    const m1 = m0 + mb;
-    for (let j0 = i0 & ~3; j0 < np; j0 += 4) {
-      const qa = rows + (<usize>j0 << 2);
-      const q0 = <usize>load<u32>(qa);
-      const q1 = <usize>load<u32>(qa, 4);
-      const q2 = <usize>load<u32>(qa, 8);
-      const q3 = <usize>load<u32>(qa, 12);
-      let a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-      for (let o: usize = 0; o < bytes4; o += 16) {
-        const x0 = v128.load(p0 + o);
-        const x1 = v128.load(p1 + o);
-        const y0 = v128.load(q0 + o);
-        a00 = madd(x0, y0, a00);
-        a10 = madd(x1, y0, a10);
-        const y1 = v128.load(q1 + o);
-        a01 = madd(x0, y1, a01);
-        a11 = madd(x1, y1, a11);
-        const y2 = v128.load(q2 + o);
-        a02 = madd(x0, y2, a02);
-        a12 = madd(x1, y2, a12);
-        const y3 = v128.load(q3 + o);
-        a03 = madd(x0, y3, a03);
-        a13 = madd(x1, y3, a13);
-      }
-      const jo = <usize>j0 << 2;
-      store<f32>(m0 + jo, hsum(a00));
-      store<f32>(m0 + jo, hsum(a01), 4);
-      store<f32>(m0 + jo, hsum(a02), 8);
-      store<f32>(m0 + jo, hsum(a03), 12);
-      store<f32>(m1 + jo, hsum(a10));
-      store<f32>(m1 + jo, hsum(a11), 4);
-      store<f32>(m1 + jo, hsum(a12), 8);
-      store<f32>(m1 + jo, hsum(a13), 12);
+  const M = r + mb;
+  // V₊ transposed into T (dim rows of m8, zero past n₊), so M = V₊V₊ᵀ = Σ_e T[e] T[e]ᵀ is a
+  // Gram of dim rows: the Gram kernel's 4×8 register tiles over its upper triangle.
+  for (let e = 0; e < dim; e++) {
+    const te = T + <usize>e * mb;
+    for (let q = np; q < m8; q++) store<f32>(te + (<usize>q << 2), 0);
+  }
+  for (let i = 0; i < np; i++) {
+    const v = <usize>load<u32>(rows + (<usize>i << 2));
+    let te = T + (<usize>i << 2);
+    for (let e = 0; e < dim; e++) {
+      store<f32>(te, load<f32>(v + (<usize>e << 2)));
+      te += mb;
     }
   }
+  gramTiles(T, T, dim, mb, np, 0, M);
   // The diagonal's c/w_j and the right-hand side t_j/w_j − v_j·b₀/c (x holds b₀/c).
   let q = 0;
   for (let j = 0; j < n; j++) {

@@ -10,12 +10,12 @@ import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_REG_WEIGHTS,
   SOLVE_LAMBDA, SOLVE_MODE, SOLVE_ALPHA, SOLVE_SOLVER, SOLVE_CG_STEPS, SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
   SOLVE_BLOCK_SIZE, SOLVE_SHORT_MAX, SOLVE_WHITE_FACTOR,
-  CG_GATHER_ROWS,
+  CG_GATHER_ROWS, GATHER_ROWS,
 } from './abi';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve, choleskyBack } from './cholesky';
-import { positiveCount, shortRowSolve } from './short-rows';
+import { positiveCount, shortRowCap, shortRowSolve } from './short-rows';
 import { cgSolve, cgSolve4, CG4_COLS, CG4_W, CG4_T, CG4_N, CG4_LAMBDA, CG4_ROW, CG4_BYTES } from './cg';
 import { subspaceSolve } from './subspace';
 import { allFinite, copyf, zerof } from './vec';
@@ -38,7 +38,8 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
   const mu = load<f32>(params, SOLVE_MU);
   const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
   const blockSize = load<i32>(params, SOLVE_BLOCK_SIZE);
-  const shortMax = min(load<i32>(params, SOLVE_SHORT_MAX), dim);
+  // The short path's M and row addresses live in the gather blocks: n₊ is capped by their size.
+  const shortMax = min(load<i32>(params, SOLVE_SHORT_MAX), shortRowCap(dim, 2 * GATHER_ROWS * stride));
   const whiteFactor = <usize>load<u32>(params, SOLVE_WHITE_FACTOR);
 
   const rb = <usize>stride << 2;
@@ -126,12 +127,13 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
       copyf(xw, b, dim);
     } else {
       // Rows with few positive weights (n₊ ≤ shortMax ≤ dim) by the push-through identity
-      // (short-rows.ts): M (≤ dim² floats) in A, its row addresses and right-hand side in
-      // CG's vectors. A row it declines is solved the standard way.
+      // (short-rows.ts): V₊ transposed in A (dim × roundUp8(n₊) ≤ stride² floats), its row
+      // addresses, right-hand side and M in the gather blocks. A row it declines is solved
+      // the standard way.
       let solved = false;
       if (shortMax > 0 && YtY == 0 && lam > 0) {
         const np = positiveCount(w, n);
-        if (np >= 0 && np <= shortMax) solved = shortRowSolve(Y, stride, dim, cols, w, t, n, lam, b, A, cg) < 0;
+        if (np >= 0 && np <= shortMax) solved = shortRowSolve(Y, stride, dim, cols, w, t, n, lam, b, A, gather) < 0;
       }
       if (!solved) {
         gramRow(Y, stride, dim, cols, w, t, n, YtY, A, b, gather);

@@ -7,7 +7,8 @@
  *   npx tsx bench/short-rows.ts '{"factors":64,"ratios":[0,0.5,1],"rounds":5}'
  *   config: { data (ALSCOO01, default ../shared/data/synthetic/synth_5m.alscoo), factors,
  *             feedback ('implicit': c = α·r, α, λ = 0.05 as bench/fit-one.ts; 'explicit':
- *             λ = 0.05 × count), alpha (default 1), ratios (0: the path off), rounds,
+ *             λ = 0.05 × count), alpha (default 1), ratios (0: the path off; -1: the default
+ *             cut-off, state.ts shortRowRatio; default [0, -1]), rounds,
  *             wasm (another single-threaded build, e.g. the one before the change: then every
  *             ratio runs on it, and a ratio > 0 needs its kernels) }
  * Times are medians over rounds of wall-clock ms, 1 thread, with the CPU ms beside them.
@@ -26,7 +27,7 @@ import { TrainingState, shortRowPath } from '../src/train/state.js';
 const config = JSON.parse(process.argv[2] ?? '{}');
 const dataPath: string = config.data ?? new URL('../../shared/data/synthetic/synth_5m.alscoo', import.meta.url).pathname;
 const k: number = config.factors ?? 64;
-const ratios: number[] = config.ratios ?? [0, 1];
+const ratios: number[] = config.ratios ?? [0, -1];
 const rounds: number = config.rounds ?? 3;
 const implicit = (config.feedback ?? 'implicit') === 'implicit';
 
@@ -108,7 +109,7 @@ for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? ratios : [...ratios].reverse();
   for (const r of order) {
     shortRowPath.enabled = r > 0;
-    shortRowPath.ratio = r;
+    shortRowPath.ratio = r < 0 ? null : r;
     restore();
     const t = times.get(r)!;
     const [u, uc] = await timed(() => state.halfStep('users', ratings.users, { fixedRewrittenNext: true }));
@@ -123,7 +124,7 @@ await state.executor.close();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const result: Record<string, unknown> = {};
 for (const [r, t] of times) {
-  result[`ratio ${r}`] = {
+  result[r < 0 ? 'default' : r === 0 ? 'off' : `ratio ${r}`] = {
     usersMs: Math.round(median(t.users)),
     itemsMs: Math.round(median(t.items)),
     usersCpuMs: Math.round(median(t.usersCpu)),

@@ -21,7 +21,7 @@ import { syntheticRatings } from '../src/data/synthetic.js';
 import { writeSolveParams } from '../src/kernels/abi.js';
 import { PARAM_BYTES, SOLVE_OK, Solver, WeightMode, solveScratchFloats } from '../src/kernels/types.js';
 import { ALS } from '../src/train/als.js';
-import { TrainingState, shortRowPath } from '../src/train/state.js';
+import { MIN_WHITEN_DIM, TrainingState, shortRowPath, shortRowRatio } from '../src/train/state.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
 
 const backends = await listBackends();
@@ -138,9 +138,10 @@ for (const backend of backends) {
         const w = arena.f32(c.weights);
         const tb = arena.f32(t);
         const x = arena.f32(stride);
-        const M = arena.f32(stride * stride);
-        const work = arena.f32(2 * stride);
-        expect(K.shortRowSolve(V.ptr, stride, c.dim, colsBlock.ptr, w.ptr, tb.ptr, n, cc, x.ptr, M.ptr, work.ptr)).toBe(-1);
+        const m8 = Math.ceil(n / 8) * 8;
+        const T = arena.f32(c.dim * m8);
+        const work = arena.f32(2 * m8 + m8 * m8);
+        expect(K.shortRowSolve(V.ptr, stride, c.dim, colsBlock.ptr, w.ptr, tb.ptr, n, cc, x.ptr, T.ptr, work.ptr)).toBe(-1);
         expect(relError(x.view, expected)).toBeLessThan(SOLVE_TOL);
         // The standard path on the same backend
         const A = arena.f32(stride * stride);
@@ -168,7 +169,7 @@ for (const backend of backends) {
         1,
         arena.f32(stride).ptr,
         arena.f32(64).ptr,
-        arena.f32(16).ptr,
+        arena.f32(80).ptr,
       );
       expect(status).toBeGreaterThanOrEqual(0);
     });
@@ -326,13 +327,16 @@ for (const backend of backends) {
 const synth = syntheticRatings({ numUsers: 400, numItems: 200, nnz: 9000, seed: 5 });
 const ratings = Ratings.fromTriples(synth, { denseIds: true, numUsers: synth.numUsers, numItems: synth.numItems });
 
+/** ≥ MIN_WHITEN_DIM (implicit rows go through whitened items), not a multiple of 8. */
+const K_FIT = 52;
+
 async function fitWith(on: boolean, options: Record<string, unknown>) {
   const saved = shortRowPath.enabled;
   shortRowPath.enabled = on;
   try {
     const losses: number[] = [];
     const model = await new ALS({
-      factors: 24,
+      factors: K_FIT,
       iterations: 5,
       solver: 'cholesky',
       backend: 'wasm',
@@ -367,6 +371,11 @@ describe.skipIf(!wasmBuilt)('whole fits with the short-row path', () => {
       on.losses.forEach((loss, i) => expect(Math.abs(loss - off.losses[i]!) / off.losses[i]!).toBeLessThan(1e-5));
     });
   }
+
+  it('whitening starts at MIN_WHITEN_DIM and the cut-off grows with dim', () => {
+    expect(MIN_WHITEN_DIM).toBeLessThanOrEqual(K_FIT);
+    expect([32, 64, 128, 256].map(shortRowRatio)).toEqual([0.5, 0.75, 1, 1]);
+  });
 
   it('the path takes part: explicit and implicit fits differ from the path off in their bits', async () => {
     for (const [, options] of [FITS[0]!, FITS[2]!]) {
@@ -434,9 +443,13 @@ describe.skipIf(!wasmBuilt)('whole fits with the short-row path', () => {
       }
     };
     try {
-      const fit = new ALS({ factors: 16, iterations: 3, feedback: 'implicit', backend: 'wasm', signal: controller.signal }).fit(
-        ratings,
-      );
+      const fit = new ALS({
+        factors: K_FIT,
+        iterations: 3,
+        feedback: 'implicit',
+        backend: 'wasm',
+        signal: controller.signal,
+      }).fit(ratings);
       const error = await fit.then(
         () => null,
         (e: unknown) => e,
@@ -455,7 +468,7 @@ describe.skipIf(!wasmBuilt)('whole fits with the short-row path', () => {
       const saved = shortRowPath.enabled;
       shortRowPath.enabled = on;
       return new ALS({
-        factors: 24,
+        factors: K_FIT,
         iterations: 5,
         solver: 'cholesky',
         backend: 'wasm',
@@ -484,6 +497,6 @@ describe.skipIf(!wasmBuilt)('whole fits with the short-row path', () => {
     expect(maxRel(foldedOn, foldedOff)).toBeLessThan(FIT_TOL);
     on.partialFit({ users: { users: items.map(() => on.users.id(1)), items, values } });
     off.partialFit({ users: { users: items.map(() => off.users.id(1)), items, values } });
-    expect(maxRel(on.userFactors.slice(24, 48), off.userFactors.slice(24, 48))).toBeLessThan(FIT_TOL);
+    expect(maxRel(on.userFactors.slice(K_FIT, 2 * K_FIT), off.userFactors.slice(K_FIT, 2 * K_FIT))).toBeLessThan(FIT_TOL);
   });
 });

@@ -415,8 +415,8 @@ export interface Kernels {
    * One row exactly through the push-through (Woodbury) identity (assembly/short-rows.ts):
    * x = (c·I + Σ_j w_j v_j v_jᵀ)⁻¹ Σ_j t_j v_j with v_j row cols[j] of V and c > 0, at a cost of
    * n₊²·dim/2 + n₊³/6 + O(n·dim) for the n₊ ratings with w_j > 0 (w_j = 0 ones only feed the
-   * right-hand side). x gets roundUp4(dim) floats; M holds roundUp8(n₊)² floats, work
-   * 2·roundUp8(n₊). Returns -1, or ≥ 0 when the row is not for this path (a w_j < 0 or not
+   * right-hand side). x gets roundUp4(dim) floats; with m8 = roundUp8(n₊), T holds dim·m8
+   * floats (V₊ transposed), work 2·m8 + m8² (row addresses, right-hand side, M). Returns -1, or ≥ 0 when the row is not for this path (a w_j < 0 or not
    * finite, or the n₊ × n₊ system not positive definite in f32): solve it the standard way.
    */
   shortRowSolve(
@@ -429,7 +429,7 @@ export interface Kernels {
     n: number,
     c: number,
     x: number,
-    M: number,
+    T: number,
     work: number,
   ): number;
 

@@ -30,10 +30,27 @@ export type SideName = 'users' | 'items';
 /**
  * The exact short-row path of the Cholesky solver (assembly/short-rows.ts): a row with n₊
  * positive weights, n₊ ≤ ratio·dim, is solved through the push-through identity instead of
- * its dim × dim normal equations. Internal: tests and benches turn it off to compare.
- * `ratio` was measured by a micro A/B at k = 32, 64, 128 (docs/kernels.md).
+ * its dim × dim normal equations. Internal: tests and benches turn it off, or fix `ratio`,
+ * to compare. By default (ratio null) the cut-off is {@link shortRowRatio}.
  */
-export const shortRowPath = { enabled: true, ratio: 1 };
+export const shortRowPath: { enabled: boolean; ratio: number | null } = { enabled: true, ratio: null };
+
+/**
+ * The cut-off n₊ ≤ ratio·dim, from per-row timings of both paths on synth_5m
+ * (docs/kernels.md): the short path is the faster one up to n₊ ≈ 0.5·dim at k = 32, 0.75·dim
+ * at k = 64 and dim at k = 128 (its M grows as n₊²·dim, the Gram as n·dim², and the fixed
+ * costs of a row weigh less as dim grows).
+ */
+export function shortRowRatio(dim: number): number {
+  return Math.min(1, 0.25 + dim / 128);
+}
+
+/**
+ * Implicit rows go through whitened items only from this dim on: below it the back
+ * substitution every row then pays (dim²/2, a chain of dependent steps) costs about what the
+ * short rows save (synth_5m, k = 32: 371 ms against 350 ms for the users' solves).
+ */
+export const MIN_WHITEN_DIM = 48;
 
 /** How a half-step may treat the fixed side's factors. */
 export interface HalfStepOptions {
@@ -155,7 +172,7 @@ export class TrainingState {
     const dim = this.dim;
     if (implicit) await this.computeGram(fixed, dim);
     const cholesky = this.options.solver === 'cholesky' && shortRowPath.enabled;
-    const whiteFactor = implicit && cholesky && mayWhiten ? await this.whiten(fixed, dim) : 0;
+    const whiteFactor = implicit && cholesky && mayWhiten && dim >= MIN_WHITEN_DIM ? await this.whiten(fixed, dim) : 0;
     writeSolveParams(this.i32, solved.params, {
       X: solved.factors,
       Y: fixed.factors,
@@ -175,7 +192,7 @@ export class TrainingState {
       otherBias: this.options.biases ? fixed.bias : 0,
       blockSize: this.options.blockSize,
       // Explicit rows (G = 0), or implicit ones against whitened rows: the short path applies.
-      shortMax: cholesky && (!implicit || whiteFactor !== 0) ? Math.floor(shortRowPath.ratio * dim) : 0,
+      shortMax: cholesky && (!implicit || whiteFactor !== 0) ? Math.floor((shortRowPath.ratio ?? shortRowRatio(dim)) * dim) : 0,
       whiteFactor,
     });
   }

@@ -10,6 +10,13 @@ import type { JsMemory } from './memory.js';
 
 export type ShortRowsKernels = Pick<Kernels, 'shortRowSolve' | 'whitenRows'>;
 
+/** The largest n₊ whose work fits in `floats` floats (2·m8 + m8², m8 = roundUp8(n₊)), at most dim. */
+export function shortRowCap(dim: number, floats: number): number {
+  let m8 = 8;
+  while (m8 + 8 <= dim + 7 && (m8 + 8) * (m8 + 10) <= floats) m8 += 8;
+  return m8 * (m8 + 2) <= floats ? Math.min(m8, dim) : 0;
+}
+
 /** Rows w_j > 0 among w[0 … n), or -1 when some w_j is < 0 or not finite (assembly's positiveCount). */
 export function positiveCount(F: Float32Array, w: number, n: number): number {
   let count = 0;
@@ -27,9 +34,10 @@ export function createShortRowsKernels(memory: JsMemory): ShortRowsKernels {
   const fround = Math.fround;
 
   /**
-   * x = (c·I + Σ_j w_j v_j v_jᵀ)⁻¹ Σ_j t_j v_j, v_j = row cols[j] of V, c > 0; M holds
-   * roundUp8(n₊)² floats, work 2·roundUp8(n₊). Returns -1, or ≥ 0 when the row is not for
-   * this path (a w_j < 0 or not finite, or M not positive definite).
+   * x = (c·I + Σ_j w_j v_j v_jᵀ)⁻¹ Σ_j t_j v_j, v_j = row cols[j] of V, c > 0. With
+   * m8 = roundUp8(n₊): T holds dim·m8 floats (unused here: the dot products are read from
+   * the rows), work 2·m8 + m8² (addresses, right-hand side, M). Returns -1, or ≥ 0 when the
+   * row is not for this path (a w_j < 0 or not finite, or M not positive definite).
    */
   function shortRowSolve(
     V: number,
@@ -41,9 +49,10 @@ export function createShortRowsKernels(memory: JsMemory): ShortRowsKernels {
     n: number,
     c: number,
     x: number,
-    M: number,
+    T: number,
     work: number,
   ): number {
+    void T;
     c = fround(c);
     const x0 = x >> 2;
     const dim4 = (dim + 3) & ~3;
@@ -70,8 +79,9 @@ export function createShortRowsKernels(memory: JsMemory): ShortRowsKernels {
     const np = positive.length;
     if (np === 0) return -1;
     const m8 = (np + 7) & ~7;
-    const m = M >> 2;
     const r = (work >> 2) + m8;
+    const M = (r + m8) * 4;
+    const m = M >> 2;
     for (let i = 0; i < np; i++) {
       const vi = positive[i]!;
       for (let j = i; j < np; j++) {

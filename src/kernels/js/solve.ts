@@ -3,10 +3,10 @@
  * → new factor rows, from the parameter block (abi.ts SOLVE_PARAMS) read by field name.
  */
 import { readSolveParams } from '../abi.js';
-import { type Kernels, SOLVE_OK, Solver, roundUp } from '../types.js';
+import { GATHER_ROWS, type Kernels, SOLVE_OK, Solver, roundUp } from '../types.js';
 import { backSubstitute } from './cholesky.js';
 import type { JsMemory } from './memory.js';
-import { positiveCount } from './short-rows.js';
+import { positiveCount, shortRowCap } from './short-rows.js';
 
 export type SolveKernels = Pick<Kernels, 'solveRows'>;
 
@@ -43,7 +43,8 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
       blockSize,
       whiteFactor,
     } = p;
-    const shortMax = Math.min(p.shortMax, dim);
+    // the short path's M and row addresses live in the gather blocks: n₊ is capped by their size
+    const shortMax = Math.min(p.shortMax, shortRowCap(dim, 2 * GATHER_ROWS * stride));
     const indptr = p.indptr >>> 2;
 
     // Scratch, in the order solveScratchFloats documents (each part a multiple of 4 floats):
@@ -81,13 +82,13 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
         F.copyWithin(x0, xw >> 2, (xw >> 2) + dim);
       } else {
         // x_u = (A0 + Σ_j w_j y_j y_jᵀ + λ_u I)⁻¹ Σ_j t_j y_j, A0 = YᵀY (implicit) or 0; rows with
-        // few positive weights by the push-through identity (M in A, its addresses and
-        // right-hand side in CG's vectors), the standard way when it declines them
+        // few positive weights by the push-through identity (V₊ᵀ in A; addresses, right-hand
+        // side and M in the gather blocks), the standard way when it declines them
         let solved = false;
         if (shortMax > 0 && YtY === 0 && lambdaRow > 0) {
           const np = positiveCount(F, sW, n);
           if (np >= 0 && np <= shortMax)
-            solved = steps.shortRowSolve(Y, stride, dim, cols, sW, sT, n, lambdaRow, sB, sA, sCg) < 0;
+            solved = steps.shortRowSolve(Y, stride, dim, cols, sW, sT, n, lambdaRow, sB, sA, sGather) < 0;
         }
         if (!solved) {
           steps.gramRow(Y, stride, dim, cols, sW, sT, n, YtY, sA, sB, sGather);
