@@ -65,7 +65,7 @@
 /** i32: Cholesky solver without YtY: rows with at most this many positive weights (and none negative) are solved exactly through the push-through identity (assembly/short-rows.ts); 0: never. */
 // @ts-ignore: decorator
 @inline export const SOLVE_SHORT_MAX: usize = 68;
-/** ptr: U of YᵀY + λI = UᵀU when Y holds the whitened rows L⁻¹y (L = Uᵀ; YtY is then 0): every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = U⁻¹z; 0: Y is plain. */
+/** ptr: L⁻¹ (stride × stride, zero above the diagonal and past dim) with YᵀY + λI = LLᵀ, when Y holds the whitened rows L⁻¹y (YtY is then 0): every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = L⁻ᵀz; 0: Y is plain. */
 // @ts-ignore: decorator
 @inline export const SOLVE_WHITE_FACTOR: usize = 72;
 

@@ -130,6 +130,58 @@ export function shortRowSolve(
 }
 
 /**
+ * x = L⁻ᵀ z = Σ_j z_j C[j] with C = L⁻¹ (rows of `stride`, row j zero past column j and past
+ * dim): a row solved against whitened rows mapped back. The same k²/2 multiply-adds as back
+ * substitution U x = z, without its chain of dependent steps and divisions: 32 lanes of x stay
+ * in registers while the rows of C stream past. x must not alias z.
+ */
+// @ts-ignore: decorator
+@inline export function unwhiten(C: usize, stride: i32, dim: i32, z: usize, x: usize): void {
+  const rb = <usize>stride << 2;
+  const dim8 = (dim + 7) & ~7; // ≤ stride: C's rows are zero from dim on
+  let c0 = 0;
+  for (; c0 + 32 <= dim8; c0 += 32) {
+    const off = <usize>c0 << 2;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    let row = C + <usize>c0 * rb + off; // rows j < c0 are zero in these lanes
+    for (let j = c0; j < dim; j++) {
+      const s = v128.load32_splat(z + (<usize>j << 2));
+      a0 = madd(s, v128.load(row), a0);
+      a1 = madd(s, v128.load(row, 16), a1);
+      a2 = madd(s, v128.load(row, 32), a2);
+      a3 = madd(s, v128.load(row, 48), a3);
+      a4 = madd(s, v128.load(row, 64), a4);
+      a5 = madd(s, v128.load(row, 80), a5);
+      a6 = madd(s, v128.load(row, 96), a6);
+      a7 = madd(s, v128.load(row, 112), a7);
+      row += rb;
+    }
+    const d = x + off;
+    v128.store(d, a0);
+    v128.store(d, a1, 16);
+    v128.store(d, a2, 32);
+    v128.store(d, a3, 48);
+    v128.store(d, a4, 64);
+    v128.store(d, a5, 80);
+    v128.store(d, a6, 96);
+    v128.store(d, a7, 112);
+  }
+  for (; c0 < dim8; c0 += 8) {
+    const off = <usize>c0 << 2;
+    let a0 = f32x4.splat(0), a1 = a0;
+    let row = C + <usize>c0 * rb + off;
+    for (let j = c0; j < dim; j++) {
+      const s = v128.load32_splat(z + (<usize>j << 2));
+      a0 = madd(s, v128.load(row), a0);
+      a1 = madd(s, v128.load(row, 16), a1);
+      row += rb;
+    }
+    v128.store(x + off, a0);
+    v128.store(x + off, a1, 16);
+  }
+}
+
+/**
  * Whitens rows [start, end) of Y in place: y ← L⁻¹ y = U⁻ᵀ y with U from `cholesky` of
  * YᵀY + λI (L = Uᵀ). Only [0, dim) of each row is written (the padding stays 0). Rows are
  * independent: the same bits for any split into tasks.

@@ -14,8 +14,8 @@ import {
 } from './abi';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
-import { cholesky, choleskySolve, choleskyBack } from './cholesky';
-import { positiveCount, shortRowCap, shortRowSolve } from './short-rows';
+import { cholesky, choleskySolve } from './cholesky';
+import { positiveCount, shortRowCap, shortRowSolve, unwhiten } from './short-rows';
 import { cgSolve, cgSolve4, CG4_COLS, CG4_W, CG4_T, CG4_N, CG4_LAMBDA, CG4_ROW, CG4_BYTES } from './cg';
 import { subspaceSolve } from './subspace';
 import { allFinite, copyf, zerof } from './vec';
@@ -141,7 +141,11 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
         if (status >= 0) return u;
         choleskySolve(A, stride, dim, b, b);
       }
-      if (whiteFactor) choleskyBack(whiteFactor, stride, dim, b); // x = L⁻ᵀ z
+      if (whiteFactor) {
+        // x = L⁻ᵀ z (L⁻¹ is whiteFactor), through CG's first vector
+        unwhiten(whiteFactor, stride, dim, b, cg);
+        copyf(cg, b, dim);
+      }
     }
     if (!allFinite(b, dim)) return -2 - u;
     copyf(b, xRow, dim);

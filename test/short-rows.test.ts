@@ -289,9 +289,19 @@ for (const backend of backends) {
               U.view.set(G.view);
               expect(K.cholesky(U.ptr, stride, dim, lambda)).toBe(-1);
               K.whitenRows(U.ptr, stride, dim, W.ptr, 0, numY);
+              // L⁻¹, as state.ts builds it: the identity's rows whitened, transposed
+              const C = arena.f32(stride * stride);
+              for (let j = 0; j < dim; j++) C.view[j * stride + j] = 1;
+              K.whitenRows(U.ptr, stride, dim, C.ptr, 0, dim);
+              for (let i = 0; i < dim; i++) {
+                for (let j = i + 1; j < dim; j++) {
+                  C.view[j * stride + i] = C.view[i * stride + j]!;
+                  C.view[i * stride + j] = 0;
+                }
+              }
               Yp = W.ptr;
               YtY = 0;
-              whiteFactor = U.ptr;
+              whiteFactor = C.ptr;
             }
             writeSolveParams(i32, paramsAt, { ...common, X: X.ptr, Y: Yp, YtY, shortMax: variant.shortMax, whiteFactor });
             expect(K.solveRows(paramsAt, 0, counts.length, scratch.ptr)).toBe(SOLVE_OK);

@@ -96,7 +96,7 @@ export const SOLVE_PARAMS = record(
     [
       'whiteFactor',
       'ptr',
-      'U of YᵀY + λI = UᵀU when Y holds the whitened rows L⁻¹y (L = Uᵀ; YtY is then 0): every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = U⁻¹z; 0: Y is plain',
+      'L⁻¹ (stride × stride, zero above the diagonal and past dim) with YᵀY + λI = LLᵀ, when Y holds the whitened rows L⁻¹y (YtY is then 0): every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = L⁻ᵀz; 0: Y is plain',
     ],
   ],
   { bytes: 128, kernel: true },

@@ -203,7 +203,7 @@ export class TrainingState {
    * so every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = U⁻¹z. Only with one λ for
    * every row (B is shared; not with an unobserved weight α₀, which the standard path keeps)
    * and without biases (implicit feedback has none today; the design's slot of 1 would be
-   * whitened too). Returns U's address, or 0 when not taken (YᵀY then intact).
+   * whitened too). Returns the address of L⁻¹, or 0 when not taken (YᵀY then intact).
    */
   private async whiten(fixed: SideLayout, dim: number): Promise<number> {
     const o = this.options;
@@ -221,7 +221,22 @@ export class TrainingState {
       rows: fixed.rows,
       rowsPerTask: WHITEN_ROWS,
     });
-    return gram;
+    // L⁻¹ for x = L⁻ᵀz, in the first YᵀY partial (free until the next Gram): the identity's
+    // rows whitened are L⁻¹'s columns (dim forward substitutions, dim³/6), then transposed.
+    const inverse = this.layout.gramPartials;
+    const at = inverse >>> 2;
+    const s = this.stride;
+    this.f32.fill(0, at, at + s * s);
+    for (let j = 0; j < dim; j++) this.f32[at + j * s + j] = 1;
+    this.kernels.whitenRows(gram, s, dim, inverse, 0, dim);
+    for (let i = 0; i < dim; i++) {
+      for (let j = i + 1; j < dim; j++) {
+        const upper = this.f32[at + i * s + j]!; // (L⁻¹)ᵀ[i][j] = L⁻¹[j][i]
+        this.f32[at + i * s + j] = 0;
+        this.f32[at + j * s + i] = upper;
+      }
+    }
+    return inverse;
   }
 
   /**

@@ -17,6 +17,18 @@ export function shortRowCap(dim: number, floats: number): number {
   return m8 * (m8 + 2) <= floats ? Math.min(m8, dim) : 0;
 }
 
+/** x = L⁻ᵀ z = Σ_j z_j C[j] with C = L⁻¹ (rows of `stride`, row j zero past column j): assembly's unwhiten. */
+export function unwhiten(F: Float32Array, C: number, stride: number, dim: number, z: number, x: number): void {
+  const c = C >> 2,
+    z0 = z >> 2,
+    x0 = x >> 2;
+  for (let i = 0; i < dim; i++) {
+    let s = 0;
+    for (let j = i; j < dim; j++) s += F[z0 + j]! * F[c + j * stride + i]!;
+    F[x0 + i] = s;
+  }
+}
+
 /** Rows w_j > 0 among w[0 … n), or -1 when some w_j is < 0 or not finite (assembly's positiveCount). */
 export function positiveCount(F: Float32Array, w: number, n: number): number {
   let count = 0;

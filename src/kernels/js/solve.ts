@@ -4,9 +4,8 @@
  */
 import { readSolveParams } from '../abi.js';
 import { GATHER_ROWS, type Kernels, SOLVE_OK, Solver, roundUp } from '../types.js';
-import { backSubstitute } from './cholesky.js';
 import type { JsMemory } from './memory.js';
-import { positiveCount, shortRowCap } from './short-rows.js';
+import { positiveCount, shortRowCap, unwhiten } from './short-rows.js';
 
 export type SolveKernels = Pick<Kernels, 'solveRows'>;
 
@@ -95,8 +94,9 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
           if (steps.cholesky(sA, stride, dim, lambdaRow) >= 0) return row;
           steps.choleskySolve(sA, stride, dim, sB, sB);
         }
-        if (whiteFactor !== 0) backSubstitute(F, whiteFactor, stride, dim, sB); // x = L⁻ᵀ z
-        F.copyWithin(x0, sB >> 2, (sB >> 2) + dim);
+        if (whiteFactor !== 0)
+          unwhiten(F, whiteFactor, stride, dim, sB, x); // x = L⁻ᵀ z (whiteFactor is L⁻¹)
+        else F.copyWithin(x0, sB >> 2, (sB >> 2) + dim);
       }
       for (let i = 0; i < dim; i++) if (!Number.isFinite(F[x0 + i]!)) return -2 - row;
     }
