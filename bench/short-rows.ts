@@ -6,8 +6,7 @@
  *
  *   npx tsx bench/short-rows.ts '{"factors":64,"ratios":[0,0.5,1],"rounds":5}'
  *   config: { data (ALSCOO01, default ../shared/data/synthetic/synth_5m.alscoo), factors,
- *             feedback ('implicit': c = α·r, α, λ = 0.05 as bench/fit-one.ts; 'explicit':
- *             λ = 0.05 × count), alpha (default 1), ratios (0: the path off; -1: the default
+ *             alpha (implicit c = α·r, default 1; λ = 0.05 as bench/fit-one.ts), ratios (0: the path off; -1: the default
  *             cut-off, state.ts shortRowRatio; default [0, -1]), rounds,
  *             wasm (another single-threaded build, e.g. the one before the change: then every
  *             ratio runs on it, and a ratio > 0 needs its kernels) }
@@ -29,7 +28,6 @@ const dataPath: string = config.data ?? new URL('../../shared/data/synthetic/syn
 const k: number = config.factors ?? 64;
 const ratios: number[] = config.ratios ?? [0, -1];
 const rounds: number = config.rounds ?? 3;
-const implicit = (config.feedback ?? 'implicit') === 'implicit';
 
 if (config.wasm) {
   const { init } = await import('../src/index.js');
@@ -54,11 +52,11 @@ const data = readAlscoo(dataPath);
 const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
 const o = resolveOptions({
   factors: k,
-  feedback: implicit ? 'implicit' : 'explicit',
+  feedback: 'implicit',
   solver: 'cholesky',
-  ...(implicit
-    ? { confidence: 'alpha', alpha: config.alpha ?? 1, regularization: 0.05 }
-    : { regularization: 0.05, regularizationScaling: 'count' }),
+  confidence: 'alpha',
+  alpha: config.alpha ?? 1,
+  regularization: 0.05,
   threads: 1,
   backend: 'wasm',
   seed: 1,
@@ -108,7 +106,7 @@ for (let round = 0; round < rounds; round++) {
   // ABBA order over the ratios
   const order = round % 2 === 0 ? ratios : [...ratios].reverse();
   for (const r of order) {
-    shortRowPath.enabled = r > 0;
+    shortRowPath.enabled = r !== 0;
     shortRowPath.ratio = r < 0 ? null : r;
     restore();
     const t = times.get(r)!;
