@@ -6,8 +6,9 @@
  *
  *   npx tsx bench/short-rows.ts '{"factors":64,"ratios":[0,0.5,1],"rounds":5}'
  *   config: { data (ALSCOO01, default ../shared/data/synthetic/synth_5m.alscoo), factors,
- *             alpha (implicit c = α·r, default 1; λ = 0.05 as bench/fit-one.ts), ratios (0: the path off; -1: the default
- *             cut-off, state.ts shortRowRatio; default [0, -1]), rounds,
+ *             alpha (implicit c = α·r, default 1; λ = 0.05 as bench/fit-one.ts),
+ *             ratios (0: the path off; -1: the default cut-off, state.ts shortRowRatio;
+ *             default [0, -1]), rounds,
  *             wasm (another single-threaded build, e.g. the one before the change: then every
  *             ratio runs on it, and a ratio > 0 needs its kernels) }
  * Times are medians over rounds of wall-clock ms, 1 thread, with the CPU ms beside them.
@@ -132,7 +133,6 @@ for (const [r, t] of times) {
 console.log(
   JSON.stringify({
     k,
-    feedback: o.feedback,
     alpha: o.alpha,
     rounds,
     wasm: config.wasm ?? 'this build',
