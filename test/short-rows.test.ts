@@ -474,6 +474,29 @@ describe.skipIf(!wasmBuilt)('whole fits with the short-row path', () => {
     }
   });
 
+  it('a training state refuses to hand out or score whitened items until their half-step rewrites them', async () => {
+    const { startTraining } = await import('../src/train/state.js');
+    const { planTraining } = await import('../src/train/layout.js');
+    const { resolveOptions } = await import('../src/train/options.js');
+    const { createBackend } = await import('../src/kernels/select.js');
+    const o = resolveOptions({ factors: K_FIT, feedback: 'implicit', backend: 'wasm', threads: 1 });
+    const stride = Math.ceil(K_FIT / 8) * 8;
+    const layout = planTraining(ratings, stride, 1);
+    const backend = await createBackend('wasm', layout.totalBytes, false);
+    const { state, executor } = await startTraining({ backend, layout, options: o, stride, ratings, init: null, threads: 1 });
+    try {
+      await state.halfStep('users', ratings.users, { fixedRewrittenNext: true });
+      expect(() => state.extract('items')).toThrow(/whitened/);
+      expect(() => state.extractInPlace('users')).toThrow(/whitened/);
+      await expect(state.loss('users')).rejects.toThrow(/whitened/);
+      await state.halfStep('items', ratings.items);
+      expect(state.extract('items').factors).toHaveLength(ratings.numItems * K_FIT);
+      expect(Number.isFinite(await state.loss('items'))).toBe(true);
+    } finally {
+      await executor.close();
+    }
+  });
+
   it('onIteration stopping a fit hands out the items of the items’ half-step, never whitened rows', async () => {
     const options = { feedback: 'implicit', alpha: 40, regularization: 0.05 } as const;
     const stop = (on: boolean) => {

@@ -91,6 +91,8 @@ export class TrainingState {
   executor: Executor | null = null;
   /** Which side is currently the design (fixed) side, for the bias slot; null before any step. */
   private design: SideName | null = null;
+  /** The side whose rows are whitened (L⁻¹y) until its own half-step rewrites them; null: none. */
+  private whitened: SideName | null = null;
 
   constructor(kernels: Kernels, buffer: ArrayBufferLike, layout: Layout, options: ResolvedOptions, stride: number, mu: number) {
     this.kernels = kernels;
@@ -170,6 +172,7 @@ export class TrainingState {
     }
     const implicit = this.options.feedback === 'implicit';
     const dim = this.dim;
+    if (this.whitened === side) this.whitened = null; // its rows are about to be rewritten
     if (implicit) await this.computeGram(fixed, dim);
     const cholesky = this.options.solver === 'cholesky' && shortRowPath.enabled;
     const whiteFactor = implicit && cholesky && mayWhiten && dim >= MIN_WHITEN_DIM ? await this.whiten(fixed, dim) : 0;
@@ -221,6 +224,7 @@ export class TrainingState {
       rows: fixed.rows,
       rowsPerTask: WHITEN_ROWS,
     });
+    this.whitened = fixed === this.layout.users ? 'users' : 'items';
     // L⁻¹ for x = L⁻ᵀz, in the first YᵀY partial (free until the next Gram): the identity's
     // rows whitened are L⁻¹'s columns (dim forward substitutions, dim³/6), then transposed.
     const inverse = this.layout.gramPartials;
@@ -244,6 +248,7 @@ export class TrainingState {
    * parameter block and the fixed side's YᵀY are still current).
    */
   async loss(side: SideName): Promise<number> {
+    this.refuseWhitened();
     const solved = this.layout[side];
     const fixed = this.layout[side === 'users' ? 'items' : 'users'];
     const λ = this.options.regularization;
@@ -280,6 +285,7 @@ export class TrainingState {
 
   /** Copies a side's factors (and biases) out of the memory. */
   extract(side: SideName): SideFactors {
+    this.refuseWhitened();
     const s = this.layout[side];
     const factors = new Float32Array(s.rows * this.k);
     const base = s.factors >>> 2;
@@ -299,6 +305,7 @@ export class TrainingState {
    * so this is the side's last use in training. The biases are copied first (rows floats).
    */
   extractInPlace(side: SideName): SideFactors {
+    this.refuseWhitened();
     const s = this.layout[side];
     const base = s.factors >>> 2;
     let biases: Float32Array | null = null;
@@ -314,6 +321,17 @@ export class TrainingState {
         this.f32.copyWithin(base + r * this.k, base + r * this.stride, base + r * this.stride + this.k);
     }
     return { factors: new Float32Array(this.f32.buffer, s.factors, s.rows * this.k), biases };
+  }
+
+  /**
+   * Whitened rows are no factors: nothing reads them before their own half-step rewrites them
+   * (HalfStepOptions.fixedRewrittenNext). A caller that breaks that promise fails here instead
+   * of handing them out.
+   */
+  private refuseWhitened(): void {
+    if (this.whitened !== null) {
+      throw new Error(`internal: the ${this.whitened}' rows are whitened until their half-step rewrites them`);
+    }
   }
 
   /** Unknowns per row: k, plus the bias. */
