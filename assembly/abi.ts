@@ -62,6 +62,12 @@
 /** i32: unknowns per block of the subspace solver (≥ 1; ≥ dim is one block, the Cholesky solution). */
 // @ts-ignore: decorator
 @inline export const SOLVE_BLOCK_SIZE: usize = 64;
+/** i32: Cholesky solver without YtY: rows with at most this many positive weights (and none negative) are solved exactly through the push-through identity (assembly/short-rows.ts); 0: never. */
+// @ts-ignore: decorator
+@inline export const SOLVE_SHORT_MAX: usize = 68;
+/** ptr: L⁻¹ (stride × stride, zero above the diagonal and past dim) with YᵀY + λI = LLᵀ, when Y holds the whitened rows L⁻¹y (YtY is then 0): every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = L⁻ᵀz; 0: Y is plain. */
+// @ts-ignore: decorator
+@inline export const SOLVE_WHITE_FACTOR: usize = 72;
 
 // The parameter block of rankQueries. 76 bytes.
 /** ptr: query rows (f32, rows of `stride`). */

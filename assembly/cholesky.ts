@@ -217,10 +217,21 @@ export function cholesky(A: usize, stride: i32, dim: i32, lambda: f32): i32 {
  * multiplications, not divisions.
  */
 export function choleskySolve(A: usize, stride: i32, dim: i32, b: usize, x: usize): void {
-  const rb = <usize>stride << 2;
   if (x != b) {
     for (let i = 0; i < dim; i++) store<f32>(x + (<usize>i << 2), load<f32>(b + (<usize>i << 2)));
   }
+  choleskyForward(A, stride, dim, x);
+  choleskyBack(A, stride, dim, x);
+}
+
+/**
+ * Forward substitution in place: x ← U⁻ᵀ x (solves Uᵀ z = x), U from `cholesky`. The first half of
+ * choleskySolve (the same arithmetic); alone it whitens a row: w̃ = L⁻¹ y with L = Uᵀ
+ * (assembly/short-rows.ts whitenRows).
+ */
+// @ts-ignore: decorator
+@inline export function choleskyForward(A: usize, stride: i32, dim: i32, x: usize): void {
+  const rb = <usize>stride << 2;
   const whole = dim & ~3;
   // Forward: Uᵀ z = b. Per block, the 4×4 triangle, then its contribution to the rest as one
   // rank-4 axpy (aligned: it starts at p + 4).
@@ -266,6 +277,17 @@ export function choleskySolve(A: usize, stride: i32, dim: i32, b: usize, x: usiz
     for (let q1 = whole; q1 < q; q1++) v -= load<f32>(A + <usize>q1 * rb + qo) * load<f32>(x + (<usize>q1 << 2));
     store<f32>(x + qo, v / load<f32>(A + <usize>q * rb + qo));
   }
+}
+
+/**
+ * Back substitution in place: x ← U⁻¹ x (solves U x = z), U from `cholesky`. The second half of
+ * choleskySolve (the same arithmetic); alone it maps a row solved against whitened rows back:
+ * x = L⁻ᵀ z (assembly/solve.ts).
+ */
+// @ts-ignore: decorator
+@inline export function choleskyBack(A: usize, stride: i32, dim: i32, x: usize): void {
+  const rb = <usize>stride << 2;
+  const whole = dim & ~3;
   // Back: U x = z, from the bottom: the partial rows, then per block the dot products of its
   // rows with the solved tail x[p + 4, dim) (four independent accumulators), then the triangle.
   for (let q = dim - 1; q >= whole; q--) {

@@ -9,12 +9,13 @@
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_REG_WEIGHTS,
   SOLVE_LAMBDA, SOLVE_MODE, SOLVE_ALPHA, SOLVE_SOLVER, SOLVE_CG_STEPS, SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
-  SOLVE_BLOCK_SIZE,
-  CG_GATHER_ROWS,
+  SOLVE_BLOCK_SIZE, SOLVE_SHORT_MAX, SOLVE_WHITE_FACTOR,
+  CG_GATHER_ROWS, GATHER_ROWS,
 } from './abi';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
+import { positiveCount, shortRowCap, shortRowSolve, unwhiten } from './short-rows';
 import { cgSolve, cgSolve4, CG4_COLS, CG4_W, CG4_T, CG4_N, CG4_LAMBDA, CG4_ROW, CG4_BYTES } from './cg';
 import { subspaceSolve } from './subspace';
 import { allFinite, copyf, zerof } from './vec';
@@ -37,6 +38,9 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
   const mu = load<f32>(params, SOLVE_MU);
   const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
   const blockSize = load<i32>(params, SOLVE_BLOCK_SIZE);
+  // The short path's M and row addresses live in the gather blocks: n₊ is capped by their size.
+  const shortMax = min(load<i32>(params, SOLVE_SHORT_MAX), shortRowCap(dim, 2 * GATHER_ROWS * stride));
+  const whiteFactor = <usize>load<u32>(params, SOLVE_WHITE_FACTOR);
 
   const rb = <usize>stride << 2;
   const A = scratch;
@@ -68,7 +72,8 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
       zerof(xRow, stride);
       continue;
     }
-    const lam = regWeights ? lambda * load<f32>(regWeights + (<usize>u << 2)) : lambda;
+    // Against whitened rows (Y = W, short-rows.ts) every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = g.
+    const lam: f32 = whiteFactor ? 1 : regWeights ? lambda * load<f32>(regWeights + (<usize>u << 2)) : lambda;
     const cols = indices + (<usize>lo << 2);
     const vals = values + (<usize>lo << 2);
     const m4 = <usize>((n + 3) & ~3) << 2;
@@ -121,10 +126,26 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
       if (subspaceSolve(YtY, Y, stride, dim, cols, w, t, n, lam, xw, blockSize, A, gather) >= 0) return u;
       copyf(xw, b, dim);
     } else {
-      gramRow(Y, stride, dim, cols, w, t, n, YtY, A, b, gather);
-      const status = cholesky(A, stride, dim, lam);
-      if (status >= 0) return u;
-      choleskySolve(A, stride, dim, b, b);
+      // Rows with few positive weights (n₊ ≤ shortMax ≤ dim) by the push-through identity
+      // (short-rows.ts): V₊ transposed in A (dim × roundUp8(n₊) ≤ stride² floats), its row
+      // addresses, right-hand side and M in the gather blocks. A row it declines is solved
+      // the standard way.
+      let solved = false;
+      if (shortMax > 0 && YtY == 0 && lam > 0) {
+        const np = positiveCount(w, n);
+        if (np >= 0 && np <= shortMax) solved = shortRowSolve(Y, stride, dim, cols, w, t, n, lam, b, A, gather) < 0;
+      }
+      if (!solved) {
+        gramRow(Y, stride, dim, cols, w, t, n, YtY, A, b, gather);
+        const status = cholesky(A, stride, dim, lam);
+        if (status >= 0) return u;
+        choleskySolve(A, stride, dim, b, b);
+      }
+      if (whiteFactor) {
+        // x = L⁻ᵀ z (L⁻¹ is whiteFactor), through CG's first vector
+        unwhiten(whiteFactor, stride, dim, b, cg);
+        copyf(cg, b, dim);
+      }
     }
     if (!allFinite(b, dim)) return -2 - u;
     copyf(b, xRow, dim);

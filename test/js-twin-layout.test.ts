@@ -16,6 +16,7 @@ import { createSolveKernels } from '../src/kernels/js/solve.js';
 import { createSubspaceKernels } from '../src/kernels/js/subspace.js';
 import { createScoreBatchKernels } from '../src/kernels/js/score-batch.js';
 import { createSampleKernels } from '../src/kernels/js/sample.js';
+import { createShortRowsKernels } from '../src/kernels/js/short-rows.js';
 import { createWeightsKernels } from '../src/kernels/js/weights.js';
 
 const source = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -50,6 +51,7 @@ const TWINS: Record<string, (m: JsMemory) => object> = {
   score: createScoreKernels,
   'score-batch': createScoreBatchKernels,
   sample: (m) => createSampleKernels(m, createJsKernels(m.F.buffer)),
+  'short-rows': (m) => createShortRowsKernels(m),
 };
 
 describe('the JS twin mirrors assembly/ by file name', () => {

@@ -150,6 +150,8 @@ for (const backend of await listBackends()) {
       YtY: number;
       mu: number;
       otherBias: number;
+      /** Rows with at most this many positive weights by the push-through identity (short-rows.ts); default 0. */
+      shortMax?: number;
     }
     const writeParams = (p: ParamValues): number => {
       const blk = arena.i32(32);
@@ -171,6 +173,7 @@ for (const backend of await listBackends()) {
       i[Param.YtY] = p.YtY;
       f[Param.Mu] = p.mu;
       i[Param.OtherBias] = p.otherBias;
+      i[Param.ShortMax] = p.shortMax ?? 0;
       return blk.ptr;
     };
 
@@ -603,6 +606,8 @@ for (const backend of await listBackends()) {
         cgSteps: number;
         bias: boolean;
         regWeights: boolean;
+        /** shortMax = dim: explicit rows with n ≤ dim by the push-through identity. */
+        short?: boolean;
       }
       const variants: Variant[] = [
         {
@@ -669,6 +674,24 @@ for (const backend of await listBackends()) {
           bias: false,
           regWeights: true,
         },
+        {
+          name: 'explicit, Cholesky, short rows by the push-through identity, μ + otherBias, regWeights',
+          mode: WeightMode.Explicit,
+          solver: Solver.Cholesky,
+          cgSteps: 0,
+          bias: false,
+          regWeights: true,
+          short: true,
+        },
+        {
+          name: 'explicit, Cholesky, short rows by the push-through identity, bias column',
+          mode: WeightMode.Explicit,
+          solver: Solver.Cholesky,
+          cgSteps: 0,
+          bias: true,
+          regWeights: false,
+          short: true,
+        },
       ];
 
       /** A half-step problem in memory, with the f64 reference system of every row. */
@@ -720,6 +743,7 @@ for (const backend of await listBackends()) {
           YtY,
           mu,
           otherBias: otherBias ? arena.f32(otherBias).ptr : 0,
+          shortMax: v.short ? d : 0,
         });
         const scratch = arena.f32(solveScratchFloats(s, csr.maxNnz));
         const expected = rows.map((row, u) => {

@@ -88,6 +88,16 @@ export const SOLVE_PARAMS = record(
     ['mu', 'f32', 'global mean μ subtracted from explicit targets (0 without biases)'],
     ['otherBias', 'ptr', 'bias of each fixed-side row (f32) subtracted from explicit targets, or 0'],
     ['blockSize', 'i32', 'unknowns per block of the subspace solver (≥ 1; ≥ dim is one block, the Cholesky solution)'],
+    [
+      'shortMax',
+      'i32',
+      'Cholesky solver without YtY: rows with at most this many positive weights (and none negative) are solved exactly through the push-through identity (assembly/short-rows.ts); 0: never',
+    ],
+    [
+      'whiteFactor',
+      'ptr',
+      'L⁻¹ (stride × stride, zero above the diagonal and past dim) with YᵀY + λI = LLᵀ, when Y holds the whitened rows L⁻¹y (YtY is then 0): every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = L⁻ᵀz; 0: Y is plain',
+    ],
   ],
   { bytes: 128, kernel: true },
 );
@@ -150,6 +160,21 @@ export const JOBS = {
       ['dim', 'i32', 'leading columns summed'],
       ['rows', 'i32', 'how many rows'],
       ['partials', 'ptr', 'one stride² f32 partial per task'],
+    ]),
+  },
+  /**
+   * Task c: whitenRows(factor, stride, dim, factors, rows of block c of `rowsPerTask`): the
+   * fixed side's rows become L⁻¹y in place (train/state.ts, the implicit short-row path).
+   */
+  Whiten: {
+    id: 8,
+    args: record('JOB_WHITEN', 'Job.Whiten arguments.', [
+      ['factor', 'ptr', 'U of YᵀY + λI = UᵀU (stride × stride, upper triangle)'],
+      ['factors', 'ptr', 'the rows whitened in place (rows of `stride`)'],
+      ['stride', 'i32', 'floats per row'],
+      ['dim', 'i32', 'leading columns of each row'],
+      ['rows', 'i32', 'how many rows'],
+      ['rowsPerTask', 'i32', 'rows per task'],
     ]),
   },
   /** Task c: out[c] (f64) = dataLoss(params, rows of block c). */
@@ -328,7 +353,13 @@ export type SolveParams = RecordValues<typeof SOLVE_PARAMS.fields>;
 export type RankParams = RecordValues<typeof RANK_PARAMS.fields>;
 export type ControlWords = RecordValues<typeof CONTROL.fields>;
 
-export const writeSolveParams = (i32: Int32Array, at: number, p: SolveParams) => writeRecord(i32, at, SOLVE_PARAMS, p);
+/** The fields a caller may leave out of writeSolveParams: 0 (off) when absent. */
+type OptionalSolveFields = 'shortMax' | 'whiteFactor';
+export const writeSolveParams = (
+  i32: Int32Array,
+  at: number,
+  p: Omit<SolveParams, OptionalSolveFields> & Partial<Pick<SolveParams, OptionalSolveFields>>,
+) => writeRecord(i32, at, SOLVE_PARAMS, { shortMax: 0, whiteFactor: 0, ...p });
 export const readSolveParams = (i32: Int32Array, at: number): SolveParams => readRecord(i32, at, SOLVE_PARAMS);
 export const writeRankParams = (i32: Int32Array, at: number, p: RankParams) => writeRecord(i32, at, RANK_PARAMS, p);
 export const readRankParams = (i32: Int32Array, at: number): RankParams => readRecord(i32, at, RANK_PARAMS);

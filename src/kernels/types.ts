@@ -410,4 +410,32 @@ export interface Kernels {
     end: number,
     scratch: number,
   ): number;
+
+  /**
+   * One row exactly through the push-through (Woodbury) identity (assembly/short-rows.ts):
+   * x = (c·I + Σ_j w_j v_j v_jᵀ)⁻¹ Σ_j t_j v_j with v_j row cols[j] of V and c > 0, at a cost of
+   * n₊²·dim/2 + n₊³/6 + O(n·dim) for the n₊ ratings with w_j > 0 (w_j = 0 ones only feed the
+   * right-hand side). x gets roundUp4(dim) floats; with m8 = roundUp8(n₊), T holds dim·m8
+   * floats (V₊ transposed), work 2·m8 + m8² (row addresses, right-hand side, M). Returns -1, or ≥ 0 when the row is not for this path (a w_j < 0 or not
+   * finite, or the n₊ × n₊ system not positive definite in f32): solve it the standard way.
+   */
+  shortRowSolve(
+    V: number,
+    stride: number,
+    dim: number,
+    cols: number,
+    w: number,
+    t: number,
+    n: number,
+    c: number,
+    x: number,
+    T: number,
+    work: number,
+  ): number;
+
+  /**
+   * Rows [start, end) of Y in place: y ← U⁻ᵀ y (forward substitution against U from
+   * `cholesky`), i.e. L⁻¹y with L = Uᵀ; only [0, dim) of each row is written.
+   */
+  whitenRows(U: number, stride: number, dim: number, Y: number, start: number, end: number): void;
 }

@@ -30,5 +30,7 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     scoreTopKBatch: e.scoreTopKBatch,
     screenTopKBatch: e.screenTopKBatch,
     sampleRows: e.sampleRows,
+    shortRowSolve: e.shortRowSolve,
+    whitenRows: e.whitenRows,
   };
 }

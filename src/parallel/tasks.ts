@@ -20,6 +20,9 @@ export const CTRL_BYTES = CONTROL.bytes;
 /** Rows per block of the Gram and loss jobs: fixed, so sums never depend on thread count. */
 export const BLOCK_ROWS = 4096;
 
+/** Rows per task of the Whiten job (k²/2 flops a row: a few hundred µs a task at k = 128). */
+export const WHITEN_ROWS = 512;
+
 /** Queries per task of the TopN job. */
 export const QUERY_BLOCK = 256;
 
@@ -115,6 +118,12 @@ export function runTasks(t: ThreadContext, deadline = Infinity): boolean {
         const first = rank.first + c * RANK_QUERY_BLOCK;
         const rowBlock = Math.max(64, Math.floor(RANK_ROW_BLOCK_BYTES / (rank.stride * 4)));
         kernels.rankQueries(params, first, Math.min(rank.end, first + RANK_QUERY_BLOCK), rowBlock);
+        break;
+      }
+      case Job.Whiten: {
+        const { factor, factors, stride, dim, rows, rowsPerTask } = args.of;
+        const start = c * rowsPerTask;
+        kernels.whitenRows(factor, stride, dim, factors, start, Math.min(rows, start + rowsPerTask));
         break;
       }
       case Job.Sample: {

@@ -147,7 +147,8 @@ export async function fitAls(
     for (let iteration = 1; iteration <= o.iterations; iteration++) {
       throwIfAborted(signal, 'Training');
       const start = performance.now();
-      await state.halfStep('users', ratings.users);
+      // The items half-step rewrites every item row next: the users' may leave them whitened.
+      await state.halfStep('users', ratings.users, { fixedRewrittenNext: true });
       await state.halfStep('items', ratings.items);
       const seconds = (performance.now() - start) / 1000;
       if (onIteration) {

@@ -8,7 +8,7 @@ import type { Layout, SideLayout } from './layout.js';
 import type { Backend } from '../kernels/select.js';
 import { type Executor, startExecutor } from '../parallel/executor.js';
 import type { SpawnWorker } from '../parallel/worker-handle.js';
-import { BLOCK_ROWS } from '../parallel/tasks.js';
+import { BLOCK_ROWS, WHITEN_ROWS } from '../parallel/tasks.js';
 import type { ResolvedOptions } from './options.js';
 import { balancedBounds } from './schedule.js';
 import { kernelAlpha, regularizationWeight, weightMode } from './weights.js';
@@ -26,6 +26,42 @@ const SOLVERS = {
 } as const;
 
 export type SideName = 'users' | 'items';
+
+/**
+ * The exact short-row path of the Cholesky solver (assembly/short-rows.ts): a row with n₊
+ * positive weights, n₊ ≤ ratio·dim, is solved through the push-through identity instead of
+ * its dim × dim normal equations. Internal: tests and benches turn it off, or fix `ratio`,
+ * to compare. By default (ratio null) the cut-off is {@link shortRowRatio}.
+ */
+export const shortRowPath: { enabled: boolean; ratio: number | null } = { enabled: true, ratio: null };
+
+/**
+ * The cut-off n₊ ≤ ratio·dim, from per-row timings of both paths on synth_5m
+ * (docs/kernels.md): the short path is the faster one up to n₊ ≈ 0.5·dim at k = 32, 0.75·dim
+ * at k = 64 and dim at k = 128 (its M grows as n₊²·dim, the Gram as n·dim², and the fixed
+ * costs of a row weigh less as dim grows).
+ */
+export function shortRowRatio(dim: number): number {
+  return Math.min(1, 0.25 + dim / 128);
+}
+
+/**
+ * Implicit rows go through whitened items only from this dim on: below it the back
+ * substitution every row then pays (dim²/2, a chain of dependent steps) costs about what the
+ * short rows save (synth_5m, k = 32: 371 ms against 350 ms for the users' solves).
+ */
+export const MIN_WHITEN_DIM = 48;
+
+/** How a half-step may treat the fixed side's factors. */
+export interface HalfStepOptions {
+  /**
+   * The caller solves the fixed side next, rewriting every one of its rows before anything
+   * reads them (ALS's users half-step: the items half-step follows it, and an abort or a
+   * failure in between ends the fit without a model). The fixed rows may then be left
+   * transformed (whitened, short-rows.ts). Never for a last half-step, fold-in or sampling.
+   */
+  fixedRewrittenNext?: boolean;
+}
 
 /** Factors (unpadded, rows × k) and biases of one side, copied out of the memory. */
 export interface SideFactors {
@@ -55,6 +91,8 @@ export class TrainingState {
   executor: Executor | null = null;
   /** Which side is currently the design (fixed) side, for the bias slot; null before any step. */
   private design: SideName | null = null;
+  /** The side whose rows are whitened (L⁻¹y) until its own half-step rewrites them; null: none. */
+  private whitened: SideName | null = null;
 
   constructor(kernels: Kernels, buffer: ArrayBufferLike, layout: Layout, options: ResolvedOptions, stride: number, mu: number) {
     this.kernels = kernels;
@@ -108,9 +146,9 @@ export class TrainingState {
   }
 
   /** Solves every row of `side` with the other side fixed, as one job of balanced tasks. */
-  async halfStep(side: SideName, ids: IdMap): Promise<void> {
+  async halfStep(side: SideName, ids: IdMap, how: HalfStepOptions = {}): Promise<void> {
     const solved = this.layout[side];
-    await this.prepare(side);
+    await this.prepare(side, how.fixedRewrittenNext === true);
     await this.runJob('Solve', solved.chunks, { params: solved.params, bounds: solved.bounds, status: solved.status });
     // The first failing row in row order, whichever thread found it.
     for (let c = 0; c < solved.chunks; c++) {
@@ -119,8 +157,11 @@ export class TrainingState {
     }
   }
 
-  /** Sets both sides' roles and the parameter block for solving `side`. */
-  async prepare(side: SideName): Promise<void> {
+  /**
+   * Sets both sides' roles and the parameter block for solving `side`. `mayWhiten`: the
+   * fixed side is rewritten before it is read again (HalfStepOptions.fixedRewrittenNext).
+   */
+  async prepare(side: SideName, mayWhiten = false): Promise<void> {
     const solved = this.layout[side];
     const fixedName: SideName = side === 'users' ? 'items' : 'users';
     const fixed = this.layout[fixedName];
@@ -131,7 +172,10 @@ export class TrainingState {
     }
     const implicit = this.options.feedback === 'implicit';
     const dim = this.dim;
+    if (this.whitened === side) this.whitened = null; // its rows are about to be rewritten
     if (implicit) await this.computeGram(fixed, dim);
+    const cholesky = this.options.solver === 'cholesky' && shortRowPath.enabled;
+    const whiteFactor = implicit && cholesky && mayWhiten && dim >= MIN_WHITEN_DIM ? await this.whiten(fixed, dim) : 0;
     writeSolveParams(this.i32, solved.params, {
       X: solved.factors,
       Y: fixed.factors,
@@ -146,11 +190,57 @@ export class TrainingState {
       alpha: kernelAlpha(this.options),
       solver: SOLVERS[this.options.solver],
       cgSteps: this.options.cgSteps,
-      YtY: implicit ? this.layout.gram : 0,
+      YtY: implicit && whiteFactor === 0 ? this.layout.gram : 0,
       mu: this.mu,
       otherBias: this.options.biases ? fixed.bias : 0,
       blockSize: this.options.blockSize,
+      // Explicit rows (G = 0), or implicit ones against whitened rows: the short path applies.
+      shortMax: cholesky && (!implicit || whiteFactor !== 0) ? Math.floor((shortRowPath.ratio ?? shortRowRatio(dim)) * dim) : 0,
+      whiteFactor,
     });
+  }
+
+  /**
+   * Implicit rows through the short path (short-rows.ts): B = YᵀY + λI = UᵀU factored once, in
+   * the YᵀY buffer, and the fixed rows whitened in place (y ← U⁻ᵀy = L⁻¹y, no extra memory),
+   * so every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = U⁻¹z. Only with one λ for
+   * every row (B is shared; not with an unobserved weight α₀, which the standard path keeps)
+   * and without biases (implicit feedback has none today; the design's slot of 1 would be
+   * whitened too). Returns the address of L⁻¹, or 0 when not taken (YᵀY then intact).
+   */
+  private async whiten(fixed: SideLayout, dim: number): Promise<number> {
+    const o = this.options;
+    if (o.biases || o.regularizationExponent !== 0 || o.unobservedWeight !== null || !(o.regularization > 0)) return 0;
+    const gram = this.layout.gram;
+    if (this.kernels.cholesky(gram, this.stride, dim, o.regularization) >= 0) {
+      await this.computeGram(fixed, dim); // f32 lost definiteness: the standard path, as before
+      return 0;
+    }
+    await this.runJob('Whiten', Math.ceil(fixed.rows / WHITEN_ROWS), {
+      factor: gram,
+      factors: fixed.factors,
+      stride: this.stride,
+      dim,
+      rows: fixed.rows,
+      rowsPerTask: WHITEN_ROWS,
+    });
+    this.whitened = fixed === this.layout.users ? 'users' : 'items';
+    // L⁻¹ for x = L⁻ᵀz, in the first YᵀY partial (free until the next Gram): the identity's
+    // rows whitened are L⁻¹'s columns (dim forward substitutions, dim³/6), then transposed.
+    const inverse = this.layout.gramPartials;
+    const at = inverse >>> 2;
+    const s = this.stride;
+    this.f32.fill(0, at, at + s * s);
+    for (let j = 0; j < dim; j++) this.f32[at + j * s + j] = 1;
+    this.kernels.whitenRows(gram, s, dim, inverse, 0, dim);
+    for (let i = 0; i < dim; i++) {
+      for (let j = i + 1; j < dim; j++) {
+        const upper = this.f32[at + i * s + j]!; // (L⁻¹)ᵀ[i][j] = L⁻¹[j][i]
+        this.f32[at + i * s + j] = 0;
+        this.f32[at + j * s + i] = upper;
+      }
+    }
+    return inverse;
   }
 
   /**
@@ -158,6 +248,7 @@ export class TrainingState {
    * parameter block and the fixed side's YᵀY are still current).
    */
   async loss(side: SideName): Promise<number> {
+    this.refuseWhitened();
     const solved = this.layout[side];
     const fixed = this.layout[side === 'users' ? 'items' : 'users'];
     const λ = this.options.regularization;
@@ -194,6 +285,7 @@ export class TrainingState {
 
   /** Copies a side's factors (and biases) out of the memory. */
   extract(side: SideName): SideFactors {
+    this.refuseWhitened();
     const s = this.layout[side];
     const factors = new Float32Array(s.rows * this.k);
     const base = s.factors >>> 2;
@@ -213,6 +305,7 @@ export class TrainingState {
    * so this is the side's last use in training. The biases are copied first (rows floats).
    */
   extractInPlace(side: SideName): SideFactors {
+    this.refuseWhitened();
     const s = this.layout[side];
     const base = s.factors >>> 2;
     let biases: Float32Array | null = null;
@@ -228,6 +321,17 @@ export class TrainingState {
         this.f32.copyWithin(base + r * this.k, base + r * this.stride, base + r * this.stride + this.k);
     }
     return { factors: new Float32Array(this.f32.buffer, s.factors, s.rows * this.k), biases };
+  }
+
+  /**
+   * Whitened rows are no factors: nothing reads them before their own half-step rewrites them
+   * (HalfStepOptions.fixedRewrittenNext). A caller that breaks that promise fails here instead
+   * of handing them out.
+   */
+  private refuseWhitened(): void {
+    if (this.whitened !== null) {
+      throw new Error(`internal: the ${this.whitened}' rows are whitened until their half-step rewrites them`);
+    }
   }
 
   /** Unknowns per row: k, plus the bias. */

@@ -44,23 +44,41 @@ export function createCholeskyKernels({ F }: JsMemory): CholeskyKernels {
    * within dim × dim and writes only x[0, dim).
    */
   function choleskySolve(A: number, stride: number, dim: number, b: number, x: number): void {
-    const a = A >> 2,
-      b0 = b >> 2,
+    const b0 = b >> 2,
       x0 = x >> 2;
-    // Uᵀz = b (forward): z_i = (b_i − Σ_{k<i} U_ki z_k) / U_ii; z is kept in x
-    for (let i = 0; i < dim; i++) {
-      let s = F[b0 + i]!;
-      for (let k = 0; k < i; k++) s -= F[a + k * stride + i]! * F[x0 + k]!;
-      F[x0 + i] = s / F[a + i * stride + i]!;
-    }
-    // Ux = z (back): x_i = (z_i − Σ_{k>i} U_ik x_k) / U_ii
-    for (let i = dim - 1; i >= 0; i--) {
-      const ai = a + i * stride;
-      let s = F[x0 + i]!;
-      for (let k = i + 1; k < dim; k++) s -= F[ai + k]! * F[x0 + k]!;
-      F[x0 + i] = s / F[ai + i]!;
-    }
+    if (x0 !== b0) for (let i = 0; i < dim; i++) F[x0 + i] = F[b0 + i]!;
+    forwardSubstitute(F, A, stride, dim, x);
+    backSubstitute(F, A, stride, dim, x);
   }
 
   return { cholesky, choleskySolve };
+}
+
+/**
+ * x ← U⁻ᵀ x in place (Uᵀz = x, forward): z_i = (x_i − Σ_{k<i} U_ki z_k) / U_ii. The first half
+ * of choleskySolve; alone it whitens a row (short-rows.ts whitenRows).
+ */
+export function forwardSubstitute(F: Float32Array, A: number, stride: number, dim: number, x: number): void {
+  const a = A >> 2,
+    x0 = x >> 2;
+  for (let i = 0; i < dim; i++) {
+    let s = F[x0 + i]!;
+    for (let k = 0; k < i; k++) s -= F[a + k * stride + i]! * F[x0 + k]!;
+    F[x0 + i] = s / F[a + i * stride + i]!;
+  }
+}
+
+/**
+ * x ← U⁻¹ x in place (Ux = z, back): x_i = (z_i − Σ_{k>i} U_ik x_k) / U_ii. The second half of
+ * choleskySolve; alone it maps a row solved against whitened rows back (solve.ts).
+ */
+export function backSubstitute(F: Float32Array, A: number, stride: number, dim: number, x: number): void {
+  const a = A >> 2,
+    x0 = x >> 2;
+  for (let i = dim - 1; i >= 0; i--) {
+    const ai = a + i * stride;
+    let s = F[x0 + i]!;
+    for (let k = i + 1; k < dim; k++) s -= F[ai + k]! * F[x0 + k]!;
+    F[x0 + i] = s / F[ai + i]!;
+  }
 }

@@ -16,6 +16,7 @@
  *   assembly/score-batch.ts → score-batch.ts  scoreTopKBatch, screenTopKBatch
  *   assembly/score-screen.ts → score-screen.ts  (the screening steps both use)
  *   assembly/sample.ts   → sample.ts    sampleRows
+ *   assembly/short-rows.ts → short-rows.ts  shortRowSolve, whitenRows
  *   (assembly/vec.ts, the SIMD helpers, has no twin: the JS loops are scalar.)
  *
  * Precision. Storage is f32, as in WASM. Arithmetic is in JS doubles and rounded to f32 once
@@ -38,6 +39,7 @@ import { createGramKernels } from './gram.js';
 import { createLossKernels } from './loss.js';
 import { viewMemory } from './memory.js';
 import { createSampleKernels } from './sample.js';
+import { createShortRowsKernels } from './short-rows.js';
 import { createScoreKernels } from './score.js';
 import { createScoreBatchKernels } from './score-batch.js';
 import { createSolveKernels } from './solve.js';
@@ -48,6 +50,7 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
   const memory = viewMemory(buffer);
   // The kernels solveRows is made of, as assembly/solve.ts imports them.
   const cholesky = createCholeskyKernels(memory);
+  const shortRows = createShortRowsKernels(memory);
   const steps = {
     ...createGramKernels(memory),
     ...cholesky,
@@ -58,10 +61,11 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
   return {
     backend: 'js',
     ...steps,
-    ...createSolveKernels(memory, steps),
+    ...createSolveKernels(memory, { ...steps, ...shortRows }),
     ...createLossKernels(memory),
     ...createScoreKernels(memory),
     ...createScoreBatchKernels(memory),
     ...createSampleKernels(memory, steps),
+    ...shortRows,
   };
 }

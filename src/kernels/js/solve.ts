@@ -3,13 +3,17 @@
  * → new factor rows, from the parameter block (abi.ts SOLVE_PARAMS) read by field name.
  */
 import { readSolveParams } from '../abi.js';
-import { type Kernels, SOLVE_OK, Solver, roundUp } from '../types.js';
+import { GATHER_ROWS, type Kernels, SOLVE_OK, Solver, roundUp } from '../types.js';
 import type { JsMemory } from './memory.js';
+import { positiveCount, shortRowCap, unwhiten } from './short-rows.js';
 
 export type SolveKernels = Pick<Kernels, 'solveRows'>;
 
 /** The kernels one row's solve is made of (assembly/solve.ts imports the same ones). */
-export type SolveSteps = Pick<Kernels, 'rowWeights' | 'gramRow' | 'cholesky' | 'choleskySolve' | 'cgSolve' | 'subspaceSolve'>;
+export type SolveSteps = Pick<
+  Kernels,
+  'rowWeights' | 'gramRow' | 'cholesky' | 'choleskySolve' | 'cgSolve' | 'subspaceSolve' | 'shortRowSolve'
+>;
 
 export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): SolveKernels {
   /**
@@ -36,7 +40,10 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
       mu,
       otherBias,
       blockSize,
+      whiteFactor,
     } = p;
+    // the short path's M and row addresses live in the gather blocks: n₊ is capped by their size
+    const shortMax = Math.min(p.shortMax, shortRowCap(dim, 2 * GATHER_ROWS * stride));
     const indptr = p.indptr >>> 2;
 
     // Scratch, in the order solveScratchFloats documents (each part a multiple of 4 floats):
@@ -59,7 +66,8 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
       const cols = indices + lo * 4;
       const sT = sW + roundUp(n, 4) * 4,
         sGather = sT + roundUp(n, 4) * 4;
-      const lambdaRow = regWeights === 0 ? lambda : lambda * F[(regWeights >> 2) + row]!; // λ_u = λ w_u
+      // λ_u = λ w_u; against whitened rows (Y = W, short-rows.ts) every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = g
+      const lambdaRow = whiteFactor !== 0 ? 1 : regWeights === 0 ? lambda : lambda * F[(regWeights >> 2) + row]!;
       steps.rowWeights(cols, values + lo * 4, n, mode, alpha, mu, otherBias, sW, sT);
       if (solver === Solver.ConjugateGradient) {
         // x_u ← a few CG steps on (YᵀY + Yᵀ(C_u − I)Y + λ_u I) x = YᵀC_u p_u, from the current x_u
@@ -72,10 +80,23 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
         if (steps.subspaceSolve(YtY, Y, stride, dim, cols, sW, sT, n, lambdaRow, xw, blockSize, sA, sGather) >= 0) return row;
         F.copyWithin(x0, xw >> 2, (xw >> 2) + dim);
       } else {
-        // x_u = (A0 + Σ_j w_j y_j y_jᵀ + λ_u I)⁻¹ Σ_j t_j y_j, A0 = YᵀY (implicit) or 0
-        steps.gramRow(Y, stride, dim, cols, sW, sT, n, YtY, sA, sB, sGather);
-        if (steps.cholesky(sA, stride, dim, lambdaRow) >= 0) return row;
-        steps.choleskySolve(sA, stride, dim, sB, x);
+        // x_u = (A0 + Σ_j w_j y_j y_jᵀ + λ_u I)⁻¹ Σ_j t_j y_j, A0 = YᵀY (implicit) or 0; rows with
+        // few positive weights by the push-through identity (V₊ᵀ in A; addresses, right-hand
+        // side and M in the gather blocks), the standard way when it declines them
+        let solved = false;
+        if (shortMax > 0 && YtY === 0 && lambdaRow > 0) {
+          const np = positiveCount(F, sW, n);
+          if (np >= 0 && np <= shortMax)
+            solved = steps.shortRowSolve(Y, stride, dim, cols, sW, sT, n, lambdaRow, sB, sA, sGather) < 0;
+        }
+        if (!solved) {
+          steps.gramRow(Y, stride, dim, cols, sW, sT, n, YtY, sA, sB, sGather);
+          if (steps.cholesky(sA, stride, dim, lambdaRow) >= 0) return row;
+          steps.choleskySolve(sA, stride, dim, sB, sB);
+        }
+        if (whiteFactor !== 0)
+          unwhiten(F, whiteFactor, stride, dim, sB, x); // x = L⁻ᵀ z (whiteFactor is L⁻¹)
+        else F.copyWithin(x0, sB >> 2, (sB >> 2) + dim);
       }
       for (let i = 0; i < dim; i++) if (!Number.isFinite(F[x0 + i]!)) return -2 - row;
     }
