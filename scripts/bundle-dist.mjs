@@ -54,13 +54,9 @@ const ENTRIES = [
  * - io/model-file.ts is imported through a specifier held in a variable (model/model-files.ts),
  *   so that bundlers (ours and users') leave file saving out of code that never calls it;
  *   esbuild keeps such an import as written, which would be relative to the wrong file.
- * - cli/demo.ts runs itself when it is the script node was started with (its import.meta.url
- *   against process.argv[1]); the CLI's `bench` command imports it, which would move that check
- *   into a shared chunk, where it never matches.
  */
 const SEPARATE = [
   { module: 'io/model-file.ts', variable: { importer: 'model/model-files.ts', specifier: '../io/model-file.js' } },
-  { module: 'cli/demo.ts' },
 ];
 const PLACEHOLDER = (i) => `__als_wasm_separate_${i}__`;
 const srcPath = (module) => join(root, 'src', module);

@@ -1,7 +1,7 @@
 /** `als-wasm bench` (seconds per iteration on synthetic data) and `demo`. */
 import { Option, type Command } from 'commander';
 import { syntheticRatings } from '../../data/synthetic.js';
-import { runDemo } from '../demo.js';
+import { runDemo } from '../run-demo.js';
 import { integerFlag, threadsFlag } from '../numbers.js';
 import { addTrainingOptions, alsOptions, type Common, type TrainingDefaults } from '../options.js';
 import { out } from '../output.js';
