@@ -149,7 +149,12 @@ export async function fitAls(
       const start = performance.now();
       // The items half-step rewrites every item row next: the users' may leave them whitened.
       await state.halfStep('users', ratings.users, { fixedRewrittenNext: true });
-      await state.halfStep('items', ratings.items);
+      // Likewise the next users' half-step rewrites the users, unless nothing follows (the last
+      // iteration: they are the model) or onIteration reads them (the loss, and a stop makes
+      // them the model). With onIteration the users stay plain: un-whitening them for the loss
+      // would take a kernel and a second YᵀY per iteration (docs/kernels.md "Short rows").
+      const usersRewrittenNext = iteration < o.iterations && !onIteration;
+      await state.halfStep('items', ratings.items, { fixedRewrittenNext: usersRewrittenNext });
       const seconds = (performance.now() - start) / 1000;
       if (onIteration) {
         const loss = await state.loss('items');
