@@ -244,6 +244,29 @@ export class TrainingState {
   }
 
   /**
+   * After `side` was solved against whitened fixed rows: the fixed rows back to factors
+   * (x = L x̃, the Unwhiten job, against U still in the YᵀY buffer), then `side`'s parameter
+   * block and YᵀY rewritten for the plain rows, so `loss(side)` and `extract` may read them.
+   * The rows differ from the solved ones by rounding only. Nothing happens when the fixed
+   * side is not whitened.
+   */
+  async unwhitenFixed(side: SideName): Promise<void> {
+    const fixedName: SideName = side === 'users' ? 'items' : 'users';
+    if (this.whitened !== fixedName) return;
+    const fixed = this.layout[fixedName];
+    await this.runJob('Unwhiten', Math.ceil(fixed.rows / WHITEN_ROWS), {
+      factor: this.layout.gram,
+      factors: fixed.factors,
+      stride: this.stride,
+      dim: this.dim,
+      rows: fixed.rows,
+      rowsPerTask: WHITEN_ROWS,
+    });
+    this.whitened = null;
+    await this.prepare(side); // YᵀY of the plain rows, and the block without whiteFactor
+  }
+
+  /**
    * The objective divided by the number of ratings, right after `side` was solved (its
    * parameter block and the fixed side's YᵀY are still current).
    */
