@@ -2,7 +2,8 @@
  * The users whitened for the items' half-step (fitAls, HalfStepOptions.fixedRewrittenNext) on
  * a real file: one fit in this fresh process, with `variant` 'before' (the items' half-step
  * never whitens, as before this change: the flag is stripped) or 'after' (as fitAls runs it).
- * Each half-step is timed (wall clock), so no onIteration is needed for the times; the loss
+ * Each half-step is timed (wall clock), so no onIteration is needed for the times (with one,
+ * TrainingState.unwhitenFixed is timed apart: it runs before the loss); the loss
  * after the fit is computed here in float64 from the model (the implicit objective over all
  * pairs divided by the ratings, as TrainingState.loss), the same for both variants.
  * Prints one JSON line. Run the variants in alternating fresh processes.
@@ -69,6 +70,14 @@ TrainingState.prototype.halfStep = async function (this: TrainingState, side: Si
   await original.call(this, side, ids, strip ? {} : how);
   times[side].push((performance.now() - start) / 1000);
   if (side === 'items' && config.stopAfter !== undefined && times.items.length >= config.stopAfter) controller.abort();
+};
+
+const unwhitenSeconds: number[] = [];
+const originalUnwhiten = TrainingState.prototype.unwhitenFixed;
+TrainingState.prototype.unwhitenFixed = async function (this: TrainingState, side: SideName) {
+  const start = performance.now();
+  await originalUnwhiten.call(this, side);
+  unwhitenSeconds.push((performance.now() - start) / 1000);
 };
 
 const alpha: number = config.alpha ?? 1;
@@ -139,6 +148,8 @@ console.log(
     medianIterationSeconds: median(iterationSeconds),
     // The last iteration never whitens: the median of the others says what whitening does.
     medianWhitenedIterationSeconds: iterationSeconds.length > 1 ? median(iterationSeconds.slice(0, -1)) : null,
+    // With onIteration: the users back to factors and their YᵀY (a no-op 'before'), per iteration.
+    unwhitenSeconds,
     onIterationLosses: losses,
     loss: model && config.loss !== false ? implicitLoss(model.userFactors, model.itemFactors, config.factors) : null,
     load: loadavg(),

@@ -590,9 +590,15 @@ function implicitLoss64(X: Float32Array, Y: Float32Array, alpha: number, lambda:
 const IMPLICIT = { feedback: 'implicit', confidence: 'alpha', alpha: 1, regularization: 0.05 } as const;
 
 /** A fit with the path on or off; onIteration: none, record the losses, or stop at an iteration. */
-async function fitItems(on: boolean, o: { onIteration: 'none' | 'record' | number; iterations?: number; threads?: number }) {
-  const saved = shortRowPath.enabled;
+async function fitItems(
+  on: boolean,
+  o: { onIteration: 'none' | 'record' | number; iterations?: number; threads?: number; costRule?: boolean },
+) {
+  const saved = { ...shortRowPath };
   shortRowPath.enabled = on;
+  // These 200 items are not all short enough for the cost rule to whiten 400 users for them:
+  // the tests below are about the whitened path, so it is forced (the rule has its own test).
+  shortRowPath.costRule = o.costRule ?? false;
   const losses: number[] = [];
   try {
     const model = await new ALS({
@@ -614,7 +620,7 @@ async function fitItems(on: boolean, o: { onIteration: 'none' | 'record' | numbe
     }).fit(ratings);
     return { model, losses };
   } finally {
-    shortRowPath.enabled = saved;
+    Object.assign(shortRowPath, saved);
   }
 }
 
@@ -640,6 +646,16 @@ describe.skipIf(!wasmBuilt)('the users whitened for the items’ half-step', () 
     const watched = await countJobs(() => fitItems(true, { onIteration: 'record', iterations: 3 }));
     expect([watched.jobs.Whiten, watched.jobs.Unwhiten]).toEqual([3 + 2, 2]);
     expect(watched.result.losses).toHaveLength(3);
+  });
+
+  it('the cost rule whitens a fixed side only for a solved side with enough short rows', async () => {
+    const forced = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 3, costRule: false }));
+    const ruled = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 3, costRule: true }));
+    // 400 users with 22 ratings on average, against 200 items: whitened for every users'
+    // half-step. 200 items with 45 on average (shortMax = 34 at k = 52) against 400 users: the
+    // whitening costs more than the few short items save.
+    expect([forced.jobs.Whiten, ruled.jobs.Whiten]).toEqual([3 + 2, 3]);
+    expect(Array.from(ruled.result.model.itemFactors)).not.toEqual(Array.from(forced.result.model.itemFactors));
   });
 
   for (const onIteration of ['none', 'record'] as const) {
