@@ -12,13 +12,14 @@
  *   config: { data (ALSCOO01, or a MovieLens-style CSV), factors, threads (2), iterations (5),
  *             variant, onIteration (false: pass one, which keeps the users plain), loss (true),
  *             stopAfter (end the fit by its signal after this many iterations: times only),
+ *             costRule (false: whiten wherever allowed, as before the cost rule),
  *             solver, blockSize, alpha, confidence, regularization (default c = α·r, α = 1,
  *             λ = 0.05 as bench/fit-one.ts) }
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { ALS, Ratings } from '../src/index.js';
-import { type HalfStepOptions, type SideName, TrainingState } from '../src/train/state.js';
+import { type HalfStepOptions, type SideName, TrainingState, shortRowPath } from '../src/train/state.js';
 import type { IdMap } from '../src/data/id-map.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
@@ -61,6 +62,8 @@ function readCsv(path: string) {
 const data = String(config.data).endsWith('.csv') ? readCsv(config.data) : readAlscoo(config.data);
 const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
 
+// costRule false: whiten wherever the path may (state.ts whiteningPays not asked).
+if (config.costRule === false) shortRowPath.costRule = false;
 const times: { users: number[]; items: number[] } = { users: [], items: [] };
 const controller = new AbortController();
 const original = TrainingState.prototype.halfStep;

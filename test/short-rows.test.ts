@@ -592,7 +592,7 @@ const IMPLICIT = { feedback: 'implicit', confidence: 'alpha', alpha: 1, regulari
 /** A fit with the path on or off; onIteration: none, record the losses, or stop at an iteration. */
 async function fitItems(
   on: boolean,
-  o: { onIteration: 'none' | 'record' | number; iterations?: number; threads?: number; costRule?: boolean },
+  o: { onIteration: 'none' | 'record' | number; iterations?: number; threads?: number; costRule?: boolean; data?: Ratings },
 ) {
   const saved = { ...shortRowPath };
   shortRowPath.enabled = on;
@@ -617,7 +617,7 @@ async function fitItems(
               return iteration !== o.onIteration;
             },
           }),
-    }).fit(ratings);
+    }).fit(o.data ?? ratings);
     return { model, losses };
   } finally {
     Object.assign(shortRowPath, saved);
@@ -649,11 +649,21 @@ describe.skipIf(!wasmBuilt)('the users whitened for the items’ half-step', () 
   });
 
   it('the cost rule whitens a fixed side only for a solved side with enough short rows', async () => {
-    const forced = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 3, costRule: false }));
-    const ruled = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 3, costRule: true }));
-    // 400 users with 22 ratings on average, against 200 items: whitened for every users'
-    // half-step. 200 items with 45 on average (shortMax = 34 at k = 52) against 400 users: the
-    // whitening costs more than the few short items save.
+    // Every one of 80 users rates all 24 items: the users are short (24 ≤ shortMax = 34 at
+    // k = 52), whitening 24 items for them pays; no item is (80 ratings), so whitening 80
+    // users for them would save nothing.
+    const users: number[] = [];
+    const items: number[] = [];
+    const values: number[] = [];
+    for (let u = 0; u < 80; u++)
+      for (let i = 0; i < 24; i++) {
+        users.push(u);
+        items.push(i);
+        values.push(1 + ((u * 7 + i * 3) % 5));
+      }
+    const data = Ratings.fromTriples({ users, items, values }, { denseIds: true, numUsers: 80, numItems: 24 });
+    const forced = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 3, costRule: false, data }));
+    const ruled = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 3, costRule: true, data }));
     expect([forced.jobs.Whiten, ruled.jobs.Whiten]).toEqual([3 + 2, 3]);
     expect(Array.from(ruled.result.model.itemFactors)).not.toEqual(Array.from(forced.result.model.itemFactors));
   });

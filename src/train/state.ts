@@ -43,11 +43,12 @@ export const shortRowPath: { enabled: boolean; ratio: number | null; costRule: b
 /**
  * What whitening one fixed row (forward substitution, a chain of dependent steps, dim²/2
  * flops) costs in the flops the short rows save (the Gram and Cholesky of the standard path,
- * register-tiled): calibrated on synth_5m's items (2 threads, docs/kernels.md), where at
- * k = 128 the short rows save 6.1 Gflop by this count against 0.8 Gflop of whitening 100k users,
- * and the half-step took the same time whitened or not (1.69–1.75 s against 1.69–1.73 s).
+ * register-tiled), from the half-steps timed whitened and not (2 threads, docs/kernels.md):
+ * synth_5m's items at k = 64 (0.22 Gflop saved by this count: slower whitened, plain by the
+ * rule) and k = 128 (6.1 Gflop saved against 0.8 of whitening: 4% faster whitened), and
+ * ml-latest-small's users at k = 128 (no difference) and 256 (0.24 s → 0.18 s whitened).
  */
-const WHITEN_FLOP_COST = 8;
+const WHITEN_FLOP_COST = 4;
 
 /**
  * The cut-off n₊ ≤ ratio·dim, from per-row timings of both paths on synth_5m
@@ -229,8 +230,9 @@ export class TrainingState {
    * toward the standard path): Σ over rows with n ≤ shortMax of n·d²/2 + d³/6 − n²·d/2 − n³/6
    * − d²/2 (the Gram and Cholesky skipped, M and its Cholesky paid, x = L⁻ᵀz), against
    * WHITEN_FLOP_COST·(fixed rows)·d²/2 + (long rows)·d²/2 + d³/6 (L⁻¹). It whitens synth_5m's
-   * items for the users at every k ≥ 48 but never its 100k users for the 20k items (few short
-   * items); ml-latest-small's 610 users for its 9,724 items at k = 1024.
+   * items for the users at every k ≥ 48, its 100k users for the 20k items from k = 128 (at
+   * k = 64 few items are short); ml-latest-small's 610 users for its 9,724 items at every
+   * k ≥ 48, its items for the users from k = 256.
    * Fixed per side for a fit: computed once.
    */
   private whiteningPays(side: SideName, dim: number, shortMax: number): boolean {
