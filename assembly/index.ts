@@ -9,4 +9,4 @@ export { dataLoss, penalty } from './loss';
 export { scoreTopK, screenRows, screenTopK, scoreTopKRanks, rankQueries } from './score';
 export { scoreTopKBatch, screenTopKBatch } from './score-batch';
 export { sampleRows } from './sample';
-export { shortRowSolve, whitenRows } from './short-rows';
+export { shortRowSolve, whitenRows, unwhitenRows } from './short-rows';

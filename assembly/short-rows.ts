@@ -190,3 +190,41 @@ export function whitenRows(U: usize, stride: i32, dim: i32, Y: usize, start: i32
   const rb = <usize>stride << 2;
   for (let row = start; row < end; row++) choleskyForward(U, stride, dim, Y + <usize>row * rb);
 }
+
+/**
+ * Un-whitens rows [start, end) of Y in place: x ← L x̃ = Uᵀ x̃ = Σ_j x̃_j U[j] (U from
+ * `cholesky`, upper triangle; what it holds below the diagonal and past dim is never read),
+ * the inverse of whitenRows up to rounding: a solved side that was whitened for the other
+ * side's half-step, back to factors for the loss (train/state.ts). x_i reads x̃_j for j ≤ i
+ * only, so blocks of 8 lanes from the last down work in place. Only [0, dim) is written.
+ */
+export function unwhitenRows(U: usize, stride: i32, dim: i32, Y: usize, start: i32, end: i32): void {
+  const rb = <usize>stride << 2;
+  const lanes0 = i32x4(0, 1, 2, 3);
+  const lanes1 = i32x4(4, 5, 6, 7);
+  for (let row = start; row < end; row++) {
+    const y = Y + <usize>row * rb;
+    for (let c0 = (dim - 1) & ~7; c0 >= 0; c0 -= 8) {
+      const off = <usize>c0 << 2;
+      let a0 = f32x4.splat(0), a1 = a0;
+      let u = U + off;
+      for (let j = 0; j < c0; j++) { // rows above the block: lanes c0 … c0 + 7 all upper
+        const s = v128.load32_splat(y + (<usize>j << 2));
+        a0 = madd(s, v128.load(u), a0);
+        a1 = madd(s, v128.load(u, 16), a1);
+        u += rb;
+      }
+      const top = min(c0 + 8, dim);
+      for (let j = c0; j < top; j++) { // the diagonal block: lanes i ≥ j only
+        const s = v128.load32_splat(y + (<usize>j << 2));
+        const from = i32x4.splat(j - c0);
+        a0 = madd(s, v128.and(v128.load(u), i32x4.ge_s(lanes0, from)), a0);
+        a1 = madd(s, v128.and(v128.load(u, 16), i32x4.ge_s(lanes1, from)), a1);
+        u += rb;
+      }
+      const past = i32x4.splat(dim - c0); // the padding stays 0
+      v128.store(y + off, v128.and(a0, i32x4.lt_s(lanes0, past)));
+      v128.store(y + off, v128.and(a1, i32x4.lt_s(lanes1, past)), 16);
+    }
+  }
+}

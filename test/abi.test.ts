@@ -124,7 +124,7 @@ describe('the ABI declaration (src/kernels/abi.ts)', () => {
     expect(Ctrl).toEqual({ Job: 0, Counter: 1, Stop: 2, Tasks: 3 });
     expect(CTRL_BYTES).toBe(80); // 16 + the TopN record (13 fields with `screen`), rounded up to 16
     expect(CONTROL_ARGS_OFFSET).toBe(16);
-    expect(Job).toEqual({ Solve: 1, Gram: 2, DataLoss: 3, Penalty: 4, TopN: 5, TopNRanks: 6, Sample: 7, Whiten: 8 });
+    expect(Job).toEqual({ Solve: 1, Gram: 2, DataLoss: 3, Penalty: 4, TopN: 5, TopNRanks: 6, Sample: 7, Whiten: 8, Unwhiten: 9 });
   });
 
   it('every job argument record fits in the control block after its header', () => {

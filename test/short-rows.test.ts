@@ -203,6 +203,35 @@ for (const backend of backends) {
       }
     });
 
+    it('unwhitenRows undoes whitenRows: L·x̃ in f64, U’s lower triangle and padding never read', async () => {
+      for (const dim of [1, 7, 8, 16, 61]) {
+        const { kernels: K, arena, stride, rows, V } = await setUp(dim, 20, 190 + dim);
+        const numRows = rows.length;
+        const U = arena.f32(stride * stride);
+        K.gramBlock(V.ptr, stride, dim, 0, numRows, U.ptr, 0);
+        expect(K.cholesky(U.ptr, stride, dim, 0.5)).toBe(-1);
+        K.whitenRows(U.ptr, stride, dim, V.ptr, 0, numRows);
+        const whitened = V.view.slice();
+        // cholesky leaves YᵀY below the diagonal; the padding of the buffer is not U's either
+        for (let j = 0; j < stride; j++)
+          for (let i = 0; i < stride; i++) if (i < j || i >= dim || j >= dim) U.view[j * stride + i] = Number.NaN;
+        K.unwhitenRows(U.ptr, stride, dim, V.ptr, 2, numRows - 1);
+        for (let r = 0; r < numRows; r++) {
+          const got = V.view.subarray(r * stride, r * stride + stride);
+          const x = whitened.subarray(r * stride, r * stride + dim);
+          if (r < 2 || r >= numRows - 1) {
+            expect(Array.from(got)).toEqual(Array.from(whitened.subarray(r * stride, r * stride + stride)));
+            continue;
+          }
+          const expected = new Array(dim).fill(0); // L x̃ = Uᵀ x̃ in f64, with the backend's U
+          for (let i = 0; i < dim; i++) for (let j = 0; j <= i; j++) expected[i] += U.view[j * stride + i]! * x[j]!;
+          expect(relError(got.subarray(0, dim), expected)).toBeLessThan(1e-6);
+          expect(relError(got.subarray(0, dim), rows[r]!)).toBeLessThan(1e-5);
+          for (let p = dim; p < stride; p++) expect(got[p]).toBe(0);
+        }
+      }
+    });
+
     /**
      * solveRows over a side of rows, against the f64 solution of each row's full system:
      * explicit (G = 0, λ_u per row), and implicit against whitened rows (x = U⁻¹z), with the
@@ -533,5 +562,169 @@ describe.skipIf(!wasmBuilt)('whole fits with the short-row path', () => {
     on.partialFit({ users: { users: items.map(() => on.users.id(1)), items, values } });
     off.partialFit({ users: { users: items.map(() => off.users.id(1)), items, values } });
     expect(maxRel(on.userFactors.slice(K_FIT, 2 * K_FIT), off.userFactors.slice(K_FIT, 2 * K_FIT))).toBeLessThan(FIT_TOL);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The users whitened for the items' half-step (fitAls: every iteration but the last)
+
+/** Σ_obs c (p − x·y)² + Σ_unobs (x·y)² + λ(‖X‖² + ‖Y‖²) over nnz in float64, p = 1, c = α·r. */
+function implicitLoss64(X: Float32Array, Y: Float32Array, alpha: number, lambda: number): number {
+  const { indptr, indices, values } = ratings.byUser;
+  let sum = 0;
+  for (let u = 0; u < ratings.numUsers; u++) {
+    const rated = new Map<number, number>();
+    for (let e = indptr[u]!; e < indptr[u + 1]!; e++) rated.set(indices[e]!, values[e]!);
+    for (let i = 0; i < ratings.numItems; i++) {
+      let p = 0;
+      for (let a = 0; a < K_FIT; a++) p += X[u * K_FIT + a]! * Y[i * K_FIT + a]!;
+      const r = rated.get(i);
+      sum += r === undefined ? p * p : alpha * r * (1 - p) ** 2;
+    }
+  }
+  let penalty = 0;
+  for (const F of [X, Y]) for (let e = 0; e < F.length; e++) penalty += F[e]! * F[e]!;
+  return (sum + lambda * penalty) / ratings.nnz;
+}
+
+const IMPLICIT = { feedback: 'implicit', confidence: 'alpha', alpha: 1, regularization: 0.05 } as const;
+
+/** A fit with the path on or off; onIteration: none, record the losses, or stop at an iteration. */
+async function fitItems(
+  on: boolean,
+  o: { onIteration: 'none' | 'record' | number; iterations?: number; threads?: number; costRule?: boolean; data?: Ratings },
+) {
+  const saved = { ...shortRowPath };
+  shortRowPath.enabled = on;
+  // These 200 items are not all short enough for the cost rule to whiten 400 users for them:
+  // the tests below are about the whitened path, so it is forced (the rule has its own test).
+  shortRowPath.costRule = o.costRule ?? false;
+  const losses: number[] = [];
+  try {
+    const model = await new ALS({
+      factors: K_FIT,
+      iterations: o.iterations ?? 5,
+      solver: 'cholesky',
+      backend: 'wasm',
+      threads: o.threads ?? 1,
+      seed: 3,
+      ...IMPLICIT,
+      ...(o.onIteration === 'none'
+        ? {}
+        : {
+            onIteration: ({ iteration, loss }: { iteration: number; loss: number }) => {
+              losses.push(loss);
+              return iteration !== o.onIteration;
+            },
+          }),
+    }).fit(o.data ?? ratings);
+    return { model, losses };
+  } finally {
+    Object.assign(shortRowPath, saved);
+  }
+}
+
+/** The jobs a fit runs, by name (Whiten: one per whitened side and half-step). */
+async function countJobs<T>(run: () => Promise<T>): Promise<{ result: T; jobs: Record<string, number> }> {
+  const original = TrainingState.prototype.runJob;
+  const jobs: Record<string, number> = {};
+  TrainingState.prototype.runJob = async function (this: TrainingState, job, tasks, args) {
+    jobs[job] = (jobs[job] ?? 0) + 1;
+    return original.call(this, job, tasks, args);
+  } as typeof original;
+  try {
+    return { result: await run(), jobs };
+  } finally {
+    TrainingState.prototype.runJob = original;
+  }
+}
+
+describe.skipIf(!wasmBuilt)('the users whitened for the items’ half-step', () => {
+  it('the items’ half-step whitens the users on every iteration but the last; with onIteration they are un-whitened for its loss', async () => {
+    const plain = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 3 }));
+    expect([plain.jobs.Whiten, plain.jobs.Unwhiten]).toEqual([3 + 2, undefined]);
+    const watched = await countJobs(() => fitItems(true, { onIteration: 'record', iterations: 3 }));
+    expect([watched.jobs.Whiten, watched.jobs.Unwhiten]).toEqual([3 + 2, 2]);
+    expect(watched.result.losses).toHaveLength(3);
+  });
+
+  it('the cost rule whitens a fixed side only for a solved side with enough short rows', async () => {
+    // Every one of 80 users rates all 24 items: the users are short (24 ≤ shortMax = 34 at
+    // k = 52), whitening 24 items for them pays; no item is (80 ratings), so whitening 80
+    // users for them would save nothing.
+    const users: number[] = [];
+    const items: number[] = [];
+    const values: number[] = [];
+    for (let u = 0; u < 80; u++)
+      for (let i = 0; i < 24; i++) {
+        users.push(u);
+        items.push(i);
+        values.push(1 + ((u * 7 + i * 3) % 5));
+      }
+    const data = Ratings.fromTriples({ users, items, values }, { denseIds: true, numUsers: 80, numItems: 24 });
+    const forced = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 3, costRule: false, data }));
+    const ruled = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 3, costRule: true, data }));
+    expect([forced.jobs.Whiten, ruled.jobs.Whiten]).toEqual([3 + 2, 3]);
+    expect(Array.from(ruled.result.model.itemFactors)).not.toEqual(Array.from(forced.result.model.itemFactors));
+  });
+
+  for (const onIteration of ['none', 'record'] as const) {
+    it(`factors and losses agree with the path off (${onIteration === 'none' ? 'no onIteration' : 'onIteration'}, 5 iterations)`, async () => {
+      const on = await fitItems(true, { onIteration });
+      const off = await fitItems(false, { onIteration });
+      expect(maxRel(on.model.userFactors, off.model.userFactors)).toBeLessThan(FIT_TOL);
+      expect(maxRel(on.model.itemFactors, off.model.itemFactors)).toBeLessThan(FIT_TOL);
+      on.losses.forEach((loss, i) => expect(Math.abs(loss - off.losses[i]!) / off.losses[i]!).toBeLessThan(1e-5));
+      const lossOn = implicitLoss64(on.model.userFactors, on.model.itemFactors, IMPLICIT.alpha, IMPLICIT.regularization);
+      const lossOff = implicitLoss64(off.model.userFactors, off.model.itemFactors, IMPLICIT.alpha, IMPLICIT.regularization);
+      expect(Math.abs(lossOn - lossOff) / lossOff).toBeLessThan(1e-5);
+    });
+  }
+
+  it('onIteration returning false at iteration 2 hands out the un-whitened users its loss scored', async () => {
+    const stopped = await fitItems(true, { onIteration: 2 });
+    const stoppedOff = await fitItems(false, { onIteration: 2 });
+    expect(stopped.losses).toHaveLength(2);
+    stopped.losses.forEach((loss, i) =>
+      expect(Math.abs(loss - stoppedOff.losses[i]!) / stoppedOff.losses[i]!).toBeLessThan(1e-5),
+    );
+    expect(maxRel(stopped.model.userFactors, stoppedOff.model.userFactors)).toBeLessThan(FIT_TOL);
+    expect(maxRel(stopped.model.itemFactors, stoppedOff.model.itemFactors)).toBeLessThan(FIT_TOL);
+    // The model is what the last loss scored: the objective of its factors, in f64.
+    const scored = implicitLoss64(stopped.model.userFactors, stopped.model.itemFactors, IMPLICIT.alpha, IMPLICIT.regularization);
+    expect(Math.abs(scored - stopped.losses[1]!) / scored).toBeLessThan(1e-6);
+  });
+
+  for (const onIteration of ['none', 'record'] as const) {
+    it(`factors are bit-identical for threads 1 and 2 (${onIteration === 'none' ? 'no onIteration' : 'onIteration'})`, async () => {
+      const one = await fitItems(true, { onIteration, threads: 1, iterations: 3 });
+      const two = await fitItems(true, { onIteration, threads: 2, iterations: 3 });
+      expect(two.model.options.threads).toBe(2);
+      expect(Array.from(two.model.userFactors)).toEqual(Array.from(one.model.userFactors));
+      expect(Array.from(two.model.itemFactors)).toEqual(Array.from(one.model.itemFactors));
+      expect(two.losses).toEqual(one.losses);
+    });
+  }
+
+  it('the last iteration’s items’ half-step never whitens: iterations 1 gives the bits of the users’ whitening only', async () => {
+    const original = TrainingState.prototype.halfStep;
+    const usersOnly = async (iterations: number) => {
+      TrainingState.prototype.halfStep = async function (this: TrainingState, side, ids, how) {
+        return original.call(this, side, ids, side === 'items' ? {} : how);
+      };
+      try {
+        return await fitItems(true, { onIteration: 'none', iterations });
+      } finally {
+        TrainingState.prototype.halfStep = original;
+      }
+    };
+    const one = await fitItems(true, { onIteration: 'none', iterations: 1 });
+    const oneUsersOnly = await usersOnly(1);
+    expect(Array.from(one.model.userFactors)).toEqual(Array.from(oneUsersOnly.model.userFactors));
+    expect(Array.from(one.model.itemFactors)).toEqual(Array.from(oneUsersOnly.model.itemFactors));
+    // With more iterations the items' whitening takes part: other bits.
+    const three = await fitItems(true, { onIteration: 'none', iterations: 3 });
+    const threeUsersOnly = await usersOnly(3);
+    expect(Array.from(three.model.itemFactors)).not.toEqual(Array.from(threeUsersOnly.model.itemFactors));
   });
 });

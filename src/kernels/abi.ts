@@ -177,6 +177,21 @@ export const JOBS = {
       ['rowsPerTask', 'i32', 'rows per task'],
     ]),
   },
+  /**
+   * Task c: unwhitenRows(factor, stride, dim, factors, rows of block c of `rowsPerTask`): rows
+   * whitened by Whiten become Uᵀx̃ = L x̃ again, in place (train/state.ts, before a loss).
+   */
+  Unwhiten: {
+    id: 9,
+    args: record('JOB_UNWHITEN', 'Job.Unwhiten arguments.', [
+      ['factor', 'ptr', 'U of YᵀY + λI = UᵀU (stride × stride, upper triangle)'],
+      ['factors', 'ptr', 'the rows un-whitened in place (rows of `stride`)'],
+      ['stride', 'i32', 'floats per row'],
+      ['dim', 'i32', 'leading columns of each row'],
+      ['rows', 'i32', 'how many rows'],
+      ['rowsPerTask', 'i32', 'rows per task'],
+    ]),
+  },
   /** Task c: out[c] (f64) = dataLoss(params, rows of block c). */
   DataLoss: {
     id: 3,

@@ -438,4 +438,10 @@ export interface Kernels {
    * `cholesky`), i.e. L⁻¹y with L = Uᵀ; only [0, dim) of each row is written.
    */
   whitenRows(U: number, stride: number, dim: number, Y: number, start: number, end: number): void;
+
+  /**
+   * Rows [start, end) of Y in place: x ← Uᵀ x̃ = L x̃ (U from `cholesky`, its upper triangle
+   * only), whitenRows undone up to rounding; only [0, dim) of each row is written.
+   */
+  unwhitenRows(U: number, stride: number, dim: number, Y: number, start: number, end: number): void;
 }

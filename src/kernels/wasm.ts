@@ -32,5 +32,6 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     sampleRows: e.sampleRows,
     shortRowSolve: e.shortRowSolve,
     whitenRows: e.whitenRows,
+    unwhitenRows: e.unwhitenRows,
   };
 }

@@ -126,6 +126,12 @@ export function runTasks(t: ThreadContext, deadline = Infinity): boolean {
         kernels.whitenRows(factor, stride, dim, factors, start, Math.min(rows, start + rowsPerTask));
         break;
       }
+      case Job.Unwhiten: {
+        const { factor, factors, stride, dim, rows, rowsPerTask } = args.of;
+        const start = c * rowsPerTask;
+        kernels.unwhitenRows(factor, stride, dim, factors, start, Math.min(rows, start + rowsPerTask));
+        break;
+      }
       case Job.Sample: {
         const { params, prior, noiseScale, streamKey, bounds, status } = args.of;
         const start = i32[(bounds >>> 2) + c]!;

@@ -149,9 +149,14 @@ export async function fitAls(
       const start = performance.now();
       // The items half-step rewrites every item row next: the users' may leave them whitened.
       await state.halfStep('users', ratings.users, { fixedRewrittenNext: true });
-      await state.halfStep('items', ratings.items);
+      // Likewise the next users' half-step rewrites the users, unless nothing follows: the last
+      // iteration never whitens them (they are the model, as the standard path gives them).
+      await state.halfStep('items', ratings.items, { fixedRewrittenNext: iteration < o.iterations });
       const seconds = (performance.now() - start) / 1000;
       if (onIteration) {
+        // The loss reads the users, and a stop makes them the model: back to factors (rounding
+        // away from the solved rows; the next users' half-step rewrites them anyway).
+        await state.unwhitenFixed('items');
         const loss = await state.loss('items');
         if ((await onIteration({ iteration, seconds, loss })) === false) break;
       }

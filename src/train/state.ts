@@ -3,7 +3,8 @@ import type { IdMap } from '../data/id-map.js';
 import { transposeInto, type SparseRows } from '../data/sparse.js';
 import { AlsError, ErrorCode } from '../errors.js';
 import { type JobArgs, type JobName, writeJob, writeSolveParams } from '../kernels/abi.js';
-import { SOLVE_OK, Solver, type Kernels } from '../kernels/types.js';
+import { GATHER_ROWS, SOLVE_OK, Solver, type Kernels } from '../kernels/types.js';
+import { shortRowCap } from '../kernels/js/short-rows.js';
 import type { Layout, SideLayout } from './layout.js';
 import type { Backend } from '../kernels/select.js';
 import { type Executor, startExecutor } from '../parallel/executor.js';
@@ -33,7 +34,21 @@ export type SideName = 'users' | 'items';
  * its dim × dim normal equations. Internal: tests and benches turn it off, or fix `ratio`,
  * to compare. By default (ratio null) the cut-off is {@link shortRowRatio}.
  */
-export const shortRowPath: { enabled: boolean; ratio: number | null } = { enabled: true, ratio: null };
+export const shortRowPath: { enabled: boolean; ratio: number | null; costRule: boolean } = {
+  enabled: true,
+  ratio: null,
+  costRule: true,
+};
+
+/**
+ * What whitening one fixed row (forward substitution, a chain of dependent steps, dim²/2
+ * flops) costs in the flops the short rows save (the Gram and Cholesky of the standard path,
+ * register-tiled), from the half-steps timed whitened and not (2 threads, docs/kernels.md):
+ * synth_5m's items at k = 64 (0.22 Gflop saved by this count: slower whitened, plain by the
+ * rule) and k = 128 (6.1 Gflop saved against 0.8 of whitening: 4% faster whitened), and
+ * ml-latest-small's users at k = 128 (no difference) and 256 (0.24 s → 0.18 s whitened).
+ */
+const WHITEN_FLOP_COST = 4;
 
 /**
  * The cut-off n₊ ≤ ratio·dim, from per-row timings of both paths on synth_5m
@@ -93,6 +108,8 @@ export class TrainingState {
   private design: SideName | null = null;
   /** The side whose rows are whitened (L⁻¹y) until its own half-step rewrites them; null: none. */
   private whitened: SideName | null = null;
+  /** whiteningPays per solved side (its row lengths and dim are fixed for a fit). */
+  private readonly pays: Partial<Record<SideName, boolean>> = {};
 
   constructor(kernels: Kernels, buffer: ArrayBufferLike, layout: Layout, options: ResolvedOptions, stride: number, mu: number) {
     this.kernels = kernels;
@@ -175,7 +192,14 @@ export class TrainingState {
     if (this.whitened === side) this.whitened = null; // its rows are about to be rewritten
     if (implicit) await this.computeGram(fixed, dim);
     const cholesky = this.options.solver === 'cholesky' && shortRowPath.enabled;
-    const whiteFactor = implicit && cholesky && mayWhiten && dim >= MIN_WHITEN_DIM ? await this.whiten(fixed, dim) : 0;
+    const shortMax = Math.min(
+      Math.floor((shortRowPath.ratio ?? shortRowRatio(dim)) * dim),
+      shortRowCap(dim, 2 * GATHER_ROWS * this.stride),
+    );
+    const whiteFactor =
+      implicit && cholesky && mayWhiten && dim >= MIN_WHITEN_DIM && this.whiteningPays(side, dim, shortMax)
+        ? await this.whiten(fixed, dim)
+        : 0;
     writeSolveParams(this.i32, solved.params, {
       X: solved.factors,
       Y: fixed.factors,
@@ -195,9 +219,41 @@ export class TrainingState {
       otherBias: this.options.biases ? fixed.bias : 0,
       blockSize: this.options.blockSize,
       // Explicit rows (G = 0), or implicit ones against whitened rows: the short path applies.
-      shortMax: cholesky && (!implicit || whiteFactor !== 0) ? Math.floor((shortRowPath.ratio ?? shortRowRatio(dim)) * dim) : 0,
+      shortMax: cholesky && (!implicit || whiteFactor !== 0) ? shortMax : 0,
       whiteFactor,
     });
+  }
+
+  /**
+   * Whether solving `side` against whitened rows saves more than the whitening costs, from its
+   * row lengths (n₊ ≤ n stands in for n₊: it under-counts the short rows, so the rule errs
+   * toward the standard path): Σ over rows with n ≤ shortMax of n·d²/2 + d³/6 − n²·d/2 − n³/6
+   * − d²/2 (the Gram and Cholesky skipped, M and its Cholesky paid, x = L⁻ᵀz), against
+   * WHITEN_FLOP_COST·(fixed rows)·d²/2 + (long rows)·d²/2 + d³/6 (L⁻¹). It whitens synth_5m's
+   * items for the users at every k ≥ 48, its 100k users for the 20k items from k = 128 (at
+   * k = 64 few items are short); ml-latest-small's 610 users for its 9,724 items at every
+   * k ≥ 48, its items for the users from k = 256.
+   * Fixed per side for a fit: computed once.
+   */
+  private whiteningPays(side: SideName, dim: number, shortMax: number): boolean {
+    if (!shortRowPath.costRule) return true;
+    const known = this.pays[side];
+    if (known !== undefined) return known;
+    const solved = this.layout[side];
+    const fixedRows = this.layout[side === 'users' ? 'items' : 'users'].rows;
+    const at = solved.indptr >>> 2;
+    const half = (dim * dim) / 2;
+    const cube = dim ** 3 / 6;
+    let saved = 0;
+    let long = 0;
+    for (let r = 0; r < solved.rows; r++) {
+      const n = this.i32[at + r + 1]! - this.i32[at + r]!;
+      if (n <= shortMax) saved += n * half + cube - (n * n * dim) / 2 - n ** 3 / 6 - half;
+      else long++;
+    }
+    const pays = saved > WHITEN_FLOP_COST * fixedRows * half + long * half + cube;
+    this.pays[side] = pays;
+    return pays;
   }
 
   /**
@@ -241,6 +297,29 @@ export class TrainingState {
       }
     }
     return inverse;
+  }
+
+  /**
+   * After `side` was solved against whitened fixed rows: the fixed rows back to factors
+   * (x = L x̃, the Unwhiten job, against U still in the YᵀY buffer), then `side`'s parameter
+   * block and YᵀY rewritten for the plain rows, so `loss(side)` and `extract` may read them.
+   * The rows differ from the solved ones by rounding only. Nothing happens when the fixed
+   * side is not whitened.
+   */
+  async unwhitenFixed(side: SideName): Promise<void> {
+    const fixedName: SideName = side === 'users' ? 'items' : 'users';
+    if (this.whitened !== fixedName) return;
+    const fixed = this.layout[fixedName];
+    await this.runJob('Unwhiten', Math.ceil(fixed.rows / WHITEN_ROWS), {
+      factor: this.layout.gram,
+      factors: fixed.factors,
+      stride: this.stride,
+      dim: this.dim,
+      rows: fixed.rows,
+      rowsPerTask: WHITEN_ROWS,
+    });
+    this.whitened = null;
+    await this.prepare(side); // YᵀY of the plain rows, and the block without whiteFactor
   }
 
   /**

@@ -8,7 +8,7 @@ import type { Kernels } from '../types.js';
 import { createCholeskyKernels, forwardSubstitute } from './cholesky.js';
 import type { JsMemory } from './memory.js';
 
-export type ShortRowsKernels = Pick<Kernels, 'shortRowSolve' | 'whitenRows'>;
+export type ShortRowsKernels = Pick<Kernels, 'shortRowSolve' | 'whitenRows' | 'unwhitenRows'>;
 
 /** The largest n₊ whose work fits in `floats` floats (2·m8 + m8², m8 = roundUp8(n₊)), at most dim. */
 export function shortRowCap(dim: number, floats: number): number {
@@ -126,5 +126,19 @@ export function createShortRowsKernels(memory: JsMemory): ShortRowsKernels {
     for (let row = start; row < end; row++) forwardSubstitute(F, U, stride, dim, Y + row * stride * 4);
   }
 
-  return { shortRowSolve, whitenRows };
+  /** Rows [start, end) of Y in place: x ← Uᵀx̃ (L x̃), upper triangle of U only, [0, dim) of each row. */
+  function unwhitenRows(U: number, stride: number, dim: number, Y: number, start: number, end: number): void {
+    const u0 = U >> 2;
+    for (let row = start; row < end; row++) {
+      const y = (Y >> 2) + row * stride;
+      // x_i reads x̃_j for j ≤ i only: from the last component down, in place.
+      for (let i = dim - 1; i >= 0; i--) {
+        let s = 0;
+        for (let j = 0; j <= i; j++) s += F[u0 + j * stride + i]! * F[y + j]!;
+        F[y + i] = s;
+      }
+    }
+  }
+
+  return { shortRowSolve, whitenRows, unwhitenRows };
 }
