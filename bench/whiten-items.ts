@@ -1,9 +1,9 @@
 /**
- * The users whitened for the items' half-step (fitAls, HalfStepOptions.fixedRewrittenNext) on
+ * The users whitened for the items' half-step (fitAls, HalfStepOptions.mayLeaveFixedWhitened) on
  * a real file: one fit in this fresh process, with `variant` 'before' (the items' half-step
- * never whitens, as before this change: the flag is stripped) or 'after' (as fitAls runs it).
+ * never whitens: the flag is stripped) or 'after' (as fitAls runs it).
  * Each half-step is timed (wall clock), so no onIteration is needed for the times (with one,
- * TrainingState.unwhitenFixed is timed apart: it runs before the loss); the loss
+ * TrainingState.unwhitenFixed is timed apart: it runs before the loss and after the fit); the loss
  * after the fit is computed here in float64 from the model (the implicit objective over all
  * pairs divided by the ratings, as TrainingState.loss), the same for both variants.
  * Prints one JSON line. Run the variants in alternating fresh processes.
@@ -77,9 +77,9 @@ TrainingState.prototype.halfStep = async function (this: TrainingState, side: Si
 
 const unwhitenSeconds: number[] = [];
 const originalUnwhiten = TrainingState.prototype.unwhitenFixed;
-TrainingState.prototype.unwhitenFixed = async function (this: TrainingState, side: SideName) {
+TrainingState.prototype.unwhitenFixed = async function (this: TrainingState, side: SideName, forLoss: boolean) {
   const start = performance.now();
-  await originalUnwhiten.call(this, side);
+  await originalUnwhiten.call(this, side, forLoss);
   unwhitenSeconds.push((performance.now() - start) / 1000);
 };
 

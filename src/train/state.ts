@@ -70,12 +70,12 @@ export const MIN_WHITEN_DIM = 48;
 /** How a half-step may treat the fixed side's factors. */
 export interface HalfStepOptions {
   /**
-   * The caller solves the fixed side next, rewriting every one of its rows before anything
-   * reads them (ALS's users half-step: the items half-step follows it, and an abort or a
-   * failure in between ends the fit without a model). The fixed rows may then be left
-   * transformed (whitened, short-rows.ts). Never for a last half-step, fold-in or sampling.
+   * The fixed rows may be left transformed (whitened, short-rows.ts): the caller either solves
+   * the fixed side next, rewriting every one of its rows, or calls `unwhitenFixed` before
+   * anything reads them (fitAls: for the loss of onIteration, and after the last iteration).
+   * An abort or a failure in between ends the fit without a model. Never for fold-in or sampling.
    */
-  fixedRewrittenNext?: boolean;
+  mayLeaveFixedWhitened?: boolean;
 }
 
 /** Factors (unpadded, rows × k) and biases of one side, copied out of the memory. */
@@ -165,7 +165,7 @@ export class TrainingState {
   /** Solves every row of `side` with the other side fixed, as one job of balanced tasks. */
   async halfStep(side: SideName, ids: IdMap, how: HalfStepOptions = {}): Promise<void> {
     const solved = this.layout[side];
-    await this.prepare(side, how.fixedRewrittenNext === true);
+    await this.prepare(side, how.mayLeaveFixedWhitened === true);
     await this.runJob('Solve', solved.chunks, { params: solved.params, bounds: solved.bounds, status: solved.status });
     // The first failing row in row order, whichever thread found it.
     for (let c = 0; c < solved.chunks; c++) {
@@ -176,7 +176,7 @@ export class TrainingState {
 
   /**
    * Sets both sides' roles and the parameter block for solving `side`. `mayWhiten`: the
-   * fixed side is rewritten before it is read again (HalfStepOptions.fixedRewrittenNext).
+   * fixed side may be left whitened (HalfStepOptions.mayLeaveFixedWhitened).
    */
   async prepare(side: SideName, mayWhiten = false): Promise<void> {
     const solved = this.layout[side];
@@ -301,12 +301,12 @@ export class TrainingState {
 
   /**
    * After `side` was solved against whitened fixed rows: the fixed rows back to factors
-   * (x = L x̃, the Unwhiten job, against U still in the YᵀY buffer), then `side`'s parameter
-   * block and YᵀY rewritten for the plain rows, so `loss(side)` and `extract` may read them.
-   * The rows differ from the solved ones by rounding only. Nothing happens when the fixed
-   * side is not whitened.
+   * (x = L x̃, the Unwhiten job, against U still in the YᵀY buffer), so `extract` may read
+   * them; with `forLoss`, `side`'s parameter block and YᵀY are rewritten for the plain rows
+   * too, as `loss(side)` reads them. The rows differ from the solved ones by rounding only.
+   * Nothing happens when the fixed side is not whitened.
    */
-  async unwhitenFixed(side: SideName): Promise<void> {
+  async unwhitenFixed(side: SideName, forLoss: boolean): Promise<void> {
     const fixedName: SideName = side === 'users' ? 'items' : 'users';
     if (this.whitened !== fixedName) return;
     const fixed = this.layout[fixedName];
@@ -319,7 +319,7 @@ export class TrainingState {
       rowsPerTask: WHITEN_ROWS,
     });
     this.whitened = null;
-    await this.prepare(side); // YᵀY of the plain rows, and the block without whiteFactor
+    if (forLoss) await this.prepare(side); // YᵀY of the plain rows, and the block without whiteFactor
   }
 
   /**
@@ -404,7 +404,7 @@ export class TrainingState {
 
   /**
    * Whitened rows are no factors: nothing reads them before their own half-step rewrites them
-   * (HalfStepOptions.fixedRewrittenNext). A caller that breaks that promise fails here instead
+   * or `unwhitenFixed` maps them back (HalfStepOptions.mayLeaveFixedWhitened). A caller that breaks that promise fails here instead
    * of handing them out.
    */
   private refuseWhitened(): void {
