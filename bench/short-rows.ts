@@ -111,7 +111,7 @@ for (let round = 0; round < rounds; round++) {
     shortRowPath.ratio = r < 0 ? null : r;
     restore();
     const t = times.get(r)!;
-    const [u, uc] = await timed(() => state.halfStep('users', ratings.users, { fixedRewrittenNext: true }));
+    const [u, uc] = await timed(() => state.halfStep('users', ratings.users, { mayLeaveFixedWhitened: true }));
     const [i, ic] = await timed(() => state.halfStep('items', ratings.items));
     t.users.push(u);
     t.usersCpu.push(uc);
