@@ -41,6 +41,7 @@ import { Prng } from '../src/train/prng.js';
 import { randomFactors } from '../src/train/random-factors.js';
 import { type SideName, TrainingState } from '../src/train/state.js';
 import { kernelAlpha, weightMode } from '../src/train/weights.js';
+import { readAlscoo } from './triples-file.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const dataPath: string = config.data ?? new URL('../../shared/data/synthetic/synth_5m.alscoo', import.meta.url).pathname;
@@ -52,20 +53,6 @@ const piecewise: boolean = config.piecewise ?? threads === 1;
 const reps: number = config.reps ?? 3;
 /** The in-cache kernel rates alone (section 3), e.g. two processes at once as a control. */
 const micro: boolean = config.micro ?? piecewise;
-
-function readAlscoo(path: string) {
-  const buf = readFileSync(path);
-  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
-  const dv = new DataView(ab);
-  const nnz = Number(dv.getBigUint64(16, true));
-  return {
-    numUsers: dv.getUint32(8, true),
-    numItems: dv.getUint32(12, true),
-    users: new Int32Array(ab, 32, nnz),
-    items: new Int32Array(ab, 32 + 4 * nnz, nnz),
-    values: new Float32Array(ab, 32 + 8 * nnz, nnz),
-  };
-}
 
 if (config.wasm) {
   if (threads !== 1 || config.shared) throw new Error('"wasm" replaces the single-threaded build: threads 1 only');

@@ -23,6 +23,7 @@ import { planTraining } from '../src/train/layout.js';
 import { resolveOptions } from '../src/train/options.js';
 import { randomFactors } from '../src/train/random-factors.js';
 import { TrainingState, shortRowPath } from '../src/train/state.js';
+import { readAlscoo } from './triples-file.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const dataPath: string = config.data ?? new URL('../../shared/data/synthetic/synth_5m.alscoo', import.meta.url).pathname;
@@ -33,20 +34,6 @@ const rounds: number = config.rounds ?? 3;
 if (config.wasm) {
   const { init } = await import('../src/index.js');
   await init({ wasm: readFileSync(config.wasm), simd: 'simd' });
-}
-
-function readAlscoo(path: string) {
-  const buf = readFileSync(path);
-  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
-  const dv = new DataView(ab);
-  const nnz = Number(dv.getBigUint64(16, true));
-  return {
-    numUsers: dv.getUint32(8, true),
-    numItems: dv.getUint32(12, true),
-    users: new Int32Array(ab, 32, nnz),
-    items: new Int32Array(ab, 32 + 4 * nnz, nnz),
-    values: new Float32Array(ab, 32 + 8 * nnz, nnz),
-  };
 }
 
 const data = readAlscoo(dataPath);

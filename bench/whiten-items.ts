@@ -16,50 +16,16 @@
  *             solver, blockSize, alpha, confidence, regularization (default c = α·r, α = 1,
  *             λ = 0.05 as bench/fit-one.ts) }
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { ALS, Ratings } from '../src/index.js';
 import { type HalfStepOptions, type SideName, TrainingState, shortRowPath } from '../src/train/state.js';
 import type { IdMap } from '../src/data/id-map.js';
+import { readTriplesFile } from './triples-file.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const iterations: number = config.iterations ?? 5;
 
-function readAlscoo(path: string) {
-  const buf = readFileSync(path);
-  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
-  const dv = new DataView(ab);
-  const nnz = Number(dv.getBigUint64(16, true));
-  return {
-    numUsers: dv.getUint32(8, true),
-    numItems: dv.getUint32(12, true),
-    users: new Int32Array(ab, 32, nnz),
-    items: new Int32Array(ab, 32 + 4 * nnz, nnz),
-    values: new Float32Array(ab, 32 + 8 * nnz, nnz),
-  };
-}
-
-function readCsv(path: string) {
-  const lines = readFileSync(path, 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter((l) => l.trim() !== '');
-  const userIds = new Map<string, number>();
-  const itemIds = new Map<string, number>();
-  const dense = (ids: Map<string, number>, id: string) => ids.get(id) ?? (ids.set(id, ids.size), ids.size - 1);
-  const users = new Int32Array(lines.length);
-  const items = new Int32Array(lines.length);
-  const values = new Float32Array(lines.length);
-  lines.forEach((line, e) => {
-    const [u, i, r] = line.split(',');
-    users[e] = dense(userIds, u!);
-    items[e] = dense(itemIds, i!);
-    values[e] = Number(r);
-  });
-  return { numUsers: userIds.size, numItems: itemIds.size, users, items, values };
-}
-
-const data = String(config.data).endsWith('.csv') ? readCsv(config.data) : readAlscoo(config.data);
+const data = readTriplesFile(String(config.data));
 const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
 
 // costRule false: whiten wherever the path may (state.ts whiteningPays not asked).
