@@ -30,18 +30,12 @@
  *    the median Gram rate of the same rounds: a loaded host slows both alike.
  */
 import { readFileSync } from 'node:fs';
-import { Ratings } from '../src/data/ratings.js';
-import { createBackend } from '../src/kernels/select.js';
 import { createWasmKernels } from '../src/kernels/wasm.js';
 import { roundUp } from '../src/kernels/types.js';
-import { startExecutor } from '../src/parallel/executor.js';
-import { planTraining } from '../src/train/layout.js';
-import { resolveOptions } from '../src/train/options.js';
 import { Prng } from '../src/train/prng.js';
-import { randomFactors } from '../src/train/random-factors.js';
-import { type SideName, TrainingState } from '../src/train/state.js';
+import type { SideName } from '../src/train/state.js';
 import { kernelAlpha, weightMode } from '../src/train/weights.js';
-import { readAlscoo } from './triples-file.js';
+import { benchTrainingState } from './bench-state.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const dataPath: string = config.data ?? new URL('../../shared/data/synthetic/synth_5m.alscoo', import.meta.url).pathname;
@@ -60,35 +54,12 @@ if (config.wasm) {
   await init({ wasm: readFileSync(config.wasm), simd: 'simd' });
 }
 
-const data = readAlscoo(dataPath);
-const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
-const o = resolveOptions({
-  factors: k,
-  feedback: 'implicit',
-  solver: 'cholesky',
-  confidence: 'alpha',
-  alpha: 1,
-  regularization: 0.05,
-  threads,
-  backend: 'wasm',
-  seed: 1,
-});
-const stride = roundUp(k, 8);
-const layout = planTraining(ratings, stride, threads);
 // shared: true runs one thread on the threads build (shared memory), as a 2-thread fit's workers do.
-const backend = await createBackend('wasm', layout.totalBytes, config.shared ?? threads > 1);
-const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, 0);
-state.loadRatings(ratings);
-const init = randomFactors(ratings.numUsers, ratings.numItems, k, o.seed, o.initStd);
-state.loadFactors('users', init.userFactors);
-state.loadFactors('items', init.itemFactors);
-state.executor = await startExecutor({
+const { ratings, o, stride, layout, backend, state, executor } = await benchTrainingState({
+  data: dataPath,
+  factors: k,
   threads,
-  backend,
-  ctrl: layout.ctrl,
-  scratch: layout.scratch,
-  scratchBytes: layout.scratchBytes,
-  what: 'Training',
+  shared: config.shared,
 });
 
 // Every job timed by name (and by the side it ran for, from the order fitAls runs them).
@@ -361,5 +332,5 @@ if (config.compare) {
   });
   result.compareItemsMaxRelDiff = diff / norm;
 }
-await state.executor.close();
+await executor.close();
 console.log(JSON.stringify(result));

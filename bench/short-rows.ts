@@ -15,15 +15,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { Ratings } from '../src/data/ratings.js';
-import { createBackend } from '../src/kernels/select.js';
-import { roundUp } from '../src/kernels/types.js';
-import { startExecutor } from '../src/parallel/executor.js';
-import { planTraining } from '../src/train/layout.js';
-import { resolveOptions } from '../src/train/options.js';
-import { randomFactors } from '../src/train/random-factors.js';
-import { TrainingState, shortRowPath } from '../src/train/state.js';
-import { readAlscoo } from './triples-file.js';
+import { shortRowPath } from '../src/train/state.js';
+import { benchTrainingState } from './bench-state.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const dataPath: string = config.data ?? new URL('../../shared/data/synthetic/synth_5m.alscoo', import.meta.url).pathname;
@@ -36,34 +29,11 @@ if (config.wasm) {
   await init({ wasm: readFileSync(config.wasm), simd: 'simd' });
 }
 
-const data = readAlscoo(dataPath);
-const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
-const o = resolveOptions({
+const { ratings, o, stride, layout, backend, state, executor } = await benchTrainingState({
+  data: dataPath,
   factors: k,
-  feedback: 'implicit',
-  solver: 'cholesky',
-  confidence: 'alpha',
+  threads: 1,
   alpha: config.alpha ?? 1,
-  regularization: 0.05,
-  threads: 1,
-  backend: 'wasm',
-  seed: 1,
-});
-const stride = roundUp(k, 8);
-const layout = planTraining(ratings, stride, 1);
-const backend = await createBackend('wasm', layout.totalBytes, false);
-const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, 0);
-state.loadRatings(ratings);
-const init = randomFactors(ratings.numUsers, ratings.numItems, k, o.seed, o.initStd);
-state.loadFactors('users', init.userFactors);
-state.loadFactors('items', init.itemFactors);
-state.executor = await startExecutor({
-  threads: 1,
-  backend,
-  ctrl: layout.ctrl,
-  scratch: layout.scratch,
-  scratchBytes: layout.scratchBytes,
-  what: 'Training',
 });
 // Two plain iterations first: factors as a fit has them.
 for (let it = 0; it < 2; it++) {
@@ -106,7 +76,7 @@ for (let round = 0; round < rounds; round++) {
     t.itemsCpu.push(ic);
   }
 }
-await state.executor.close();
+await executor.close();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const result: Record<string, unknown> = {};
 for (const [r, t] of times) {
