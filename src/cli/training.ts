@@ -6,7 +6,7 @@ import type { ParsedTriples } from '../data/loaders/parse.js';
 import { ratingsOf, type EvalData } from '../eval/tune.js';
 import type { TripleArrays } from '../eval/split.js';
 import type { ALSModel } from '../model/model.js';
-import { Ratings } from '../data/ratings.js';
+import type { Ratings } from '../data/ratings.js';
 import { looksLikeCounts } from './data.js';
 import type { Common } from './options.js';
 import { out } from './output.js';
@@ -18,20 +18,11 @@ export function median(xs: number[]): number {
 }
 
 /**
- * Trains with per-iteration output (a bar, or one JSON line per iteration). With `ids` the
- * model is keyed by them (the file's IDs, see fileIds), else by dense indices.
+ * Trains on `train` (dense indices within `data`'s shape) with per-iteration output (a bar, or
+ * one JSON line per iteration); the model is keyed by dense indices.
  */
-export async function trainVerbose(
-  data: EvalData,
-  options: AlsOptions,
-  o: Common,
-  train: TripleArrays = data,
-  ids?: { users: IdMap; items: IdMap },
-) {
-  const ratings = ids
-    ? Ratings.fromIndices(ids.users, ids.items, train.users, train.items, train.values, 'error')
-    : ratingsOf(train, data.numUsers, data.numItems);
-  return fitVerbose(ratings, options, o);
+export async function trainVerbose(data: EvalData, options: AlsOptions, o: Common, train: TripleArrays = data) {
+  return fitVerbose(ratingsOf(train, data.numUsers, data.numItems), options, o);
 }
 
 /** Fits `ratings` with per-iteration output; the summary has the median seconds per iteration. */
