@@ -5,7 +5,7 @@
  *             backend, iterations }
  *   data: an ALSCOO01 file, or a MovieLens-style CSV (header, then userId,itemId,rating,…).
  *   blockSize / cgSteps: passed to the solver that reads them ('subspace' / 'cg') when given;
- *   regularization, regularizationScaling, alpha, confidence override the defaults below.
+ *   regularization, regularizationScaling, alpha, confidence, initStd override the defaults below.
  */
 import { readFileSync } from 'node:fs';
 import { ALS, Ratings, syntheticRatings } from '../dist/index.js';
@@ -123,6 +123,7 @@ const model = await new ALS({
   ...(config.regularizationScaling !== undefined ? { regularizationScaling: config.regularizationScaling } : {}),
   ...(config.alpha !== undefined ? { alpha: config.alpha } : {}),
   ...(config.confidence !== undefined ? { confidence: config.confidence } : {}),
+  ...(config.initStd !== undefined ? { initStd: config.initStd } : {}),
   threads: config.threads,
   backend: config.backend,
   seed: 1,
