@@ -242,6 +242,15 @@ describe('iALS conventions: options', () => {
     expect(resolveOptions({ regularizationExponent: 0 })).toMatchObject({ regularizationScaling: 'none' });
   });
 
+  it("solver subspace starts from Rendle et al.'s normal(0, 0.1/√k) unless initStd or init is given", () => {
+    expect(resolveOptions({ solver: 'subspace' }).initStd).toBe(0.1);
+    expect(resolveOptions({ solver: 'subspace', initStd: null }).initStd).toBe(0.1);
+    expect(resolveOptions({ solver: 'subspace', initStd: 0.5 }).initStd).toBe(0.5);
+    expect(resolveOptions({ solver: 'subspace', init }).initStd).toBeNull();
+    // The other solvers keep Spark's unit rows.
+    for (const solver of ['cholesky', 'cg', 'gibbs'] as const) expect(resolveOptions({ solver }).initStd).toBeNull();
+  });
+
   it('refuses initStd ≤ 0 and initStd beside init; suggests the names of their code', () => {
     expect(refused({ initStd: 0 })).toBe(ErrorCode.INVALID_OPTION);
     expect(refused({ initStd: 0.1, init })).toBe(ErrorCode.INVALID_OPTION);

@@ -136,7 +136,10 @@ export function addTrainingOptions(cmd: Command, defaults: TrainingDefaults = {}
         `gibbs: posterior samples averaged; burn-in + samples iterations, not --iterations (default: ${explicit.samples})`,
       )
       .option('--burn-in <n>', `gibbs: samples drawn first and discarded (default: ${explicit.burnIn})`)
-      .option('--init-std <σ>', 'σ > 0: starting factors drawn from normal(0, σ/√k) (default: unit-length rows)')
+      .option(
+        '--init-std <σ>',
+        'σ > 0: starting factors drawn from normal(0, σ/√k) (default: unit-length rows; 0.1 with --solver subspace)',
+      )
       .option('--biases', `explicit: learn μ, b_u, b_i (default: ${explicit.biases ? 'on' : 'off'})`)
       .option('--no-biases', 'explicit: no biases')
       .option('--seed <n>', `seed of the starting factors (default: ${explicit.seed})`)
