@@ -41,6 +41,18 @@ export const shortRowPath: { enabled: boolean; ratio: number | null; costRule: b
 };
 
 /**
+ * Implicit CG in the whitened basis (assembly/whiten-cg.ts): against whitened fixed rows a
+ * row's CG needs no dense product and is preconditioned by B = YᵀY + λI. Internal: tests and
+ * benches turn it off (`enabled`), start each row's CG from z₀ = 0 instead of U·x
+ * (`warmStart`), or whiten whatever the cost rule says (`costRule`), to compare.
+ */
+export const whitenedCg: { enabled: boolean; warmStart: boolean; costRule: boolean } = {
+  enabled: true,
+  warmStart: true,
+  costRule: true,
+};
+
+/**
  * What whitening one fixed row (forward substitution, a chain of dependent steps, dim²/2
  * flops) costs in the flops the short rows save (the Gram and Cholesky of the standard path,
  * register-tiled), from the half-steps timed whitened and not (2 threads, docs/kernels.md):
@@ -108,8 +120,8 @@ export class TrainingState {
   private design: SideName | null = null;
   /** The side whose rows are whitened (L⁻¹y) until its own half-step rewrites them; null: none. */
   private whitened: SideName | null = null;
-  /** whiteningPays per solved side (its row lengths and dim are fixed for a fit). */
-  private readonly pays: Partial<Record<SideName, boolean>> = {};
+  /** whiteningPays per solved side, and whitenedCgPays (cgUsers, cgItems): fixed for a fit. */
+  private readonly pays: Partial<Record<SideName | 'cgUsers' | 'cgItems', boolean>> = {};
 
   constructor(kernels: Kernels, buffer: ArrayBufferLike, layout: Layout, options: ResolvedOptions, stride: number, mu: number) {
     this.kernels = kernels;
@@ -189,17 +201,23 @@ export class TrainingState {
     }
     const implicit = this.options.feedback === 'implicit';
     const dim = this.dim;
-    if (this.whitened === side) this.whitened = null; // its rows are about to be rewritten
+    const cg = this.options.solver === 'cg';
+    if (this.whitened === side) {
+      // Its rows are about to be rewritten; CG warm-starts from them, so they are first mapped
+      // back against U, still in the YᵀY buffer from the half-step that whitened them.
+      if (cg) await this.unwhitenRows(side);
+      this.whitened = null;
+    }
     if (implicit) await this.computeGram(fixed, dim);
     const cholesky = this.options.solver === 'cholesky' && shortRowPath.enabled;
     const shortMax = Math.min(
       Math.floor((shortRowPath.ratio ?? shortRowRatio(dim)) * dim),
       shortRowCap(dim, 2 * GATHER_ROWS * this.stride),
     );
-    const whiteFactor =
-      implicit && cholesky && mayWhiten && dim >= MIN_WHITEN_DIM && this.whiteningPays(side, dim, shortMax)
-        ? await this.whiten(fixed, dim)
-        : 0;
+    // Cholesky's short rows, or CG without its dense products: whichever saves more than it costs
+    const pays = () =>
+      cholesky ? this.whiteningPays(side, dim, shortMax) : cg && whitenedCg.enabled && this.whitenedCgPays(side, dim);
+    const whiteFactor = implicit && mayWhiten && dim >= MIN_WHITEN_DIM && pays() ? await this.whiten(fixed, dim) : 0;
     writeSolveParams(this.i32, solved.params, {
       X: solved.factors,
       Y: fixed.factors,
@@ -221,7 +239,35 @@ export class TrainingState {
       // Explicit rows (G = 0), or implicit ones against whitened rows: the short path applies.
       shortMax: cholesky && (!implicit || whiteFactor !== 0) ? shortMax : 0,
       whiteFactor,
+      // CG against whitened rows starts from z₀ = U·x (U: the factored YᵀY buffer), or from 0
+      whiteUpper: whiteFactor !== 0 && cg && whitenedCg.warmStart ? this.layout.gram : 0,
     });
+  }
+
+  /**
+   * Whether CG for `side` against whitened rows saves more than the whitening costs. Per
+   * solved row with ratings, plain CG does cgSteps + 1 dense products B·v (the start residual
+   * and one per step) of dim² multiply-adds each; whitened, it pays z₀ = U·x (dim²/2, not with
+   * a cold start) and x = L⁻ᵀz (dim²/2). Against WHITEN_FLOP_COST·(fixed rows)·dim²/2 (the
+   * forward substitutions), (fixed rows)·dim²/2 to map them back before their own half-step
+   * warm-starts from them, and dim³/6 for L⁻¹. On synth_5m (20k items, 100k users) it whitens
+   * the items for the users' half-step, not the users for the items'. Fixed per side for a fit.
+   */
+  private whitenedCgPays(side: SideName, dim: number): boolean {
+    if (!whitenedCg.costRule) return true;
+    const key = side === 'users' ? 'cgUsers' : 'cgItems';
+    const known = this.pays[key];
+    if (known !== undefined) return known;
+    const solved = this.layout[side];
+    const fixedRows = this.layout[side === 'users' ? 'items' : 'users'].rows;
+    const at = solved.indptr >>> 2;
+    let rows = 0;
+    for (let r = 0; r < solved.rows; r++) if (this.i32[at + r + 1]! > this.i32[at + r]!) rows++;
+    const square = dim * dim;
+    const perRow = (this.options.cgSteps + 1) * square - (whitenedCg.warmStart ? square : square / 2);
+    const pays = rows * perRow > (WHITEN_FLOP_COST + 1) * fixedRows * (square / 2) + dim ** 3 / 6;
+    this.pays[key] = pays;
+    return pays;
   }
 
   /**
@@ -309,17 +355,22 @@ export class TrainingState {
   async unwhitenFixed(side: SideName, forLoss: boolean): Promise<void> {
     const fixedName: SideName = side === 'users' ? 'items' : 'users';
     if (this.whitened !== fixedName) return;
-    const fixed = this.layout[fixedName];
-    await this.runJob('Unwhiten', Math.ceil(fixed.rows / WHITEN_ROWS), {
-      factor: this.layout.gram,
-      factors: fixed.factors,
-      stride: this.stride,
-      dim: this.dim,
-      rows: fixed.rows,
-      rowsPerTask: WHITEN_ROWS,
-    });
+    await this.unwhitenRows(fixedName);
     this.whitened = null;
     if (forLoss) await this.prepare(side); // YᵀY of the plain rows, and the block without whiteFactor
+  }
+
+  /** The whitened side's rows back to factors, x = L x̃ (the Unwhiten job, U in the YᵀY buffer). */
+  private async unwhitenRows(side: SideName): Promise<void> {
+    const s = this.layout[side];
+    await this.runJob('Unwhiten', Math.ceil(s.rows / WHITEN_ROWS), {
+      factor: this.layout.gram,
+      factors: s.factors,
+      stride: this.stride,
+      dim: this.dim,
+      rows: s.rows,
+      rowsPerTask: WHITEN_ROWS,
+    });
   }
 
   /**
