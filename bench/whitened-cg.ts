@@ -6,7 +6,8 @@
  *   npx tsx bench/whitened-cg.ts '{"mode":"halfsteps","factors":128,"rounds":5}'
  *   npx tsx bench/whitened-cg.ts '{"mode":"loss","factors":64,"data":"../shared/data/synthetic/synth_1m.alscoo"}'
  *   config: { data (ALSCOO01, default ../shared/data/synthetic/synth_5m.alscoo), factors,
- *             alpha (c = α·r, default 1), cgSteps (default 3), rounds, iterations (loss, default 5) }
+ *             alpha (c = α·r, default 1), cgSteps (default 3), rounds, iterations (loss, default 5),
+ *             minDim (whitenedCg.minDim: whiten below the default minimum dim too) }
  *
  * mode "halfsteps": two plain CG iterations first, then per round (ABBA order) every variant
  * from those same factors: its users' half-step, its items' half-step, and the un-whitening
@@ -35,6 +36,8 @@ const k: number = config.factors ?? 64;
 const alpha: number = config.alpha ?? 1;
 const cgSteps: number = config.cgSteps ?? 3;
 const rounds: number = config.rounds ?? 3;
+// below the default minimum dim too, to measure it
+if (config.minDim !== undefined) whitenedCg.minDim = config.minDim;
 const data = readAlscoo(dataPath);
 const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
 const common = { feedback: 'implicit', confidence: 'alpha', alpha, regularization: 0.05, seed: 1 } as const;

@@ -44,12 +44,16 @@ export const shortRowPath: { enabled: boolean; ratio: number | null; costRule: b
  * Implicit CG in the whitened basis (assembly/whiten-cg.ts): against whitened fixed rows a
  * row's CG needs no dense product and is preconditioned by B = YᵀY + λI. Internal: tests and
  * benches turn it off (`enabled`), start each row's CG from z₀ = 0 instead of U·x
- * (`warmStart`), or whiten whatever the cost rule says (`costRule`), to compare.
+ * (`warmStart`), whiten whatever the cost rule says (`costRule`) or below `minDim`, to
+ * compare. The warm start stays: on synth_5m (k = 64, 3 steps) the cold start's loss after 5
+ * epochs is above even plain CG's, for 2–10% of the users' half-step (docs/kernels.md). No
+ * whitening below dim 48: at k = 32 it saved 8 ms of the users' 181 and cost 7 of the items'.
  */
-export const whitenedCg: { enabled: boolean; warmStart: boolean; costRule: boolean } = {
+export const whitenedCg: { enabled: boolean; warmStart: boolean; costRule: boolean; minDim: number } = {
   enabled: true,
   warmStart: true,
   costRule: true,
+  minDim: 48,
 };
 
 /**
@@ -83,8 +87,9 @@ export const MIN_WHITEN_DIM = 48;
 export interface HalfStepOptions {
   /**
    * The fixed rows may be left transformed (whitened, short-rows.ts): the caller either solves
-   * the fixed side next, rewriting every one of its rows, or calls `unwhitenFixed` before
-   * anything reads them (fitAls: for the loss of onIteration, and after the last iteration).
+   * the fixed side next, rewriting every one of its rows (CG, which warm-starts from them, maps
+   * them back first), or calls `unwhitenFixed` before anything reads them (fitAls: for the
+   * loss of onIteration, and after the last iteration).
    * An abort or a failure in between ends the fit without a model. Never for fold-in or sampling.
    */
   mayLeaveFixedWhitened?: boolean;
@@ -217,7 +222,8 @@ export class TrainingState {
     // Cholesky's short rows, or CG without its dense products: whichever saves more than it costs
     const pays = () =>
       cholesky ? this.whiteningPays(side, dim, shortMax) : cg && whitenedCg.enabled && this.whitenedCgPays(side, dim);
-    const whiteFactor = implicit && mayWhiten && dim >= MIN_WHITEN_DIM && pays() ? await this.whiten(fixed, dim) : 0;
+    const minDim = cholesky ? MIN_WHITEN_DIM : whitenedCg.minDim;
+    const whiteFactor = implicit && mayWhiten && dim >= minDim && pays() ? await this.whiten(fixed, dim) : 0;
     writeSolveParams(this.i32, solved.params, {
       X: solved.factors,
       Y: fixed.factors,
@@ -303,7 +309,8 @@ export class TrainingState {
   }
 
   /**
-   * Implicit rows through the short path (short-rows.ts): B = YᵀY + λI = UᵀU factored once, in
+   * Implicit rows through the short path (short-rows.ts) or CG without dense products
+   * (whiten-cg.ts): B = YᵀY + λI = UᵀU factored once, in
    * the YᵀY buffer, and the fixed rows whitened in place (y ← U⁻ᵀy = L⁻¹y, no extra memory),
    * so every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = U⁻¹z. Only with one λ for
    * every row (B is shared; not with an unobserved weight α₀, which the standard path keeps)
