@@ -10,73 +10,63 @@
 // first row): the same bits for any split into tasks.
 import { madd } from './vec';
 
-/** [Σ lanes of a, Σ b, Σ c, Σ d]: four horizontal sums at once (each lane its own vector's). */
-@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
-  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
-}
-
 /**
- * z_q = U·x_q for four vectors x0 … x3 into Z + q·(stride floats): z_i = Σ_{j ≥ i} U[i][j] x_j
- * for i < dim (U upper triangular, rows of `stride`; what it holds below the diagonal and past
- * dim is never used; each z gets exactly dim floats). Per row i of U: its columns from the f32x4
- * that holds the diagonal (lanes left of it masked) to the last whole f32x4 as two dot chains
- * per vector (even and odd f32x4s), then the columns past it in scalars.
- * Z must not alias the x_q.
+ * z_q = U·x_q = Σ_j x_q[j] (column j of U) for four vectors x0 … x3 into Z + q·(stride floats),
+ * from M = U with its transpose mirrored below the diagonal (rows of `stride`): row j of M,
+ * columns 0 … j, is column j of U. So, as `unwhiten4`, eight lanes of each z stay in registers
+ * while M's rows stream past, and no horizontal sums: in the diagonal block a row j keeps the
+ * lanes i ≤ j (its lanes past j hold U's own row); the lanes past dim (M's padding is never
+ * used) are stored as 0. Each z gets roundUp8(dim) ≤ stride floats. Z must not alias the x_q.
  */
 // @ts-ignore: decorator
 @inline export function upperTimes4(
-  U: usize, stride: i32, dim: i32, x0: usize, x1: usize, x2: usize, x3: usize, Z: usize,
+  M: usize, stride: i32, dim: i32, x0: usize, x1: usize, x2: usize, x3: usize, Z: usize,
 ): void {
   const rb = <usize>stride << 2;
-  const dim4 = dim & ~3;
-  const lanes = i32x4(0, 1, 2, 3);
-  const z1 = Z + rb, z2 = z1 + rb, z3 = z2 + rb;
-  for (let i = 0; i < dim; i++) {
-    const ui = U + <usize>i * rb;
-    const c0 = i & ~3;
-    let s = f32x4.splat(0);
-    if (c0 < dim4) {
-      const o0 = <usize>c0 << 2;
-      const u = v128.and(v128.load(ui + o0), i32x4.ge_s(lanes, i32x4.splat(i - c0)));
-      let a0 = f32x4.mul(u, v128.load(x0 + o0)), a1 = f32x4.mul(u, v128.load(x1 + o0));
-      let a2 = f32x4.mul(u, v128.load(x2 + o0)), a3 = f32x4.mul(u, v128.load(x3 + o0));
-      let b0 = f32x4.splat(0), b1 = b0, b2 = b0, b3 = b0;
-      let c = c0 + 4;
-      for (; c + 8 <= dim4; c += 8) {
-        const o = <usize>c << 2;
-        const ua = v128.load(ui + o), ub = v128.load(ui + o, 16);
-        b0 = madd(ua, v128.load(x0 + o), b0); a0 = madd(ub, v128.load(x0 + o, 16), a0);
-        b1 = madd(ua, v128.load(x1 + o), b1); a1 = madd(ub, v128.load(x1 + o, 16), a1);
-        b2 = madd(ua, v128.load(x2 + o), b2); a2 = madd(ub, v128.load(x2 + o, 16), a2);
-        b3 = madd(ua, v128.load(x3 + o), b3); a3 = madd(ub, v128.load(x3 + o, 16), a3);
-      }
-      if (c < dim4) {
-        const o = <usize>c << 2;
-        const ua = v128.load(ui + o);
-        b0 = madd(ua, v128.load(x0 + o), b0);
-        b1 = madd(ua, v128.load(x1 + o), b1);
-        b2 = madd(ua, v128.load(x2 + o), b2);
-        b3 = madd(ua, v128.load(x3 + o), b3);
-      }
-      s = hsum4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3));
+  const dim8 = (dim + 7) & ~7;
+  const lanes0 = i32x4(0, 1, 2, 3);
+  const lanes1 = i32x4(4, 5, 6, 7);
+  for (let c0 = 0; c0 < dim8; c0 += 8) {
+    const off = <usize>c0 << 2;
+    let a0 = f32x4.splat(0), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+    let row = M + <usize>c0 * rb + off; // rows j < c0 have no entry in these lanes
+    const top = min(c0 + 8, dim);
+    let j = c0;
+    for (; j < top; j++) { // the diagonal block: lanes i ≤ j only
+      const jo = <usize>j << 2;
+      const upto = i32x4.splat(j - c0);
+      const ma = v128.and(v128.load(row), i32x4.le_s(lanes0, upto));
+      const mb = v128.and(v128.load(row, 16), i32x4.le_s(lanes1, upto));
+      const s0 = v128.load32_splat(x0 + jo);
+      a0 = madd(s0, ma, a0); b0 = madd(s0, mb, b0);
+      const s1 = v128.load32_splat(x1 + jo);
+      a1 = madd(s1, ma, a1); b1 = madd(s1, mb, b1);
+      const s2 = v128.load32_splat(x2 + jo);
+      a2 = madd(s2, ma, a2); b2 = madd(s2, mb, b2);
+      const s3 = v128.load32_splat(x3 + jo);
+      a3 = madd(s3, ma, a3); b3 = madd(s3, mb, b3);
+      row += rb;
     }
-    let s0 = f32x4.extract_lane(s, 0), s1 = f32x4.extract_lane(s, 1);
-    let s2 = f32x4.extract_lane(s, 2), s3 = f32x4.extract_lane(s, 3);
-    for (let c = max(i, dim4); c < dim; c++) {
-      const o = <usize>c << 2;
-      const uc = load<f32>(ui + o);
-      s0 += uc * load<f32>(x0 + o);
-      s1 += uc * load<f32>(x1 + o);
-      s2 += uc * load<f32>(x2 + o);
-      s3 += uc * load<f32>(x3 + o);
+    for (; j < dim; j++) { // below the block: every lane is U[i][j], i < j
+      const jo = <usize>j << 2;
+      const ma = v128.load(row), mb = v128.load(row, 16);
+      const s0 = v128.load32_splat(x0 + jo);
+      a0 = madd(s0, ma, a0); b0 = madd(s0, mb, b0);
+      const s1 = v128.load32_splat(x1 + jo);
+      a1 = madd(s1, ma, a1); b1 = madd(s1, mb, b1);
+      const s2 = v128.load32_splat(x2 + jo);
+      a2 = madd(s2, ma, a2); b2 = madd(s2, mb, b2);
+      const s3 = v128.load32_splat(x3 + jo);
+      a3 = madd(s3, ma, a3); b3 = madd(s3, mb, b3);
+      row += rb;
     }
-    const io = <usize>i << 2;
-    store<f32>(Z + io, s0);
-    store<f32>(z1 + io, s1);
-    store<f32>(z2 + io, s2);
-    store<f32>(z3 + io, s3);
+    const past = i32x4.splat(dim - c0);
+    const ka = i32x4.lt_s(lanes0, past), kb = i32x4.lt_s(lanes1, past);
+    const d = Z + off;
+    v128.store(d, v128.and(a0, ka)); v128.store(d, v128.and(b0, kb), 16);
+    v128.store(d + rb, v128.and(a1, ka)); v128.store(d + rb, v128.and(b1, kb), 16);
+    v128.store(d + 2 * rb, v128.and(a2, ka)); v128.store(d + 2 * rb, v128.and(b2, kb), 16);
+    v128.store(d + 3 * rb, v128.and(a3, ka)); v128.store(d + 3 * rb, v128.and(b3, kb), 16);
   }
 }
 

@@ -153,9 +153,12 @@ for (const backend of backends) {
           C.view[i * stride + j] = 0;
         }
       }
-      // cholesky leaves YᵀY below the diagonal: poison it and the padding, never read
+      // U mirrored below its diagonal, as state.ts leaves it; the padding poisoned (never read)
       for (let i = 0; i < stride; i++)
-        for (let j = 0; j < stride; j++) if (j < i || i >= dim || j >= dim) U.view[i * stride + j] = Number.NaN;
+        for (let j = 0; j < stride; j++) {
+          if (i >= dim || j >= dim) U.view[i * stride + j] = Number.NaN;
+          else if (j < i) U.view[i * stride + j] = U.view[j * stride + i]!;
+        }
       const X = arena.f32(counts.length * stride);
       for (let u = 0; u < counts.length; u++) for (let p = 0; p < dim; p++) X.view[u * stride + p] = uniform(rand, -1, 1);
       const scratch = arena.f32(solveScratchFloats(stride, Math.max(...counts)));
@@ -200,8 +203,12 @@ for (const backend of backends) {
       it(`z₀ = U·x on a hand-made U (dim ${dim}): with L⁻¹ = I and no CG step a row comes back as U·x`, async () => {
         const s = await setUp(dim, COUNTS, 10 + dim);
         const rand = rng(20 + dim);
-        // a hand-made U: upper triangle random, below it and the padding NaN (never read)
-        for (let i = 0; i < dim; i++) for (let j = i; j < dim; j++) s.U.view[i * s.stride + j] = uniform(rand, -2, 2);
+        // a hand-made U: upper triangle random, mirrored below it; the padding NaN (never read)
+        for (let i = 0; i < dim; i++)
+          for (let j = i; j < dim; j++) {
+            s.U.view[i * s.stride + j] = uniform(rand, -2, 2);
+            s.U.view[j * s.stride + i] = s.U.view[i * s.stride + j]!;
+          }
         const identity = s.arena.f32(s.stride * s.stride);
         for (let j = 0; j < dim; j++) identity.view[j * s.stride + j] = 1;
         const x0 = s.X.view.slice();

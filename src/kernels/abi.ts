@@ -101,7 +101,7 @@ export const SOLVE_PARAMS = record(
     [
       'whiteUpper',
       'ptr',
-      'CG against whitened rows (whiteFactor ≠ 0): U = Lᵀ (the upper triangle of `cholesky` of YᵀY + λI, stride × stride; the rest never read), for the warm start z₀ = U·x of each row from its current x; 0: z₀ = 0 (cold start)',
+      'CG against whitened rows (whiteFactor ≠ 0): U = Lᵀ from `cholesky` of YᵀY + λI with its transpose mirrored below the diagonal (stride × stride; row j up to column j is U’s column j; the padding never read), for the warm start z₀ = U·x of each row from its current x; 0: z₀ = 0 (cold start)',
     ],
   ],
   { bytes: 128, kernel: true },

@@ -223,7 +223,8 @@ export class TrainingState {
     const pays = () =>
       cholesky ? this.whiteningPays(side, dim, shortMax) : cg && whitenedCg.enabled && this.whitenedCgPays(side, dim);
     const minDim = cholesky ? MIN_WHITEN_DIM : whitenedCg.minDim;
-    const whiteFactor = implicit && mayWhiten && dim >= minDim && pays() ? await this.whiten(fixed, dim) : 0;
+    const warmStart = cg && whitenedCg.warmStart;
+    const whiteFactor = implicit && mayWhiten && dim >= minDim && pays() ? await this.whiten(fixed, dim, warmStart) : 0;
     writeSolveParams(this.i32, solved.params, {
       X: solved.factors,
       Y: fixed.factors,
@@ -245,8 +246,8 @@ export class TrainingState {
       // Explicit rows (G = 0), or implicit ones against whitened rows: the short path applies.
       shortMax: cholesky && (!implicit || whiteFactor !== 0) ? shortMax : 0,
       whiteFactor,
-      // CG against whitened rows starts from z₀ = U·x (U: the factored YᵀY buffer), or from 0
-      whiteUpper: whiteFactor !== 0 && cg && whitenedCg.warmStart ? this.layout.gram : 0,
+      // CG against whitened rows starts from z₀ = U·x (U, mirrored: the factored YᵀY buffer), or from 0
+      whiteUpper: whiteFactor !== 0 && warmStart ? this.layout.gram : 0,
     });
   }
 
@@ -315,9 +316,10 @@ export class TrainingState {
    * so every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = U⁻¹z. Only with one λ for
    * every row (B is shared; not with an unobserved weight α₀, which the standard path keeps)
    * and without biases (implicit feedback has none today; the design's slot of 1 would be
-   * whitened too). Returns the address of L⁻¹, or 0 when not taken (YᵀY then intact).
+   * whitened too). With `mirror`, U is copied below its diagonal too (CG's warm start reads
+   * it there). Returns the address of L⁻¹, or 0 when not taken (YᵀY then intact).
    */
-  private async whiten(fixed: SideLayout, dim: number): Promise<number> {
+  private async whiten(fixed: SideLayout, dim: number, mirror: boolean): Promise<number> {
     const o = this.options;
     if (o.biases || o.regularizationExponent !== 0 || o.unobservedWeight !== null || !(o.regularization > 0)) return 0;
     const gram = this.layout.gram;
@@ -334,6 +336,13 @@ export class TrainingState {
       rowsPerTask: WHITEN_ROWS,
     });
     this.whitened = fixed === this.layout.users ? 'users' : 'items';
+    if (mirror) {
+      // U mirrored below its diagonal (where cholesky left YᵀY, which nothing reads now): row j
+      // of the buffer up to column j is then U's column j, which CG's warm start z₀ = U·x streams.
+      const g = gram >>> 2;
+      for (let i = 0; i < dim; i++)
+        for (let j = i + 1; j < dim; j++) this.f32[g + j * this.stride + i] = this.f32[g + i * this.stride + j]!;
+    }
     // L⁻¹ for x = L⁻ᵀz, in the first YᵀY partial (free until the next Gram): the identity's
     // rows whitened are L⁻¹'s columns (dim forward substitutions, dim³/6), then transposed.
     const inverse = this.layout.gramPartials;

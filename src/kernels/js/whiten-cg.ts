@@ -6,17 +6,17 @@
  */
 
 /**
- * z = U·x: z_i = Σ_{j ≥ i} U[i][j] x_j for i < dim, U's upper triangle only (what it holds below
- * the diagonal and past dim is never read); one f64 sum per entry, rounded when stored.
- * z must not alias x.
+ * z = U·x = Σ_j x_j (column j of U), from M = U with its transpose mirrored below the diagonal
+ * (rows of `stride`; row j of M up to column j is U's column j, as assembly reads it); M's
+ * padding is never read. One f64 sum per entry, rounded when stored. z must not alias x.
  */
-export function upperTimes(F: Float32Array, U: number, stride: number, dim: number, x: number, z: number): void {
-  const u0 = U >> 2,
+export function upperTimes(F: Float32Array, M: number, stride: number, dim: number, x: number, z: number): void {
+  const m0 = M >> 2,
     x0 = x >> 2,
     z0 = z >> 2;
   for (let i = 0; i < dim; i++) {
     let s = 0;
-    for (let j = i; j < dim; j++) s += F[u0 + i * stride + j]! * F[x0 + j]!;
+    for (let j = i; j < dim; j++) s += F[m0 + j * stride + i]! * F[x0 + j]!;
     F[z0 + i] = s;
   }
 }
