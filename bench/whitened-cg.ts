@@ -5,8 +5,10 @@
  *
  *   npx tsx bench/whitened-cg.ts '{"mode":"halfsteps","factors":128,"rounds":5}'
  *   npx tsx bench/whitened-cg.ts '{"mode":"loss","factors":64,"data":"../shared/data/synthetic/synth_1m.alscoo"}'
- *   config: { data (ALSCOO01, default ../shared/data/synthetic/synth_5m.alscoo), factors,
- *             alpha (c = α·r, default 1), cgSteps (default 3), rounds, iterations (loss, default 5),
+ *   config: { data (ALSCOO01 or a MovieLens-style CSV, default
+ *             ../shared/data/synthetic/synth_5m.alscoo), factors, alpha (default 1),
+ *             confidence ('alpha': c = α·r, the default; 'one-plus-alpha': c = 1 + α·r), regularization
+ *             (default 0.05), cgSteps (default 3), rounds, iterations (loss, default 5),
  *             minDim (whitenedCg.minDim: whiten below the default minimum dim too) }
  *
  * mode "halfsteps": two plain CG iterations first, then per round (ABBA order) every variant
@@ -28,7 +30,7 @@ import { planTraining } from '../src/train/layout.js';
 import { resolveOptions } from '../src/train/options.js';
 import { randomFactors } from '../src/train/random-factors.js';
 import { TrainingState, whitenedCg } from '../src/train/state.js';
-import { readAlscoo } from './triples-file.js';
+import { readTriplesFile } from './triples-file.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const dataPath: string = config.data ?? new URL('../../shared/data/synthetic/synth_5m.alscoo', import.meta.url).pathname;
@@ -38,9 +40,15 @@ const cgSteps: number = config.cgSteps ?? 3;
 const rounds: number = config.rounds ?? 3;
 // below the default minimum dim too, to measure it
 if (config.minDim !== undefined) whitenedCg.minDim = config.minDim;
-const data = readAlscoo(dataPath);
+const data = readTriplesFile(dataPath);
 const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
-const common = { feedback: 'implicit', confidence: 'alpha', alpha, regularization: 0.05, seed: 1 } as const;
+const common = {
+  feedback: 'implicit',
+  confidence: (config.confidence ?? 'alpha') as 'alpha' | 'one-plus-alpha',
+  alpha,
+  regularization: (config.regularization ?? 0.05) as number,
+  seed: 1,
+} as const;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load0 = loadavg()[0];
 
