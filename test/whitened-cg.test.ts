@@ -12,8 +12,8 @@
  * the row's ridge system: SOLVE_TOL = 5e-4 (as kernels.conformance.test.ts). Whole fits: with
  * 30 steps both variants are within CG's f32 reach of the exact ALS step every half-step;
  * measured max |Δ| / max |x| after 5 iterations (k = 52, the 400 × 200 data below): 5.4e-6
- * (users), 4.5e-6 (items). FIT_TOL = 2e-3, as test/short-rows.test.ts (where 3 iterations of
- * one fit against another reach 5e-4), leaves headroom while whitened factors leaking are off
+ * (users), 4.5e-6 (items). FIT_TOL = 2e-3, as test/short-rows.test.ts (where explicit fits
+ * with biases on against off reached 5.4e-4), leaves headroom while whitened factors leaking are off
  * by O(1).
  */
 import { describe, expect, it } from 'vitest';
