@@ -68,6 +68,9 @@
 /** ptr: L⁻¹ (stride × stride, zero above the diagonal and past dim) with YᵀY + λI = LLᵀ, when Y holds the whitened rows L⁻¹y (YtY is then 0): every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = L⁻ᵀz; 0: Y is plain. */
 // @ts-ignore: decorator
 @inline export const SOLVE_WHITE_FACTOR: usize = 72;
+/** ptr: CG against whitened rows (whiteFactor ≠ 0): U = Lᵀ from `cholesky` of YᵀY + λI with its transpose mirrored below the diagonal (stride × stride; row j up to column j is U’s column j; the padding never read), for the warm start z₀ = U·x of each row from its current x; 0: z₀ = 0 (cold start). */
+// @ts-ignore: decorator
+@inline export const SOLVE_WHITE_UPPER: usize = 76;
 
 // The parameter block of rankQueries. 76 bytes.
 /** ptr: query rows (f32, rows of `stride`). */

@@ -9,7 +9,7 @@
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_REG_WEIGHTS,
   SOLVE_LAMBDA, SOLVE_MODE, SOLVE_ALPHA, SOLVE_SOLVER, SOLVE_CG_STEPS, SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
-  SOLVE_BLOCK_SIZE, SOLVE_SHORT_MAX, SOLVE_WHITE_FACTOR,
+  SOLVE_BLOCK_SIZE, SOLVE_SHORT_MAX, SOLVE_WHITE_FACTOR, SOLVE_WHITE_UPPER,
   CG_GATHER_ROWS, GATHER_ROWS,
 } from './abi';
 import { rowWeights } from './weights';
@@ -18,6 +18,7 @@ import { cholesky, choleskySolve } from './cholesky';
 import { positiveCount, shortRowCap, shortRowSolve, unwhiten } from './short-rows';
 import { cgSolve, cgSolve4, CG4_COLS, CG4_W, CG4_T, CG4_N, CG4_LAMBDA, CG4_ROW, CG4_BYTES } from './cg';
 import { subspaceSolve } from './subspace';
+import { upperTimes4, unwhiten4 } from './whiten-cg';
 import { allFinite, copyf, zerof } from './vec';
 
 export function solveRows(params: usize, start: i32, end: i32, scratch: usize): i32 {
@@ -62,6 +63,13 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
   const records = GAP + 4 * rb;
   let members = 0;
   let cursor = wPtr;
+  // CG against whitened rows (YtY = 0): z₀ and x for four rows share each pass over U and L⁻¹.
+  // The four z at A, the four x after them, the row indices after those (8·rb + 16 bytes: inside
+  // A and b for any stride ≥ 8); CG's vectors and each row's w and t where they always are.
+  const whiteCg = solver == 1 && whiteFactor != 0;
+  const WZ = A;
+  const WX = WZ + 4 * rb;
+  const WR = WX + 4 * rb;
 
   for (let u = start; u < end; u++) {
     const xRow = X + <usize>u * rb;
@@ -70,6 +78,17 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     const n = hi - lo;
     if (n <= 0) {
       zerof(xRow, stride);
+      continue;
+    }
+    if (whiteCg) {
+      // CG in the whitened basis, four rows at a time (whiten-cg.ts): joins the group
+      store<i32>(WR + (<usize>members << 2), u);
+      members++;
+      if (members == 4) {
+        const bad = solveWhitenedGroup(params, 4, WR, WZ, WX, cg, wPtr);
+        if (bad >= 0) return -2 - bad;
+        members = 0;
+      }
       continue;
     }
     // Against whitened rows (Y = W, short-rows.ts) every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = g.
@@ -151,8 +170,61 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     copyf(b, xRow, dim);
   }
   if (members > 0) {
-    const bad = solveGroupSingly(YtY, Y, stride, dim, cgSteps, GX, GR, records, members, X);
+    const bad = whiteCg
+      ? solveWhitenedGroup(params, members, WR, WZ, WX, cg, wPtr)
+      : solveGroupSingly(YtY, Y, stride, dim, cgSteps, GX, GR, records, members, X);
     if (bad >= 0) return -2 - bad;
+  }
+  return -1;
+}
+
+/**
+ * CG in the whitened basis for `members` (1 … 4) rows with ratings, their indices at WR:
+ * z₀ = U·x (whiteUpper; 0: z₀ = 0) for the four at once, cgSteps of cgSolve on
+ * (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j for each (no dense product: A0 = 0, λ = 1), then
+ * x = L⁻ᵀz for the four at once; a short group is padded with its first row, whose copies are
+ * never written. Writes the rows to X; returns the first row whose x is not finite (nothing
+ * more is written), or -1.
+ */
+function solveWhitenedGroup(params: usize, members: i32, WR: usize, WZ: usize, WX: usize, cg: usize, w: usize): i32 {
+  const X = <usize>load<u32>(params, SOLVE_X);
+  const Y = <usize>load<u32>(params, SOLVE_Y);
+  const stride = load<i32>(params, SOLVE_STRIDE);
+  const dim = load<i32>(params, SOLVE_DIM);
+  const indptr = <usize>load<u32>(params, SOLVE_INDPTR);
+  const indices = <usize>load<u32>(params, SOLVE_INDICES);
+  const values = <usize>load<u32>(params, SOLVE_VALUES);
+  const mode = load<i32>(params, SOLVE_MODE);
+  const alpha = load<f32>(params, SOLVE_ALPHA);
+  const cgSteps = load<i32>(params, SOLVE_CG_STEPS);
+  const mu = load<f32>(params, SOLVE_MU);
+  const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
+  const whiteFactor = <usize>load<u32>(params, SOLVE_WHITE_FACTOR);
+  const whiteUpper = <usize>load<u32>(params, SOLVE_WHITE_UPPER);
+  const rb = <usize>stride << 2;
+  const first = load<i32>(WR);
+  for (let q = members; q < 4; q++) store<i32>(WR + (<usize>q << 2), first);
+  const x0 = X + <usize>first * rb;
+  const x1 = X + <usize>load<i32>(WR, 4) * rb;
+  const x2 = X + <usize>load<i32>(WR, 8) * rb;
+  const x3 = X + <usize>load<i32>(WR, 12) * rb;
+  if (whiteUpper) upperTimes4(whiteUpper, stride, dim, x0, x1, x2, x3, WZ);
+  else zerof(WZ, 4 * stride);
+  for (let q = 0; q < members; q++) {
+    const u = load<i32>(WR + (<usize>q << 2));
+    const lo = load<i32>(indptr + (<usize>u << 2));
+    const n = load<i32>(indptr + (<usize>u << 2), 4) - lo;
+    const cols = indices + (<usize>lo << 2);
+    const t = w + (<usize>((n + 3) & ~3) << 2);
+    rowWeights(cols, values + (<usize>lo << 2), n, mode, alpha, mu, otherBias, w, t);
+    cgSolve(0, Y, stride, dim, cols, w, t, n, 1, WZ + <usize>q * rb, cgSteps, cg);
+  }
+  unwhiten4(whiteFactor, stride, dim, WZ, WX);
+  for (let q = 0; q < members; q++) {
+    const u = load<i32>(WR + (<usize>q << 2));
+    const x = WX + <usize>q * rb;
+    if (!allFinite(x, dim)) return u;
+    copyf(x, X + <usize>u * rb, dim);
   }
   return -1;
 }

@@ -98,6 +98,11 @@ export const SOLVE_PARAMS = record(
       'ptr',
       'L⁻¹ (stride × stride, zero above the diagonal and past dim) with YᵀY + λI = LLᵀ, when Y holds the whitened rows L⁻¹y (YtY is then 0): every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = L⁻ᵀz; 0: Y is plain',
     ],
+    [
+      'whiteUpper',
+      'ptr',
+      'CG against whitened rows (whiteFactor ≠ 0): U = Lᵀ from `cholesky` of YᵀY + λI with its transpose mirrored below the diagonal (stride × stride; row j up to column j is U’s column j; the padding never read), for the warm start z₀ = U·x of each row from its current x; 0: z₀ = 0 (cold start)',
+    ],
   ],
   { bytes: 128, kernel: true },
 );
@@ -369,12 +374,12 @@ export type RankParams = RecordValues<typeof RANK_PARAMS.fields>;
 export type ControlWords = RecordValues<typeof CONTROL.fields>;
 
 /** The fields a caller may leave out of writeSolveParams: 0 (off) when absent. */
-type OptionalSolveFields = 'shortMax' | 'whiteFactor';
+type OptionalSolveFields = 'shortMax' | 'whiteFactor' | 'whiteUpper';
 export const writeSolveParams = (
   i32: Int32Array,
   at: number,
   p: Omit<SolveParams, OptionalSolveFields> & Partial<Pick<SolveParams, OptionalSolveFields>>,
-) => writeRecord(i32, at, SOLVE_PARAMS, { shortMax: 0, whiteFactor: 0, ...p });
+) => writeRecord(i32, at, SOLVE_PARAMS, { shortMax: 0, whiteFactor: 0, whiteUpper: 0, ...p });
 export const readSolveParams = (i32: Int32Array, at: number): SolveParams => readRecord(i32, at, SOLVE_PARAMS);
 export const writeRankParams = (i32: Int32Array, at: number, p: RankParams) => writeRecord(i32, at, RANK_PARAMS, p);
 export const readRankParams = (i32: Int32Array, at: number): RankParams => readRecord(i32, at, RANK_PARAMS);

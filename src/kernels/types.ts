@@ -199,8 +199,9 @@ export interface Kernels {
   /**
    * One half-step over rows [start, end) of the solved side, as described by the parameter
    * block at `params` (abi.ts SOLVE_PARAMS): for each row, weights → Gram (or CG) → solve →
-   * write X's row. A row without ratings becomes zero. `scratch` holds
-   * {@link solveScratchFloats} floats.
+   * write X's row. A row without ratings becomes zero. Against whitened rows (whiteFactor ≠ 0)
+   * CG runs on (I + Σ w_j w̃_j w̃_jᵀ) z from z₀ = U·x (whiteUpper) and writes x = L⁻ᵀz
+   * (assembly/whiten-cg.ts). `scratch` holds {@link solveScratchFloats} floats.
    * Returns {@link SOLVE_OK} (-1); r ≥ 0 when row r's system was not positive definite;
    * -2 - r when row r's solution was not finite. Rows before the failing one are written.
    */

@@ -147,7 +147,8 @@ export async function fitAls(
     for (let iteration = 1; iteration <= o.iterations; iteration++) {
       throwIfAborted(signal, 'Training');
       const start = performance.now();
-      // The items half-step rewrites every item row next: the users' may leave them whitened.
+      // The items half-step rewrites every item row next (CG, which warm-starts from them,
+      // maps them back first): the users' may leave them whitened.
       await state.halfStep('users', ratings.users, { mayLeaveFixedWhitened: true });
       // Likewise the next users' half-step rewrites the users; the loss and the model read
       // them only after unwhitenFixed.

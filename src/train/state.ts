@@ -41,6 +41,22 @@ export const shortRowPath: { enabled: boolean; ratio: number | null; costRule: b
 };
 
 /**
+ * Implicit CG in the whitened basis (assembly/whiten-cg.ts): against whitened fixed rows a
+ * row's CG needs no dense product and is preconditioned by B = YᵀY + λI. Internal: tests and
+ * benches turn it off (`enabled`), start each row's CG from z₀ = 0 instead of U·x
+ * (`warmStart`), whiten whatever the cost rule says (`costRule`) or below `minDim`, to
+ * compare. The warm start stays: on synth_5m (k = 64, 3 steps) the cold start's loss after 5
+ * epochs is above even plain CG's, for 2–10% of the users' half-step (docs/kernels.md). No
+ * whitening below dim 48: at k = 32 it saved 8 ms of the users' 181 and cost 7 of the items'.
+ */
+export const whitenedCg: { enabled: boolean; warmStart: boolean; costRule: boolean; minDim: number } = {
+  enabled: true,
+  warmStart: true,
+  costRule: true,
+  minDim: 48,
+};
+
+/**
  * What whitening one fixed row (forward substitution, a chain of dependent steps, dim²/2
  * flops) costs in the flops the short rows save (the Gram and Cholesky of the standard path,
  * register-tiled), from the half-steps timed whitened and not (2 threads, docs/kernels.md):
@@ -71,8 +87,9 @@ export const MIN_WHITEN_DIM = 48;
 export interface HalfStepOptions {
   /**
    * The fixed rows may be left transformed (whitened, short-rows.ts): the caller either solves
-   * the fixed side next, rewriting every one of its rows, or calls `unwhitenFixed` before
-   * anything reads them (fitAls: for the loss of onIteration, and after the last iteration).
+   * the fixed side next, rewriting every one of its rows (CG, which warm-starts from them, maps
+   * them back first), or calls `unwhitenFixed` before anything reads them (fitAls: for the
+   * loss of onIteration, and after the last iteration).
    * An abort or a failure in between ends the fit without a model. Never for fold-in or sampling.
    */
   mayLeaveFixedWhitened?: boolean;
@@ -108,8 +125,8 @@ export class TrainingState {
   private design: SideName | null = null;
   /** The side whose rows are whitened (L⁻¹y) until its own half-step rewrites them; null: none. */
   private whitened: SideName | null = null;
-  /** whiteningPays per solved side (its row lengths and dim are fixed for a fit). */
-  private readonly pays: Partial<Record<SideName, boolean>> = {};
+  /** whiteningPays per solved side, and whitenedCgPays (cgUsers, cgItems): fixed for a fit. */
+  private readonly pays: Partial<Record<SideName | 'cgUsers' | 'cgItems', boolean>> = {};
 
   constructor(kernels: Kernels, buffer: ArrayBufferLike, layout: Layout, options: ResolvedOptions, stride: number, mu: number) {
     this.kernels = kernels;
@@ -189,17 +206,25 @@ export class TrainingState {
     }
     const implicit = this.options.feedback === 'implicit';
     const dim = this.dim;
-    if (this.whitened === side) this.whitened = null; // its rows are about to be rewritten
+    const cg = this.options.solver === 'cg';
+    if (this.whitened === side) {
+      // Its rows are about to be rewritten; CG warm-starts from them, so they are first mapped
+      // back against U, still in the YᵀY buffer from the half-step that whitened them.
+      if (cg) await this.unwhitenRows(side);
+      this.whitened = null;
+    }
     if (implicit) await this.computeGram(fixed, dim);
     const cholesky = this.options.solver === 'cholesky' && shortRowPath.enabled;
     const shortMax = Math.min(
       Math.floor((shortRowPath.ratio ?? shortRowRatio(dim)) * dim),
       shortRowCap(dim, 2 * GATHER_ROWS * this.stride),
     );
-    const whiteFactor =
-      implicit && cholesky && mayWhiten && dim >= MIN_WHITEN_DIM && this.whiteningPays(side, dim, shortMax)
-        ? await this.whiten(fixed, dim)
-        : 0;
+    // Cholesky's short rows, or CG without its dense products: whichever saves more than it costs
+    const pays = () =>
+      cholesky ? this.whiteningPays(side, dim, shortMax) : cg && whitenedCg.enabled && this.whitenedCgPays(side, dim);
+    const minDim = cholesky ? MIN_WHITEN_DIM : whitenedCg.minDim;
+    const warmStart = cg && whitenedCg.warmStart;
+    const whiteFactor = implicit && mayWhiten && dim >= minDim && pays() ? await this.whiten(fixed, dim, warmStart) : 0;
     writeSolveParams(this.i32, solved.params, {
       X: solved.factors,
       Y: fixed.factors,
@@ -221,7 +246,35 @@ export class TrainingState {
       // Explicit rows (G = 0), or implicit ones against whitened rows: the short path applies.
       shortMax: cholesky && (!implicit || whiteFactor !== 0) ? shortMax : 0,
       whiteFactor,
+      // CG against whitened rows starts from z₀ = U·x (U, mirrored: the factored YᵀY buffer), or from 0
+      whiteUpper: whiteFactor !== 0 && warmStart ? this.layout.gram : 0,
     });
+  }
+
+  /**
+   * Whether CG for `side` against whitened rows saves more than the whitening costs. Per
+   * solved row with ratings, plain CG does cgSteps + 1 dense products B·v (the start residual
+   * and one per step) of dim² multiply-adds each; whitened, it pays z₀ = U·x (dim²/2, not with
+   * a cold start) and x = L⁻ᵀz (dim²/2). Against WHITEN_FLOP_COST·(fixed rows)·dim²/2 (the
+   * forward substitutions), (fixed rows)·dim²/2 to map them back before their own half-step
+   * warm-starts from them, and dim³/6 for L⁻¹. On synth_5m (20k items, 100k users) it whitens
+   * the items for the users' half-step, not the users for the items'. Fixed per side for a fit.
+   */
+  private whitenedCgPays(side: SideName, dim: number): boolean {
+    if (!whitenedCg.costRule) return true;
+    const key = side === 'users' ? 'cgUsers' : 'cgItems';
+    const known = this.pays[key];
+    if (known !== undefined) return known;
+    const solved = this.layout[side];
+    const fixedRows = this.layout[side === 'users' ? 'items' : 'users'].rows;
+    const at = solved.indptr >>> 2;
+    let rows = 0;
+    for (let r = 0; r < solved.rows; r++) if (this.i32[at + r + 1]! > this.i32[at + r]!) rows++;
+    const square = dim * dim;
+    const perRow = (this.options.cgSteps + 1) * square - (whitenedCg.warmStart ? square : square / 2);
+    const pays = rows * perRow > (WHITEN_FLOP_COST + 1) * fixedRows * (square / 2) + dim ** 3 / 6;
+    this.pays[key] = pays;
+    return pays;
   }
 
   /**
@@ -257,14 +310,16 @@ export class TrainingState {
   }
 
   /**
-   * Implicit rows through the short path (short-rows.ts): B = YᵀY + λI = UᵀU factored once, in
+   * Implicit rows through the short path (short-rows.ts) or CG without dense products
+   * (whiten-cg.ts): B = YᵀY + λI = UᵀU factored once, in
    * the YᵀY buffer, and the fixed rows whitened in place (y ← U⁻ᵀy = L⁻¹y, no extra memory),
    * so every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j and x = U⁻¹z. Only with one λ for
    * every row (B is shared; not with an unobserved weight α₀, which the standard path keeps)
    * and without biases (implicit feedback has none today; the design's slot of 1 would be
-   * whitened too). Returns the address of L⁻¹, or 0 when not taken (YᵀY then intact).
+   * whitened too). With `mirror`, U is copied below its diagonal too (CG's warm start reads
+   * it there). Returns the address of L⁻¹, or 0 when not taken (YᵀY then intact).
    */
-  private async whiten(fixed: SideLayout, dim: number): Promise<number> {
+  private async whiten(fixed: SideLayout, dim: number, mirror: boolean): Promise<number> {
     const o = this.options;
     if (o.biases || o.regularizationExponent !== 0 || o.unobservedWeight !== null || !(o.regularization > 0)) return 0;
     const gram = this.layout.gram;
@@ -281,6 +336,13 @@ export class TrainingState {
       rowsPerTask: WHITEN_ROWS,
     });
     this.whitened = fixed === this.layout.users ? 'users' : 'items';
+    if (mirror) {
+      // U mirrored below its diagonal (where cholesky left YᵀY, which nothing reads now): row j
+      // of the buffer up to column j is then U's column j, which CG's warm start z₀ = U·x streams.
+      const g = gram >>> 2;
+      for (let i = 0; i < dim; i++)
+        for (let j = i + 1; j < dim; j++) this.f32[g + j * this.stride + i] = this.f32[g + i * this.stride + j]!;
+    }
     // L⁻¹ for x = L⁻ᵀz, in the first YᵀY partial (free until the next Gram): the identity's
     // rows whitened are L⁻¹'s columns (dim forward substitutions, dim³/6), then transposed.
     const inverse = this.layout.gramPartials;
@@ -309,17 +371,22 @@ export class TrainingState {
   async unwhitenFixed(side: SideName, forLoss: boolean): Promise<void> {
     const fixedName: SideName = side === 'users' ? 'items' : 'users';
     if (this.whitened !== fixedName) return;
-    const fixed = this.layout[fixedName];
-    await this.runJob('Unwhiten', Math.ceil(fixed.rows / WHITEN_ROWS), {
-      factor: this.layout.gram,
-      factors: fixed.factors,
-      stride: this.stride,
-      dim: this.dim,
-      rows: fixed.rows,
-      rowsPerTask: WHITEN_ROWS,
-    });
+    await this.unwhitenRows(fixedName);
     this.whitened = null;
     if (forLoss) await this.prepare(side); // YᵀY of the plain rows, and the block without whiteFactor
+  }
+
+  /** The whitened side's rows back to factors, x = L x̃ (the Unwhiten job, U in the YᵀY buffer). */
+  private async unwhitenRows(side: SideName): Promise<void> {
+    const s = this.layout[side];
+    await this.runJob('Unwhiten', Math.ceil(s.rows / WHITEN_ROWS), {
+      factor: this.layout.gram,
+      factors: s.factors,
+      stride: this.stride,
+      dim: this.dim,
+      rows: s.rows,
+      rowsPerTask: WHITEN_ROWS,
+    });
   }
 
   /**

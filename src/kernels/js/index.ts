@@ -17,6 +17,7 @@
  *   assembly/score-screen.ts → score-screen.ts  (the screening steps both use)
  *   assembly/sample.ts   → sample.ts    sampleRows
  *   assembly/short-rows.ts → short-rows.ts  shortRowSolve, whitenRows, unwhitenRows
+ *   assembly/whiten-cg.ts → whiten-cg.ts  (no kernel: solveRows' whitened CG, upperTimes)
  *   (assembly/vec.ts, the SIMD helpers, has no twin: the JS loops are scalar.)
  *
  * Precision. Storage is f32, as in WASM. Arithmetic is in JS doubles and rounded to f32 once

@@ -6,6 +6,7 @@ import { readSolveParams } from '../abi.js';
 import { GATHER_ROWS, type Kernels, SOLVE_OK, Solver, roundUp } from '../types.js';
 import type { JsMemory } from './memory.js';
 import { positiveCount, shortRowCap, unwhiten } from './short-rows.js';
+import { upperTimes } from './whiten-cg.js';
 
 export type SolveKernels = Pick<Kernels, 'solveRows'>;
 
@@ -41,6 +42,7 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
       otherBias,
       blockSize,
       whiteFactor,
+      whiteUpper,
     } = p;
     // the short path's M and row addresses live in the gather blocks: n₊ is capped by their size
     const shortMax = Math.min(p.shortMax, shortRowCap(dim, 2 * GATHER_ROWS * stride));
@@ -69,7 +71,17 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
       // λ_u = λ w_u; against whitened rows (Y = W, short-rows.ts) every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = g
       const lambdaRow = whiteFactor !== 0 ? 1 : regWeights === 0 ? lambda : lambda * F[(regWeights >> 2) + row]!;
       steps.rowWeights(cols, values + lo * 4, n, mode, alpha, mu, otherBias, sW, sT);
-      if (solver === Solver.ConjugateGradient) {
+      if (solver === Solver.ConjugateGradient && whiteFactor !== 0) {
+        // CG in the whitened basis (whiten-cg.ts): (I + Σ w_j w̃_j w̃_jᵀ) z = Σ t_j w̃_j from
+        // z₀ = U·x_u (or 0), in b; no dense product. Then x_u = L⁻ᵀz, through CG's first
+        // vector: a row whose x is not finite is not written.
+        if (whiteUpper !== 0) upperTimes(F, whiteUpper, stride, dim, x, sB);
+        else F.fill(0, sB >> 2, (sB >> 2) + dim);
+        steps.cgSolve(0, Y, stride, dim, cols, sW, sT, n, lambdaRow, sB, cgSteps, sCg);
+        unwhiten(F, whiteFactor, stride, dim, sB, sCg);
+        for (let i = 0; i < dim; i++) if (!Number.isFinite(F[(sCg >> 2) + i]!)) return -2 - row;
+        F.copyWithin(x0, sCg >> 2, (sCg >> 2) + dim);
+      } else if (solver === Solver.ConjugateGradient) {
         // x_u ← a few CG steps on (YᵀY + Yᵀ(C_u − I)Y + λ_u I) x = YᵀC_u p_u, from the current x_u
         steps.cgSolve(YtY, Y, stride, dim, cols, sW, sT, n, lambdaRow, x, cgSteps, sCg);
       } else if (solver === Solver.Subspace) {
