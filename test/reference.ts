@@ -44,6 +44,28 @@ export function maxAbs(A: Mat | Vec): number {
   return m;
 }
 
+/** ‖a − b‖ / ‖b‖ (‖a − b‖ when b = 0): a computed vector against its f64 reference. */
+export function relError(a: ArrayLike<number>, b: Vec): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d += (a[i]! - b[i]!) ** 2;
+    s += b[i]! ** 2;
+  }
+  return s > 0 ? Math.sqrt(d / s) : Math.sqrt(d);
+}
+
+/** max |a − b| / max |b|: two f32 results of the same computation, e.g. two solver paths. */
+export function maxRel(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
+  return d / m;
+}
+
 /** The Frobenius norm, an upper bound of the spectral norm. */
 export function frobenius(A: Mat): number {
   return Math.sqrt(A.flat().reduce((s, v) => s + v * v, 0));

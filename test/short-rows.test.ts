@@ -25,38 +25,13 @@ import { PARAM_BYTES, SOLVE_OK, Solver, WeightMode, solveScratchFloats } from '.
 import { ALS } from '../src/train/als.js';
 import { MIN_WHITEN_DIM, TrainingState, shortRowPath, shortRowRatio } from '../src/train/state.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
+import { maxRel, relError, solve } from './reference.js';
 
 const backends = await listBackends();
 const SOLVE_TOL = 5e-4;
 const FIT_TOL = 2e-3;
 
 type Mat = number[][];
-
-/** x = A⁻¹ b in float64 (Cholesky; A symmetric positive definite). */
-function solve64(A: Mat, b: number[]): number[] {
-  const n = b.length;
-  const L: Mat = A.map(() => new Array(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i]![j]!;
-      for (let q = 0; q < j; q++) s -= L[i]![q]! * L[j]![q]!;
-      L[i]![j] = i === j ? Math.sqrt(s) : s / L[j]![j]!;
-    }
-  }
-  const z = new Array(n).fill(0);
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let q = 0; q < i; q++) s -= L[i]![q]! * z[q]!;
-    z[i] = s / L[i]![i]!;
-  }
-  const x = new Array(n).fill(0);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = z[i]!;
-    for (let q = i + 1; q < n; q++) s -= L[q]![i]! * x[q]!;
-    x[i] = s / L[i]![i]!;
-  }
-  return x;
-}
 
 /** The f64 solution of (c·I + Σ_j w_j v_j v_jᵀ) x = Σ_j t_j v_j. */
 function reference(rows: Mat, w: number[], t: number[], c: number): number[] {
@@ -69,28 +44,7 @@ function reference(rows: Mat, w: number[], t: number[], c: number): number[] {
       for (let q = 0; q < dim; q++) A[p]![q] += w[j]! * v[p]! * v[q]!;
     }
   });
-  return solve64(A, b);
-}
-
-function relError(a: ArrayLike<number>, b: number[]): number {
-  let d = 0,
-    s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    s += b[i]! ** 2;
-  }
-  return s > 0 ? Math.sqrt(d / s) : Math.sqrt(d);
-}
-
-/** max |a − b| / max |b|. */
-function maxRel(a: Float32Array, b: Float32Array): number {
-  let d = 0,
-    m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
+  return solve(A, b);
 }
 
 interface Case {
@@ -304,7 +258,7 @@ for (const backend of backends) {
                 for (let q = 0; q < dim; q++) A[p]![q] += w[j]! * y[p]! * y[q]!;
               }
             });
-            return cols.length === 0 ? new Array(dim).fill(0) : solve64(A, b);
+            return cols.length === 0 ? new Array(dim).fill(0) : solve(A, b);
           });
           const paramsAt = arena.i32(PARAM_BYTES / 4).ptr;
           const i32 = new Int32Array(buffer);

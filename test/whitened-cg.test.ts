@@ -25,87 +25,17 @@ import { PARAM_BYTES, SOLVE_OK, Solver, WeightMode, solveScratchFloats } from '.
 import { ALS } from '../src/train/als.js';
 import { TrainingState, whitenedCg } from '../src/train/state.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
+import { addDiagonal, conjugateGradient, gram, maxRel, relError, rhs, solve } from './reference.js';
 
 const backends = await listBackends();
 const FIT_TOL = 2e-3;
 
 type Mat = number[][];
 
-function relError(a: ArrayLike<number>, b: number[]): number {
-  let d = 0,
-    s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    s += b[i]! ** 2;
-  }
-  return s > 0 ? Math.sqrt(d / s) : Math.sqrt(d);
-}
-
-/** max |a − b| / max |b|. */
-function maxRel(a: Float32Array, b: Float32Array): number {
-  let d = 0,
-    m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
-
-/** x = A⁻¹ b in float64 (Gaussian elimination; A symmetric positive definite). */
-function solve64(A: Mat, b: number[]): number[] {
-  const n = b.length;
-  const M = A.map((row, i) => [...row, b[i]!]);
-  for (let p = 0; p < n; p++) {
-    for (let r = p + 1; r < n; r++) {
-      const f = M[r]![p]! / M[p]![p]!;
-      for (let c = p; c <= n; c++) M[r]![c] -= f * M[p]![c]!;
-    }
-  }
-  const x = new Array(n).fill(0);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = M[i]![n]!;
-    for (let c = i + 1; c < n; c++) s -= M[i]![c]! * x[c]!;
-    x[i] = s / M[i]![i]!;
-  }
-  return x;
-}
-
 /** `steps` CG steps in float64 on (I + Σ_j w_j v_j v_jᵀ) z = Σ_j t_j v_j from z (as cgSolve: stops at r·r < 1e-20). */
 function cg64(rows: Mat, w: number[], t: number[], z: number[], steps: number): number[] {
   const dim = z.length;
-  const times = (v: number[]) => {
-    const out = v.slice();
-    rows.forEach((y, j) => {
-      let d = 0;
-      for (let p = 0; p < dim; p++) d += y[p]! * v[p]!;
-      for (let p = 0; p < dim; p++) out[p] += w[j]! * d * y[p]!;
-    });
-    return out;
-  };
-  const b = new Array(dim).fill(0);
-  rows.forEach((y, j) => {
-    for (let p = 0; p < dim; p++) b[p] += t[j]! * y[p]!;
-  });
-  const x = z.slice();
-  const Ax = times(x);
-  const r = b.map((bp, p) => bp - Ax[p]!);
-  const dir = r.slice();
-  let rs = r.reduce((s, v) => s + v * v, 0);
-  if (rs < 1e-20) return x;
-  for (let it = 0; it < steps; it++) {
-    const Ap = times(dir);
-    const alpha = rs / dir.reduce((s, v, p) => s + v * Ap[p]!, 0);
-    for (let p = 0; p < dim; p++) {
-      x[p] += alpha * dir[p]!;
-      r[p] -= alpha * Ap[p]!;
-    }
-    const rsNew = r.reduce((s, v) => s + v * v, 0);
-    if (rsNew < 1e-20) break;
-    for (let p = 0; p < dim; p++) dir[p] = r[p]! + (rsNew / rs) * dir[p]!;
-    rs = rsNew;
-  }
-  return x;
+  return conjugateGradient(addDiagonal(gram(rows, dim, w), 1), rhs(rows, dim, t), z, steps);
 }
 
 for (const backend of backends) {
@@ -271,7 +201,7 @@ for (const backend of backends) {
             for (let q = 0; q < dim; q++) A[p]![q] += w[j]! * y[p]! * y[q]!;
           }
         });
-        expect(relError(s.X.view.subarray(u * s.stride, u * s.stride + dim), solve64(A, b)), `row ${u}`).toBeLessThan(5e-4);
+        expect(relError(s.X.view.subarray(u * s.stride, u * s.stride + dim), solve(A, b)), `row ${u}`).toBeLessThan(5e-4);
       });
     });
 
