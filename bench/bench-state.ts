@@ -1,10 +1,12 @@
 /**
  * The training state a fit has, set up by hand for the benches that time half-steps and their
- * kernels (half-step.ts, short-rows.ts): an ALSCOO01 file as dense-ID Ratings, implicit
- * Cholesky (c = α·r, λ = 0.05, seed 1: bench/fit-one.ts's settings), the ratings and seeded
- * starting factors in kernel memory, and an executor of `threads` threads.
+ * kernels (half-step.ts, short-rows.ts, whitened-cg.ts): an ALSCOO01 file as dense-ID Ratings
+ * (or the caller's), implicit Cholesky (c = α·r, λ = 0.05, seed 1: bench/fit-one.ts's
+ * settings) unless `options` says otherwise, the ratings and seeded starting factors in kernel
+ * memory, and an executor of `threads` threads.
  */
 import { Ratings } from '../src/data/ratings.js';
+import type { AlsOptions } from '../src/train/options.js';
 import { createBackend } from '../src/kernels/select.js';
 import { roundUp } from '../src/kernels/types.js';
 import { startExecutor } from '../src/parallel/executor.js';
@@ -15,20 +17,23 @@ import { TrainingState } from '../src/train/state.js';
 import { readAlscoo } from './triples-file.js';
 
 export interface BenchStateConfig {
-  /** ALSCOO01 path. */
+  /** ALSCOO01 path (read unless `ratings` is given). */
   data: string;
+  /** The Ratings to train on instead of reading `data`. */
+  ratings?: Ratings;
   factors: number;
   threads: number;
   /** Run on the threads build (shared memory) whatever `threads` is. Default: threads > 1. */
   shared?: boolean;
   /** α of c = α·r. Default 1. */
   alpha?: number;
+  /** Training options over the defaults above (solver, cgSteps, confidence, regularization, …). */
+  options?: AlsOptions;
 }
 
 export async function benchTrainingState(config: BenchStateConfig) {
   const { factors: k, threads } = config;
-  const data = readAlscoo(config.data);
-  const ratings = Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
+  const ratings = config.ratings ?? readRatings(config.data);
   const o = resolveOptions({
     factors: k,
     feedback: 'implicit',
@@ -39,6 +44,7 @@ export async function benchTrainingState(config: BenchStateConfig) {
     threads,
     backend: 'wasm',
     seed: 1,
+    ...config.options,
   });
   const stride = roundUp(k, 8);
   const layout = planTraining(ratings, stride, threads);
@@ -58,4 +64,9 @@ export async function benchTrainingState(config: BenchStateConfig) {
   });
   state.executor = executor;
   return { ratings, o, stride, layout, backend, state, executor };
+}
+
+function readRatings(path: string): Ratings {
+  const data = readAlscoo(path);
+  return Ratings.fromTriples(data, { denseIds: true, numUsers: data.numUsers, numItems: data.numItems });
 }

@@ -22,14 +22,9 @@
  */
 import { loadavg } from 'node:os';
 import { Ratings } from '../src/data/ratings.js';
-import { createBackend } from '../src/kernels/select.js';
-import { roundUp } from '../src/kernels/types.js';
-import { startExecutor } from '../src/parallel/executor.js';
 import { ALS } from '../src/train/als.js';
-import { planTraining } from '../src/train/layout.js';
-import { resolveOptions } from '../src/train/options.js';
-import { randomFactors } from '../src/train/random-factors.js';
 import { TrainingState, whitenedCg } from '../src/train/state.js';
+import { benchTrainingState } from './bench-state.js';
 import { readTriplesFile } from './triples-file.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
@@ -82,24 +77,14 @@ if (config.mode === 'loss') {
   }
   console.log(JSON.stringify({ mode: 'loss', data: dataPath, k, alpha, cgSteps, load: [load0, loadavg()[0]], ...result }));
 } else {
-  const o = resolveOptions({ ...common, factors: k, solver: 'cg', cgSteps, threads: 1, backend: 'wasm' });
-  const stride = roundUp(k, 8);
-  const layout = planTraining(ratings, stride, 1);
-  const backend = await createBackend('wasm', layout.totalBytes, false);
-  const state = new TrainingState(backend.kernels, backend.buffer, layout, o, stride, 0);
-  state.loadRatings(ratings);
-  const init = randomFactors(ratings.numUsers, ratings.numItems, k, o.seed, o.initStd);
-  state.loadFactors('users', init.userFactors);
-  state.loadFactors('items', init.itemFactors);
-  const executor = await startExecutor({
+  const { o, stride, layout, backend, state, executor } = await benchTrainingState({
+    data: dataPath,
+    ratings,
+    factors: k,
     threads: 1,
-    backend,
-    ctrl: layout.ctrl,
-    scratch: layout.scratch,
-    scratchBytes: layout.scratchBytes,
-    what: 'Training',
+    shared: false,
+    options: { ...common, solver: 'cg', cgSteps },
   });
-  state.executor = executor;
   whitenedCg.enabled = false;
   for (let it = 0; it < 2; it++) {
     await state.halfStep('users', ratings.users);
