@@ -25,6 +25,7 @@ import { PARAM_BYTES, SOLVE_OK, Solver, WeightMode, solveScratchFloats } from '.
 import { ALS } from '../src/train/als.js';
 import { MIN_WHITEN_DIM, TrainingState, shortRowPath, shortRowRatio } from '../src/train/state.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
+import { countJobs } from './job-count.js';
 import { maxRel, relError, solve } from './reference.js';
 
 const backends = await listBackends();
@@ -576,21 +577,6 @@ async function fitItems(
     return { model, losses };
   } finally {
     Object.assign(shortRowPath, saved);
-  }
-}
-
-/** The jobs a fit runs, by name (Whiten: one per whitened side and half-step). */
-async function countJobs<T>(run: () => Promise<T>): Promise<{ result: T; jobs: Record<string, number> }> {
-  const original = TrainingState.prototype.runJob;
-  const jobs: Record<string, number> = {};
-  TrainingState.prototype.runJob = async function (this: TrainingState, job, tasks, args) {
-    jobs[job] = (jobs[job] ?? 0) + 1;
-    return original.call(this, job, tasks, args);
-  } as typeof original;
-  try {
-    return { result: await run(), jobs };
-  } finally {
-    TrainingState.prototype.runJob = original;
   }
 }
 
