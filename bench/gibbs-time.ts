@@ -11,11 +11,17 @@
  * work, not the latency; ALS's includes its loss). Workers run from dist/: `npm run build`.
  *
  *   npx tsx bench/gibbs-time.ts [factors=32] [threads=1] [rounds=6]
+ *
+ * SHORT_ROWS=0 times ALS without its exact short-row path (src/train/state.ts `shortRowPath`),
+ * the standard Gram + Cholesky per row that the sampler still takes for every row.
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadRatingsFile } from '../src/data/loaders/file.node.js';
 import { ALS } from '../src/train/als.js';
+import { shortRowPath } from '../src/train/state.js';
+
+shortRowPath.enabled = process.env.SHORT_ROWS !== '0';
 
 const file = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ml-latest-small', 'ratings.csv');
 const { ratings } = await loadRatingsFile(file, { format: 'movielens-csv' });
