@@ -2,11 +2,13 @@
 // never forming the matrix. Vectors are exact-length (dim) with scalar tails.
 //
 // A·v is two register-tiled parts instead of one dot and one axpy per y_j:
-//   - dense: λv + A0·v by column chunks of up to 32 floats held in f32x4 accumulators while
+//   - dense: λv + A0·v by column chunks of up to 16 floats held in f32x4 accumulators while
 //     A0's rows stream past (A0 is stored whole, so its rows are read contiguously);
-//   - sparse: Σ_j w_j (y_j·v) y_j eight rows at a time: their dot products as independent
-//     chains, one transposed horizontal sum per four, then the eight rows added into the
-//     result while they are still in L1 (one pass over the y_j from L2 instead of two).
+//   - sparse: Σ_j w_j (y_j·v) y_j four rows at a time: their dot products as independent
+//     chains, one transposed horizontal sum, then the four rows added into the result while
+//     they are still in L1 (one pass over the y_j from L2 instead of two).
+// Four, not eight: V8 keeps four accumulators (and four row constants) in registers but spilled
+// eight, and cgSolve went from 54% to 73–77% of the f32x4 peak at k = 64 and 128 (bench/RESULTS.md).
 // Every sum's order depends only on the row's data (dim, n, the y_j in order), never on
 // where the row sits in a task, so results are the same for any thread count.
 import { madd, hsum, dot, axpy } from './vec';
@@ -55,17 +57,12 @@ import { madd, hsum, dot, axpy } from './vec';
 }
 
 /**
- * out[c] += Σ_{r<8} s_r y_r[c] for c < dim, where s_r is lane r % 4 of s0 (r < 4) or s1: the
- * eight rows were just read for their dot products, so this second read comes from L1.
+ * out[c] += Σ_{r<4} s_r y_r[c] for c < dim, s_r lane r of s: the four rows were just read for
+ * their dot products, so this second read comes from L1.
  */
-@inline function addRows8(
-  out: usize, dim: i32, y0: usize, y1: usize, y2: usize, y3: usize, y4: usize, y5: usize, y6: usize, y7: usize,
-  s0: v128, s1: v128,
-): void {
-  const k0 = v128.shuffle<f32>(s0, s0, 0, 0, 0, 0), k1 = v128.shuffle<f32>(s0, s0, 1, 1, 1, 1);
-  const k2 = v128.shuffle<f32>(s0, s0, 2, 2, 2, 2), k3 = v128.shuffle<f32>(s0, s0, 3, 3, 3, 3);
-  const k4 = v128.shuffle<f32>(s1, s1, 0, 0, 0, 0), k5 = v128.shuffle<f32>(s1, s1, 1, 1, 1, 1);
-  const k6 = v128.shuffle<f32>(s1, s1, 2, 2, 2, 2), k7 = v128.shuffle<f32>(s1, s1, 3, 3, 3, 3);
+@inline function addRows4(out: usize, dim: i32, y0: usize, y1: usize, y2: usize, y3: usize, s: v128): void {
+  const k0 = v128.shuffle<f32>(s, s, 0, 0, 0, 0), k1 = v128.shuffle<f32>(s, s, 1, 1, 1, 1);
+  const k2 = v128.shuffle<f32>(s, s, 2, 2, 2, 2), k3 = v128.shuffle<f32>(s, s, 3, 3, 3, 3);
   const dim4 = dim & ~3;
   let c = 0;
   for (; c + 8 <= dim4; c += 8) {
@@ -75,10 +72,6 @@ import { madd, hsum, dot, axpy } from './vec';
     a0 = madd(k1, v128.load(y1 + o), a0); a1 = madd(k1, v128.load(y1 + o, 16), a1);
     a0 = madd(k2, v128.load(y2 + o), a0); a1 = madd(k2, v128.load(y2 + o, 16), a1);
     a0 = madd(k3, v128.load(y3 + o), a0); a1 = madd(k3, v128.load(y3 + o, 16), a1);
-    a0 = madd(k4, v128.load(y4 + o), a0); a1 = madd(k4, v128.load(y4 + o, 16), a1);
-    a0 = madd(k5, v128.load(y5 + o), a0); a1 = madd(k5, v128.load(y5 + o, 16), a1);
-    a0 = madd(k6, v128.load(y6 + o), a0); a1 = madd(k6, v128.load(y6 + o, 16), a1);
-    a0 = madd(k7, v128.load(y7 + o), a0); a1 = madd(k7, v128.load(y7 + o, 16), a1);
     v128.store(out + o, a0);
     v128.store(out + o, a1, 16);
   }
@@ -89,30 +82,22 @@ import { madd, hsum, dot, axpy } from './vec';
     a0 = madd(k1, v128.load(y1 + o), a0);
     a0 = madd(k2, v128.load(y2 + o), a0);
     a0 = madd(k3, v128.load(y3 + o), a0);
-    a0 = madd(k4, v128.load(y4 + o), a0);
-    a0 = madd(k5, v128.load(y5 + o), a0);
-    a0 = madd(k6, v128.load(y6 + o), a0);
-    a0 = madd(k7, v128.load(y7 + o), a0);
     v128.store(out + o, a0);
   }
   for (; c < dim; c++) {
     const o = <usize>c << 2;
     let a = load<f32>(out + o);
-    a += f32x4.extract_lane(s0, 0) * load<f32>(y0 + o);
-    a += f32x4.extract_lane(s0, 1) * load<f32>(y1 + o);
-    a += f32x4.extract_lane(s0, 2) * load<f32>(y2 + o);
-    a += f32x4.extract_lane(s0, 3) * load<f32>(y3 + o);
-    a += f32x4.extract_lane(s1, 0) * load<f32>(y4 + o);
-    a += f32x4.extract_lane(s1, 1) * load<f32>(y5 + o);
-    a += f32x4.extract_lane(s1, 2) * load<f32>(y6 + o);
-    a += f32x4.extract_lane(s1, 3) * load<f32>(y7 + o);
+    a += f32x4.extract_lane(s, 0) * load<f32>(y0 + o);
+    a += f32x4.extract_lane(s, 1) * load<f32>(y1 + o);
+    a += f32x4.extract_lane(s, 2) * load<f32>(y2 + o);
+    a += f32x4.extract_lane(s, 3) * load<f32>(y3 + o);
     store<f32>(out + o, a);
   }
 }
 
 /**
- * out += Σ_j s_j y_j with s_j = w_j (y_j·v) − (residual ? t_j : 0), eight rows at a time:
- * their dot products as independent chains, then the eight rows added into out while they
+ * out += Σ_j s_j y_j with s_j = w_j (y_j·v) − (residual ? t_j : 0), four rows at a time:
+ * their dot products as independent chains, then the four rows added into out while they
  * are still in L1 (w and t hold whole f32x4 groups: roundUp(n, 4) floats).
  */
 function addSparse(
@@ -120,13 +105,11 @@ function addSparse(
 ): void {
   const dim4 = dim & ~3;
   let j = 0;
-  for (; j + 8 <= n; j += 8) {
+  for (; j + 4 <= n; j += 4) {
     const y0 = rowOf(Y, rb, cols, j), y1 = rowOf(Y, rb, cols, j + 1);
     const y2 = rowOf(Y, rb, cols, j + 2), y3 = rowOf(Y, rb, cols, j + 3);
-    const y4 = rowOf(Y, rb, cols, j + 4), y5 = rowOf(Y, rb, cols, j + 5);
-    const y6 = rowOf(Y, rb, cols, j + 6), y7 = rowOf(Y, rb, cols, j + 7);
     let a0 = f32x4.splat(0);
-    let a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    let a1 = a0, a2 = a0, a3 = a0;
     for (let c = 0; c < dim4; c += 4) {
       const o = <usize>c << 2;
       const vv = v128.load(v + o);
@@ -134,25 +117,13 @@ function addSparse(
       a1 = madd(v128.load(y1 + o), vv, a1);
       a2 = madd(v128.load(y2 + o), vv, a2);
       a3 = madd(v128.load(y3 + o), vv, a3);
-      a4 = madd(v128.load(y4 + o), vv, a4);
-      a5 = madd(v128.load(y5 + o), vv, a5);
-      a6 = madd(v128.load(y6 + o), vv, a6);
-      a7 = madd(v128.load(y7 + o), vv, a7);
     }
     let d0 = hsum4(a0, a1, a2, a3);
-    let d1 = hsum4(a4, a5, a6, a7);
-    if (dim4 < dim) {
-      d0 = f32x4.add(d0, tailDots(y0, y1, y2, y3, v, dim4, dim));
-      d1 = f32x4.add(d1, tailDots(y4, y5, y6, y7, v, dim4, dim));
-    }
+    if (dim4 < dim) d0 = f32x4.add(d0, tailDots(y0, y1, y2, y3, v, dim4, dim));
     const k = <usize>j << 2;
     d0 = f32x4.mul(v128.load(w + k), d0);
-    d1 = f32x4.mul(v128.load(w + k, 16), d1);
-    if (residual) {
-      d0 = f32x4.sub(d0, v128.load(t + k));
-      d1 = f32x4.sub(d1, v128.load(t + k, 16));
-    }
-    addRows8(out, dim, y0, y1, y2, y3, y4, y5, y6, y7, d0, d1);
+    if (residual) d0 = f32x4.sub(d0, v128.load(t + k));
+    addRows4(out, dim, y0, y1, y2, y3, d0);
   }
   for (; j < n; j++) {
     const k = <usize>j << 2;
@@ -163,18 +134,17 @@ function addSparse(
   }
 }
 
-/** out[c0, c0 + 32) = λv + A0·v there: eight accumulators while A0's rows stream past. */
-@inline function denseChunk8(A0: usize, rb: usize, dim: i32, lambda: f32, v: usize, out: usize, c0: i32): void {
+/**
+ * out[c0, c0 + 16) = λv + A0·v there: four accumulators while A0's rows stream past. (Eight,
+ * 32 columns a pass, made V8 spill accumulators: the dense product ran 1.3–1.7× slower.)
+ */
+@inline function denseChunk4(A0: usize, rb: usize, dim: i32, lambda: f32, v: usize, out: usize, c0: i32): void {
   const o = <usize>c0 << 2;
   const vl = f32x4.splat(lambda);
   let a0 = f32x4.mul(vl, v128.load(v + o));
   let a1 = f32x4.mul(vl, v128.load(v + o, 16));
   let a2 = f32x4.mul(vl, v128.load(v + o, 32));
   let a3 = f32x4.mul(vl, v128.load(v + o, 48));
-  let a4 = f32x4.mul(vl, v128.load(v + o, 64));
-  let a5 = f32x4.mul(vl, v128.load(v + o, 80));
-  let a6 = f32x4.mul(vl, v128.load(v + o, 96));
-  let a7 = f32x4.mul(vl, v128.load(v + o, 112));
   if (A0) {
     let q = A0 + o;
     for (let i = 0; i < dim; i++) {
@@ -183,10 +153,6 @@ function addSparse(
       a1 = madd(s, v128.load(q, 16), a1);
       a2 = madd(s, v128.load(q, 32), a2);
       a3 = madd(s, v128.load(q, 48), a3);
-      a4 = madd(s, v128.load(q, 64), a4);
-      a5 = madd(s, v128.load(q, 80), a5);
-      a6 = madd(s, v128.load(q, 96), a6);
-      a7 = madd(s, v128.load(q, 112), a7);
       q += rb;
     }
   }
@@ -195,10 +161,6 @@ function addSparse(
   v128.store(d, a1, 16);
   v128.store(d, a2, 32);
   v128.store(d, a3, 48);
-  v128.store(d, a4, 64);
-  v128.store(d, a5, 80);
-  v128.store(d, a6, 96);
-  v128.store(d, a7, 112);
 }
 
 /** out[c0, c0 + 8) = λv + A0·v there: two accumulators. */
@@ -241,7 +203,7 @@ function addSparse(
 function denseProduct(A0: usize, rb: usize, dim: i32, lambda: f32, v: usize, out: usize): void {
   const dim4 = dim & ~3;
   let c0 = 0;
-  for (; c0 + 32 <= dim4; c0 += 32) denseChunk8(A0, rb, dim, lambda, v, out, c0);
+  for (; c0 + 16 <= dim4; c0 += 16) denseChunk4(A0, rb, dim, lambda, v, out, c0);
   for (; c0 + 8 <= dim4; c0 += 8) denseChunk2(A0, rb, dim, lambda, v, out, c0);
   for (; c0 < dim4; c0 += 4) denseChunk1(A0, rb, dim, lambda, v, out, c0);
   for (let c = dim4; c < dim; c++) {
@@ -256,7 +218,7 @@ function denseProduct(A0: usize, rb: usize, dim: i32, lambda: f32, v: usize, out
 
 /**
  * out_r[c0, c0 + 8) = λv_r + A0·v_r there for the four vectors v_r = v + r·rb (out likewise):
- * one load of A0 serves four rows. Each entry is summed exactly as denseChunk8/2 sum it (λv,
+ * one load of A0 serves four rows. Each entry is summed exactly as denseChunk4/2 sum it (λv,
  * then + v_i·A0[i][c] for i in order), so a row's result does not depend on its group.
  */
 @inline function denseChunk4x2(A0: usize, rb: usize, dim: i32, lambdas: v128, v: usize, out: usize, c0: i32): void {
