@@ -23,9 +23,9 @@ import { syntheticRatings } from '../src/data/synthetic.js';
 import { writeSolveParams } from '../src/kernels/abi.js';
 import { PARAM_BYTES, SOLVE_OK, Solver, WeightMode, solveScratchFloats } from '../src/kernels/types.js';
 import { ALS } from '../src/train/als.js';
-import { MIN_WHITEN_DIM, TrainingState, shortRowPath, shortRowRatio } from '../src/train/state.js';
+import { MIN_WHITEN_DIM, shortRowPath, shortRowRatio } from '../src/train/state.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
-import { countJobs } from './job-count.js';
+import { abortAfterWhitenedHalfStep, countJobs, trainingStateFor } from './training-hooks.js';
 import { maxRel, relError, solve } from './reference.js';
 
 const backends = await listBackends();
@@ -428,46 +428,16 @@ describe.skipIf(!wasmBuilt)('whole fits with the short-row path', () => {
   }
 
   it('an abort right after the users’ half-step (items whitened) ends the fit with ABORTED and no model', async () => {
-    const controller = new AbortController();
-    const original = TrainingState.prototype.halfStep;
-    let whitened = false;
-    TrainingState.prototype.halfStep = async function (this: TrainingState, side, ids, how) {
-      await original.call(this, side, ids, how);
-      if (side === 'users' && how?.mayLeaveFixedWhitened) {
-        whitened = true;
-        controller.abort();
-      }
-    };
-    try {
-      const fit = new ALS({
-        factors: K_FIT,
-        iterations: 3,
-        feedback: 'implicit',
-        backend: 'wasm',
-        signal: controller.signal,
-      }).fit(ratings);
-      const error = await fit.then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(whitened).toBe(true);
-      expect(error).toBeInstanceOf(AlsError);
-      expect((error as AlsError).code).toBe(ErrorCode.ABORTED);
-    } finally {
-      TrainingState.prototype.halfStep = original;
-    }
+    const { whitened, error } = await abortAfterWhitenedHalfStep((signal) =>
+      new ALS({ factors: K_FIT, iterations: 3, feedback: 'implicit', backend: 'wasm', signal }).fit(ratings),
+    );
+    expect(whitened).toBe(true);
+    expect(error).toBeInstanceOf(AlsError);
+    expect((error as AlsError).code).toBe(ErrorCode.ABORTED);
   });
 
   it('a training state refuses to hand out or score whitened items until their half-step rewrites them', async () => {
-    const { startTraining } = await import('../src/train/state.js');
-    const { planTraining } = await import('../src/train/layout.js');
-    const { resolveOptions } = await import('../src/train/options.js');
-    const { createBackend } = await import('../src/kernels/select.js');
-    const o = resolveOptions({ factors: K_FIT, feedback: 'implicit', backend: 'wasm', threads: 1 });
-    const stride = Math.ceil(K_FIT / 8) * 8;
-    const layout = planTraining(ratings, stride, 1);
-    const backend = await createBackend('wasm', layout.totalBytes, false);
-    const { state, executor } = await startTraining({ backend, layout, options: o, stride, ratings, init: null, threads: 1 });
+    const { state, executor } = await trainingStateFor(ratings, { factors: K_FIT, feedback: 'implicit' });
     try {
       await state.halfStep('users', ratings.users, { mayLeaveFixedWhitened: true });
       expect(() => state.extract('items')).toThrow(/whitened/);

@@ -25,7 +25,7 @@ import { PARAM_BYTES, SOLVE_OK, Solver, WeightMode, solveScratchFloats } from '.
 import { ALS } from '../src/train/als.js';
 import { TrainingState, whitenedCg } from '../src/train/state.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
-import { countJobs } from './job-count.js';
+import { abortAfterWhitenedHalfStep, countJobs, trainingStateFor } from './training-hooks.js';
 import { addDiagonal, conjugateGradient, gram, maxRel, relError, rhs, solve } from './reference.js';
 
 const backends = await listBackends();
@@ -364,39 +364,14 @@ describe.skipIf(!wasmBuilt)('whole fits with whitened CG', () => {
   });
 
   it('an abort right after the users’ half-step (items whitened) ends the fit with ABORTED and no model', async () => {
-    const controller = new AbortController();
-    const original = TrainingState.prototype.halfStep;
-    let whitened = false;
-    TrainingState.prototype.halfStep = async function (this: TrainingState, side, ids, how) {
-      await original.call(this, side, ids, how);
-      if (side === 'users' && how?.mayLeaveFixedWhitened) {
-        whitened = true;
-        controller.abort();
-      }
-    };
-    try {
-      const error = await fitCg(true, { options: { signal: controller.signal } }).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(whitened).toBe(true);
-      expect(error).toBeInstanceOf(AlsError);
-      expect((error as AlsError).code).toBe(ErrorCode.ABORTED);
-    } finally {
-      TrainingState.prototype.halfStep = original;
-    }
+    const { whitened, error } = await abortAfterWhitenedHalfStep((signal) => fitCg(true, { options: { signal } }));
+    expect(whitened).toBe(true);
+    expect(error).toBeInstanceOf(AlsError);
+    expect((error as AlsError).code).toBe(ErrorCode.ABORTED);
   });
 
   it('a training state refuses to hand out or score the whitened items; CG maps them back before their half-step', async () => {
-    const { startTraining } = await import('../src/train/state.js');
-    const { planTraining } = await import('../src/train/layout.js');
-    const { resolveOptions } = await import('../src/train/options.js');
-    const { createBackend } = await import('../src/kernels/select.js');
-    const o = resolveOptions({ factors: K_FIT, ...IMPLICIT, solver: 'cg', backend: 'wasm', threads: 1 });
-    const stride = Math.ceil(K_FIT / 8) * 8;
-    const layout = planTraining(ratings, stride, 1);
-    const backend = await createBackend('wasm', layout.totalBytes, false);
-    const { state, executor } = await startTraining({ backend, layout, options: o, stride, ratings, init: null, threads: 1 });
+    const { state, executor } = await trainingStateFor(ratings, { factors: K_FIT, ...IMPLICIT, solver: 'cg' });
     try {
       const items = state.extract('items').factors;
       const { jobs } = await countJobs(() => state.halfStep('users', ratings.users, { mayLeaveFixedWhitened: true }));
