@@ -125,8 +125,8 @@ export class TrainingState {
   private design: SideName | null = null;
   /** The side whose rows are whitened (L⁻¹y) until its own half-step rewrites them; null: none. */
   private whitened: SideName | null = null;
-  /** whiteningPays per solved side, and whitenedCgPays (cgUsers, cgItems): fixed for a fit. */
-  private readonly pays: Partial<Record<SideName | 'cgUsers' | 'cgItems', boolean>> = {};
+  /** Whether whitening pays, per solved side: the solver and row lengths are fixed for a fit. */
+  private readonly pays: Partial<Record<SideName, boolean>> = {};
 
   constructor(kernels: Kernels, buffer: ArrayBufferLike, layout: Layout, options: ResolvedOptions, stride: number, mu: number) {
     this.kernels = kernels;
@@ -221,7 +221,9 @@ export class TrainingState {
     );
     // Cholesky's short rows, or CG without its dense products: whichever saves more than it costs
     const pays = () =>
-      cholesky ? this.whiteningPays(side, dim, shortMax) : cg && whitenedCg.enabled && this.whitenedCgPays(side, dim);
+      (this.pays[side] ??= cholesky
+        ? this.whiteningPays(side, dim, shortMax)
+        : cg && whitenedCg.enabled && this.whitenedCgPays(side, dim));
     const minDim = cholesky ? MIN_WHITEN_DIM : whitenedCg.minDim;
     const warmStart = cg && whitenedCg.warmStart;
     const whiteFactor = implicit && mayWhiten && dim >= minDim && pays() ? await this.whiten(fixed, dim, warmStart) : 0;
@@ -258,13 +260,10 @@ export class TrainingState {
    * a cold start) and x = L⁻ᵀz (dim²/2). Against WHITEN_FLOP_COST·(fixed rows)·dim²/2 (the
    * forward substitutions), (fixed rows)·dim²/2 to map them back before their own half-step
    * warm-starts from them, and dim³/6 for L⁻¹. On synth_5m (20k items, 100k users) it whitens
-   * the items for the users' half-step, not the users for the items'. Fixed per side for a fit.
+   * the items for the users' half-step, not the users for the items'.
    */
   private whitenedCgPays(side: SideName, dim: number): boolean {
     if (!whitenedCg.costRule) return true;
-    const key = side === 'users' ? 'cgUsers' : 'cgItems';
-    const known = this.pays[key];
-    if (known !== undefined) return known;
     const solved = this.layout[side];
     const fixedRows = this.layout[side === 'users' ? 'items' : 'users'].rows;
     const at = solved.indptr >>> 2;
@@ -272,9 +271,7 @@ export class TrainingState {
     for (let r = 0; r < solved.rows; r++) if (this.i32[at + r + 1]! > this.i32[at + r]!) rows++;
     const square = dim * dim;
     const perRow = (this.options.cgSteps + 1) * square - (whitenedCg.warmStart ? square : square / 2);
-    const pays = rows * perRow > (WHITEN_FLOP_COST + 1) * fixedRows * (square / 2) + dim ** 3 / 6;
-    this.pays[key] = pays;
-    return pays;
+    return rows * perRow > (WHITEN_FLOP_COST + 1) * fixedRows * (square / 2) + dim ** 3 / 6;
   }
 
   /**
@@ -286,12 +283,9 @@ export class TrainingState {
    * items for the users at every k ≥ 48, its 100k users for the 20k items from k = 128 (at
    * k = 64 few items are short); ml-latest-small's 610 users for its 9,724 items at every
    * k ≥ 48, its items for the users from k = 256.
-   * Fixed per side for a fit: computed once.
    */
   private whiteningPays(side: SideName, dim: number, shortMax: number): boolean {
     if (!shortRowPath.costRule) return true;
-    const known = this.pays[side];
-    if (known !== undefined) return known;
     const solved = this.layout[side];
     const fixedRows = this.layout[side === 'users' ? 'items' : 'users'].rows;
     const at = solved.indptr >>> 2;
@@ -304,9 +298,7 @@ export class TrainingState {
       if (n <= shortMax) saved += n * half + cube - (n * n * dim) / 2 - n ** 3 / 6 - half;
       else long++;
     }
-    const pays = saved > WHITEN_FLOP_COST * fixedRows * half + long * half + cube;
-    this.pays[side] = pays;
-    return pays;
+    return saved > WHITEN_FLOP_COST * fixedRows * half + long * half + cube;
   }
 
   /**
