@@ -130,3 +130,26 @@
 /** i32: the current run's end query (exclusive). */
 // @ts-ignore: decorator
 @inline export const RANK_END: usize = 72;
+
+// The prior block of sampleRows. 32 bytes.
+/** ptr: P = Λ_prior/τ (stride × stride, upper triangle within dim). */
+// @ts-ignore: decorator
+@inline export const PRIOR_PRECISION: usize = 0;
+/** ptr: h = Λ_prior·μ_prior/τ (stride floats). */
+// @ts-ignore: decorator
+@inline export const PRIOR_MEAN: usize = 4;
+/** i32: rows with at most this many ratings (≤ dim) are drawn against the whitened rows by perturb and MAP; 0: every row the standard way. */
+// @ts-ignore: decorator
+@inline export const PRIOR_SHORT_MAX: usize = 8;
+/** ptr: the fixed rows whitened, L⁻¹y (rows of `stride`, zero past dim), with P = LLᵀ; read when shortMax > 0. */
+// @ts-ignore: decorator
+@inline export const PRIOR_WHITE_ROWS: usize = 12;
+/** ptr: L⁻¹ (stride × stride, zero above the diagonal and past dim); read when shortMax > 0. */
+// @ts-ignore: decorator
+@inline export const PRIOR_WHITE_FACTOR: usize = 16;
+/** ptr: L⁻¹h (stride floats, zero past dim); read when shortMax > 0. */
+// @ts-ignore: decorator
+@inline export const PRIOR_WHITE_MEAN: usize = 20;
+/** ptr: 0, or where row u's Σ_j (t_j − x·y_j)² goes (f64 at rowLoss + 8u) once drawn: the residual sum of squares τ's draw needs, without a pass of its own. */
+// @ts-ignore: decorator
+@inline export const PRIOR_ROW_LOSS: usize = 24;

@@ -8,20 +8,35 @@
 // which is the BPMF draw x ~ N(m, (τA)⁻¹). gramRow takes P as its start matrix (the A0 slot
 // implicit feedback uses for YᵀY), so the Gram work is solveRows' own.
 //
-// prior: P (stride × stride, upper triangle within dim; the rest is copied as scratch) followed
-// by h (stride floats). The standard normals z of row u are drawn here, from the row's own
-// stream seeded mix(streamKey ^ u): a row's draw never depends on which thread ran it, and no
-// memory outside the scratch holds them. The generator (mulberry32, Box–Muller in f32x4 with
-// our own log, sin and cos polynomials) is restated in the JS twin operation for operation:
-// both backends draw the same z to the bit.
+// prior: the PRIOR_PARAMS block (abi.ts): P (stride × stride, upper triangle within dim; the
+// rest is copied as scratch) and h (stride floats). The standard normals z of row u are drawn
+// here, from the row's own stream seeded mix(streamKey ^ u): a row's draw never depends on
+// which thread ran it, and no memory outside the scratch holds them. The generator (mulberry32,
+// Box–Muller in f32x4 with our own log, sin and cos polynomials) is restated in the JS twin
+// operation for operation: both backends draw the same z to the bit.
+//
+// Short rows (n ≤ shortMax) skip the dim × dim precision, as ALS's short rows do
+// (short-rows.ts): with P = LLᵀ and the fixed rows whitened, ỹ_j = L⁻¹y_j, the precision is
+// L(I + Σ_j ỹ_jỹ_jᵀ)Lᵀ, and a draw is the exact solution of a perturbed system ("perturb and
+// MAP", Papandreou & Yuille 2010):
+//   (I + Σ_j ỹ_jỹ_jᵀ) z = L⁻¹h + s·η + Σ_j (t_j + s·ε_j) ỹ_j,   x = L⁻ᵀz,   η, ε standard normal,
+// because the right-hand side's noise L⁻¹(s·Lη + s·Σ_j ε_j y_j) has covariance s²·L⁻¹ALᵀ⁻¹:
+// x then has mean A⁻¹(h + Σ_j t_j y_j) and covariance s²A⁻¹, the same law as the standard
+// draw (different numbers). The n × n system costs n²·dim/2 + n³/6 against the standard
+// path's n·dim²/2 + dim³/6 + dim² (Gram, Cholesky, Uᵀz and the solve); both pay dim + n or dim
+// normals, and x = L⁻ᵀz costs dim²/2. With `rowLoss` each drawn row also leaves its residual
+// squares Σ_j (t_j − x·y_j)², free on the short path (short-rows.ts: the solve's a).
 // Scratch: the solveRows layout (types.ts solveScratchFloats); z sits in its CG part.
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_MU, SOLVE_OTHER_BIAS,
+  GATHER_ROWS, PRIOR_PRECISION, PRIOR_MEAN, PRIOR_SHORT_MAX, PRIOR_WHITE_ROWS, PRIOR_WHITE_FACTOR, PRIOR_WHITE_MEAN,
+  PRIOR_ROW_LOSS,
 } from './abi';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
-import { allFinite, madd } from './vec';
+import { shortRowCap, shortRowSolve, unwhiten } from './short-rows';
+import { allFinite, copyf, hsum, madd } from './vec';
 
 /**
  * Draws rows [start, end) of the side the parameter block at `params` solves (its X, Y,
@@ -42,8 +57,16 @@ export function sampleRows(
   const mu = load<f32>(params, SOLVE_MU);
   const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
 
+  const P = <usize>load<u32>(prior, PRIOR_PRECISION);
+  const h = <usize>load<u32>(prior, PRIOR_MEAN);
+  // capped as in solveRows: M and its row addresses live in the gather blocks
+  const shortMax = min(load<i32>(prior, PRIOR_SHORT_MAX), shortRowCap(dim, 2 * GATHER_ROWS * stride));
+  const W = <usize>load<u32>(prior, PRIOR_WHITE_ROWS);
+  const C = <usize>load<u32>(prior, PRIOR_WHITE_FACTOR);
+  const hw = <usize>load<u32>(prior, PRIOR_WHITE_MEAN);
+  const rowLoss = <usize>load<u32>(prior, PRIOR_ROW_LOSS);
+
   const rb = <usize>stride << 2;
-  const h = prior + <usize>stride * rb;
   const A = scratch;
   const b = A + <usize>stride * rb;
   const z = b + rb; // in the CG part (unused otherwise): stride floats
@@ -61,22 +84,79 @@ export function sampleRows(
     const gather = t + m4;
     // A row without ratings is drawn from the prior alone (n = 0: A = P, b = 0).
     if (n > 0) rowWeights(cols, values + (<usize>lo << 2), n, 0, 0, mu, otherBias, w, t);
-    gramRow(Y, stride, dim, cols, w, t, n, prior, A, b, gather);
-    for (let i = 0; i < dim; i++) {
+    const seed = mix(streamKey ^ <u32>u);
+    if (shortMax > 0 && n <= shortMax) {
+      // b = L⁻¹h + s·η, t_j += s·ε_j (η = z[0, dim), ε = z[dim, dim + n)); the solve in
+      // scratch as ALS's short rows (T in A, its work in the gather blocks), x = L⁻ᵀz into z.
+      standardNormals(z, dim + n, seed);
+      // b = L⁻¹h + s·η in f32x4, the lanes past dim zeroed (z holds more normals there)
+      const vs = f32x4.splat(noiseScale);
+      const lanes = i32x4(0, 1, 2, 3);
+      for (let i = 0; i < dim; i += 4) {
+        const o = <usize>i << 2;
+        const v = f32x4.add(v128.load(hw + o), f32x4.mul(vs, v128.load(z + o)));
+        v128.store(b + o, v128.and(v, i32x4.lt_s(lanes, i32x4.splat(dim - i))));
+      }
+      const eps = z + (<usize>dim << 2);
+      for (let j = 0; j < n; j++) {
+        const o = <usize>j << 2;
+        store<f32>(t + o, load<f32>(t + o) + noiseScale * load<f32>(eps + o));
+      }
+      if (shortRowSolve(W, stride, dim, cols, w, t, n, 1, b, A, gather, b) < 0) {
+        if (rowLoss) {
+          // a_j = t_j + s·ε_j − y_j·x (short-rows.ts): the residual of the unperturbed t_j is
+          // a_j − s·ε_j; a follows the n row addresses in the solve's work (roundUp8(n) floats).
+          const a = gather + (<usize>((n + 7) & ~7) << 2);
+          let squares: f64 = 0;
+          for (let j = 0; j < n; j++) {
+            const o = <usize>j << 2;
+            const e = <f64>(load<f32>(a + o) - noiseScale * load<f32>(eps + o));
+            squares += e * e;
+          }
+          store<f64>(rowLoss + (<usize>u << 3), squares);
+        }
+        unwhiten(C, stride, dim, b, z); // overwrites ε
+        if (!allFinite(z, dim)) return -2 - u;
+        copyf(z, xRow, dim);
+        continue;
+      }
+      // M not positive definite in f32 (rare): the standard draw, from unperturbed targets.
+      rowWeights(cols, values + (<usize>lo << 2), n, 0, 0, mu, otherBias, w, t);
+    }
+    gramRow(Y, stride, dim, cols, w, t, n, P, A, b, gather);
+    for (let i = 0; i < dim; i += 4) { // h is 0 past dim
       const o = <usize>i << 2;
-      store<f32>(b + o, load<f32>(b + o) + load<f32>(h + o));
+      v128.store(b + o, f32x4.add(v128.load(b + o), v128.load(h + o)));
     }
     const status = cholesky(A, stride, dim, 0);
     if (status >= 0) return u;
     // x = A⁻¹(b + s·Uᵀz) = m + s·U⁻¹U⁻ᵀUᵀz = m + s·U⁻¹z: the noise rides through the mean's
     // own solve, so a draw costs one solve, as an ALS row (no separate back substitution).
-    standardNormals(z, dim, mix(streamKey ^ <u32>u));
+    standardNormals(z, dim, seed);
     addUpperTransposeProduct(A, stride, dim, z, noiseScale, b);
     choleskySolve(A, stride, dim, b, b);
     if (!allFinite(b, dim)) return -2 - u;
-    for (let i = 0; i < dim; i++) store<f32>(xRow + (<usize>i << 2), load<f32>(b + (<usize>i << 2)));
+    copyf(b, xRow, dim);
+    if (rowLoss) store<f64>(rowLoss + (<usize>u << 3), residualSquares(Y, rb, dim, cols, t, n, b));
   }
   return -1;
+}
+
+/** Σ_j (t_j − x·y_j)² over a row's n ratings (y_j = row cols[j] of Y), f32 dot products, f64 sum. */
+function residualSquares(Y: usize, rb: usize, dim: i32, cols: usize, t: usize, n: i32, x: usize): f64 {
+  const full = <usize>(dim & ~3) << 2;
+  const end = <usize>dim << 2;
+  let squares: f64 = 0;
+  for (let j = 0; j < n; j++) {
+    const y = Y + <usize>load<i32>(cols + (<usize>j << 2)) * rb;
+    let acc = f32x4.splat(0);
+    for (let o: usize = 0; o < full; o += 16) acc = madd(v128.load(x + o), v128.load(y + o), acc);
+    let dot = hsum(acc);
+    for (let o = full; o < end; o += 4) dot += load<f32>(x + o) * load<f32>(y + o);
+    const e = <f64>(load<f32>(t + (<usize>j << 2)) - dot);
+    squares += e * e;
+  }
+  return squares;
 }
 
 /**

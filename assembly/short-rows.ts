@@ -41,25 +41,32 @@ import { madd, hsum } from './vec';
 }
 
 /**
- * Solves (c·I + Σ_j w_j v_j v_jᵀ) x = Σ_j t_j v_j with v_j = row cols[j] of V (rows of `stride`
- * floats, zero past dim), c > 0, by the identity above; x gets roundUp4(dim) floats. With
+ * Solves (c·I + Σ_j w_j v_j v_jᵀ) x = Σ_j t_j v_j + e with v_j = row cols[j] of V (rows of `stride`
+ * floats, zero past dim), c > 0, by the identity above; x gets roundUp4(dim) floats. e is
+ * read from `extra` (roundUp4(dim) floats, zero past dim; it may be x itself), or is 0 when
+ * `extra` is 0: it joins b₀ (the sampler's perturbed prior term, assembly/sample.ts). With
  * m8 = roundUp8(n₊): T holds dim·m8 floats (V₊ transposed), work 2·m8 + m8² (row addresses,
  * the right-hand side, then M with rows of m8).
  * Returns -1, or ≥ 0 when the row is not for this path (a weight < 0 or not finite, or M not
  * positive definite in f32): x is then garbage and the caller solves the row the standard way.
+ * On -1 the right-hand side block (work + 4·m8 bytes) holds a, one float per positive row in
+ * rating order. With c = 1 and every w_j = 1, V₊x = t₊ − a: a_j = t_j − v_j·x is row j's
+ * residual, free (the sampler's RSS, sample.ts).
  * Per row the arithmetic depends only on its inputs: no thread-count dependence.
  */
 export function shortRowSolve(
   V: usize, stride: i32, dim: i32, cols: usize, w: usize, t: usize, n: i32, c: f32, x: usize, T: usize, work: usize,
+  extra: usize,
 ): i32 {
   const rb = <usize>stride << 2;
   const bytes4 = <usize>((dim + 3) & ~3) << 2; // lanes read and written; V's padding is 0
   const z = f32x4.splat(0);
-  for (let o: usize = 0; o < bytes4; o += 16) v128.store(x + o, z);
+  if (extra == 0) for (let o: usize = 0; o < bytes4; o += 16) v128.store(x + o, z);
+  else if (extra != x) for (let o: usize = 0; o < bytes4; o += 16) v128.store(x + o, v128.load(extra + o));
   // b₀ into x; the positive rows' addresses into work (compact order = rating order)
   const rows = work;
   let np = 0;
-  let anyZero = false;
+  let anyZero = extra != 0;
   for (let j = 0; j < n; j++) {
     const k = <usize>j << 2;
     const wj = load<f32>(w + k);

@@ -152,7 +152,7 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
       let solved = false;
       if (shortMax > 0 && YtY == 0 && lam > 0) {
         const np = positiveCount(w, n);
-        if (np >= 0 && np <= shortMax) solved = shortRowSolve(Y, stride, dim, cols, w, t, n, lam, b, A, gather) < 0;
+        if (np >= 0 && np <= shortMax) solved = shortRowSolve(Y, stride, dim, cols, w, t, n, lam, b, A, gather, 0) < 0;
       }
       if (!solved) {
         gramRow(Y, stride, dim, cols, w, t, n, YtY, A, b, gather);

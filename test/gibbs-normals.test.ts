@@ -4,6 +4,7 @@
  * normal in distribution; the f32 log both carry against Math.log.
  */
 import { describe, expect, it } from 'vitest';
+import { writePriorParams } from '../src/kernels/abi.js';
 import { logf } from '../src/kernels/js/sample.js';
 import { Param, SOLVE_OK, solveScratchFloats } from '../src/kernels/types.js';
 import { Prng, streamKey, streamSeed } from '../src/train/prng.js';
@@ -28,8 +29,18 @@ function drawNormals(
   const indices = arena.i32(1);
   const values = arena.f32(1);
   const X = arena.f32(rows * stride);
-  const prior = arena.f32(stride * stride + stride);
-  for (let i = 0; i < dim; i++) prior.view[i * stride + i] = 1;
+  const precision = arena.f32(stride * stride);
+  for (let i = 0; i < dim; i++) precision.view[i * stride + i] = 1;
+  const prior = arena.i32(8); // the standard draw for every row (shortMax 0)
+  writePriorParams(new Int32Array(buffer), prior.ptr, {
+    precision: precision.ptr,
+    mean: arena.f32(stride).ptr,
+    shortMax: 0,
+    whiteRows: 0,
+    whiteFactor: 0,
+    whiteMean: 0,
+    rowLoss: 0,
+  });
   const params = arena.i32(32);
   const I = params.view;
   I[Param.X] = X.ptr;

@@ -98,7 +98,7 @@ for (const backend of backends) {
         const m8 = Math.ceil(n / 8) * 8;
         const T = arena.f32(c.dim * m8);
         const work = arena.f32(2 * m8 + m8 * m8);
-        expect(K.shortRowSolve(V.ptr, stride, c.dim, colsBlock.ptr, w.ptr, tb.ptr, n, cc, x.ptr, T.ptr, work.ptr)).toBe(-1);
+        expect(K.shortRowSolve(V.ptr, stride, c.dim, colsBlock.ptr, w.ptr, tb.ptr, n, cc, x.ptr, T.ptr, work.ptr, 0)).toBe(-1);
         expect(relError(x.view, expected)).toBeLessThan(SOLVE_TOL);
         // The standard path on the same backend
         const A = arena.f32(stride * stride);
@@ -127,9 +127,47 @@ for (const backend of backends) {
         arena.f32(stride).ptr,
         arena.f32(64).ptr,
         arena.f32(80).ptr,
+        0,
       );
       expect(status).toBeGreaterThanOrEqual(0);
     });
+
+    for (const c of [CASES[1]!, CASES[2]!, CASES[3]!, CASES[4]!]) {
+      it(`an extra right-hand side e joins b₀, read from its own block or from x: ${c.name}`, async () => {
+        const n = c.weights.length;
+        const { kernels: K, arena, rand, stride, rows, V, cols } = await setUp(c.dim, n, 41 + n + c.dim);
+        const t = c.weights.map(() => uniform(rand, -2, 2));
+        const e = Array.from({ length: c.dim }, () => uniform(rand, -1, 1));
+        const picked = cols.map((j) => rows[j]!);
+        // (c·I + Σ w v vᵀ)x = Σ t v + e: e is the right-hand side of a row with weight 0 and
+        // target 1 along e, so the reference is the same solve with that row appended.
+        const expected = reference([...picked, e], [...c.weights, 0], [...t, 1], 1.5);
+        const dim4 = Math.ceil(c.dim / 4) * 4;
+        const m8 = Math.ceil(n / 8) * 8;
+        for (const inPlace of [false, true]) {
+          const extra = arena.f32(dim4);
+          extra.view.set(e);
+          const x = inPlace ? extra : arena.f32(stride);
+          if (!inPlace) x.view.fill(Number.NaN);
+          const status = K.shortRowSolve(
+            V.ptr,
+            stride,
+            c.dim,
+            arena.i32(cols).ptr,
+            arena.f32(c.weights).ptr,
+            arena.f32(t).ptr,
+            n,
+            1.5,
+            x.ptr,
+            arena.f32(c.dim * m8).ptr,
+            arena.f32(2 * m8 + m8 * m8).ptr,
+            extra.ptr,
+          );
+          expect(status).toBe(-1);
+          expect(relError(Array.from(x.view.subarray(0, c.dim)), expected)).toBeLessThan(SOLVE_TOL);
+        }
+      });
+    }
 
     it('whitenRows is forward substitution against cholesky’s U: y ← U⁻ᵀy, padding kept 0', async () => {
       for (const dim of [1, 7, 16, 61]) {

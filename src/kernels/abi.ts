@@ -4,6 +4,7 @@
  *
  * - the half-step parameter block that `solveRows` and `dataLoss` read ({@link SOLVE_PARAMS});
  * - the parameter block that `rankQueries` reads ({@link RANK_PARAMS});
+ * - the prior block that `sampleRows` reads ({@link PRIOR_PARAMS});
  * - the control block of a threaded job ({@link CONTROL}) and each job's argument record,
  *   which follows the control header ({@link JOBS}).
  *
@@ -105,6 +106,35 @@ export const SOLVE_PARAMS = record(
     ],
   ],
   { bytes: 128, kernel: true },
+);
+
+/**
+ * The prior block of sampleRows (Bayesian ALS), written by train/gibbs.ts before each half-step.
+ * Every row's precision is P + Σ_j y_j y_jᵀ; rows with at most `shortMax` ratings are drawn in
+ * the basis whitened by P = LLᵀ instead (perturb and MAP through the push-through identity,
+ * assembly/sample.ts), which needs the three `white` fields.
+ */
+export const PRIOR_PARAMS = record(
+  'PRIOR',
+  'The prior block of sampleRows.',
+  [
+    ['precision', 'ptr', 'P = Λ_prior/τ (stride × stride, upper triangle within dim)'],
+    ['mean', 'ptr', 'h = Λ_prior·μ_prior/τ (stride floats)'],
+    [
+      'shortMax',
+      'i32',
+      'rows with at most this many ratings (≤ dim) are drawn against the whitened rows by perturb and MAP; 0: every row the standard way',
+    ],
+    ['whiteRows', 'ptr', 'the fixed rows whitened, L⁻¹y (rows of `stride`, zero past dim), with P = LLᵀ; read when shortMax > 0'],
+    ['whiteFactor', 'ptr', 'L⁻¹ (stride × stride, zero above the diagonal and past dim); read when shortMax > 0'],
+    ['whiteMean', 'ptr', 'L⁻¹h (stride floats, zero past dim); read when shortMax > 0'],
+    [
+      'rowLoss',
+      'ptr',
+      "0, or where row u's Σ_j (t_j − x·y_j)² goes (f64 at rowLoss + 8u) once drawn: the residual sum of squares τ's draw needs, without a pass of its own",
+    ],
+  ],
+  { bytes: 32, kernel: true },
 );
 
 /**
@@ -264,7 +294,7 @@ export const JOBS = {
     id: 7,
     args: record('JOB_SAMPLE', 'Job.Sample arguments.', [
       ['params', 'ptr', 'the SOLVE_PARAMS block (stride and dim of the normals too)'],
-      ['prior', 'ptr', 'the prior block: P (stride × stride, upper triangle), then h (stride)'],
+      ['prior', 'ptr', 'the PRIOR_PARAMS block'],
       ['noiseScale', 'f32', '1/√τ'],
       ['bounds', 'ptr', 'row bounds of the tasks (i32[tasks + 1])'],
       ['status', 'ptr', 'status of each task (i32[tasks])'],
@@ -371,6 +401,7 @@ export function readRecord<F extends readonly FieldSpec[]>(i32: Int32Array, at: 
 
 export type SolveParams = RecordValues<typeof SOLVE_PARAMS.fields>;
 export type RankParams = RecordValues<typeof RANK_PARAMS.fields>;
+export type PriorParams = RecordValues<typeof PRIOR_PARAMS.fields>;
 export type ControlWords = RecordValues<typeof CONTROL.fields>;
 
 /** The fields a caller may leave out of writeSolveParams: 0 (off) when absent. */
@@ -383,6 +414,8 @@ export const writeSolveParams = (
 export const readSolveParams = (i32: Int32Array, at: number): SolveParams => readRecord(i32, at, SOLVE_PARAMS);
 export const writeRankParams = (i32: Int32Array, at: number, p: RankParams) => writeRecord(i32, at, RANK_PARAMS, p);
 export const readRankParams = (i32: Int32Array, at: number): RankParams => readRecord(i32, at, RANK_PARAMS);
+export const writePriorParams = (i32: Int32Array, at: number, p: PriorParams) => writeRecord(i32, at, PRIOR_PARAMS, p);
+export const readPriorParams = (i32: Int32Array, at: number): PriorParams => readRecord(i32, at, PRIOR_PARAMS);
 
 /**
  * Writes a job into the control block at `ctrl`: its id, task count and arguments (counter and
@@ -411,7 +444,13 @@ export const KERNEL_CONSTANTS = {
 } as const;
 
 /** The records, for tests and the generator. */
-export const RECORDS: readonly AbiRecord[] = [SOLVE_PARAMS, RANK_PARAMS, CONTROL, ...Object.values(JOBS).map((j) => j.args)];
+export const RECORDS: readonly AbiRecord[] = [
+  SOLVE_PARAMS,
+  RANK_PARAMS,
+  PRIOR_PARAMS,
+  CONTROL,
+  ...Object.values(JOBS).map((j) => j.args),
+];
 
 /** "regWeights" → "REG_WEIGHTS", "YtY" → "YTY", "X" → "X". */
 function constantName(name: string): string {

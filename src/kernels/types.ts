@@ -392,13 +392,15 @@ export interface Kernels {
   /**
    * One Gibbs half-step over rows [start, end) of the side the parameter block at `params`
    * solves (X, Y, Stride, Dim, Indptr, Indices, Values, Mu, OtherBias; explicit weights): each
-   * row is drawn from its conditional N(m, (τA)⁻¹) with, for the prior block P = Λ_prior/τ
-   * (stride × stride, upper triangle) followed by h = Λ_prior·μ_prior/τ (stride floats),
+   * row is drawn from its conditional N(m, (τA)⁻¹) with, for the prior block's (abi.ts
+   * PRIOR_PARAMS) P = Λ_prior/τ (stride × stride, upper triangle) and h = Λ_prior·μ_prior/τ,
    *   A = P + Σ_j y_j y_jᵀ = UᵀU,  m = A⁻¹(h + Σ_j t_j y_j),  x = m + U⁻¹z·noiseScale,
    * noiseScale = 1/√τ and z row u's standard normals, drawn by the kernel from the stream seeded
    * mix(streamKey ^ u) (train/prng.ts streamKey; mulberry32 and f32 Box–Muller, the same bits
-   * on every backend). A row without ratings is drawn from the prior. `scratch`
-   * holds {@link solveScratchFloats} floats (z in its CG part).
+   * on every backend). A row without ratings is drawn from the prior. Rows with at most the
+   * block's shortMax ratings are drawn by perturb and MAP against the whitened rows it names
+   * (assembly/sample.ts): the same law, other numbers. `scratch` holds
+   * {@link solveScratchFloats} floats (z in its CG part).
    * Returns {@link SOLVE_OK}; r ≥ 0 when row r's A was not positive definite; -2 - r when its
    * draw was not finite.
    */
@@ -414,7 +416,9 @@ export interface Kernels {
 
   /**
    * One row exactly through the push-through (Woodbury) identity (assembly/short-rows.ts):
-   * x = (c·I + Σ_j w_j v_j v_jᵀ)⁻¹ Σ_j t_j v_j with v_j row cols[j] of V and c > 0, at a cost of
+   * x = (c·I + Σ_j w_j v_j v_jᵀ)⁻¹ (Σ_j t_j v_j + e) with v_j row cols[j] of V and c > 0, e read
+   * from `extra` (roundUp4(dim) floats, zero past dim; it may be x itself) or 0 when `extra` is
+   * 0, at a cost of
    * n₊²·dim/2 + n₊³/6 + O(n·dim) for the n₊ ratings with w_j > 0 (w_j = 0 ones only feed the
    * right-hand side). x gets roundUp4(dim) floats; with m8 = roundUp8(n₊), T holds dim·m8
    * floats (V₊ transposed), work 2·m8 + m8² (row addresses, right-hand side, M). Returns -1, or ≥ 0 when the row is not for this path (a w_j < 0 or not
@@ -432,6 +436,7 @@ export interface Kernels {
     x: number,
     T: number,
     work: number,
+    extra: number,
   ): number;
 
   /**

@@ -9,6 +9,7 @@ import { planTraining, type Layout } from './layout.js';
 import { trainingThreads } from './threads.js';
 import type { AlsOptions, ResolvedOptions } from './options.js';
 import { Prng, streamKey, streamSeed } from './prng.js';
+import { type PriorBlock, planPriorBlock, type ShortRowSampling, writePriorBlock } from './gibbs-prior.js';
 import { type SideName, startTraining, type TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
 import { bpmfPrior, type HyperpriorSettings, sampleNoisePrecision, sampleNormalWishart, type NormalWishart } from './wishart.js';
@@ -31,6 +32,8 @@ export interface GibbsRuntime {
   hyperprior?: HyperpriorSettings;
   /** τ ~ Gamma(alpha0, rate beta0) a priori. Default: libFM's α₀ = β₀ = 1. */
   noisePrior?: { alpha0: number; beta0: number };
+  /** Short rows by perturb and MAP (gibbs-prior.ts). Default: enabled, ALS's cut-off, the cost rule. */
+  shortRows?: ShortRowSampling;
 }
 
 /** BPMF's fixed observation precision (Salakhutdinov & Mnih use α = 2). */
@@ -79,10 +82,10 @@ export async function fitGibbs(
     );
   }
   checkValueRange(ratings.byUser.values, o, 'The ratings');
-  // Beyond the training layout, in the same (shared) memory: the prior block (P, then h). The
-  // normals are drawn in the kernel, into each thread's scratch.
-  const prior = roundUp(layout.totalBytes, 64);
-  const totalBytes = prior + (stride * stride + stride) * 4;
+  // Beyond the training layout, in the same (shared) memory: the prior block (gibbs-prior.ts).
+  // The normals are drawn in the kernel, into each thread's scratch.
+  const prior = planPriorBlock(roundUp(layout.totalBytes, 64), ratings, stride, dim, runtime.shortRows ?? { enabled: true });
+  const totalBytes = prior.end;
   if (totalBytes > 2 ** 32) {
     fail(
       ErrorCode.TOO_LARGE,
@@ -107,11 +110,13 @@ export async function fitGibbs(
   });
   const f32 = new Float32Array(backend.buffer);
   const i32 = new Int32Array(backend.buffer);
+  const f64 = new Float64Array(backend.buffer, 0, backend.buffer.byteLength >> 3);
   try {
     return await sampleChain(ratings, o, callbacks, runtime, noise, {
       state,
       f32,
       i32,
+      f64,
       layout,
       prior,
       threads,
@@ -132,13 +137,14 @@ async function sampleChain(
     state: TrainingState;
     f32: Float32Array;
     i32: Int32Array;
+    f64: Float64Array;
     layout: Layout;
-    prior: number;
+    prior: PriorBlock;
     threads: number;
   },
 ): Promise<ALSModel> {
   const { signal, onIteration, validation } = callbacks;
-  const { state, f32, i32, layout, prior, threads } = at;
+  const { state, f32, i32, f64, layout, prior, threads } = at;
   const kernels = state.kernels;
   const k = o.factors;
   const dim = k + (o.biases ? 1 : 0);
@@ -164,10 +170,10 @@ async function sampleChain(
     await state.prepare(side); // roles (bias slot) and the parameter block of `side`
     const s = layout[side];
     const hyper = sampleHyper(kernels, f32, layout, s.factors, s.rows, stride, dim, hyperprior, o.seed, sample, side);
-    writePrior(f32, prior, stride, dim, hyper, tau);
+    await writePriorBlock(state, f32, i32, prior, layout, side, dim, hyper, tau);
     await state.runJob('Sample', s.chunks, {
       params: s.params,
-      prior,
+      prior: prior.at,
       noiseScale: 1 / Math.sqrt(tau),
       bounds: s.bounds,
       status: s.status,
@@ -186,8 +192,10 @@ async function sampleChain(
     const start = performance.now();
     await halfStep('users', sample);
     await halfStep('items', sample);
-    // The items' parameter block is current: the data term is Σ (r − prediction)².
-    const residualSquares = kernels.dataLoss(layout.items.params, 0, layout.items.rows);
+    // Σ (r − prediction)², from each item's residual squares the items' half-step wrote (in
+    // row order: the same bits for any thread count).
+    let residualSquares = 0;
+    for (let r = 0, at = prior.rowLoss >>> 3; r < ratings.numItems; r++) residualSquares += f64[at + r]!;
     if (noise === 'sampled') {
       const np = runtime.noisePrior;
       tau = sampleNoisePrecision(
@@ -245,34 +253,36 @@ function sampleHyper(
   const g = layout.gram >>> 2;
   const outer = new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) for (let j = i; j < dim; j++) outer[i * dim + j] = outer[j * dim + i] = f32[g + i * stride + j]!;
-  const sum = new Float64Array(dim);
-  const base = factors >>> 2;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < dim; c++) sum[c] = sum[c]! + f32[base + r * stride + c]!;
+  const sum = columnSums(f32, factors >>> 2, rows, stride, dim);
   const rng = new Prng(streamSeed(seed, sample, side === 'users' ? Stream.usersHyper : Stream.itemsHyper, 0));
   return sampleNormalWishart(rng, prior, { n: rows, sum, outer }, dim);
 }
 
-/** The prior block scaled by the noise variance: P = Λ/τ (upper triangle), h = Λμ/τ. */
-function writePrior(
-  f32: Float32Array,
-  prior: number,
-  stride: number,
-  dim: number,
-  hyper: { mean: Float64Array; precision: Float64Array },
-  tau: number,
-): void {
-  const p = prior >>> 2;
-  f32.fill(0, p, p + stride * stride + stride);
-  const h = p + stride * stride;
-  for (let i = 0; i < dim; i++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) {
-      const v = hyper.precision[i * dim + j]!;
-      if (j >= i) f32[p + i * stride + j] = v / tau;
-      s += v * hyper.mean[j]!;
+/**
+ * Σ_r x_r over `rows` rows of `stride` floats from element `base`, first `dim` columns, in f64
+ * and row order. Four columns a pass with the sums in locals: 2.9× faster than one pass adding
+ * into an array (9,724 rows × 33: 0.23 against 0.66 ms), with the same bits.
+ */
+function columnSums(f32: Float32Array, base: number, rows: number, stride: number, dim: number): Float64Array {
+  const sum = new Float64Array(dim);
+  for (let c = 0; c < dim; c += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    // the padding past dim (zero, and within the row) is summed too, and dropped
+    for (let r = 0, at = base + c; r < rows; r++, at += stride) {
+      s0 += f32[at]!;
+      s1 += f32[at + 1]!;
+      s2 += f32[at + 2]!;
+      s3 += f32[at + 3]!;
     }
-    f32[h + i] = s / tau;
+    sum[c] = s0;
+    if (c + 1 < dim) sum[c + 1] = s1;
+    if (c + 2 < dim) sum[c + 2] = s2;
+    if (c + 3 < dim) sum[c + 3] = s3;
   }
+  return sum;
 }
 
 /** Sample t's factors (k of each padded row) into columns [t·k, (t + 1)·k) of the model's rows, scaled. */

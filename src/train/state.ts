@@ -5,6 +5,7 @@ import { AlsError, ErrorCode } from '../errors.js';
 import { type JobArgs, type JobName, writeJob, writeSolveParams } from '../kernels/abi.js';
 import { GATHER_ROWS, SOLVE_OK, Solver, type Kernels } from '../kernels/types.js';
 import { shortRowCap } from '../kernels/js/short-rows.js';
+import { writeLowerInverse } from './lower-inverse.js';
 import type { Layout, SideLayout } from './layout.js';
 import type { Backend } from '../kernels/select.js';
 import { type Executor, startExecutor } from '../parallel/executor.js';
@@ -64,7 +65,7 @@ export const whitenedCg: { enabled: boolean; warmStart: boolean; costRule: boole
  * rule) and k = 128 (6.1 Gflop saved against 0.8 of whitening: 4% faster whitened), and
  * ml-latest-small's users at k = 128 (no difference) and 256 (0.24 s → 0.18 s whitened).
  */
-const WHITEN_FLOP_COST = 4;
+export const WHITEN_FLOP_COST = 4;
 
 /**
  * The cut-off n₊ ≤ ratio·dim, from per-row timings of both paths on synth_5m
@@ -335,21 +336,9 @@ export class TrainingState {
       for (let i = 0; i < dim; i++)
         for (let j = i + 1; j < dim; j++) this.f32[g + j * this.stride + i] = this.f32[g + i * this.stride + j]!;
     }
-    // L⁻¹ for x = L⁻ᵀz, in the first YᵀY partial (free until the next Gram): the identity's
-    // rows whitened are L⁻¹'s columns (dim forward substitutions, dim³/6), then transposed.
+    // L⁻¹ for x = L⁻ᵀz, in the first YᵀY partial (free until the next Gram).
     const inverse = this.layout.gramPartials;
-    const at = inverse >>> 2;
-    const s = this.stride;
-    this.f32.fill(0, at, at + s * s);
-    for (let j = 0; j < dim; j++) this.f32[at + j * s + j] = 1;
-    this.kernels.whitenRows(gram, s, dim, inverse, 0, dim);
-    for (let i = 0; i < dim; i++) {
-      for (let j = i + 1; j < dim; j++) {
-        const upper = this.f32[at + i * s + j]!; // (L⁻¹)ᵀ[i][j] = L⁻¹[j][i]
-        this.f32[at + i * s + j] = 0;
-        this.f32[at + j * s + i] = upper;
-      }
-    }
+    writeLowerInverse(this.kernels, this.f32, gram, inverse, this.stride, dim);
     return inverse;
   }
 

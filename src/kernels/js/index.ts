@@ -66,7 +66,7 @@ export function createJsKernels(buffer: ArrayBufferLike): Kernels {
     ...createLossKernels(memory),
     ...createScoreKernels(memory),
     ...createScoreBatchKernels(memory),
-    ...createSampleKernels(memory, steps),
+    ...createSampleKernels(memory, { ...steps, ...shortRows }),
     ...shortRows,
   };
 }

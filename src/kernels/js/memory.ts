@@ -1,6 +1,6 @@
 /**
- * The typed-array views every JS kernel reads and writes: one Float32Array and one Int32Array
- * over the same buffer as the WASM memory. A pointer is a byte offset, so the element index is
+ * The typed-array views every JS kernel reads and writes: a Float32Array, an Int32Array and a
+ * Float64Array over the same buffer as the WASM memory. A pointer is a byte offset, so the element index is
  * `ptr >> 2` (every pointer is 16-byte aligned).
  */
 export interface JsMemory {
@@ -8,8 +8,10 @@ export interface JsMemory {
   readonly F: Float32Array;
   /** The same bytes as i32 elements. */
   readonly I: Int32Array;
+  /** The same bytes as f64 elements (index `ptr >> 3` for an 8-byte aligned pointer). */
+  readonly D: Float64Array;
 }
 
 export function viewMemory(buffer: ArrayBufferLike): JsMemory {
-  return { F: new Float32Array(buffer), I: new Int32Array(buffer) };
+  return { F: new Float32Array(buffer), I: new Int32Array(buffer), D: new Float64Array(buffer, 0, buffer.byteLength >> 3) };
 }

@@ -1,23 +1,25 @@
 /**
  * The JS twin of assembly/sample.ts: one Gibbs half-step slice, rows [start, end) of the solved
- * side drawn from their Gaussian conditionals. With the prior block P = Λ_prior/τ (stride ×
- * stride) and h = Λ_prior·μ_prior/τ (stride floats) after it:
+ * side drawn from their Gaussian conditionals. With the prior block's (abi.ts PRIOR_PARAMS)
+ * P = Λ_prior/τ (stride × stride) and h = Λ_prior·μ_prior/τ:
  *   A = P + Σ_j y_j y_jᵀ = UᵀU,   m = A⁻¹(h + Σ_j t_j y_j),   x = m + U⁻¹z·noiseScale
  *   = A⁻¹(h + Σ_j t_j y_j + Uᵀz·noiseScale)  (one solve),
  * noiseScale = 1/√τ, z the row's standard normals, drawn here from the row's own stream
  * (seed mix(streamKey ^ u)) by the kernel's generator restated operation for operation (f32
- * Box–Muller), so both backends draw the same z to the bit.
+ * Box–Muller), so both backends draw the same z to the bit. Rows with at most shortMax ratings
+ * are drawn by perturb and MAP against the whitened rows, as the kernel's header explains.
  */
-import { readSolveParams } from '../abi.js';
-import { SOLVE_OK, roundUp, type Kernels } from '../types.js';
+import { readPriorParams, readSolveParams } from '../abi.js';
+import { GATHER_ROWS, SOLVE_OK, roundUp, type Kernels } from '../types.js';
 import type { JsMemory } from './memory.js';
+import { shortRowCap, unwhiten } from './short-rows.js';
 
 export type SampleKernels = Pick<Kernels, 'sampleRows'>;
 
 /** The kernels one row's draw is made of (assembly/sample.ts imports the same ones). */
-export type SampleSteps = Pick<Kernels, 'rowWeights' | 'gramRow' | 'cholesky' | 'choleskySolve'>;
+export type SampleSteps = Pick<Kernels, 'rowWeights' | 'gramRow' | 'cholesky' | 'choleskySolve' | 'shortRowSolve'>;
 
-export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): SampleKernels {
+export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): SampleKernels {
   /**
    * For each row u in [start, end): weights → Gram from P → Cholesky → z → b + Uᵀz·noiseScale →
    * solve → X's row u. A row without ratings is drawn from the prior. Returns SOLVE_OK (-1); r ≥ 0
@@ -36,7 +38,10 @@ export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): Sam
     const { X, Y, stride, dim, indices, values, mu, otherBias } = p;
     const indptr = p.indptr >> 2;
     const scale = Math.fround(noiseScale);
-    const h = (prior >> 2) + stride * stride;
+    const q = readPriorParams(I, prior);
+    const h = q.mean >> 2;
+    const hw = q.whiteMean >> 2;
+    const shortMax = Math.min(q.shortMax, shortRowCap(dim, 2 * GATHER_ROWS * stride));
 
     // Scratch in solveRows' layout: A, b, the CG part (z here: ⌈dim/8⌉·8 ≤ stride floats), w, t, gather.
     const sA = scratch;
@@ -54,22 +59,57 @@ export function createSampleKernels({ F, I }: JsMemory, steps: SampleSteps): Sam
       const sT = sW + roundUp(n, 4) * 4,
         sGather = sT + roundUp(n, 4) * 4;
       if (n > 0) steps.rowWeights(cols, values + lo * 4, n, 0, 0, mu, otherBias, sW, sT);
+      const seed = mix((streamKey ^ row) >>> 0);
+      const x = (X >> 2) + row * stride;
+      if (shortMax > 0 && n <= shortMax) {
+        // Perturb and MAP against the whitened rows (assembly/sample.ts): b = L⁻¹h + s·η,
+        // t_j += s·ε_j, (I + Σ ỹỹᵀ)z = b + Σ t_j ỹ_j, x = L⁻ᵀz.
+        standardNormals(F, z, dim + n, seed);
+        const dim4 = (dim + 3) & ~3;
+        for (let i = 0; i < dim4; i++) F[b + i] = i < dim ? F[hw + i]! + Math.fround(scale * F[z + i]!) : 0;
+        const t = sT >> 2;
+        for (let j = 0; j < n; j++) F[t + j] = F[t + j]! + Math.fround(scale * F[z + dim + j]!);
+        if (steps.shortRowSolve(q.whiteRows, stride, dim, cols, sW, sT, n, 1, sB, sA, sGather, sB) < 0) {
+          if (q.rowLoss) {
+            // the solve's a_j = t_j + s·ε_j − y_j·x follows its n row addresses (short-rows.ts)
+            const a = (sGather >> 2) + ((n + 7) & ~7);
+            let squares = 0;
+            for (let j = 0; j < n; j++) squares += (F[a + j]! - Math.fround(scale * F[z + dim + j]!)) ** 2;
+            D[(q.rowLoss >> 3) + row] = squares;
+          }
+          unwhiten(F, q.whiteFactor, stride, dim, sB, sZ);
+          for (let i = 0; i < dim; i++) if (!Number.isFinite(F[z + i]!)) return -2 - row;
+          for (let i = 0; i < dim; i++) F[x + i] = F[z + i]!;
+          continue;
+        }
+        // M not positive definite in f32 (rare): the standard draw, from unperturbed targets.
+        steps.rowWeights(cols, values + lo * 4, n, 0, 0, mu, otherBias, sW, sT);
+      }
       // A = P + Σ_j y_j y_jᵀ, b = Σ_j t_j y_j; then b += h
-      steps.gramRow(Y, stride, dim, cols, sW, sT, n, prior, sA, sB, sGather);
+      steps.gramRow(Y, stride, dim, cols, sW, sT, n, q.precision, sA, sB, sGather);
       for (let i = 0; i < dim; i++) F[b + i] = F[b + i]! + F[h + i]!;
       if (steps.cholesky(sA, stride, dim, 0) >= 0) return row;
       // b += scale·Uᵀz, row by row of U as the kernel (one f32 rounding per update); then the
       // one solve gives x = m + U⁻¹z·scale.
-      standardNormals(F, z, dim, mix((streamKey ^ row) >>> 0));
+      standardNormals(F, z, dim, seed);
       for (let i = 0; i < dim; i++) {
         const ui = a + i * stride;
         const zi = Math.fround(scale * F[z + i]!);
         for (let j = i; j < dim; j++) F[b + j] = F[b + j]! + zi * F[ui + j]!;
       }
       steps.choleskySolve(sA, stride, dim, sB, sB);
-      const x = (X >> 2) + row * stride;
       for (let i = 0; i < dim; i++) if (!Number.isFinite(F[b + i]!)) return -2 - row;
       for (let i = 0; i < dim; i++) F[x + i] = F[b + i]!;
+      if (q.rowLoss) {
+        let squares = 0;
+        for (let j = 0; j < n; j++) {
+          const y = (Y >> 2) + I[(cols >> 2) + j]! * stride;
+          let dot = 0;
+          for (let i = 0; i < dim; i++) dot += F[b + i]! * F[y + i]!;
+          squares += (F[(sT >> 2) + j]! - dot) ** 2;
+        }
+        D[(q.rowLoss >> 3) + row] = squares;
+      }
     }
     return SOLVE_OK;
   }

@@ -46,7 +46,8 @@ export function createShortRowsKernels(memory: JsMemory): ShortRowsKernels {
   const fround = Math.fround;
 
   /**
-   * x = (c·I + Σ_j w_j v_j v_jᵀ)⁻¹ Σ_j t_j v_j, v_j = row cols[j] of V, c > 0. With
+   * x = (c·I + Σ_j w_j v_j v_jᵀ)⁻¹ (Σ_j t_j v_j + e), v_j = row cols[j] of V, c > 0, e read
+   * from `extra` (roundUp4(dim) floats; may be x itself) or 0 when `extra` is 0. With
    * m8 = roundUp8(n₊): T holds dim·m8 floats (unused here: the dot products are read from
    * the rows), work 2·m8 + m8² (addresses, right-hand side, M). Returns -1, or ≥ 0 when the
    * row is not for this path (a w_j < 0 or not finite, or M not positive definite).
@@ -63,16 +64,18 @@ export function createShortRowsKernels(memory: JsMemory): ShortRowsKernels {
     x: number,
     T: number,
     work: number,
+    extra: number,
   ): number {
     void T;
     c = fround(c);
     const x0 = x >> 2;
     const dim4 = (dim + 3) & ~3;
-    F.fill(0, x0, x0 + dim4);
+    if (extra === 0) F.fill(0, x0, x0 + dim4);
+    else if (extra !== x) F.copyWithin(x0, extra >> 2, (extra >> 2) + dim4);
     const positive: number[] = []; // element offsets of the rows with w_j > 0
     const weights: number[] = [];
     const targets: number[] = [];
-    let anyZero = false;
+    let anyZero = extra !== 0;
     for (let j = 0; j < n; j++) {
       const wj = F[(w >> 2) + j]!;
       const v = ((V >> 2) + I[(cols >> 2) + j]! * stride) | 0;

@@ -99,7 +99,7 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
         if (shortMax > 0 && YtY === 0 && lambdaRow > 0) {
           const np = positiveCount(F, sW, n);
           if (np >= 0 && np <= shortMax)
-            solved = steps.shortRowSolve(Y, stride, dim, cols, sW, sT, n, lambdaRow, sB, sA, sGather) < 0;
+            solved = steps.shortRowSolve(Y, stride, dim, cols, sW, sT, n, lambdaRow, sB, sA, sGather, 0) < 0;
         }
         if (!solved) {
           steps.gramRow(Y, stride, dim, cols, sW, sT, n, YtY, sA, sB, sGather);
