@@ -1,11 +1,13 @@
 /**
  * The sampling kernel against ALS's solve, kernel alone, on the memory a fit uses
  * (ml-latest-small, explicit with biases, one thread, from the starting factors each round):
- * per side, solveRows (Cholesky, λ = 0.1) over every row and sampleRows over every row with a
- * prior block P = 0.1·I, h = 0 and noiseScale 1/√2, in alternating order, `rounds` times; the
- * medians of each (CPU time) and their ratio. With a second build's path (one with the same sampleRows signature, e.g. a
- * variant copied aside), its sampleRows runs in the same rounds on the same memory, and the
- * ratio of the two sampleRows medians is printed too.
+ * per side, solveRows (Cholesky, λ = 0.1, its short rows as a fit has them) over every row and
+ * sampleRows over every row with the prior block a fit writes for P = 0.1·I, h = 0 and noiseScale
+ * 1/√2 (its short rows by perturb and MAP where the fit's cost rule takes them, the whitening
+ * timed outside), in alternating order, `rounds` times; the medians of each (CPU time) and
+ * their ratio. With a second build's path (one that reads the same prior block, e.g. a variant
+ * copied aside), its sampleRows runs in the same rounds on the same memory, and the ratio of
+ * the two sampleRows medians is printed too.
  *
  *   npx tsx bench/gibbs-kernel.ts [factors=32] [rounds=15] [other build.wasm]
  */
@@ -17,6 +19,7 @@ import { loadRatingsFile } from '../src/data/loaders/file.node.js';
 import { createBackend } from '../src/kernels/select.js';
 import { roundUp } from '../src/kernels/types.js';
 import { createWasmKernels } from '../src/kernels/wasm.js';
+import { planPriorBlock, writePriorBlock } from '../src/train/gibbs-prior.js';
 import { planTraining } from '../src/train/layout.js';
 import { resolveOptions } from '../src/train/options.js';
 import { streamKey } from '../src/train/prng.js';
@@ -32,12 +35,14 @@ const o = resolveOptions({ solver: 'cholesky', factors: k, biases: true, regular
 const dim = k + 1;
 const stride = roundUp(dim, 8);
 const layout = planTraining(ratings, stride, 1, 1);
-const prior = roundUp(layout.totalBytes, 64);
-const backend = await createBackend('wasm', prior + (stride * stride + stride) * 4, false);
+const prior = planPriorBlock(roundUp(layout.totalBytes, 64), ratings, stride, dim, { enabled: true });
+const backend = await createBackend('wasm', prior.end, false);
 const init = randomFactors(ratings.numUsers, ratings.numItems, k, 1);
 const { state, executor } = await startTraining({ backend, layout, options: o, stride, ratings, init, threads: 1 });
 const f32 = new Float32Array(backend.buffer);
-for (let i = 0; i < dim; i++) f32[(prior >>> 2) + i * stride + i] = 0.1;
+const i32 = new Int32Array(backend.buffer);
+const hyper = { mean: new Float64Array(dim), precision: new Float64Array(dim * dim) };
+for (let i = 0; i < dim; i++) hyper.precision[i * dim + i] = 0.1;
 const other = otherPath ? createWasmKernels(new WebAssembly.Module(readFileSync(otherPath)), backend.memory!) : null;
 const K = state.kernels;
 const cpu = () => {
@@ -54,6 +59,7 @@ for (let round = 0; round < rounds; round++) {
   const t = { solve: 0, sample: 0, other: 0 };
   for (const side of ['users', 'items'] as const) {
     await state.prepare(side);
+    await writePriorBlock(state, f32, i32, prior, layout, side, dim, hyper, 1);
     const s = layout[side];
     const run = (name: 'solve' | 'sample' | 'other') => {
       const key = streamKey(1, round, side === 'users' ? 0 : 1);
@@ -61,7 +67,7 @@ for (let round = 0; round < rounds; round++) {
       const status =
         name === 'solve'
           ? K.solveRows(s.params, 0, s.rows, layout.scratch)
-          : (name === 'sample' ? K : other!).sampleRows(s.params, prior, Math.SQRT1_2, key, 0, s.rows, layout.scratch);
+          : (name === 'sample' ? K : other!).sampleRows(s.params, prior.at, Math.SQRT1_2, key, 0, s.rows, layout.scratch);
       t[name] += cpu() - c;
       if (status !== -1) throw new Error(`${name} failed on ${side} row ${status}`);
     };

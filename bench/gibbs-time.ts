@@ -1,19 +1,22 @@
 /**
  * Time per Gibbs sample against one ALS iteration (ml-latest-small, cholesky, explicit,
- * biases), in one process, the two fits alternating `rounds` times (10 iterations / samples
- * each, burnIn 0, so every sample is kept and written into the model). Per fit the mean over
+ * biases), in one process, the two fits alternating `rounds` times (`perFit` iterations /
+ * samples each, burnIn 0, so every sample is kept and written into the model). Per fit the mean over
  * its iterations (all of them: the first sample's writes into fresh pages are part of the
  * cost), then the median over the rounds; and, as "steady", the same with each fit's median
  * iteration instead of its mean (a chain of the default 110 samples pays the first kept
- * sample's page faults once, so its time per sample is the steady one), as wall time (`info.seconds`: ALS's excludes its
+ * sample's page faults once, and its first few samples run beside V8's background threads:
+ * the garbage collector and the compiler, busy after a fit allocates its kept samples; with
+ * perFit = 10 half of a fit's iterations were such, so the default is 30), as wall time (`info.seconds`: ALS's excludes its
  * loss, Gibbs's includes the RSS τ needs and the copy of the kept sample) and as CPU time of
  * the whole process between callbacks (workers included: with threads > 1 it is the total
  * work, not the latency; ALS's includes its loss). Workers run from dist/: `npm run build`.
  *
- *   npx tsx bench/gibbs-time.ts [factors=32] [threads=1] [rounds=6]
+ *   npx tsx bench/gibbs-time.ts [factors=32] [threads=1] [rounds=6] [perFit=30]
  *
  * SHORT_ROWS=0 times ALS without its exact short-row path (src/train/state.ts `shortRowPath`),
- * the standard Gram + Cholesky per row that the sampler still takes for every row.
+ * the standard Gram + Cholesky per row. The sampler's own short rows (perturb and MAP,
+ * train/gibbs-prior.ts) are on as in any fit.
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +31,7 @@ const { ratings } = await loadRatingsFile(file, { format: 'movielens-csv' });
 const k = Number(process.argv[2] ?? 32);
 const threads = Number(process.argv[3] ?? 1);
 const rounds = Number(process.argv[4] ?? 6);
+const perFit = Number(process.argv[5] ?? 30);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const series = () => ({ wall: [] as number[], cpu: [] as number[], steadyWall: [] as number[], steadyCpu: [] as number[] });
@@ -43,8 +47,8 @@ for (let round = 0; round < rounds; round++) {
       factors: k,
       threads,
       biases: true,
-      iterations: 10,
-      samples: 10,
+      iterations: perFit,
+      samples: perFit,
       burnIn: 0,
       onIteration: (info) => {
         const now = process.cpuUsage();
