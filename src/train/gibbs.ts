@@ -32,7 +32,7 @@ export interface GibbsRuntime {
   hyperprior?: HyperpriorSettings;
   /** τ ~ Gamma(alpha0, rate beta0) a priori. Default: libFM's α₀ = β₀ = 1. */
   noisePrior?: { alpha0: number; beta0: number };
-  /** Short rows by perturb and MAP (gibbs-prior.ts). Default: enabled, ALS's cut-off, the cost rule. */
+  /** Short rows by perturb and MAP (gibbs-prior.ts). Default: enabled, SAMPLER_SHORT_ROW_RATIO, the cost rule. */
   shortRows?: ShortRowSampling;
 }
 
