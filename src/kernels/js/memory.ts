@@ -13,5 +13,8 @@ export interface JsMemory {
 }
 
 export function viewMemory(buffer: ArrayBufferLike): JsMemory {
-  return { F: new Float32Array(buffer), I: new Int32Array(buffer), D: new Float64Array(buffer, 0, buffer.byteLength >> 3) };
+  // D tracks a growable buffer's length as F and I do; a buffer whose length is not a multiple
+  // of 8 (test arenas) gets a fixed view of its whole 8-byte words.
+  const D = buffer.byteLength % 8 === 0 ? new Float64Array(buffer) : new Float64Array(buffer, 0, buffer.byteLength >> 3);
+  return { F: new Float32Array(buffer), I: new Int32Array(buffer), D };
 }
