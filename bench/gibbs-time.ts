@@ -12,7 +12,7 @@
  * the whole process between callbacks (workers included: with threads > 1 it is the total
  * work, not the latency; ALS's includes its loss). Workers run from dist/: `npm run build`.
  *
- *   npx tsx bench/gibbs-time.ts [factors=32] [threads=1] [rounds=6] [perFit=30]
+ *   npx tsx bench/gibbs-time.ts [factors=32] [threads=1] [rounds=6] [perFit=30] [file under ../shared/data]
  *
  * SHORT_ROWS=0 times ALS without its exact short-row path (src/train/state.ts `shortRowPath`),
  * the standard Gram + Cholesky per row. The sampler's own short rows (perturb and MAP,
@@ -26,8 +26,12 @@ import { shortRowPath } from '../src/train/state.js';
 
 shortRowPath.enabled = process.env.SHORT_ROWS !== '0';
 
-const file = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ml-latest-small', 'ratings.csv');
-const { ratings } = await loadRatingsFile(file, { format: 'movielens-csv' });
+// The data: ml-latest-small, or another file under ../shared/data (its format detected).
+const data = join(import.meta.dirname, '..', '..', 'shared', 'data');
+const other = process.argv[6];
+const { ratings } = other
+  ? await loadRatingsFile(join(data, other))
+  : await loadRatingsFile(join(data, 'ml-latest-small', 'ratings.csv'), { format: 'movielens-csv' });
 const k = Number(process.argv[2] ?? 32);
 const threads = Number(process.argv[3] ?? 1);
 const rounds = Number(process.argv[4] ?? 6);
