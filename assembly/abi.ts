@@ -144,7 +144,7 @@
 /** ptr: the fixed rows whitened, L⁻¹y (rows of `stride`, zero past dim), with P = LLᵀ; read when shortMax > 0. */
 // @ts-ignore: decorator
 @inline export const PRIOR_WHITE_ROWS: usize = 12;
-/** ptr: L⁻¹ (stride × stride, zero above the diagonal and past dim); read when shortMax > 0. */
+/** ptr: L⁻ᵀ (stride × stride, upper triangle within dim, zero below the diagonal and past dim); read when shortMax > 0. */
 // @ts-ignore: decorator
 @inline export const PRIOR_WHITE_FACTOR: usize = 16;
 /** ptr: L⁻¹h (stride floats, zero past dim); read when shortMax > 0. */

@@ -24,7 +24,7 @@
 // x then has mean A⁻¹(h + Σ_j t_j y_j) and covariance s²A⁻¹, the same law as the standard
 // draw (different numbers). The n × n system costs n²·dim/2 + n³/6 against the standard
 // path's n·dim²/2 + dim³/6 + dim² (Gram, Cholesky, Uᵀz and the solve); both pay dim + n or dim
-// normals, and x = L⁻ᵀz costs dim²/2. With `rowLoss` each drawn row also leaves its residual
+// normals, and x = L⁻ᵀz costs dim²/2 (upperTimes). With `rowLoss` each drawn row also leaves its residual
 // squares Σ_j (t_j − x·y_j)², free on the short path (short-rows.ts: the solve's a).
 // Scratch: the solveRows layout (types.ts solveScratchFloats); z sits in its CG part.
 import {
@@ -35,7 +35,7 @@ import {
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
-import { shortRowCap, shortRowSolve, unwhiten } from './short-rows';
+import { shortRowCap, shortRowSolve } from './short-rows';
 import { allFinite, copyf, hsum, madd } from './vec';
 
 /**
@@ -115,7 +115,7 @@ export function sampleRows(
           }
           store<f64>(rowLoss + (<usize>u << 3), squares);
         }
-        unwhiten(C, stride, dim, b, z); // overwrites ε
+        upperTimes(C, stride, dim, b, z); // x = L⁻ᵀz; overwrites ε
         if (!allFinite(z, dim)) return -2 - u;
         copyf(z, xRow, dim);
         continue;
@@ -140,6 +140,27 @@ export function sampleRows(
     if (rowLoss) store<f64>(rowLoss + (<usize>u << 3), residualSquares(Y, rb, dim, cols, t, n, b));
   }
   return -1;
+}
+
+/**
+ * x = R z for R upper triangular (rows of `stride`, zero below the diagonal and past dim; here
+ * L⁻ᵀ): x_i = R[i][i…dim)·z[i…dim), each a dot product from the aligned lane at or below i (R's
+ * zeros fill the gap), so no lane multiplies a zero block of R: about dim²/8 f32x4
+ * multiply-adds against short-rows.ts `unwhiten`'s dim²/4 from L⁻¹ in blocks of 32 lanes.
+ * z's lanes [dim, roundUp4(dim)) are read (times R's zero padding): they must be finite.
+ * Writes x[0, dim); x must not alias z.
+ */
+// @ts-ignore: decorator
+@inline function upperTimes(R: usize, stride: i32, dim: i32, z: usize, x: usize): void {
+  const rb = <usize>stride << 2;
+  const end = <usize>((dim + 3) & ~3) << 2;
+  for (let i = 0; i < dim; i++) {
+    let o = <usize>(i & ~3) << 2;
+    const row = R + <usize>i * rb;
+    let acc = f32x4.splat(0);
+    for (; o < end; o += 16) acc = madd(v128.load(row + o), v128.load(z + o), acc);
+    store<f32>(x + (<usize>i << 2), hsum(acc));
+  }
 }
 
 /** Σ_j (t_j − x·y_j)² over a row's n ratings (y_j = row cols[j] of Y), f32 dot products, f64 sum. */

@@ -126,7 +126,11 @@ export const PRIOR_PARAMS = record(
       'rows with at most this many ratings (≤ dim) are drawn against the whitened rows by perturb and MAP; 0: every row the standard way',
     ],
     ['whiteRows', 'ptr', 'the fixed rows whitened, L⁻¹y (rows of `stride`, zero past dim), with P = LLᵀ; read when shortMax > 0'],
-    ['whiteFactor', 'ptr', 'L⁻¹ (stride × stride, zero above the diagonal and past dim); read when shortMax > 0'],
+    [
+      'whiteFactor',
+      'ptr',
+      'L⁻ᵀ (stride × stride, upper triangle within dim, zero below the diagonal and past dim); read when shortMax > 0',
+    ],
     ['whiteMean', 'ptr', 'L⁻¹h (stride floats, zero past dim); read when shortMax > 0'],
     [
       'rowLoss',

@@ -1,7 +1,7 @@
 /**
  * The prior block of a Gibbs half-step (kernels/abi.ts PRIOR_PARAMS) and what its short rows
  * need: P = Λ/τ and h = Λμ/τ for every row, and for the rows drawn by perturb and MAP
- * (assembly/sample.ts) P's Cholesky factor, L⁻¹, L⁻¹h and a whitened copy of the fixed rows.
+ * (assembly/sample.ts) P's Cholesky factor, L⁻ᵀ, L⁻¹h and a whitened copy of the fixed rows.
  * The copy is whitened, not the fixed rows in place: the long rows still read them plain, and
  * the chain keeps their exact values (whitening and back would move them by rounding).
  */
@@ -11,7 +11,7 @@ import { shortRowCap } from '../kernels/js/short-rows.js';
 import { GATHER_ROWS, type Kernels, roundUp } from '../kernels/types.js';
 import { WHITEN_ROWS } from '../parallel/tasks.js';
 import type { Layout } from './layout.js';
-import { writeLowerInverse } from './lower-inverse.js';
+import { writeUpperInverse } from './cholesky-inverse.js';
 import { type SideName, type TrainingState, WHITEN_FLOP_COST } from './state.js';
 
 /** Whether and where the sampler draws short rows by perturb and MAP (tests and measurements set it). */
@@ -55,7 +55,7 @@ export interface PriorBlock {
  * Plans the block at `start` (64-byte aligned). A side draws short rows when the work they save
  * (per row of n ≤ shortMax ratings: the Gram n·d²/2, the Cholesky d³/6, Uᵀz and the solve
  * 1.5·d², less M n²·d/2, its Cholesky n³/6 and x = L⁻ᵀz d²/2) exceeds the whitening's
- * (WHITEN_FLOP_COST·(fixed rows)·d²/2, as ALS's rule, and L⁻¹ d³/6).
+ * (WHITEN_FLOP_COST·(fixed rows)·d²/2, as ALS's rule, and L⁻ᵀ d³/6).
  */
 export function planPriorBlock(
   start: number,
@@ -120,7 +120,7 @@ function itemLengths(ratings: Ratings): Int32Array {
 
 /**
  * Writes P = Λ/τ (upper triangle) and h = Λμ/τ for the half-step solving `side`, and where it
- * draws short rows P = UᵀU, L⁻¹, L⁻¹h and the fixed rows whitened (the Whiten job, on every
+ * draws short rows P = UᵀU, L⁻ᵀ, L⁻¹h and the fixed rows whitened (the Whiten job, on every
  * thread); then the PRIOR_PARAMS record (the items' half-step also leaves each row's residual
  * squares in `rowLoss`). After state.prepare(side): the fixed rows carry their design slot. P
  * failing its Cholesky in f32 leaves every row to the standard draw.
@@ -176,7 +176,7 @@ export async function writePriorBlock(
 }
 
 /**
- * P = UᵀU into `upper` (from the precision's upper triangle), L⁻¹ into `whiteFactor` and L⁻¹h
+ * P = UᵀU into `upper` (from the precision's upper triangle), L⁻ᵀ into `whiteFactor` and L⁻¹h
  * into `whiteMean` (L = Uᵀ): what a short row's draw needs besides the whitened fixed rows.
  * false when P fails its Cholesky in f32.
  */
@@ -190,7 +190,7 @@ export function factorPrior(
   const p = at.precision >>> 2;
   f32.copyWithin(at.upper >>> 2, p, p + stride * stride);
   if (kernels.cholesky(at.upper, stride, dim, 0) >= 0) return false;
-  writeLowerInverse(kernels, f32, at.upper, at.whiteFactor, stride, dim);
+  writeUpperInverse(kernels, f32, at.upper, at.whiteFactor, stride, dim);
   f32.copyWithin(at.whiteMean >>> 2, at.mean >>> 2, (at.mean >>> 2) + stride);
   kernels.whitenRows(at.upper, stride, dim, at.whiteMean, 0, 1);
   return true;

@@ -5,7 +5,7 @@ import { AlsError, ErrorCode } from '../errors.js';
 import { type JobArgs, type JobName, writeJob, writeSolveParams } from '../kernels/abi.js';
 import { GATHER_ROWS, SOLVE_OK, Solver, type Kernels } from '../kernels/types.js';
 import { shortRowCap } from '../kernels/js/short-rows.js';
-import { writeLowerInverse } from './lower-inverse.js';
+import { writeLowerInverse } from './cholesky-inverse.js';
 import type { Layout, SideLayout } from './layout.js';
 import type { Backend } from '../kernels/select.js';
 import { type Executor, startExecutor } from '../parallel/executor.js';

@@ -12,7 +12,7 @@
 import { readPriorParams, readSolveParams } from '../abi.js';
 import { GATHER_ROWS, SOLVE_OK, roundUp, type Kernels } from '../types.js';
 import type { JsMemory } from './memory.js';
-import { shortRowCap, unwhiten } from './short-rows.js';
+import { shortRowCap } from './short-rows.js';
 
 export type SampleKernels = Pick<Kernels, 'sampleRows'>;
 
@@ -77,7 +77,13 @@ export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): 
             for (let j = 0; j < n; j++) squares += (F[a + j]! - Math.fround(scale * F[z + dim + j]!)) ** 2;
             D[(q.rowLoss >> 3) + row] = squares;
           }
-          unwhiten(F, q.whiteFactor, stride, dim, sB, sZ);
+          // x = L⁻ᵀz: row i of L⁻ᵀ (upper triangle) times z, as the kernel's upperTimes
+          const r0 = q.whiteFactor >> 2;
+          for (let i = 0; i < dim; i++) {
+            let s = 0;
+            for (let j = i; j < dim; j++) s += F[r0 + i * stride + j]! * F[b + j]!;
+            F[z + i] = s;
+          }
           for (let i = 0; i < dim; i++) if (!Number.isFinite(F[z + i]!)) return -2 - row;
           for (let i = 0; i < dim; i++) F[x + i] = F[z + i]!;
           continue;
