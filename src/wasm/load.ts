@@ -273,6 +273,11 @@ export async function compileSource(pending: Pending, file: WasmFile | null): Pr
 
 /** The default place of a build in this runtime: '#wasm-source' for this condition, else next to dist/. */
 function defaultSource(file: WasmFile): Pending {
+  // From the TypeScript source (vitest, tsx): the fresh build in build/. '#wasm-source' resolves
+  // through package.json to dist/, which `npm run build:wasm` alone leaves stale: a benchmark
+  // run with tsx after it timed the previous kernels. (Bundled for workerd or the edge,
+  // import.meta.url is undefined.)
+  if (fromTypeScriptSource()) return new URL(`../../build/${file}`, import.meta.url);
   const own = runtimeSource(file);
   if (own === undefined) {
     throw invalid(
@@ -282,8 +287,14 @@ function defaultSource(file: WasmFile): Pending {
   }
   if (own !== null) return own;
   // The builds sit in dist/wasm/, reached the same way from dist/wasm/load.js (tsc's module)
-  // and from the bundles' dist/chunks/; from the TypeScript source (vitest, tsx) → build/<file>.
-  return new URL(import.meta.url.endsWith('.ts') ? `../../build/${file}` : `../wasm/${file}`, import.meta.url);
+  // and from the bundles' dist/chunks/.
+  return new URL(`../wasm/${file}`, import.meta.url);
+}
+
+/** Whether this module runs as src/wasm/load.ts (vitest, tsx), not from dist/ or a bundle. */
+function fromTypeScriptSource(): boolean {
+  const url: unknown = import.meta.url;
+  return typeof url === 'string' && url.endsWith('.ts');
 }
 
 function variantKey(threads: boolean, relaxed: boolean): string {

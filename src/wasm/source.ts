@@ -1,7 +1,8 @@
 /**
  * "#wasm-source" for Node, Deno, Bun and anything without a more specific condition: each
- * build next to this module in dist/wasm/ (read with node:fs in Node, else fetched). From the
- * TypeScript source (vitest, tsx) null, so src/wasm/load.ts takes the fresh build in build/.
+ * build next to this module in dist/wasm/ (read with node:fs in Node, else fetched). The
+ * TypeScript source (vitest, tsx) reaches dist/wasm/source.js here too, through package.json's
+ * imports; src/wasm/load.ts then takes the fresh build in build/ without asking.
  * The other conditions: source.browser.ts, source.workerd.ts, source.edge.ts.
  */
 import type { WasmFile, WasmSource } from './load.js';
