@@ -25,7 +25,7 @@ import { PARAM_BYTES, SOLVE_OK, Solver, WeightMode, solveScratchFloats } from '.
 import { ALS } from '../src/train/als.js';
 import { MIN_WHITEN_DIM, shortRowPath, shortRowRatio } from '../src/train/state.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
-import { abortAfterWhitenedHalfStep, countJobs, trainingStateFor } from './training-hooks.js';
+import { abortAfterWhitenedHalfStep, countJobs, itFitsBitIdenticalOnThreads, trainingStateFor } from './training-hooks.js';
 import { maxRel, relError, solve } from './reference.js';
 
 const backends = await listBackends();
@@ -644,16 +644,7 @@ describe.skipIf(!wasmBuilt)('the users whitened for the items’ half-step', () 
     expect(Math.abs(scored - stopped.losses[1]!) / scored).toBeLessThan(1e-6);
   });
 
-  for (const onIteration of ['none', 'record'] as const) {
-    it(`factors are bit-identical for threads 1 and 2 (${onIteration === 'none' ? 'no onIteration' : 'onIteration'})`, async () => {
-      const one = await fitItems(true, { onIteration, threads: 1, iterations: 3 });
-      const two = await fitItems(true, { onIteration, threads: 2, iterations: 3 });
-      expect(two.model.options.threads).toBe(2);
-      expect(Array.from(two.model.userFactors)).toEqual(Array.from(one.model.userFactors));
-      expect(Array.from(two.model.itemFactors)).toEqual(Array.from(one.model.itemFactors));
-      expect(two.losses).toEqual(one.losses);
-    });
-  }
+  itFitsBitIdenticalOnThreads((o) => fitItems(true, o));
 
   it('the last iteration whitens the users too and hands them back as factors, within rounding of the path off', async () => {
     const { result: on, jobs } = await countJobs(() => fitItems(true, { onIteration: 'none', iterations: 1 }));

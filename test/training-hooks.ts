@@ -1,9 +1,11 @@
 /**
  * Hooks into a training run for the tests of the whitened paths (short-rows, whitened-cg):
- * count its jobs, abort it right after a half-step that left the fixed side whitened, or set
- * up a training state by hand.
+ * count its jobs, abort it right after a half-step that left the fixed side whitened, set up a
+ * training state by hand, or check a fit's bits on one and two threads.
  */
+import { expect, it } from 'vitest';
 import type { Ratings } from '../src/data/ratings.js';
+import type { ALSModel } from '../src/model/model.js';
 import { createBackend } from '../src/kernels/select.js';
 import { planTraining } from '../src/train/layout.js';
 import { type AlsOptions, resolveOptions } from '../src/train/options.js';
@@ -59,4 +61,29 @@ export async function trainingStateFor(ratings: Ratings, options: AlsOptions & {
   const layout = planTraining(ratings, stride, 1);
   const backend = await createBackend('wasm', layout.totalBytes, false);
   return startTraining({ backend, layout, options: o, stride, ratings, init: null, threads: 1 });
+}
+
+/** A fit's model and the losses its onIteration recorded. */
+interface RecordedFit {
+  model: ALSModel;
+  losses: number[];
+}
+
+/**
+ * Two tests: `fit` on threads 1 and 2, without and with onIteration, gives the same factors and
+ * losses to the bit.
+ */
+export function itFitsBitIdenticalOnThreads(
+  fit: (o: { onIteration: 'none' | 'record'; threads: number; iterations: number }) => Promise<RecordedFit>,
+): void {
+  for (const onIteration of ['none', 'record'] as const) {
+    it(`factors are bit-identical for threads 1 and 2 (${onIteration === 'none' ? 'no onIteration' : 'onIteration'})`, async () => {
+      const one = await fit({ onIteration, threads: 1, iterations: 3 });
+      const two = await fit({ onIteration, threads: 2, iterations: 3 });
+      expect(two.model.options.threads).toBe(2);
+      expect(Array.from(two.model.userFactors)).toEqual(Array.from(one.model.userFactors));
+      expect(Array.from(two.model.itemFactors)).toEqual(Array.from(one.model.itemFactors));
+      expect(two.losses).toEqual(one.losses);
+    });
+  }
 }

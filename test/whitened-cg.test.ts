@@ -25,7 +25,7 @@ import { PARAM_BYTES, SOLVE_OK, Solver, WeightMode, solveScratchFloats } from '.
 import { ALS } from '../src/train/als.js';
 import { TrainingState, whitenedCg } from '../src/train/state.js';
 import { Arena, listBackends, rng, uniform } from './helpers.js';
-import { abortAfterWhitenedHalfStep, countJobs, trainingStateFor } from './training-hooks.js';
+import { abortAfterWhitenedHalfStep, countJobs, itFitsBitIdenticalOnThreads, trainingStateFor } from './training-hooks.js';
 import { addDiagonal, conjugateGradient, gram, maxRel, relError, rhs, solve } from './reference.js';
 
 const backends = await listBackends();
@@ -324,16 +324,7 @@ describe.skipIf(!wasmBuilt)('whole fits with whitened CG', () => {
     js.losses.forEach((loss, i) => expect(Math.abs(loss - wasm.losses[i]!) / wasm.losses[i]!).toBeLessThan(1e-5));
   });
 
-  for (const onIteration of ['none', 'record'] as const) {
-    it(`factors are bit-identical for threads 1 and 2 (${onIteration === 'none' ? 'no onIteration' : 'onIteration'})`, async () => {
-      const one = await fitCg(true, { onIteration, threads: 1, iterations: 3 });
-      const two = await fitCg(true, { onIteration, threads: 2, iterations: 3 });
-      expect(two.model.options.threads).toBe(2);
-      expect(Array.from(two.model.userFactors)).toEqual(Array.from(one.model.userFactors));
-      expect(Array.from(two.model.itemFactors)).toEqual(Array.from(one.model.itemFactors));
-      expect(two.losses).toEqual(one.losses);
-    });
-  }
+  itFitsBitIdenticalOnThreads((o) => fitCg(true, o));
 
   it('whitening both sides: each side is mapped back before its own half-step warm-starts from it, the users after the last', async () => {
     const plain = await countJobs(() => fitCg(true, { onIteration: 'none', iterations: 3 }));

@@ -9,6 +9,7 @@ import type { Ratings } from '../data/ratings.js';
 import { writePriorParams } from '../kernels/abi.js';
 import { shortRowCap } from '../kernels/js/short-rows.js';
 import { GATHER_ROWS, type Kernels, roundUp } from '../kernels/types.js';
+import { countPerItem } from '../model/item-filter.js';
 import { WHITEN_ROWS } from '../parallel/tasks.js';
 import type { Layout } from './layout.js';
 import { writeUpperInverse } from './cholesky-inverse.js';
@@ -72,7 +73,7 @@ export function planPriorBlock(
   const whiteFactor = upper + square;
   const whiteMean = whiteFactor + square;
   const cap = Math.min(Math.floor((sampling.ratio ?? SAMPLER_SHORT_ROW_RATIO) * dim), shortRowCap(dim, 2 * GATHER_ROWS * stride));
-  const lengths = { users: userLengths(ratings), items: itemLengths(ratings) };
+  const lengths = { users: userLengths(ratings), items: countPerItem(ratings.byUser, ratings.numItems) };
   const rows = { users: ratings.numUsers, items: ratings.numItems };
   const shortMax = { users: 0, items: 0 };
   let whiteRowCount = 0;
@@ -110,12 +111,6 @@ function pays(lengths: Int32Array, fixedRows: number, d: number, shortMax: numbe
 function userLengths(ratings: Ratings): Int32Array {
   const { indptr } = ratings.byUser;
   return Int32Array.from({ length: ratings.numUsers }, (_, u) => indptr[u + 1]! - indptr[u]!);
-}
-
-function itemLengths(ratings: Ratings): Int32Array {
-  const counts = new Int32Array(ratings.numItems);
-  for (const i of ratings.byUser.indices) counts[i]!++;
-  return counts;
 }
 
 /**
