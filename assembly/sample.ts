@@ -188,12 +188,50 @@ export function sampleRows(
   }
 }
 
-/** Σ_j (t_j − x·y_j)² over a row's n ratings (y_j = row cols[j] of Y), f32 dot products, f64 sum. */
+/**
+ * Σ_j (t_j − x·y_j)² over a row's n ratings (y_j = row cols[j] of Y), f32 dot products, f64 sum.
+ * Four ratings at a time: their dot products are independent chains sharing each load of x
+ * (one chain alone waits on its own adds); each keeps its operations and order, and the
+ * squares are added in rating order, so the sum has the same bits as one rating at a time.
+ */
 function residualSquares(Y: usize, rb: usize, dim: i32, cols: usize, t: usize, n: i32, x: usize): f64 {
   const full = <usize>(dim & ~3) << 2;
   const end = <usize>dim << 2;
   let squares: f64 = 0;
-  for (let j = 0; j < n; j++) {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const c = cols + (<usize>j << 2);
+    const y0 = Y + <usize>load<i32>(c) * rb;
+    const y1 = Y + <usize>load<i32>(c, 4) * rb;
+    const y2 = Y + <usize>load<i32>(c, 8) * rb;
+    const y3 = Y + <usize>load<i32>(c, 12) * rb;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let o: usize = 0; o < full; o += 16) {
+      const v = v128.load(x + o);
+      a0 = madd(v, v128.load(y0 + o), a0);
+      a1 = madd(v, v128.load(y1 + o), a1);
+      a2 = madd(v, v128.load(y2 + o), a2);
+      a3 = madd(v, v128.load(y3 + o), a3);
+    }
+    let d0 = hsum(a0), d1 = hsum(a1), d2 = hsum(a2), d3 = hsum(a3);
+    for (let o = full; o < end; o += 4) {
+      const v = load<f32>(x + o);
+      d0 += v * load<f32>(y0 + o);
+      d1 += v * load<f32>(y1 + o);
+      d2 += v * load<f32>(y2 + o);
+      d3 += v * load<f32>(y3 + o);
+    }
+    const tj = t + (<usize>j << 2);
+    const e0 = <f64>(load<f32>(tj) - d0);
+    squares += e0 * e0;
+    const e1 = <f64>(load<f32>(tj, 4) - d1);
+    squares += e1 * e1;
+    const e2 = <f64>(load<f32>(tj, 8) - d2);
+    squares += e2 * e2;
+    const e3 = <f64>(load<f32>(tj, 12) - d3);
+    squares += e3 * e3;
+  }
+  for (; j < n; j++) {
     const y = Y + <usize>load<i32>(cols + (<usize>j << 2)) * rb;
     let acc = f32x4.splat(0);
     for (let o: usize = 0; o < full; o += 16) acc = madd(v128.load(x + o), v128.load(y + o), acc);
