@@ -32,49 +32,142 @@ export function bpmfPrior(d: number, settings: HyperpriorSettings = {}): NormalW
   return { mu0: new Float64Array(d), beta0: settings.beta0 ?? 2, nu0: d + (settings.nu0Extra ?? 0), w0Inverse };
 }
 
-/** Lower-triangular L with M = LLᵀ (M symmetric positive definite; only its lower part is read). */
+/**
+ * Lower-triangular L with M = LLᵀ (M symmetric positive definite; only its lower part is read).
+ * Each entry is M[i][j] less Σ_{p<j} L[i][p]·L[j][p] in p order; rows are taken four at a time
+ * below their diagonal block, so four such chains run side by side sharing the loads of row j
+ * (one chain alone waits on its own subtractions). Each keeps its order: the same bits as one
+ * row at a time.
+ */
 export function choleskyLower(m: Float64Array, d: number): Float64Array {
   const l = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = m[i * d + j]!;
-      for (let p = 0; p < j; p++) s -= l[i * d + p]! * l[j * d + p]!;
-      if (i === j) {
-        if (!(s > 0)) throw new RangeError(`matrix not positive definite at pivot ${i}`);
-        l[i * d + i] = Math.sqrt(s);
-      } else {
-        l[i * d + j] = s / l[j * d + j]!;
+  let i = 0;
+  for (; i + 4 <= d; i += 4) {
+    const r0 = i * d;
+    const r1 = r0 + d;
+    const r2 = r1 + d;
+    const r3 = r2 + d;
+    for (let j = 0; j < i; j++) {
+      const rj = j * d;
+      let s0 = m[r0 + j]!;
+      let s1 = m[r1 + j]!;
+      let s2 = m[r2 + j]!;
+      let s3 = m[r3 + j]!;
+      for (let p = 0; p < j; p++) {
+        const v = l[rj + p]!;
+        s0 -= l[r0 + p]! * v;
+        s1 -= l[r1 + p]! * v;
+        s2 -= l[r2 + p]! * v;
+        s3 -= l[r3 + p]! * v;
       }
+      const pivot = l[rj + j]!;
+      l[r0 + j] = s0 / pivot;
+      l[r1 + j] = s1 / pivot;
+      l[r2 + j] = s2 / pivot;
+      l[r3 + j] = s3 / pivot;
+    }
+    for (let row = i; row < i + 4; row++) choleskyRowFrom(m, l, d, row, i);
+  }
+  for (; i < d; i++) choleskyRowFrom(m, l, d, i, 0);
+  return l;
+}
+
+/** Entries [from, row] of L's row `row`, one at a time (its entries before `from` are done). */
+function choleskyRowFrom(m: Float64Array, l: Float64Array, d: number, row: number, from: number): void {
+  const ri = row * d;
+  for (let j = from; j <= row; j++) {
+    const rj = j * d;
+    let s = m[ri + j]!;
+    for (let p = 0; p < j; p++) s -= l[ri + p]! * l[rj + p]!;
+    if (row === j) {
+      if (!(s > 0)) throw new RangeError(`matrix not positive definite at pivot ${row}`);
+      l[ri + row] = Math.sqrt(s);
+    } else {
+      l[ri + j] = s / l[rj + j]!;
     }
   }
-  return l;
 }
 
 /**
  * M⁻¹ of a symmetric positive definite M, through its Cholesky factor: column c solves
  * L y = e_c, then Lᵀ x = y. y's first c entries are exactly +0 (each is 0 less products with
- * +0, over a positive pivot), so the forward solve starts at c: the same bits as the full one
- * with a third fewer products. The backward solve reads Lᵀ by rows (L's columns, copied once).
+ * +0, over a positive pivot), so the forward solve starts at c. Columns go four at a time,
+ * their solves side by side sharing the loads of L (Lᵀ read by rows, L's columns copied once);
+ * a column's products with the +0 entries of its block's start leave its sums unchanged, and
+ * each sum keeps its order: the same bits as one column at a time from row 0.
  */
 export function inverseSpd(m: Float64Array, d: number): Float64Array {
   const l = choleskyLower(m, d);
   const lt = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let p = 0; p <= i; p++) lt[p * d + i] = l[i * d + p]!;
   const out = new Float64Array(d * d);
-  const col = new Float64Array(d);
-  for (let c = 0; c < d; c++) {
-    col.fill(0, 0, c);
+  const x0 = new Float64Array(d);
+  const x1 = new Float64Array(d);
+  const x2 = new Float64Array(d);
+  const x3 = new Float64Array(d);
+  let c = 0;
+  for (; c + 4 <= d; c += 4) {
     for (let i = c; i < d; i++) {
-      let s = i === c ? 1 : 0;
-      for (let p = c; p < i; p++) s -= l[i * d + p]! * col[p]!;
-      col[i] = s / l[i * d + i]!;
+      const ri = i * d;
+      let s0 = i === c ? 1 : 0;
+      let s1 = i === c + 1 ? 1 : 0;
+      let s2 = i === c + 2 ? 1 : 0;
+      let s3 = i === c + 3 ? 1 : 0;
+      for (let p = c; p < i; p++) {
+        const v = l[ri + p]!;
+        s0 -= v * x0[p]!;
+        s1 -= v * x1[p]!;
+        s2 -= v * x2[p]!;
+        s3 -= v * x3[p]!;
+      }
+      const pivot = l[ri + i]!;
+      x0[i] = s0 / pivot;
+      x1[i] = s1 / pivot;
+      x2[i] = s2 / pivot;
+      x3[i] = s3 / pivot;
     }
     for (let i = d - 1; i >= 0; i--) {
-      let s = col[i]!;
-      for (let p = i + 1; p < d; p++) s -= lt[i * d + p]! * col[p]!;
-      col[i] = s / lt[i * d + i]!;
+      const ri = i * d;
+      let s0 = x0[i]!;
+      let s1 = x1[i]!;
+      let s2 = x2[i]!;
+      let s3 = x3[i]!;
+      for (let p = i + 1; p < d; p++) {
+        const v = lt[ri + p]!;
+        s0 -= v * x0[p]!;
+        s1 -= v * x1[p]!;
+        s2 -= v * x2[p]!;
+        s3 -= v * x3[p]!;
+      }
+      const pivot = lt[ri + i]!;
+      x0[i] = s0 / pivot;
+      x1[i] = s1 / pivot;
+      x2[i] = s2 / pivot;
+      x3[i] = s3 / pivot;
+      out[ri + c] = x0[i]!;
+      out[ri + c + 1] = x1[i]!;
+      out[ri + c + 2] = x2[i]!;
+      out[ri + c + 3] = x3[i]!;
     }
-    for (let i = 0; i < d; i++) out[i * d + c] = col[i]!;
+    // the next block's forward solves read x's first entries as the +0 of L y = e_c
+    x0.fill(0);
+    x1.fill(0);
+    x2.fill(0);
+    x3.fill(0);
+  }
+  for (; c < d; c++) {
+    x0.fill(0);
+    for (let i = c; i < d; i++) {
+      let s = i === c ? 1 : 0;
+      for (let p = c; p < i; p++) s -= l[i * d + p]! * x0[p]!;
+      x0[i] = s / l[i * d + i]!;
+    }
+    for (let i = d - 1; i >= 0; i--) {
+      let s = x0[i]!;
+      for (let p = i + 1; p < d; p++) s -= lt[i * d + p]! * x0[p]!;
+      x0[i] = s / lt[i * d + i]!;
+      out[i * d + c] = x0[i]!;
+    }
   }
   // Symmetric in exact arithmetic: make it so in floating point too.
   for (let i = 0; i < d; i++)
