@@ -131,7 +131,7 @@
 // @ts-ignore: decorator
 @inline export const RANK_END: usize = 72;
 
-// The prior block of sampleRows. 32 bytes.
+// The prior block of sampleRows. 48 bytes.
 /** ptr: P = Λ_prior/τ (stride × stride, upper triangle within dim). */
 // @ts-ignore: decorator
 @inline export const PRIOR_PRECISION: usize = 0;
@@ -153,3 +153,18 @@
 /** ptr: 0, or where row u's Σ_j (t_j − x·y_j)² goes (f64 at rowLoss + 8u) once drawn: the residual sum of squares τ's draw needs, without a pass of its own. */
 // @ts-ignore: decorator
 @inline export const PRIOR_ROW_LOSS: usize = 24;
+/** ptr: 0, or the kept samples of the side drawn: row u's first keepFactors floats, times 1/√keepSamples (in f64, then rounded to f32), go to floats [keepIndex·keepFactors, (keepIndex + 1)·keepFactors) of its row of keepFactors·keepSamples floats at keep, while the row is in cache. */
+// @ts-ignore: decorator
+@inline export const PRIOR_KEEP: usize = 28;
+/** i32: floats of each row kept (k: the bias slot is not among them); read when keep ≠ 0. */
+// @ts-ignore: decorator
+@inline export const PRIOR_KEEP_FACTORS: usize = 32;
+/** i32: samples a row keeps side by side; read when keep ≠ 0. */
+// @ts-ignore: decorator
+@inline export const PRIOR_KEEP_SAMPLES: usize = 36;
+/** i32: which of them this half-step writes; read when keep ≠ 0. */
+// @ts-ignore: decorator
+@inline export const PRIOR_KEEP_INDEX: usize = 40;
+/** ptr: 0, or where row u's running sum of its bias (slot keepFactors, added as f64) is (f64 at keepBias + 8u); read when keep ≠ 0. */
+// @ts-ignore: decorator
+@inline export const PRIOR_KEEP_BIAS: usize = 44;

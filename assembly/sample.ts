@@ -25,12 +25,14 @@
 // draw (different numbers). The n × n system costs n²·dim/2 + n³/6 against the standard
 // path's n·dim²/2 + dim³/6 + dim² (Gram, Cholesky, Uᵀz and the solve); both pay dim + n or dim
 // normals, and x = L⁻ᵀz costs dim²/2 (upperTimes). With `rowLoss` each drawn row also leaves its residual
-// squares Σ_j (t_j − x·y_j)², free on the short path (short-rows.ts: the solve's a).
+// squares Σ_j (t_j − x·y_j)², free on the short path (short-rows.ts: the solve's a). With
+// `keep` a kept sample's row is written scaled into the model's rows while it is in cache
+// (keepRow), instead of a pass over the whole side afterwards.
 // Scratch: the solveRows layout (types.ts solveScratchFloats); z sits in its CG part.
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_MU, SOLVE_OTHER_BIAS,
   GATHER_ROWS, PRIOR_PRECISION, PRIOR_MEAN, PRIOR_SHORT_MAX, PRIOR_WHITE_ROWS, PRIOR_WHITE_FACTOR, PRIOR_WHITE_MEAN,
-  PRIOR_ROW_LOSS,
+  PRIOR_ROW_LOSS, PRIOR_KEEP, PRIOR_KEEP_FACTORS, PRIOR_KEEP_SAMPLES, PRIOR_KEEP_INDEX, PRIOR_KEEP_BIAS,
 } from './abi';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
@@ -65,6 +67,12 @@ export function sampleRows(
   const C = <usize>load<u32>(prior, PRIOR_WHITE_FACTOR);
   const hw = <usize>load<u32>(prior, PRIOR_WHITE_MEAN);
   const rowLoss = <usize>load<u32>(prior, PRIOR_ROW_LOSS);
+  const keep = <usize>load<u32>(prior, PRIOR_KEEP);
+  const keepFactors = load<i32>(prior, PRIOR_KEEP_FACTORS);
+  const keepSamples = load<i32>(prior, PRIOR_KEEP_SAMPLES);
+  const keepIndex = load<i32>(prior, PRIOR_KEEP_INDEX);
+  const keepBias = <usize>load<u32>(prior, PRIOR_KEEP_BIAS);
+  const keepScale: f64 = 1 / Math.sqrt(<f64>keepSamples);
 
   const rb = <usize>stride << 2;
   const A = scratch;
@@ -118,6 +126,7 @@ export function sampleRows(
         upperTimes(C, stride, dim, b, z); // x = L⁻ᵀz; overwrites ε
         if (!allFinite(z, dim)) return -2 - u;
         copyf(z, xRow, dim);
+        if (keep) keepRow(keep, keepFactors, keepSamples, keepIndex, keepScale, keepBias, z, u);
         continue;
       }
       // M not positive definite in f32 (rare): the standard draw, from unperturbed targets.
@@ -137,9 +146,35 @@ export function sampleRows(
     choleskySolve(A, stride, dim, b, b);
     if (!allFinite(b, dim)) return -2 - u;
     copyf(b, xRow, dim);
+    if (keep) keepRow(keep, keepFactors, keepSamples, keepIndex, keepScale, keepBias, b, u);
     if (rowLoss) store<f64>(rowLoss + (<usize>u << 3), residualSquares(Y, rb, dim, cols, t, n, b));
   }
   return -1;
+}
+
+/**
+ * Row u's kept sample: x[0, k) times `scale` (= 1/√samples) into floats [index·k, (index + 1)·k)
+ * of its row of k·samples floats at `keep`, and x[k] (the bias) added to the f64 sum at
+ * bias + 8u when bias ≠ 0. The product is taken in f64 and rounded to f32, as JavaScript's
+ * f32 × f64 stored to a Float32Array: promote, multiply, demote are exact IEEE operations in
+ * both, so both backends keep the same bits.
+ */
+// @ts-ignore: decorator
+@inline function keepRow(keep: usize, k: i32, samples: i32, index: i32, scale: f64, bias: usize, x: usize, u: i32): void {
+  const to = keep + ((<usize>u * <usize>(k * samples) + <usize>(index * k)) << 2);
+  const vs = f64x2.splat(scale);
+  let c = 0;
+  for (; c + 4 <= k; c += 4) {
+    const v = v128.load(x + (<usize>c << 2));
+    const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v), vs));
+    const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), vs));
+    v128.store(to + (<usize>c << 2), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+  }
+  for (; c < k; c++) store<f32>(to + (<usize>c << 2), <f32>(<f64>load<f32>(x + (<usize>c << 2)) * scale));
+  if (bias) {
+    const at = bias + (<usize>u << 3);
+    store<f64>(at, load<f64>(at) + <f64>load<f32>(x + (<usize>k << 2)));
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * normal in distribution; the f32 log both carry against Math.log.
  */
 import { describe, expect, it } from 'vitest';
-import { writePriorParams } from '../src/kernels/abi.js';
+import { PRIOR_PARAMS, writePriorParams } from '../src/kernels/abi.js';
 import { logf } from '../src/kernels/js/sample.js';
 import { Param, SOLVE_OK, solveScratchFloats } from '../src/kernels/types.js';
 import { Prng, streamKey, streamSeed } from '../src/train/prng.js';
@@ -31,7 +31,7 @@ function drawNormals(
   const X = arena.f32(rows * stride);
   const precision = arena.f32(stride * stride);
   for (let i = 0; i < dim; i++) precision.view[i * stride + i] = 1;
-  const prior = arena.i32(8); // the standard draw for every row (shortMax 0)
+  const prior = arena.i32(PRIOR_PARAMS.bytes / 4); // the standard draw for every row (shortMax 0)
   writePriorParams(new Int32Array(buffer), prior.ptr, {
     precision: precision.ptr,
     mean: arena.f32(stride).ptr,
@@ -40,6 +40,11 @@ function drawNormals(
     whiteFactor: 0,
     whiteMean: 0,
     rowLoss: 0,
+    keep: 0,
+    keepFactors: 0,
+    keepSamples: 0,
+    keepIndex: 0,
+    keepBias: 0,
   });
   const params = arena.i32(32);
   const I = params.view;

@@ -10,7 +10,7 @@ import { syntheticRatings } from '../src/data/synthetic.js';
 import { AlsError, ErrorCode } from '../src/errors.js';
 import { rmse } from '../src/eval/metrics.js';
 import { ALSModel } from '../src/model/model.js';
-import { writePriorParams } from '../src/kernels/abi.js';
+import { PRIOR_PARAMS, writePriorParams } from '../src/kernels/abi.js';
 import { shortRowCap } from '../src/kernels/js/short-rows.js';
 import { GATHER_ROWS, Param, type Kernels, SOLVE_OK, solveScratchFloats } from '../src/kernels/types.js';
 import { spawnNodeWorker, spawnWorker } from '../src/parallel/spawn.node.js';
@@ -153,7 +153,7 @@ function referenceShortDraw(p: Problem, r: number, seed: number): number[] {
  * shortMax > 0, rows of at most that many ratings are drawn by perturb and MAP: the prior block
  * then also holds P's factor, L⁻¹, L⁻¹h and the fixed rows whitened (gibbs-prior.ts factorPrior).
  */
-function place(arena: Arena, p: Problem, kernels?: Kernels, shortMax = 0) {
+function place(arena: Arena, p: Problem, kernels?: Kernels, shortMax = 0, keep?: KeepSpec) {
   const { stride, dim } = p;
   const Y = arena.f32(p.Y.length * stride);
   p.Y.forEach((row, r) => Y.view.set(row, r * stride));
@@ -186,8 +186,20 @@ function place(arena: Arena, p: Problem, kernels?: Kernels, shortMax = 0) {
   }
   const rowLossPtr = arena.f32(2 * p.rows.length).ptr;
   const rowLoss = new Float64Array(Y.view.buffer, rowLossPtr, p.rows.length).fill(Number.NaN);
-  const prior = arena.i32(8);
+  // The kept samples (row r: factors·samples floats, every one KEEP_SENTINEL before) and the
+  // bias sums (row r: r/4 before), when asked for.
+  const keepFactors = keep?.factors ?? 0;
+  const kept = arena.f32(keep ? p.rows.length * keepFactors * keep.samples : 1).view.fill(KEEP_SENTINEL);
+  const biasSumsPtr = arena.f32(2 * p.rows.length).ptr;
+  const biasSums = new Float64Array(Y.view.buffer, biasSumsPtr, p.rows.length);
+  biasSums.forEach((_, r) => (biasSums[r] = r / 4));
+  const prior = arena.i32(PRIOR_PARAMS.bytes / 4);
   writePriorParams(new Int32Array(Y.view.buffer), prior.ptr, {
+    keep: keep ? kept.byteOffset : 0,
+    keepFactors,
+    keepSamples: keep?.samples ?? 0,
+    keepIndex: keep?.index ?? 0,
+    keepBias: keep?.bias ? biasSumsPtr : 0,
     rowLoss: rowLossPtr,
     precision: white.precision,
     mean: white.mean,
@@ -210,8 +222,18 @@ function place(arena: Arena, p: Problem, kernels?: Kernels, shortMax = 0) {
   I[Param.OtherBias] = otherBias.ptr;
   const maxNnz = Math.max(...p.rows.map((row) => row.cols.length));
   const scratch = arena.f32(solveScratchFloats(stride, maxNnz)).view.fill(Number.NaN);
-  return { params: params.ptr, prior: prior.ptr, scratch: scratch.byteOffset, X, rowLoss };
+  return { params: params.ptr, prior: prior.ptr, scratch: scratch.byteOffset, X, rowLoss, kept, biasSums };
 }
+
+/** What place() asks the kernel to keep (PRIOR_PARAMS keep…). */
+interface KeepSpec {
+  factors: number;
+  samples: number;
+  index: number;
+  bias: boolean;
+}
+
+const KEEP_SENTINEL = 7.25;
 
 for (const backend of await listBackends()) {
   const suite = backend.make ? describe : describe.skip;
@@ -286,6 +308,40 @@ for (const backend of await listBackends()) {
         expect(at.X).toEqual(whole);
       });
     }
+
+    for (const shortRows of [false, true]) {
+      for (const dim of [2, 5, 8, 11, 17, 33]) {
+        it(`keeps each row drawn, times 1/√samples in f64, in its sample's columns and sums its bias in f64: ${shortRows ? 'short rows' : 'standard'}, dim ${dim}`, async () => {
+          const { kernels, buffer } = await backend.make!();
+          const p = randomProblem(70 + dim, dim, 9);
+          const keep = { factors: dim - 1, samples: 3, index: 1, bias: true };
+          const at = place(new Arena(buffer), p, kernels, shortRows ? dim : 0, keep);
+          expect(kernels.sampleRows(at.params, at.prior, p.noiseScale, p.key, 0, p.rows.length, at.scratch)).toBe(SOLVE_OK);
+          const k = keep.factors;
+          const width = k * keep.samples;
+          const scale = 1 / Math.sqrt(keep.samples);
+          for (let r = 0; r < p.rows.length; r++) {
+            const x = at.X.subarray(r * p.stride, r * p.stride + dim);
+            const row = Array.from(at.kept.subarray(r * width, (r + 1) * width));
+            // JavaScript's f32 × f64 rounded to f32 on the store: the bits the model had from the JS-side copy
+            const want = Array.from({ length: width }, (_, c) =>
+              c >= k && c < 2 * k ? Math.fround(x[c - k]! * scale) : KEEP_SENTINEL,
+            );
+            expect(row).toEqual(want);
+            expect(at.biasSums[r]).toBe(r / 4 + x[k]!);
+          }
+        });
+      }
+    }
+
+    it('without keep, neither the kept rows nor the bias sums are written', async () => {
+      const { kernels, buffer } = await backend.make!();
+      const p = randomProblem(5, 9, 9);
+      const at = place(new Arena(buffer), p, kernels, 9);
+      expect(kernels.sampleRows(at.params, at.prior, p.noiseScale, p.key, 0, p.rows.length, at.scratch)).toBe(SOLVE_OK);
+      expect(at.kept.every((v) => v === KEEP_SENTINEL)).toBe(true);
+      expect(Array.from(at.biasSums)).toEqual(Array.from({ length: p.rows.length }, (_, r) => r / 4));
+    });
 
     for (const path of ['standard', 'short (perturb and MAP)'] as const) {
       it(`the draws of a conjugate row have the closed-form mean and covariance: ${path}`, async () => {

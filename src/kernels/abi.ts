@@ -137,8 +137,21 @@ export const PRIOR_PARAMS = record(
       'ptr',
       "0, or where row u's Σ_j (t_j − x·y_j)² goes (f64 at rowLoss + 8u) once drawn: the residual sum of squares τ's draw needs, without a pass of its own",
     ],
+    [
+      'keep',
+      'ptr',
+      "0, or the kept samples of the side drawn: row u's first keepFactors floats, times 1/√keepSamples (in f64, then rounded to f32), go to floats [keepIndex·keepFactors, (keepIndex + 1)·keepFactors) of its row of keepFactors·keepSamples floats at keep, while the row is in cache",
+    ],
+    ['keepFactors', 'i32', 'floats of each row kept (k: the bias slot is not among them); read when keep ≠ 0'],
+    ['keepSamples', 'i32', 'samples a row keeps side by side; read when keep ≠ 0'],
+    ['keepIndex', 'i32', 'which of them this half-step writes; read when keep ≠ 0'],
+    [
+      'keepBias',
+      'ptr',
+      "0, or where row u's running sum of its bias (slot keepFactors, added as f64) is (f64 at keepBias + 8u); read when keep ≠ 0",
+    ],
   ],
-  { bytes: 32, kernel: true },
+  { bytes: 48, kernel: true },
 );
 
 /**

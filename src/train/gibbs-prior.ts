@@ -32,6 +32,18 @@ export interface ShortRowSampling {
  */
 export const SAMPLER_SHORT_ROW_RATIO = 1;
 
+/** Where a half-step writes its side's kept sample (PRIOR_PARAMS keep…): see gibbs.ts. */
+export interface KeptSample {
+  /** The side's kept rows, `factors`·`samples` floats each. */
+  at: number;
+  factors: number;
+  samples: number;
+  /** Which sample this is among the kept ones. */
+  index: number;
+  /** The side's f64 bias sums, or 0 (no biases). */
+  bias: number;
+}
+
 /** Addresses (bytes) of the prior block's parts, in the training memory after the layout. */
 export interface PriorBlock {
   /** The PRIOR_PARAMS record. */
@@ -117,7 +129,7 @@ function userLengths(ratings: Ratings): Int32Array {
  * Writes P = Λ/τ (upper triangle) and h = Λμ/τ for the half-step solving `side`, and where it
  * draws short rows P = UᵀU, L⁻ᵀ, L⁻¹h and the fixed rows whitened (the Whiten job, on every
  * thread); then the PRIOR_PARAMS record (the items' half-step also leaves each row's residual
- * squares in `rowLoss`). After state.prepare(side): the fixed rows carry their design slot. P
+ * squares in `rowLoss`; with `keep`, each row drawn goes into its kept sample too). After state.prepare(side): the fixed rows carry their design slot. P
  * failing its Cholesky in f32 leaves every row to the standard draw.
  */
 export async function writePriorBlock(
@@ -130,6 +142,7 @@ export async function writePriorBlock(
   dim: number,
   hyper: { mean: Float64Array; precision: Float64Array },
   tau: number,
+  keep: KeptSample | null,
 ): Promise<void> {
   const stride = state.stride;
   const p = block.precision >>> 2;
@@ -167,6 +180,11 @@ export async function writePriorBlock(
     whiteFactor: block.whiteFactor,
     whiteMean: block.whiteMean,
     rowLoss: side === 'items' ? block.rowLoss : 0,
+    keep: keep?.at ?? 0,
+    keepFactors: keep?.factors ?? 0,
+    keepSamples: keep?.samples ?? 0,
+    keepIndex: keep?.index ?? 0,
+    keepBias: keep?.bias ?? 0,
   });
 }
 

@@ -9,7 +9,7 @@ import { planTraining, type Layout } from './layout.js';
 import { trainingThreads } from './threads.js';
 import type { AlsOptions, ResolvedOptions } from './options.js';
 import { Prng, streamKey, streamSeed } from './prng.js';
-import { type PriorBlock, planPriorBlock, type ShortRowSampling, writePriorBlock } from './gibbs-prior.js';
+import { type KeptSample, type PriorBlock, planPriorBlock, type ShortRowSampling, writePriorBlock } from './gibbs-prior.js';
 import { type SideName, startTraining, type TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
 import { bpmfPrior, type HyperpriorSettings, sampleNoisePrecision, sampleNormalWishart, type NormalWishart } from './wishart.js';
@@ -50,7 +50,9 @@ const Stream = { users: 0, items: 1, usersHyper: 2, itemsHyper: 3, noise: 4 } as
  * then the noise precision. The bias is the last coordinate of each row, so the hyperprior is
  * over [x; b] jointly. After `burnIn` samples, each kept sample's factors are stored side by
  * side scaled by 1/√samples: the model's x_u·y_i is then exactly the average of the samples'
- * predictions (biases, being linear, are averaged).
+ * predictions (biases, being linear, are averaged). The kernel writes them as it draws each
+ * row (PRIOR_PARAMS keep), into the same memory after the prior block: the model's factors are
+ * views of it, as an in-place ALS fit's are.
  *
  * Threads: a half-step is one Job.Sample (parallel/tasks.ts) over the side's chunks; the kernel
  * draws each row's normals from the row's own stream, so the factors are bit-identical for any
@@ -85,12 +87,13 @@ export async function fitGibbs(
   // Beyond the training layout, in the same (shared) memory: the prior block (gibbs-prior.ts).
   // The normals are drawn in the kernel, into each thread's scratch.
   const prior = planPriorBlock(roundUp(layout.totalBytes, 64), ratings, stride, dim, runtime.shortRows ?? { enabled: true });
-  const totalBytes = prior.end;
+  const kept = planKept(prior.end, ratings, k, samples, o.biases);
+  const totalBytes = kept.end;
   if (totalBytes > 2 ** 32) {
     fail(
       ErrorCode.TOO_LARGE,
-      `solver 'gibbs' needs ${totalBytes} bytes, beyond one 4 GiB memory.`,
-      'Lower factors, or drop users or items with few ratings.',
+      `solver 'gibbs' needs ${totalBytes} bytes with its ${samples} kept samples, beyond one 4 GiB memory.`,
+      'Lower samples or factors, or drop users or items with few ratings.',
     );
   }
 
@@ -119,6 +122,7 @@ export async function fitGibbs(
       f64,
       layout,
       prior,
+      kept,
       threads,
     });
   } finally {
@@ -140,11 +144,12 @@ async function sampleChain(
     f64: Float64Array;
     layout: Layout;
     prior: PriorBlock;
+    kept: KeptBlock;
     threads: number;
   },
 ): Promise<ALSModel> {
   const { signal, onIteration, validation } = callbacks;
-  const { state, f32, i32, f64, layout, prior, threads } = at;
+  const { state, f32, i32, f64, layout, prior, kept, threads } = at;
   const kernels = state.kernels;
   const k = o.factors;
   const dim = k + (o.biases ? 1 : 0);
@@ -154,23 +159,15 @@ async function sampleChain(
   const hyperprior = bpmfPrior(dim, runtime.hyperprior);
   const check = validation ? validationPairs(ratings, validation) : null;
 
-  // The model's factor arrays, written as the samples come: row r is [sample 0's k factors,
-  // sample 1's, …] / √samples. Written in place (not kept sample-major and interleaved at the
-  // end): one copy of the samples in memory, and each float written once.
-  const kept = {
-    users: new Float32Array(ratings.numUsers * k * samples),
-    items: new Float32Array(ratings.numItems * k * samples),
-    userBias: new Float64Array(o.biases ? ratings.numUsers : 0),
-    itemBias: new Float64Array(o.biases ? ratings.numItems : 0),
-  };
-  const keepScale = 1 / Math.sqrt(samples);
   let tau = noise === 'sampled' ? BPMF_NOISE_PRECISION : noise;
 
   const halfStep = async (side: SideName, sample: number): Promise<void> => {
     await state.prepare(side); // roles (bias slot) and the parameter block of `side`
     const s = layout[side];
     const hyper = sampleHyper(kernels, f32, layout, s.factors, s.rows, stride, dim, hyperprior, o.seed, sample, side);
-    await writePriorBlock(state, f32, i32, prior, layout, side, dim, hyper, tau);
+    const index = sample - o.burnIn - 1; // among the kept samples
+    const keep: KeptSample | null = index >= 0 ? { at: kept[side], factors: k, samples, index, bias: kept.bias[side] } : null;
+    await writePriorBlock(state, f32, i32, prior, layout, side, dim, hyper, tau, keep);
     await state.runJob('Sample', s.chunks, {
       params: s.params,
       prior: prior.at,
@@ -208,28 +205,50 @@ async function sampleChain(
     }
     const t = sample - o.burnIn - 1; // index among the kept samples
     let validationRmse = Number.NaN;
-    if (t >= 0) {
-      keepSample(kept.users, f32, layout.users.factors >>> 2, ratings.numUsers, stride, k, samples, t, keepScale);
-      keepSample(kept.items, f32, layout.items.factors >>> 2, ratings.numItems, stride, k, samples, t, keepScale);
-      if (o.biases) {
-        // After the items' half-step the users are the design: their bias is in their bias
-        // array, the items' in slot k of their rows.
-        const userBias = layout.users.bias >>> 2;
-        const items = layout.items.factors >>> 2;
-        for (let r = 0; r < ratings.numUsers; r++) kept.userBias[r] = kept.userBias[r]! + f32[userBias + r]!;
-        for (let r = 0; r < ratings.numItems; r++) kept.itemBias[r] = kept.itemBias[r]! + f32[items + r * stride + k]!;
-      }
-      if (check) validationRmse = check.add(state.extract('users'), state.extract('items'), k, mu, t + 1);
-    }
+    if (t >= 0 && check) validationRmse = check.add(state.extract('users'), state.extract('items'), k, mu, t + 1);
     const seconds = (performance.now() - start) / 1000;
     if (onIteration) {
       const info = { iteration: sample, seconds, loss: residualSquares / ratings.nnz, validationRmse };
       if ((await onIteration(info)) === false && t >= 0) {
-        return buildModel(ratings, o, kept, t + 1, mu, kernels.backend, threads);
+        return buildModel(ratings, o, keptViews(f32, kept, ratings, k, samples), t + 1, mu, kernels.backend, threads);
       }
     }
   }
-  return buildModel(ratings, o, kept, samples, mu, kernels.backend, threads);
+  return buildModel(ratings, o, keptViews(f32, kept, ratings, k, samples), samples, mu, kernels.backend, threads);
+}
+
+/** Where the kept samples go (bytes), after the prior block: each side's rows and bias sums. */
+interface KeptBlock {
+  users: number;
+  items: number;
+  /** Each side's bias sums (f64 a row), 0 without biases. */
+  bias: Record<SideName, number>;
+  end: number;
+}
+
+/**
+ * Plans the kept samples from `start`: row r of a side is [sample 0's k factors, sample 1's, …]
+ * / √samples, written by the kernel as the samples come (one copy of the samples, each float
+ * written once, while its row is in cache); then each side's bias sums (f64).
+ */
+function planKept(start: number, ratings: Ratings, k: number, samples: number, biases: boolean): KeptBlock {
+  const users = roundUp(start, 16);
+  const items = roundUp(users + ratings.numUsers * k * samples * 4, 16);
+  const userBias = roundUp(items + ratings.numItems * k * samples * 4, 16);
+  const itemBias = roundUp(userBias + (biases ? ratings.numUsers * 8 : 0), 16);
+  const end = itemBias + (biases ? ratings.numItems * 8 : 0);
+  return { users, items, bias: { users: biases ? userBias : 0, items: biases ? itemBias : 0 }, end };
+}
+
+/** The kept samples as views of the fit's memory (the model keeps the memory alive). */
+function keptViews(f32: Float32Array, kept: KeptBlock, ratings: Ratings, k: number, samples: number) {
+  const { buffer } = f32;
+  return {
+    users: new Float32Array(buffer, kept.users, ratings.numUsers * k * samples),
+    items: new Float32Array(buffer, kept.items, ratings.numItems * k * samples),
+    userBias: new Float64Array(buffer, kept.bias.users, kept.bias.users ? ratings.numUsers : 0),
+    itemBias: new Float64Array(buffer, kept.bias.items, kept.bias.items ? ratings.numItems : 0),
+  };
 }
 
 /**
@@ -283,33 +302,6 @@ function columnSums(f32: Float32Array, base: number, rows: number, stride: numbe
     if (c + 3 < dim) sum[c + 3] = s3;
   }
   return sum;
-}
-
-/** Sample t's factors (k of each padded row) into columns [t·k, (t + 1)·k) of the model's rows, scaled. */
-function keepSample(
-  out: Float32Array,
-  f32: Float32Array,
-  base: number,
-  rows: number,
-  stride: number,
-  k: number,
-  samples: number,
-  t: number,
-  scale: number,
-): void {
-  const width = k * samples;
-  const k4 = k & ~3;
-  // Four floats a step (0.34 against 0.43 ms for ml-latest-small's 10,334 rows at k = 32).
-  for (let r = 0, from = base, to = t * k; r < rows; r++, from += stride, to += width) {
-    let c = 0;
-    for (; c < k4; c += 4) {
-      out[to + c] = f32[from + c]! * scale;
-      out[to + c + 1] = f32[from + c + 1]! * scale;
-      out[to + c + 2] = f32[from + c + 2]! * scale;
-      out[to + c + 3] = f32[from + c + 3]! * scale;
-    }
-    for (; c < k; c++) out[to + c] = f32[from + c]! * scale;
-  }
 }
 
 /**

@@ -42,6 +42,14 @@ export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): 
     const h = q.mean >> 2;
     const hw = q.whiteMean >> 2;
     const shortMax = Math.min(q.shortMax, shortRowCap(dim, 2 * GATHER_ROWS * stride));
+    const keepScale = 1 / Math.sqrt(q.keepSamples);
+    /** The kernel's keepRow: x (the float index of the drawn row) scaled in f64 into the kept row, its bias summed. */
+    const keepRow = (x: number, row: number): void => {
+      const k = q.keepFactors;
+      const to = (q.keep >>> 2) + row * k * q.keepSamples + q.keepIndex * k;
+      for (let c = 0; c < k; c++) F[to + c] = F[x + c]! * keepScale;
+      if (q.keepBias) D[(q.keepBias >>> 3) + row] = D[(q.keepBias >>> 3) + row]! + F[x + k]!;
+    };
 
     // Scratch in solveRows' layout: A, b, the CG part (z here: ⌈dim/8⌉·8 ≤ stride floats), w, t, gather.
     const sA = scratch;
@@ -86,6 +94,7 @@ export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): 
           }
           for (let i = 0; i < dim; i++) if (!Number.isFinite(F[z + i]!)) return -2 - row;
           for (let i = 0; i < dim; i++) F[x + i] = F[z + i]!;
+          if (q.keep) keepRow(x, row);
           continue;
         }
         // M not positive definite in f32 (rare): the standard draw, from unperturbed targets.
@@ -106,6 +115,7 @@ export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): 
       steps.choleskySolve(sA, stride, dim, sB, sB);
       for (let i = 0; i < dim; i++) if (!Number.isFinite(F[b + i]!)) return -2 - row;
       for (let i = 0; i < dim; i++) F[x + i] = F[b + i]!;
+      if (q.keep) keepRow(x, row);
       if (q.rowLoss) {
         let squares = 0;
         for (let j = 0; j < n; j++) {
