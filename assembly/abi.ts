@@ -131,7 +131,7 @@
 // @ts-ignore: decorator
 @inline export const RANK_END: usize = 72;
 
-// The prior block of sampleRows. 48 bytes.
+// The prior block of sampleRows. 52 bytes.
 /** ptr: P = Λ_prior/τ (stride × stride, upper triangle within dim). */
 // @ts-ignore: decorator
 @inline export const PRIOR_PRECISION: usize = 0;
@@ -168,3 +168,6 @@
 /** ptr: 0, or where row u's running sum of its bias (slot keepFactors, added as f64) is (f64 at keepBias + 8u); read when keep ≠ 0. */
 // @ts-ignore: decorator
 @inline export const PRIOR_KEEP_BIAS: usize = 44;
+/** ptr: 0, or rows of `stride` where row u's dim floats drawn are written too (its padding is not written): a copy of the side, bias slot included, that the next hyperparameter draw reads while the other side's half-step runs. */
+// @ts-ignore: decorator
+@inline export const PRIOR_MIRROR: usize = 48;

@@ -27,12 +27,13 @@
 // normals, and x = L⁻ᵀz costs dim²/2 (upperTimes). With `rowLoss` each drawn row also leaves its residual
 // squares Σ_j (t_j − x·y_j)², free on the short path (short-rows.ts: the solve's a). With
 // `keep` a kept sample's row is written scaled into the model's rows while it is in cache
-// (keepRow), instead of a pass over the whole side afterwards.
+// (keepRow), instead of a pass over the whole side afterwards; with `mirror` every row drawn is
+// copied there too, for the next hyperparameter draw (train/gibbs.ts).
 // Scratch: the solveRows layout (types.ts solveScratchFloats); z sits in its CG part.
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_MU, SOLVE_OTHER_BIAS,
   GATHER_ROWS, PRIOR_PRECISION, PRIOR_MEAN, PRIOR_SHORT_MAX, PRIOR_WHITE_ROWS, PRIOR_WHITE_FACTOR, PRIOR_WHITE_MEAN,
-  PRIOR_ROW_LOSS, PRIOR_KEEP, PRIOR_KEEP_FACTORS, PRIOR_KEEP_SAMPLES, PRIOR_KEEP_INDEX, PRIOR_KEEP_BIAS,
+  PRIOR_ROW_LOSS, PRIOR_KEEP, PRIOR_KEEP_FACTORS, PRIOR_KEEP_SAMPLES, PRIOR_KEEP_INDEX, PRIOR_KEEP_BIAS, PRIOR_MIRROR,
 } from './abi';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
@@ -73,6 +74,7 @@ export function sampleRows(
   const keepIndex = load<i32>(prior, PRIOR_KEEP_INDEX);
   const keepBias = <usize>load<u32>(prior, PRIOR_KEEP_BIAS);
   const keepScale: f64 = 1 / Math.sqrt(<f64>keepSamples);
+  const mirror = <usize>load<u32>(prior, PRIOR_MIRROR);
 
   const rb = <usize>stride << 2;
   const A = scratch;
@@ -126,6 +128,7 @@ export function sampleRows(
         upperTimes(C, stride, dim, b, z); // x = L⁻ᵀz; overwrites ε
         if (!allFinite(z, dim)) return -2 - u;
         copyf(z, xRow, dim);
+        if (mirror) copyf(z, mirror + <usize>u * rb, dim);
         if (keep) keepRow(keep, keepFactors, keepSamples, keepIndex, keepScale, keepBias, z, u);
         continue;
       }
@@ -146,6 +149,7 @@ export function sampleRows(
     choleskySolve(A, stride, dim, b, b);
     if (!allFinite(b, dim)) return -2 - u;
     copyf(b, xRow, dim);
+    if (mirror) copyf(b, mirror + <usize>u * rb, dim);
     if (keep) keepRow(keep, keepFactors, keepSamples, keepIndex, keepScale, keepBias, b, u);
     if (rowLoss) store<f64>(rowLoss + (<usize>u << 3), residualSquares(Y, rb, dim, cols, t, n, b));
   }

@@ -59,7 +59,7 @@ for (let round = 0; round < rounds; round++) {
   const t = { solve: 0, sample: 0, other: 0 };
   for (const side of ['users', 'items'] as const) {
     await state.prepare(side);
-    await writePriorBlock(state, f32, i32, prior, layout, side, dim, hyper, 1, null);
+    await writePriorBlock(state, f32, i32, prior, layout, side, dim, hyper, 1, { keep: null, mirror: 0 });
     const s = layout[side];
     const run = (name: 'solve' | 'sample' | 'other') => {
       const key = streamKey(1, round, side === 'users' ? 0 : 1);

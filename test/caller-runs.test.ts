@@ -165,6 +165,50 @@ describe.runIf(built)('the calling thread takes a share of every threaded job', 
   });
 });
 
+describe.runIf(built)('work alongside a job (Executor.run): the calling thread’s own, before its share', () => {
+  /** A control block at 1024 of a fresh shared memory, with a job of `tasks` tasks no thread knows (0: none to claim). */
+  async function job(tasks: number) {
+    const backend = await createBackend('wasm', 1 << 16, true);
+    const i32 = new Int32Array(backend.buffer);
+    const ctrl = 1024;
+    i32[(ctrl >>> 2) + Ctrl.Job] = 999;
+    i32[(ctrl >>> 2) + Ctrl.Tasks] = tasks;
+    return { backend, i32, ctrl };
+  }
+
+  for (const threads of [1, 2]) {
+    it(`${threads} thread(s): it runs once, after the workers were started, and the job completes`, async () => {
+      const { backend, i32, ctrl } = await job(0);
+      const executor = await startExecutor({ threads, backend, ctrl, what: 'Training' });
+      const seen: number[] = [];
+      // begin() has cleared the counter when it runs: the job is under way.
+      await executor.run(() => seen.push(Atomics.load(i32, (ctrl >>> 2) + Ctrl.Counter)));
+      await executor.close();
+      expect(seen).toEqual([0]);
+    });
+
+    it(`${threads} thread(s): when it throws, the job stops and run rejects with its own error; the next job runs`, async () => {
+      // Tasks no thread knows: were any claimed, the job would fail with WORKER_FAILED instead.
+      const { backend, i32, ctrl } = await job(16);
+      // Workers that claim nothing (their share is done at once), so no unknown task is run.
+      const { spawn, handles } = countingSpawn(() => emptyShareWorker('none'));
+      const executor = await startExecutor({ threads, backend, ctrl, what: 'Training', spawnWorker: spawn });
+      const thrown = new RangeError('matrix not positive definite at pivot 3');
+      await expect(
+        executor.run(() => {
+          throw thrown;
+        }),
+      ).rejects.toBe(thrown);
+      if (threads > 1) expect(Atomics.load(i32, (ctrl >>> 2) + Ctrl.Stop)).toBe(1);
+      expect(handles.every((h) => !h.terminated)).toBe(true);
+      i32[(ctrl >>> 2) + Ctrl.Tasks] = 0;
+      await executor.run();
+      await executor.close();
+      expect(handles.length).toBe(threads - 1);
+    });
+  }
+});
+
 describe('a worker sets up only the kernels it runs', () => {
   async function init(backend: 'wasm' | 'js', module: WebAssembly.Module | null): Promise<FromWorker[]> {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });

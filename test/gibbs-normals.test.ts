@@ -45,6 +45,7 @@ function drawNormals(
     keepSamples: 0,
     keepIndex: 0,
     keepBias: 0,
+    mirror: 0,
   });
   const params = arena.i32(32);
   const I = params.view;

@@ -153,7 +153,7 @@ function referenceShortDraw(p: Problem, r: number, seed: number): number[] {
  * shortMax > 0, rows of at most that many ratings are drawn by perturb and MAP: the prior block
  * then also holds P's factor, L⁻¹, L⁻¹h and the fixed rows whitened (gibbs-prior.ts factorPrior).
  */
-function place(arena: Arena, p: Problem, kernels?: Kernels, shortMax = 0, keep?: KeepSpec) {
+function place(arena: Arena, p: Problem, kernels?: Kernels, shortMax = 0, keep?: KeepSpec, mirrored = false) {
   const { stride, dim } = p;
   const Y = arena.f32(p.Y.length * stride);
   p.Y.forEach((row, r) => Y.view.set(row, r * stride));
@@ -193,6 +193,7 @@ function place(arena: Arena, p: Problem, kernels?: Kernels, shortMax = 0, keep?:
   const biasSumsPtr = arena.f32(2 * p.rows.length).ptr;
   const biasSums = new Float64Array(Y.view.buffer, biasSumsPtr, p.rows.length);
   biasSums.forEach((_, r) => (biasSums[r] = r / 4));
+  const mirror = arena.f32(mirrored ? p.rows.length * stride : 1).view.fill(KEEP_SENTINEL);
   const prior = arena.i32(PRIOR_PARAMS.bytes / 4);
   writePriorParams(new Int32Array(Y.view.buffer), prior.ptr, {
     keep: keep ? kept.byteOffset : 0,
@@ -200,6 +201,7 @@ function place(arena: Arena, p: Problem, kernels?: Kernels, shortMax = 0, keep?:
     keepSamples: keep?.samples ?? 0,
     keepIndex: keep?.index ?? 0,
     keepBias: keep?.bias ? biasSumsPtr : 0,
+    mirror: mirrored ? mirror.byteOffset : 0,
     rowLoss: rowLossPtr,
     precision: white.precision,
     mean: white.mean,
@@ -222,7 +224,7 @@ function place(arena: Arena, p: Problem, kernels?: Kernels, shortMax = 0, keep?:
   I[Param.OtherBias] = otherBias.ptr;
   const maxNnz = Math.max(...p.rows.map((row) => row.cols.length));
   const scratch = arena.f32(solveScratchFloats(stride, maxNnz)).view.fill(Number.NaN);
-  return { params: params.ptr, prior: prior.ptr, scratch: scratch.byteOffset, X, rowLoss, kept, biasSums };
+  return { params: params.ptr, prior: prior.ptr, scratch: scratch.byteOffset, X, rowLoss, kept, biasSums, mirror };
 }
 
 /** What place() asks the kernel to keep (PRIOR_PARAMS keep…). */
@@ -332,6 +334,17 @@ for (const backend of await listBackends()) {
           }
         });
       }
+    }
+
+    for (const shortRows of [false, true]) {
+      it(`mirrors each row drawn, its dim floats and not its padding: ${shortRows ? 'short rows' : 'standard'}`, async () => {
+        const { kernels, buffer } = await backend.make!();
+        const p = randomProblem(31, 11, 9);
+        const at = place(new Arena(buffer), p, kernels, shortRows ? 11 : 0, undefined, true);
+        expect(kernels.sampleRows(at.params, at.prior, p.noiseScale, p.key, 0, p.rows.length, at.scratch)).toBe(SOLVE_OK);
+        const want = Array.from(at.X).map((v, e) => (e % p.stride < 11 ? v : KEEP_SENTINEL));
+        expect(Array.from(at.mirror)).toEqual(want);
+      });
     }
 
     it('without keep, neither the kept rows nor the bias sums are written', async () => {

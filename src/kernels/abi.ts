@@ -150,8 +150,13 @@ export const PRIOR_PARAMS = record(
       'ptr',
       "0, or where row u's running sum of its bias (slot keepFactors, added as f64) is (f64 at keepBias + 8u); read when keep ≠ 0",
     ],
+    [
+      'mirror',
+      'ptr',
+      "0, or rows of `stride` where row u's dim floats drawn are written too (its padding is not written): a copy of the side, bias slot included, that the next hyperparameter draw reads while the other side's half-step runs",
+    ],
   ],
-  { bytes: 48, kernel: true },
+  { bytes: 52, kernel: true },
 );
 
 /**

@@ -8,8 +8,13 @@ import type { SpawnWorker } from './worker-handle.js';
 /** Runs the job described in the control block to completion, on one or more threads. */
 export interface Executor {
   readonly threads: number;
-  /** Resolves when every task is done; rejects with ABORTED when the signal fires mid-job. */
-  run(): Promise<void>;
+  /**
+   * Resolves when every task is done; rejects with ABORTED when the signal fires mid-job.
+   * `alongside` is work of the calling thread's own, run once the workers have started and
+   * before it claims tasks (the workers take more of them meanwhile): it must not touch what
+   * the job reads or writes. If it throws, the job is stopped and run rejects with its error.
+   */
+  run(alongside?: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -106,8 +111,9 @@ export class LocalExecutor implements Executor {
     this.sliceMs = sliceMs;
   }
 
-  async run(): Promise<void> {
+  async run(alongside?: () => void): Promise<void> {
     this.control.begin();
+    alongside?.();
     await runCallingThreadShare(this.context, this.sliceMs);
     this.control.end();
   }

@@ -84,12 +84,23 @@ export class WorkerPool implements Executor {
     return pool;
   }
 
-  async run(): Promise<void> {
+  async run(alongside?: () => void): Promise<void> {
     if (this.failure) throw this.failure;
     this.control.begin();
     const workersDone = this.all(() => this.workers.forEach((worker) => worker.post({ type: 'run' })));
     // Awaited below; handled now too, as a worker may fail while the calling thread runs its share.
     workersDone.catch(() => undefined);
+    if (alongside) {
+      try {
+        alongside();
+      } catch (error) {
+        // Not a worker's failure: the workers stop after their current task, and the pool
+        // stays usable for the next job (begin() clears Stop).
+        this.control.stop();
+        await workersDone.catch(() => undefined);
+        throw error;
+      }
+    }
     try {
       await runCallingThreadShare(this.caller, this.sliceMs);
     } catch (error) {

@@ -44,6 +44,13 @@ export interface KeptSample {
   bias: number;
 }
 
+/** Where a half-step's kernel writes each row drawn besides the factors (PRIOR_PARAMS). */
+export interface RowWrites {
+  keep: KeptSample | null;
+  /** Rows of stride floats that get a copy of each row drawn, or 0. */
+  mirror: number;
+}
+
 /** Addresses (bytes) of the prior block's parts, in the training memory after the layout. */
 export interface PriorBlock {
   /** The PRIOR_PARAMS record. */
@@ -129,7 +136,7 @@ function userLengths(ratings: Ratings): Int32Array {
  * Writes P = Λ/τ (upper triangle) and h = Λμ/τ for the half-step solving `side`, and where it
  * draws short rows P = UᵀU, L⁻ᵀ, L⁻¹h and the fixed rows whitened (the Whiten job, on every
  * thread); then the PRIOR_PARAMS record (the items' half-step also leaves each row's residual
- * squares in `rowLoss`; with `keep`, each row drawn goes into its kept sample too). After state.prepare(side): the fixed rows carry their design slot. P
+ * squares in `rowLoss`; each row drawn also goes where `writes` says). After state.prepare(side): the fixed rows carry their design slot. P
  * failing its Cholesky in f32 leaves every row to the standard draw.
  */
 export async function writePriorBlock(
@@ -142,8 +149,9 @@ export async function writePriorBlock(
   dim: number,
   hyper: { mean: Float64Array; precision: Float64Array },
   tau: number,
-  keep: KeptSample | null,
+  writes: RowWrites,
 ): Promise<void> {
+  const { keep, mirror } = writes;
   const stride = state.stride;
   const p = block.precision >>> 2;
   f32.fill(0, p, p + stride * stride);
@@ -185,6 +193,7 @@ export async function writePriorBlock(
     keepSamples: keep?.samples ?? 0,
     keepIndex: keep?.index ?? 0,
     keepBias: keep?.bias ?? 0,
+    mirror,
   });
 }
 

@@ -56,8 +56,11 @@ const Stream = { users: 0, items: 1, usersHyper: 2, itemsHyper: 3, noise: 4 } as
  *
  * Threads: a half-step is one Job.Sample (parallel/tasks.ts) over the side's chunks; the kernel
  * draws each row's normals from the row's own stream, so the factors are bit-identical for any
- * thread count. The hyperparameters, the prior block and τ are drawn
- * here, between the jobs.
+ * thread count. The prior block and τ are drawn here, between the jobs, and so are the
+ * hyperparameters on one thread. With workers, the kernel also copies each side's rows into a
+ * mirror as it draws them, and the calling thread draws that side's next hyperparameters from
+ * the mirror while the other side's job runs (Executor.run's `alongside`): the same numbers,
+ * off the serial path between jobs.
  */
 export async function fitGibbs(
   ratings: Ratings,
@@ -88,7 +91,11 @@ export async function fitGibbs(
   // The normals are drawn in the kernel, into each thread's scratch.
   const prior = planPriorBlock(roundUp(layout.totalBytes, 64), ratings, stride, dim, runtime.shortRows ?? { enabled: true });
   const kept = planKept(prior.end, ratings, k, samples, o.biases);
-  const totalBytes = kept.end;
+  // With workers, each side's rows are also mirrored as drawn (see sampleChain); one thread
+  // would only do the same work in another order.
+  const mirror =
+    threads > 1 ? { users: roundUp(kept.end, 16), items: roundUp(kept.end, 16) + ratings.numUsers * stride * 4 } : null;
+  const totalBytes = mirror ? mirror.items + ratings.numItems * stride * 4 : kept.end;
   if (totalBytes > 2 ** 32) {
     fail(
       ErrorCode.TOO_LARGE,
@@ -123,6 +130,7 @@ export async function fitGibbs(
       layout,
       prior,
       kept,
+      mirror,
       threads,
     });
   } finally {
@@ -145,11 +153,12 @@ async function sampleChain(
     layout: Layout;
     prior: PriorBlock;
     kept: KeptBlock;
+    mirror: Record<SideName, number> | null;
     threads: number;
   },
 ): Promise<ALSModel> {
   const { signal, onIteration, validation } = callbacks;
-  const { state, f32, i32, f64, layout, prior, kept, threads } = at;
+  const { state, f32, i32, f64, layout, prior, kept, mirror, threads } = at;
   const kernels = state.kernels;
   const k = o.factors;
   const dim = k + (o.biases ? 1 : 0);
@@ -160,22 +169,57 @@ async function sampleChain(
   const check = validation ? validationPairs(ratings, validation) : null;
 
   let tau = noise === 'sampled' ? BPMF_NOISE_PRECISION : noise;
+  const total = o.burnIn + samples;
+  // With a mirror (workers), a side's next hyperparameters are drawn by the calling thread from
+  // its mirrored rows while the other side's half-step runs; `ahead` holds them until used.
+  const ahead: Record<SideName, Hyper | null> = { users: null, items: null };
+  const drawn: Record<SideName, boolean> = { users: false, items: false };
 
   const halfStep = async (side: SideName, sample: number): Promise<void> => {
     await state.prepare(side); // roles (bias slot) and the parameter block of `side`
     const s = layout[side];
-    const hyper = sampleHyper(kernels, f32, layout, s.factors, s.rows, stride, dim, hyperprior, o.seed, sample, side);
+    const hyper =
+      ahead[side] ?? sampleHyper(kernels, f32, layout, s.factors, s.rows, stride, dim, hyperprior, o.seed, sample, side);
+    ahead[side] = null;
     const index = sample - o.burnIn - 1; // among the kept samples
     const keep: KeptSample | null = index >= 0 ? { at: kept[side], factors: k, samples, index, bias: kept.bias[side] } : null;
-    await writePriorBlock(state, f32, i32, prior, layout, side, dim, hyper, tau, keep);
-    await state.runJob('Sample', s.chunks, {
-      params: s.params,
-      prior: prior.at,
-      noiseScale: 1 / Math.sqrt(tau),
-      bounds: s.bounds,
-      status: s.status,
-      streamKey: streamKey(o.seed, sample, Stream[side]),
-    });
+    await writePriorBlock(state, f32, i32, prior, layout, side, dim, hyper, tau, { keep, mirror: mirror?.[side] ?? 0 });
+    // The other side's rows, as last drawn, are in its mirror (none before its first half-step):
+    // its next hyperparameters come from them, the same numbers as from its rows later.
+    const other = side === 'users' ? 'items' : 'users';
+    const next = side === 'users' ? sample : sample + 1;
+    const drawAhead =
+      mirror && drawn[other] && next <= total
+        ? () => {
+            ahead[other] = sampleHyper(
+              kernels,
+              f32,
+              layout,
+              mirror[other],
+              layout[other].rows,
+              stride,
+              dim,
+              hyperprior,
+              o.seed,
+              next,
+              other,
+            );
+          }
+        : undefined;
+    await state.runJob(
+      'Sample',
+      s.chunks,
+      {
+        params: s.params,
+        prior: prior.at,
+        noiseScale: 1 / Math.sqrt(tau),
+        bounds: s.bounds,
+        status: s.status,
+        streamKey: streamKey(o.seed, sample, Stream[side]),
+      },
+      drawAhead,
+    );
+    drawn[side] = true;
     // The first failing row in row order, whichever thread found it.
     for (let c = 0; c < s.chunks; c++) {
       const status = i32[(s.status >>> 2) + c]!;
@@ -183,7 +227,6 @@ async function sampleChain(
     }
   };
 
-  const total = o.burnIn + samples;
   for (let sample = 1; sample <= total; sample++) {
     throwIfAborted(signal, 'Training');
     const start = performance.now();
@@ -251,9 +294,12 @@ function keptViews(f32: Float32Array, kept: KeptBlock, ratings: Ratings, k: numb
   };
 }
 
+type Hyper = { mean: Float64Array; precision: Float64Array };
+
 /**
- * Draws (μ, Λ) of one side from its Normal–Wishart conditional given its current rows: Σ x xᵀ
- * from gramBlock (f32, upper triangle), Σ x in f64.
+ * Draws (μ, Λ) of one side from its Normal–Wishart conditional given its current rows (at
+ * `factors`: the side's own, or its mirror): Σ x xᵀ from gramBlock (f32, upper triangle), Σ x
+ * in f64.
  */
 function sampleHyper(
   kernels: TrainingState['kernels'],
@@ -267,7 +313,7 @@ function sampleHyper(
   seed: number,
   sample: number,
   side: SideName,
-): { mean: Float64Array; precision: Float64Array } {
+): Hyper {
   kernels.gramBlock(factors, stride, dim, 0, rows, layout.gram, 0);
   const g = layout.gram >>> 2;
   const outer = new Float64Array(dim * dim);

@@ -482,10 +482,13 @@ export class TrainingState {
       this.f32[w + r] = regularizationWeight(this.options, rows.values, rows.indptr[r]!, rows.indptr[r + 1]!, otherRows);
   }
 
-  /** Writes a job into the control words and runs it to completion (gibbs.ts runs Sample). */
-  async runJob<N extends JobName>(job: N, tasks: number, args: JobArgs[N]): Promise<void> {
+  /**
+   * Writes a job into the control words and runs it to completion (gibbs.ts runs Sample), the
+   * calling thread doing `alongside` first (Executor.run).
+   */
+  async runJob<N extends JobName>(job: N, tasks: number, args: JobArgs[N], alongside?: () => void): Promise<void> {
     writeJob(this.i32, this.layout.ctrl, job, tasks, args);
-    await this.executor!.run();
+    await this.executor!.run(alongside);
   }
 
   /**

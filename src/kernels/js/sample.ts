@@ -94,6 +94,7 @@ export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): 
           }
           for (let i = 0; i < dim; i++) if (!Number.isFinite(F[z + i]!)) return -2 - row;
           for (let i = 0; i < dim; i++) F[x + i] = F[z + i]!;
+          if (q.mirror) F.copyWithin((q.mirror >>> 2) + row * stride, x, x + dim);
           if (q.keep) keepRow(x, row);
           continue;
         }
@@ -115,6 +116,7 @@ export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): 
       steps.choleskySolve(sA, stride, dim, sB, sB);
       for (let i = 0; i < dim; i++) if (!Number.isFinite(F[b + i]!)) return -2 - row;
       for (let i = 0; i < dim; i++) F[x + i] = F[b + i]!;
+      if (q.mirror) F.copyWithin((q.mirror >>> 2) + row * stride, x, x + dim);
       if (q.keep) keepRow(x, row);
       if (q.rowLoss) {
         let squares = 0;
