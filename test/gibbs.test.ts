@@ -543,6 +543,41 @@ describe("ALS solver 'gibbs'", () => {
     expect(scaled.userFactors).not.toEqual(unit.userFactors);
   });
 
+  it('refuses kept samples beyond 2 GiB with TOO_LARGE before drawing any', async () => {
+    const { train } = smallRatings();
+    // (users + items) × stride × samples floats just past 2²⁹ (stride 264 at k = 256 with the bias).
+    const samples = Math.floor(2 ** 29 / ((train.numUsers + train.numItems) * 264)) + 1;
+    const o = resolveOptions({ solver: 'gibbs', factors: 256, samples, burnIn: 0 });
+    const started = performance.now();
+    const error = await fitGibbs(train, o, {}).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AlsError);
+    expect((error as AlsError).code).toBe(ErrorCode.TOO_LARGE);
+    expect((error as AlsError).message).toContain(`keeps ${samples} samples`);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('a model whose factors are views of the fit’s memory saves and loads with its samples and biases (toBytes)', async () => {
+    const { train, test } = smallRatings();
+    const model = await new ALS({ solver: 'gibbs', factors: 3, samples: 4, burnIn: 1, biases: true }).fit(train);
+    // The kept samples are written by the kernel into the fit's memory (gibbs.ts planKept).
+    expect(model.userFactors.byteOffset).toBeGreaterThan(0);
+    expect(model.userFactors.buffer.byteLength).toBeGreaterThan(model.userFactors.byteLength + model.itemFactors.byteLength);
+    const loaded = ALSModel.fromBytes(model.toBytes());
+    expect(loaded.factors).toBe(12);
+    expect(loaded.options.samples).toBe(4);
+    expect(loaded.userFactors).toEqual(model.userFactors);
+    expect(loaded.itemFactors).toEqual(model.itemFactors);
+    expect(loaded.userBiases).toEqual(model.userBiases);
+    expect(loaded.itemBiases).toEqual(model.itemBiases);
+    const pairs = test.byUser;
+    const user = test.users.id(0);
+    const item = test.items.id(pairs.indices[pairs.indptr[0]!]!);
+    expect(loaded.predict(user, item)).toBe(model.predict(user, item));
+  });
+
   it('keeps samples × factors columns whose dot product is the average prediction', async () => {
     const { train, test } = smallRatings();
     const reported: number[] = [];
