@@ -8,7 +8,7 @@
  * sample's page faults once, and its first few samples run beside V8's background threads:
  * the garbage collector and the compiler, busy after a fit allocates its kept samples; with
  * perFit = 10 half of a fit's iterations were such, so the default is 30), as wall time (`info.seconds`: ALS's excludes its
- * loss, Gibbs's includes the RSS τ needs and the copy of the kept sample) and as CPU time of
+ * loss, Gibbs's includes the RSS τ needs and the writes of the kept sample) and as CPU time of
  * the whole process between callbacks (workers included: with threads > 1 it is the total
  * work, not the latency; ALS's includes its loss). Workers run from dist/: `npm run build`.
  *
