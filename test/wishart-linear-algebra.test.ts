@@ -5,7 +5,7 @@
  * do not move (the same bits), besides being right (a hand-computed case, L·Lᵀ = M, M·M⁻¹ = I).
  */
 import { describe, expect, it } from 'vitest';
-import { choleskyLower, inverseSpd } from '../src/train/wishart.js';
+import { bpmfPrior, choleskyLower, inverseSpd, sampleNormalWishart, WishartWork } from '../src/train/wishart.js';
 import { Prng } from '../src/train/prng.js';
 
 /** Row by row, each entry M[i][j] − Σ_{p<j} L[i][p]·L[j][p] in p order. */
@@ -88,6 +88,46 @@ describe('choleskyLower and inverseSpd (the Normal–Wishart draw’s f64 algebr
         }
     });
   }
+
+  it('scratch reused from draw to draw (WishartWork), left dirty, changes no bit of the results', () => {
+    const d = 13;
+    const work = new WishartWork(d);
+    const dirty = () => {
+      for (const a of [
+        work.factor,
+        work.factorTransposed,
+        work.inverse,
+        work.bartlett,
+        work.product,
+        work.scaleInverse,
+        work.scaled,
+      ])
+        a.fill(Number.NaN);
+      for (const a of [...work.columns, work.mean, work.posteriorMean]) a.fill(-7);
+    };
+    for (const seed of [1, 2, 3]) {
+      const m = randomSpd(d, seed);
+      dirty();
+      expect(choleskyLower(m, d, work.factor)).toEqual(textbookCholesky(m, d));
+      dirty();
+      expect(inverseSpd(m, d, work)).toEqual(textbookInverse(m, d));
+      // A Normal–Wishart draw from statistics of 50 rows: with dirty scratch as with none.
+      const rows = Array.from({ length: 50 }, (_, r) => randomSpd(d, 10 * seed + r).subarray(0, d));
+      const sum = new Float64Array(d);
+      const outer = new Float64Array(d * d);
+      for (const x of rows)
+        for (let i = 0; i < d; i++) {
+          sum[i] = sum[i]! + x[i]!;
+          for (let j = 0; j < d; j++) outer[i * d + j] = outer[i * d + j]! + x[i]! * x[j]!;
+        }
+      const stats = { n: rows.length, sum, outer };
+      dirty();
+      const reused = sampleNormalWishart(new Prng(seed), bpmfPrior(d), stats, d, work);
+      const fresh = sampleNormalWishart(new Prng(seed), bpmfPrior(d), stats, d);
+      expect(reused.precision).toEqual(fresh.precision);
+      expect(reused.mean).toEqual(fresh.mean);
+    }
+  });
 
   it('a matrix that is not positive definite is refused at its first failing pivot, in a row block or past it', () => {
     for (const [d, bad] of [

@@ -12,7 +12,14 @@ import { Prng, streamKey, streamSeed } from './prng.js';
 import { type KeptSample, type PriorBlock, planPriorBlock, type ShortRowSampling, writePriorBlock } from './gibbs-prior.js';
 import { type SideName, startTraining, type TrainingState } from './state.js';
 import { checkValueRange } from './value-range.js';
-import { bpmfPrior, type HyperpriorSettings, sampleNoisePrecision, sampleNormalWishart, type NormalWishart } from './wishart.js';
+import {
+  bpmfPrior,
+  type HyperpriorSettings,
+  type NormalWishart,
+  sampleNoisePrecision,
+  sampleNormalWishart,
+  WishartWork,
+} from './wishart.js';
 
 /** What a Gibbs fit takes beyond its resolved options. */
 export type GibbsCallbacks = Pick<AlsOptions, 'onIteration' | 'signal' | 'init' | 'validation'>;
@@ -166,6 +173,9 @@ async function sampleChain(
   const samples = o.samples;
   const mu = state.mu;
   const hyperprior = bpmfPrior(dim, runtime.hyperprior);
+  // The hyperparameter draws' scratch, the same arrays every time (one draw at a time: the
+  // calling thread's).
+  const hyperWork = { outer: new Float64Array(dim * dim), wishart: new WishartWork(dim) };
   const check = validation ? validationPairs(ratings, validation) : null;
 
   let tau = noise === 'sampled' ? BPMF_NOISE_PRECISION : noise;
@@ -179,7 +189,8 @@ async function sampleChain(
     await state.prepare(side); // roles (bias slot) and the parameter block of `side`
     const s = layout[side];
     const hyper =
-      ahead[side] ?? sampleHyper(kernels, f32, layout, s.factors, s.rows, stride, dim, hyperprior, o.seed, sample, side);
+      ahead[side] ??
+      sampleHyper(kernels, f32, layout, s.factors, s.rows, stride, dim, hyperprior, o.seed, sample, side, hyperWork);
     ahead[side] = null;
     const index = sample - o.burnIn - 1; // among the kept samples
     const keep: KeptSample | null = index >= 0 ? { at: kept[side], factors: k, samples, index, bias: kept.bias[side] } : null;
@@ -203,6 +214,7 @@ async function sampleChain(
               o.seed,
               next,
               other,
+              hyperWork,
             );
           }
         : undefined;
@@ -313,14 +325,15 @@ function sampleHyper(
   seed: number,
   sample: number,
   side: SideName,
+  work: { outer: Float64Array; wishart: WishartWork },
 ): Hyper {
   kernels.gramBlock(factors, stride, dim, 0, rows, layout.gram, 0);
   const g = layout.gram >>> 2;
-  const outer = new Float64Array(dim * dim);
+  const outer = work.outer;
   for (let i = 0; i < dim; i++) for (let j = i; j < dim; j++) outer[i * dim + j] = outer[j * dim + i] = f32[g + i * stride + j]!;
   const sum = columnSums(f32, factors >>> 2, rows, stride, dim);
   const rng = new Prng(streamSeed(seed, sample, side === 'users' ? Stream.usersHyper : Stream.itemsHyper, 0));
-  return sampleNormalWishart(rng, prior, { n: rows, sum, outer }, dim);
+  return sampleNormalWishart(rng, prior, { n: rows, sum, outer }, dim, work.wishart);
 }
 
 /**
