@@ -136,8 +136,9 @@ function userLengths(ratings: Ratings): Int32Array {
  * Writes P = Λ/τ (upper triangle) and h = Λμ/τ for the half-step solving `side`, and where it
  * draws short rows P = UᵀU, L⁻ᵀ, L⁻¹h and the fixed rows whitened (the Whiten job, on every
  * thread); then the PRIOR_PARAMS record (the items' half-step also leaves each row's residual
- * squares in `rowLoss`; each row drawn also goes where `writes` says). After state.prepare(side): the fixed rows carry their design slot. P
- * failing its Cholesky in f32 leaves every row to the standard draw.
+ * squares in `rowLoss`; each row drawn also goes where `writes` says). After
+ * state.prepare(side): the fixed rows carry their design slot. P failing its Cholesky in f32
+ * leaves every row to the standard draw.
  */
 export async function writePriorBlock(
   state: TrainingState,

@@ -35,7 +35,7 @@ export function bpmfPrior(d: number, settings: HyperpriorSettings = {}): NormalW
 /**
  * Scratch arrays of one dimension d for the draws below, reused from draw to draw. A draw at
  * d = 65 allocated a dozen 34 KB arrays; in a fit, whose kernels sweep the caches between
- * draws, their pages were often fresh (a page fault each), and a draw took 0.6 ms or 1.5–2.5 ms
+ * draws, their pages were often fresh (a page fault each), and a draw took 0.55 ms or 1.5–2.75 ms
  * by the allocator's luck.
  */
 export class WishartWork {
