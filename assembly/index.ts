@@ -5,7 +5,7 @@ export { cgSolve } from './cg';
 export { subspaceSolve } from './subspace';
 export { rowWeights } from './weights';
 export { solveRows } from './solve';
-export { dataLoss, penalty } from './loss';
+export { dataLoss, penalty, columnSums } from './loss';
 export { scoreTopK, screenRows, screenTopK, scoreTopKRanks, rankQueries } from './score';
 export { scoreTopKBatch, screenTopKBatch } from './score-batch';
 export { sampleRows } from './sample';

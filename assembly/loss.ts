@@ -99,3 +99,35 @@ export function penalty(X: usize, stride: i32, cols: i32, regWeights: usize, sta
   }
   return total;
 }
+
+/**
+ * out[c] = Σ_{r < rows} X[r][c] for c < cols, each column summed in f64 in row order (the bits
+ * of a scalar loop `s += x` from 0). Eight columns a pass, their sums in registers; reads
+ * columns up to roundUp8(cols), which must lie within each row's stride (zero padding or not:
+ * only the first cols sums are written). out: cols f64, 8-byte aligned.
+ */
+export function columnSums(X: usize, stride: i32, cols: i32, rows: i32, out: usize): void {
+  const rb = <usize>stride << 2;
+  for (let c = 0; c < cols; c += 8) {
+    let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
+    let at = X + (<usize>c << 2);
+    for (let r = 0; r < rows; r++, at += rb) {
+      const a = v128.load(at);
+      const b = v128.load(at, 16);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(a));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<i32>(a, a, 2, 3, 0, 1)));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(b));
+      s3 = f64x2.add(s3, f64x2.promote_low_f32x4(v128.shuffle<i32>(b, b, 2, 3, 0, 1)));
+    }
+    const o = out + (<usize>c << 3);
+    const left = cols - c;
+    store<f64>(o, f64x2.extract_lane(s0, 0));
+    if (left > 1) store<f64>(o, f64x2.extract_lane(s0, 1), 8);
+    if (left > 2) store<f64>(o, f64x2.extract_lane(s1, 0), 16);
+    if (left > 3) store<f64>(o, f64x2.extract_lane(s1, 1), 24);
+    if (left > 4) store<f64>(o, f64x2.extract_lane(s2, 0), 32);
+    if (left > 5) store<f64>(o, f64x2.extract_lane(s2, 1), 40);
+    if (left > 6) store<f64>(o, f64x2.extract_lane(s3, 0), 48);
+    if (left > 7) store<f64>(o, f64x2.extract_lane(s3, 1), 56);
+  }
+}

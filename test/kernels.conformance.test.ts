@@ -869,6 +869,24 @@ for (const backend of await listBackends()) {
         expect(K.penalty(X.ptr, stride, dim, W.ptr, 3, 3)).toBe(0);
       });
 
+      it('columnSums: each column summed in f64 in row order (a scalar loop’s bits), only cols sums written', () => {
+        const rand = rng(9300 + k);
+        const rows = 37;
+        // Magnitudes from 2⁻⁴⁰ to 2⁴⁰ row by row, so the f64 sums round and their order shows.
+        const Xrows = randomRows(rand, rows, dim).map((x, r) => x.map((v) => Math.fround(v * 2 ** ((r % 11) * 8 - 40))));
+        const X = storeRows(Xrows, stride);
+        for (const cols of [...new Set([dim, Math.max(dim - 1, 1), 1])]) {
+          const out = arena.f32(2 * (cols + 1));
+          const sums = new Float64Array(out.view.buffer, out.ptr, cols + 1).fill(-1);
+          K.columnSums(X.ptr, stride, cols, rows, out.ptr);
+          const want = Array.from({ length: cols }, (_, c) => Xrows.reduce((s, x) => s + x[c]!, 0));
+          expect(Array.from(sums.subarray(0, cols))).toEqual(want);
+          expect(sums[cols]).toBe(-1);
+          K.columnSums(X.ptr, stride, cols, 0, out.ptr);
+          expect(Array.from(sums.subarray(0, cols))).toEqual(new Array(cols).fill(0));
+        }
+      });
+
       // ---- what kernels must not depend on ----------------------------------------------------
 
       describe('ignores the lower triangle, the padding and the scratch contents', () => {

@@ -219,6 +219,13 @@ export interface Kernels {
   penalty(X: number, stride: number, cols: number, regWeights: number, start: number, end: number): number;
 
   /**
+   * out[c] = Σ_{r < rows} X[r][c] for c < cols (f64 at out + 8c), each column summed in f64 in
+   * row order from 0: the same bits on every backend. Reads columns up to roundUp8(cols),
+   * which must lie within the stride.
+   */
+  columnSums(X: number, stride: number, cols: number, rows: number, out: number): void;
+
+  /**
    * The best n of s_i = x·y_i + bias[i] (bias = 0: none) over rows i ∈ [start, end), or over
    * cands[0 … numCands) when cands ≠ 0, skipping the ascending list excl[0 … numExcl). Kept
    * in a binary min-heap at outIdx (i32[n]) / outScore (f32[n]) — one dot per row, O(log n)

@@ -21,6 +21,7 @@ export function createWasmKernels(module: WebAssembly.Module, memory: WebAssembl
     solveRows: e.solveRows,
     dataLoss: e.dataLoss,
     penalty: e.penalty,
+    columnSums: e.columnSums,
     scoreTopK: e.scoreTopK,
     screenRows: e.screenRows,
     screenTopK: e.screenTopK,

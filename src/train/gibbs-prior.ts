@@ -65,6 +65,8 @@ export interface PriorBlock {
   whiteRows: number;
   /** Each item's Σ_j (t_j − x·y_j)² (f64) from the items' half-step: the RSS τ's draw needs. */
   rowLoss: number;
+  /** Σ x of a side's rows for its hyperparameters (kernels.columnSums: stride f64). */
+  columnSums: number;
   /** shortMax of each side's half-step: 0 where perturb and MAP does not pay. */
   shortMax: Record<SideName, number>;
   /** The block's end. */
@@ -104,7 +106,8 @@ export function planPriorBlock(
     }
   }
   const rowLoss = whiteMean + stride * 4; // 16-byte aligned, as every part
-  const whiteRowsAt = rowLoss + roundUp(ratings.numItems * 8, 16);
+  const columnSums = rowLoss + roundUp(ratings.numItems * 8, 16);
+  const whiteRowsAt = columnSums + stride * 8;
   return {
     at,
     precision,
@@ -113,6 +116,7 @@ export function planPriorBlock(
     whiteFactor,
     whiteMean,
     rowLoss,
+    columnSums,
     whiteRows: whiteRowCount > 0 ? whiteRowsAt : 0,
     shortMax,
     end: whiteRowsAt + whiteRowCount * stride * 4,

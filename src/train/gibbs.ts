@@ -175,7 +175,12 @@ async function sampleChain(
   const hyperprior = bpmfPrior(dim, runtime.hyperprior);
   // The hyperparameter draws' scratch, the same arrays every time (one draw at a time: the
   // calling thread's).
-  const hyperWork = { outer: new Float64Array(dim * dim), wishart: new WishartWork(dim) };
+  const hyperWork = {
+    outer: new Float64Array(dim * dim),
+    wishart: new WishartWork(dim),
+    sumsAt: prior.columnSums,
+    sums: new Float64Array(f64.buffer, prior.columnSums, dim),
+  };
   const check = validation ? validationPairs(ratings, validation) : null;
 
   let tau = noise === 'sampled' ? BPMF_NOISE_PRECISION : noise;
@@ -311,7 +316,7 @@ type Hyper = { mean: Float64Array; precision: Float64Array };
 /**
  * Draws (μ, Λ) of one side from its Normal–Wishart conditional given its current rows (at
  * `factors`: the side's own, or its mirror): Σ x xᵀ from gramBlock (f32, upper triangle), Σ x
- * in f64.
+ * in f64 (kernels.columnSums, in the prior block).
  */
 function sampleHyper(
   kernels: TrainingState['kernels'],
@@ -325,42 +330,16 @@ function sampleHyper(
   seed: number,
   sample: number,
   side: SideName,
-  work: { outer: Float64Array; wishart: WishartWork },
+  work: { outer: Float64Array; wishart: WishartWork; sumsAt: number; sums: Float64Array },
 ): Hyper {
   kernels.gramBlock(factors, stride, dim, 0, rows, layout.gram, 0);
   const g = layout.gram >>> 2;
   const outer = work.outer;
   for (let i = 0; i < dim; i++) for (let j = i; j < dim; j++) outer[i * dim + j] = outer[j * dim + i] = f32[g + i * stride + j]!;
-  const sum = columnSums(f32, factors >>> 2, rows, stride, dim);
+  kernels.columnSums(factors, stride, dim, rows, work.sumsAt);
+  const sum = work.sums;
   const rng = new Prng(streamSeed(seed, sample, side === 'users' ? Stream.usersHyper : Stream.itemsHyper, 0));
   return sampleNormalWishart(rng, prior, { n: rows, sum, outer }, dim, work.wishart);
-}
-
-/**
- * Σ_r x_r over `rows` rows of `stride` floats from element `base`, first `dim` columns, in f64
- * and row order. Four columns a pass with the sums in locals: 2.9× faster than one pass adding
- * into an array (9,724 rows × 33: 0.23 against 0.66 ms), with the same bits.
- */
-function columnSums(f32: Float32Array, base: number, rows: number, stride: number, dim: number): Float64Array {
-  const sum = new Float64Array(dim);
-  for (let c = 0; c < dim; c += 4) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    // the padding past dim (zero, and within the row) is summed too, and dropped
-    for (let r = 0, at = base + c; r < rows; r++, at += stride) {
-      s0 += f32[at]!;
-      s1 += f32[at + 1]!;
-      s2 += f32[at + 2]!;
-      s3 += f32[at + 3]!;
-    }
-    sum[c] = s0;
-    if (c + 1 < dim) sum[c + 1] = s1;
-    if (c + 2 < dim) sum[c + 2] = s2;
-    if (c + 3 < dim) sum[c + 3] = s3;
-  }
-  return sum;
 }
 
 /**

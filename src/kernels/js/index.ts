@@ -11,7 +11,7 @@
  *   assembly/subspace.ts → subspace.ts  subspaceSolve
  *   assembly/weights.ts  → weights.ts   rowWeights
  *   assembly/solve.ts    → solve.ts     solveRows
- *   assembly/loss.ts     → loss.ts      dataLoss, penalty
+ *   assembly/loss.ts     → loss.ts      dataLoss, penalty, columnSums
  *   assembly/score.ts    → score.ts     scoreTopK, screenRows, screenTopK, scoreTopKRanks, rankQueries
  *   assembly/score-batch.ts → score-batch.ts  scoreTopKBatch, screenTopKBatch
  *   assembly/score-screen.ts → score-screen.ts  (the screening steps both use)

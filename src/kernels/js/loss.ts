@@ -5,9 +5,9 @@ import { readSolveParams } from '../abi.js';
 import { type Kernels, WeightMode } from '../types.js';
 import type { JsMemory } from './memory.js';
 
-export type LossKernels = Pick<Kernels, 'dataLoss' | 'penalty'>;
+export type LossKernels = Pick<Kernels, 'dataLoss' | 'penalty' | 'columnSums'>;
 
-export function createLossKernels({ F, I }: JsMemory): LossKernels {
+export function createLossKernels({ F, I, D }: JsMemory): LossKernels {
   /**
    * The data term of the objective over rows [start, end) of the solved side (types.ts):
    *   explicit: Σ (r − μ − otherBias[c] − x·y_c)²;
@@ -76,5 +76,14 @@ export function createLossKernels({ F, I }: JsMemory): LossKernels {
     return sum;
   }
 
-  return { dataLoss, penalty };
+  /** out[c] = Σ_{r < rows} X[r][c] for c < cols, in f64 in row order (the kernel's bits). */
+  function columnSums(X: number, stride: number, cols: number, rows: number, out: number): void {
+    for (let c = 0; c < cols; c++) {
+      let s = 0;
+      for (let r = 0, at = (X >>> 2) + c; r < rows; r++, at += stride) s += F[at]!;
+      D[(out >>> 3) + c] = s;
+    }
+  }
+
+  return { dataLoss, penalty, columnSums };
 }
