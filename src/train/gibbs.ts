@@ -188,7 +188,7 @@ async function sampleChain(
   // With a mirror (workers), a side's next hyperparameters are drawn by the calling thread from
   // its mirrored rows while the other side's half-step runs; `ahead` holds them until used.
   const ahead: Record<SideName, Hyper | null> = { users: null, items: null };
-  const drawn: Record<SideName, boolean> = { users: false, items: false };
+  const keptIndex = (sample: number) => sample - o.burnIn - 1; // < 0 during burn-in
 
   const halfStep = async (side: SideName, sample: number): Promise<void> => {
     await state.prepare(side); // roles (bias slot) and the parameter block of `side`
@@ -197,15 +197,17 @@ async function sampleChain(
       ahead[side] ??
       sampleHyper(kernels, f32, layout, s.factors, s.rows, stride, dim, hyperprior, o.seed, sample, side, hyperWork);
     ahead[side] = null;
-    const index = sample - o.burnIn - 1; // among the kept samples
+    const index = keptIndex(sample);
     const keep: KeptSample | null = index >= 0 ? { at: kept[side], factors: k, samples, index, bias: kept.bias[side] } : null;
     await writePriorBlock(state, f32, i32, prior, layout, side, dim, hyper, tau, { keep, mirror: mirror?.[side] ?? 0 });
-    // The other side's rows, as last drawn, are in its mirror (none before its first half-step):
-    // its next hyperparameters come from them, the same numbers as from its rows later.
+    // The other side's rows, as last drawn, are in its mirror (none before its first half-step,
+    // the items' of sample 1): its next hyperparameters come from them, the same numbers as
+    // from its rows later.
     const other = side === 'users' ? 'items' : 'users';
     const next = side === 'users' ? sample : sample + 1;
+    const otherDrawn = side === 'items' || sample > 1;
     const drawAhead =
-      mirror && drawn[other] && next <= total
+      mirror && otherDrawn && next <= total
         ? () => {
             ahead[other] = sampleHyper(
               kernels,
@@ -236,7 +238,6 @@ async function sampleChain(
       },
       drawAhead,
     );
-    drawn[side] = true;
     // The first failing row in row order, whichever thread found it.
     for (let c = 0; c < s.chunks; c++) {
       const status = i32[(s.status >>> 2) + c]!;
@@ -263,7 +264,7 @@ async function sampleChain(
         np?.beta0,
       );
     }
-    const t = sample - o.burnIn - 1; // index among the kept samples
+    const t = keptIndex(sample);
     let validationRmse = Number.NaN;
     if (t >= 0 && check) validationRmse = check.add(state.extract('users'), state.extract('items'), k, mu, t + 1);
     const seconds = (performance.now() - start) / 1000;
