@@ -545,8 +545,9 @@ describe("ALS solver 'gibbs'", () => {
 
   it('refuses kept samples beyond 2 GiB with TOO_LARGE before drawing any', async () => {
     const { train } = smallRatings();
-    // (users + items) × stride × samples floats just past 2²⁹ (stride 264 at k = 256 with the bias).
-    const samples = Math.floor(2 ** 29 / ((train.numUsers + train.numItems) * 264)) + 1;
+    // (users + items) × k × samples floats just past 2²⁹, the count the message states.
+    const rows = train.numUsers + train.numItems;
+    const samples = Math.floor(2 ** 29 / (rows * 256)) + 1;
     const o = resolveOptions({ solver: 'gibbs', factors: 256, samples, burnIn: 0 });
     const started = performance.now();
     const error = await fitGibbs(train, o, {}).then(
@@ -555,7 +556,9 @@ describe("ALS solver 'gibbs'", () => {
     );
     expect(error).toBeInstanceOf(AlsError);
     expect((error as AlsError).code).toBe(ErrorCode.TOO_LARGE);
-    expect((error as AlsError).message).toContain(`keeps ${samples} samples`);
+    expect((error as AlsError).message).toContain(
+      `keeps ${samples} samples × 256 factors for ${rows} rows: ${rows * 256 * samples} floats`,
+    );
     expect(performance.now() - started).toBeLessThan(2000);
   });
 

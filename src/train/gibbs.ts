@@ -84,8 +84,9 @@ export async function fitGibbs(
   const samples = o.samples;
   const threads = await trainingThreads(o.threads, ratings.nnz, k, o.burnIn + samples);
   const layout = planTraining(ratings, stride, threads, runtime.chunkThreads ?? threads);
-  // The kept samples, side by side: refused before anything is drawn when they cannot be held.
-  const keptFloats = (ratings.numUsers + ratings.numItems) * stride * samples;
+  // The kept samples, side by side (k floats a sample and row, as planKept lays them out):
+  // refused before anything is drawn when they cannot be held.
+  const keptFloats = (ratings.numUsers + ratings.numItems) * k * samples;
   if (keptFloats > 2 ** 29) {
     fail(
       ErrorCode.TOO_LARGE,
