@@ -26,7 +26,7 @@
 /** ptr: CSR row pointers of the solved side, rows + 1 entries (i32). */
 // @ts-ignore: decorator
 @inline export const SOLVE_INDPTR: usize = 16;
-/** ptr: column (fixed-side row) index of each rating (i32). */
+/** ptr: column (fixed-side row) index of each rating: i32, or u16 when indexBytes is 2. */
 // @ts-ignore: decorator
 @inline export const SOLVE_INDICES: usize = 20;
 /** ptr: rating values (f32). */
@@ -71,6 +71,9 @@
 /** ptr: CG against whitened rows (whiteFactor ≠ 0): U = Lᵀ from `cholesky` of YᵀY + λI with its transpose mirrored below the diagonal (stride × stride; row j up to column j is U’s column j; the padding never read), for the warm start z₀ = U·x of each row from its current x; 0: z₀ = 0 (cold start). */
 // @ts-ignore: decorator
 @inline export const SOLVE_WHITE_UPPER: usize = 76;
+/** i32: bytes per column index: 2 (u16, where the fixed side has at most 65,536 rows) or 4 (i32); kernels widen a row’s indices into their scratch before use. */
+// @ts-ignore: decorator
+@inline export const SOLVE_INDEX_BYTES: usize = 80;
 
 // The parameter block of rankQueries. 76 bytes.
 /** ptr: query rows (f32, rows of `stride`). */

@@ -1,8 +1,9 @@
 // Objective terms over a row range, accumulated in f64.
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_MODE, SOLVE_ALPHA,
-  SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
+  SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS, SOLVE_INDEX_BYTES,
 } from './abi';
+import { columnAt } from './columns';
 
 /** x·y over dim floats, products and sum in f64 (f32x4 loads promoted to f64x2). */
 @inline function dot64(x: usize, y: usize, dim: i32): f64 {
@@ -54,6 +55,7 @@ export function dataLoss(params: usize, start: i32, end: i32): f64 {
   const YtY = <usize>load<u32>(params, SOLVE_YTY);
   const mu = <f64>load<f32>(params, SOLVE_MU);
   const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
+  const indexBytes = load<i32>(params, SOLVE_INDEX_BYTES);
   const rb = <usize>stride << 2;
   let total: f64 = 0;
   for (let u = start; u < end; u++) {
@@ -63,7 +65,7 @@ export function dataLoss(params: usize, start: i32, end: i32): f64 {
     if (mode == 0) {
       for (let k = lo; k < hi; k++) {
         const ko = <usize>k << 2;
-        const c = load<i32>(indices + ko);
+        const c = columnAt(indices, k, indexBytes);
         let e = <f64>load<f32>(values + ko) - mu;
         if (otherBias) e -= <f64>load<f32>(otherBias + (<usize>c << 2));
         e -= dot64(x, Y + <usize>c * rb, dim);
@@ -74,7 +76,7 @@ export function dataLoss(params: usize, start: i32, end: i32): f64 {
       const one: f64 = mode == 1 ? 1 : 0;
       for (let k = lo; k < hi; k++) {
         const ko = <usize>k << 2;
-        const c = load<i32>(indices + ko);
+        const c = columnAt(indices, k, indexBytes);
         const r = <f64>load<f32>(values + ko);
         // mode 3 (alpha = 1/α₀): c = 1 + 1/α₀, p = 1/(1 + α₀), the confidence form of iALS
         const conf = mode == 3 ? 1 + alpha : one + alpha * Math.abs(r);

@@ -34,7 +34,9 @@ import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_MU, SOLVE_OTHER_BIAS,
   GATHER_ROWS, PRIOR_PRECISION, PRIOR_MEAN, PRIOR_SHORT_MAX, PRIOR_WHITE_ROWS, PRIOR_WHITE_FACTOR, PRIOR_WHITE_MEAN,
   PRIOR_ROW_LOSS, PRIOR_KEEP, PRIOR_KEEP_FACTORS, PRIOR_KEEP_SAMPLES, PRIOR_KEEP_INDEX, PRIOR_KEEP_BIAS, PRIOR_MIRROR,
+  SOLVE_INDEX_BYTES,
 } from './abi';
+import { rowColumns } from './columns';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
@@ -56,6 +58,7 @@ export function sampleRows(
   const dim = load<i32>(params, SOLVE_DIM);
   const indptr = <usize>load<u32>(params, SOLVE_INDPTR);
   const indices = <usize>load<u32>(params, SOLVE_INDICES);
+  const indexBytes = load<i32>(params, SOLVE_INDEX_BYTES);
   const values = <usize>load<u32>(params, SOLVE_VALUES);
   const mu = load<f32>(params, SOLVE_MU);
   const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
@@ -87,11 +90,11 @@ export function sampleRows(
     const lo = load<i32>(indptr + (<usize>u << 2));
     const hi = load<i32>(indptr + (<usize>u << 2), 4);
     const n = hi - lo;
-    const cols = indices + (<usize>lo << 2);
     const m4 = <usize>((n + 3) & ~3) << 2;
     const w = wPtr;
     const t = w + m4;
-    const gather = t + m4;
+    const cols = rowColumns(indices, lo, n, indexBytes, t + m4);
+    const gather = t + 2 * m4;
     // A row without ratings is drawn from the prior alone (n = 0: A = P, b = 0).
     if (n > 0) rowWeights(cols, values + (<usize>lo << 2), n, 0, 0, mu, otherBias, w, t);
     const seed = mix(streamKey ^ <u32>u);

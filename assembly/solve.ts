@@ -2,16 +2,18 @@
 // The parameter block (src/kernels/abi.ts SOLVE_PARAMS) is read at the offsets of abi.ts.
 //
 // Scratch (floats, each part a multiple of 4, in types.ts order): A (stride²), b (stride),
-// CG r, p, Ap (3·stride), w and t, gathered rows (2·GATHER_ROWS·stride: the Gram's and iALS++'s;
-// CG reads its y_j in place). w and t are sized by
-// the current row's nnz (≤ maxRowNnz), so the gather blocks start right after them: every part
-// stays inside solveScratchFloats(stride, maxRowNnz) without the kernel knowing maxRowNnz.
+// CG r, p, Ap (3·stride), w, t and the row's column indices widened to i32 (columns.ts; unused
+// when they are stored as i32), gathered rows (2·GATHER_ROWS·stride: the Gram's and iALS++'s;
+// CG reads its y_j in place). w, t and the columns are sized by the current row's nnz
+// (≤ maxRowNnz), so the gather blocks start right after them: every part stays inside
+// solveScratchFloats(stride, maxRowNnz) without the kernel knowing maxRowNnz.
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_REG_WEIGHTS,
   SOLVE_LAMBDA, SOLVE_MODE, SOLVE_ALPHA, SOLVE_SOLVER, SOLVE_CG_STEPS, SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
-  SOLVE_BLOCK_SIZE, SOLVE_SHORT_MAX, SOLVE_WHITE_FACTOR, SOLVE_WHITE_UPPER,
+  SOLVE_BLOCK_SIZE, SOLVE_SHORT_MAX, SOLVE_WHITE_FACTOR, SOLVE_WHITE_UPPER, SOLVE_INDEX_BYTES,
   CG_GATHER_ROWS, GATHER_ROWS,
 } from './abi';
+import { rowColumns } from './columns';
 import { rowWeights } from './weights';
 import { gramRow } from './gram';
 import { cholesky, choleskySolve } from './cholesky';
@@ -42,6 +44,7 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
   // The short path's M and row addresses live in the gather blocks: n₊ is capped by their size.
   const shortMax = min(load<i32>(params, SOLVE_SHORT_MAX), shortRowCap(dim, 2 * GATHER_ROWS * stride));
   const whiteFactor = <usize>load<u32>(params, SOLVE_WHITE_FACTOR);
+  const indexBytes = load<i32>(params, SOLVE_INDEX_BYTES);
 
   const rb = <usize>stride << 2;
   const A = scratch;
@@ -51,10 +54,10 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
 
   // CG with YᵀY solves short rows four at a time (cgSolve4: the YᵀY products share each load).
   // The group's x, r, p, Ap (four vectors each) sit where A, b and CG's vectors are, its row
-  // records after them; each member's w and t follow one another from wPtr. The members' y_j
+  // records after them; each member's w, t and columns follow one another from wPtr. The members' y_j
   // are read in place: copying them together first cost more than it saved (the copy is one
   // more pass through the cache, and rows rated by many are found in L2 by every pass anyway).
-  // Long rows (n > CG_GATHER_ROWS) are solved alone: w and t of a group stay inside the scratch.
+  // Long rows (n > CG_GATHER_ROWS) are solved alone: the members' arrays stay inside the scratch.
   const grouped = solver == 1 && YtY != 0 && stride >= 16;
   const GX = A;
   const GR = GX + 4 * rb;
@@ -93,7 +96,6 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     }
     // Against whitened rows (Y = W, short-rows.ts) every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = g.
     const lam: f32 = whiteFactor ? 1 : regWeights ? lambda * load<f32>(regWeights + (<usize>u << 2)) : lambda;
-    const cols = indices + (<usize>lo << 2);
     const vals = values + (<usize>lo << 2);
     const m4 = <usize>((n + 3) & ~3) << 2;
     if (grouped && n <= CG_GATHER_ROWS) {
@@ -101,6 +103,7 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
       const rec = records + <usize>members * CG4_BYTES;
       const gw = cursor;
       const gt = gw + m4;
+      const cols = rowColumns(indices, lo, n, indexBytes, gt + m4);
       rowWeights(cols, vals, n, mode, alpha, mu, otherBias, gw, gt);
       store<u32>(rec, <u32>cols, CG4_COLS);
       store<u32>(rec, <u32>gw, CG4_W);
@@ -109,7 +112,7 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
       store<f32>(rec, lam, CG4_LAMBDA);
       store<i32>(rec, u, CG4_ROW);
       copyf(xRow, GX + <usize>members * rb, dim);
-      cursor = gt + m4;
+      cursor = gt + 2 * m4;
       members++;
       if (members == 4) {
         cgSolve4(YtY, Y, rb, dim, records, cgSteps, GX, GR, GP, GAP);
@@ -129,7 +132,8 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     }
     const w = wPtr;
     const t = w + m4;
-    const gather = t + m4;
+    const gather = t + 2 * m4;
+    const cols = rowColumns(indices, lo, n, indexBytes, t + m4);
     rowWeights(cols, vals, n, mode, alpha, mu, otherBias, w, t);
     if (solver == 1) {
       // CG, warm-started from the current row, worked in b so a failing row is not written.
@@ -201,6 +205,7 @@ function solveWhitenedGroup(params: usize, members: i32, WR: usize, WZ: usize, W
   const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
   const whiteFactor = <usize>load<u32>(params, SOLVE_WHITE_FACTOR);
   const whiteUpper = <usize>load<u32>(params, SOLVE_WHITE_UPPER);
+  const indexBytes = load<i32>(params, SOLVE_INDEX_BYTES);
   const rb = <usize>stride << 2;
   const first = load<i32>(WR);
   for (let q = members; q < 4; q++) store<i32>(WR + (<usize>q << 2), first);
@@ -214,8 +219,8 @@ function solveWhitenedGroup(params: usize, members: i32, WR: usize, WZ: usize, W
     const u = load<i32>(WR + (<usize>q << 2));
     const lo = load<i32>(indptr + (<usize>u << 2));
     const n = load<i32>(indptr + (<usize>u << 2), 4) - lo;
-    const cols = indices + (<usize>lo << 2);
     const t = w + (<usize>((n + 3) & ~3) << 2);
+    const cols = rowColumns(indices, lo, n, indexBytes, t + (<usize>((n + 3) & ~3) << 2));
     rowWeights(cols, values + (<usize>lo << 2), n, mode, alpha, mu, otherBias, w, t);
     cgSolve(0, Y, stride, dim, cols, w, t, n, 1, WZ + <usize>q * rb, cgSteps, cg);
   }

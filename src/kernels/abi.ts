@@ -73,7 +73,7 @@ export const SOLVE_PARAMS = record(
     ['stride', 'i32', 'floats per factor row, a multiple of 8'],
     ['dim', 'i32', 'unknowns per row (k, or k + 1 when the last one is a bias)'],
     ['indptr', 'ptr', 'CSR row pointers of the solved side, rows + 1 entries (i32)'],
-    ['indices', 'ptr', 'column (fixed-side row) index of each rating (i32)'],
+    ['indices', 'ptr', 'column (fixed-side row) index of each rating: i32, or u16 when indexBytes is 2'],
     ['values', 'ptr', 'rating values (f32)'],
     ['regWeights', 'ptr', 'per-row regularization weight w_u (f32); 0 means all ones. λ_u = λ·w_u'],
     ['lambda', 'f32', 'λ'],
@@ -103,6 +103,11 @@ export const SOLVE_PARAMS = record(
       'whiteUpper',
       'ptr',
       'CG against whitened rows (whiteFactor ≠ 0): U = Lᵀ from `cholesky` of YᵀY + λI with its transpose mirrored below the diagonal (stride × stride; row j up to column j is U’s column j; the padding never read), for the warm start z₀ = U·x of each row from its current x; 0: z₀ = 0 (cold start)',
+    ],
+    [
+      'indexBytes',
+      'i32',
+      'bytes per column index: 2 (u16, where the fixed side has at most 65,536 rows) or 4 (i32); kernels widen a row’s indices into their scratch before use',
     ],
   ],
   { bytes: 128, kernel: true },
@@ -426,13 +431,13 @@ export type RankParams = RecordValues<typeof RANK_PARAMS.fields>;
 export type PriorParams = RecordValues<typeof PRIOR_PARAMS.fields>;
 export type ControlWords = RecordValues<typeof CONTROL.fields>;
 
-/** The fields a caller may leave out of writeSolveParams: 0 (off) when absent. */
-type OptionalSolveFields = 'shortMax' | 'whiteFactor' | 'whiteUpper';
+/** The fields a caller may leave out of writeSolveParams: 0 (off) when absent; indexBytes 4 (i32). */
+type OptionalSolveFields = 'shortMax' | 'whiteFactor' | 'whiteUpper' | 'indexBytes';
 export const writeSolveParams = (
   i32: Int32Array,
   at: number,
   p: Omit<SolveParams, OptionalSolveFields> & Partial<Pick<SolveParams, OptionalSolveFields>>,
-) => writeRecord(i32, at, SOLVE_PARAMS, { shortMax: 0, whiteFactor: 0, whiteUpper: 0, ...p });
+) => writeRecord(i32, at, SOLVE_PARAMS, { shortMax: 0, whiteFactor: 0, whiteUpper: 0, indexBytes: 4, ...p });
 export const readSolveParams = (i32: Int32Array, at: number): SolveParams => readRecord(i32, at, SOLVE_PARAMS);
 export const writeRankParams = (i32: Int32Array, at: number, p: RankParams) => writeRecord(i32, at, RANK_PARAMS, p);
 export const readRankParams = (i32: Int32Array, at: number): RankParams => readRecord(i32, at, RANK_PARAMS);

@@ -74,18 +74,19 @@ export const RANK_PARAM_SLOTS = RANK_PARAMS.fields.length;
 /**
  * Scratch floats `solveRows` needs per thread, laid out in this order (each part rounded up
  * to a multiple of 4 floats): A (stride²), b (stride), CG vectors r, p, Ap (3·stride),
- * w and t (n = the row's ratings each), then the Gram's (and iALS++'s) two gathered blocks of
- * GATHER_ROWS rows (2·GATHER_ROWS·stride). CG reads its y_j in place. CG with YᵀY solves rows
- * of at most CG_GATHER_ROWS ratings four at a time: the group's 16 vectors and row records
- * sit where A, b and CG's vectors are, and each member's w and t follow one another from w's
- * place, so the part from w on is the larger of one row's and four rows' needs. Sized here
- * for the longest row.
+ * w, t and the row's column indices widened to i32 (n = the row's ratings each; the last is
+ * used only where they are stored as u16, assembly/columns.ts), then the Gram's (and
+ * iALS++'s) two gathered blocks of GATHER_ROWS rows (2·GATHER_ROWS·stride). CG reads its y_j
+ * in place. CG with YᵀY solves rows of at most CG_GATHER_ROWS ratings four at a time: the
+ * group's 16 vectors and row records sit where A, b and CG's vectors are, and each member's
+ * w, t and columns follow one another from w's place, so the part from w on is the larger of
+ * one row's and four rows' needs. Sized here for the longest row.
  */
 export function solveScratchFloats(stride: number, maxRowNnz: number): number {
   const m = roundUp(maxRowNnz, 4);
   const gathered = 2 * GATHER_ROWS * stride;
-  const group = 4 * 2 * roundUp(Math.min(maxRowNnz, CG_GATHER_ROWS), 4);
-  return stride * stride + stride + 3 * stride + Math.max(2 * m + gathered, group);
+  const group = 4 * 3 * roundUp(Math.min(maxRowNnz, CG_GATHER_ROWS), 4);
+  return stride * stride + stride + 3 * stride + Math.max(3 * m + gathered, group);
 }
 
 export function roundUp(n: number, multiple: number): number {

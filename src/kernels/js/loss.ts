@@ -3,11 +3,13 @@
  */
 import { readSolveParams } from '../abi.js';
 import { type Kernels, WeightMode } from '../types.js';
+import { columnAt } from './columns.js';
 import type { JsMemory } from './memory.js';
 
 export type LossKernels = Pick<Kernels, 'dataLoss' | 'penalty' | 'columnSums'>;
 
-export function createLossKernels({ F, I, D }: JsMemory): LossKernels {
+export function createLossKernels(memory: JsMemory): LossKernels {
+  const { F, I, D } = memory;
   /**
    * The data term of the objective over rows [start, end) of the solved side (types.ts):
    *   explicit: Σ (r − μ − otherBias[c] − x·y_c)²;
@@ -17,9 +19,8 @@ export function createLossKernels({ F, I, D }: JsMemory): LossKernels {
     const p = readSolveParams(I, params);
     const X = p.X >>> 2,
       Y = p.Y >>> 2;
-    const { stride, dim, mode, alpha, mu, otherBias } = p;
+    const { stride, dim, mode, alpha, mu, otherBias, indexBytes, indices } = p;
     const indptr = p.indptr >>> 2,
-      indices = p.indices >>> 2,
       values = p.values >>> 2;
     const YtY = p.YtY >>> 2;
     const implicit = mode !== WeightMode.Explicit;
@@ -36,13 +37,14 @@ export function createLossKernels({ F, I, D }: JsMemory): LossKernels {
         }
       }
       for (let k = I[indptr + row]!; k < I[indptr + row + 1]!; k++) {
-        const y = Y + I[indices + k]! * stride;
+        const column = columnAt(memory, indices, k, indexBytes);
+        const y = Y + column * stride;
         let s = 0; // s = x·y
         for (let i = 0; i < dim; i++) s += F[x + i]! * F[y + i]!;
         const r = F[values + k]!;
         if (!implicit) {
           // (r − μ − b_other − x·y)²
-          const e = r - mu - (otherBias === 0 ? 0 : F[(otherBias >> 2) + I[indices + k]!]!) - s;
+          const e = r - mu - (otherBias === 0 ? 0 : F[(otherBias >> 2) + column]!) - s;
           loss += e * e;
         } else {
           // observed pairs: replace the unobserved s² by c (p − s)²

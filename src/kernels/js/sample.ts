@@ -11,6 +11,7 @@
  */
 import { readPriorParams, readSolveParams } from '../abi.js';
 import { GATHER_ROWS, SOLVE_OK, roundUp, type Kernels } from '../types.js';
+import { rowColumns } from './columns.js';
 import type { JsMemory } from './memory.js';
 import { shortRowCap } from './short-rows.js';
 
@@ -19,7 +20,8 @@ export type SampleKernels = Pick<Kernels, 'sampleRows'>;
 /** The kernels one row's draw is made of (assembly/sample.ts imports the same ones). */
 export type SampleSteps = Pick<Kernels, 'rowWeights' | 'gramRow' | 'cholesky' | 'choleskySolve' | 'shortRowSolve'>;
 
-export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): SampleKernels {
+export function createSampleKernels(memory: JsMemory, steps: SampleSteps): SampleKernels {
+  const { F, I, D } = memory;
   /**
    * For each row u in [start, end): weights → Gram from P → Cholesky → z → b + Uᵀz·noiseScale →
    * solve → X's row u. A row without ratings is drawn from the prior. Returns SOLVE_OK (-1); r ≥ 0
@@ -35,7 +37,7 @@ export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): 
     scratch: number,
   ): number {
     const p = readSolveParams(I, params);
-    const { X, Y, stride, dim, indices, values, mu, otherBias } = p;
+    const { X, Y, stride, dim, indices, values, mu, otherBias, indexBytes } = p;
     const indptr = p.indptr >> 2;
     const scale = Math.fround(noiseScale);
     const q = readPriorParams(I, prior);
@@ -51,7 +53,8 @@ export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): 
       if (q.keepBias) D[(q.keepBias >>> 3) + row] = D[(q.keepBias >>> 3) + row]! + F[x + k]!;
     };
 
-    // Scratch in solveRows' layout: A, b, the CG part (z here: ⌈dim/8⌉·8 ≤ stride floats), w, t, gather.
+    // Scratch in solveRows' layout: A, b, the CG part (z here: ⌈dim/8⌉·8 ≤ stride floats), w, t,
+    // the widened columns, gather.
     const sA = scratch;
     const sB = sA + roundUp(stride * stride, 4) * 4;
     const sZ = sB + roundUp(stride, 4) * 4;
@@ -63,9 +66,10 @@ export function createSampleKernels({ F, I, D }: JsMemory, steps: SampleSteps): 
     for (let row = start; row < end; row++) {
       const lo = I[indptr + row]!,
         n = I[indptr + row + 1]! - lo;
-      const cols = indices + lo * 4;
       const sT = sW + roundUp(n, 4) * 4,
-        sGather = sT + roundUp(n, 4) * 4;
+        sC = sT + roundUp(n, 4) * 4,
+        sGather = sC + roundUp(n, 4) * 4;
+      const cols = rowColumns(memory, indices, lo, n, indexBytes, sC);
       if (n > 0) steps.rowWeights(cols, values + lo * 4, n, 0, 0, mu, otherBias, sW, sT);
       const seed = mix((streamKey ^ row) >>> 0);
       const x = (X >> 2) + row * stride;

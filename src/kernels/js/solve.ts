@@ -4,6 +4,7 @@
  */
 import { readSolveParams } from '../abi.js';
 import { GATHER_ROWS, type Kernels, SOLVE_OK, Solver, roundUp } from '../types.js';
+import { rowColumns } from './columns.js';
 import type { JsMemory } from './memory.js';
 import { positiveCount, shortRowCap, unwhiten } from './short-rows.js';
 import { upperTimes } from './whiten-cg.js';
@@ -16,7 +17,8 @@ export type SolveSteps = Pick<
   'rowWeights' | 'gramRow' | 'cholesky' | 'choleskySolve' | 'cgSolve' | 'subspaceSolve' | 'shortRowSolve'
 >;
 
-export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): SolveKernels {
+export function createSolveKernels(memory: JsMemory, steps: SolveSteps): SolveKernels {
+  const { F, I } = memory;
   /**
    * For each row u in [start, end): weights → Gram (or CG) → solve → X's row u, with
    * λ_u = λ·w_u. A row without ratings becomes zero. Returns SOLVE_OK (-1); r ≥ 0 when row r's
@@ -43,14 +45,16 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
       blockSize,
       whiteFactor,
       whiteUpper,
+      indexBytes,
     } = p;
     // the short path's M and row addresses live in the gather blocks: n₊ is capped by their size
     const shortMax = Math.min(p.shortMax, shortRowCap(dim, 2 * GATHER_ROWS * stride));
     const indptr = p.indptr >>> 2;
 
     // Scratch, in the order solveScratchFloats documents (each part a multiple of 4 floats):
-    // A, b, CG r/p/Ap, then w and t sized by the current row's n (≤ maxRowNnz, so everything
-    // stays inside the scratch without the kernel knowing maxRowNnz), then the gather blocks.
+    // A, b, CG r/p/Ap, then w, t and the widened columns sized by the current row's n
+    // (≤ maxRowNnz, so everything stays inside the scratch without the kernel knowing
+    // maxRowNnz), then the gather blocks.
     const sA = scratch;
     const sB = sA + roundUp(stride * stride, 4) * 4;
     const sCg = sB + roundUp(stride, 4) * 4;
@@ -65,9 +69,10 @@ export function createSolveKernels({ F, I }: JsMemory, steps: SolveSteps): Solve
         F.fill(0, x0, x0 + stride); // no ratings: x_u = 0
         continue;
       }
-      const cols = indices + lo * 4;
       const sT = sW + roundUp(n, 4) * 4,
-        sGather = sT + roundUp(n, 4) * 4;
+        sC = sT + roundUp(n, 4) * 4,
+        sGather = sC + roundUp(n, 4) * 4;
+      const cols = rowColumns(memory, indices, lo, n, indexBytes, sC);
       // λ_u = λ w_u; against whitened rows (Y = W, short-rows.ts) every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = g
       const lambdaRow = whiteFactor !== 0 ? 1 : regWeights === 0 ? lambda : lambda * F[(regWeights >> 2) + row]!;
       steps.rowWeights(cols, values + lo * 4, n, mode, alpha, mu, otherBias, sW, sT);
