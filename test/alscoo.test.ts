@@ -44,7 +44,7 @@ const items = [3, 0, 1, 0, 3];
 const values = [5, 1.5, 2, 4, 0.25];
 const file = alscoo(users, items, values, { numUsers: 3, numItems: 4 });
 
-const rowsOf = (r: { byUser: { indptr: Int32Array; indices: Int32Array; values: Float32Array } }) => ({
+const rowsOf = (r: { byUser: { indptr: Int32Array; indices: Int32Array | Uint16Array; values: Float32Array } }) => ({
   indptr: [...r.byUser.indptr],
   indices: [...r.byUser.indices],
   values: [...r.byUser.values],

@@ -139,7 +139,7 @@ export function combineDuplicates(file: string, parsed: ParsedTriples, policy: D
     for (let e = 0; e < kept; e++) outTimes[e] = latest.get(outUsers[e]! * numItems + rows.indices[e]!)!;
   }
   // Copies of exactly the kept length, so the arrays of the input's length are not held on to.
-  return { users: outUsers, items: rows.indices.slice(), values: rows.values.slice(), timestamps: outTimes };
+  return { users: outUsers, items: Int32Array.from(rows.indices), values: rows.values.slice(), timestamps: outTimes };
 }
 
 /**

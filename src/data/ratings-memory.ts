@@ -26,6 +26,28 @@ export function setInMemoryMinRatings(n: number): number {
   return old;
 }
 
+/**
+ * @internal Whether the kernels' memory stores a CSR's column indices in 2 bytes when they
+ * fit (tests turn it off to compare a fit with 4-byte indices, bit for bit).
+ */
+export const narrowColumnIndices = { enabled: true };
+
+/**
+ * Bytes per column index of a CSR with `numColumns` columns in the kernels' memory: 2 (u16)
+ * when every index fits, else 4 (i32). The kernels widen one row's indices at a time into
+ * their scratch (assembly/columns.ts).
+ *
+ * The region stays planned at 4 bytes a rating, and 2-byte indices fill its first half. The
+ * other half is never written, so its pages are never touched: the process holds 2 bytes a
+ * rating less, while every region after it keeps the offset it always had. Packing the regions
+ * instead moved everything after them, and that alone made two-thread CG on synth_5m 5–7%
+ * slower at k = 64 (the reading of 2-byte indices was not: padded, it ran as fast or faster).
+ * So the saving is in resident memory, not in the 4 GiB address space.
+ */
+export function columnIndexBytes(numColumns: number): 2 | 4 {
+  return narrowColumnIndices.enabled && numColumns <= 0x10000 ? 2 : 4;
+}
+
 /** The users' CSR regions: byte offsets in the order the training layout takes them. */
 export interface CsrRegions {
   indptr: number;
@@ -33,16 +55,33 @@ export interface CsrRegions {
   values: number;
   /** Entries reserved (the input count; combining repeats may store fewer). */
   capacity: number;
+  /** Bytes per column index (columnIndexBytes). */
+  indexBytes: 2 | 4;
 }
 
-/** The byte offsets of a CSR of `rows` rows and `capacity` entries, planned from offset 64. */
-export function planCsrRegions(plan: MemoryPlan, rows: number, capacity: number): CsrRegions {
+/**
+ * The byte offsets of a CSR of `rows` rows and `capacity` entries whose column indices take
+ * `indexBytes` each (in a region planned for 4), planned from offset 64.
+ */
+export function planCsrRegions(plan: MemoryPlan, rows: number, capacity: number, indexBytes: 2 | 4): CsrRegions {
   return {
     indptr: plan.take((rows + 1) * 4, 'rows'),
+    // 4 bytes a rating whatever the width: see columnIndexBytes.
     indices: plan.take(capacity * 4, 'ratings'),
     values: plan.take(capacity * 4, 'ratings'),
     capacity,
+    indexBytes,
   };
+}
+
+/** Views of column indices in a memory: Uint16Array for 2-byte indices, else Int32Array. */
+export function columnIndexView(
+  buffer: ArrayBufferLike,
+  at: number,
+  length: number,
+  indexBytes: 2 | 4,
+): Int32Array | Uint16Array {
+  return indexBytes === 2 ? new Uint16Array(buffer, at, length) : new Int32Array(buffer, at, length);
 }
 
 /** A Ratings' own memory and where its CSR lies in it. */
@@ -63,15 +102,15 @@ export class RatingsMemory {
   }
 
   /**
-   * A memory for the CSR of `rows` rows and `capacity` entries, or null when shared
-   * WebAssembly memory is unavailable here (no SharedArrayBuffer: a browser page without
-   * cross-origin isolation) or the data is small; the caller then builds on the JS heap.
+   * A memory for the CSR of `rows` rows, `columns` columns and `capacity` entries, or null
+   * when shared WebAssembly memory is unavailable here (no SharedArrayBuffer: a browser page
+   * without cross-origin isolation) or the data is small; the caller then builds on the JS heap.
    */
-  static create(rows: number, capacity: number): RatingsMemory | null {
+  static create(rows: number, columns: number, capacity: number): RatingsMemory | null {
     if (capacity < inMemoryMinRatings) return null;
     if (typeof SharedArrayBuffer !== 'function' || typeof WebAssembly !== 'object') return null;
     const plan = new MemoryPlan();
-    const regions = planCsrRegions(plan, rows, capacity);
+    const regions = planCsrRegions(plan, rows, capacity, columnIndexBytes(columns));
     const pages = Math.max(1, Math.ceil(plan.totalBytes / WASM_PAGE_BYTES));
     try {
       // Maximum 4 GiB reserves address space only; pages are committed as they are touched.
@@ -87,7 +126,7 @@ export class RatingsMemory {
     const buffer = this.memory.buffer;
     return {
       indptr: new Int32Array(buffer, this.regions.indptr, this.rows + 1),
-      indices: new Int32Array(buffer, this.regions.indices, nnz),
+      indices: columnIndexView(buffer, this.regions.indices, nnz, this.regions.indexBytes),
       values: new Float32Array(buffer, this.regions.values, nnz),
     };
   }

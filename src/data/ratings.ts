@@ -215,7 +215,7 @@ export class Ratings {
     checkTrainingSize('Ratings', users.size, items.size, values.length);
     checkRatingValues(values);
     // Large data is built straight into a memory its fit can train in (one copy of the ratings).
-    const home = RatingsMemory.create(users.size, values.length);
+    const home = RatingsMemory.create(users.size, items.size, values.length);
     const built = home
       ? buildRowsInto(rowOf, colOf, values, users.size, policy, home.views(values.length))
       : buildRows(rowOf, colOf, values, users.size, items.size, policy);

@@ -5,8 +5,12 @@
 export interface SparseRows {
   /** rows + 1 offsets into indices/values; row r is [indptr[r], indptr[r + 1]). */
   readonly indptr: Int32Array;
-  /** Column of each entry, ascending within a row, no repeats. */
-  readonly indices: Int32Array;
+  /**
+   * Column of each entry, ascending within a row, no repeats. A Uint16Array where a large
+   * Ratings keeps its CSR in the kernels' memory and every column fits in 2 bytes
+   * (data/ratings-memory.ts); read it as numbers either way.
+   */
+  readonly indices: Int32Array | Uint16Array;
   readonly values: Float32Array;
 }
 
@@ -84,7 +88,9 @@ export function buildRowsInto(
     vals[slot] = values[e]!;
   }
   const longest = maxRowLength(indptr);
-  const scratch = longest > SORT_RUN ? { indices: new Int32Array(longest), values: new Float32Array(longest) } : null;
+  // The merge's scratch is of the indices' own type (2-byte indices in a Ratings' memory).
+  const scratchIndices = (n: number) => (indices instanceof Uint16Array ? new Uint16Array(n) : new Int32Array(n));
+  const scratch = longest > SORT_RUN ? { indices: scratchIndices(longest), values: new Float32Array(longest) } : null;
   for (let r = 0; r < numRows; r++) sortRow(indices, vals, indptr[r]!, indptr[r + 1]!, scratch);
   return combineRepeats({ indptr, indices: indices.subarray(0, nnz), values: vals.subarray(0, nnz) }, policy, true);
 }
@@ -97,11 +103,11 @@ const SORT_RUN = 32;
  * runs, then bottom-up merges through `scratch` (at least b − a long).
  */
 function sortRow(
-  idx: Int32Array,
+  idx: Int32Array | Uint16Array,
   val: Float32Array,
   a: number,
   b: number,
-  scratch: { indices: Int32Array; values: Float32Array } | null,
+  scratch: { indices: Int32Array | Uint16Array; values: Float32Array } | null,
 ): void {
   let sorted = true;
   for (let e = a + 1; e < b && sorted; e++) sorted = idx[e - 1]! <= idx[e]!;
@@ -123,10 +129,10 @@ function sortRow(
   }
   const n = b - a;
   if (n <= SORT_RUN) return;
-  let srcI = idx;
+  let srcI: Int32Array | Uint16Array = idx;
   let srcV = val;
   let srcAt = a;
-  let dstI = scratch!.indices;
+  let dstI: Int32Array | Uint16Array = scratch!.indices;
   let dstV = scratch!.values;
   let dstAt = 0;
   for (let width = SORT_RUN; width < n; width *= 2) {

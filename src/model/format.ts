@@ -111,7 +111,11 @@ export function encodeModel(parts: ModelParts, withSeen: boolean): Uint8Array {
     bytesOf(parts.itemFactors),
   ];
   if (header.biases) sections.push(bytesOf(parts.userBiases!), bytesOf(parts.itemBiases!));
-  if (seen) sections.push(bytesOf(seen.indptr), bytesOf(seen.indices), bytesOf(seen.values));
+  // The file holds the seen items' indices as i32 (docs/model-format.md), whatever width the model keeps.
+  if (seen) {
+    const indices = seen.indices instanceof Int32Array ? seen.indices : Int32Array.from(seen.indices);
+    sections.push(bytesOf(seen.indptr), bytesOf(indices), bytesOf(seen.values));
+  }
   let length = pad8(FIXED + json.length);
   for (const s of sections) length += pad8(s.length);
   length += 4;
@@ -265,7 +269,7 @@ function optionsFromHeader(raw: unknown, k: number, biases: boolean): ResolvedOp
 /** Why a seen-items CSR table does not fit the model, or null when it does. */
 function seenTableProblem(
   indptr: Int32Array,
-  indices: Int32Array,
+  indices: Int32Array | Uint16Array,
   numUsers: number,
   numItems: number,
   nnz: number,

@@ -95,7 +95,7 @@ export function recommend(m: ServedModel, user: Id | ArrayLike<number>, options:
   const range = rangeOf(m, o.clip ?? m.clip);
   const rare = rareItemsOf(m.seen, numItems, 'recommend', o.minItemRatings);
   let vector: ArrayLike<number>;
-  let seen: Int32Array;
+  let seen: Int32Array | Uint16Array;
   let shift = m.globalMean;
   if (isVector(user)) {
     vector = checkVector(user, m.factors);
@@ -302,7 +302,7 @@ export function explain(m: ServedModel, user: Id, item: Id, ratings?: RowInput):
     if (!m.seen) fail(ErrorCode.INVALID_OPTION, 'This model does not keep the users’ ratings.', 'Pass the ratings to explain.');
     const lo = m.seen.indptr[u]!;
     const hi = m.seen.indptr[u + 1]!;
-    row = { items: m.seen.indices.slice(lo, hi), values: m.seen.values.slice(lo, hi) };
+    row = { items: Int32Array.from(m.seen.indices.subarray(lo, hi)), values: m.seen.values.slice(lo, hi) };
   }
   const { score, baseline, contributions } = explainRow(m.engine(), m.options, m.globalMean, row, i);
   const list = Array.from(row.items, (j, q) => ({ item: m.items.id(j), contribution: contributions[q]! }));
@@ -355,7 +355,7 @@ function isVector(user: Id | ArrayLike<number>): user is ArrayLike<number> {
   return typeof user === 'object' && user !== null && typeof (user as ArrayLike<number>).length === 'number';
 }
 
-function concat(a: Int32Array, b: Int32Array): Int32Array {
+function concat(a: Int32Array | Uint16Array, b: Int32Array): Int32Array {
   const out = new Int32Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);

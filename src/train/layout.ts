@@ -8,7 +8,7 @@ import { PARAM_BYTES, roundUp, solveScratchFloats } from '../kernels/types.js';
 import { BLOCK_ROWS, CTRL_BYTES } from '../parallel/tasks.js';
 import { chunkCount } from './schedule.js';
 import { gib, MemoryPlan } from '../wasm/memory-plan.js';
-import { planCsrRegions } from '../data/ratings-memory.js';
+import { columnIndexBytes, planCsrRegions } from '../data/ratings-memory.js';
 
 /** Sizes the plan is computed from. */
 export interface LayoutInput {
@@ -40,10 +40,15 @@ export interface SideLayout {
   bias: number;
   /** λ weight per row (f32). */
   regWeights: number;
-  /** Its ratings as sparse rows: indptr (rows + 1 i32), indices (nnz i32), values (nnz f32). */
+  /**
+   * Its ratings as sparse rows: indptr (rows + 1 i32), indices (nnz of `indexBytes` each: u16
+   * where the other side has at most 65,536 rows, else i32, in a region of nnz i32 either way:
+   * data/ratings-memory.ts columnIndexBytes), values (nnz f32).
+   */
   indptr: number;
   indices: number;
   values: number;
+  indexBytes: 2 | 4;
   /** Parameter block for the half-step that solves this side. */
   params: number;
   /** Its half-step's tasks: row bounds (chunks + 1 i32) and a status per task (i32). */
@@ -75,9 +80,18 @@ export interface Layout {
 
 export function planLayout(input: LayoutInput): Layout {
   const plan = new MemoryPlan();
-  const first = input.usersRatingsFirst === undefined ? null : planCsrRegions(plan, input.numUsers, input.usersRatingsFirst);
+  // Each side's column indices index the other side's rows.
+  const usersIndexBytes = columnIndexBytes(input.numItems);
+  const itemsIndexBytes = columnIndexBytes(input.numUsers);
+  const first =
+    input.usersRatingsFirst === undefined ? null : planCsrRegions(plan, input.numUsers, input.usersRatingsFirst, usersIndexBytes);
   const ctrl = plan.take(CTRL_BYTES, 'bookkeeping');
-  const side = (rows: number, chunks: number, ratings: { indptr: number; indices: number; values: number } | null) => {
+  const side = (
+    rows: number,
+    chunks: number,
+    indexBytes: 2 | 4,
+    ratings: { indptr: number; indices: number; values: number } | null,
+  ) => {
     const bookkeeping = {
       rows,
       chunks,
@@ -90,15 +104,19 @@ export function planLayout(input: LayoutInput): Layout {
     };
     return {
       ...bookkeeping,
-      ...(ratings ?? {
-        indptr: plan.take((rows + 1) * 4, 'rows'),
-        indices: plan.take(input.nnz * 4, 'ratings'),
-        values: plan.take(input.nnz * 4, 'ratings'),
-      }),
+      indexBytes,
+      ...(ratings
+        ? { indptr: ratings.indptr, indices: ratings.indices, values: ratings.values }
+        : {
+            indptr: plan.take((rows + 1) * 4, 'rows'),
+            // 4 bytes a rating whatever the width: see ratings-memory.ts columnIndexBytes.
+            indices: plan.take(input.nnz * 4, 'ratings'),
+            values: plan.take(input.nnz * 4, 'ratings'),
+          }),
     } satisfies SideLayout;
   };
-  const users = side(input.numUsers, input.userChunks, first);
-  const items = side(input.numItems, input.itemChunks, null);
+  const users = side(input.numUsers, input.userChunks, usersIndexBytes, first);
+  const items = side(input.numItems, input.itemChunks, itemsIndexBytes, null);
   const gram = plan.take(input.stride * input.stride * 4, 'gram');
   const blocks = Math.ceil(Math.max(input.numUsers, input.numItems, 1) / BLOCK_ROWS);
   const gramPartials = plan.take(blocks * input.stride * input.stride * 4, 'gram');
@@ -137,6 +155,8 @@ export function planLayout(input: LayoutInput): Layout {
  * ratings alone is refused before the O(rows) scan for the longest row.
  */
 export function planTraining(ratings: Ratings, stride: number, threads: number, chunkThreads = threads, inPlace = false): Layout {
+  if (inPlace && ratings.home && ratings.home.regions.indexBytes !== columnIndexBytes(ratings.numItems))
+    throw new Error('internal: the Ratings’ memory holds its column indices in another width than training plans');
   const sizes = {
     ...(inPlace && ratings.home ? { usersRatingsFirst: ratings.home.regions.capacity } : {}),
     numUsers: ratings.numUsers,

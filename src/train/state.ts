@@ -1,6 +1,7 @@
 import type { Ratings } from '../data/ratings.js';
 import type { IdMap } from '../data/id-map.js';
 import { transposeInto, type SparseRows } from '../data/sparse.js';
+import { columnIndexView } from '../data/ratings-memory.js';
 import { AlsError, ErrorCode } from '../errors.js';
 import { type JobArgs, type JobName, writeJob, writeSolveParams } from '../kernels/abi.js';
 import { GATHER_ROWS, SOLVE_OK, Solver, type Kernels } from '../kernels/types.js';
@@ -150,7 +151,7 @@ export class TrainingState {
     const items = this.layout.items;
     const byItem = {
       indptr: new Int32Array(this.i32.buffer, items.indptr, items.rows + 1),
-      indices: new Int32Array(this.i32.buffer, items.indices, ratings.nnz),
+      indices: columnIndexView(this.i32.buffer, items.indices, ratings.nnz, items.indexBytes),
       values: new Float32Array(this.i32.buffer, items.values, ratings.nnz),
     };
     transposeInto(ratings.byUser, ratings.numItems, byItem);
@@ -235,6 +236,7 @@ export class TrainingState {
       dim,
       indptr: solved.indptr,
       indices: solved.indices,
+      indexBytes: solved.indexBytes,
       values: solved.values,
       regWeights: solved.regWeights,
       lambda: this.options.regularization,
@@ -474,7 +476,7 @@ export class TrainingState {
     // same shared memory, so the buffers cannot be compared).
     if (!inPlace) {
       this.i32.set(rows.indptr, s.indptr >>> 2);
-      this.i32.set(rows.indices, s.indices >>> 2);
+      columnIndexView(this.i32.buffer, s.indices, rows.indices.length, s.indexBytes).set(rows.indices);
       this.f32.set(rows.values, s.values >>> 2);
     }
     const w = s.regWeights >>> 2;
