@@ -71,9 +71,15 @@
 /** ptr: CG against whitened rows (whiteFactor ≠ 0): U = Lᵀ from `cholesky` of YᵀY + λI with its transpose mirrored below the diagonal (stride × stride; row j up to column j is U’s column j; the padding never read), for the warm start z₀ = U·x of each row from its current x; 0: z₀ = 0 (cold start). */
 // @ts-ignore: decorator
 @inline export const SOLVE_WHITE_UPPER: usize = 76;
-/** i32: bytes per column index: 2 (u16, where the fixed side has at most 65,536 rows) or 4 (i32); kernels widen a row’s indices into their scratch before use. */
+/** i32: bytes per column index: 2 (u16: the column’s low 16 bits, see indexSplits) or 4 (i32); kernels widen a row’s indices into their scratch before use. */
 // @ts-ignore: decorator
 @inline export const SOLVE_INDEX_BYTES: usize = 80;
+/** ptr: with 2-byte indices into a fixed side of more than 65,536 rows: per solved row, indexBlocks − 1 i32, the entry position where each next block of 65,536 columns begins (a row’s columns ascend, so each block is one run); 0: one block. */
+// @ts-ignore: decorator
+@inline export const SOLVE_INDEX_SPLITS: usize = 84;
+/** i32: blocks of 65,536 columns the indices span: 1 without indexSplits. */
+// @ts-ignore: decorator
+@inline export const SOLVE_INDEX_BLOCKS: usize = 88;
 
 // The parameter block of rankQueries. 76 bytes.
 /** ptr: query rows (f32, rows of `stride`). */

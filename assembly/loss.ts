@@ -1,9 +1,9 @@
 // Objective terms over a row range, accumulated in f64.
 import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_MODE, SOLVE_ALPHA,
-  SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS, SOLVE_INDEX_BYTES,
+  SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS, SOLVE_INDEX_BYTES, SOLVE_INDEX_SPLITS, SOLVE_INDEX_BLOCKS,
 } from './abi';
-import { columnAt } from './columns';
+import { storedIndex } from './columns';
 
 /** x·y over dim floats, products and sum in f64 (f32x4 loads promoted to f64x2). */
 @inline function dot64(x: usize, y: usize, dim: i32): f64 {
@@ -56,16 +56,23 @@ export function dataLoss(params: usize, start: i32, end: i32): f64 {
   const mu = <f64>load<f32>(params, SOLVE_MU);
   const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
   const indexBytes = load<i32>(params, SOLVE_INDEX_BYTES);
+  const splits = <usize>load<u32>(params, SOLVE_INDEX_SPLITS);
+  const blocks = load<i32>(params, SOLVE_INDEX_BLOCKS);
   const rb = <usize>stride << 2;
   let total: f64 = 0;
   for (let u = start; u < end; u++) {
     const x = X + <usize>u * rb;
     const lo = load<i32>(indptr + (<usize>u << 2));
     const hi = load<i32>(indptr + (<usize>u << 2), 4);
+    // With splits (columns.ts), entries from the row's split h − 1 on are in block h: h·65,536 more.
+    const at = splits + ((<usize>u * <usize>(blocks - 1)) << 2);
+    let h = 0;
+    let next = splits ? load<i32>(at) : hi;
     if (mode == 0) {
       for (let k = lo; k < hi; k++) {
         const ko = <usize>k << 2;
-        const c = columnAt(indices, k, indexBytes);
+        while (k >= next) next = ++h < blocks - 1 ? load<i32>(at + (<usize>h << 2)) : hi;
+        const c = storedIndex(indices, k, indexBytes) + (h << 16);
         let e = <f64>load<f32>(values + ko) - mu;
         if (otherBias) e -= <f64>load<f32>(otherBias + (<usize>c << 2));
         e -= dot64(x, Y + <usize>c * rb, dim);
@@ -76,7 +83,8 @@ export function dataLoss(params: usize, start: i32, end: i32): f64 {
       const one: f64 = mode == 1 ? 1 : 0;
       for (let k = lo; k < hi; k++) {
         const ko = <usize>k << 2;
-        const c = columnAt(indices, k, indexBytes);
+        while (k >= next) next = ++h < blocks - 1 ? load<i32>(at + (<usize>h << 2)) : hi;
+        const c = storedIndex(indices, k, indexBytes) + (h << 16);
         const r = <f64>load<f32>(values + ko);
         // mode 3 (alpha = 1/α₀): c = 1 + 1/α₀, p = 1/(1 + α₀), the confidence form of iALS
         const conf = mode == 3 ? 1 + alpha : one + alpha * Math.abs(r);

@@ -34,7 +34,7 @@ import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_MU, SOLVE_OTHER_BIAS,
   GATHER_ROWS, PRIOR_PRECISION, PRIOR_MEAN, PRIOR_SHORT_MAX, PRIOR_WHITE_ROWS, PRIOR_WHITE_FACTOR, PRIOR_WHITE_MEAN,
   PRIOR_ROW_LOSS, PRIOR_KEEP, PRIOR_KEEP_FACTORS, PRIOR_KEEP_SAMPLES, PRIOR_KEEP_INDEX, PRIOR_KEEP_BIAS, PRIOR_MIRROR,
-  SOLVE_INDEX_BYTES,
+  SOLVE_INDEX_BYTES, SOLVE_INDEX_SPLITS, SOLVE_INDEX_BLOCKS,
 } from './abi';
 import { rowColumns } from './columns';
 import { rowWeights } from './weights';
@@ -59,6 +59,8 @@ export function sampleRows(
   const indptr = <usize>load<u32>(params, SOLVE_INDPTR);
   const indices = <usize>load<u32>(params, SOLVE_INDICES);
   const indexBytes = load<i32>(params, SOLVE_INDEX_BYTES);
+  const splits = <usize>load<u32>(params, SOLVE_INDEX_SPLITS);
+  const blocks = load<i32>(params, SOLVE_INDEX_BLOCKS);
   const values = <usize>load<u32>(params, SOLVE_VALUES);
   const mu = load<f32>(params, SOLVE_MU);
   const otherBias = <usize>load<u32>(params, SOLVE_OTHER_BIAS);
@@ -93,7 +95,7 @@ export function sampleRows(
     const m4 = <usize>((n + 3) & ~3) << 2;
     const w = wPtr;
     const t = w + m4;
-    const cols = rowColumns(indices, lo, n, indexBytes, t + m4);
+    const cols = rowColumns(indices, lo, n, indexBytes, t + m4, splits, blocks, u);
     const gather = t + 2 * m4;
     // A row without ratings is drawn from the prior alone (n = 0: A = P, b = 0).
     if (n > 0) rowWeights(cols, values + (<usize>lo << 2), n, 0, 0, mu, otherBias, w, t);

@@ -11,6 +11,7 @@ import {
   SOLVE_X, SOLVE_Y, SOLVE_STRIDE, SOLVE_DIM, SOLVE_INDPTR, SOLVE_INDICES, SOLVE_VALUES, SOLVE_REG_WEIGHTS,
   SOLVE_LAMBDA, SOLVE_MODE, SOLVE_ALPHA, SOLVE_SOLVER, SOLVE_CG_STEPS, SOLVE_YTY, SOLVE_MU, SOLVE_OTHER_BIAS,
   SOLVE_BLOCK_SIZE, SOLVE_SHORT_MAX, SOLVE_WHITE_FACTOR, SOLVE_WHITE_UPPER, SOLVE_INDEX_BYTES,
+  SOLVE_INDEX_SPLITS, SOLVE_INDEX_BLOCKS,
   CG_GATHER_ROWS, GATHER_ROWS,
 } from './abi';
 import { rowColumns } from './columns';
@@ -45,6 +46,8 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
   const shortMax = min(load<i32>(params, SOLVE_SHORT_MAX), shortRowCap(dim, 2 * GATHER_ROWS * stride));
   const whiteFactor = <usize>load<u32>(params, SOLVE_WHITE_FACTOR);
   const indexBytes = load<i32>(params, SOLVE_INDEX_BYTES);
+  const splits = <usize>load<u32>(params, SOLVE_INDEX_SPLITS);
+  const blocks = load<i32>(params, SOLVE_INDEX_BLOCKS);
 
   const rb = <usize>stride << 2;
   const A = scratch;
@@ -103,7 +106,7 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
       const rec = records + <usize>members * CG4_BYTES;
       const gw = cursor;
       const gt = gw + m4;
-      const cols = rowColumns(indices, lo, n, indexBytes, gt + m4);
+      const cols = rowColumns(indices, lo, n, indexBytes, gt + m4, splits, blocks, u);
       rowWeights(cols, vals, n, mode, alpha, mu, otherBias, gw, gt);
       store<u32>(rec, <u32>cols, CG4_COLS);
       store<u32>(rec, <u32>gw, CG4_W);
@@ -133,7 +136,7 @@ export function solveRows(params: usize, start: i32, end: i32, scratch: usize): 
     const w = wPtr;
     const t = w + m4;
     const gather = t + 2 * m4;
-    const cols = rowColumns(indices, lo, n, indexBytes, t + m4);
+    const cols = rowColumns(indices, lo, n, indexBytes, t + m4, splits, blocks, u);
     rowWeights(cols, vals, n, mode, alpha, mu, otherBias, w, t);
     if (solver == 1) {
       // CG, warm-started from the current row, worked in b so a failing row is not written.
@@ -206,6 +209,8 @@ function solveWhitenedGroup(params: usize, members: i32, WR: usize, WZ: usize, W
   const whiteFactor = <usize>load<u32>(params, SOLVE_WHITE_FACTOR);
   const whiteUpper = <usize>load<u32>(params, SOLVE_WHITE_UPPER);
   const indexBytes = load<i32>(params, SOLVE_INDEX_BYTES);
+  const splits = <usize>load<u32>(params, SOLVE_INDEX_SPLITS);
+  const blocks = load<i32>(params, SOLVE_INDEX_BLOCKS);
   const rb = <usize>stride << 2;
   const first = load<i32>(WR);
   for (let q = members; q < 4; q++) store<i32>(WR + (<usize>q << 2), first);
@@ -220,7 +225,7 @@ function solveWhitenedGroup(params: usize, members: i32, WR: usize, WZ: usize, W
     const lo = load<i32>(indptr + (<usize>u << 2));
     const n = load<i32>(indptr + (<usize>u << 2), 4) - lo;
     const t = w + (<usize>((n + 3) & ~3) << 2);
-    const cols = rowColumns(indices, lo, n, indexBytes, t + (<usize>((n + 3) & ~3) << 2));
+    const cols = rowColumns(indices, lo, n, indexBytes, t + (<usize>((n + 3) & ~3) << 2), splits, blocks, u);
     rowWeights(cols, values + (<usize>lo << 2), n, mode, alpha, mu, otherBias, w, t);
     cgSolve(0, Y, stride, dim, cols, w, t, n, 1, WZ + <usize>q * rb, cgSteps, cg);
   }

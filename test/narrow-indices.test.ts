@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALS, ALSModel, Ratings, type AlsOptions } from '../src/index.js';
-import { columnIndexBytes, narrowColumnIndices, setInMemoryMinRatings } from '../src/data/ratings-memory.js';
+import { columnIndexBytes, narrowColumnIndices, setInMemoryMinRatings, splitIndexBlocks } from '../src/data/ratings-memory.js';
 import { syntheticRatings } from '../src/data/synthetic.js';
 import { planLayout, planTraining } from '../src/train/layout.js';
 
@@ -50,6 +50,14 @@ describe('column indices in 2 bytes', () => {
     expect([both.users.indexBytes, both.items.indexBytes]).toEqual([2, 2]);
     const mixed = planLayout({ ...sizes, numUsers: 65_537, numItems: 3 });
     expect([mixed.users.indexBytes, mixed.items.indexBytes]).toEqual([2, 4]);
+    // Beyond 65,536 users the items' indices split into blocks where the splits cost at most a
+    // quarter of what they save (here 3 items × 1 split against 1,000 ratings), after all else.
+    const split = planLayout({ ...sizes, numUsers: 100_000, numItems: 3, nnz: 1_000 });
+    expect([split.users.indexBytes, split.items.indexBytes, split.items.indexBlocks]).toEqual([2, 2, 2]);
+    expect(split.items.indexSplits).toBe(split.totalBytes - 64);
+    expect(splitIndexBlocks(100_000, 3, 23)).toBe(1);
+    expect(splitIndexBlocks(100_000, 3, 24)).toBe(2);
+    expect(splitIndexBlocks(200_000, 3, 1_000)).toBe(4);
     // The regions keep their 4-byte size and every offset (ratings-memory.ts columnIndexBytes):
     // the 2-byte indices fill half of theirs, and the rest is never touched.
     narrowColumnIndices.enabled = false;
@@ -82,18 +90,66 @@ describe('column indices in 2 bytes', () => {
     });
   }
 
-  it.runIf(built)('on two threads too, and a 2-byte side beside a 4-byte one (70,000 users)', async () => {
-    const many = syntheticRatings({ numUsers: 70_000, numItems: 40, nnz: 420_000, seed: 5 });
-    const ratings = () => Ratings.fromTriples(many, { denseIds: true, numUsers: 70_000, numItems: 40 });
-    const layout = planTraining(ratings(), 16, 2);
-    expect([layout.users.indexBytes, layout.items.indexBytes]).toEqual([2, 4]);
+  // 70,000 users: the items' indices take the users' low 16 bits and a split per item, or,
+  // where items are too many for splits to pay, stay 4 bytes beside the users' 2.
+  const split = syntheticRatings({ numUsers: 70_000, numItems: 40, nnz: 420_000, seed: 5 });
+  const mixed = syntheticRatings({ numUsers: 70_000, numItems: 50_000, nnz: 350_000, seed: 6 });
+  const ratingsOf = (d: typeof split) => () =>
+    Ratings.fromTriples(d, { denseIds: true, numUsers: d.numUsers, numItems: d.numItems });
+
+  it.runIf(built)('on two threads too, with split 2-byte indices and beside 4-byte ones (70,000 users)', async () => {
+    const splitLayout = planTraining(ratingsOf(split)(), 16, 2);
+    expect([splitLayout.users.indexBytes, splitLayout.items.indexBytes, splitLayout.items.indexBlocks]).toEqual([2, 2, 2]);
+    const mixedLayout = planTraining(ratingsOf(mixed)(), 16, 2);
+    expect([mixedLayout.users.indexBytes, mixedLayout.items.indexBytes, mixedLayout.items.indexBlocks]).toEqual([2, 4, 1]);
+    for (const data of [split, mixed])
+      for (const options of [
+        { feedback: 'implicit', solver: 'cg' },
+        { feedback: 'explicit', solver: 'cholesky', biases: true },
+      ] as const) {
+        const [wide, narrow, losses] = await bothWidths(ratingsOf(data), {
+          factors: 8,
+          iterations: 2,
+          seed: 1,
+          threads: 2,
+          ...options,
+        });
+        expectSameFactors(wide, narrow);
+        expect(losses[1]).toEqual(losses[0]);
+      }
+  });
+
+  it('js: split 2-byte indices give the factors and losses of 4-byte ones', async () => {
     for (const options of [
       { feedback: 'implicit', solver: 'cg' },
-      { feedback: 'explicit', solver: 'cholesky', biases: true },
+      { solver: 'gibbs', samples: 2, burnIn: 0, biases: true },
     ] as const) {
-      const [wide, narrow, losses] = await bothWidths(ratings, { factors: 8, iterations: 2, seed: 1, threads: 2, ...options });
+      const [wide, narrow, losses] = await bothWidths(ratingsOf(split), {
+        factors: 4,
+        iterations: 2,
+        seed: 1,
+        threads: 1,
+        backend: 'js',
+        ...options,
+      });
       expectSameFactors(wide, narrow);
       expect(losses[1]).toEqual(losses[0]);
+    }
+  });
+
+  it.runIf(built)('a Ratings whose fit split the items’ indices keeps a byItem of user indices', async () => {
+    const old = setInMemoryMinRatings(0);
+    try {
+      const own = ratingsOf(split)();
+      await new ALS({ factors: 4, iterations: 1, threads: 2 }).fit(own);
+      expect(own.home!.claimed).toBe(true);
+      const plain = Ratings.fromTriples(split, { denseIds: true, numUsers: 70_000, numItems: 40 });
+      expect(Array.from(own.byItem.indices)).toEqual(Array.from(plain.byItem.indices));
+      let largest = 0;
+      for (const user of own.byItem.indices) largest = Math.max(largest, user);
+      expect(largest).toBeGreaterThan(65_535);
+    } finally {
+      setInMemoryMinRatings(old);
     }
   });
 

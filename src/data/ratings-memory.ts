@@ -48,6 +48,21 @@ export function columnIndexBytes(numColumns: number): 2 | 4 {
   return narrowColumnIndices.enabled && numColumns <= 0x10000 ? 2 : 4;
 }
 
+/**
+ * Blocks of 65,536 columns that training splits a side's 2-byte indices into, or 1 for none:
+ * for a side of `rows` rows and `nnz` entries into more than 65,536 columns, each index keeps
+ * its column's low 16 bits and each row the entry where each next block begins (blocks − 1
+ * i32 a row; a row's columns ascend, so each block is one run: assembly/columns.ts). Only
+ * where those splits cost at most a quarter of the 2 bytes a rating they save. Only training's
+ * CSC of the items takes them: its indices are the kernels' alone, where a Ratings' CSR by
+ * user is also read as columns.
+ */
+export function splitIndexBlocks(numColumns: number, rows: number, nnz: number): number {
+  const blocks = Math.ceil(numColumns / 0x10000);
+  const pays = blocks > 1 && rows * (blocks - 1) * 4 <= (nnz * 2) / 4;
+  return narrowColumnIndices.enabled && pays ? blocks : 1;
+}
+
 /** The users' CSR regions: byte offsets in the order the training layout takes them. */
 export interface CsrRegions {
   indptr: number;

@@ -181,14 +181,20 @@ export function transpose(m: SparseRows, numCols: number): SparseRows {
 
 /**
  * The transpose written into arrays the caller owns (e.g. views of the kernels' memory, so
- * training never holds a second copy of the ratings on the JS heap).
+ * training never holds a second copy of the ratings on the JS heap). With `splits` (numCols ×
+ * (blocks − 1) i32), `out.indices` is a Uint16Array that keeps each row index's low 16 bits,
+ * and splits[c·(blocks − 1) + h] receives the entry where column c's block h + 1 begins
+ * (ratings-memory.ts splitIndexBlocks).
  */
-export function transposeInto(m: SparseRows, numCols: number, out: SparseRows): void {
+export function transposeInto(m: SparseRows, numCols: number, out: SparseRows, splits: Int32Array | null = null): void {
   const numRows = m.indptr.length - 1;
   const { indptr, indices, values } = out;
   indptr.set(offsets(m.indices, numCols));
   const fill = indptr.slice(0, numCols);
+  const gaps = splits ? splits.length / Math.max(numCols, 1) : 0;
   for (let r = 0; r < numRows; r++) {
+    // Row r opens block h = r / 65,536 of every column: where each column's entries stand now.
+    if (splits && r > 0 && (r & 0xffff) === 0) for (let c = 0; c < numCols; c++) splits[c * gaps + (r >>> 16) - 1] = fill[c]!;
     for (let e = m.indptr[r]!, end = m.indptr[r + 1]!; e < end; e++) {
       const slot = fill[m.indices[e]!]!++;
       indices[slot] = r;

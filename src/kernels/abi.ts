@@ -107,8 +107,14 @@ export const SOLVE_PARAMS = record(
     [
       'indexBytes',
       'i32',
-      'bytes per column index: 2 (u16, where the fixed side has at most 65,536 rows) or 4 (i32); kernels widen a row’s indices into their scratch before use',
+      'bytes per column index: 2 (u16: the column’s low 16 bits, see indexSplits) or 4 (i32); kernels widen a row’s indices into their scratch before use',
     ],
+    [
+      'indexSplits',
+      'ptr',
+      'with 2-byte indices into a fixed side of more than 65,536 rows: per solved row, indexBlocks − 1 i32, the entry position where each next block of 65,536 columns begins (a row’s columns ascend, so each block is one run); 0: one block',
+    ],
+    ['indexBlocks', 'i32', 'blocks of 65,536 columns the indices span: 1 without indexSplits'],
   ],
   { bytes: 128, kernel: true },
 );
@@ -431,13 +437,22 @@ export type RankParams = RecordValues<typeof RANK_PARAMS.fields>;
 export type PriorParams = RecordValues<typeof PRIOR_PARAMS.fields>;
 export type ControlWords = RecordValues<typeof CONTROL.fields>;
 
-/** The fields a caller may leave out of writeSolveParams: 0 (off) when absent; indexBytes 4 (i32). */
-type OptionalSolveFields = 'shortMax' | 'whiteFactor' | 'whiteUpper' | 'indexBytes';
+/** The fields a caller may leave out of writeSolveParams: 0 (off) when absent; indexBytes 4 (i32), indexBlocks 1. */
+type OptionalSolveFields = 'shortMax' | 'whiteFactor' | 'whiteUpper' | 'indexBytes' | 'indexSplits' | 'indexBlocks';
 export const writeSolveParams = (
   i32: Int32Array,
   at: number,
   p: Omit<SolveParams, OptionalSolveFields> & Partial<Pick<SolveParams, OptionalSolveFields>>,
-) => writeRecord(i32, at, SOLVE_PARAMS, { shortMax: 0, whiteFactor: 0, whiteUpper: 0, indexBytes: 4, ...p });
+) =>
+  writeRecord(i32, at, SOLVE_PARAMS, {
+    shortMax: 0,
+    whiteFactor: 0,
+    whiteUpper: 0,
+    indexBytes: 4,
+    indexSplits: 0,
+    indexBlocks: 1,
+    ...p,
+  });
 export const readSolveParams = (i32: Int32Array, at: number): SolveParams => readRecord(i32, at, SOLVE_PARAMS);
 export const writeRankParams = (i32: Int32Array, at: number, p: RankParams) => writeRecord(i32, at, RANK_PARAMS, p);
 export const readRankParams = (i32: Int32Array, at: number): RankParams => readRecord(i32, at, RANK_PARAMS);

@@ -8,7 +8,7 @@ import { PARAM_BYTES, roundUp, solveScratchFloats } from '../kernels/types.js';
 import { BLOCK_ROWS, CTRL_BYTES } from '../parallel/tasks.js';
 import { chunkCount } from './schedule.js';
 import { gib, MemoryPlan } from '../wasm/memory-plan.js';
-import { columnIndexBytes, planCsrRegions } from '../data/ratings-memory.js';
+import { columnIndexBytes, planCsrRegions, splitIndexBlocks } from '../data/ratings-memory.js';
 
 /** Sizes the plan is computed from. */
 export interface LayoutInput {
@@ -49,6 +49,14 @@ export interface SideLayout {
   indices: number;
   values: number;
   indexBytes: 2 | 4;
+  /**
+   * Where 2-byte indices hold only their columns' low 16 bits: per row, indexBlocks − 1 i32, the
+   * entry where each next block of 65,536 columns begins (ratings-memory.ts splitIndexBlocks);
+   * 0 for none.
+   */
+  indexSplits: number;
+  /** Blocks of 65,536 columns the indices span: 1 without indexSplits. */
+  indexBlocks: number;
   /** Parameter block for the half-step that solves this side. */
   params: number;
   /** Its half-step's tasks: row bounds (chunks + 1 i32) and a status per task (i32). */
@@ -80,9 +88,11 @@ export interface Layout {
 
 export function planLayout(input: LayoutInput): Layout {
   const plan = new MemoryPlan();
-  // Each side's column indices index the other side's rows.
+  // Each side's column indices index the other side's rows. The items' may be split into
+  // blocks (splitIndexBlocks): their CSC is training's own.
   const usersIndexBytes = columnIndexBytes(input.numItems);
-  const itemsIndexBytes = columnIndexBytes(input.numUsers);
+  const itemBlocks = splitIndexBlocks(input.numUsers, input.numItems, input.nnz);
+  const itemsIndexBytes = itemBlocks > 1 ? 2 : columnIndexBytes(input.numUsers);
   const first =
     input.usersRatingsFirst === undefined ? null : planCsrRegions(plan, input.numUsers, input.usersRatingsFirst, usersIndexBytes);
   const ctrl = plan.take(CTRL_BYTES, 'bookkeeping');
@@ -105,6 +115,8 @@ export function planLayout(input: LayoutInput): Layout {
     return {
       ...bookkeeping,
       indexBytes,
+      indexSplits: 0,
+      indexBlocks: 1,
       ...(ratings
         ? { indptr: ratings.indptr, indices: ratings.indices, values: ratings.values }
         : {
@@ -124,6 +136,11 @@ export function planLayout(input: LayoutInput): Layout {
   const maxRowNnz = Math.max(input.maxUserNnz, input.maxItemNnz);
   const scratchBytes = roundUp(solveScratchFloats(input.stride, maxRowNnz) * 4, 64);
   const scratch = plan.take(scratchBytes * input.threads, 'scratch');
+  // Last, so that no other region moves (see ratings-memory.ts columnIndexBytes).
+  if (itemBlocks > 1) {
+    items.indexBlocks = itemBlocks;
+    items.indexSplits = plan.take(input.numItems * (itemBlocks - 1) * 4, 'ratings');
+  }
   plan.refuseBeyondMemory('Training', {
     ratings: {
       label: `ratings (${input.nnz} stored by user and by item)`,

@@ -154,7 +154,10 @@ export class TrainingState {
       indices: columnIndexView(this.i32.buffer, items.indices, ratings.nnz, items.indexBytes),
       values: new Float32Array(this.i32.buffer, items.values, ratings.nnz),
     };
-    transposeInto(ratings.byUser, ratings.numItems, byItem);
+    const splits = items.indexSplits
+      ? new Int32Array(this.i32.buffer, items.indexSplits, items.rows * (items.indexBlocks - 1))
+      : null;
+    transposeInto(ratings.byUser, ratings.numItems, byItem, splits);
     this.loadSide(items, byItem, this.layout.users.rows, true);
     return byItem;
   }
@@ -237,6 +240,8 @@ export class TrainingState {
       indptr: solved.indptr,
       indices: solved.indices,
       indexBytes: solved.indexBytes,
+      indexSplits: solved.indexSplits,
+      indexBlocks: solved.indexBlocks,
       values: solved.values,
       regWeights: solved.regWeights,
       lambda: this.options.regularization,
@@ -614,7 +619,8 @@ export async function startTraining(s: {
   const mu = options.biases ? ratings.mean() : 0;
   const state = new TrainingState(backend.kernels, backend.buffer, layout, options, s.stride, mu);
   const byItem = state.loadRatings(ratings, s.inPlace === true);
-  if (s.inPlace) ratings.adoptByItem(byItem);
+  // Split indices hold only the users' low 16 bits: such a CSC is the kernels' alone.
+  if (s.inPlace && !layout.items.indexSplits) ratings.adoptByItem(byItem);
   if (s.init) {
     state.loadFactors('users', s.init.userFactors);
     state.loadFactors('items', s.init.itemFactors);

@@ -3,7 +3,7 @@
  */
 import { readSolveParams } from '../abi.js';
 import { type Kernels, WeightMode } from '../types.js';
-import { columnAt } from './columns.js';
+import { storedIndex } from './columns.js';
 import type { JsMemory } from './memory.js';
 
 export type LossKernels = Pick<Kernels, 'dataLoss' | 'penalty' | 'columnSums'>;
@@ -19,7 +19,7 @@ export function createLossKernels(memory: JsMemory): LossKernels {
     const p = readSolveParams(I, params);
     const X = p.X >>> 2,
       Y = p.Y >>> 2;
-    const { stride, dim, mode, alpha, mu, otherBias, indexBytes, indices } = p;
+    const { stride, dim, mode, alpha, mu, otherBias, indexBytes, indices, indexSplits, indexBlocks } = p;
     const indptr = p.indptr >>> 2,
       values = p.values >>> 2;
     const YtY = p.YtY >>> 2;
@@ -36,8 +36,14 @@ export function createLossKernels(memory: JsMemory): LossKernels {
           loss += F[x + i]! * (F[YtY + i * stride + i]! * F[x + i]! + 2 * s);
         }
       }
-      for (let k = I[indptr + row]!; k < I[indptr + row + 1]!; k++) {
-        const column = columnAt(memory, indices, k, indexBytes);
+      // With splits (columns.ts), entries from the row's split h − 1 on are in block h.
+      const hi = I[indptr + row + 1]!;
+      const at = (indexSplits >>> 2) + row * (indexBlocks - 1);
+      let h = 0;
+      let next = indexSplits === 0 ? hi : I[at]!;
+      for (let k = I[indptr + row]!; k < hi; k++) {
+        while (k >= next) next = ++h < indexBlocks - 1 ? I[at + h]! : hi;
+        const column = storedIndex(memory, indices, k, indexBytes) + h * 0x10000;
         const y = Y + column * stride;
         let s = 0; // s = x·y
         for (let i = 0; i < dim; i++) s += F[x + i]! * F[y + i]!;

@@ -37,7 +37,7 @@ export function createSampleKernels(memory: JsMemory, steps: SampleSteps): Sampl
     scratch: number,
   ): number {
     const p = readSolveParams(I, params);
-    const { X, Y, stride, dim, indices, values, mu, otherBias, indexBytes } = p;
+    const { X, Y, stride, dim, indices, values, mu, otherBias, indexBytes, indexSplits, indexBlocks } = p;
     const indptr = p.indptr >> 2;
     const scale = Math.fround(noiseScale);
     const q = readPriorParams(I, prior);
@@ -69,7 +69,7 @@ export function createSampleKernels(memory: JsMemory, steps: SampleSteps): Sampl
       const sT = sW + roundUp(n, 4) * 4,
         sC = sT + roundUp(n, 4) * 4,
         sGather = sC + roundUp(n, 4) * 4;
-      const cols = rowColumns(memory, indices, lo, n, indexBytes, sC);
+      const cols = rowColumns(memory, indices, lo, n, indexBytes, sC, indexSplits, indexBlocks, row);
       if (n > 0) steps.rowWeights(cols, values + lo * 4, n, 0, 0, mu, otherBias, sW, sT);
       const seed = mix((streamKey ^ row) >>> 0);
       const x = (X >> 2) + row * stride;

@@ -46,6 +46,8 @@ export function createSolveKernels(memory: JsMemory, steps: SolveSteps): SolveKe
       whiteFactor,
       whiteUpper,
       indexBytes,
+      indexSplits,
+      indexBlocks,
     } = p;
     // the short path's M and row addresses live in the gather blocks: n₊ is capped by their size
     const shortMax = Math.min(p.shortMax, shortRowCap(dim, 2 * GATHER_ROWS * stride));
@@ -72,7 +74,7 @@ export function createSolveKernels(memory: JsMemory, steps: SolveSteps): SolveKe
       const sT = sW + roundUp(n, 4) * 4,
         sC = sT + roundUp(n, 4) * 4,
         sGather = sC + roundUp(n, 4) * 4;
-      const cols = rowColumns(memory, indices, lo, n, indexBytes, sC);
+      const cols = rowColumns(memory, indices, lo, n, indexBytes, sC, indexSplits, indexBlocks, row);
       // λ_u = λ w_u; against whitened rows (Y = W, short-rows.ts) every row solves (I + Σ w_j w̃_j w̃_jᵀ) z = g
       const lambdaRow = whiteFactor !== 0 ? 1 : regWeights === 0 ? lambda : lambda * F[(regWeights >> 2) + row]!;
       steps.rowWeights(cols, values + lo * 4, n, mode, alpha, mu, otherBias, sW, sT);
