@@ -1,7 +1,9 @@
 /**
- * Issue 14 §4: the kernels' memory holds a CSR's column indices in 2 bytes where the other
- * side has at most 65,536 rows (data/ratings-memory.ts columnIndexBytes), and every kernel
- * widens a row's indices before reading them (assembly/columns.ts). The arithmetic is the
+ * Issue 14 §4: the kernels' memory holds a CSR's column indices in 2 bytes: the column itself
+ * where the other side has at most 65,536 rows (data/ratings-memory.ts columnIndexBytes), or,
+ * in training's CSC of the items, the user's low 16 bits with a split per block of 65,536
+ * users (splitIndexBlocks). Every kernel widens a row's indices before reading them
+ * (assembly/columns.ts). The arithmetic is the
  * same, so every fit must give the factors of 4-byte indices bit for bit, on every backend and
  * solver path that reads the ratings; and a model whose seen items are 2-byte views must
  * serve, save and update as one holding 4-byte copies. (What it saves is resident memory:
