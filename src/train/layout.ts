@@ -25,10 +25,11 @@ export interface LayoutInput {
   itemChunks: number;
   /**
    * Training in a Ratings' own memory (data/ratings-memory.ts): the users' ratings come first,
-   * where that memory holds them, with room for this many entries (the count before repeats
-   * were combined). Unset: they are placed with the rest of the users' arrays.
+   * where that memory holds them, with room for `capacity` entries (the count before repeats
+   * were combined) of column indices `indexBytes` wide, as that memory was built. Unset: they
+   * are placed with the rest of the users' arrays.
    */
-  usersRatingsFirst?: number;
+  usersRatingsFirst?: { capacity: number; indexBytes: 2 | 4 };
 }
 
 /** One side's arrays (users or items). */
@@ -90,11 +91,11 @@ export function planLayout(input: LayoutInput): Layout {
   const plan = new MemoryPlan();
   // Each side's column indices index the other side's rows. The items' may be split into
   // blocks (splitIndexBlocks): their CSC is training's own.
-  const usersIndexBytes = columnIndexBytes(input.numItems);
+  const inPlace = input.usersRatingsFirst;
+  const usersIndexBytes = inPlace ? inPlace.indexBytes : columnIndexBytes(input.numItems);
   const itemBlocks = splitIndexBlocks(input.numUsers, input.numItems, input.nnz);
   const itemsIndexBytes = itemBlocks > 1 ? 2 : columnIndexBytes(input.numUsers);
-  const first =
-    input.usersRatingsFirst === undefined ? null : planCsrRegions(plan, input.numUsers, input.usersRatingsFirst, usersIndexBytes);
+  const first = inPlace ? planCsrRegions(plan, input.numUsers, inPlace.capacity, usersIndexBytes) : null;
   const ctrl = plan.take(CTRL_BYTES, 'bookkeeping');
   const side = (
     rows: number,
@@ -172,10 +173,9 @@ export function planLayout(input: LayoutInput): Layout {
  * ratings alone is refused before the O(rows) scan for the longest row.
  */
 export function planTraining(ratings: Ratings, stride: number, threads: number, chunkThreads = threads, inPlace = false): Layout {
-  if (inPlace && ratings.home && ratings.home.regions.indexBytes !== columnIndexBytes(ratings.numItems))
-    throw new Error('internal: the Ratings’ memory holds its column indices in another width than training plans');
+  const home = inPlace ? ratings.home?.regions : undefined;
   const sizes = {
-    ...(inPlace && ratings.home ? { usersRatingsFirst: ratings.home.regions.capacity } : {}),
+    ...(home ? { usersRatingsFirst: { capacity: home.capacity, indexBytes: home.indexBytes } } : {}),
     numUsers: ratings.numUsers,
     numItems: ratings.numItems,
     nnz: ratings.nnz,
